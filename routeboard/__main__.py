@@ -1,0 +1,5 @@
+import sys
+
+from routeboard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""``python -m routeboard``: the headless CLI. User errors print one line to stderr and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from routeboard.errors import InvalidInput, RouteboardError
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line (its default prints usage too, which buries the reason)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from routeboard.cli import models, runs, suites
+
+    parser = _Parser(prog="python -m routeboard", description="Benchmark your own jobs and route each to the "
+                     "cheapest model that reliably clears the bar.")
+    parser.add_argument("--db", help="DuckDB file (default: $ROUTEBOARD_DB or data/routeboard.duckdb)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    suites.register(commands)
+    models.register(commands)
+    runs.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable = args.handler
+    try:
+        return handler(args) or 0
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except RouteboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def print_json(data) -> None:
+    """One JSON document on stdout and nothing else (scripts parse it)."""
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: list[dict], columns: list[str], title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+def open_db(args):
+    from routeboard.store import connect
+
+    return connect(args.db)

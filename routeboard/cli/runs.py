@@ -1,0 +1,220 @@
+"""``run`` and ``runs list | show | resume | cancel``: headless runs with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
+from routeboard.errors import StoreError
+
+
+def register(commands) -> None:
+    run = commands.add_parser("run", help="run suites x models x trials and store every attempt")
+    run.add_argument("--suite", action="append", required=True, help="suite name, NAME@VERSION or a path (repeat)")
+    run.add_argument("--model", action="append", required=True, help="model id (repeat)")
+    run.add_argument("--trials", type=int, default=1)
+    run.add_argument("--limit", type=int, help="only the first N tasks of each suite")
+    run.add_argument("--concurrency", type=int, default=4)
+    run.add_argument("--per-provider", type=int, help="concurrency limit per provider (default: --concurrency)")
+    run.add_argument("--budget-usd", type=float, help="stop launching calls before spend would pass this")
+    run.add_argument("--temperature", type=float, default=0.0)
+    run.add_argument("--max-tokens", type=int, default=256)
+    run.add_argument("--seed", type=int)
+    run.add_argument("--timeout-s", type=float, default=60.0)
+    run.add_argument("--judge-model", help="model that grades llm_judge suites (default: the embedded model)")
+    run.add_argument("--estimate-only", action="store_true", help="print the estimate and stop")
+    run.add_argument("--no-cache", action="store_true", help="ask again even if an identical request was answered")
+    run.add_argument("--json", action="store_true", help="print one JSON document at the end and nothing else")
+    run.set_defaults(handler=cmd_run)
+
+    runs = commands.add_parser("runs", help="stored runs: list, show, resume, cancel")
+    sub = runs.add_subparsers(dest="runs_command", required=True, parser_class=type(runs))
+    lst = sub.add_parser("list")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=cmd_list)
+    show = sub.add_parser("show")
+    show.add_argument("run_id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+    resume = sub.add_parser("resume", help="send only the trials that have no final outcome")
+    resume.add_argument("run_id")
+    resume.add_argument("--budget-usd", type=float, help="a new cap for the whole run")
+    resume.add_argument("--json", action="store_true")
+    resume.set_defaults(handler=cmd_resume)
+    cancel = sub.add_parser("cancel", help="stop a live run (finished attempts are kept)")
+    cancel.add_argument("run_id")
+    cancel.set_defaults(handler=cmd_cancel)
+
+
+def _request(args):
+    from routeboard.catalog import EMBEDDED_ID
+    from routeboard.providers import GenerationSettings
+    from routeboard.runner import RunRequest
+
+    return RunRequest(suites=tuple(args.suite), models=tuple(args.model), trials=args.trials, limit=args.limit,
+                      concurrency=args.concurrency, per_provider_concurrency=args.per_provider,
+                      budget_usd=args.budget_usd, use_cache=not args.no_cache, judge_model=args.judge_model or EMBEDDED_ID,
+                      settings=GenerationSettings(temperature=args.temperature, max_output_tokens=args.max_tokens,
+                                                  seed=args.seed, timeout_s=args.timeout_s))
+
+
+def _estimate_rows(con, request) -> list[dict]:
+    from routeboard.estimate import estimate
+    from routeboard.runner import resolve_models, resolve_suites
+
+    rows = estimate(con, resolve_suites(con, request.suites), resolve_models(con, request.models),
+                    request.trials, request.limit, request.settings)
+    return [r.__dict__ for r in rows]
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def cmd_run(args) -> int:
+    from routeboard.errors import InvalidInput
+
+    request = _request(args)
+    if request.problems():
+        raise InvalidInput("; ".join(request.problems()))
+    con = open_db(args)
+    estimates = _estimate_rows(con, request)
+    if args.estimate_only:
+        if args.json:
+            print_json(estimates)
+        else:
+            _print_estimate(estimates)
+        return 0
+    if not args.json:
+        _print_estimate(estimates)
+    from routeboard.runner import start_run
+
+    runner = start_run(con, request)
+    return _execute(runner, args.json)
+
+
+def _print_estimate(rows) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="estimate before the run")
+    for column in ("model", "suite", "calls", "input tokens", "output tokens", "cost USD", "local time"):
+        table.add_column(column)
+    for r in rows:
+        cost = "unknown" if r["cost_usd"] is None else f"{r['cost_usd']:.4f}"
+        local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
+        table.add_row(r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]),
+                      cost, local)
+    Console(stderr=True).print(table)
+
+
+def _execute(runner, as_json: bool) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    _err(f"run {runner.run_id}") if as_json else print(f"run {runner.run_id}", flush=True)
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame):
+        runner.cancel.set()  # finish the bookkeeping: attempts done so far are kept
+        _err("cancelling: waiting for calls in flight to be recorded ...")
+
+    signal.signal(signal.SIGINT, on_sigint)
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("spend ${task.fields[spend]:.4f}  errors {task.fields[errors]}"), TimeRemainingColumn()]
+    try:
+        with Progress(*columns, transient=as_json, disable=not sys.stderr.isatty() and as_json,
+                      console=_stderr_console()) as bar:
+            task = bar.add_task("trials", total=runner.progress.total, completed=runner.progress.done, spend=0.0,
+                                errors=0)
+            lock = threading.Lock()
+
+            def update(p):
+                with lock:
+                    bar.update(task, completed=p.done, spend=p.spend_usd, errors=p.errors)
+
+            runner.on_progress = update
+            progress = runner.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return _summarise(runner.con, runner.run_id, progress, as_json)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _summarise(con, run_id, progress, as_json: bool) -> int:
+    from routeboard.store.runs import run_totals
+
+    totals = run_totals(con, run_id)[0]
+    summary = {"run_id": run_id, "status": progress.status, "trials": totals["trials"],
+               "total_trials": totals["total_trials"], "accepted": totals["accepted"], "errors": totals["errors"],
+               "attempts": totals["attempts"], "spend_usd": round(totals["spend_usd"], 8)}
+    if as_json:
+        print_json(summary)
+    else:
+        rows = con.cursor().execute("""
+            SELECT model_id, suite_id, count(*) AS trials, count(*) FILTER (outcome = 'accepted') AS accepted,
+                   count(*) FILTER (outcome = 'wrong') AS wrong, count(*) FILTER (outcome = 'invalid') AS invalid,
+                   count(*) FILTER (outcome = 'error') AS errors
+            FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).fetchall()
+        print_table([dict(zip(["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"], r)) for r in rows],
+                    ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"], title=f"run {run_id}")
+        print(f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
+              f"spend ${totals['spend_usd']:.4f}")
+    return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
+
+
+def cmd_list(args) -> int:
+    from routeboard.store.runs import run_totals
+
+    rows = run_totals(open_db(args))
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd"])
+    return 0
+
+
+def cmd_show(args) -> int:
+    from routeboard.store.runs import get_run, run_totals
+
+    con = open_db(args)
+    run = get_run(con, args.run_id)
+    body = {**run, **run_totals(con, args.run_id)[0]}
+    if args.json:
+        print_json(body)
+    else:
+        for key in ("run_id", "status", "created_at", "finished_at", "trials", "total_trials", "accepted", "errors",
+                    "attempts", "cached_attempts", "spend_usd", "budget_usd"):
+            print(f"{key:>16}: {body.get(key)}")
+        print(f"{'models':>16}: {', '.join(run['settings']['models'])}")
+        print(f"{'suites':>16}: {', '.join(run['settings']['suites'])}")
+    return 0
+
+
+def cmd_resume(args) -> int:
+    from routeboard.runner import resume_run
+
+    runner = resume_run(open_db(args), args.run_id, budget_usd=args.budget_usd)
+    return _execute(runner, args.json)
+
+
+def cmd_cancel(args) -> int:
+    from routeboard.runner import cancel_stale_run
+    from routeboard.settings import db_path
+
+    path = db_path(args.db)
+    try:
+        con = open_db(args)
+    except StoreError:
+        # The live run's process holds the file: leave a marker it polls for.
+        path.with_name(f"{path.name}.cancel-{args.run_id}").touch()
+        print(f"asked the live run {args.run_id} to stop; finished attempts are kept")
+        return 0
+    print(cancel_stale_run(con, args.run_id))
+    return 0

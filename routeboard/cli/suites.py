@@ -1,0 +1,122 @@
+"""``suites validate | import | list | show``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
+from routeboard.settings import benchmarks_dir
+from routeboard.suites import Overrides, load_suite, validate_path
+
+
+def register(commands) -> None:
+    suites = commands.add_parser("suites", help="task sets: validate, import, list, show")
+    sub = suites.add_subparsers(dest="suites_command", required=True, parser_class=type(suites))
+
+    validate = sub.add_parser("validate", help="check a suite file or folder; lists every problem")
+    validate.add_argument("path")
+    _add_overrides(validate)
+    validate.set_defaults(handler=cmd_validate)
+
+    imp = sub.add_parser("import", help="import suites (all-or-nothing per suite)")
+    imp.add_argument("paths", nargs="*", help="suite folders, YAML suites or bare CSV/JSONL files")
+    imp.add_argument("--shipped", action="store_true", help="import every suite shipped in benchmarks/")
+    _add_overrides(imp)
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=cmd_import)
+
+    lst = sub.add_parser("list", help="suites in the database (latest versions)")
+    lst.add_argument("--all-versions", action="store_true")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=cmd_list)
+
+    show = sub.add_parser("show", help="one suite with its settings and first tasks")
+    show.add_argument("name", help="NAME (latest version) or NAME@VERSION")
+    show.add_argument("--tasks", type=int, default=5, help="how many tasks to show (default 5)")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+
+
+def _add_overrides(parser) -> None:
+    parser.add_argument("--name")
+    parser.add_argument("--category")
+    parser.add_argument("--grader", help="grader name for bare CSV/JSONL files (default exact)")
+    parser.add_argument("--bar", type=float, help="quality bar in (0, 1], e.g. 0.94")
+    parser.add_argument("--template", help="prompt template with {{var}} placeholders")
+    parser.add_argument("--system-prompt")
+
+
+def _overrides(args) -> Overrides:
+    return Overrides(name=args.name, category=args.category, grader=args.grader, bar=args.bar,
+                     prompt_template=args.template, system_prompt=args.system_prompt)
+
+
+def cmd_validate(args) -> int:
+    problems = validate_path(args.path, _overrides(args))
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{args.path}: {len(problems)} problem(s); nothing was imported", file=sys.stderr)
+        return EXIT_USER_ERROR
+    suite = load_suite(args.path, _overrides(args))
+    print(f"{args.path}: valid suite {suite.name!r} ({suite.category}), {len(suite.tasks)} tasks, "
+          f"grader {suite.grader.name}, bar {suite.bar:g}")
+    return 0
+
+
+def shipped_suite_paths() -> list[Path]:
+    return sorted(p for p in benchmarks_dir().iterdir() if (p / "suite.yaml").is_file())
+
+
+def cmd_import(args) -> int:
+    from routeboard.store.suites import save_suite
+
+    paths = [Path(p) for p in args.paths] + (shipped_suite_paths() if args.shipped else [])
+    if not paths:
+        print("error: give one or more PATHs to import, or --shipped", file=sys.stderr)
+        return EXIT_USER_ERROR
+    overrides = _overrides(args)
+    # Validate everything before writing anything, so a bad file in a batch imports nothing.
+    loaded = [load_suite(path, overrides) for path in paths]
+    con = open_db(args)
+    results = [save_suite(con, suite, origin="shipped" if args.shipped and path in shipped_suite_paths() else "file")
+               for path, suite in zip(paths, loaded)]
+    if args.json:
+        print_json([r.__dict__ for r in results])
+        return 0
+    for r in results:
+        state = "imported" if r.created else "already imported (identical content)"
+        print(f"{r.suite_id}: {state}, {r.task_count} tasks")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from routeboard.store.suites import list_suites
+
+    rows = list_suites(open_db(args), all_versions=args.all_versions)
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print("no suites yet: `python -m routeboard suites import --shipped` imports the shipped ones")
+    else:
+        print_table(rows, ["suite_id", "category", "task_count", "bar", "grader", "validator"])
+    return 0
+
+
+def cmd_show(args) -> int:
+    from routeboard.store.suites import load_stored_suite
+
+    suite_id, suite = load_stored_suite(open_db(args), args.name)
+    body = {"suite_id": suite_id, **suite.metadata(), "task_count": len(suite.tasks),
+            "tasks": [t.__dict__ for t in suite.tasks[: max(args.tasks, 0)]]}
+    if args.json:
+        print_json(body)
+        return 0
+    for key in ("suite_id", "category", "description", "bar", "risk", "task_count"):
+        print(f"{key:>12}: {body[key]}")
+    print(f"{'grader':>12}: {suite.grader.name} {suite.grader.options or ''}"[:300])
+    print(f"{'validator':>12}: {suite.validator.name if suite.validator else '-'}")
+    print_table([{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in suite.tasks[: args.tasks]],
+                ["id", "expected", "vars"], title="first tasks")
+    return 0

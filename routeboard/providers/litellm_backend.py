@@ -1,0 +1,90 @@
+"""Hosted APIs, Ollama (``ollama_chat/``) and OpenAI-compatible servers, all through ``litellm.acompletion``."""
+
+from __future__ import annotations
+
+import time
+
+from routeboard.domain import Model
+from routeboard.errors import ProviderError
+from routeboard.providers import Completion, GenerationSettings
+from routeboard.settings import prepare_environment
+
+
+def classify_error(exc: BaseException) -> ProviderError:
+    """Turn a litellm/OpenAI SDK exception into a ProviderError with a retry class and Retry-After."""
+    import litellm
+
+    name = type(exc).__name__
+    message = str(exc).splitlines()[0][:300] if str(exc) else name
+    retry_after = _retry_after_s(exc)
+    if isinstance(exc, litellm.RateLimitError):
+        kind = "rate_limit"
+    elif isinstance(exc, litellm.Timeout) or "timeout" in name.lower():
+        kind = "timeout"
+    elif isinstance(exc, litellm.AuthenticationError):
+        kind = "auth"
+    elif isinstance(exc, (litellm.ContextWindowExceededError, litellm.BadRequestError, litellm.NotFoundError)):
+        kind = "bad_request"
+    elif isinstance(exc, litellm.APIConnectionError):
+        kind = "malformed" if "json" in message.lower() or "decode" in message.lower() else "connection"
+    elif isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError)):
+        kind = "server"
+    elif isinstance(exc, (ValueError, KeyError, TypeError)):
+        kind = "malformed"
+    else:
+        kind = "connection"
+    return ProviderError(f"{name}: {message}", kind=kind, retry_after_s=retry_after)
+
+
+def _retry_after_s(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("retry-after") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class LiteLLMProvider:
+    """The litellm backend; litellm and the SDK never retry on their own (the runner owns retries)."""
+
+    def __init__(self):
+        prepare_environment()
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True  # e.g. seed for providers that do not take it
+        self._litellm = litellm
+
+    async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
+        kwargs = {"model": model.litellm_model, "messages": messages, "temperature": settings.temperature,
+                  "max_tokens": settings.max_output_tokens, "timeout": settings.timeout_s,
+                  "num_retries": 0, "max_retries": 0}
+        if settings.seed is not None:
+            kwargs["seed"] = settings.seed
+        if model.api_base:
+            kwargs["api_base"] = model.api_base
+        if model.litellm_model.startswith("openai/") and model.api_base:
+            kwargs.setdefault("api_key", "not-needed")  # local OpenAI-compatible servers take any key
+        started = time.perf_counter()
+        try:
+            response = await self._litellm.acompletion(**kwargs)
+        except Exception as exc:  # every SDK failure becomes a classified ProviderError
+            raise classify_error(exc) from None
+        latency_ms = (time.perf_counter() - started) * 1000
+        try:
+            choice = response.choices[0]
+            text = choice.message.content or ""
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise ProviderError(f"malformed response: {exc}", kind="malformed") from None
+        usage = getattr(response, "usage", None)
+        input_tokens = getattr(usage, "prompt_tokens", None) if usage else None
+        output_tokens = getattr(usage, "completion_tokens", None) if usage else None
+        estimated = not input_tokens and not output_tokens
+        if estimated:
+            input_tokens = self._litellm.token_counter(model=model.litellm_model, messages=messages)
+            output_tokens = self._litellm.token_counter(model=model.litellm_model, text=text) if text else 0
+        return Completion(text=text, input_tokens=int(input_tokens or 0), output_tokens=int(output_tokens or 0),
+                          latency_ms=latency_ms, tokens_estimated=estimated,
+                          finish_reason=getattr(choice, "finish_reason", None))

@@ -1,0 +1,549 @@
+"""The run engine: suites x models x trials, graded and stored attempt by attempt.
+
+Design choices, each for a user's money:
+- every attempt is written as soon as it finishes (batched only by what finishes together), so a crash,
+  a cancel or a spent budget loses at most the calls in flight;
+- the budget reserves each call's worst-case cost before launching it, so the overshoot is bounded by the
+  calls in flight;
+- retries are ours (the SDKs' are off): exponential backoff with jitter, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from routeboard import graders
+from routeboard.catalog import EMBEDDED_ID, get_model
+from routeboard.domain import Grade, InfraProfile, Model, Price, Suite, Task
+from routeboard.errors import InvalidInput, ModelUnavailable, ProviderError, RouteboardError
+from routeboard.providers import Completion, GenerationSettings, provider_for, provider_key
+from routeboard.store import database_path
+from routeboard.store import runs as run_store
+from routeboard.store.suites import load_stored_suite
+from routeboard.suites import render_messages
+
+RETRYABLE = {"rate_limit", "server", "timeout", "connection", "malformed"}
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: suites x models x trials, and how."""
+
+    suites: tuple[str, ...]
+    models: tuple[str, ...]
+    trials: int = 1
+    limit: int | None = None
+    concurrency: int = 4
+    per_provider_concurrency: int | None = None
+    budget_usd: float | None = None
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    use_cache: bool = True
+    max_attempts: int = 4                  # provider errors per trial before it ends as `error`
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    judge_model: str = EMBEDDED_ID
+
+    def problems(self) -> list[str]:
+        issues = []
+        if not self.suites:
+            issues.append("--suite: give at least one suite")
+        if not self.models:
+            issues.append("--model: give at least one model")
+        if self.trials < 1 or self.trials > 100:
+            issues.append("--trials must be from 1 to 100")
+        if self.limit is not None and self.limit < 1:
+            issues.append("--limit must be at least 1")
+        if self.concurrency < 1 or self.concurrency > 512:
+            issues.append("--concurrency must be from 1 to 512")
+        if self.budget_usd is not None and not self.budget_usd >= 0:
+            issues.append("--budget-usd must be a non-negative amount")
+        if self.settings.max_output_tokens < 1:
+            issues.append("--max-tokens must be at least 1")
+        if not 0 <= self.settings.temperature <= 2:
+            issues.append("--temperature must be in [0, 2]")
+        return issues
+
+
+@dataclass
+class Progress:
+    """Live progress of a run, safe to read from another thread (the page)."""
+
+    run_id: str
+    total: int
+    done: int = 0
+    accepted: int = 0
+    errors: int = 0
+    spend_usd: float = 0.0
+    started_s: float = field(default_factory=time.monotonic)
+    status: str = "running"
+
+    @property
+    def eta_s(self) -> float | None:
+        if not self.done or self.done >= self.total:
+            return None
+        return (time.monotonic() - self.started_s) / self.done * (self.total - self.done)
+
+
+@dataclass(frozen=True)
+class Job:
+    suite_id: str
+    suite: Suite
+    task: Task
+    model: Model
+    trial: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.suite_id, self.task.id, self.model.id, self.trial)
+
+
+# ---------------------------------------------------------------- pure helpers
+
+def request_hash(model: Model, messages: list[dict], settings: GenerationSettings, trial: int, attempt: int) -> str:
+    """Identity of a request for the reuse cache: model, messages, settings, trial and attempt number."""
+    body = {"model": model.litellm_model, "api_base": model.api_base, "messages": messages,
+            "temperature": settings.temperature, "max_output_tokens": settings.max_output_tokens,
+            "seed": settings.seed, "trial": trial, "attempt": attempt}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def backoff_s(attempt: int, base_s: float, max_s: float, retry_after_s: float | None, rng: random.Random) -> float:
+    """Exponential backoff with full jitter; a server's Retry-After is a floor, never shortened."""
+    delay = rng.uniform(0, min(max_s, base_s * 2 ** (attempt - 1)))
+    if retry_after_s is not None:
+        delay = max(delay, retry_after_s)
+    return delay
+
+
+def outcome_of(grade: Grade | None) -> str:
+    """accepted / wrong / invalid / error (DESIGN.md)."""
+    if grade is None:
+        return "error"
+    if not grade.valid:
+        return "invalid"
+    return "accepted" if grade.correct else "wrong"
+
+
+def price_snapshot(models: list[Model]) -> dict:
+    """Prices and infra profiles as of the run's start, so old results keep their cost."""
+    return {m.id: {"litellm_model": m.litellm_model, "tier": m.tier, "display_name": m.display_name,
+                   "input_per_mtok_usd": m.price.input_per_mtok_usd,
+                   "output_per_mtok_usd": m.price.output_per_mtok_usd, "price_source": m.price.source,
+                   "api_base": m.api_base, "infra": asdict(m.infra) if m.infra else None} for m in models}
+
+
+def model_from_snapshot(model_id: str, snap: dict) -> Model:
+    return Model(id=model_id, litellm_model=snap["litellm_model"], display_name=snap["display_name"],
+                 tier=snap["tier"], price=Price(snap["input_per_mtok_usd"], snap["output_per_mtok_usd"],
+                                                snap["price_source"]),
+                 api_base=snap["api_base"], infra=InfraProfile(**snap["infra"]) if snap["infra"] else None)
+
+
+def attempt_cost(model: Model, input_tokens: int, output_tokens: int, latency_ms: float | None) -> tuple[float, float]:
+    """(model_usd, infra_usd) of one attempt from the snapshot price and, for local models, the infra profile."""
+    model_usd = model.price.usd(input_tokens, output_tokens) if model.price.known else 0.0
+    infra_usd = model.infra.usd_for_latency(latency_ms or 0.0) if model.infra and model.tier == "local" else 0.0
+    return model_usd, infra_usd
+
+
+def worst_case_usd(model: Model, input_tokens: int, settings: GenerationSettings) -> float:
+    """The most one call can cost: its counted input plus the full output allowance."""
+    if not model.price.known:
+        return 0.0
+    return model.price.usd(input_tokens, settings.max_output_tokens)
+
+
+class Budget:
+    """Spend plus worst-case reservations of calls in flight never passes the cap."""
+
+    def __init__(self, cap_usd: float | None, spent_usd: float = 0.0):
+        self.cap_usd = cap_usd
+        self.spent_usd = spent_usd
+        self.reserved_usd = 0.0
+        self.exhausted = False
+
+    def try_reserve(self, worst_usd: float) -> bool:
+        if self.cap_usd is not None and self.spent_usd + self.reserved_usd + worst_usd > self.cap_usd + 1e-12:
+            self.exhausted = True
+            return False
+        self.reserved_usd += worst_usd
+        return True
+
+    def settle(self, worst_usd: float, actual_usd: float) -> None:
+        self.reserved_usd -= worst_usd
+        self.spent_usd += actual_usd
+
+
+# ---------------------------------------------------------------- planning
+
+def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[tuple[str, Suite]]:
+    """Suites by stored name/id, or by path (imported on the fly, recognised by content if already stored)."""
+    from routeboard.store.suites import save_suite
+    from routeboard.suites import load_suite
+
+    resolved = []
+    for name in names:
+        if Path(name).exists():
+            result = save_suite(con, load_suite(name))
+            resolved.append(load_stored_suite(con, result.suite_id))
+        else:
+            resolved.append(load_stored_suite(con, name))
+    return resolved
+
+
+def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...]) -> list[Model]:
+    models = [get_model(con, model_id) for model_id in dict.fromkeys(ids)]
+    unknown = [m.id for m in models if not m.price.known]
+    if unknown:
+        raise InvalidInput(f"no known price for {', '.join(unknown)}: set one with `python -m routeboard models add "
+                           f"{unknown[0]} --input-price USD --output-price USD` (never assumed $0)")
+    for model in models:
+        if model.id == EMBEDDED_ID and not model.available:
+            raise ModelUnavailable(model.unavailable_reason)
+    return models
+
+
+def plan_jobs(suites: list[tuple[str, Suite]], models: list[Model], trials: int, limit: int | None) -> list[Job]:
+    """Every (suite, task, model, trial), interleaved so each model progresses at the same pace."""
+    jobs = []
+    for suite_id, suite in suites:
+        tasks = suite.tasks[:limit] if limit else suite.tasks
+        for trial in range(1, trials + 1):
+            for task in tasks:
+                for model in models:
+                    jobs.append(Job(suite_id, suite, task, model, trial))
+    return jobs
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def cancel_marker(con: duckdb.DuckDBPyConnection, run_id: str) -> Path | None:
+    """A file beside the database that asks a live run (in another process) to stop."""
+    path = database_path(con)
+    return path.with_name(f"{path.name}.cancel-{run_id}") if path else None
+
+
+# ---------------------------------------------------------------- the engine
+
+class Runner:
+    """Executes one run's pending trials; create with ``start_run`` or ``resume_run``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, request: RunRequest, jobs: list[Job],
+                 on_progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None):
+        self.con = con
+        self.run_id = run_id
+        self.request = request
+        self.jobs = jobs
+        self.cancel = cancel or threading.Event()
+        self.on_progress = on_progress
+        done = run_store.finished_trials(con, run_id)
+        self.pending = [j for j in jobs if j.key not in done]
+        self.prior = run_store.unfinished_attempts(con, run_id)
+        totals = run_store.run_totals(con, run_id)[0]
+        self.progress = Progress(run_id, total=len(jobs), done=len(done), accepted=totals["accepted"],
+                                 errors=totals["errors"], spend_usd=totals["spend_usd"])
+        self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
+        self.rng = random.Random(hash(run_id))
+        self._attempt_buffer: list[dict] = []
+        self._trial_buffer: list[dict] = []
+        self._cache: dict[str, dict] = {}
+        self._marker = cancel_marker(con, run_id)
+        self._graders: dict[str, tuple] = {}
+
+    # -- public
+
+    def run(self) -> Progress:
+        """Run to the end (or cancel / budget); blocking. Returns the final progress."""
+        return asyncio.run(self.run_async())
+
+    async def run_async(self) -> Progress:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        if self.request.use_cache:
+            first = [self._hash(j, 1) for j in self.pending if j.key not in self.prior]
+            self._cache = run_store.cached_answers(self.con, first)
+        queue: asyncio.Queue = asyncio.Queue()
+        for job in self.pending:
+            queue.put_nowait(job)
+        self._global = asyncio.Semaphore(self.request.concurrency)
+        self._per_provider: dict[str, asyncio.Semaphore] = {}
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.request.concurrency,
+                                                                               max(len(self.pending), 1)))]
+        watcher = asyncio.create_task(self._watch_cancel())
+        status = "completed"
+        try:
+            await asyncio.gather(*workers)
+        except asyncio.CancelledError:
+            status = "cancelled"
+        finally:
+            watcher.cancel()
+            for w in workers:
+                w.cancel()
+            self._flush()
+        if self.cancel.is_set():
+            status = "cancelled"
+        elif self.budget.exhausted and self.progress.done < self.progress.total:
+            status = "budget_exhausted"
+        elif self.progress.done < self.progress.total:
+            status = "failed"
+        run_store.set_status(self.con, self.run_id, status)
+        self.progress.status = status
+        self._report()
+        if self._marker and self._marker.exists():
+            self._marker.unlink(missing_ok=True)
+        return self.progress
+
+    # -- workers
+
+    async def _worker(self, queue: asyncio.Queue) -> None:
+        while not self.cancel.is_set() and not self.budget.exhausted:
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await self._run_trial(job)
+
+    async def _watch_cancel(self) -> None:
+        while True:
+            await asyncio.sleep(0.2)
+            if self._marker and self._marker.exists():
+                self.cancel.set()
+            if self.cancel.is_set():
+                return
+
+    def _semaphore(self, model: Model) -> asyncio.Semaphore:
+        key = provider_key(model)
+        if key not in self._per_provider:
+            limit = self.request.per_provider_concurrency or self.request.concurrency
+            if key == "local/":
+                limit = 1  # one llama.cpp context: more would only queue inside the worker thread
+            self._per_provider[key] = asyncio.Semaphore(limit)
+        return self._per_provider[key]
+
+    def _hash(self, job: Job, attempt: int) -> str:
+        messages = render_messages(job.suite, job.task)
+        return request_hash(job.model, messages, self.request.settings, job.trial, attempt)
+
+    async def _run_trial(self, job: Job) -> None:
+        prior = self.prior.get(job.key, [])
+        attempt = len(prior)
+        errors = sum(1 for a in prior if a["error_kind"])
+        invalid = sum(1 for a in prior if not a["error_kind"] and a["valid"] is False)
+        last_output = prior[-1]["output"] if prior and not prior[-1]["error_kind"] else None
+        messages = render_messages(job.suite, job.task)
+        input_estimate = None
+        while True:
+            if last_output is not None:
+                # Resumed with an answer already paid for: grade it instead of asking again.
+                grade = await self._grade(job, last_output)
+                if grade.valid or invalid >= job.suite.max_invalid_retries:
+                    return self._finish(job, grade, attempt, last_output)
+                last_output = None
+            if errors >= self.request.max_attempts:
+                return self._finish(job, None, attempt, None)
+            if self.cancel.is_set():
+                return
+            if input_estimate is None:
+                input_estimate = _count_tokens(job.model, messages)
+            worst = worst_case_usd(job.model, input_estimate, self.request.settings)
+            if not self.budget.try_reserve(worst):
+                return
+            attempt += 1
+            record, completion, error = await self._attempt(job, messages, attempt)
+            self.budget.settle(worst, record["cost_usd"] + record["infra_usd"])
+            self.progress.spend_usd = self.budget.spent_usd
+            if error is not None:
+                self._attempt_buffer.append(record)
+                self._flush()
+                errors += 1
+                if error.kind not in RETRYABLE:
+                    return self._finish(job, None, attempt, None)
+                if errors < self.request.max_attempts:
+                    await asyncio.sleep(backoff_s(errors, self.request.backoff_base_s, self.request.backoff_max_s,
+                                                  error.retry_after_s, self.rng))
+                continue
+            grade = await self._grade(job, completion.text)
+            record["valid"] = grade.valid
+            self._attempt_buffer.append(record)
+            if not grade.valid and invalid < job.suite.max_invalid_retries:
+                invalid += 1
+                self._flush()
+                continue
+            return self._finish(job, grade, attempt, completion.text)
+
+    async def _attempt(self, job: Job, messages: list[dict], attempt: int):
+        digest = self._hash(job, attempt)
+        started_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        cached = self._cached(digest, attempt)
+        error: ProviderError | None = None
+        completion: Completion | None = None
+        if cached is not None:
+            completion = Completion(cached["output"] or "", int(cached["input_tokens"] or 0),
+                                    int(cached["output_tokens"] or 0), float(cached["latency_ms"] or 0))
+        else:
+            async with self._global, self._semaphore(job.model):
+                if self.cancel.is_set():
+                    error = ProviderError("cancelled before the call", kind="cancelled")
+                else:
+                    try:
+                        completion = await asyncio.wait_for(
+                            provider_for(job.model).complete(job.model, messages, self.request.settings),
+                            timeout=self.request.settings.timeout_s + 5)
+                    except ProviderError as exc:
+                        error = exc
+                    except asyncio.TimeoutError:
+                        error = ProviderError(f"no answer within {self.request.settings.timeout_s:g} s",
+                                              kind="timeout")
+                    except RouteboardError as exc:
+                        error = ProviderError(str(exc), kind="unavailable")
+        if completion is not None:
+            model_usd, infra_usd = (0.0, 0.0) if cached else attempt_cost(
+                job.model, completion.input_tokens, completion.output_tokens, completion.latency_ms)
+            record = self._record(job, attempt, started_at, completion.latency_ms, completion.input_tokens,
+                                  completion.output_tokens, completion.tokens_estimated, model_usd, infra_usd,
+                                  completion.text, None, None, cached is not None, digest)
+        else:
+            model_usd, _ = attempt_cost(job.model, error.billed_input_tokens, error.billed_output_tokens, 0)
+            record = self._record(job, attempt, started_at, None, error.billed_input_tokens,
+                                  error.billed_output_tokens, False, model_usd, 0.0, None, error.kind, str(error)[:500],
+                                  False, digest)
+        return record, completion, error
+
+    def _cached(self, digest: str, attempt: int) -> dict | None:
+        if not self.request.use_cache:
+            return None
+        if digest in self._cache:
+            return self._cache.pop(digest)
+        if attempt > 1:
+            return run_store.cached_answers(self.con, [digest]).get(digest)
+        return None
+
+    def _record(self, job, attempt, started_at, latency_ms, input_tokens, output_tokens, estimated, model_usd,
+                infra_usd, output, error_kind, error, cached, digest) -> dict:
+        return {"run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
+                "trial": job.trial, "attempt": attempt, "started_at": started_at, "latency_ms": latency_ms,
+                "input_tokens": input_tokens, "output_tokens": output_tokens, "tokens_estimated": estimated,
+                "cost_usd": model_usd, "infra_usd": infra_usd, "valid": None, "output": output,
+                "error_kind": error_kind, "error": error, "cached": cached, "request_hash": digest}
+
+    # -- grading
+
+    def _grader_for(self, job: Job):
+        if job.suite_id not in self._graders:
+            judge = self._judge if job.suite.grader.name == "llm_judge" else None
+            grader = graders.build_grader(job.suite.grader, judge=judge)
+            validator = graders.build_validator(job.suite.validator) if job.suite.validator else None
+            self._graders[job.suite_id] = (grader, validator)
+        return self._graders[job.suite_id]
+
+    def _judge(self, messages: list[dict]) -> str:
+        """Called from a grading thread: runs the judge model's call on the run's event loop."""
+        model = get_model(self.con, self.request.judge_model)
+        settings = replace(self.request.settings, temperature=0.0, max_output_tokens=256)
+        future = asyncio.run_coroutine_threadsafe(provider_for(model).complete(model, messages, settings), self._loop)
+        return future.result(timeout=settings.timeout_s + 10).text
+
+    async def _grade(self, job: Job, output: str) -> Grade:
+        grader, validator = self._grader_for(job)
+        if job.suite.grader.name == "llm_judge":
+            return await asyncio.get_running_loop().run_in_executor(
+                None, graders.grade_output, output, job.task, grader, validator)
+        return graders.grade_output(output, job.task, grader, validator)
+
+    # -- bookkeeping
+
+    def _finish(self, job: Job, grade: Grade | None, attempts: int, output: str | None) -> None:
+        outcome = outcome_of(grade)
+        self._trial_buffer.append({
+            "run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
+            "trial": job.trial, "outcome": outcome, "valid": bool(grade and grade.valid),
+            "correct": bool(grade and grade.correct), "score": grade.score if grade else 0.0,
+            "detail": (grade.detail if grade else "provider error")[:1000], "attempts": attempts, "output": output,
+            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None)})
+        self.progress.done += 1
+        self.progress.accepted += outcome == "accepted"
+        self.progress.errors += outcome == "error"
+        self._flush()
+        self._report()
+
+    def _flush(self) -> None:
+        attempts, trials = self._attempt_buffer, self._trial_buffer
+        self._attempt_buffer, self._trial_buffer = [], []
+        run_store.write_batch(self.con, attempts, trials)
+
+    def _report(self) -> None:
+        if self.on_progress:
+            self.on_progress(self.progress)
+
+
+def _count_tokens(model: Model, messages: list[dict]) -> int:
+    """Input tokens for budget reservations and estimates (litellm's counter; a char-based floor offline)."""
+    if not model.price.known or (model.price.input_per_mtok_usd == 0 and model.price.output_per_mtok_usd == 0):
+        return 0  # free models need no reservation
+    import litellm
+
+    try:
+        return int(litellm.token_counter(model=model.litellm_model, messages=messages))
+    except Exception:  # an unknown tokenizer: a conservative ~3 characters per token
+        return sum(len(m.get("content") or "") for m in messages) // 3 + 4 * len(messages)
+
+
+# ---------------------------------------------------------------- entry points
+
+def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: str | None = None,
+              on_progress=None, cancel: threading.Event | None = None) -> Runner:
+    """Plan a run, snapshot prices, write the run row and return a Runner ready to ``run()``."""
+    problems = request.problems()
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    suites = resolve_suites(con, request.suites)
+    models = resolve_models(con, request.models)
+    jobs = plan_jobs(suites, models, request.trials, request.limit)
+    run_id = run_id or new_run_id()
+    settings = {"suites": [sid for sid, _ in suites], "models": [m.id for m in models], "trials": request.trials,
+                "limit": request.limit, "concurrency": request.concurrency,
+                "per_provider_concurrency": request.per_provider_concurrency, "use_cache": request.use_cache,
+                "max_attempts": request.max_attempts, "judge_model": request.judge_model,
+                "generation": asdict(request.settings), "total_trials": len(jobs)}
+    run_store.create_run(con, run_id, settings, price_snapshot(models), request.budget_usd)
+    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
+
+
+def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
+               cancel: threading.Event | None = None, budget_usd: float | None = None) -> Runner:
+    """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused."""
+    run = run_store.get_run(con, run_id)
+    s = run["settings"]
+    models = [model_from_snapshot(mid, run["prices"][mid]) for mid in s["models"]]
+    suites = [load_stored_suite(con, sid) for sid in s["suites"]]
+    request = RunRequest(suites=tuple(s["suites"]), models=tuple(s["models"]), trials=s["trials"], limit=s["limit"],
+                         concurrency=s["concurrency"], per_provider_concurrency=s["per_provider_concurrency"],
+                         budget_usd=budget_usd if budget_usd is not None else run["budget_usd"],
+                         settings=GenerationSettings(**s["generation"]), use_cache=s["use_cache"],
+                         max_attempts=s["max_attempts"], judge_model=s["judge_model"])
+    run_store.set_status(con, run_id, "running")
+    jobs = plan_jobs(suites, models, request.trials, request.limit)
+    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
+
+
+def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """Mark a run whose process is gone as cancelled (this process could open the file, so none holds it)."""
+    run = run_store.get_run(con, run_id)
+    if run["status"] != "running":
+        return f"run {run_id} is already {run['status']}"
+    run_store.set_status(con, run_id, "cancelled", note="cancelled after its process had stopped")
+    return f"run {run_id} marked cancelled; `runs resume {run_id}` would finish it"

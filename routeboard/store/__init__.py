@@ -1,0 +1,56 @@
+"""The DuckDB store: one connection per process, migrations on open, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from routeboard.errors import StoreError
+from routeboard.settings import db_path
+from routeboard.store.migrations import apply_migrations
+
+
+def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database file and bring its schema up to date."""
+    target = db_path(path)
+    if str(target) != ":memory:":
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(target))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(
+                f"{target} is open in another process (a run or the app); "
+                "wait for it to finish or point --db / ROUTEBOARD_DB at another file"
+            ) from None
+        raise StoreError(f"cannot open database {target}: {exc}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{target} is not a routeboard database: {exc}") from None
+    apply_migrations(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block of writes atomically on a cursor of ``con``; any exception rolls all of it back."""
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    else:
+        cur.execute("COMMIT")
+    finally:
+        cur.close()
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection (None for in-memory)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None

@@ -1,0 +1,123 @@
+"""Suites in the database: versioned by content hash, written all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.errors import NotFound
+from routeboard.store import transaction
+from routeboard.suites import content_hash
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the suite version it points at and whether anything was written."""
+
+    suite_id: str
+    name: str
+    version: int
+    created: bool
+    task_count: int
+
+
+def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
+    """Store a suite; identical content is recognised, changed content becomes the next version."""
+    digest = content_hash(suite)
+    with transaction(con) as cur:
+        same = cur.execute("SELECT suite_id, version FROM suites WHERE name = ? AND content_hash = ?",
+                           [suite.name, digest]).fetchone()
+        if same:
+            return ImportResult(same[0], suite.name, same[1], False, len(suite.tasks))
+        version = cur.execute("SELECT coalesce(max(version), 0) + 1 FROM suites WHERE name = ?",
+                              [suite.name]).fetchone()[0]
+        suite_id = f"{suite.name}@{version}"
+        cur.execute(
+            """INSERT INTO suites (suite_id, name, version, category, description, grader, validator, bar, risk,
+                   prompt_template, system_prompt, max_invalid_retries, content_hash, source, origin, task_count)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [suite_id, suite.name, version, suite.category, suite.description, _spec_json(suite.grader),
+             _spec_json(suite.validator), suite.bar, suite.risk, suite.prompt_template, suite.system_prompt,
+             suite.max_invalid_retries, digest, suite.source, origin, len(suite.tasks)])
+        frame = pd.DataFrame({
+            "suite_id": suite_id,
+            "task_id": [t.id for t in suite.tasks],
+            "position": range(len(suite.tasks)),
+            "input": [t.input for t in suite.tasks],
+            "messages": [json.dumps(t.messages) if t.messages else None for t in suite.tasks],
+            "vars": [json.dumps(t.vars, ensure_ascii=False) for t in suite.tasks],
+            "expected": [t.expected for t in suite.tasks],
+            "metadata": [json.dumps(t.metadata, ensure_ascii=False, default=str) for t in suite.tasks],
+        })
+        cur.register("new_tasks", frame)
+        cur.execute("""INSERT INTO tasks SELECT suite_id, task_id, position, input, messages::JSON, vars::JSON,
+                       expected, metadata::JSON FROM new_tasks""")
+        cur.unregister("new_tasks")
+    return ImportResult(suite_id, suite.name, version, True, len(suite.tasks))
+
+
+def list_suites(con: duckdb.DuckDBPyConnection, all_versions: bool = False) -> list[dict]:
+    """Suites as plain rows (the latest version of each name unless ``all_versions``)."""
+    latest = "" if all_versions else "QUALIFY version = max(version) OVER (PARTITION BY name)"
+    cur = con.cursor()
+    rows = cur.execute(f"""
+        SELECT suite_id, name, version, category, bar, task_count, grader->>'name' AS grader,
+               validator->>'name' AS validator, risk, origin, created_at
+        FROM suites {latest} ORDER BY name, version""").fetchall()
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, row)) for row in rows]
+
+
+def resolve_suite_id(con: duckdb.DuckDBPyConnection, name_or_id: str) -> str:
+    """A suite id from ``name`` (latest version) or ``name@version``."""
+    cur = con.cursor()
+    row = cur.execute("SELECT suite_id FROM suites WHERE suite_id = ?", [name_or_id]).fetchone()
+    if row is None:
+        row = cur.execute("SELECT suite_id FROM suites WHERE name = ? ORDER BY version DESC LIMIT 1",
+                          [name_or_id]).fetchone()
+    if row is None:
+        known = ", ".join(r["name"] for r in list_suites(con)) or "none yet"
+        raise NotFound(f"no suite named {name_or_id!r} in the database (known: {known}); "
+                       "import one with `python -m routeboard suites import PATH`")
+    return row[0]
+
+
+def load_stored_suite(con: duckdb.DuckDBPyConnection, name_or_id: str) -> tuple[str, Suite]:
+    """The stored suite (id and Suite with its tasks)."""
+    suite_id = resolve_suite_id(con, name_or_id)
+    cur = con.cursor()
+    (name, category, description, grader, validator, bar, risk, template, system, retries, source) = cur.execute(
+        """SELECT name, category, description, grader, validator, bar, risk, prompt_template, system_prompt,
+                  max_invalid_retries, source FROM suites WHERE suite_id = ?""", [suite_id]).fetchone()
+    rows = cur.execute("""SELECT task_id, input, messages, vars, expected, metadata FROM tasks
+                          WHERE suite_id = ? ORDER BY position""", [suite_id]).fetchall()
+    tasks = tuple(Task(id=r[0], input=r[1], messages=json.loads(r[2]) if r[2] else None,
+                       vars=json.loads(r[3]) if r[3] else {}, expected=r[4],
+                       metadata=json.loads(r[5]) if r[5] else {}) for r in rows)
+    suite = Suite(name=name, category=category, grader=_spec(grader), tasks=tasks, bar=bar,
+                  description=description or "", risk=risk or "", validator=_spec(validator) if validator else None,
+                  prompt_template=template, system_prompt=system, max_invalid_retries=retries, source=source or "")
+    return suite_id, suite
+
+
+def update_suite_settings(con: duckdb.DuckDBPyConnection, suite_id: str, *, bar: float | None = None,
+                          grader: GraderSpec | None = None) -> None:
+    """Change a stored suite's bar or grader options in place (grading settings, not task content)."""
+    with transaction(con) as cur:
+        if bar is not None:
+            cur.execute("UPDATE suites SET bar = ? WHERE suite_id = ?", [bar, suite_id])
+        if grader is not None:
+            cur.execute("UPDATE suites SET grader = ? WHERE suite_id = ?", [_spec_json(grader), suite_id])
+
+
+def _spec_json(spec: GraderSpec | None) -> str | None:
+    return json.dumps({"name": spec.name, "options": spec.options}, ensure_ascii=False) if spec else None
+
+
+def _spec(raw: str) -> GraderSpec:
+    data = json.loads(raw)
+    return GraderSpec(data["name"], data.get("options") or {})

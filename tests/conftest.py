@@ -1,0 +1,39 @@
+"""Shared fixtures: every test gets its own database file through ROUTEBOARD_DB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+
+
+@pytest.fixture(autouse=True)
+def isolated_db(tmp_path, monkeypatch):
+    """Point all state at a temporary folder; nothing touches data/."""
+    path = tmp_path / "routeboard.duckdb"
+    monkeypatch.setenv("ROUTEBOARD_DB", str(path))
+    monkeypatch.delenv("ROUTEBOARD_HOME", raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens there unless a test says so
+    return path
+
+
+@pytest.fixture
+def con(isolated_db):
+    import routeboard
+
+    connection = routeboard.connect(isolated_db)
+    yield connection
+    connection.close()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m routeboard`` in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "routeboard", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})

@@ -1,0 +1,63 @@
+"""Storing suites: versions by content, all-or-nothing writes, old versions kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.store import connect
+from routeboard.store.migrations import MIGRATIONS
+from routeboard.store.suites import list_suites, load_stored_suite, save_suite
+
+
+def make_suite(expected="4", name="math", ids=("a", "b")) -> Suite:
+    return Suite(name=name, category="arithmetic", grader=GraderSpec("exact"), bar=0.9,
+                 tasks=tuple(Task(id=i, input=f"q {i}", expected=expected) for i in ids))
+
+
+def counts(con):
+    return con.execute("SELECT (SELECT count(*) FROM suites), (SELECT count(*) FROM tasks)").fetchone()
+
+
+def test_migrations_are_applied_once_in_order(isolated_db):
+    con = connect(isolated_db)
+    names = [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()]
+    assert names == [name for name, _ in MIGRATIONS]
+    con.close()
+    con = connect(isolated_db)  # reopening applies nothing twice
+    assert con.execute("SELECT count(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_identical_import_is_recognised_and_a_change_is_a_new_version(con):
+    first = save_suite(con, make_suite())
+    again = save_suite(con, make_suite())
+    changed = save_suite(con, make_suite(expected="5"))
+    assert (first.suite_id, first.created) == ("math@1", True)
+    assert (again.suite_id, again.created) == ("math@1", False)
+    assert (changed.suite_id, changed.created) == ("math@2", True)
+    assert counts(con) == (2, 4)
+    # the old version keeps its own tasks for the results that ran on it
+    assert load_stored_suite(con, "math@1")[1].tasks[0].expected == "4"
+    assert load_stored_suite(con, "math")[1].tasks[0].expected == "5"
+    assert [r["suite_id"] for r in list_suites(con)] == ["math@2"]
+
+
+def test_a_failed_import_writes_nothing(con):
+    save_suite(con, make_suite(name="kept"))
+    before = counts(con)
+    broken = make_suite(name="broken", ids=("a", "a"))  # duplicate ids violate the tasks key mid-transaction
+    with pytest.raises(Exception):
+        save_suite(con, broken)
+    assert counts(con) == before
+    assert [r["name"] for r in list_suites(con)] == ["kept"]
+
+
+def test_round_trip_keeps_everything_a_run_needs(con):
+    suite = Suite(name="chat", category="c", grader=GraderSpec("label", {"labels": ["x", "y"]}), bar=0.8,
+                  validator=GraderSpec("one_of", {"labels": ["x", "y"]}), system_prompt="sys",
+                  prompt_template="Q: {{q}}", max_invalid_retries=2,
+                  tasks=(Task(id="1", vars={"q": "é?"}, expected="x", metadata={"scale": "million"}),))
+    save_suite(con, suite)
+    _, stored = load_stored_suite(con, "chat")
+    assert stored.metadata() == suite.metadata()
+    assert stored.tasks == suite.tasks

@@ -1,0 +1,164 @@
+"""Loading suites: every supported format, and every kind of bad file named by file, line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from routeboard.errors import InvalidInput
+from routeboard.suites import Overrides, content_hash, load_suite, load_suite_bytes, render_messages
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def problems_of(path, overrides=None, **kw):
+    with pytest.raises(InvalidInput) as info:
+        load_suite(path, overrides, **kw)
+    return info.value.problems
+
+
+SUITE_YAML = """\
+name: tickets
+category: customer-request classification
+grader: {name: label, options: {labels: [card_arrival, lost_or_stolen_card]}}
+validator: {name: one_of, options: {labels: [card_arrival, lost_or_stolen_card]}}
+bar: 0.95
+risk: a misrouted ticket waits a day
+prompt_template: "Classify: {{text}}"
+"""
+
+
+def test_folder_suite_with_jsonl_tasks(tmp_path):
+    write(tmp_path / "s" / "suite.yaml", SUITE_YAML)
+    write(tmp_path / "s" / "tasks.jsonl", '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}\n'
+          '{"id": "b", "vars": {"text": "my card was stolen"}, "expected": "lost_or_stolen_card"}\n')
+    suite = load_suite(tmp_path / "s")
+    assert (suite.name, suite.category, suite.bar, len(suite.tasks)) == ("tickets", "customer-request classification", 0.95, 2)
+    assert suite.validator.name == "one_of"
+    assert render_messages(suite, suite.tasks[0])[-1]["content"] == "Classify: where is my card"
+
+
+def test_yaml_with_inline_tasks_and_chat_messages(tmp_path):
+    path = write(tmp_path / "inline.yaml", """\
+name: inline
+category: qa
+grader: exact
+tasks:
+  - id: q1
+    input: "What is 2+2?"
+    expected: "4"
+  - id: q2
+    messages: [{role: system, content: be brief}, {role: user, content: "Capital of France?"}]
+    expected: Paris
+""")
+    suite = load_suite(path)
+    assert [t.id for t in suite.tasks] == ["q1", "q2"]
+    assert render_messages(suite, suite.tasks[1])[0] == {"role": "system", "content": "be brief"}
+
+
+def test_bare_csv_takes_metadata_from_overrides(tmp_path):
+    path = write(tmp_path / "bare.csv", "id,text,expected\n1,I lost my card,lost_or_stolen_card\n")
+    suite = load_suite(path, Overrides(name="cards", category="classification", grader="exact", bar=0.9))
+    assert (suite.name, suite.category, suite.grader.name) == ("cards", "classification", "exact")
+    assert render_messages(suite, suite.tasks[0])[-1]["content"] == "I lost my card"
+
+
+def test_promptfoo_csv(tmp_path):
+    path = write(tmp_path / "pf.csv", "question,__expected\nCapital of France?,contains: Paris\nCapital of Peru?,contains: Lima\n")
+    suite = load_suite(path)
+    assert suite.grader.name == "contains"
+    assert [t.expected for t in suite.tasks] == ["Paris", "Lima"]
+    assert render_messages(suite, suite.tasks[1])[-1]["content"] == "Capital of Peru?"
+
+
+def test_openai_evals_jsonl(tmp_path):
+    line = {"input": [{"role": "system", "content": "Answer briefly"}, {"role": "user", "content": "2+3?"}], "ideal": "5"}
+    path = write(tmp_path / "evals.jsonl", json.dumps(line) + "\n")
+    suite = load_suite(path)
+    assert suite.tasks[0].expected == "5"
+    assert render_messages(suite, suite.tasks[0])[1]["content"] == "2+3?"
+
+
+def test_inspect_jsonl_and_csv(tmp_path):
+    jsonl = write(tmp_path / "insp.jsonl", '{"id": "x1", "input": "2+2?", "target": ["4", "four"]}\n')
+    suite = load_suite(jsonl)
+    assert (suite.tasks[0].id, suite.tasks[0].expected, suite.tasks[0].metadata["targets"]) == ("x1", "4", ["4", "four"])
+    csv_path = write(tmp_path / "insp.csv", "input,target\n2+2?,4\n3+3?,6\n")
+    assert [t.expected for t in load_suite(csv_path).tasks] == ["4", "6"]
+
+
+def test_bom_is_fine(tmp_path):
+    path = write(tmp_path / "bom.csv", b"\xef\xbb\xbfinput,target\n2+2?,4\n")
+    assert load_suite(path).tasks[0].input == "2+2?"
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    path = write(tmp_path / "bad.csv", b"input,target\n2+2?,4\ncaf\xe9,x\n")
+    [problem] = problems_of(path)
+    assert problem.line == 3 and "UTF-8" in problem.message
+
+
+def test_file_over_the_size_limit(tmp_path):
+    path = write(tmp_path / "big.jsonl", '{"input": "x", "target": "y"}\n' * 100)
+    [problem] = problems_of(path, max_bytes=1000)
+    assert "limit" in problem.message and problem.file.endswith("big.jsonl")
+
+
+def test_every_problem_is_listed_with_line_and_field(tmp_path):
+    write(tmp_path / "s" / "suite.yaml", SUITE_YAML.replace("bar: 0.95", "bar: 1.5").replace("label,", "lable,"))
+    write(tmp_path / "s" / "tasks.jsonl", "\n".join([
+        '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}',
+        '{"id": "a", "vars": {"text": "dup"}, "expected": "card_arrival"}',
+        '{"id": "c", "vars": {"txt": "typo"}, "expected": "card_arrival"}',
+        '{"id": "d", "vars": {"text": "x"}, "expected": "card_arrival", "expcted": 1}',
+        '{"id": "e", "vars": {"text": "x"',
+    ]) + "\n")
+    found = {(Path(p.file).name, p.line, p.field) for p in problems_of(tmp_path / "s")}
+    assert ("suite.yaml", None, "bar") in found
+    assert ("suite.yaml", None, "grader") in found          # unknown grader "lable"
+    assert ("tasks.jsonl", 2, "id") in found                 # duplicate id
+    assert ("tasks.jsonl", 3, "text") in found               # template variable missing
+    assert ("tasks.jsonl", 4, "expcted") in found            # unknown field
+    assert ("tasks.jsonl", 5, None) in found                 # not JSON
+
+
+def test_empty_expected_when_the_grader_needs_one(tmp_path):
+    path = write(tmp_path / "t.csv", "input,target\n2+2?,4\n3+3?,\n")
+    [problem] = problems_of(path)
+    assert (problem.line, problem.field) == (3, "expected")
+
+
+def test_csv_with_unknown_column_and_ragged_row(tmp_path):
+    write(tmp_path / "s" / "suite.yaml", SUITE_YAML)
+    write(tmp_path / "s" / "tasks.csv", 'id,text,expected\na,"multi\nline",card_arrival\nb,too,many,cells\n')
+    [problem] = problems_of(tmp_path / "s")
+    assert problem.line == 4 and "cells" in problem.message
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    [problem] = problems_of(write(tmp_path / "bomb.yaml", bomb))
+    assert "alias" in problem.message
+
+
+def test_content_hash_tracks_changes(tmp_path):
+    path = write(tmp_path / "a.csv", "input,target\n2+2?,4\n")
+    first = content_hash(load_suite(path))
+    assert content_hash(load_suite(path)) == first
+    write(path, "input,target\n2+2?,5\n")
+    assert content_hash(load_suite(path)) != first
+
+
+def test_upload_bytes_use_the_filename_in_messages():
+    with pytest.raises(InvalidInput) as info:
+        load_suite_bytes("upload.jsonl", b'{"input": "x"\n')
+    assert info.value.problems[0].file == "upload.jsonl" and info.value.problems[0].line == 1
