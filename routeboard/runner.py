@@ -127,6 +127,15 @@ def backoff_s(attempt: int, base_s: float, max_s: float, retry_after_s: float | 
     return delay
 
 
+def retry_messages(messages: list[dict], output: str, detail: str) -> list[dict]:
+    """The conversation for a retry after an invalid output: the answer and what the check said about it.
+
+    Re-sending the identical request would mostly get the identical answer back (temperature 0, seeds)."""
+    feedback = (f"Your answer did not pass the format check ({detail[:200]}). "
+                "Reply again, following the instructions exactly.")
+    return [*messages, {"role": "assistant", "content": output}, {"role": "user", "content": feedback}]
+
+
 def outcome_of(grade: Grade | None) -> str:
     """accepted / wrong / invalid / error (DESIGN.md)."""
     if grade is None:
@@ -334,8 +343,8 @@ class Runner:
             self._per_provider[key] = asyncio.Semaphore(limit)
         return self._per_provider[key]
 
-    def _hash(self, job: Job, attempt: int) -> str:
-        messages = render_messages(job.suite, job.task)
+    def _hash(self, job: Job, attempt: int, messages: list[dict] | None = None) -> str:
+        messages = messages or render_messages(job.suite, job.task)
         return request_hash(job.model, messages, self.request.settings, job.trial, attempt)
 
     async def _run_trial(self, job: Job) -> None:
@@ -344,7 +353,8 @@ class Runner:
         errors = sum(1 for a in prior if a["error_kind"])
         invalid = sum(1 for a in prior if not a["error_kind"] and a["valid"] is False)
         last_output = prior[-1]["output"] if prior and not prior[-1]["error_kind"] else None
-        messages = render_messages(job.suite, job.task)
+        base = render_messages(job.suite, job.task)
+        messages = base
         input_estimate = None
         while True:
             if last_output is not None:
@@ -352,6 +362,7 @@ class Runner:
                 grade = await self._grade(job, last_output)
                 if grade.valid or invalid >= job.suite.max_invalid_retries:
                     return self._finish(job, grade, attempt, last_output)
+                messages = retry_messages(base, last_output, grade.detail)
                 last_output = None
             if errors >= self.request.max_attempts:
                 return self._finish(job, None, attempt, None)
@@ -382,11 +393,13 @@ class Runner:
             if not grade.valid and invalid < job.suite.max_invalid_retries:
                 invalid += 1
                 self._flush()
+                messages = retry_messages(base, completion.text, grade.detail)
+                input_estimate = None
                 continue
             return self._finish(job, grade, attempt, completion.text)
 
     async def _attempt(self, job: Job, messages: list[dict], attempt: int):
-        digest = self._hash(job, attempt)
+        digest = self._hash(job, attempt, messages)
         started_at = datetime.now(timezone.utc).replace(tzinfo=None)
         cached = self._cached(digest, attempt)
         error: ProviderError | None = None

@@ -25,7 +25,7 @@ class FakeProvider:
         self.peak_in_flight = 0
 
     async def complete(self, model, messages, settings) -> Completion:
-        prompt = messages[-1]["content"]
+        prompt = next(m["content"] for m in messages if m["role"] == "user")
         self.calls.append(prompt)
         number = len(self.calls)
         self.in_flight += 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,7 @@ class EmbeddedProvider:
     """Runs completions on one llama.cpp instance in a worker thread so the event loop stays free."""
 
     def __init__(self, threads: int | None = None):
-        self._threads = threads
+        self._threads = threads or os.cpu_count() or 1  # llama.cpp's default uses half the cores
         self._llama = None
         self._load_lock = threading.Lock()
         # llama.cpp contexts are not thread-safe: one call at a time on one worker thread.
@@ -35,9 +37,15 @@ class EmbeddedProvider:
                     from llama_cpp import Llama
                 except ImportError as exc:
                     raise ModelUnavailable(f"llama-cpp-python is not installed: {exc}") from None
+                atexit.register(self.close)  # free llama.cpp before the interpreter tears its bindings down
                 self._llama = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=self._threads,
-                                    verbose=False)
+                                    n_threads_batch=self._threads, verbose=False)
             return self._llama
+
+    def close(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
 
     def complete_sync(self, messages: list[dict], settings: GenerationSettings) -> Completion:
         """One chat completion, blocking; token counts come from llama.cpp's own usage report."""
