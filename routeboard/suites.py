@@ -386,6 +386,8 @@ def _build(meta, raw, fmt, shown, shown_tasks, stem, overrides: Overrides, probl
         problems.add(shown, None, "prompt_template", "must be text")
         template = None
 
+    if fmt == "native-csv" and raw:
+        _check_csv_columns(shown_tasks, list(raw[0].fields), template, problems)
     tasks = _tasks(shown_tasks, tasks_raw, template, grader, problems)
     if not tasks and not any(p.file == shown_tasks for p in problems):
         problems.add(shown_tasks, None, None, "no tasks found")
@@ -395,6 +397,19 @@ def _build(meta, raw, fmt, shown, shown_tasks, stem, overrides: Overrides, probl
                  description=str(suite_fields["description"]), risk=str(suite_fields["risk"]), validator=validator,
                  prompt_template=template, system_prompt=suite_fields["system_prompt"], max_invalid_retries=retries,
                  source=shown)
+
+
+def _check_csv_columns(shown, header, template, problems) -> None:
+    """A column that is neither id/input/expected, nor metadata, nor used by the template is a mistake."""
+    used = set(TEMPLATE_VAR.findall(template or ""))
+    for column in header:
+        if column in ("id", "input", "expected") or column.startswith(("meta_", "metadata.")):
+            continue
+        if template is not None and column not in used:
+            problems.add(shown, 1, column, "unknown column: not used by the prompt template (prefix it with "
+                         "meta_ to keep it as task metadata)")
+    if "expected" not in header:
+        problems.add(shown, 1, None, "missing column: expected (or use an inspect-style `target` column)")
 
 
 def _default_template(shown, tasks_raw, fmt, problems) -> str | None:

@@ -162,3 +162,11 @@ def test_upload_bytes_use_the_filename_in_messages():
     with pytest.raises(InvalidInput) as info:
         load_suite_bytes("upload.jsonl", b'{"input": "x"\n')
     assert info.value.problems[0].file == "upload.jsonl" and info.value.problems[0].line == 1
+
+
+def test_csv_with_unknown_and_missing_columns_is_named_in_the_header(tmp_path):
+    write(tmp_path / "s" / "suite.yaml", SUITE_YAML)
+    write(tmp_path / "s" / "tasks.csv", "id,text,notes\na,where is my card,x\n")
+    found = {(p.line, p.field, p.message.split(":")[0]) for p in problems_of(tmp_path / "s")}
+    assert (1, "notes", "unknown column") in found
+    assert (1, None, "missing column") in found

@@ -24,7 +24,8 @@ class EmbeddedProvider:
         self._threads = threads or os.cpu_count() or 1  # llama.cpp's default uses half the cores
         self._llama = None
         self._load_lock = threading.Lock()
-        # llama.cpp contexts are not thread-safe: one call at a time on one worker thread.
+        self._call_lock = threading.Lock()  # llama.cpp contexts are not thread-safe
+        # One worker thread: calls queue here instead of blocking the event loop.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="routeboard-llama")
 
     def _load(self):
@@ -50,6 +51,10 @@ class EmbeddedProvider:
     def complete_sync(self, messages: list[dict], settings: GenerationSettings) -> Completion:
         """One chat completion, blocking; token counts come from llama.cpp's own usage report."""
         llama = self._load()
+        with self._call_lock:
+            return self._complete_locked(llama, messages, settings)
+
+    def _complete_locked(self, llama, messages, settings) -> Completion:
         started = time.perf_counter()
         try:
             result = llama.create_chat_completion(

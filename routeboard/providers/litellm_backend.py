@@ -10,6 +10,11 @@ from routeboard.providers import Completion, GenerationSettings
 from routeboard.settings import prepare_environment
 
 
+# How a body that is cut short or not JSON reads once the SDK has wrapped it.
+MALFORMED_MARKERS = ("Expecting value", "Unterminated string", "Extra data", "JSONDecodeError", "Expecting ',' delimiter",
+                     "Expecting property name", "incomplete chunked read", "peer closed connection")
+
+
 def classify_error(exc: BaseException) -> ProviderError:
     """Turn a litellm/OpenAI SDK exception into a ProviderError with a retry class and Retry-After."""
     import litellm
@@ -17,7 +22,11 @@ def classify_error(exc: BaseException) -> ProviderError:
     name = type(exc).__name__
     message = str(exc).splitlines()[0][:300] if str(exc) else name
     retry_after = _retry_after_s(exc)
-    if isinstance(exc, litellm.RateLimitError):
+    if any(marker in message for marker in MALFORMED_MARKERS):
+        kind = "malformed"
+    elif "Connection error" in message:  # a body dropped mid-way surfaces as a 500-ish wrapper
+        kind = "connection"
+    elif isinstance(exc, litellm.RateLimitError):
         kind = "rate_limit"
     elif isinstance(exc, litellm.Timeout) or "timeout" in name.lower():
         kind = "timeout"
@@ -26,7 +35,7 @@ def classify_error(exc: BaseException) -> ProviderError:
     elif isinstance(exc, (litellm.ContextWindowExceededError, litellm.BadRequestError, litellm.NotFoundError)):
         kind = "bad_request"
     elif isinstance(exc, litellm.APIConnectionError):
-        kind = "malformed" if "json" in message.lower() or "decode" in message.lower() else "connection"
+        kind = "connection"
     elif isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError)):
         kind = "server"
     elif isinstance(exc, (ValueError, KeyError, TypeError)):

@@ -58,7 +58,7 @@ class FaultHandler(JSONHandler):
             self.end_headers()
             self.wfile.write(b'{"id": "chatcmpl-1", "object": "chat.comp')
             self.wfile.flush()
-            self.connection.close()
+            self.close_connection = True  # the client sees the body end early
             return
         self.send_json(200, {
             "id": f"chatcmpl-{number}", "object": "chat.completion", "created": int(time.time()),
