@@ -267,8 +267,7 @@ class Runner:
                                  errors=totals["errors"], spend_usd=totals["spend_usd"])
         self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
         self.rng = random.Random(hash(run_id))
-        self._attempt_buffer: list[dict] = []
-        self._trial_buffer: list[dict] = []
+        self._writer: run_store.AttemptWriter | None = None
         self._cache: dict[str, dict] = {}
         self._marker = cancel_marker(con, run_id)
         self._graders: dict[str, tuple] = {}
@@ -292,6 +291,7 @@ class Runner:
         self._per_provider: dict[str, asyncio.Semaphore] = {}
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.request.concurrency,
                                                                                max(len(self.pending), 1)))]
+        self._writer = run_store.AttemptWriter(self.con)
         watcher = asyncio.create_task(self._watch_cancel())
         status = "completed"
         try:
@@ -302,7 +302,7 @@ class Runner:
             watcher.cancel()
             for w in workers:
                 w.cancel()
-            self._flush()
+            self._writer.close()
         if self.cancel.is_set():
             status = "cancelled"
         elif self.budget.exhausted and self.progress.done < self.progress.total:
@@ -368,9 +368,9 @@ class Runner:
                 return self._finish(job, None, attempt, None)
             if self.cancel.is_set():
                 return
-            if input_estimate is None:
-                input_estimate = _count_tokens(job.model, messages)
-            worst = worst_case_usd(job.model, input_estimate, self.request.settings)
+            if input_estimate is None and self.budget.cap_usd is not None:
+                input_estimate = worst_case_input_tokens(messages)
+            worst = worst_case_usd(job.model, input_estimate or 0, self.request.settings)
             if not self.budget.try_reserve(worst):
                 return
             attempt += 1
@@ -378,8 +378,7 @@ class Runner:
             self.budget.settle(worst, record["cost_usd"] + record["infra_usd"])
             self.progress.spend_usd = self.budget.spent_usd
             if error is not None:
-                self._attempt_buffer.append(record)
-                self._flush()
+                self._writer.add(attempts=[record])
                 errors += 1
                 if error.kind not in RETRYABLE:
                     return self._finish(job, None, attempt, None)
@@ -389,14 +388,13 @@ class Runner:
                 continue
             grade = await self._grade(job, completion.text)
             record["valid"] = grade.valid
-            self._attempt_buffer.append(record)
             if not grade.valid and invalid < job.suite.max_invalid_retries:
                 invalid += 1
-                self._flush()
+                self._writer.add(attempts=[record])
                 messages = retry_messages(base, completion.text, grade.detail)
                 input_estimate = None
                 continue
-            return self._finish(job, grade, attempt, completion.text)
+            return self._finish(job, grade, attempt, completion.text, record)
 
     async def _attempt(self, job: Job, messages: list[dict], attempt: int):
         digest = self._hash(job, attempt, messages)
@@ -479,40 +477,31 @@ class Runner:
 
     # -- bookkeeping
 
-    def _finish(self, job: Job, grade: Grade | None, attempts: int, output: str | None) -> None:
+    def _finish(self, job: Job, grade: Grade | None, attempts: int, output: str | None,
+                last_attempt: dict | None = None) -> None:
+        """Record a trial's final outcome, together with its last attempt (they land in one transaction)."""
         outcome = outcome_of(grade)
-        self._trial_buffer.append({
+        self._writer.add(attempts=[last_attempt] if last_attempt else [], trials=[{
             "run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
             "trial": job.trial, "outcome": outcome, "valid": bool(grade and grade.valid),
             "correct": bool(grade and grade.correct), "score": grade.score if grade else 0.0,
             "detail": (grade.detail if grade else "provider error")[:1000], "attempts": attempts, "output": output,
-            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None)})
+            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None)}])
         self.progress.done += 1
         self.progress.accepted += outcome == "accepted"
         self.progress.errors += outcome == "error"
-        self._flush()
         self._report()
-
-    def _flush(self) -> None:
-        attempts, trials = self._attempt_buffer, self._trial_buffer
-        self._attempt_buffer, self._trial_buffer = [], []
-        run_store.write_batch(self.con, attempts, trials)
 
     def _report(self) -> None:
         if self.on_progress:
             self.on_progress(self.progress)
 
 
-def _count_tokens(model: Model, messages: list[dict]) -> int:
-    """Input tokens for budget reservations and estimates (litellm's counter; a char-based floor offline)."""
-    if not model.price.known or (model.price.input_per_mtok_usd == 0 and model.price.output_per_mtok_usd == 0):
-        return 0  # free models need no reservation
-    import litellm
+def worst_case_input_tokens(messages: list[dict]) -> int:
+    """An upper bound on a request's input tokens: a BPE token is at least one byte, plus per-message framing.
 
-    try:
-        return int(litellm.token_counter(model=model.litellm_model, messages=messages))
-    except Exception:  # an unknown tokenizer: a conservative ~3 characters per token
-        return sum(len(m.get("content") or "") for m in messages) // 3 + 4 * len(messages)
+    Cheap enough for every call (litellm's counter costs ~1 ms a call), and never under the real count."""
+    return sum(len((m.get("content") or "").encode()) + 8 for m in messages)
 
 
 # ---------------------------------------------------------------- entry points

@@ -195,5 +195,35 @@ def test_kill_9_then_resume_completes_with_no_duplicate_attempts(tmp_path, isola
     per_key = con.execute("""SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE run_id = ?
                              GROUP BY task_id, trial, attempt)""", [run_id]).fetchone()
     assert per_key == (1,)
-    # only the calls in flight at the kill (at most the concurrency) were asked twice
-    assert answered - 150 <= 8 and answered >= answered_before
+    # asked twice: only the calls in flight at the kill (at most the concurrency, 8) and those answered in the
+    # writer's last 25 ms window (a few at this latency)
+    assert answered - 150 <= 16 and answered >= answered_before
+
+
+def test_cancel_from_another_process_and_ctrl_c_keep_finished_work(tmp_path, isolated_db):
+    path = echo_suite(tmp_path, 60)
+    with serve_faults(lambda p, n: "ok", latency_s=lambda: 0.1) as server:
+        assert run_cli("models", "add", "openai/loop", "--input-price", "1", "--output-price", "2",
+                       "--api-base", f"{server.url}/v1").returncode == 0
+        log = server.httpd.RequestHandlerClass.log
+        for stop in ("runs cancel", "ctrl-c"):
+            proc = subprocess.Popen([sys.executable, "-m", "routeboard", "run", "--suite", str(path), "--model",
+                                     "openai/loop", "--concurrency", "2", "--no-cache"], cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            run_id = proc.stdout.readline().split()[-1]
+            before = len(log)
+            while len(log) < before + 10:
+                time.sleep(0.05)
+            if stop == "runs cancel":
+                said = run_cli("runs", "cancel", run_id)
+                assert said.returncode == 0 and "asked the live run" in said.stdout
+            else:
+                proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=60) == 0
+            con = read_only(isolated_db)
+            status, done = con.execute("""SELECT status, (SELECT count(*) FROM trials t WHERE t.run_id = r.run_id)
+                                          FROM runs r WHERE run_id = ?""", [run_id]).fetchone()
+            con.close()
+            assert status == "cancelled" and 5 <= done < 60
+            resumed = json.loads(run_cli("runs", "resume", run_id, "--json").stdout)
+            assert (resumed["status"], resumed["trials"]) == ("completed", 60)

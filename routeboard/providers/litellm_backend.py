@@ -58,8 +58,10 @@ def _retry_after_s(exc: BaseException) -> float | None:
 class LiteLLMProvider:
     """The litellm backend; litellm and the SDK never retry on their own (the runner owns retries)."""
 
-    def __init__(self):
+    def __init__(self, extra_kwargs: dict | None = None):
+        """``extra_kwargs`` go to every call (benchmarks pass litellm's ``mock_response`` here)."""
         prepare_environment()
+        self._extra = dict(extra_kwargs or {})
         import litellm
 
         litellm.suppress_debug_info = True
@@ -72,6 +74,7 @@ class LiteLLMProvider:
                   "num_retries": 0, "max_retries": 0}
         if settings.seed is not None:
             kwargs["seed"] = settings.seed
+        kwargs.update(self._extra)
         if model.api_base:
             kwargs["api_base"] = model.api_base
         if model.litellm_model.startswith("openai/") and model.api_base:

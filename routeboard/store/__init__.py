@@ -50,6 +50,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         cur.close()
 
 
+ROWS_PER_STATEMENT = 500
+
+
+def insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[list]) -> None:
+    """Bulk insert with multi-row VALUES statements.
+
+    As fast here as registering an Arrow table or DataFrame (executemany is ~100x slower), without loading
+    pandas/pyarrow into a run's process (~150 MB)."""
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start:start + ROWS_PER_STATEMENT]
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
+                    [value for row in chunk for value in row])
+
+
 def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a connection (None for in-memory)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()

@@ -6,16 +6,15 @@ import json
 from collections import defaultdict
 
 import duckdb
-import pandas as pd
 
 from routeboard.errors import NotFound
-from routeboard.store import transaction
+from routeboard.store import insert_rows, transaction
 
-ATTEMPT_COLUMNS = ["run_id", "suite_id", "task_id", "model_id", "trial", "attempt", "started_at", "latency_ms",
+ATTEMPT_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "attempt", "started_at", "latency_ms",
                    "input_tokens", "output_tokens", "tokens_estimated", "cost_usd", "infra_usd", "valid", "output",
-                   "error_kind", "error", "cached", "request_hash"]
-TRIAL_COLUMNS = ["run_id", "suite_id", "task_id", "model_id", "trial", "outcome", "valid", "correct", "score",
-                 "detail", "attempts", "output", "finished_at"]
+                   "error_kind", "error", "cached", "request_hash")
+TRIAL_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "outcome", "valid", "correct", "score",
+                 "detail", "attempts", "output", "finished_at")
 FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "imported")
 
 
@@ -89,26 +88,87 @@ def cached_answers(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[st
     if not hashes:
         return {}
     cur = con.cursor()
-    cur.register("wanted", pd.DataFrame({"request_hash": hashes}))
     rows = cur.execute("""
         SELECT a.request_hash, any_value(a.output), any_value(a.input_tokens), any_value(a.output_tokens),
                any_value(a.latency_ms)
-        FROM attempts a SEMI JOIN wanted w USING (request_hash)
-        WHERE a.error_kind IS NULL AND NOT a.cached GROUP BY a.request_hash""").fetchall()
-    cur.unregister("wanted")
+        FROM attempts a SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS request_hash) w USING (request_hash)
+        WHERE a.error_kind IS NULL AND NOT a.cached GROUP BY a.request_hash""", [hashes]).fetchall()
     return {r[0]: {"output": r[1], "input_tokens": r[2], "output_tokens": r[3], "latency_ms": r[4]} for r in rows}
 
 
+class AttemptWriter:
+    """Persists attempts and trial outcomes from a thread of its own, as fast as the file takes them.
+
+    The event loop only appends to a buffer; the writer takes everything buffered in one transaction, so
+    under load writes batch by themselves and at rest each result lands within one write (milliseconds).
+    A crash loses the calls in flight and at most the batch being written.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        import threading
+
+        self._cursor = con.cursor()  # a cursor per thread
+        self._attempts: list[dict] = []
+        self._trials: list[dict] = []
+        self._cond = threading.Condition()
+        self._closing = False
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="routeboard-writer", daemon=True)
+        self._last_write_s = 0.0
+        self._thread.start()
+
+    def add(self, attempts: list[dict] = (), trials: list[dict] = ()) -> None:
+        if self.error is not None:
+            raise self.error
+        with self._cond:
+            self._attempts.extend(attempts)
+            self._trials.extend(trials)
+            self._cond.notify()
+
+    def close(self) -> None:
+        """Write what is left and stop; re-raises a write error so a run never ends as if all were stored."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        self._thread.join()
+        self._cursor.close()
+        if self.error is not None:
+            raise self.error
+
+    # Writes at most this often: each commit costs milliseconds whatever its size, and a writer that never
+    # rests competes with the event loop for the GIL. A crash loses at most this window of finished calls.
+    MIN_INTERVAL_S = 0.025
+
+    def _loop(self) -> None:
+        import time
+
+        while True:
+            wait_s = self._last_write_s + self.MIN_INTERVAL_S - time.monotonic()
+            if wait_s > 0 and not self._closing:
+                time.sleep(wait_s)
+            with self._cond:
+                while not self._attempts and not self._trials and not self._closing:
+                    self._cond.wait()
+                attempts, trials = self._attempts, self._trials
+                self._attempts, self._trials = [], []
+                closing = self._closing
+            if attempts or trials:
+                self._last_write_s = time.monotonic()
+                try:
+                    write_batch(self._cursor, attempts, trials)
+                except BaseException as exc:  # surfaced to the run by add() / close()
+                    self.error = exc
+                    return
+            if closing and not attempts and not trials:
+                return
+
+
 def write_batch(con: duckdb.DuckDBPyConnection, attempts: list[dict], trials: list[dict]) -> None:
-    """Append attempts and final trial outcomes in one transaction (a trial and its last attempt land together)."""
+    """Append attempts and final trial outcomes in one transaction (a trial and its last attempt land together).
+
+    """
     if not attempts and not trials:
         return
     with transaction(con) as cur:
-        if attempts:
-            cur.register("new_attempts", pd.DataFrame(attempts, columns=ATTEMPT_COLUMNS))
-            cur.execute(f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) SELECT * FROM new_attempts")
-            cur.unregister("new_attempts")
-        if trials:
-            cur.register("new_trials", pd.DataFrame(trials, columns=TRIAL_COLUMNS))
-            cur.execute(f"INSERT INTO trials ({', '.join(TRIAL_COLUMNS)}) SELECT * FROM new_trials")
-            cur.unregister("new_trials")
+        insert_rows(cur, "attempts", ATTEMPT_COLUMNS, [[row[c] for c in ATTEMPT_COLUMNS] for row in attempts])
+        insert_rows(cur, "trials", TRIAL_COLUMNS, [[row[c] for c in TRIAL_COLUMNS] for row in trials])

@@ -6,11 +6,10 @@ import json
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.store import transaction
+from routeboard.store import insert_rows, transaction
 from routeboard.suites import content_hash
 
 
@@ -43,20 +42,12 @@ def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file
             [suite_id, suite.name, version, suite.category, suite.description, _spec_json(suite.grader),
              _spec_json(suite.validator), suite.bar, suite.risk, suite.prompt_template, suite.system_prompt,
              suite.max_invalid_retries, digest, suite.source, origin, len(suite.tasks)])
-        frame = pd.DataFrame({
-            "suite_id": suite_id,
-            "task_id": [t.id for t in suite.tasks],
-            "position": range(len(suite.tasks)),
-            "input": [t.input for t in suite.tasks],
-            "messages": [json.dumps(t.messages) if t.messages else None for t in suite.tasks],
-            "vars": [json.dumps(t.vars, ensure_ascii=False) for t in suite.tasks],
-            "expected": [t.expected for t in suite.tasks],
-            "metadata": [json.dumps(t.metadata, ensure_ascii=False, default=str) for t in suite.tasks],
-        })
-        cur.register("new_tasks", frame)
-        cur.execute("""INSERT INTO tasks SELECT suite_id, task_id, position, input, messages::JSON, vars::JSON,
-                       expected, metadata::JSON FROM new_tasks""")
-        cur.unregister("new_tasks")
+        insert_rows(cur, "tasks", ("suite_id", "task_id", "position", "input", "messages", "vars", "expected",
+                                    "metadata"),
+                    [[suite_id, t.id, position, t.input, json.dumps(t.messages) if t.messages else None,
+                      json.dumps(t.vars, ensure_ascii=False), t.expected,
+                      json.dumps(t.metadata, ensure_ascii=False, default=str)]
+                     for position, t in enumerate(suite.tasks)])
     return ImportResult(suite_id, suite.name, version, True, len(suite.tasks))
 
 
