@@ -1,0 +1,303 @@
+"""Decisions over a ledger: tasks needed, frontier, routes, cascades, portfolio, break-evens, sensitivity."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from routeboard import stats
+from routeboard.ledger import apply_scenario, run_filters, suite_selection
+from routeboard.scenario import Scenario
+
+MAX_TASKS_NEEDED = 100_000
+
+
+# ---------------------------------------------------------------- verdict details
+
+def tasks_needed(correct: np.ndarray, trials: np.ndarray, bar: np.ndarray, level: float = 0.95,
+                 method: str = "wilson") -> np.ndarray:
+    """More tasks that would likely settle each verdict if the observed accuracy held (NaN: cannot settle).
+
+    Vectorised binary search over all rows at once, so thousands of (category, model) rows take milliseconds."""
+    correct, trials, bar = (np.asarray(x, dtype=float) for x in (correct, trials, bar))
+    p = np.divide(correct, trials, out=np.zeros_like(trials), where=trials > 0)
+
+    def settled(extra):
+        n = trials + extra
+        low, high = stats.intervals(np.round(p * n), n, level, method)
+        return (low >= bar) | (high < bar)
+
+    result = np.full(len(p), np.nan)
+    done_now = settled(np.zeros_like(p))
+    result[done_now] = 0
+    reachable = ~done_now & settled(np.full(len(p), MAX_TASKS_NEEDED)) & (p != bar)
+    lo, hi = np.zeros_like(p), np.full(len(p), float(MAX_TASKS_NEEDED))
+    for _ in range(18):  # 2**17 > MAX_TASKS_NEEDED
+        mid = np.floor((lo + hi) / 2)
+        ok = settled(mid)
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid + 1)
+    result[reachable] = hi[reachable]
+    return result
+
+
+def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
+    led = led.copy()
+    level = float(led["level"].iat[0]) if len(led) else 0.95
+    method = "clopper-pearson" if len(led) and led["interval"].iat[0] == "clopper-pearson" else "wilson"
+    led["tasks_needed"] = tasks_needed(led["correct"], led["trials"], led["bar"], level, method)
+    return led
+
+
+# ---------------------------------------------------------------- frontier
+
+def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
+    """Mark the non-dominated points per category: nothing else is at least as cheap and at least as accurate."""
+    points = points.copy()
+    points["on_frontier"] = False
+    for _, group in points[points[cost].notna()].groupby("category"):
+        ordered = group.sort_values([cost, "accuracy"], ascending=[True, False])
+        best = -1.0
+        for index, row in ordered.iterrows():
+            if row["accuracy"] > best:
+                points.at[index, "on_frontier"] = True
+                best = row["accuracy"]
+    return points
+
+
+# ---------------------------------------------------------------- routes
+
+def routes(led: pd.DataFrame) -> pd.DataFrame:
+    """Per category: the lowest-cpat model that clears; near-ties shown; when none clears, the nearest model."""
+    led = led if "tasks_needed" in led else with_tasks_needed(led)
+    rows = []
+    for category, group in led.groupby("category", sort=True):
+        clearing = group[(group["verdict"] == "clears") & group["cpat_usd"].notna()].sort_values("cpat_usd")
+        base = {"category": category, "bar": float(group["bar"].iat[0]),
+                "monthly_volume": float(group["monthly_volume"].iat[0])}
+        if len(clearing):
+            best = clearing.iloc[0]
+            ties = clearing.iloc[1:]
+            near = ties[ties["cpat_best_usd"] <= best["cpat_worst_usd"]]["model_id"].tolist()
+            rows.append({**base, **_route_fields(best), "model": best["model_id"],
+                         "runner_up": ties["model_id"].iat[0] if len(ties) else None, "near_ties": near,
+                         "nearest": None, "accuracy_gap": 0.0, "reason": "cheapest model that clears the bar"})
+        else:
+            nearest = group.sort_values(["ci_low", "accuracy"], ascending=False).iloc[0]
+            gap = max(0.0, base["bar"] - float(nearest["ci_low"]))
+            needed = nearest["tasks_needed"]
+            lacks = (f"its interval's lower bound is {gap:.1%} under the bar" +
+                     (f"; about {int(needed)} more tasks would likely settle it" if needed == needed and needed > 0
+                      else ""))
+            rows.append({**base, **_route_fields(nearest), "model": None, "runner_up": None, "near_ties": [],
+                         "nearest": nearest["model_id"], "accuracy_gap": gap,
+                         "reason": f"no model clears the bar; nearest is {nearest['model_id']}: {lacks}"})
+    return pd.DataFrame(rows)
+
+
+def _route_fields(row) -> dict:
+    return {"tier": row.get("tier"), "verdict": row["verdict"], "accuracy": float(row["accuracy"]),
+            "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
+            "cpat_usd": None if pd.isna(row["cpat_usd"]) else float(row["cpat_usd"]),
+            "monthly_usd": None if pd.isna(row["monthly_usd"]) else float(row["monthly_usd"]),
+            "tasks_needed": None if pd.isna(row["tasks_needed"]) else int(row["tasks_needed"]),
+            "trials": int(row["trials"])}
+
+
+# ---------------------------------------------------------------- cascades
+
+def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, str, str]]:
+    """(category, first, second) pairs worth simulating: a cheap first model, an accurate fallback."""
+    pairs = []
+    for category, group in led.groupby("category"):
+        cheap = group.sort_values("model_usd")["model_id"].head(per_side)
+        accurate = group.sort_values("accuracy", ascending=False)["model_id"].head(per_side)
+        pairs += [(category, a, b) for a in cheap for b in accurate if a != b]
+    return pairs
+
+
+def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None,
+                  suites=None) -> pd.DataFrame:
+    """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
+    invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls."""
+    if not pairs:
+        return pd.DataFrame()
+    cur = con.cursor()
+    selection, sel_params = suite_selection(suites, runs)
+    where_t, params_t = run_filters("t", runs, None)
+    facts = cur.execute(f"""
+        WITH sel AS ({selection}),
+        pairs AS (SELECT unnest(?::VARCHAR[]) AS category, unnest(?::VARCHAR[]) AS first,
+                         unnest(?::VARCHAR[]) AS second),
+        att AS (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
+                       sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
+                       sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
+                FROM attempts GROUP BY ALL),
+        per_trial AS (  -- one result per (model, task, trial): the latest run's
+            SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
+                   arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
+                   arg_max(a.cost_usd, t.finished_at) AS cost_usd, arg_max(a.infra_usd, t.finished_at) AS infra_usd,
+                   arg_max(a.input_tokens, t.finished_at) AS input_tokens,
+                   arg_max(a.output_tokens, t.finished_at) AS output_tokens,
+                   arg_max(a.latency_ms, t.finished_at) AS latency_ms
+            FROM trials t JOIN sel s USING (suite_id)
+            LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
+            WHERE true {where_t} GROUP BY ALL)
+        SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
+               count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
+               sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
+               sum((x.valid OR y.valid)::INTEGER) AS valid,
+               sum((NOT x.valid)::INTEGER) AS escalated,
+               sum(x.cost_usd + CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS cost_usd_sum,
+               sum(CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS retry_cost_usd_sum,
+               sum(x.infra_usd + CASE WHEN x.valid THEN 0 ELSE y.infra_usd END) AS infra_usd_sum,
+               sum(x.input_tokens + CASE WHEN x.valid THEN 0 ELSE y.input_tokens END) AS input_tokens_sum,
+               sum(x.output_tokens + CASE WHEN x.valid THEN 0 ELSE y.output_tokens END) AS output_tokens_sum,
+               sum(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END) AS latency_ms_sum,
+               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.5) AS latency_ms_p50,
+               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.95) AS latency_ms_p95,
+               any_value(b.bar) AS bar
+        FROM pairs p
+        JOIN per_trial x ON x.category = p.category AND x.model_id = p.first
+        JOIN per_trial y ON y.category = p.category AND y.model_id = p.second
+             AND y.suite_id = x.suite_id AND y.task_id = x.task_id AND y.trial = x.trial
+        JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) b ON b.category = p.category
+        GROUP BY ALL""", sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs],
+                                       [b for _, _, b in pairs]] + params_t).df()
+    if facts.empty:
+        return facts
+    # Escalated answers already carry their own stored cost, so the cascade needs no snapshot re-pricing.
+    facts = facts.assign(attempts=facts["trials"], pass_hat_k=np.nan, max_k=1, min_k=1, task_correct=None,
+                         task_trials=None, retry_input_tokens_sum=0, retry_output_tokens_sum=0,
+                         cached_input_tokens_sum=0, cached_output_tokens_sum=0, cached_latency_ms_sum=0,
+                         tier="cascade", display_name=facts["model_id"], snapshot_input_per_mtok_usd=None,
+                         snapshot_output_per_mtok_usd=None, snapshot_infra=None)
+    return facts
+
+
+# ---------------------------------------------------------------- portfolio
+
+def default_baseline(led: pd.DataFrame) -> str | None:
+    """The model companies send everything to: the one with the highest model cost per trial."""
+    singles = led[led["tier"] != "cascade"]
+    if singles.empty:
+        return None
+    return singles.groupby("model_id")["model_usd"].mean().idxmax()
+
+
+def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str | None = None) -> dict:
+    """Each category's monthly volume x routed cpat against sending every category to one baseline model."""
+    baseline_model = baseline_model or default_baseline(led)
+    rows = []
+    for route in route_table.itertuples(index=False):
+        base = led[(led["category"] == route.category) & (led["model_id"] == baseline_model)]
+        base_cpat = float(base["cpat_usd"].iat[0]) if len(base) and not pd.isna(base["cpat_usd"].iat[0]) else None
+        routed = route.cpat_usd if route.model else None
+        routed_monthly = routed * route.monthly_volume if routed is not None else None
+        base_monthly = base_cpat * route.monthly_volume if base_cpat is not None else None
+        saving = base_monthly - routed_monthly if None not in (routed_monthly, base_monthly) else None
+        rows.append({"category": route.category, "monthly_volume": route.monthly_volume, "model": route.model,
+                     "routed_cpat_usd": routed, "routed_monthly_usd": routed_monthly,
+                     "baseline_cpat_usd": base_cpat, "baseline_monthly_usd": base_monthly,
+                     "saving_monthly_usd": saving})
+    comparable = [r for r in rows if r["saving_monthly_usd"] is not None]
+    routed_total = sum(r["routed_monthly_usd"] for r in comparable)
+    base_total = sum(r["baseline_monthly_usd"] for r in comparable)
+    return {"baseline_model": baseline_model, "rows": rows, "routed_monthly_usd": routed_total,
+            "baseline_monthly_usd": base_total, "saving_monthly_usd": base_total - routed_total,
+            "saving_share": (base_total - routed_total) / base_total if base_total else None,
+            "categories_compared": len(comparable), "categories": len(rows)}
+
+
+# ---------------------------------------------------------------- break-evens
+
+def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, hosted_model: str,
+                            infra: dict) -> dict:
+    """Monthly volume above which owning the box for ``local_model`` is cheaper than ``hosted_model``.
+
+    The box is a fixed monthly cost (hardware amortised + operations) plus power while busy; the hosted model
+    costs its cpat per accepted task. Also reports how many tasks a month the box can serve at all."""
+    local = _row(led, category, local_model)
+    hosted = _row(led, category, hosted_model)
+    fixed = infra.get("hardware_usd", 0) / infra.get("amortisation_months", 36) + infra.get("ops_usd_per_month", 0)
+    busy_s = local["latency_ms_sum"] / local["trials"] / 1000 / max(infra.get("parallel_requests", 1), 1)
+    power_usd = busy_s / 3600 * infra.get("power_watts", 0) / 1000 * infra.get("usd_per_kwh", 0)
+    accepted = local["accepted_share"]
+    local_variable = (local["total_usd_per_trial"] - local["infra_usd"] + power_usd) / accepted if accepted else math.inf
+    hosted_cpat = hosted["cpat_usd"]
+    capacity = 730 * 3600 / busy_s * accepted if busy_s > 0 else math.inf
+    volume = fixed / (hosted_cpat - local_variable) if hosted_cpat > local_variable else None
+    return {"category": category, "local_model": local_model, "hosted_model": hosted_model,
+            "fixed_monthly_usd": fixed, "local_variable_cpat_usd": local_variable, "hosted_cpat_usd": hosted_cpat,
+            "break_even_monthly_volume": volume, "capacity_monthly_volume": capacity,
+            "feasible": volume is not None and volume <= capacity}
+
+
+def review_rate_break_even(facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str,
+                           better: str) -> float | None:
+    """The review rate at which the cheaper model stops being cheaper per accepted task (None: never in [0, 1])."""
+    rates = np.linspace(0, 1, 201)
+    rows = facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])]
+    diffs = []
+    for r in rates:
+        led = apply_scenario(rows, scenario.with_values(category, review_rate=float(r)))
+        cpat = dict(zip(led["model_id"], led["cpat_usd"]))
+        diffs.append(cpat[cheaper] - cpat[better])
+    diffs = np.array(diffs)
+    crossing = np.flatnonzero(np.sign(diffs[:-1]) != np.sign(diffs[1:]))
+    if not len(crossing):
+        return None
+    i = crossing[0]
+    return float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1]))
+
+
+# ---------------------------------------------------------------- sensitivity
+
+SENSITIVITY_INPUTS = ("review_rate", "catch_rate", "review_minutes", "reviewer_usd_per_hour", "rework_minutes",
+                      "failure_usd", "tool_usd_per_trial")
+
+
+def sensitivity(facts: pd.DataFrame, scenario: Scenario, category: str, model: str, swing: float = 0.5) -> pd.DataFrame:
+    """How far each input moves one route's cpat when varied ±swing (rates ±swing/2, kept in [0, 1]);
+    the data for a tornado chart, largest swing first."""
+    row = facts[(facts["category"] == category) & (facts["model_id"] == model)]
+    base_values = scenario.for_category(category)
+    base = float(apply_scenario(row, scenario)["cpat_usd"].iat[0])
+    out = []
+    for name in SENSITIVITY_INPUTS:
+        value = getattr(base_values, name)
+        if name in ("review_rate", "catch_rate"):
+            low_value, high_value = max(0.0, value - swing / 2), min(1.0, value + swing / 2)
+        else:
+            low_value, high_value = value * (1 - swing), value * (1 + swing)
+        cpats = [float(apply_scenario(row, scenario.with_values(category, **{name: v}))["cpat_usd"].iat[0])
+                 for v in (low_value, high_value)]
+        out.append({"input": name, "low_value": low_value, "high_value": high_value, "cpat_at_low_usd": cpats[0],
+                    "cpat_at_high_usd": cpats[1], "swing_usd": abs(cpats[1] - cpats[0])})
+    for label, scale in (("model price", (1 - swing, 1 + swing)),):
+        cpats = []
+        for factor in scale:
+            scaled = row.assign(cost_usd_sum=row["cost_usd_sum"] * factor,
+                                retry_cost_usd_sum=row["retry_cost_usd_sum"] * factor,
+                                snapshot_input_per_mtok_usd=row["snapshot_input_per_mtok_usd"] * factor
+                                if row["snapshot_input_per_mtok_usd"].notna().all() else None)
+            cpats.append(float(apply_scenario(scaled, scenario)["cpat_usd"].iat[0]))
+        out.append({"input": label, "low_value": scale[0], "high_value": scale[1], "cpat_at_low_usd": cpats[0],
+                    "cpat_at_high_usd": cpats[1], "swing_usd": abs(cpats[1] - cpats[0])})
+    table = pd.DataFrame(out).sort_values("swing_usd", ascending=False, ignore_index=True)
+    table.attrs["base_cpat_usd"] = base
+    return table
+
+
+def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
+    match = led[(led["category"] == category) & (led["model_id"] == model)]
+    if match.empty:
+        from routeboard.errors import NotFound
+
+        raise NotFound(f"no results for {model} in category {category!r}")
+    return match.iloc[0]
+
+

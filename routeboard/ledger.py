@@ -1,0 +1,217 @@
+"""The cost-per-accepted-task ledger (DESIGN.md), per (category, model).
+
+Two steps so a what-if change never touches the database:
+- ``ledger_facts``: scenario-free sums from DuckDB SQL over trials and attempts (the expensive part);
+- ``apply_scenario``: vectorised arithmetic on those facts for one scenario (milliseconds).
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from routeboard import stats
+from routeboard.domain import InfraProfile
+from routeboard.scenario import Scenario
+
+# The parts of cost per trial that add up to the total; retry_usd is the share of model_usd spent on retries.
+COST_PARTS = ("model_usd", "tool_usd", "infra_usd", "review_usd", "rework_usd", "failure_usd")
+
+
+def run_filters(alias: str, runs, models) -> tuple[str, list]:
+    clauses, params = [], []
+    if runs:
+        clauses.append(f"{alias}.run_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(runs))
+    if models:
+        clauses.append(f"{alias}.model_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(models))
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def suite_selection(suites, runs) -> tuple[str, list]:
+    """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
+    if suites:
+        return ("SELECT suite_id, category, bar FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
+                "OR (name IN (SELECT unnest(?::VARCHAR[])) AND version = (SELECT max(version) FROM suites s2 "
+                "WHERE s2.name = suites.name))", [list(suites), list(suites)])
+    if runs:
+        return "SELECT suite_id, category, bar FROM suites", []
+    return "SELECT suite_id, category, bar FROM suites QUALIFY version = max(version) OVER (PARTITION BY name)", []
+
+
+def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
+    """Scenario-free sums per (category, model): trials, correct, valid, tokens, stored cost, latency."""
+    cur = con.cursor()
+    selection, sel_params = suite_selection(suites, runs)
+    where_t, params_t = run_filters("t", runs, models)
+    where_a, params_a = run_filters("a", runs, models)
+    trials = cur.execute(f"""
+        WITH sel AS ({selection}),
+        per_task AS (
+            SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
+                   sum(t.correct::INTEGER) AS correct, sum(t.valid::INTEGER) AS valid, bool_and(t.correct) AS all_correct
+            FROM trials t JOIN sel s USING (suite_id) WHERE true {where_t} GROUP BY ALL)
+        SELECT category, model_id, sum(k)::BIGINT AS trials, count(*) AS tasks, sum(correct)::BIGINT AS correct,
+               sum(valid)::BIGINT AS valid,
+               avg(all_correct::INTEGER) AS pass_hat_k, max(k) AS max_k, min(k) AS min_k,
+               -- per-task counts, only where repeated trials call for an interval over tasks
+               CASE WHEN max(k) > 1 THEN list(correct) END AS task_correct,
+               CASE WHEN max(k) > 1 THEN list(k) END AS task_trials,
+               any_value(bar) AS bar
+        FROM per_task JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) USING (category)
+        GROUP BY ALL""", sel_params + params_t).df()
+    attempts = cur.execute(f"""
+        WITH sel AS ({selection})
+        SELECT s.category, a.model_id,
+               count(*) AS attempts,
+               sum(a.cost_usd) AS cost_usd_sum,
+               sum(a.cost_usd) FILTER (a.attempt > 1) AS retry_cost_usd_sum,
+               sum(a.infra_usd) AS infra_usd_sum,
+               sum(coalesce(a.input_tokens, 0))::BIGINT AS input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0))::BIGINT AS output_tokens_sum,
+               sum(coalesce(a.input_tokens, 0)) FILTER (a.attempt > 1)::BIGINT AS retry_input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0)) FILTER (a.attempt > 1)::BIGINT AS retry_output_tokens_sum,
+               sum(coalesce(a.input_tokens, 0)) FILTER (a.cached)::BIGINT AS cached_input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0)) FILTER (a.cached)::BIGINT AS cached_output_tokens_sum,
+               sum(coalesce(a.latency_ms, 0)) AS latency_ms_sum,
+               sum(coalesce(a.latency_ms, 0)) FILTER (a.cached) AS cached_latency_ms_sum,
+               quantile_cont(a.latency_ms, 0.5) FILTER (a.error_kind IS NULL) AS latency_ms_p50,
+               quantile_cont(a.latency_ms, 0.95) FILTER (a.error_kind IS NULL) AS latency_ms_p95
+        FROM attempts a JOIN sel s USING (suite_id) WHERE true {where_a} GROUP BY ALL""",
+        sel_params + params_a).df()
+    facts = trials.merge(attempts, on=["category", "model_id"], how="left").fillna(
+        {c: 0 for c in attempts.columns if c.endswith("_sum") or c == "attempts"})
+    return facts.merge(_model_info(cur), on="model_id", how="left").sort_values(["category", "model_id"],
+                                                                               ignore_index=True)
+
+
+def _model_info(cur) -> pd.DataFrame:
+    """Tier and the latest snapshot price / infra profile of every model that ran (cached answers are priced
+    at it: a reused answer is free to us, not to production)."""
+    rows = cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall()
+    info: dict[str, dict] = {}
+    for (prices,) in rows:
+        for model_id, snap in json.loads(prices).items():
+            info[model_id] = snap
+    for model_id, tier in cur.execute("SELECT model_id, tier FROM models").fetchall():
+        info.setdefault(model_id, {"tier": tier})
+    return pd.DataFrame([{"model_id": m, "tier": s.get("tier"), "display_name": s.get("display_name") or m,
+                          "snapshot_input_per_mtok_usd": s.get("input_per_mtok_usd"),
+                          "snapshot_output_per_mtok_usd": s.get("output_per_mtok_usd"),
+                          "snapshot_infra": json.dumps(s["infra"]) if s.get("infra") else None}
+                         for m, s in info.items()],
+                        columns=["model_id", "tier", "display_name", "snapshot_input_per_mtok_usd",
+                                 "snapshot_output_per_mtok_usd", "snapshot_infra"])
+
+
+def _infra_rate_per_ms(profile_json: str | None, override: dict | None) -> float:
+    """USD per millisecond of latency for a local model (DESIGN.md infra rate, shared over parallel requests)."""
+    if override is None and not profile_json:
+        return 0.0
+    profile = InfraProfile(**(override if override is not None else json.loads(profile_json)))
+    return profile.usd_for_latency(1.0)
+
+
+def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson",
+                   bar: float | None = None) -> pd.DataFrame:
+    """Per (category, model): money per trial by part, accepted share, cpat_usd, interval and verdict."""
+    df = facts.copy()
+    n = df["trials"].to_numpy(dtype=float)
+    p = np.divide(df["correct"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
+    df["accuracy"] = p
+    df["valid_share"] = np.divide(df["valid"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
+
+    model_sum, retry_sum, infra_sum = _priced_sums(df, scenario)
+    df["model_usd"] = model_sum / n   # retries included (DESIGN.md)
+    df["retry_usd"] = retry_sum / n
+    df["infra_usd"] = infra_sum / n
+
+    a_cols = {name: np.array([getattr(scenario.for_category(c), name) for c in df["category"]], dtype=float)
+              for name in ("review_rate", "review_minutes", "reviewer_usd_per_hour", "catch_rate", "rework_minutes",
+                           "failure_usd", "tool_usd_per_trial", "monthly_volume")}
+    r, q, wage = a_cols["review_rate"], a_cols["catch_rate"], a_cols["reviewer_usd_per_hour"]
+    df["tool_usd"] = a_cols["tool_usd_per_trial"]
+    df["review_usd"] = r * a_cols["review_minutes"] / 60 * wage
+    df["rework_usd"] = (1 - p) * r * q * a_cols["rework_minutes"] / 60 * wage
+    df["failure_usd"] = (1 - p) * (1 - r * q) * a_cols["failure_usd"]
+    df["total_usd_per_trial"] = df[list(COST_PARTS)].sum(axis=1)
+    accepted = p + (1 - p) * r * q
+    df["accepted_share"] = accepted
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cpat = np.where(accepted > 0, df["total_usd_per_trial"].to_numpy() / accepted, np.nan)
+    df["cpat_usd"] = cpat  # NaN when nothing is accepted: undefined, sorted last, never 0
+    df["monthly_volume"] = a_cols["monthly_volume"]
+    df["monthly_usd"] = cpat * a_cols["monthly_volume"]
+    df["bar"] = bar if bar is not None else df["bar"]
+    low, high = stats.intervals(df["correct"].to_numpy(), df["trials"].to_numpy(), level, method)
+    interval_kind = np.full(len(df), method, dtype=object)
+    for i in np.flatnonzero(df["max_k"].to_numpy() > 1):
+        # k trials per task are not independent draws: resample tasks (cluster bootstrap), seeded
+        low[i], high[i] = cluster_interval(df["task_correct"].iat[i], df["task_trials"].iat[i], level)
+        interval_kind[i] = "cluster bootstrap"
+    df["ci_low"], df["ci_high"] = low, high
+    df["interval"] = interval_kind
+    df["level"] = level
+    df["verdict"] = np.where(low >= df["bar"], "clears", np.where(high < df["bar"], "fails", "undecided"))
+    # cpat if the true accuracy sat at either end of its interval: the range used to call near-ties
+    df["cpat_best_usd"] = cpat_at_accuracy(df, high, a_cols)
+    df["cpat_worst_usd"] = cpat_at_accuracy(df, low, a_cols)
+    df["input_tokens_per_trial"] = df["input_tokens_sum"] / n
+    df["output_tokens_per_trial"] = df["output_tokens_sum"] / n
+    return df
+
+
+def cpat_at_accuracy(df: pd.DataFrame, p: np.ndarray, a: dict) -> np.ndarray:
+    """cpat_usd of each row if its accuracy were ``p`` (same model, tool and infra cost per trial)."""
+    r, q, wage = a["review_rate"], a["catch_rate"], a["reviewer_usd_per_hour"]
+    total = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy() + r * a["review_minutes"] / 60 * wage \
+        + (1 - p) * r * q * a["rework_minutes"] / 60 * wage + (1 - p) * (1 - r * q) * a["failure_usd"]
+    accepted = p + (1 - p) * r * q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(accepted > 0, total / accepted, np.nan)
+
+
+def cluster_interval(task_correct, task_trials, level: float, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap over tasks of pass@1 (correct trials / trials), for uneven trials per task too."""
+    correct = np.asarray(task_correct, dtype=float)
+    trials = np.asarray(task_trials, dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(correct), size=(n_boot, len(correct)))
+    means = correct[picks].sum(axis=1) / trials[picks].sum(axis=1)
+    alpha = 1 - level
+    return float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2))
+
+
+def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model, retry and infra USD sums: stored costs (the run's price snapshot), cached answers priced at the
+    snapshot, and a scenario's price / infra overrides re-pricing from tokens and latency with no new calls."""
+    model_sum = df["cost_usd_sum"].to_numpy(dtype=float).copy()
+    retry_sum = df["retry_cost_usd_sum"].fillna(0).to_numpy(dtype=float).copy()
+    infra_sum = df["infra_usd_sum"].to_numpy(dtype=float).copy()
+    for i, row in enumerate(df.itertuples(index=False)):
+        override = scenario.prices.get(row.model_id)
+        if override is not None:
+            price_in, price_out = override["input_per_mtok_usd"], override["output_per_mtok_usd"]
+            model_sum[i] = (row.input_tokens_sum * price_in + row.output_tokens_sum * price_out) / 1e6
+            retry_sum[i] = ((row.retry_input_tokens_sum or 0) * price_in
+                            + (row.retry_output_tokens_sum or 0) * price_out) / 1e6
+        elif row.cached_input_tokens_sum and row.snapshot_input_per_mtok_usd is not None:
+            model_sum[i] += (row.cached_input_tokens_sum * row.snapshot_input_per_mtok_usd
+                             + row.cached_output_tokens_sum * row.snapshot_output_per_mtok_usd) / 1e6
+        infra_override = scenario.infra.get(row.model_id)
+        if infra_override is not None:
+            infra_sum[i] = row.latency_ms_sum * _infra_rate_per_ms(None, infra_override)
+        elif row.cached_latency_ms_sum and row.snapshot_infra:
+            infra_sum[i] += row.cached_latency_ms_sum * _infra_rate_per_ms(row.snapshot_infra, None)
+    return model_sum, retry_sum, infra_sum
+
+
+def ledger(con: duckdb.DuckDBPyConnection, scenario: Scenario | None = None, *, runs=None, suites=None,
+           models=None, level: float = 0.95, method: str = "wilson", bar: float | None = None) -> pd.DataFrame:
+    """The full ledger for a selection of stored results under one scenario."""
+    return apply_scenario(ledger_facts(con, runs=runs, suites=suites, models=models), scenario or Scenario(),
+                          level=level, method=method, bar=bar)

@@ -1,0 +1,683 @@
+"""Import per-sample results produced elsewhere (CSV, JSONL, promptfoo JSON) as an 'imported' run.
+
+The ledger and verdicts read trials and attempts; an import writes the same rows a routeboard run would
+(one trial and one attempt per result), so imported results are costed and judged like our own.
+Parsing is pure (bytes in, rows or an ``InvalidInput`` listing every problem out); storing is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from routeboard.catalog import BUILTIN_HOSTED, DEFAULT_LOCAL_INFRA, EMBEDDED_ID
+from routeboard.domain import TIERS, GraderSpec, InfraProfile, Suite, Task
+from routeboard.errors import InvalidInput, Problem
+from routeboard.settings import max_file_bytes
+from routeboard.store import insert_rows, transaction
+from routeboard.store.runs import ATTEMPT_COLUMNS, TRIAL_COLUMNS
+from routeboard.suites import content_hash
+
+REQUIRED_COLUMNS = ("task_id", "category", "model", "correct")
+OPTIONAL_COLUMNS = ("suite", "trial", "valid", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "output",
+                    "tier")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DEFAULT_BAR = 0.9
+DEFAULT_TIER = "small-proprietary"
+PROMPTFOO_CATEGORY = "promptfoo"
+IMPORTED_GRADER = GraderSpec("exact", {})
+MAX_PROBLEMS = 200  # a systematic mistake in a 100,000-row file should not print 100,000 lines
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+# promptfoo provider prefixes whose litellm name differs; the rest map one-to-one ("openai:x" -> "openai/x").
+PROMPTFOO_PREFIXES = {"google": "gemini", "vertex": "vertex_ai", "togetherai": "together_ai", "azureopenai": "azure"}
+PROMPTFOO_MODES = ("chat:", "completion:", "messages:")
+PROMPTFOO_ERROR = 2  # promptfoo's ResultFailureReason.ERROR; 1 (ASSERT) is a graded wrong answer
+
+
+@dataclass
+class ImportSummary:
+    """What an import stored (or, with ``created`` False, the earlier import of the same file)."""
+
+    run_id: str
+    rows: int
+    suites: list[str]
+    models: list[str]
+    tasks: int
+    created: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ResultRow:
+    """One result: one trial of one task by one model, with what it cost."""
+
+    line: int | None            # CSV/JSONL line; None for promptfoo JSON (located by ``prefix``)
+    prefix: str                 # "" or "results[3]." for promptfoo, so problems name the JSON path
+    suite: str
+    category: str
+    task_id: str
+    model: str
+    correct: bool
+    trial: int = 1
+    valid: bool = True
+    error: str | None = None    # a provider error (promptfoo): outcome 'error', as in our own runs
+    score: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    output: str | None = None
+    tier: str | None = None
+    detail: str | None = None
+    cached: bool = False
+    vars: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    def outcome(self) -> str:
+        """accepted / wrong / invalid / error, as the runner decides it."""
+        if self.error is not None:
+            return "error"
+        if not self.valid:
+            return "invalid"
+        return "accepted" if self.correct else "wrong"
+
+
+class _Problems(list):
+    """Problems found so far, capped so a systematic mistake stays readable."""
+
+    def __init__(self, shown: str):
+        super().__init__()
+        self.shown = shown
+        self.hidden = 0
+
+    def add(self, line: int | None, field_name: str | None, message: str) -> None:
+        if len(self) < MAX_PROBLEMS:
+            self.append(Problem(self.shown, line, field_name, message))
+        else:
+            self.hidden += 1
+
+    def raise_if_any(self) -> None:
+        if self.hidden:
+            self.append(Problem(self.shown, None, None, f"{self.hidden} more problems not shown; fix the ones "
+                                "above and import again"))
+        if self:
+            raise InvalidInput(list(self))
+
+
+# ---------------------------------------------------------------- entry points
+
+def load_results(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportSummary:
+    """Read a results file from disk and import it (``options`` as for ``import_results``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(Problem(str(path), None, None, "no such file"))
+    return import_results(con, str(path), path.read_bytes(), **options)
+
+
+def import_results(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, *, category: str | None = None,
+                   suite: str | None = None, bar: float | None = None,
+                   max_bytes: int | None = None) -> ImportSummary:
+    """Validate a results file and store it as one 'imported' run, all or nothing; a re-import is a no-op."""
+    problems = _Problems(filename)
+    text = _decode(data, max_bytes if max_bytes is not None else max_file_bytes(), problems)
+    if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
+        problems.add(None, "bar", f"the quality bar must be a number in (0, 1], e.g. 0.94; got {bar!r}")
+    problems.raise_if_any()
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = _earlier_import(con.cursor(), digest)
+    if earlier:
+        return earlier
+    rows, fmt = parse_results(filename, text, category=category, suite=suite)
+    with transaction(con) as cur:
+        earlier = _earlier_import(cur, digest)  # another import of the same file may have landed meanwhile
+        if earlier:
+            return earlier
+        return _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar)
+
+
+def parse_results(filename: str, text: str, *, category: str | None = None,
+                  suite: str | None = None) -> tuple[list[ResultRow], str]:
+    """Rows and the format name ('csv', 'jsonl', 'promptfoo') of a decoded file; raises InvalidInput."""
+    problems = _Problems(filename)
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".json":
+        rows = _read_promptfoo(text, category or PROMPTFOO_CATEGORY, suite, problems)
+        fmt = "promptfoo"
+    elif suffix in (".csv", ".jsonl", ".ndjson"):
+        fmt = "csv" if suffix == ".csv" else "jsonl"
+        records = _read_csv(text, problems) if fmt == "csv" else _read_jsonl(text, problems)
+        rows = _rows_from_records(records, fmt, category, suite, problems)
+    else:
+        problems.add(None, None, "unsupported file type: use .csv or .jsonl (columns task_id, category, model, "
+                     "correct, ...) or promptfoo's .json results (promptfoo eval -o results.json)")
+        rows, fmt = [], ""
+    if not rows and not problems:
+        problems.add(None, None, "no results found")
+    _check_consistency(rows, problems)
+    problems.raise_if_any()
+    return rows, fmt
+
+
+def _decode(data: bytes, limit: int, problems: _Problems) -> str:
+    if len(data) > limit:
+        problems.add(None, None, f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit "
+                     "(set ROUTEBOARD_MAX_FILE_MB to raise it)")
+        return ""
+    try:
+        return data.decode("utf-8-sig")  # a BOM from Excel is fine
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(line, None, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        return ""
+
+
+# ---------------------------------------------------------------- CSV and JSONL
+
+def _read_csv(text: str, problems: _Problems) -> list[tuple[int, dict]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        problems.add(1, None, f"cannot read the CSV header: {exc}")
+        return []
+    for i, name in enumerate(header):
+        if header.index(name) != i:
+            problems.add(1, name or f"column {i + 1}", "duplicate column name")
+    records, line = [], reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            problems.add(start, None, f"malformed CSV row: {exc}")
+            return records
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            problems.add(start, None, f"row has {len(cells)} cells, the header has {len(header)}")
+            continue
+        records.append((start, dict(zip(header, cells))))
+
+
+def _read_jsonl(text: str, problems: _Problems) -> list[tuple[int, dict]]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            problems.add(number, None, f"not valid JSON: {getattr(exc, 'msg', 'nested too deeply')}")
+            continue
+        if not isinstance(record, dict):
+            problems.add(number, None, "each line must be a JSON object")
+            continue
+        records.append((number, record))
+    return records
+
+
+def _rows_from_records(records, fmt, category, suite, problems: _Problems) -> list[ResultRow]:
+    """Check the columns once, then every record; a missing CSV column is reported once, not per row."""
+    first_seen: dict[str, int] = {}
+    for line, record in records:
+        for key in record:
+            first_seen.setdefault(key, line)
+    for key, line in first_seen.items():
+        if key not in KNOWN_COLUMNS:
+            problems.add(line, key, f"unknown column (known: {', '.join(KNOWN_COLUMNS)})")
+    required = [c for c in REQUIRED_COLUMNS if not (c == "category" and category)]
+    if fmt == "csv" and records:
+        for column in required:
+            if column not in first_seen:
+                problems.add(1, column, "missing column" + (" (or pass --category)" if column == "category" else ""))
+        if problems:
+            return []
+    return [row for line, record in records
+            if (row := _row_from_record(line, record, category, suite, required, problems)) is not None]
+
+
+def _row_from_record(line, record, category, suite, required, problems: _Problems) -> ResultRow | None:
+    values: dict[str, Any] = {}
+    ok = True
+    for column in KNOWN_COLUMNS:
+        raw = record.get(column)
+        if raw is None or (isinstance(raw, str) and not raw.strip() and column != "output"):
+            if column in required:
+                problems.add(line, column, "missing value")
+                ok = False
+            continue
+        try:
+            values[column] = CONVERTERS[column](raw)
+        except ValueError as exc:
+            problems.add(line, column, f"{exc}; got {raw!r}"[:300])
+            ok = False
+    if not ok:
+        return None
+    category_name = category or values["category"]  # an argument wins over the file, as for suites
+    return ResultRow(line=line, prefix="", suite=suite or values.get("suite") or category_name,
+                     category=category_name, task_id=values["task_id"], model=values["model"],
+                     correct=values["correct"], trial=values.get("trial", 1), valid=values.get("valid", True),
+                     score=1.0 if values["correct"] else 0.0, input_tokens=values.get("input_tokens"),
+                     output_tokens=values.get("output_tokens"), cost_usd=values.get("cost_usd"),
+                     latency_ms=values.get("latency_ms"), output=values.get("output"), tier=values.get("tier"))
+
+
+# ---------------------------------------------------------------- value converters (raise ValueError)
+
+def _text(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError("must be text")
+    return str(value).strip()
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValueError("must be true or false (or 1/0, yes/no)")
+
+
+def _count(minimum: int):
+    def convert(value) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*\+?\d+\s*", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be a whole number")
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return value
+    return convert
+
+
+def _amount(value) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a number") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("must be a non-negative number")
+    return number
+
+
+def _output(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _tier(value) -> str:
+    tier = _text(value)
+    if tier not in TIERS:
+        raise ValueError(f"must be one of {', '.join(TIERS)}")
+    return tier
+
+
+CONVERTERS = {"task_id": _text, "category": _text, "model": _text, "suite": _text, "correct": _boolean,
+              "valid": _boolean, "trial": _count(1), "input_tokens": _count(0), "output_tokens": _count(0),
+              "cost_usd": _amount, "latency_ms": _amount, "output": _output, "tier": _tier}
+
+
+# ---------------------------------------------------------------- promptfoo
+
+def litellm_name(provider_id: str) -> str:
+    """promptfoo's provider id as a litellm model id: "openai:gpt-4o-mini" -> "openai/gpt-4o-mini"."""
+    prefix, sep, rest = provider_id.partition(":")
+    if not sep or not rest or rest.startswith("//") or "/" in prefix:
+        return provider_id  # a URL, a file:// provider or a bare name: keep it as promptfoo named it
+    mode = next((m for m in PROMPTFOO_MODES if rest.startswith(m)), "")
+    rest = rest[len(mode):]
+    if prefix == "ollama":
+        return f"{'ollama_chat' if mode == 'chat:' else 'ollama'}/{rest}"
+    return f"{PROMPTFOO_PREFIXES.get(prefix, prefix)}/{rest}"
+
+
+def _read_promptfoo(text: str, category: str, suite: str | None, problems: _Problems) -> list[ResultRow]:
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        problems.add(getattr(exc, "lineno", None), None, f"not valid JSON: {getattr(exc, 'msg', 'nested too deeply')}")
+        return []
+    results = doc.get("results") if isinstance(doc, dict) else None
+    if isinstance(results, dict):
+        results = results.get("results")
+    if not isinstance(results, list):
+        problems.add(None, "results", 'not a promptfoo results file: expected {"results": {"results": [...]}} '
+                     "(promptfoo eval -o results.json)")
+        return []
+    prompts = {r.get("promptIdx", 0) for r in results if isinstance(r, dict)}
+    if len(prompts) > 1:
+        problems.add(None, "promptIdx", f"results from {len(prompts)} prompts: routeboard compares models on one "
+                     "prompt per suite; export one prompt per file (or pass --suite per prompt)")
+        return []
+    rows = [_row_from_promptfoo(i, r, category, suite, problems) for i, r in enumerate(results)]
+    return [row for row in rows if row is not None]
+
+
+def _row_from_promptfoo(index: int, result, category: str, suite: str | None,
+                        problems: _Problems) -> ResultRow | None:
+    where = f"results[{index}]"
+    if not isinstance(result, dict):
+        problems.add(None, where, "each result must be a JSON object")
+        return None
+    count_before = len(problems) + problems.hidden
+    provider = result.get("provider")
+    provider_id = provider.get("id") if isinstance(provider, dict) else provider
+    if not isinstance(provider_id, str) or not provider_id.strip():
+        problems.add(None, f"{where}.provider", 'needs an id such as "openai:gpt-4o-mini"')
+    test_idx = result.get("testIdx")
+    if isinstance(test_idx, bool) or not isinstance(test_idx, int) or test_idx < 0:
+        problems.add(None, f"{where}.testIdx", f"must be a whole number from 0; got {test_idx!r}")
+    if not isinstance(result.get("success"), bool):
+        problems.add(None, f"{where}.success", f"must be true or false; got {result.get('success')!r}")
+    response = result.get("response") if isinstance(result.get("response"), dict) else {}
+    usage = response.get("tokenUsage") or result.get("tokenUsage") or {}
+    numbers = {"input_tokens": (usage.get("prompt") if isinstance(usage, dict) else None, _count(0), "tokenUsage.prompt"),
+               "output_tokens": (usage.get("completion") if isinstance(usage, dict) else None, _count(0),
+                                 "tokenUsage.completion"),
+               "cost_usd": (_first(result.get("cost"), response.get("cost")), _amount, "cost"),
+               "latency_ms": (_first(result.get("latencyMs"), response.get("latencyMs")), _amount, "latencyMs"),
+               "score": (result.get("score"), _score, "score"),
+               "trial": (_plus_one(result.get("repeatIndex")), _count(1), "repeatIndex")}
+    values = {}
+    for name, (raw, convert, label) in numbers.items():
+        try:
+            values[name] = None if raw is None else convert(raw)
+        except ValueError as exc:
+            problems.add(None, f"{where}.{label}", f"{exc}; got {raw!r}"[:300])
+    if len(problems) + problems.hidden > count_before:
+        return None
+    error = _provider_error(result, response)
+    grading = result.get("gradingResult") if isinstance(result.get("gradingResult"), dict) else {}
+    test_case = result.get("testCase") if isinstance(result.get("testCase"), dict) else {}
+    output = response.get("output")
+    variables = result.get("vars") if isinstance(result.get("vars"), dict) else test_case.get("vars") or {}
+    return ResultRow(line=None, prefix=f"{where}.", suite=suite or category, category=category,
+                     task_id=f"test-{test_idx}", model=litellm_name(provider_id.strip()),
+                     correct=result["success"] and error is None, trial=values["trial"] or 1,
+                     valid=error is None, error=error, score=values["score"], input_tokens=values["input_tokens"],
+                     output_tokens=values["output_tokens"], cost_usd=values["cost_usd"],
+                     latency_ms=values["latency_ms"], output=None if output is None else _output(output),
+                     detail=_short(grading.get("reason") or error), cached=bool(response.get("cached")),
+                     vars=variables if isinstance(variables, dict) else {},
+                     metadata={"description": test_case["description"]} if test_case.get("description") else {})
+
+
+def _provider_error(result: dict, response: dict) -> str | None:
+    """The provider's error, if the call failed; promptfoo also fills ``error`` for a failed assertion."""
+    reason = result.get("failureReason")
+    message = result.get("error") or response.get("error")
+    if reason == PROMPTFOO_ERROR or response.get("error"):
+        return str(message or "provider error")
+    # Files from before failureReason existed: an error with no grading result means no answer to grade.
+    if reason is None and message and not result.get("gradingResult"):
+        return str(message)
+    return None
+
+
+def _score(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError("must be a number")
+    return float(value)
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def _plus_one(repeat_index):
+    return repeat_index + 1 if isinstance(repeat_index, int) and not isinstance(repeat_index, bool) else repeat_index
+
+
+def _short(text) -> str | None:
+    return None if text is None else str(text)[:1000]
+
+
+# ---------------------------------------------------------------- checks across rows
+
+def _check_consistency(rows: list[ResultRow], problems: _Problems) -> None:
+    """One result per (suite, task, model, trial); one category per suite; one tier per model."""
+    seen: dict[tuple, ResultRow] = {}
+    suite_category: dict[str, ResultRow] = {}
+    model_tier: dict[str, ResultRow] = {}
+    for row in rows:
+        key = (row.suite, row.task_id, row.model, row.trial)
+        first = seen.setdefault(key, row)
+        if first is not row:
+            problems.add(row.line, row.prefix + ("testIdx" if row.prefix else "task_id"), f"duplicate result for task {row.task_id!r}, model "
+                         f"{row.model!r}, trial {row.trial} (first at {_where(first)}, again at {_where(row)})")
+        first = suite_category.setdefault(row.suite, row)
+        if first.category != row.category:
+            problems.add(row.line, row.prefix + "category", f"suite {row.suite!r} is category {first.category!r} at "
+                         f"{_where(first)} but {row.category!r} here; one suite holds one category (add a suite "
+                         "column)")
+        if row.tier is not None:
+            first = model_tier.setdefault(row.model, row)
+            if first.tier != row.tier:
+                problems.add(row.line, row.prefix + "tier", f"model {row.model!r} is tier {first.tier!r} at "
+                             f"{_where(first)} but {row.tier!r} here")
+
+
+def _where(row: ResultRow) -> str:
+    return f"line {row.line}" if row.line is not None else row.prefix.rstrip(".")
+
+
+# ---------------------------------------------------------------- storing
+
+def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummary | None:
+    """The run an identical file was imported as, so importing it twice never counts its results twice."""
+    row = cur.execute("SELECT run_id, settings FROM runs WHERE status = 'imported' "
+                      "AND settings->>'content_hash' = ? ORDER BY created_at LIMIT 1", [digest]).fetchone()
+    if row is None:
+        return None
+    settings = json.loads(row[1])
+    tasks = cur.execute("SELECT count(DISTINCT (suite_id, task_id)) FROM trials WHERE run_id = ?",
+                        [row[0]]).fetchone()[0]
+    return ImportSummary(row[0], settings["total_trials"], settings["suites"], settings["models"], tasks,
+                         created=False, notes=[f"already imported as run {row[0]}; nothing written"])
+
+
+def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None) -> ImportSummary:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    problems, notes = _Problems(filename), []
+    suite_ids = {name: _place_suite(cur, name, group, bar, filename, problems, notes)
+                 for name, group in _suite_groups(rows).items()}
+    problems.raise_if_any()  # inside the transaction: nothing is written
+    snapshot = _ensure_models(cur, rows, notes)
+    run_id = datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    models = list(dict.fromkeys(row.model for row in rows))
+    settings = {"suites": list(dict.fromkeys(suite_ids.values())), "models": models,
+                "trials": max(row.trial for row in rows), "total_trials": len(rows), "source_file": filename,
+                "content_hash": digest, "format": fmt}
+    cur.execute("INSERT INTO runs (run_id, finished_at, status, settings, prices, note) "
+                "VALUES (?, ?, 'imported', ?, ?, ?)",
+                [run_id, now, json.dumps(settings), json.dumps(snapshot), f"imported from {Path(filename).name}"])
+    infra = {m: InfraProfile(**s["infra"]) for m, s in snapshot.items() if s["tier"] == "local" and s["infra"]}
+    insert_rows(cur, "trials", TRIAL_COLUMNS, [_trial_row(run_id, suite_ids[r.suite], r, now) for r in rows])
+    insert_rows(cur, "attempts", ATTEMPT_COLUMNS,
+                [_attempt_row(run_id, suite_ids[r.suite], r, now, infra.get(r.model)) for r in rows])
+    tasks = len({(row.suite, row.task_id) for row in rows})
+    return ImportSummary(run_id, len(rows), settings["suites"], models, tasks, notes=notes)
+
+
+def _trial_row(run_id: str, suite_id: str, row: ResultRow, now: datetime) -> list:
+    values = {"run_id": run_id, "suite_id": suite_id, "task_id": row.task_id, "model_id": row.model,
+              "trial": row.trial, "outcome": row.outcome(), "valid": row.valid, "correct": row.correct,
+              "score": row.score, "detail": row.detail, "attempts": 1, "output": row.output, "finished_at": now}
+    return [values[c] for c in TRIAL_COLUMNS]
+
+
+def _attempt_row(run_id: str, suite_id: str, row: ResultRow, now: datetime, infra: InfraProfile | None) -> list:
+    # Local models cost their box's time, as in our own runs; hosted cost is what the file says it paid.
+    infra_usd = infra.usd_for_latency(row.latency_ms) if infra and row.latency_ms is not None else 0.0
+    values = {"run_id": run_id, "suite_id": suite_id, "task_id": row.task_id, "model_id": row.model,
+              "trial": row.trial, "attempt": 1, "started_at": now, "latency_ms": row.latency_ms,
+              "input_tokens": row.input_tokens, "output_tokens": row.output_tokens, "tokens_estimated": False,
+              "cost_usd": row.cost_usd or 0.0, "infra_usd": infra_usd, "valid": row.valid, "output": row.output,
+              "error_kind": "error" if row.error is not None else None, "error": _short(row.error),
+              "cached": row.cached, "request_hash": None}
+    return [values[c] for c in ATTEMPT_COLUMNS]
+
+
+def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:
+    """Per suite name: its category and its tasks in order of first appearance (with that row's vars)."""
+    groups: dict[str, tuple[str, dict[str, ResultRow]]] = {}
+    for row in rows:
+        groups.setdefault(row.suite, (row.category, {}))[1].setdefault(row.task_id, row)
+    return groups
+
+
+def _place_suite(cur, name: str, group, bar: float | None, source: str, problems: _Problems,
+                 notes: list[str]) -> str:
+    """The suite id these results belong to: an existing suite holding every task, or a new/extended one.
+
+    Results are attached to a suite file's version rather than shadowing it with a newer, input-less version
+    (the ledger reads each suite's latest version, and runs need the inputs)."""
+    category, tasks = group
+    latest = cur.execute("SELECT suite_id, category, bar, origin FROM suites WHERE name = ? "
+                         "ORDER BY version DESC LIMIT 1", [name]).fetchone()
+    if latest is None:
+        suite_id = f"{name}@1"
+        _insert_suite(cur, suite_id, name, category, bar if bar is not None else DEFAULT_BAR, tasks, source)
+        notes.append(f"{suite_id}: new suite of {len(tasks)} tasks")
+        return suite_id
+    suite_id, stored_category, stored_bar, origin = latest
+    if stored_category != category:
+        problems.add(None, "category", f"suite {suite_id} is category {stored_category!r}, these results say "
+                     f"{category!r}; pass --suite NAME to store them as a suite of their own")
+    if bar is not None and bar != stored_bar:
+        problems.add(None, "bar", f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
+                     "results to it, or pass --suite NAME for a suite of their own")
+    stored = {r[0] for r in cur.execute("SELECT task_id FROM tasks WHERE suite_id = ?", [suite_id]).fetchall()}
+    missing = [task_id for task_id in tasks if task_id not in stored]
+    if missing and origin != "imported-results":
+        problems.add(None, "task_id", f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
+                     f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
+                     "as a suite of their own")
+    elif missing:
+        _extend_suite(cur, suite_id, {task_id: tasks[task_id] for task_id in missing})
+        notes.append(f"{suite_id}: added {len(missing)} tasks to the imported suite")
+    else:
+        notes.append(f"{suite_id}: results added to the existing suite (bar {stored_bar:g})")
+    return suite_id
+
+
+def _imported_suite(name: str, category: str, bar: float, tasks: list[Task]) -> Suite:
+    return Suite(name=name, category=category, grader=IMPORTED_GRADER, tasks=tuple(tasks), bar=bar,
+                 description="results imported from another tool; tasks carry ids only")
+
+
+def _task(row: ResultRow) -> Task:
+    return Task(id=row.task_id, vars=row.vars, metadata=row.metadata)
+
+
+def _insert_suite(cur, suite_id: str, name: str, category: str, bar: float, tasks: dict[str, ResultRow],
+                  source: str) -> None:
+    """Write a suite row and its tasks in the caller's transaction (store.suites.save_suite opens its own)."""
+    suite = _imported_suite(name, category, bar, [_task(row) for row in tasks.values()])
+    cur.execute(
+        """INSERT INTO suites (suite_id, name, version, category, description, grader, validator, bar,
+               max_invalid_retries, content_hash, source, origin, task_count)
+           VALUES (?, ?, 1, ?, ?, ?, NULL, ?, 0, ?, ?, 'imported-results', ?)""",
+        [suite_id, name, category, suite.description, json.dumps(asdict(IMPORTED_GRADER)), bar,
+         content_hash(suite), source, len(suite.tasks)])
+    _insert_tasks(cur, suite_id, 0, list(tasks.values()))
+
+
+def _extend_suite(cur, suite_id: str, new: dict[str, ResultRow]) -> None:
+    """Append task ids to an imported-results suite in place, so all its results stay under one version."""
+    name, category, bar, start = cur.execute(
+        "SELECT name, category, bar, task_count FROM suites WHERE suite_id = ?", [suite_id]).fetchone()
+    _insert_tasks(cur, suite_id, start, list(new.values()))
+    stored = cur.execute("SELECT task_id, vars, metadata FROM tasks WHERE suite_id = ? ORDER BY position",
+                         [suite_id]).fetchall()
+    tasks = [Task(id=t, vars=json.loads(v) if v else {}, metadata=json.loads(m) if m else {}) for t, v, m in stored]
+    cur.execute("UPDATE suites SET task_count = ?, content_hash = ? WHERE suite_id = ?",
+                [len(tasks), content_hash(_imported_suite(name, category, bar, tasks)), suite_id])
+
+
+def _insert_tasks(cur, suite_id: str, start: int, rows: list[ResultRow]) -> None:
+    insert_rows(cur, "tasks", ("suite_id", "task_id", "position", "vars", "metadata"),
+                [[suite_id, row.task_id, start + i, json.dumps(row.vars, ensure_ascii=False, default=str),
+                  json.dumps(row.metadata, ensure_ascii=False, default=str)] for i, row in enumerate(rows)])
+
+
+def _ensure_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, dict]:
+    """Add unknown models to the catalog (origin 'imported', no prices) and return the run's price snapshot."""
+    tiers: dict[str, str | None] = {}
+    for row in rows:
+        tiers[row.model] = tiers.get(row.model) or row.tier
+    known = {r[0]: r for r in cur.execute(
+        "SELECT model_id, litellm_model, display_name, tier, input_price_per_mtok_usd, output_price_per_mtok_usd, "
+        "api_base, infra FROM models WHERE model_id IN (SELECT unnest(?::VARCHAR[]))", [list(tiers)]).fetchall()}
+    last = _latest_snapshots(cur)
+    builtin = {model_id: (display, tier) for model_id, display, tier in BUILTIN_HOSTED}
+    new_rows, snapshot = [], {}
+    for model_id, tier in tiers.items():
+        if model_id in known:
+            if tier and tier != known[model_id][3]:
+                notes.append(f"{model_id}: the catalog's tier {known[model_id][3]!r} kept (file says {tier!r})")
+            snapshot[model_id] = _snapshot_entry(last, *known[model_id])
+            continue
+        display, default_tier = builtin.get(model_id, (model_id, _default_tier(model_id)))
+        tier = tier or default_tier
+        if model_id != EMBEDDED_ID:  # the embedded model is built in; a row would shadow it
+            new_rows.append([model_id, model_id, display, tier, None, None, None, None, "imported"])
+        snapshot[model_id] = _snapshot_entry(last, model_id, model_id, display, tier, None, None, None, None)
+    insert_rows(cur, "models", ("model_id", "litellm_model", "display_name", "tier", "input_price_per_mtok_usd",
+                                "output_price_per_mtok_usd", "api_base", "infra", "origin"), new_rows)
+    if new_rows:
+        notes.append(f"added to the catalog (origin 'imported', no prices): {', '.join(r[0] for r in new_rows)}")
+    return snapshot
+
+
+def _default_tier(model_id: str) -> str:
+    return "local" if model_id == EMBEDDED_ID or model_id.startswith(("ollama/", "ollama_chat/")) else DEFAULT_TIER
+
+
+def _snapshot_entry(last: dict[str, dict], model_id, litellm_model, display, tier, price_in, price_out, api_base,
+                    infra) -> dict:
+    """The runner's snapshot keys, so ledger and re-pricing read an imported run like any other.
+
+    Hosted prices: the catalog's own if set, else the last run's snapshot (the ledger takes each model's latest
+    snapshot, and a blank one would drop an earlier run's price); costs themselves come from the file."""
+    source = "user"
+    if tier == "local":
+        price_in, price_out, source = 0.0, 0.0, "local"
+    elif price_in is None or price_out is None:
+        earlier = last.get(model_id, {})
+        price_in, price_out = earlier.get("input_per_mtok_usd"), earlier.get("output_per_mtok_usd")
+        known = price_in is not None and price_out is not None
+        source = earlier.get("price_source", "unknown") if known else "unknown"
+    profile = json.loads(infra) if infra else (asdict(DEFAULT_LOCAL_INFRA) if tier == "local" else None)
+    return {"litellm_model": litellm_model, "tier": tier, "display_name": display, "input_per_mtok_usd": price_in,
+            "output_per_mtok_usd": price_out, "price_source": source, "api_base": api_base, "infra": profile}
+
+
+def _latest_snapshots(cur) -> dict[str, dict]:
+    """Each model's snapshot from the most recent run that priced it."""
+    latest: dict[str, dict] = {}
+    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
+        latest.update(json.loads(prices))
+    return latest
