@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from routeboard.cli import models, report, runs, suites
+    from routeboard.cli import models, report, results, runs, suites
 
     parser = _Parser(prog="python -m routeboard", description="Benchmark your own jobs and route each to the "
                      "cheapest model that reliably clears the bar.")
