@@ -54,6 +54,8 @@ class RunRequest:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     judge_model: str = EMBEDDED_ID
+    certify: bool = False                  # sequential certification: stop a model once its verdict is settled
+    round_tasks: int = 25                  # tasks per certification round
 
     def problems(self) -> list[str]:
         issues = []
@@ -69,6 +71,8 @@ class RunRequest:
             issues.append("--concurrency must be from 1 to 512")
         if self.budget_usd is not None and not self.budget_usd >= 0:
             issues.append("--budget-usd must be a non-negative amount")
+        if self.round_tasks < 1:
+            issues.append("--round-tasks must be at least 1")
         if self.settings.max_output_tokens < 1:
             issues.append("--max-tokens must be at least 1")
         if not 0 <= self.settings.temperature <= 2:
@@ -103,6 +107,7 @@ class Job:
     task: Task
     model: Model
     trial: int
+    position: int = 0   # the task's place in its suite (certification rounds go by it)
 
     @property
     def key(self) -> tuple:
@@ -230,9 +235,9 @@ def plan_jobs(suites: list[tuple[str, Suite]], models: list[Model], trials: int,
     for suite_id, suite in suites:
         tasks = suite.tasks[:limit] if limit else suite.tasks
         for trial in range(1, trials + 1):
-            for task in tasks:
+            for position, task in enumerate(tasks):
                 for model in models:
-                    jobs.append(Job(suite_id, suite, task, model, trial))
+                    jobs.append(Job(suite_id, suite, task, model, trial, position))
     return jobs
 
 
@@ -271,6 +276,13 @@ class Runner:
         self._cache: dict[str, dict] = {}
         self._marker = cancel_marker(con, run_id)
         self._graders: dict[str, tuple] = {}
+        # sequential certification state: (suite, model) -> [correct, trials] in this run, settled pairs
+        self._counts: dict[tuple, list[int]] = {}
+        self._finished: set[tuple] = set(done)
+        self._bars = {j.suite_id: j.suite.bar for j in jobs}
+        positions = max((j.position for j in jobs), default=0) + 1
+        self._max_looks = max(1, -(-positions // request.round_tasks))
+        self.certified: dict[tuple, dict] = {}
 
     # -- public
 
@@ -284,25 +296,23 @@ class Runner:
         if self.request.use_cache:
             first = [self._hash(j, 1) for j in self.pending if j.key not in self.prior]
             self._cache = run_store.cached_answers(self.con, first)
-        queue: asyncio.Queue = asyncio.Queue()
-        for job in self.pending:
-            queue.put_nowait(job)
         self._global = asyncio.Semaphore(self.request.concurrency)
         self._per_provider: dict[str, asyncio.Semaphore] = {}
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(min(self.request.concurrency,
-                                                                               max(len(self.pending), 1)))]
         self._writer = run_store.AttemptWriter(self.con)
         watcher = asyncio.create_task(self._watch_cancel())
         status = "completed"
         try:
-            await asyncio.gather(*workers)
+            for batch in self._rounds():
+                await self._run_batch(batch)
+                if self.cancel.is_set() or self.budget.exhausted:
+                    break
         except asyncio.CancelledError:
             status = "cancelled"
         finally:
             watcher.cancel()
-            for w in workers:
-                w.cancel()
             self._writer.close()
+        if self.request.certify:
+            run_store.record_certified(self.con, self.run_id, self.certified, self.progress.total)
         if self.cancel.is_set():
             status = "cancelled"
         elif self.budget.exhausted and self.progress.done < self.progress.total:
@@ -316,7 +326,46 @@ class Runner:
             self._marker.unlink(missing_ok=True)
         return self.progress
 
-    # -- workers
+    # -- rounds and workers
+
+    def _rounds(self):
+        """All pending jobs at once; with certification, rounds of tasks minus the models already settled."""
+        if not self.request.certify:
+            yield self.pending
+            return
+        size = self.request.round_tasks
+        last = max((j.position for j in self.pending), default=-1)
+        for look, start in enumerate(range(0, last + 1, size), start=1):
+            batch = [j for j in self.pending if start <= j.position < start + size
+                     and (j.suite_id, j.model.id) not in self.certified]
+            yield batch
+            self._certify(look)
+
+    def _certify(self, look: int) -> None:
+        """After a round: settle each (suite, model) whose anytime-valid bound already excludes or clears the bar."""
+        from routeboard import stats
+
+        for (suite_id, model_id), (correct, n) in self._counts.items():
+            if (suite_id, model_id) in self.certified or n == 0:
+                continue
+            verdict = stats.sequential_verdict(correct, n, self._bars[suite_id], look, max_looks=self._max_looks)
+            if verdict != "undecided":
+                self.certified[(suite_id, model_id)] = {"verdict": verdict, "look": look, "trials": n}
+                skipped = sum(1 for j in self.pending if (j.suite_id, j.model.id) == (suite_id, model_id)
+                              and j.key not in self._finished)
+                self.progress.total -= skipped
+
+    async def _run_batch(self, batch: list[Job]) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        for job in batch:
+            queue.put_nowait(job)
+        workers = [asyncio.create_task(self._worker(queue))
+                   for _ in range(min(self.request.concurrency, max(len(batch), 1)))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
 
     async def _worker(self, queue: asyncio.Queue) -> None:
         while not self.cancel.is_set() and not self.budget.exhausted:
@@ -488,6 +537,10 @@ class Runner:
             "detail": (grade.detail if grade else "provider error")[:1000], "attempts": attempts, "output": output,
             "finished_at": datetime.now(timezone.utc).replace(tzinfo=None)}])
         self.progress.done += 1
+        self._finished.add(job.key)
+        counts = self._counts.setdefault((job.suite_id, job.model.id), [0, 0])
+        counts[0] += bool(grade and grade.correct)
+        counts[1] += 1
         self.progress.accepted += outcome == "accepted"
         self.progress.errors += outcome == "error"
         self._report()
@@ -520,6 +573,7 @@ def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: st
                 "limit": request.limit, "concurrency": request.concurrency,
                 "per_provider_concurrency": request.per_provider_concurrency, "use_cache": request.use_cache,
                 "max_attempts": request.max_attempts, "judge_model": request.judge_model,
+                "certify": request.certify, "round_tasks": request.round_tasks,
                 "generation": asdict(request.settings), "total_trials": len(jobs)}
     run_store.create_run(con, run_id, settings, price_snapshot(models), request.budget_usd)
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
@@ -536,9 +590,12 @@ def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
                          concurrency=s["concurrency"], per_provider_concurrency=s["per_provider_concurrency"],
                          budget_usd=budget_usd if budget_usd is not None else run["budget_usd"],
                          settings=GenerationSettings(**s["generation"]), use_cache=s["use_cache"],
-                         max_attempts=s["max_attempts"], judge_model=s["judge_model"])
+                         max_attempts=s["max_attempts"], judge_model=s["judge_model"],
+                         certify=s.get("certify", False), round_tasks=s.get("round_tasks", 25))
     run_store.set_status(con, run_id, "running")
     jobs = plan_jobs(suites, models, request.trials, request.limit)
+    settled = {(c["suite_id"], c["model_id"]) for c in s.get("certified", [])}
+    jobs = [j for j in jobs if (j.suite_id, j.model.id) not in settled]  # certified pairs need nothing more
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
 
 

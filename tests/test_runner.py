@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +13,7 @@ from routeboard.errors import ProviderError
 from routeboard.estimate import estimate
 from routeboard.providers import GenerationSettings
 from routeboard.runner import RunRequest, backoff_s, resume_run, start_run
-from routeboard.store.runs import run_totals
+from routeboard.store.runs import get_run, run_totals
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
@@ -178,3 +179,33 @@ def test_backoff_grows_and_never_undercuts_retry_after():
     assert all(backoff_s(1, 1.0, 30, None, rng) <= 1.0 for _ in range(50))
     assert all(backoff_s(4, 1.0, 30, None, rng) <= 8.0 for _ in range(50))
     assert all(backoff_s(1, 1.0, 30, 5.0, rng) >= 5.0 for _ in range(50))
+
+
+def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
+    from routeboard.ledger import ledger
+
+    suite = Suite(name="many", category="many", grader=GraderSpec("exact"), bar=0.8,
+                  tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(300)))
+    save_suite(con, suite)
+    for name in ("fake/right", "fake/wrong"):
+        add_model(con, name, input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
+
+    fake = install_fake(FakeProvider())
+    answer_right = fake.complete
+
+    async def complete(model, messages, settings):
+        completion = await answer_right(model, messages, settings)
+        return replace(completion, text="nope") if model.id == "fake/wrong" else completion
+
+    fake.complete = complete
+    runner = start_run(con, RunRequest(suites=("many",), models=("fake/right", "fake/wrong"), certify=True,
+                                       round_tasks=25))
+    progress = runner.run()
+    assert progress.status == "completed"
+    assert len(fake.calls) <= 2 * 50  # both settled within two rounds instead of 600 calls
+    verdicts = dict(zip(*[ledger(con, runs=[runner.run_id])[c] for c in ("model_id", "verdict")]))
+    assert verdicts == {"fake/right": "clears", "fake/wrong": "fails"}
+    certified = {c["model_id"]: c["verdict"] for c in get_run(con, runner.run_id)["settings"]["certified"]}
+    assert certified == {"fake/right": "clears", "fake/wrong": "fails"}
+    resumed = resume_run(con, runner.run_id).run()  # nothing left to send for settled pairs
+    assert resumed.status == "completed" and len(fake.calls) <= 100

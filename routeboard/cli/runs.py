@@ -24,6 +24,9 @@ def register(commands) -> None:
     run.add_argument("--seed", type=int)
     run.add_argument("--timeout-s", type=float, default=60.0)
     run.add_argument("--judge-model", help="model that grades llm_judge suites (default: the embedded model)")
+    run.add_argument("--certify", action="store_true",
+                     help="sequential certification: send tasks in rounds, stop a model once its verdict is settled")
+    run.add_argument("--round-tasks", type=int, default=25, help="tasks per certification round (default 25)")
     run.add_argument("--estimate-only", action="store_true", help="print the estimate and stop")
     run.add_argument("--no-cache", action="store_true", help="ask again even if an identical request was answered")
     run.add_argument("--json", action="store_true", help="print one JSON document at the end and nothing else")
@@ -56,6 +59,7 @@ def _request(args):
     return RunRequest(suites=tuple(args.suite), models=tuple(args.model), trials=args.trials, limit=args.limit,
                       concurrency=args.concurrency, per_provider_concurrency=args.per_provider,
                       budget_usd=args.budget_usd, use_cache=not args.no_cache, judge_model=args.judge_model or EMBEDDED_ID,
+                      certify=args.certify, round_tasks=args.round_tasks,
                       settings=GenerationSettings(temperature=args.temperature, max_output_tokens=args.max_tokens,
                                                   seed=args.seed, timeout_s=args.timeout_s))
 

@@ -32,6 +32,16 @@ def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, note: s
                     f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?", [status, note, run_id])
 
 
+def record_certified(con: duckdb.DuckDBPyConnection, run_id: str, certified: dict, total_trials: int) -> None:
+    """Keep which (suite, model) pairs sequential certification settled, so a resume does not send them more."""
+    run = get_run(con, run_id)
+    settings = run["settings"]
+    settings["certified"] = [{"suite_id": s, "model_id": m, **v} for (s, m), v in certified.items()]
+    settings["total_trials"] = total_trials
+    with transaction(con) as cur:
+        cur.execute("UPDATE runs SET settings = ? WHERE run_id = ?", [json.dumps(settings), run_id])
+
+
 def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     cur = con.cursor()
     row = cur.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()

@@ -1,0 +1,190 @@
+"""Intervals match scipy, cover the true accuracy as DESIGN.md claims, and verdicts settle where they should."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import binom, binomtest
+
+from routeboard.stats import (anytime_interval, clopper_pearson_interval, cluster_bootstrap_interval, interval,
+                              intervals, judge_corrected_accuracy, pass_hat_k, sequential_verdict, tasks_needed,
+                              verdict, wilson_interval)
+
+LEVELS = [0.8, 0.9, 0.95, 0.99]
+SIZES = [50, 100, 200, 500, 1000, 2000]
+COARSE_P = np.round(np.arange(0.80, 0.99 + 1e-9, 0.01), 2)
+FINE_P = np.round(np.arange(0.800, 0.990 + 1e-9, 0.001), 3)  # the grid DESIGN.md's Wilson figures come from
+
+
+@st.composite
+def counts(draw):
+    n = draw(st.integers(1, 2000))
+    return draw(st.integers(0, n)), n, draw(st.sampled_from(LEVELS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(counts())
+def test_intervals_equal_scipy(case):
+    k, n, level = case
+    result = binomtest(k, n)
+    assert wilson_interval(k, n, level) == pytest.approx(
+        tuple(result.proportion_ci(confidence_level=level, method="wilson")), abs=1e-12)
+    # scipy finds exact bounds with brentq (xtol 2e-12); ours are beta quantiles, so they agree to solver precision.
+    assert clopper_pearson_interval(k, n, level) == pytest.approx(
+        tuple(result.proportion_ci(confidence_level=level, method="exact")), abs=1e-9)
+
+
+def test_array_version_matches_rows_and_handles_empty():
+    rng = np.random.default_rng(3)
+    n = rng.integers(0, 300, 200)
+    k = rng.binomial(n, 0.9)
+    for method in ("wilson", "clopper-pearson"):
+        low, high = intervals(k, n, 0.9, method)
+        assert [(lo, hi) for lo, hi in zip(low, high)] == pytest.approx(
+            [interval(int(a), int(b), 0.9, method) for a, b in zip(k, n)])
+        assert (low[n == 0] == 0).all() and (high[n == 0] == 1).all()
+    assert interval(0, 0) == (0.0, 1.0)
+
+
+def test_unknown_method_names_the_allowed_ones():
+    with pytest.raises(ValueError, match="wilson, clopper-pearson"):
+        interval(5, 10, method="wald")
+
+
+def _coverage(n: int, p: float, method: str) -> float:
+    """Exact coverage: the binomial probability of every outcome whose interval contains p."""
+    k = np.arange(n + 1)
+    low, high = intervals(k, np.full(n + 1, n), 0.95, method)
+    return float(binom.pmf(k, n, p)[(low <= p) & (p <= high)].sum())
+
+
+def _coverage_grid(grid, method):
+    return {(n, float(p)): _coverage(n, p, method) for n in SIZES for p in grid}
+
+
+def test_clopper_pearson_never_below_nominal():
+    for grid in (COARSE_P, FINE_P):
+        worst = min(_coverage_grid(grid, "clopper-pearson").values())
+        assert 0.95 <= worst < 0.951  # DESIGN.md: min 0.950
+
+
+def test_wilson_nominal_on_average_but_dips_pointwise():
+    coarse = _coverage_grid(COARSE_P, "wilson")
+    assert np.mean(list(coarse.values())) == pytest.approx(0.9507, abs=5e-4)
+    assert min(coarse, key=coarse.get) == (50, 0.99) and min(coarse.values()) == pytest.approx(0.9106, abs=5e-4)
+    fine = _coverage_grid(FINE_P, "wilson")  # DESIGN.md's figures
+    assert np.mean(list(fine.values())) == pytest.approx(0.9515, abs=5e-4)
+    assert min(fine, key=fine.get) == (50, 0.989) and min(fine.values()) == pytest.approx(0.895, abs=5e-4)
+
+
+def _sequence_coverage(p: float, bounds, looks=20, tasks_per_look=25, sequences=2000, seed=7) -> float:
+    """Share of simulated runs in which the bound contains p at every one of its looks."""
+    outcomes = np.random.default_rng(seed).random((sequences, looks * tasks_per_look)) < p
+    successes = outcomes.reshape(sequences, looks, tasks_per_look).sum(axis=2).cumsum(axis=1)
+    covered = np.ones(sequences, dtype=bool)
+    for look in range(1, looks + 1):
+        n = look * tasks_per_look
+        inside = {k: bounds(k, n, look)[0] <= p <= bounds(k, n, look)[1] for k in np.unique(successes[:, look - 1])}
+        covered &= np.array([inside[k] for k in successes[:, look - 1]])
+    return float(covered.mean())
+
+
+@pytest.mark.parametrize("p", [0.80, 0.90, 0.95, 0.99])
+def test_anytime_interval_holds_over_repeated_looks(p):
+    anytime = lru_cache(None)(lambda k, n, look: anytime_interval(int(k), n, 0.95, look, 20))
+    assert _sequence_coverage(p, anytime) >= 0.95
+
+
+def test_peeking_with_a_fixed_interval_breaks_coverage():
+    """Why certification needs the anytime bound: checking a 95% Wilson interval every round overclaims."""
+    fixed = lru_cache(None)(lambda k, n, look: wilson_interval(int(k), n))
+    assert _sequence_coverage(0.90, fixed) < 0.90
+
+
+def test_anytime_look_budget_is_enforced():
+    with pytest.raises(ValueError, match="max_looks"):
+        anytime_interval(20, 25, look=21, max_looks=20)
+    assert sequential_verdict(500, 500, 0.94, look=20) == "clears"
+    assert sequential_verdict(23, 25, 0.94, look=1) == "undecided"
+    assert sequential_verdict(150, 250, 0.94, look=10) == "fails"
+
+
+def test_cluster_bootstrap_is_reproducible():
+    correct = np.random.default_rng(1).random((120, 4)) < 0.9
+    assert cluster_bootstrap_interval(correct, seed=5) == cluster_bootstrap_interval(correct, seed=5)
+
+
+def test_cluster_bootstrap_counts_tasks_not_trials_when_trials_agree():
+    tasks, trials = 200, 5
+    task_correct = np.random.default_rng(2).random(tasks) < 0.9
+    correct = np.repeat(task_correct[:, None], trials, axis=1)  # every trial repeats its task's outcome
+    mean, low, high = cluster_bootstrap_interval(correct)
+    naive_low, naive_high = wilson_interval(int(correct.sum()), correct.size)
+    assert mean == pytest.approx(task_correct.mean())
+    assert high - low > 2 * (naive_high - naive_low)  # sqrt(5) ~ 2.2 times wider
+    assert (low, high) == pytest.approx(wilson_interval(int(task_correct.sum()), tasks), abs=0.01)
+
+
+def test_cluster_bootstrap_keeps_independent_trials_and_perfect_runs_honest():
+    independent = np.random.default_rng(4).random((200, 5)) < 0.9
+    _, low, high = cluster_bootstrap_interval(independent)
+    naive = wilson_interval(int(independent.sum()), independent.size)
+    assert (low, high) == pytest.approx(naive, abs=0.006)
+    mean, low, high = cluster_bootstrap_interval(np.ones((30, 3), dtype=bool))
+    assert mean == 1.0 and low == pytest.approx(wilson_interval(30, 30)[0])  # 30 tasks, not 90 trials
+
+
+def test_pass_hat_k_counts_tasks_with_every_trial_correct():
+    correct = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    assert pass_hat_k(correct) == 0.5
+    assert cluster_bootstrap_interval(correct)[0] == pytest.approx(7 / 12)
+
+
+def test_verdicts_on_hand_cases():
+    assert verdict(*wilson_interval(1000, 1000), 0.94) == "clears"
+    assert verdict(*wilson_interval(850, 1000), 0.94) == "fails"
+    assert verdict(*wilson_interval(95, 100), 0.94) == "undecided"
+    assert verdict(0.94, 0.97, 0.94) == "clears" and verdict(0.90, 0.94, 0.94) == "undecided"
+
+
+def test_tasks_needed_settles_an_undecided_result():
+    more = tasks_needed(95, 100, 0.94)
+    # At 95% observed, Wilson needs about z^2 p (1 - p) / 0.01^2 ~ 1,800 tasks in all to clear 0.94.
+    assert 1_500 < more < 2_500
+    assert verdict(*wilson_interval(0.95 * (100 + more), 100 + more), 0.94) == "clears"
+    assert verdict(*wilson_interval(0.95 * (99 + more), 99 + more), 0.94) == "undecided"
+    assert tasks_needed(95, 100, 0.94, method="clopper-pearson") > more
+    assert tasks_needed(1000, 1000, 0.94) == 0 and tasks_needed(850, 1000, 0.94) == 0
+    assert tasks_needed(94, 100, 0.94) is None  # observed exactly at the bar: no sample size settles it
+    assert tasks_needed(95, 100, 0.94, max_tasks=500) is None
+    assert tasks_needed(0, 0, 0.94) is None
+
+
+def _judge_run(rng, p, tpr, tnr, n, correct_n, wrong_n):
+    """One benchmark graded by a noisy judge, plus a gold-labelled calibration set for its error rates."""
+    truth = rng.random(n) < p
+    judged_pass = int(np.where(truth, rng.random(n) < tpr, rng.random(n) >= tnr).sum())
+    tpr_seen = float((rng.random(correct_n) < tpr).mean())
+    tnr_seen = float((rng.random(wrong_n) < tnr).mean())
+    return judge_corrected_accuracy(judged_pass, n, tpr_seen, tnr_seen, correct_n, wrong_n)
+
+
+def test_judge_correction_covers_the_true_accuracy():
+    rng = np.random.default_rng(11)
+    true_p = 0.92
+    runs = [_judge_run(rng, true_p, 0.95, 0.85, 500, 200, 100) for _ in range(200)]
+    assert np.mean([low <= true_p <= high for _, low, high in runs]) >= 0.93
+    assert np.mean([p for p, _, _ in runs]) == pytest.approx(true_p, abs=0.01)  # raw judged rate is ~0.886
+
+
+def test_judge_correction_cases():
+    assert judge_corrected_accuracy(450, 500, 1.0, 1.0, 200, 100)[0] == pytest.approx(0.9)  # perfect judge
+    small = judge_corrected_accuracy(450, 500, 0.95, 0.85, 40, 20)
+    large = judge_corrected_accuracy(450, 500, 0.95, 0.85, 2000, 1000)
+    assert small[2] - small[1] > large[2] - large[1] > wilson_interval(450, 500)[1] - wilson_interval(450, 500)[0]
+    with pytest.raises(ValueError, match="no better than chance"):
+        judge_corrected_accuracy(450, 500, 0.6, 0.4, 100, 100)
