@@ -57,53 +57,62 @@ def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
 def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     """Mark the non-dominated points per category: nothing else is at least as cheap and at least as accurate."""
     points = points.copy()
+    priced = points[points[cost].notna()].sort_values(["category", cost, "accuracy"], ascending=[True, True, False])
+    # walking up the cost axis, a point is on the frontier when it beats every cheaper point's accuracy
+    best_before = priced.groupby("category")["accuracy"].transform(lambda a: a.cummax().shift(fill_value=-1.0))
     points["on_frontier"] = False
-    for _, group in points[points[cost].notna()].groupby("category"):
-        ordered = group.sort_values([cost, "accuracy"], ascending=[True, False])
-        best = -1.0
-        for index, row in ordered.iterrows():
-            if row["accuracy"] > best:
-                points.at[index, "on_frontier"] = True
-                best = row["accuracy"]
+    points.loc[priced.index, "on_frontier"] = (priced["accuracy"] > best_before).to_numpy()
     return points
 
 
 # ---------------------------------------------------------------- routes
 
+ROUTE_INPUTS = ("category", "model_id", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "cpat_usd",
+                "cpat_best_usd", "cpat_worst_usd", "monthly_usd", "monthly_volume", "tasks_needed", "trials")
+
+
 def routes(led: pd.DataFrame) -> pd.DataFrame:
-    """Per category: the lowest-cpat model that clears; near-ties shown; when none clears, the nearest model."""
+    """Per category: the lowest-cpat model that clears; near-ties shown; when none clears, the nearest model.
+
+    Plain Python over records: a what-if change redraws routes for hundreds of rows in milliseconds."""
     led = led if "tasks_needed" in led else with_tasks_needed(led)
-    rows = []
-    for category, group in led.groupby("category", sort=True):
-        clearing = group[(group["verdict"] == "clears") & group["cpat_usd"].notna()].sort_values("cpat_usd")
-        base = {"category": category, "bar": float(group["bar"].iat[0]),
-                "monthly_volume": float(group["monthly_volume"].iat[0])}
-        if len(clearing):
-            best = clearing.iloc[0]
-            ties = clearing.iloc[1:]
-            near = ties[ties["cpat_best_usd"] <= best["cpat_worst_usd"]]["model_id"].tolist()
-            rows.append({**base, **_route_fields(best), "model": best["model_id"],
-                         "runner_up": ties["model_id"].iat[0] if len(ties) else None, "near_ties": near,
-                         "nearest": None, "accuracy_gap": 0.0, "reason": "cheapest model that clears the bar"})
-        else:
-            nearest = group.sort_values(["ci_low", "accuracy"], ascending=False).iloc[0]
-            gap = max(0.0, base["bar"] - float(nearest["ci_low"]))
-            needed = nearest["tasks_needed"]
-            lacks = (f"its interval's lower bound is {gap:.1%} under the bar" +
-                     (f"; about {int(needed)} more tasks would likely settle it" if needed == needed and needed > 0
-                      else ""))
-            rows.append({**base, **_route_fields(nearest), "model": None, "runner_up": None, "near_ties": [],
-                         "nearest": nearest["model_id"], "accuracy_gap": gap,
-                         "reason": f"no model clears the bar; nearest is {nearest['model_id']}: {lacks}"})
-    return pd.DataFrame(rows)
+    groups: dict[str, list[dict]] = {}
+    for rec in led[list(ROUTE_INPUTS)].to_dict("records"):
+        groups.setdefault(rec["category"], []).append(rec)
+    return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
 
 
-def _route_fields(row) -> dict:
+def _route(category: str, rows: list[dict]) -> dict:
+    base = {"category": category, "bar": float(rows[0]["bar"]), "monthly_volume": float(rows[0]["monthly_volume"])}
+    clearing = sorted((r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])),
+                      key=lambda r: r["cpat_usd"])
+    if clearing:
+        best, others = clearing[0], clearing[1:]
+        # near-ties: another clearing model whose best-case cpat reaches the route's worst case
+        near = [r["model_id"] for r in others if r["cpat_best_usd"] <= best["cpat_worst_usd"]]
+        return {**base, **_route_fields(best), "model": best["model_id"],
+                "runner_up": others[0]["model_id"] if others else None, "near_ties": near, "nearest": None,
+                "accuracy_gap": 0.0, "reason": "cheapest model that clears the bar"}
+    closest = max(rows, key=lambda r: (r["ci_low"], r["accuracy"]))
+    gap = max(0.0, base["bar"] - float(closest["ci_low"]))
+    lacks = f"its interval's lower bound is {gap:.1%} under the bar"
+    if not _nan(closest["tasks_needed"]) and closest["tasks_needed"] > 0:
+        lacks += f"; about {int(closest['tasks_needed'])} more tasks would likely settle it"
+    return {**base, **_route_fields(closest), "model": None, "runner_up": None, "near_ties": [],
+            "nearest": closest["model_id"], "accuracy_gap": gap,
+            "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}"}
+
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _route_fields(row: dict) -> dict:
     return {"tier": row.get("tier"), "verdict": row["verdict"], "accuracy": float(row["accuracy"]),
             "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-            "cpat_usd": None if pd.isna(row["cpat_usd"]) else float(row["cpat_usd"]),
-            "monthly_usd": None if pd.isna(row["monthly_usd"]) else float(row["monthly_usd"]),
-            "tasks_needed": None if pd.isna(row["tasks_needed"]) else int(row["tasks_needed"]),
+            "cpat_usd": None if _nan(row["cpat_usd"]) else float(row["cpat_usd"]),
+            "monthly_usd": None if _nan(row["monthly_usd"]) else float(row["monthly_usd"]),
+            "tasks_needed": None if _nan(row["tasks_needed"]) else int(row["tasks_needed"]),
             "trials": int(row["trials"])}
 
 

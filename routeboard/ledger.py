@@ -49,21 +49,22 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     selection, sel_params = suite_selection(suites, runs)
     where_t, params_t = run_filters("t", runs, models)
     where_a, params_a = run_filters("a", runs, models)
+    # Trial numbers run 1..k, so max(trial) > 1 flags the groups whose intervals must be over tasks; only those
+    # pay for the per-task grouping (a million-group aggregation is most of the cost at scale).
     trials = cur.execute(f"""
-        WITH sel AS ({selection}),
-        per_task AS (
-            SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
-                   sum(t.correct::INTEGER) AS correct, sum(t.valid::INTEGER) AS valid, bool_and(t.correct) AS all_correct
-            FROM trials t JOIN sel s USING (suite_id) WHERE true {where_t} GROUP BY ALL)
-        SELECT category, model_id, sum(k)::BIGINT AS trials, count(*) AS tasks, sum(correct)::BIGINT AS correct,
-               sum(valid)::BIGINT AS valid,
-               avg(all_correct::INTEGER) AS pass_hat_k, max(k) AS max_k, min(k) AS min_k,
-               -- per-task counts, only where repeated trials call for an interval over tasks
-               CASE WHEN max(k) > 1 THEN list(correct) END AS task_correct,
-               CASE WHEN max(k) > 1 THEN list(k) END AS task_trials,
-               any_value(bar) AS bar
-        FROM per_task JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) USING (category)
-        GROUP BY ALL""", sel_params + params_t).df()
+        WITH sel AS ({selection})
+        SELECT s.category, t.model_id, count(*) AS trials, sum(t.correct::INTEGER)::BIGINT AS correct,
+               sum(t.valid::INTEGER)::BIGINT AS valid, max(t.trial) AS max_k, any_value(b.bar) AS bar
+        FROM trials t JOIN sel s USING (suite_id)
+        JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) b USING (category)
+        WHERE true {where_t} GROUP BY ALL""", sel_params + params_t).df()
+    repeated = trials[trials["max_k"] > 1]
+    per_task = _per_task(cur, selection, sel_params, where_t, params_t, repeated) if len(repeated) else None
+    trials = trials.merge(per_task, on=["category", "model_id"], how="left") if per_task is not None else \
+        trials.assign(tasks=trials["trials"], pass_hat_k=trials["correct"] / trials["trials"],
+                      task_correct=None, task_trials=None)
+    trials["tasks"] = trials["tasks"].fillna(trials["trials"]).astype("int64")
+    trials["pass_hat_k"] = trials["pass_hat_k"].fillna(trials["correct"] / trials["trials"])
     attempts = cur.execute(f"""
         WITH sel AS ({selection})
         SELECT s.category, a.model_id,
@@ -87,6 +88,21 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         {c: 0 for c in attempts.columns if c.endswith("_sum") or c == "attempts"})
     return facts.merge(_model_info(cur), on="model_id", how="left").sort_values(["category", "model_id"],
                                                                                ignore_index=True)
+
+
+def _per_task(cur, selection, sel_params, where_t, params_t, repeated: pd.DataFrame) -> pd.DataFrame:
+    """Tasks, pass^k and per-task counts for the (category, model) groups with repeated trials."""
+    return cur.execute(f"""
+        WITH sel AS ({selection}),
+        per_task AS (
+            SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
+                   sum(t.correct::INTEGER) AS correct, bool_and(t.correct) AS all_correct
+            FROM trials t JOIN sel s USING (suite_id)
+            WHERE t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
+        SELECT category, model_id, count(*) AS tasks, avg(all_correct::INTEGER) AS pass_hat_k,
+               list(correct) AS task_correct, list(k) AS task_trials
+        FROM per_task GROUP BY ALL""",
+        sel_params + [sorted(set(repeated["model_id"]))] + params_t).df()
 
 
 def _model_info(cur) -> pd.DataFrame:
@@ -130,7 +146,9 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df["retry_usd"] = retry_sum / n
     df["infra_usd"] = infra_sum / n
 
-    a_cols = {name: np.array([getattr(scenario.for_category(c), name) for c in df["category"]], dtype=float)
+    per_category = {c: scenario.for_category(c) for c in df["category"].unique()}
+    categories = df["category"].to_numpy()
+    a_cols = {name: np.array([getattr(per_category[c], name) for c in categories], dtype=float)
               for name in ("review_rate", "review_minutes", "reviewer_usd_per_hour", "catch_rate", "rework_minutes",
                            "failure_usd", "tool_usd_per_trial", "monthly_volume")}
     r, q, wage = a_cols["review_rate"], a_cols["catch_rate"], a_cols["reviewer_usd_per_hour"]
@@ -192,14 +210,18 @@ def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.n
     model_sum = df["cost_usd_sum"].to_numpy(dtype=float).copy()
     retry_sum = df["retry_cost_usd_sum"].fillna(0).to_numpy(dtype=float).copy()
     infra_sum = df["infra_usd_sum"].to_numpy(dtype=float).copy()
-    for i, row in enumerate(df.itertuples(index=False)):
+    models = df["model_id"].to_numpy()
+    cached = (df["cached_input_tokens_sum"].fillna(0).to_numpy() > 0) | (df["cached_latency_ms_sum"].fillna(0).to_numpy() > 0)
+    touched = np.flatnonzero(cached | np.isin(models, list(scenario.prices) + list(scenario.infra)))
+    for i in touched:  # only rows with overrides or cached answers need more than the stored sums
+        row = df.iloc[i]
         override = scenario.prices.get(row.model_id)
         if override is not None:
             price_in, price_out = override["input_per_mtok_usd"], override["output_per_mtok_usd"]
             model_sum[i] = (row.input_tokens_sum * price_in + row.output_tokens_sum * price_out) / 1e6
             retry_sum[i] = ((row.retry_input_tokens_sum or 0) * price_in
                             + (row.retry_output_tokens_sum or 0) * price_out) / 1e6
-        elif row.cached_input_tokens_sum and row.snapshot_input_per_mtok_usd is not None:
+        elif row.cached_input_tokens_sum and not pd.isna(row.snapshot_input_per_mtok_usd):
             model_sum[i] += (row.cached_input_tokens_sum * row.snapshot_input_per_mtok_usd
                              + row.cached_output_tokens_sum * row.snapshot_output_per_mtok_usd) / 1e6
         infra_override = scenario.infra.get(row.model_id)

@@ -6,8 +6,6 @@ Accuracies are shares in [0, 1]; ``n`` counts tasks (or trials), ``successes`` t
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.special import ndtri
 from scipy.stats import beta
@@ -81,14 +79,14 @@ def clopper_pearson_interval(successes: int, n: int, level: float = 0.95) -> tup
     return interval(successes, n, level, "clopper-pearson")
 
 
-def _task_scores(correct: np.ndarray) -> np.ndarray:
-    """Per-task share of correct trials from a tasks x k matrix (a 1-D array is one trial per task)."""
-    matrix = np.asarray(correct, dtype=float)
+def _trial_matrix(correct: np.ndarray) -> np.ndarray:
+    """A tasks x k boolean matrix (a 1-D array is one trial per task)."""
+    matrix = np.asarray(correct, dtype=bool)
     if matrix.ndim == 1:
         matrix = matrix[:, None]
     if matrix.ndim != 2 or matrix.size == 0:
         raise ValueError("correct must be a non-empty tasks x trials matrix")
-    return matrix.mean(axis=1)
+    return matrix
 
 
 def cluster_bootstrap_interval(correct: np.ndarray, level: float = 0.95, n_boot: int = 2000,
@@ -102,8 +100,11 @@ def cluster_bootstrap_interval(correct: np.ndarray, level: float = 0.95, n_boot:
     gives the zero-width interval [1, 1]; Wilson at the effective size stays near 95% there.
     """
     _check_level(level)
-    scores = _task_scores(correct)
-    tasks, trials = scores.size, np.asarray(correct).reshape(scores.size, -1).shape[1]
+    if n_boot < 2:
+        raise ValueError(f"n_boot must be at least 2 to measure spread, got {n_boot}")
+    matrix = _trial_matrix(correct)
+    tasks, trials = matrix.shape
+    scores = matrix.mean(axis=1)
     mean = float(scores.mean())
     # Resampling tasks only changes how many tasks land on each score level (0, 1/k, ..., 1), so multinomial
     # counts over those few levels are the same bootstrap without a n_boot x tasks index matrix.
@@ -121,12 +122,7 @@ def cluster_bootstrap_interval(correct: np.ndarray, level: float = 0.95, n_boot:
 
 def pass_hat_k(correct: np.ndarray) -> float:
     """pass^k: the share of tasks whose k trials are all correct (consistency, not average accuracy)."""
-    matrix = np.asarray(correct, dtype=bool)
-    if matrix.ndim == 1:
-        matrix = matrix[:, None]
-    if matrix.size == 0:
-        raise ValueError("correct must be a non-empty tasks x trials matrix")
-    return float(matrix.all(axis=1).mean())
+    return float(_trial_matrix(correct).all(axis=1).mean())
 
 
 def verdict(low: float, high: float, bar: float) -> str:
