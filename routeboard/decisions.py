@@ -17,38 +17,12 @@ MAX_TASKS_NEEDED = 100_000
 
 # ---------------------------------------------------------------- verdict details
 
-def tasks_needed(correct: np.ndarray, trials: np.ndarray, bar: np.ndarray, level: float = 0.95,
-                 method: str = "wilson") -> np.ndarray:
-    """More tasks that would likely settle each verdict if the observed accuracy held (NaN: cannot settle).
-
-    Vectorised binary search over all rows at once, so thousands of (category, model) rows take milliseconds."""
-    correct, trials, bar = (np.asarray(x, dtype=float) for x in (correct, trials, bar))
-    p = np.divide(correct, trials, out=np.zeros_like(trials), where=trials > 0)
-
-    def settled(extra):
-        n = trials + extra
-        low, high = stats.intervals(np.round(p * n), n, level, method)
-        return (low >= bar) | (high < bar)
-
-    result = np.full(len(p), np.nan)
-    done_now = settled(np.zeros_like(p))
-    result[done_now] = 0
-    reachable = ~done_now & settled(np.full(len(p), MAX_TASKS_NEEDED)) & (p != bar)
-    lo, hi = np.zeros_like(p), np.full(len(p), float(MAX_TASKS_NEEDED))
-    for _ in range(18):  # 2**17 > MAX_TASKS_NEEDED
-        mid = np.floor((lo + hi) / 2)
-        ok = settled(mid)
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid + 1)
-    result[reachable] = hi[reachable]
-    return result
-
-
 def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
     led = led.copy()
     level = float(led["level"].iat[0]) if len(led) else 0.95
     method = "clopper-pearson" if len(led) and led["interval"].iat[0] == "clopper-pearson" else "wilson"
-    led["tasks_needed"] = tasks_needed(led["correct"], led["trials"], led["bar"], level, method)
+    led["tasks_needed"] = stats.tasks_needed_array(led["correct"], led["trials"], led["bar"], level, method,
+                                                   MAX_TASKS_NEEDED)
     return led
 
 
