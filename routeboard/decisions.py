@@ -284,3 +284,17 @@ def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
     return match.iloc[0]
 
 
+
+
+# ---------------------------------------------------------------- everything at once
+
+def decide(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson",
+           bar: float | None = None, cascade_rows: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Ledger (with tasks needed, frontier marks, cascades if given), routes and portfolio for one scenario."""
+    led = with_tasks_needed(apply_scenario(facts, scenario, level=level, method=method, bar=bar))
+    if cascade_rows is not None and not cascade_rows.empty:
+        extra = with_tasks_needed(apply_scenario(cascade_rows, scenario, level=level, method=method, bar=bar))
+        led = pd.concat([led, extra], ignore_index=True)
+    singles = led[led["tier"] != "cascade"]
+    table = routes(singles)
+    return frontier(led), table, portfolio(singles, table, scenario.baseline_model)

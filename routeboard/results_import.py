@@ -169,7 +169,7 @@ def parse_results(filename: str, text: str, *, category: str | None = None,
 
 def _decode(data: bytes, limit: int, problems: _Problems) -> str:
     if len(data) > limit:
-        problems.add(None, None, f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit "
+        problems.add(None, None, f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit "
                      "(set ROUTEBOARD_MAX_FILE_MB to raise it)")
         return ""
     try:
@@ -380,47 +380,53 @@ def _row_from_promptfoo(index: int, result, category: str, suite: str | None,
     if not isinstance(result, dict):
         problems.add(None, where, "each result must be a JSON object")
         return None
-    count_before = len(problems) + problems.hidden
+    found_before = len(problems) + problems.hidden
     provider = result.get("provider")
     provider_id = provider.get("id") if isinstance(provider, dict) else provider
     if not isinstance(provider_id, str) or not provider_id.strip():
         problems.add(None, f"{where}.provider", 'needs an id such as "openai:gpt-4o-mini"')
     test_idx = result.get("testIdx")
-    if isinstance(test_idx, bool) or not isinstance(test_idx, int) or test_idx < 0:
+    if type(test_idx) is not int or test_idx < 0:
         problems.add(None, f"{where}.testIdx", f"must be a whole number from 0; got {test_idx!r}")
     if not isinstance(result.get("success"), bool):
         problems.add(None, f"{where}.success", f"must be true or false; got {result.get('success')!r}")
     response = result.get("response") if isinstance(result.get("response"), dict) else {}
-    usage = response.get("tokenUsage") or result.get("tokenUsage") or {}
-    numbers = {"input_tokens": (usage.get("prompt") if isinstance(usage, dict) else None, _count(0), "tokenUsage.prompt"),
-               "output_tokens": (usage.get("completion") if isinstance(usage, dict) else None, _count(0),
-                                 "tokenUsage.completion"),
-               "cost_usd": (_first(result.get("cost"), response.get("cost")), _amount, "cost"),
-               "latency_ms": (_first(result.get("latencyMs"), response.get("latencyMs")), _amount, "latencyMs"),
-               "score": (result.get("score"), _score, "score"),
-               "trial": (_plus_one(result.get("repeatIndex")), _count(1), "repeatIndex")}
-    values = {}
-    for name, (raw, convert, label) in numbers.items():
-        try:
-            values[name] = None if raw is None else convert(raw)
-        except ValueError as exc:
-            problems.add(None, f"{where}.{label}", f"{exc}; got {raw!r}"[:300])
-    if len(problems) + problems.hidden > count_before:
+    values = _promptfoo_numbers(where, result, response, problems)
+    if len(problems) + problems.hidden > found_before:
         return None
     error = _provider_error(result, response)
     grading = result.get("gradingResult") if isinstance(result.get("gradingResult"), dict) else {}
     test_case = result.get("testCase") if isinstance(result.get("testCase"), dict) else {}
+    variables = result.get("vars") if isinstance(result.get("vars"), dict) else test_case.get("vars")
     output = response.get("output")
-    variables = result.get("vars") if isinstance(result.get("vars"), dict) else test_case.get("vars") or {}
     return ResultRow(line=None, prefix=f"{where}.", suite=suite or category, category=category,
                      task_id=f"test-{test_idx}", model=litellm_name(provider_id.strip()),
-                     correct=result["success"] and error is None, trial=values["trial"] or 1,
-                     valid=error is None, error=error, score=values["score"], input_tokens=values["input_tokens"],
-                     output_tokens=values["output_tokens"], cost_usd=values["cost_usd"],
-                     latency_ms=values["latency_ms"], output=None if output is None else _output(output),
-                     detail=_short(grading.get("reason") or error), cached=bool(response.get("cached")),
-                     vars=variables if isinstance(variables, dict) else {},
-                     metadata={"description": test_case["description"]} if test_case.get("description") else {})
+                     correct=result["success"] and error is None, valid=error is None, error=error,
+                     output=None if output is None else _output(output), detail=_short(grading.get("reason") or error),
+                     cached=bool(response.get("cached")), vars=variables if isinstance(variables, dict) else {},
+                     metadata={"description": test_case["description"]} if test_case.get("description") else {},
+                     **values)
+
+
+def _promptfoo_numbers(where: str, result: dict, response: dict, problems: _Problems) -> dict[str, Any]:
+    """Tokens, cost, latency, score and trial of one promptfoo result, each checked and located."""
+    usage = response.get("tokenUsage") or result.get("tokenUsage")
+    usage = usage if isinstance(usage, dict) else {}
+    repeat = result.get("repeatIndex")
+    fields = {"input_tokens": ("tokenUsage.prompt", usage.get("prompt"), _count(0)),
+              "output_tokens": ("tokenUsage.completion", usage.get("completion"), _count(0)),
+              "cost_usd": ("cost", _first(result.get("cost"), response.get("cost")), _amount),
+              "latency_ms": ("latencyMs", _first(result.get("latencyMs"), response.get("latencyMs")), _amount),
+              "score": ("score", result.get("score"), _score),
+              "trial": ("repeatIndex", repeat + 1 if type(repeat) is int else repeat, _count(1))}
+    values = {}
+    for name, (label, raw, convert) in fields.items():
+        try:
+            values[name] = None if raw is None else convert(raw)
+        except ValueError as exc:
+            problems.add(None, f"{where}.{label}", f"{exc}; got {raw!r}"[:300])
+    values["trial"] = values.get("trial") or 1
+    return values
 
 
 def _provider_error(result: dict, response: dict) -> str | None:
@@ -445,10 +451,6 @@ def _first(*values):
     return next((v for v in values if v is not None), None)
 
 
-def _plus_one(repeat_index):
-    return repeat_index + 1 if isinstance(repeat_index, int) and not isinstance(repeat_index, bool) else repeat_index
-
-
 def _short(text) -> str | None:
     return None if text is None else str(text)[:1000]
 
@@ -464,8 +466,9 @@ def _check_consistency(rows: list[ResultRow], problems: _Problems) -> None:
         key = (row.suite, row.task_id, row.model, row.trial)
         first = seen.setdefault(key, row)
         if first is not row:
-            problems.add(row.line, row.prefix + ("testIdx" if row.prefix else "task_id"), f"duplicate result for task {row.task_id!r}, model "
-                         f"{row.model!r}, trial {row.trial} (first at {_where(first)}, again at {_where(row)})")
+            problems.add(row.line, row.prefix + ("testIdx" if row.prefix else "task_id"),
+                         f"duplicate result for task {row.task_id!r}, model {row.model!r}, trial {row.trial} "
+                         f"(first at {_where(first)}, again at {_where(row)})")
         first = suite_category.setdefault(row.suite, row)
         if first.category != row.category:
             problems.add(row.line, row.prefix + "category", f"suite {row.suite!r} is category {first.category!r} at "

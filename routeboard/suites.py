@@ -20,7 +20,7 @@ import yaml
 from routeboard import graders
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem
-from routeboard.settings import max_file_bytes
+from routeboard.settings import benchmarks_dir, max_file_bytes
 
 SUITE_KEYS = {"name", "category", "description", "grader", "validator", "bar", "risk", "prompt_template",
               "system_prompt", "max_invalid_retries", "tasks"}
@@ -98,6 +98,11 @@ def validate_path(path: str | Path, overrides: Overrides | None = None, max_byte
     except InvalidInput as exc:
         return exc.problems
     return []
+
+
+def shipped_suite_paths() -> list[Path]:
+    """The suite folders shipped in benchmarks/."""
+    return sorted(p for p in benchmarks_dir().iterdir() if (p / "suite.yaml").is_file())
 
 
 def _load_folder(folder: Path, overrides: Overrides, limit: int) -> Suite:

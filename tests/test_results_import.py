@@ -86,7 +86,8 @@ def test_csv_rows_become_one_trial_and_one_attempt_each_with_exact_accuracy_and_
 
 def test_imported_suite_models_and_run_rows(con):
     summary = import_results(con, "results.csv", to_csv(generate()), bar=0.95)
-    suite = con.execute("SELECT name, version, category, grader->>'name', bar, origin, task_count FROM suites").fetchone()
+    suite = con.execute("SELECT name, version, category, grader->>'name', bar, origin, task_count "
+                        "FROM suites").fetchone()
     assert suite == ("request-classification", 1, "request-classification", "exact", 0.95, "imported-results", TASKS)
     assert con.execute("SELECT count(*), min(position), max(position) FROM tasks").fetchone() == (TASKS, 0, TASKS - 1)
     models = con.execute("SELECT model_id, tier, input_price_per_mtok_usd, origin FROM models ORDER BY 1").fetchall()
@@ -363,3 +364,18 @@ def test_cli_imports_prints_json_and_recognises_a_repeat(tmp_path):
     assert again.returncode == 0 and f"already imported as run {summary['run_id']}" in again.stdout
     missing = run_cli("results", "import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_100000_rows_import_in_seconds(con):
+    import time
+
+    lines = ["task_id,category,model,correct,valid,input_tokens,output_tokens,cost_usd,latency_ms,output"]
+    lines += [f"t{t},bulk,acme/m{m},{(t * 7 + m) % 10 != 0},true,{100 + t % 50},{t % 9},0.0001,250.5,label"
+              for m in range(4) for t in range(25_000)]
+    started_s = time.perf_counter()
+    summary = import_results(con, "bulk.csv", "\n".join(lines).encode())
+    elapsed_s = time.perf_counter() - started_s
+    assert (summary.rows, summary.tasks) == (100_000, 25_000)
+    assert con.execute("SELECT count(*), sum(correct::INTEGER) FROM trials").fetchone() == (100_000, 90_000)
+    assert con.execute("SELECT count(*) FROM attempts").fetchone() == (100_000,)
+    assert elapsed_s < 30, f"{elapsed_s:.1f} s: multi-row VALUES inserts took over a minute here"

@@ -1,4 +1,4 @@
-"""The cached database connection and other per-session plumbing for the pages."""
+"""The cached database connection, cached ledger facts and the sidebar shared by every page."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import streamlit as st
 import routeboard
 from routeboard.settings import db_path
 
+# Providers whose keys the sidebar reports as set / not set (never their values).
+PROVIDER_KEYS = {"OpenAI": "OPENAI_API_KEY", "Anthropic": "ANTHROPIC_API_KEY", "Gemini": "GEMINI_API_KEY",
+                 "DeepSeek": "DEEPSEEK_API_KEY", "Together": "TOGETHERAI_API_KEY", "Mistral": "MISTRAL_API_KEY"}
+
 
 @st.cache_resource(show_spinner=False)
 def _connection(path: str):
@@ -16,8 +20,29 @@ def _connection(path: str):
 
 
 def connection():
-    """One DuckDB connection per process, keyed on the database path; pages take a cursor from it."""
+    """One DuckDB connection per process, keyed on the database path; each page takes cursors from it."""
     return _connection(str(db_path()))
+
+
+def data_version(con) -> tuple:
+    """Changes whenever results change, so cached ledger facts refresh after a run or an import."""
+    return tuple(con.cursor().execute(
+        "SELECT (SELECT count(*) FROM trials), (SELECT max(finished_at) FROM trials), (SELECT count(*) FROM suites),"
+        " (SELECT max(created_at) FROM suites)").fetchone())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, models: tuple | None):
+    from routeboard.ledger import ledger_facts
+
+    return ledger_facts(_connection(path), runs=runs, suites=suites, models=models)
+
+
+def facts(runs=None, suites=None, models=None):
+    """Scenario-free ledger facts for a selection, cached per database and data version."""
+    con = connection()
+    key = (lambda v: tuple(v) if v else None)
+    return _facts(str(db_path()), data_version(con), key(runs), key(suites), key(models))
 
 
 def load_secrets_into_environment() -> None:
@@ -29,6 +54,14 @@ def load_secrets_into_environment() -> None:
     for key, value in secrets.items():
         if isinstance(value, str) and key.isupper():
             os.environ.setdefault(key, value)
+
+
+def sidebar() -> None:
+    """Database in use and which providers have keys set."""
+    with st.sidebar:
+        st.caption(f"Database: `{db_path()}`")
+        keys = ", ".join(f"{name} {'set' if os.environ.get(var) else 'not set'}" for name, var in PROVIDER_KEYS.items())
+        st.caption(f"API keys: {keys}")
 
 
 def show_error(exc: Exception) -> None:

@@ -70,8 +70,8 @@ def _check(args) -> None:
 
 def build(con, args, cascades: bool = False):
     """Ledger (with tasks needed) and routes for the CLI's selection."""
-    from routeboard.decisions import cascade_candidates, cascade_facts, routes, with_tasks_needed
-    from routeboard.ledger import apply_scenario, ledger_facts
+    from routeboard.decisions import cascade_candidates, cascade_facts, decide
+    from routeboard.ledger import ledger_facts
     from routeboard.scenario import load_scenario
 
     _check(args)
@@ -81,14 +81,12 @@ def build(con, args, cascades: bool = False):
         raise InvalidInput("no stored results match: run a suite first (`python -m routeboard run ...`) "
                            "or import results (`python -m routeboard results import FILE`)")
     options = dict(level=args.level, method=args.interval, bar=args.bar)
-    led = with_tasks_needed(apply_scenario(facts, scenario, **options))
+    extra = None
     if cascades:
+        led, _, _ = decide(facts, scenario, **options)
         extra = cascade_facts(con, cascade_candidates(led), runs=args.run, suites=args.suite)
-        if not extra.empty:
-            import pandas as pd
-
-            led = pd.concat([led, with_tasks_needed(apply_scenario(extra, scenario, **options))], ignore_index=True)
-    return led, routes(led)
+    led, table, _ = decide(facts, scenario, cascade_rows=extra, **options)
+    return led, table
 
 
 def _rows(frame, columns):

@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 
 from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
-from routeboard.settings import benchmarks_dir
-from routeboard.suites import Overrides, load_suite, validate_path
+from routeboard.suites import Overrides, load_suite, shipped_suite_paths, validate_path
 
 
 def register(commands) -> None:
@@ -63,10 +62,6 @@ def cmd_validate(args) -> int:
     print(f"{args.path}: valid suite {suite.name!r} ({suite.category}), {len(suite.tasks)} tasks, "
           f"grader {suite.grader.name}, bar {suite.bar:g}")
     return 0
-
-
-def shipped_suite_paths() -> list[Path]:
-    return sorted(p for p in benchmarks_dir().iterdir() if (p / "suite.yaml").is_file())
 
 
 def cmd_import(args) -> int:

@@ -10,7 +10,7 @@ import duckdb
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.store import insert_rows, transaction
-from routeboard.suites import content_hash
+from routeboard.suites import content_hash, load_suite, shipped_suite_paths
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file
                       json.dumps(t.metadata, ensure_ascii=False, default=str)]
                      for position, t in enumerate(suite.tasks)])
     return ImportResult(suite_id, suite.name, version, True, len(suite.tasks))
+
+
+def import_shipped(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
+    """Import every shipped suite (each recognised by content if already there)."""
+    return [save_suite(con, load_suite(path), origin="shipped") for path in shipped_suite_paths()]
 
 
 def list_suites(con: duckdb.DuckDBPyConnection, all_versions: bool = False) -> list[dict]:

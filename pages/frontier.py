@@ -1,0 +1,44 @@
+"""Frontier: per category, cost against accuracy with intervals, the bar, the frontier, and the routing table."""
+
+import streamlit as st
+
+from routeboard.decisions import cascade_candidates, cascade_facts, decide
+from ui.charts import frontier_figure
+from ui.state import connection, facts
+from ui.widgets import current_scenario, decision_options, usd
+
+st.title("Frontier")
+con = connection()
+stored = facts()
+if stored.empty:
+    st.info("No results yet: run a suite first.")
+    st.stop()
+
+options = decision_options("frontier")
+left, right = st.columns(2)
+axis = left.radio("Cost axis", ["cpat_usd", "model_usd"], horizontal=True, key="frontier_axis",
+                  format_func=lambda c: "per accepted task" if c == "cpat_usd" else "model cost per trial")
+with_cascades = right.checkbox("Show simulated cascades (cheap first, escalate invalid outputs)", value=True,
+                               key="frontier_cascades")
+scenario = current_scenario(con)
+led, table, _ = decide(stored, scenario, **options)
+if with_cascades:
+    extra = cascade_facts(con, cascade_candidates(led))
+    led, table, _ = decide(stored, scenario, cascade_rows=extra, **options)
+
+category = st.selectbox("Category", sorted(led["category"].unique()), key="frontier_category")
+points = led[led["category"] == category]
+st.plotly_chart(frontier_figure(points, float(points["bar"].iat[0]), axis), key="frontier_chart")
+st.caption(f"Intervals: {options['method']} at {options['level']:.0%} "
+           "(cascades and repeated trials use their own). Faded points do not clear the bar.")
+
+st.subheader("Routing table")
+view = table.assign(model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
+                    cpat=[usd(v) for v in table["cpat_usd"]])
+st.dataframe(view[["category", "bar", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "cpat",
+                   "runner_up", "near_ties", "tasks_needed", "reason"]], hide_index=True, key="frontier_routes")
+not_clearing = points[points["verdict"] != "clears"]
+if len(not_clearing):
+    st.markdown("**Not routable in this category**")
+    st.dataframe(not_clearing[["model_id", "verdict", "accuracy", "ci_low", "ci_high", "tasks_needed"]],
+                 hide_index=True, key="frontier_excluded")

@@ -1,0 +1,67 @@
+"""Results: filter stored trials, the ledger per (category, model), one task in detail, downloads."""
+
+import io
+
+import streamlit as st
+
+from routeboard.browse import OUTCOMES, task_detail, trial_rows
+from routeboard.decisions import decide
+from routeboard.exports import neutralised, to_csv
+from routeboard.store.runs import run_totals
+from ui.state import connection, facts
+from ui.widgets import current_scenario, decision_options
+
+st.title("Results")
+con = connection()
+runs = [r["run_id"] for r in run_totals(con)]
+if not runs:
+    st.info("No results yet: launch a run on the Run page or import results with the CLI.")
+    st.stop()
+
+cols = st.columns(4)
+chosen_runs = cols[0].multiselect("Runs", runs, key="results_runs")
+categories = cols[1].multiselect("Categories", sorted({c for (c,) in con.cursor().execute(
+    "SELECT DISTINCT category FROM suites").fetchall()}), key="results_categories")
+models = cols[2].multiselect("Models", sorted({m for (m,) in con.cursor().execute(
+    "SELECT DISTINCT model_id FROM trials").fetchall()}), key="results_models")
+outcomes = cols[3].multiselect("Outcomes", OUTCOMES, key="results_outcomes")
+
+options = decision_options("results")
+stored = facts(runs=chosen_runs or None, models=models or None)
+if not stored.empty:
+    led, _, _ = decide(stored, current_scenario(con), **options)
+    if categories:
+        led = led[led["category"].isin(categories)]
+    st.subheader("Ledger per category and model")
+    st.dataframe(led[["category", "model_id", "tier", "trials", "accuracy", "ci_low", "ci_high", "verdict",
+                      "tasks_needed", "pass_hat_k", "model_usd", "retry_usd", "infra_usd", "review_usd",
+                      "rework_usd", "failure_usd", "cpat_usd", "latency_ms_p50", "latency_ms_p95"]],
+                 hide_index=True, key="results_ledger")
+
+rows = trial_rows(con, runs=chosen_runs, categories=categories, models=models, outcomes=outcomes)
+st.subheader(f"Trials ({len(rows):,})")
+# st.dataframe renders cells as text: model output never runs as HTML or markdown here.
+st.dataframe(rows, hide_index=True, key="results_trials")
+left, right = st.columns(2)
+left.download_button("Download CSV", to_csv(rows), "routeboard-results.csv", "text/csv", key="results_csv")
+parquet = io.BytesIO()
+neutralised(rows).to_parquet(parquet, index=False)
+right.download_button("Download Parquet", parquet.getvalue(), "routeboard-results.parquet",
+                      "application/octet-stream", key="results_parquet")
+
+st.subheader("One task in detail")
+keys = rows[["suite_id", "task_id"]].drop_duplicates()
+if keys.empty:
+    st.stop()
+picked = st.selectbox("Task", [f"{s} / {t}" for s, t in keys.itertuples(index=False)], key="results_task")
+suite_id, task_id = picked.split(" / ", 1)
+detail = task_detail(con, suite_id, task_id)
+st.markdown("**Prompt sent**")
+for message in detail["messages"]:
+    st.text(f"[{message['role']}]\n{message['content']}")
+st.markdown("**Expected**")
+st.text(detail["task"].expected or "(none)")
+st.markdown("**Graded outputs**")
+st.dataframe(detail["trials"], hide_index=True, key="results_detail_trials")
+st.markdown("**Every attempt**")
+st.dataframe(detail["attempts"], hide_index=True, key="results_detail_attempts")

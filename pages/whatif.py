@@ -1,0 +1,107 @@
+"""What-if: review, error and volume assumptions; cpat broken down; portfolio vs a baseline; what moves it."""
+
+import json
+from dataclasses import asdict, replace
+
+import pandas as pd
+import streamlit as st
+
+from routeboard.decisions import decide, local_break_even_volume, review_rate_break_even, sensitivity
+from routeboard.errors import RouteboardError
+from routeboard.catalog import DEFAULT_LOCAL_INFRA
+from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
+from ui.charts import cost_breakdown_figure, tornado_figure
+from ui.state import connection, facts, show_error
+from ui.widgets import current_scenario, set_scenario, usd
+
+st.title("What-if")
+con = connection()
+stored = facts()
+if stored.empty:
+    st.info("No results yet: run a suite first.")
+    st.stop()
+scenario = current_scenario(con)
+categories = sorted(stored["category"].unique())
+
+saved = list_scenarios(con)
+if saved:
+    left, right = st.columns([3, 1])
+    pick = left.selectbox("Saved scenarios", saved, key="whatif_saved")
+    if right.button("Load", key="whatif_load"):
+        set_scenario(load_scenario(con, pick))
+        st.rerun()
+
+scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
+base = scenario.defaults if scope == "every category" else scenario.for_category(scope)
+c1, c2, c3 = st.columns(3)
+values = {
+    "review_rate": c1.slider("Review rate (share checked)", 0.0, 1.0, base.review_rate, 0.05, key=f"whatif_r_{scope}"),
+    "catch_rate": c1.slider("Catch rate (errors a review catches)", 0.0, 1.0, base.catch_rate, 0.05,
+                            key=f"whatif_q_{scope}"),
+    "review_minutes": c2.number_input("Review minutes", 0.0, 600.0, base.review_minutes, key=f"whatif_rm_{scope}"),
+    "rework_minutes": c2.number_input("Rework minutes per caught error", 0.0, 600.0, base.rework_minutes,
+                                      key=f"whatif_wm_{scope}"),
+    "reviewer_usd_per_hour": c3.number_input("Reviewer USD / hour", 0.0, 1000.0, base.reviewer_usd_per_hour,
+                                             key=f"whatif_wage_{scope}"),
+    "failure_usd": c3.number_input("Cost of an error that escapes (USD)", 0.0, 1e7, base.failure_usd,
+                                   key=f"whatif_failure_{scope}"),
+}
+volumes = st.data_editor(pd.DataFrame({"category": categories, "monthly_volume": [
+    scenario.for_category(c).monthly_volume for c in categories]}), hide_index=True, disabled=["category"],
+    key="whatif_volumes")
+try:
+    data = scenario.to_dict()
+    if scope == "every category":
+        data["defaults"] = {**asdict(scenario.defaults), **values}
+    else:
+        data["categories"] = {**data["categories"], scope: {**data["categories"].get(scope, {}), **values}}
+    for row in volumes.itertuples(index=False):
+        data["categories"].setdefault(row.category, {})["monthly_volume"] = row.monthly_volume
+    scenario = scenario_from_dict(data)
+    set_scenario(scenario)
+except RouteboardError as exc:
+    show_error(exc)
+    st.stop()
+
+led, table, book = decide(stored, scenario)
+category = st.selectbox("Category", categories, key="whatif_category")
+rows = led[led["category"] == category]
+route = table.set_index("category").loc[category]
+st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]), help=route["reason"])
+st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
+st.dataframe(rows[["model_id", "verdict", "accuracy", "cpat_usd", "model_usd", "infra_usd", "review_usd",
+                   "rework_usd", "failure_usd"]], hide_index=True, key="whatif_ledger")
+
+st.subheader("Portfolio per month")
+singles = sorted(led["model_id"].unique())
+baseline = st.selectbox("Baseline: send everything to", singles, index=singles.index(book["baseline_model"])
+                        if book["baseline_model"] in singles else 0, key="whatif_baseline")
+led, table, book = decide(stored, replace(scenario, baseline_model=baseline))
+st.dataframe(pd.DataFrame(book["rows"]), hide_index=True, key="whatif_portfolio")
+saving = f" ({book['saving_share']:.0%})" if book["saving_share"] is not None else ""
+st.metric("Saving per month vs the baseline", usd(book["saving_monthly_usd"], 2) + saving)
+
+focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
+st.subheader(f"What moves the cpat of {focus} on {category}")
+st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
+
+st.subheader("Break-evens")
+others = [m for m in rows["model_id"] if m != focus]
+if others:
+    other = st.selectbox("Compare with", others, key="whatif_other")
+    rate = review_rate_break_even(stored, scenario, category, focus, other)
+    st.write(f"Review rate at which {focus} and {other} cost the same per accepted task: "
+             + (f"{rate:.0%}" if rate is not None else "none between 0% and 100%"))
+    local_rows = rows[rows["tier"] == "local"]
+    if len(local_rows) and focus != local_rows["model_id"].iat[0]:
+        local = local_rows["model_id"].iat[0]
+        snapshot = local_rows["snapshot_infra"].iat[0]
+        infra = json.loads(snapshot) if snapshot else asdict(DEFAULT_LOCAL_INFRA)
+        even = local_break_even_volume(led, category, local, focus, infra)
+        st.write(f"Monthly volume above which owning the box for {local} beats {focus}: "
+                 f"{even['break_even_monthly_volume'] or 'never'} (box capacity {even['capacity_monthly_volume']:,.0f})")
+
+name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
+if st.button("Save scenario", key="whatif_save"):
+    save_scenario(con, replace(scenario, name=name))
+    st.success(f"Saved {name!r}.")

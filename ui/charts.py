@@ -1,0 +1,62 @@
+"""Plotly figures for the pages (pure functions of ledger tables)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TIER_COLOURS = {"frontier": "#d62728", "small-proprietary": "#1f77b4", "hosted-open-weight": "#2ca02c",
+                "local": "#9467bd", "cascade": "#7f7f7f"}
+PART_COLOURS = {"model": "#1f77b4", "retry": "#aec7e8", "tool": "#8c564b", "infra": "#9467bd",
+                "review": "#2ca02c", "rework": "#ff7f0e", "failure": "#d62728"}
+
+
+def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> go.Figure:
+    """Cost (log) against accuracy with interval error bars, the bar as a line, the frontier joined."""
+    fig = go.Figure()
+    shown = points[points[cost].notna() & (points[cost] > 0)]
+    for tier, group in shown.groupby("tier"):
+        cascade = tier == "cascade"
+        fig.add_trace(go.Scatter(
+            x=group[cost], y=group["accuracy"], mode="markers", name=tier,
+            marker={"size": 11, "color": TIER_COLOURS.get(tier, "#333"), "symbol": "diamond" if cascade else "circle",
+                    "opacity": [1.0 if v == "clears" else 0.45 for v in group["verdict"]]},
+            error_y={"type": "data", "symmetric": False, "array": group["ci_high"] - group["accuracy"],
+                     "arrayminus": group["accuracy"] - group["ci_low"]},
+            customdata=group[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd"]].to_numpy(),
+            hovertemplate="<b>%{customdata[0]}</b><br>accuracy %{y:.1%} [%{customdata[2]:.1%}, %{customdata[3]:.1%}]"
+                          "<br>cost %{x:$.5f}<br>model cost per trial %{customdata[5]:$.6f}<br>%{customdata[4]} "
+                          "trials, %{customdata[1]}<extra></extra>"))
+    line = shown[shown["on_frontier"]].sort_values(cost)
+    fig.add_trace(go.Scatter(x=line[cost], y=line["accuracy"], mode="lines", name="frontier",
+                             line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
+    fig.add_hline(y=bar, line={"color": "#d62728", "dash": "dash"}, annotation_text=f"bar {bar:.0%}")
+    fig.update_layout(xaxis={"type": "log", "title": "cost per accepted task (USD, log)" if cost == "cpat_usd"
+                             else "cost per trial (USD, log)"},
+                      yaxis={"title": "accuracy", "tickformat": ".0%"}, height=460, margin={"t": 30})
+    return fig
+
+
+def cost_breakdown_figure(led: pd.DataFrame) -> go.Figure:
+    """cpat split into its parts, stacked per model (each part per trial divided by the accepted share)."""
+    fig = go.Figure()
+    labels = led["model_id"]
+    first = led["model_usd"] - led["retry_usd"]
+    parts = {"model": first, "retry": led["retry_usd"], "tool": led["tool_usd"], "infra": led["infra_usd"],
+             "review": led["review_usd"], "rework": led["rework_usd"], "failure": led["failure_usd"]}
+    for name, values in parts.items():
+        fig.add_trace(go.Bar(name=name, x=labels, y=values / led["accepted_share"], marker_color=PART_COLOURS[name]))
+    fig.update_layout(barmode="stack", yaxis={"title": "USD per accepted task"}, height=380, margin={"t": 30})
+    return fig
+
+
+def tornado_figure(table: pd.DataFrame) -> go.Figure:
+    """What moves a route's cpat most: each input at its low and high value."""
+    rows = table.iloc[::-1]
+    base = table.attrs.get("base_cpat_usd", 0.0)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_low_usd"] - base, base=base, orientation="h", name="low"))
+    fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_high_usd"] - base, base=base, orientation="h", name="high"))
+    fig.update_layout(barmode="overlay", xaxis={"title": "cost per accepted task (USD)"}, height=360,
+                      margin={"t": 30})
+    return fig
