@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
 TIERS = ("frontier", "small-proprietary", "hosted-open-weight", "local")
@@ -51,10 +51,12 @@ class Suite:
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the tasks, as plain data (what is hashed and stored beside the tasks)."""
-        meta = asdict(self)
-        meta.pop("tasks")
-        meta.pop("source")
-        return meta
+        # not asdict(self): that would deep-copy every task only to drop them
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("tasks", "source")}
+
+
+def _plain(value):
+    return asdict(value) if is_dataclass(value) else value
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from routeboard.catalog import BUILTIN_HOSTED, DEFAULT_LOCAL_INFRA, EMBEDDED_ID
 from routeboard.domain import TIERS, GraderSpec, InfraProfile, Suite, Task
 from routeboard.errors import InvalidInput, Problem
 from routeboard.settings import max_file_bytes
-from routeboard.store import insert_rows, transaction
+from routeboard.store import insert_columns, insert_rows, transaction
 from routeboard.suites import content_hash
 
 REQUIRED_COLUMNS = ("task_id", "category", "model", "correct")
@@ -519,8 +519,8 @@ def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, 
     keys = {"run_id": ("VARCHAR", run_id), "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
             "task_id": ("VARCHAR", [r.task_id for r in rows]), "model_id": ("VARCHAR", [r.model for r in rows]),
             "trial": ("INTEGER", [r.trial for r in rows])}
-    _insert_columns(cur, "trials", {**keys, **_trial_columns(rows, now)})
-    _insert_columns(cur, "attempts", {**keys, **_attempt_columns(rows, now, infra)})
+    insert_columns(cur, "trials", {**keys, **_trial_columns(rows, now)})
+    insert_columns(cur, "attempts", {**keys, **_attempt_columns(rows, now, infra)})
     tasks = len({(row.suite, row.task_id) for row in rows})
     return ImportSummary(run_id, len(rows), settings["suites"], models, tasks, notes=notes)
 
@@ -545,17 +545,6 @@ def _attempt_columns(rows: list[ResultRow], now: datetime, infra: dict[str, Infr
             "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
             "error": ("VARCHAR", [_short(r.error) for r in rows]), "cached": ("BOOLEAN", [r.cached for r in rows]),
             "request_hash": ("VARCHAR", None)}
-
-
-def _insert_columns(cur, table: str, columns: dict[str, tuple[str, Any]]) -> None:
-    """Insert rows given column-wise: a list holds one value per row, anything else is every row's value.
-
-    One statement binding whole columns as lists: 100,000 results take about a second, where multi-row
-    VALUES (store.insert_rows) took a minute."""
-    select = ", ".join(f"unnest(?::{sql_type}[])" if isinstance(value, list) else f"?::{sql_type}"
-                       for sql_type, value in columns.values())
-    cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select}",
-                [value for _, value in columns.values()])
 
 
 def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:
@@ -636,7 +625,7 @@ def _extend_suite(cur, suite_id: str, new: dict[str, ResultRow]) -> None:
 
 
 def _insert_tasks(cur, suite_id: str, start: int, rows: list[ResultRow]) -> None:
-    _insert_columns(cur, "tasks", {
+    insert_columns(cur, "tasks", {
         "suite_id": ("VARCHAR", suite_id), "task_id": ("VARCHAR", [row.task_id for row in rows]),
         "position": ("INTEGER", list(range(start, start + len(rows)))),
         "vars": ("VARCHAR", [json.dumps(row.vars, ensure_ascii=False, default=str) for row in rows]),

@@ -583,6 +583,10 @@ def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
                cancel: threading.Event | None = None, budget_usd: float | None = None) -> Runner:
     """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused."""
     run = run_store.get_run(con, run_id)
+    if run["status"] == "imported":
+        raise InvalidInput(f"run {run_id} holds imported results; there is nothing to resume")
+    if run["status"] == "completed":
+        raise InvalidInput(f"run {run_id} is already completed; nothing to resume")
     s = run["settings"]
     models = [model_from_snapshot(mid, run["prices"][mid]) for mid in s["models"]]
     suites = [load_stored_suite(con, sid) for sid in s["suites"]]

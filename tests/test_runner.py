@@ -9,7 +9,7 @@ import pytest
 
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.errors import ProviderError
+from routeboard.errors import InvalidInput, ProviderError
 from routeboard.estimate import estimate
 from routeboard.providers import GenerationSettings
 from routeboard.runner import RunRequest, backoff_s, resume_run, start_run
@@ -207,5 +207,5 @@ def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
     assert verdicts == {"fake/right": "clears", "fake/wrong": "fails"}
     certified = {c["model_id"]: c["verdict"] for c in get_run(con, runner.run_id)["settings"]["certified"]}
     assert certified == {"fake/right": "clears", "fake/wrong": "fails"}
-    resumed = resume_run(con, runner.run_id).run()  # nothing left to send for settled pairs
-    assert resumed.status == "completed" and len(fake.calls) <= 100
+    with pytest.raises(InvalidInput, match="already completed"):  # settled pairs are done, not missing
+        resume_run(con, runner.run_id)

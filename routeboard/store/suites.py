@@ -9,7 +9,7 @@ import duckdb
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.store import insert_rows, transaction
+from routeboard.store import insert_columns, transaction
 from routeboard.suites import content_hash, load_suite, shipped_suite_paths
 
 
@@ -42,12 +42,14 @@ def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file
             [suite_id, suite.name, version, suite.category, suite.description, _spec_json(suite.grader),
              _spec_json(suite.validator), suite.bar, suite.risk, suite.prompt_template, suite.system_prompt,
              suite.max_invalid_retries, digest, suite.source, origin, len(suite.tasks)])
-        insert_rows(cur, "tasks", ("suite_id", "task_id", "position", "input", "messages", "vars", "expected",
-                                    "metadata"),
-                    [[suite_id, t.id, position, t.input, json.dumps(t.messages) if t.messages else None,
-                      json.dumps(t.vars, ensure_ascii=False), t.expected,
-                      json.dumps(t.metadata, ensure_ascii=False, default=str)]
-                     for position, t in enumerate(suite.tasks)])
+        tasks = suite.tasks
+        insert_columns(cur, "tasks", {
+            "suite_id": ("VARCHAR", suite_id), "task_id": ("VARCHAR", [t.id for t in tasks]),
+            "position": ("INTEGER", list(range(len(tasks)))), "input": ("VARCHAR", [t.input for t in tasks]),
+            "messages": ("JSON", [json.dumps(t.messages) if t.messages else None for t in tasks]),
+            "vars": ("JSON", [json.dumps(t.vars, ensure_ascii=False) for t in tasks]),
+            "expected": ("VARCHAR", [t.expected for t in tasks]),
+            "metadata": ("JSON", [json.dumps(t.metadata, ensure_ascii=False, default=str) for t in tasks])})
     return ImportResult(suite_id, suite.name, version, True, len(suite.tasks))
 
 

@@ -1,0 +1,117 @@
+"""AppTest fixtures: a fresh Streamlit cache per test, the app's own connection, and a seeded two-model run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from routeboard.catalog import add_model
+from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.providers import GenerationSettings
+from routeboard.runner import RunRequest, start_run
+from routeboard.settings import db_path
+from routeboard.store.suites import save_suite
+from tests.fakes import FakeProvider, install_fake
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+TIMEOUT_S = 60
+
+SUITE = "echo"
+TASKS = 40
+CHEAP, PRICEY = "fake/cheap", "fake/pricey"
+# USD per million tokens (input, output); the fake answers with 100 input and 10 output tokens
+PRICES = {CHEAP: (0.1, 0.2), PRICEY: (10.0, 30.0)}
+# the cheap model is wrong on every 10th task (36/40 = 90%), the pricey one on every 4th (30/40 = 75%)
+WRONG_EVERY = {CHEAP: 10, PRICEY: 4}
+BAR = 0.7
+
+
+class PerModelFake(FakeProvider):
+    """The test fake, answering by model: each model is wrong on every n-th task."""
+
+    def __init__(self, wrong_every: dict[str, int]):
+        super().__init__()
+        self.wrong_every = wrong_every
+
+    async def complete(self, model, messages, settings):
+        completion = await super().complete(model, messages, settings)
+        every = self.wrong_every.get(model.id)
+        if every and int(completion.text) % every == every - 1:
+            return replace(completion, text="wrong")
+        return completion
+
+
+def echo_suite() -> Suite:
+    """A suite whose prompt ends with the answer, so the fake knows it."""
+    return Suite(name=SUITE, category=SUITE, grader=GraderSpec("exact"), bar=BAR,
+                 tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)))
+
+
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches(isolated_db):
+    """Caches outlive AppTest instances in one process: start and end every test with none."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    import ui.state
+
+    ui.state._connection(str(db_path())).close()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_con(isolated_db):
+    """The very connection the app uses (ui.state caches one per database path)."""
+    import ui.state
+
+    assert db_path() == isolated_db
+    return ui.state._connection(str(db_path()))
+
+
+@pytest.fixture
+def fake():
+    return install_fake(PerModelFake(WRONG_EVERY))
+
+
+@pytest.fixture
+def models(app_con):
+    """The two priced fake models in the catalog."""
+    for model_id, (price_in, price_out) in PRICES.items():
+        add_model(app_con, model_id, tier="small-proprietary", input_price_per_mtok_usd=price_in,
+                  output_price_per_mtok_usd=price_out)
+    return list(PRICES)
+
+
+@dataclass
+class Seeded:
+    con: object
+    run_id: str
+    suite_id: str
+
+
+@pytest.fixture
+def seeded(app_con, models, fake) -> Seeded:
+    """The echo suite run once on both fake models, through the core."""
+    suite_id = save_suite(app_con, echo_suite()).suite_id
+    runner = start_run(app_con, RunRequest(suites=(SUITE,), models=tuple(models), concurrency=4,
+                                           settings=GenerationSettings(max_output_tokens=10)))
+    progress = runner.run()
+    assert (progress.status, progress.done) == ("completed", 2 * TASKS)
+    return Seeded(app_con, runner.run_id, suite_id)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    """Switch to pages/<name>.py, run it, and fail on any exception the page raised."""
+    at.switch_page(f"pages/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
