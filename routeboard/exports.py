@@ -28,7 +28,7 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a table safe to open in a spreadsheet."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_cell)
     return out
 

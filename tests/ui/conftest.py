@@ -115,3 +115,31 @@ def open_page(at: AppTest, name: str) -> AppTest:
     at.switch_page(f"pages/{name}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+# ---------------------------------------------------------------- reading what a page shows
+
+def table(at: AppTest, *columns: str):
+    """The one table on the page with these columns.
+
+    A display-only st.dataframe does not carry its key into the element AppTest sees (only widgets and
+    data editors do), so tables are found by the columns a user reads, never by position."""
+    matches = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    assert len(matches) == 1, f"{len(matches)} tables with columns {columns}"
+    return matches[0]
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value shown by the st.metric with this label (metrics carry no key)."""
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, f"{len(values)} metrics labelled {label!r}"
+    return values[0]
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure drawn under this key, as the JSON the browser receives."""
+    import json
+
+    figures = [json.loads(e.proto.spec) for e in at.get("plotly_chart") if getattr(e, "key", None) == key]
+    assert len(figures) == 1, f"{len(figures)} charts keyed {key!r}"
+    return figures[0]
