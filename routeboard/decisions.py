@@ -42,7 +42,8 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 # ---------------------------------------------------------------- routes
 
 ROUTE_INPUTS = ("category", "model_id", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "cpat_usd",
-                "cpat_best_usd", "cpat_worst_usd", "monthly_usd", "monthly_volume", "tasks_needed", "trials")
+                "cpat_best_usd", "cpat_worst_usd", "monthly_usd", "monthly_volume", "tasks_needed", "trials",
+                "excluded", "excluded_detail", "max_cpat_usd")
 
 
 def routes(led: pd.DataFrame) -> pd.DataFrame:
@@ -51,15 +52,32 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
     Plain Python over records: a what-if change redraws routes for hundreds of rows in milliseconds."""
     led = led if "tasks_needed" in led else with_tasks_needed(led)
     groups: dict[str, list[dict]] = {}
+    if "excluded" not in led:
+        led = led.assign(excluded=None, excluded_detail=None, max_cpat_usd=None)
     for rec in led[list(ROUTE_INPUTS)].to_dict("records"):
         groups.setdefault(rec["category"], []).append(rec)
     return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
 
 
 def _route(category: str, rows: list[dict]) -> dict:
-    base = {"category": category, "bar": float(rows[0]["bar"]), "monthly_volume": float(rows[0]["monthly_volume"])}
+    for r in rows:  # pandas hands missing reasons back as NaN
+        r["excluded"] = r["excluded"] if isinstance(r["excluded"], str) else None
+    excluded = [{"model": r["model_id"], "reason": r["excluded"], "detail": r["excluded_detail"]}
+                for r in rows if r["excluded"]]
+    base = {"category": category, "bar": float(rows[0]["bar"]), "monthly_volume": float(rows[0]["monthly_volume"]),
+            "excluded": excluded, "affordable": True, "cost_gap_usd": None}
     clearing = sorted((r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])),
                       key=lambda r: r["cpat_usd"])
+    over_budget = [r for r in clearing if r["excluded"] == "cost"]
+    clearing = [r for r in clearing if not r["excluded"]]
+    if not clearing and over_budget:
+        cheapest = over_budget[0]
+        gap = cheapest["cpat_usd"] - cheapest["max_cpat_usd"]
+        return {**base, **_route_fields(cheapest), "model": None, "runner_up": None, "near_ties": [],
+                "nearest": cheapest["model_id"], "accuracy_gap": 0.0, "affordable": False, "cost_gap_usd": gap,
+                "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
+                          f"per accepted task over the ceiling"}
+    rows = [r for r in rows if r["excluded"] in (None, "min_trials")] or rows
     if clearing:
         best, others = clearing[0], clearing[1:]
         # near-ties: another clearing model whose best-case cpat reaches the route's worst case

@@ -47,6 +47,7 @@ class Suite:
     prompt_template: str | None = None
     system_prompt: str | None = None
     max_invalid_retries: int = 1
+    constraints: dict[str, Any] = field(default_factory=dict)
     source: str = ""
 
     def metadata(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from routeboard import stats
+from routeboard.constraints import DEFAULT_MIN_TRIALS, effective, exclusions
 from routeboard.domain import InfraProfile
 from routeboard.scenario import Scenario
 
@@ -35,12 +36,13 @@ def run_filters(alias: str, runs, models) -> tuple[str, list]:
 def suite_selection(suites, runs) -> tuple[str, list]:
     """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
     if suites:
-        return ("SELECT suite_id, category, bar FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
+        return ("SELECT suite_id, category, bar, constraints FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
                 "OR (name IN (SELECT unnest(?::VARCHAR[])) AND version = (SELECT max(version) FROM suites s2 "
                 "WHERE s2.name = suites.name))", [list(suites), list(suites)])
     if runs:
-        return "SELECT suite_id, category, bar FROM suites", []
-    return "SELECT suite_id, category, bar FROM suites QUALIFY version = max(version) OVER (PARTITION BY name)", []
+        return "SELECT suite_id, category, bar, constraints FROM suites", []
+    return ("SELECT suite_id, category, bar, constraints FROM suites "
+            "QUALIFY version = max(version) OVER (PARTITION BY name)", [])
 
 
 def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
@@ -54,9 +56,11 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     trials = cur.execute(f"""
         WITH sel AS ({selection})
         SELECT s.category, t.model_id, count(*) AS trials, sum(t.correct::INTEGER)::BIGINT AS correct,
-               sum(t.valid::INTEGER)::BIGINT AS valid, max(t.trial) AS max_k, any_value(b.bar) AS bar
+               sum(t.valid::INTEGER)::BIGINT AS valid, max(t.trial) AS max_k, any_value(b.bar) AS bar,
+               any_value(b.constraints)::VARCHAR AS constraints
         FROM trials t JOIN sel s USING (suite_id)
-        JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) b USING (category)
+        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
+             USING (category)
         WHERE true {where_t} GROUP BY ALL""", sel_params + params_t).df()
     repeated = trials[trials["max_k"] > 1]
     per_task = _per_task(cur, selection, sel_params, where_t, params_t, repeated) if len(repeated) else None
@@ -175,12 +179,24 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df["interval"] = interval_kind
     df["level"] = level
     df["verdict"] = np.where(low >= df["bar"], "clears", np.where(high < df["bar"], "fails", "undecided"))
+    rules = {c: effective(_json(df.loc[df["category"] == c, "constraints"]), scenario.constraints.get(c))
+             for c in per_category} if "constraints" in df else {}
+    min_trials = np.array([rules.get(c, {}).get("min_trials", DEFAULT_MIN_TRIALS) for c in categories])
+    # too few trials never clear, whatever the interval says (a 5/5 run certifies nothing)
+    df["verdict"] = np.where((df["verdict"] == "clears") & (n < min_trials), "undecided", df["verdict"])
     # cpat if the true accuracy sat at either end of its interval: the range used to call near-ties
     df["cpat_best_usd"] = cpat_at_accuracy(df, high, a_cols)
     df["cpat_worst_usd"] = cpat_at_accuracy(df, low, a_cols)
+    df["excluded"], df["excluded_detail"] = exclusions(df, rules)
+    df["max_cpat_usd"] = [rules.get(c, {}).get("max_cpat_usd") for c in categories]
     df["input_tokens_per_trial"] = df["input_tokens_sum"] / n
     df["output_tokens_per_trial"] = df["output_tokens_sum"] / n
     return df
+
+
+def _json(values: pd.Series) -> dict | None:
+    raw = values.dropna()
+    return json.loads(raw.iat[0]) if len(raw) else None
 
 
 def cpat_at_accuracy(df: pd.DataFrame, p: np.ndarray, a: dict) -> np.ndarray:

@@ -45,6 +45,7 @@ class Scenario:
     prices: dict[str, dict[str, float]] = field(default_factory=dict)   # model -> {input_per_mtok_usd, output_per_mtok_usd}
     infra: dict[str, dict[str, float]] = field(default_factory=dict)    # model -> InfraProfile fields
     baseline_model: str | None = None                                    # the portfolio's "send everything here"
+    constraints: dict[str, dict] = field(default_factory=dict)           # category -> route constraints
 
     def for_category(self, category: str) -> Assumptions:
         return replace(self.defaults, **self.categories.get(category, {}))
@@ -58,7 +59,8 @@ class Scenario:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "defaults": asdict(self.defaults), "categories": self.categories,
-                "prices": self.prices, "infra": self.infra, "baseline_model": self.baseline_model}
+                "prices": self.prices, "infra": self.infra, "baseline_model": self.baseline_model,
+                "constraints": self.constraints}
 
 
 def validate_assumption(name: str, value: Any) -> str | None:
@@ -77,7 +79,7 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise InvalidInput(Problem(source, None, None, "a scenario must be a mapping"))
-    known = {"name", "defaults", "categories", "prices", "infra", "baseline_model"}
+    known = {"name", "defaults", "categories", "prices", "infra", "baseline_model", "constraints"}
     for key in data:
         if key not in known:
             problems.append(Problem(source, None, key, f"unknown scenario field (known: {', '.join(sorted(known))})"))
@@ -104,10 +106,17 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
         for message in infra_problems(InfraProfile(**profile)):
             problems.append(Problem(source, None, f"infra.{model}", message))
         infra[str(model)] = dict(profile)
+    from routeboard.constraints import constraint_problems
+
+    constraints = data.get("constraints") or {}
+    for category, values in (constraints.items() if isinstance(constraints, dict) else []):
+        for field_name, message in constraint_problems(values):
+            problems.append(Problem(source, None, f"constraints.{category}.{field_name.split('.', 1)[-1]}", message))
     if problems:
         raise InvalidInput(problems)
     return Scenario(name=str(data.get("name") or "default"), defaults=defaults, categories=categories,
-                    prices=prices, infra=infra, baseline_model=data.get("baseline_model"))
+                    prices=prices, infra=infra, baseline_model=data.get("baseline_model"),
+                    constraints=dict(constraints) if isinstance(constraints, dict) else {})
 
 
 def _assumptions(values, where: str, source: str, problems: list[Problem]) -> Assumptions:

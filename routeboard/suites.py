@@ -18,12 +18,13 @@ from typing import Any
 import yaml
 
 from routeboard import graders
+from routeboard.constraints import constraint_problems
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem
 from routeboard.settings import benchmarks_dir, max_file_bytes
 
 SUITE_KEYS = {"name", "category", "description", "grader", "validator", "bar", "risk", "prompt_template",
-              "system_prompt", "max_invalid_retries", "tasks"}
+              "system_prompt", "max_invalid_retries", "constraints", "tasks"}
 TASK_KEYS = {"id", "input", "messages", "vars", "expected", "metadata"}
 CHAT_ROLES = {"system", "user", "assistant"}
 TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_][\w]*)\s*\}\}")
@@ -378,6 +379,9 @@ def _build(meta, raw, fmt, shown, shown_tasks, stem, overrides: Overrides, probl
     if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0 or retries > 10:
         problems.add(shown, None, "max_invalid_retries", "must be a whole number from 0 to 10")
         retries = 1
+    constraints = meta.get("constraints") or {}
+    for field_name, message in constraint_problems(constraints):
+        problems.add(shown, None, field_name, message)
     name = overrides.name or meta.get("name") or stem
     suite_fields = {"name": name, "category": overrides.category or meta.get("category") or name,
                     "description": overrides.description or meta.get("description") or "",
@@ -401,7 +405,7 @@ def _build(meta, raw, fmt, shown, shown_tasks, stem, overrides: Overrides, probl
     return Suite(name=str(name), category=str(suite_fields["category"]), grader=grader, tasks=tuple(tasks), bar=bar,
                  description=str(suite_fields["description"]), risk=str(suite_fields["risk"]), validator=validator,
                  prompt_template=template, system_prompt=suite_fields["system_prompt"], max_invalid_retries=retries,
-                 source=shown)
+                 constraints=constraints if isinstance(constraints, dict) else {}, source=shown)
 
 
 def _check_csv_columns(shown, header, template, problems) -> None:

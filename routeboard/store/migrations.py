@@ -158,3 +158,22 @@ def m004_scenarios(con):
             body JSON NOT NULL,
             updated_at TIMESTAMP NOT NULL DEFAULT now()
         )""")
+
+
+@migration
+def m005_suite_constraints(con):
+    # latency / cost ceilings, allowed tiers, deny list, minimum trials (routeboard.constraints)
+    con.execute("ALTER TABLE suites ADD COLUMN constraints JSON")
+
+
+@migration
+def m006_judge_labels(con):
+    # people's verdicts on judged outputs, to measure an llm_judge's agreement
+    con.execute("""
+        CREATE TABLE judge_labels (
+            suite_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            model_id VARCHAR NOT NULL,
+            human_correct BOOLEAN NOT NULL,
+            PRIMARY KEY (suite_id, task_id, model_id)
+        )""")

@@ -37,11 +37,13 @@ def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file
         suite_id = f"{suite.name}@{version}"
         cur.execute(
             """INSERT INTO suites (suite_id, name, version, category, description, grader, validator, bar, risk,
-                   prompt_template, system_prompt, max_invalid_retries, content_hash, source, origin, task_count)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   prompt_template, system_prompt, max_invalid_retries, content_hash, source, origin, task_count,
+                   constraints)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [suite_id, suite.name, version, suite.category, suite.description, _spec_json(suite.grader),
              _spec_json(suite.validator), suite.bar, suite.risk, suite.prompt_template, suite.system_prompt,
-             suite.max_invalid_retries, digest, suite.source, origin, len(suite.tasks)])
+             suite.max_invalid_retries, digest, suite.source, origin, len(suite.tasks),
+             json.dumps(suite.constraints) if suite.constraints else None])
         tasks = suite.tasks
         insert_columns(cur, "tasks", {
             "suite_id": ("VARCHAR", suite_id), "task_id": ("VARCHAR", [t.id for t in tasks]),
@@ -88,9 +90,10 @@ def load_stored_suite(con: duckdb.DuckDBPyConnection, name_or_id: str) -> tuple[
     """The stored suite (id and Suite with its tasks)."""
     suite_id = resolve_suite_id(con, name_or_id)
     cur = con.cursor()
-    (name, category, description, grader, validator, bar, risk, template, system, retries, source) = cur.execute(
+    (name, category, description, grader, validator, bar, risk, template, system, retries, source,
+     constraints) = cur.execute(
         """SELECT name, category, description, grader, validator, bar, risk, prompt_template, system_prompt,
-                  max_invalid_retries, source FROM suites WHERE suite_id = ?""", [suite_id]).fetchone()
+                  max_invalid_retries, source, constraints FROM suites WHERE suite_id = ?""", [suite_id]).fetchone()
     rows = cur.execute("""SELECT task_id, input, messages, vars, expected, metadata FROM tasks
                           WHERE suite_id = ? ORDER BY position""", [suite_id]).fetchall()
     tasks = tuple(Task(id=r[0], input=r[1], messages=json.loads(r[2]) if r[2] else None,
@@ -98,14 +101,26 @@ def load_stored_suite(con: duckdb.DuckDBPyConnection, name_or_id: str) -> tuple[
                        metadata=json.loads(r[5]) if r[5] else {}) for r in rows)
     suite = Suite(name=name, category=category, grader=_spec(grader), tasks=tasks, bar=bar,
                   description=description or "", risk=risk or "", validator=_spec(validator) if validator else None,
-                  prompt_template=template, system_prompt=system, max_invalid_retries=retries, source=source or "")
+                  prompt_template=template, system_prompt=system, max_invalid_retries=retries,
+                  constraints=json.loads(constraints) if constraints else {}, source=source or "")
     return suite_id, suite
 
 
 def update_suite_settings(con: duckdb.DuckDBPyConnection, suite_id: str, *, bar: float | None = None,
-                          grader: GraderSpec | None = None) -> None:
-    """Change a stored suite's bar or grader options in place (grading settings, not task content)."""
+                          grader: GraderSpec | None = None, constraints: dict | None = None) -> None:
+    """Change a stored suite's bar, grader options or route constraints in place (decision settings, not
+    task content: results already stored stay valid)."""
+    from routeboard.constraints import constraint_problems
+    from routeboard.errors import InvalidInput
+
+    problems = constraint_problems(constraints)
+    if bar is not None and not 0 < bar <= 1:
+        problems.append(("bar", "must be in (0, 1]"))
+    if problems:
+        raise InvalidInput("; ".join(f"{f}: {m}" for f, m in problems))
     with transaction(con) as cur:
+        if constraints is not None:
+            cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])
         if bar is not None:
             cur.execute("UPDATE suites SET bar = ? WHERE suite_id = ?", [bar, suite_id])
         if grader is not None:

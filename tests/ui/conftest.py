@@ -119,8 +119,8 @@ def open_page(at: AppTest, name: str) -> AppTest:
 
 # ---------------------------------------------------------------- reading what a page shows
 
-def table(at: AppTest, *columns: str):
-    """The one table on the page with these columns.
+def table(at, *columns: str):
+    """The one table on the page (or in a container of it) with these columns.
 
     A display-only st.dataframe does not carry its key into the element AppTest sees (only widgets and
     data editors do), so tables are found by the columns a user reads, never by position."""

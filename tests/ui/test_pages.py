@@ -40,6 +40,15 @@ def test_on_an_empty_database_each_page_says_what_to_do_first(app, page):
     assert not at.error
 
 
+def test_models_on_an_empty_database_offer_the_embedded_model_and_say_why_ollama_is_missing(app):
+    at = open_page(app, "models")
+    assert [i.value for i in at.info] == [
+        "no Ollama server answered at http://127.0.0.1:9 (ConnectionError); start it with `ollama serve` "
+        "or set OLLAMA_HOST"]
+    catalog = at.data_editor(key="models_catalog").value.set_index("id")
+    assert catalog.loc[EMBEDDED_ID, ["tier", "input_per_mtok_usd"]].tolist() == ["local", 0.0]
+
+
 def test_overview_guides_a_first_import_then_offers_the_first_run(app, app_con):
     at = open_page(app, "overview")
     assert "Get started" in [s.value for s in at.subheader]
@@ -114,6 +123,7 @@ def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
     assert routes.loc[SUITE, "reason"] == "cheapest model that clears the bar"
     cascade = f"{PRICEY} → {CHEAP}"  # simulated: the pricey model first, escalating its invalid outputs
     assert set(table(at, "model_id", "verdict", "tasks_needed")["model_id"]) == {PRICEY, cascade}
+    assert "cascade" in {trace["name"] for trace in figure["data"]}
 
     at.checkbox(key="frontier_cascades").uncheck().run()
     assert table(at, "model_id", "verdict", "tasks_needed")["model_id"].tolist() == [PRICEY]

@@ -1,0 +1,80 @@
+"""Per-category route constraints: latency ceiling, cost ceiling, allowed tiers, denied models, minimum trials.
+
+A suite carries them (``constraints:`` in suite.yaml, editable on the Suites page) and a scenario may
+override them per category. A model that breaks one cannot be routed there; the reason is shown."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from routeboard.domain import TIERS
+
+DEFAULT_MIN_TRIALS = 30  # so a 5/5 run never certifies a model
+KNOWN = ("max_latency_ms_p95", "max_cpat_usd", "allowed_tiers", "deny_models", "min_trials")
+REASONS = ("deny", "tier", "min_trials", "latency", "cost")
+
+
+def constraint_problems(constraints) -> list[tuple[str, str]]:
+    """(field, message) for every bad constraint value; [] when fine."""
+    if constraints in (None, {}):
+        return []
+    if not isinstance(constraints, dict):
+        return [("constraints", "must be a mapping such as {max_latency_ms_p95: 2000, allowed_tiers: [local]}")]
+    problems = []
+    for key, value in constraints.items():
+        where = f"constraints.{key}"
+        if key not in KNOWN:
+            problems.append((where, f"unknown constraint (known: {', '.join(KNOWN)})"))
+        elif key in ("max_latency_ms_p95", "max_cpat_usd"):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value <= 0):
+                problems.append((where, "must be a positive number (or null for no ceiling)"))
+        elif key == "min_trials":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append((where, "must be a whole number of at least 1"))
+        elif key == "allowed_tiers":
+            if not isinstance(value, list) or not value or any(t not in TIERS for t in value):
+                problems.append((where, f"must be a non-empty list of tiers from {', '.join(TIERS)}"))
+        elif key == "deny_models":
+            if not isinstance(value, list) or any(not isinstance(m, str) for m in value):
+                problems.append((where, "must be a list of model ids"))
+    return problems
+
+
+def effective(suite_constraints: dict | None, override: dict | None) -> dict:
+    """Suite constraints with a scenario's per-category override on top, and the default minimum trials."""
+    merged = {"min_trials": DEFAULT_MIN_TRIALS, **(suite_constraints or {}), **(override or {})}
+    return merged
+
+
+def exclusions(led: pd.DataFrame, per_category: dict[str, dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(reason, detail) per ledger row: the first constraint the model breaks in its category, or None."""
+    reasons = np.full(len(led), None, dtype=object)
+    details = np.full(len(led), None, dtype=object)
+    for i, row in enumerate(led[["category", "model_id", "tier", "trials", "latency_ms_p95", "cpat_usd"]]
+                            .itertuples(index=False)):
+        found = _first_broken(row, per_category.get(row.category) or effective(None, None))
+        if found:
+            reasons[i], details[i] = found
+    return reasons, details
+
+
+def _first_broken(row, c: dict) -> tuple[str, str] | None:
+    if row.model_id in (c.get("deny_models") or []):
+        return "deny", "on this category's deny list"
+    tiers = c.get("allowed_tiers")
+    if tiers and row.tier not in tiers:
+        return "tier", f"tier {row.tier} is not allowed here (allowed: {', '.join(tiers)})"
+    if row.trials < c.get("min_trials", DEFAULT_MIN_TRIALS):
+        return "min_trials", f"{row.trials} trials, fewer than the {c['min_trials']} needed before it may clear"
+    ceiling = c.get("max_latency_ms_p95")
+    if ceiling and row.latency_ms_p95 == row.latency_ms_p95 and row.latency_ms_p95 > ceiling:
+        return "latency", f"p95 latency {row.latency_ms_p95:.0f} ms is over the {ceiling:.0f} ms ceiling"
+    cost = c.get("max_cpat_usd")
+    if cost and row.cpat_usd == row.cpat_usd and row.cpat_usd > cost:
+        return "cost", f"cpat ${row.cpat_usd:.4f} is over the ${cost:.4f} ceiling"
+    return None
+

@@ -1,0 +1,42 @@
+"""Uploading a task file on the Suites page: checked and previewed before anything is written."""
+
+from __future__ import annotations
+
+from routeboard.store.suites import list_suites, save_suite
+from tests.ui.conftest import SUITE, echo_suite, open_page, table
+
+GOOD = b"input,target\n2+2?,4\n3+3?,6\n"
+BAD = b"input,target\n2+2?,4\n3+3?,\n,5\n"  # line 3 lacks its answer, line 4 its question
+
+
+def test_a_good_file_is_previewed_then_imported(app, app_con):
+    save_suite(app_con, echo_suite())
+    at = open_page(app, "suites")
+    assert table(at, "suite_id", "name", "task_count")["name"].tolist() == [SUITE]
+
+    at.file_uploader(key="suites_upload").set_value(("arith.csv", GOOD, "text/csv")).run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["'arith': 2 tasks, grader exact, bar 0.9"]
+    upload_box = next(e for e in at.expander if e.label == "Upload a task file")
+    preview = table(upload_box, "id", "input", "vars", "expected")
+    assert preview[["input", "expected"]].values.tolist() == [["2+2?", "4"], ["3+3?", "6"]]
+    assert [s["name"] for s in list_suites(app_con)] == [SUITE]  # nothing written by looking
+
+    at.button(key="suites_import").click().run()
+    assert not at.exception
+    assert any(s.value.endswith(": imported") for s in at.success)
+    assert sorted(table(at, "suite_id", "name", "task_count")["name"]) == ["arith", SUITE]
+    assert sorted(s["name"] for s in list_suites(app_con)) == ["arith", SUITE]
+
+
+def test_a_bad_file_lists_every_problem_by_line_and_field_and_writes_nothing(app, app_con):
+    at = open_page(app, "suites")
+    at.file_uploader(key="suites_upload").set_value(("bad.csv", BAD, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["2 problem(s) in bad.csv; nothing was imported."]
+    problems = table(at, "file", "line", "field", "problem")
+    assert problems[["file", "line", "field"]].values.tolist() == [["bad.csv", 3, "expected"],
+                                                                   ["bad.csv", 4, "input"]]
+    assert "suites_import" not in [b.key for b in at.button]
+    assert list_suites(app_con) == []
+    assert [i.value for i in at.info] == ["No suites yet: upload a file or import the shipped suites."]
