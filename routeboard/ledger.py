@@ -88,10 +88,31 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
                quantile_cont(a.latency_ms, 0.95) FILTER (a.error_kind IS NULL) AS latency_ms_p95
         FROM attempts a JOIN sel s USING (suite_id) WHERE true {where_a} GROUP BY ALL""",
         sel_params + params_a).df()
+    trials = trials.merge(_judge_agreement(cur, selection, sel_params), on="category", how="left")
     facts = trials.merge(attempts, on=["category", "model_id"], how="left").fillna(
         {c: 0 for c in attempts.columns if c.endswith("_sum") or c == "attempts"})
     return facts.merge(_model_info(cur), on="model_id", how="left").sort_values(["category", "model_id"],
                                                                                ignore_index=True)
+
+
+def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
+    """Per category graded by llm_judge: whether it is, and the judge's agreement with people's labels.
+
+    tpr: share of outputs people marked correct that the judge passed; tnr: share marked wrong it failed."""
+    return cur.execute(f"""
+        WITH sel AS ({selection}),
+        judged AS (SELECT DISTINCT s.category FROM sel s JOIN suites USING (suite_id)
+                   WHERE suites.grader->>'name' = 'llm_judge'),
+        labelled AS (
+            SELECT s.category, l.human_correct, t.correct AS judge_pass
+            FROM judge_labels l JOIN sel s USING (suite_id)
+            JOIN trials t USING (suite_id, task_id, model_id))
+        SELECT j.category, true AS judged,
+               count(*) FILTER (l.human_correct) AS judge_tpr_n,
+               avg(l.judge_pass::INTEGER) FILTER (l.human_correct) AS judge_tpr,
+               count(*) FILTER (NOT l.human_correct) AS judge_tnr_n,
+               avg((NOT l.judge_pass)::INTEGER) FILTER (NOT l.human_correct) AS judge_tnr
+        FROM judged j LEFT JOIN labelled l USING (category) GROUP BY j.category""", sel_params).df()
 
 
 def _per_task(cur, selection, sel_params, where_t, params_t, repeated: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +163,9 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df = facts.copy()
     n = df["trials"].to_numpy(dtype=float)
     p = np.divide(df["correct"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
+    df["accuracy_judged"] = p
+    corrected = _judge_corrections(df, level)
+    p = np.where(np.isnan(corrected[0]), p, corrected[0])
     df["accuracy"] = p
     df["valid_share"] = np.divide(df["valid"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
 
@@ -171,7 +195,10 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df["bar"] = bar if bar is not None else df["bar"]
     low, high = stats.intervals(df["correct"].to_numpy(), df["trials"].to_numpy(), level, method)
     interval_kind = np.full(len(df), method, dtype=object)
-    for i in np.flatnonzero(df["max_k"].to_numpy() > 1):
+    fixed = ~np.isnan(corrected[0])
+    low, high = np.where(fixed, corrected[1], low), np.where(fixed, corrected[2], high)
+    interval_kind[fixed] = "judge-corrected bootstrap"
+    for i in np.flatnonzero((df["max_k"].to_numpy() > 1) & ~fixed):
         # k trials per task are not independent draws: resample tasks (cluster bootstrap), seeded
         low[i], high[i] = cluster_interval(df["task_correct"].iat[i], df["task_trials"].iat[i], level)
         interval_kind[i] = "cluster bootstrap"
@@ -192,6 +219,33 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df["input_tokens_per_trial"] = df["input_tokens_sum"] / n
     df["output_tokens_per_trial"] = df["output_tokens_sum"] / n
     return df
+
+
+def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(accuracy, low, high) corrected for the judge's measured error where people labelled enough outputs;
+    NaN elsewhere. Also sets ``judge_status`` so pages can say when accuracy rests on an unvalidated judge."""
+    out = np.full((3, len(df)), np.nan)
+    status = np.full(len(df), None, dtype=object)
+    if "judged" not in df:
+        df["judge_status"] = status
+        return out
+    for i, row in enumerate(df[["judged", "judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct",
+                                "trials"]].itertuples(index=False)):
+        if row.judged is not True:
+            continue
+        if not (row.judge_tpr_n and row.judge_tnr_n) or row.judge_tpr_n != row.judge_tpr_n:
+            status[i] = "unvalidated judge: no people's labels of both correct and wrong outputs"
+            continue
+        try:
+            out[:, i] = stats.judge_corrected_accuracy(int(row.correct), int(row.trials), row.judge_tpr,
+                                                       row.judge_tnr, int(row.judge_tpr_n), int(row.judge_tnr_n),
+                                                       level)
+            status[i] = (f"judge validated on {int(row.judge_tpr_n + row.judge_tnr_n)} labels "
+                         f"(agrees on {row.judge_tpr:.0%} of correct, {row.judge_tnr:.0%} of wrong outputs)")
+        except ValueError as exc:  # a judge no better than chance cannot be corrected
+            status[i] = f"judge unusable: {exc}"
+    df["judge_status"] = status
+    return out[0], out[1], out[2]
 
 
 def _json(values: pd.Series) -> dict | None:

@@ -30,6 +30,11 @@ def register(commands) -> None:
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_list)
 
+    labels = sub.add_parser("labels", help="people's labels of judged outputs (CSV/JSONL: task_id, correct, model)")
+    labels.add_argument("name", help="suite NAME or NAME@VERSION")
+    labels.add_argument("path")
+    labels.set_defaults(handler=cmd_labels)
+
     show = sub.add_parser("show", help="one suite with its settings and first tasks")
     show.add_argument("name", help="NAME (latest version) or NAME@VERSION")
     show.add_argument("--tasks", type=int, default=5, help="how many tasks to show (default 5)")
@@ -114,4 +119,12 @@ def cmd_show(args) -> int:
     print(f"{'validator':>12}: {suite.validator.name if suite.validator else '-'}")
     print_table([{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in suite.tasks[: args.tasks]],
                 ["id", "expected", "vars"], title="first tasks")
+    return 0
+
+
+def cmd_labels(args) -> int:
+    from routeboard.labels import import_labels
+
+    count = import_labels(open_db(args), args.name, args.path)
+    print(f"stored {count} label(s); `report` now corrects this suite's judged accuracy for the judge's error")
     return 0
