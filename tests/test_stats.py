@@ -176,8 +176,9 @@ def _judge_run(rng, p, tpr, tnr, n, correct_n, wrong_n):
 def test_judge_correction_covers_the_true_accuracy():
     rng = np.random.default_rng(11)
     true_p = 0.92
-    runs = [_judge_run(rng, true_p, 0.95, 0.85, 500, 200, 100) for _ in range(200)]
-    assert np.mean([low <= true_p <= high for _, low, high in runs]) >= 0.93
+    runs = [_judge_run(rng, true_p, 0.95, 0.85, 500, 200, 100) for _ in range(1000)]
+    # the bar: the corrected interval holds the true accuracy in at least the nominal share of runs
+    assert np.mean([low <= true_p <= high for _, low, high in runs]) >= 0.95
     assert np.mean([p for p, _, _ in runs]) == pytest.approx(true_p, abs=0.01)  # raw judged rate is ~0.886
 
 
