@@ -30,15 +30,17 @@ category = st.selectbox("Category", sorted(led["category"].unique()), key="front
 points = led[led["category"] == category]
 st.plotly_chart(frontier_figure(points, float(points["bar"].iat[0]), axis), key="frontier_chart")
 st.caption(f"Intervals: {options['method']} at {options['level']:.0%} "
-           "(cascades and repeated trials use their own). Faded points do not clear the bar.")
+           "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint.")
+for status in points["judge_status"].dropna().unique() if "judge_status" in points else []:
+    st.warning(f"Accuracy here is graded by an LLM judge: {status}.")
 
 st.subheader("Routing table")
 view = table.assign(model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
                     cpat=[usd(v) for v in table["cpat_usd"]])
 st.dataframe(view[["category", "bar", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "cpat",
                    "runner_up", "near_ties", "tasks_needed", "reason"]], hide_index=True, key="frontier_routes")
-not_clearing = points[points["verdict"] != "clears"]
-if len(not_clearing):
+not_routable = points[(points["verdict"] != "clears") | points["excluded"].notna()]
+if len(not_routable):
     st.markdown("**Not routable in this category**")
-    st.dataframe(not_clearing[["model_id", "verdict", "accuracy", "ci_low", "ci_high", "tasks_needed"]],
-                 hide_index=True, key="frontier_excluded")
+    st.dataframe(not_routable[["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high",
+                               "tasks_needed"]], hide_index=True, key="frontier_excluded")

@@ -55,8 +55,10 @@ if book["baseline_model"] and book["categories_compared"]:
     st.caption(f"Baseline: everything to {book['baseline_model']}: {usd(book['baseline_monthly_usd'], 2)} a month; "
                f"routed: {usd(book['routed_monthly_usd'], 2)} ({book['saving_share']:.0%} saved) over "
                f"{book['categories_compared']} categories with results for both.")
-excluded = led[(led["verdict"] != "clears") & (led["tier"] != "cascade")]
+excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):
-    with st.expander(f"{len(excluded)} model/category pairs do not clear their bar"):
-        st.dataframe(excluded[["category", "model_id", "verdict", "accuracy", "ci_low", "tasks_needed"]],
-                     hide_index=True, key="overview_excluded")
+    with st.expander(f"{len(excluded)} model/category pairs cannot be routed (below the bar or a constraint)"):
+        st.dataframe(excluded[["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low",
+                               "tasks_needed"]], hide_index=True, key="overview_excluded")
+for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
+    st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")

@@ -67,14 +67,18 @@ with st.form("suites_edit"):
     new_bar = st.number_input("Quality bar", 0.01, 1.0, float(suite.bar), 0.01, key="suites_edit_bar")
     options = st.text_area("Grader options (JSON)", json.dumps(suite.grader.options, indent=2)[:20000],
                            key="suites_edit_options", height=150)
+    rules = st.text_area("Route constraints (JSON: max_latency_ms_p95, max_cpat_usd, allowed_tiers, deny_models, "
+                         "min_trials)", json.dumps(suite.constraints, indent=2), key="suites_edit_constraints")
     if st.form_submit_button("Save"):
         try:
-            parsed = json.loads(options)
+            parsed, constraints = json.loads(options), json.loads(rules or "{}")
+            if not isinstance(parsed, dict):
+                raise InvalidInput("grader options must be a JSON object")
             spec = GraderSpec(suite.grader.name, parsed)
             problems = spec_problems(spec)
             if problems:
                 raise InvalidInput("; ".join(problems))
-            update_suite_settings(con, suite_id, bar=new_bar, grader=spec)
+            update_suite_settings(con, suite_id, bar=new_bar, grader=spec, constraints=constraints)
             st.success("Saved.")
         except json.JSONDecodeError as exc:
             st.error(f"Grader options are not valid JSON: {exc}")

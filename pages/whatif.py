@@ -49,8 +49,14 @@ values = {
 volumes = st.data_editor(pd.DataFrame({"category": categories, "monthly_volume": [
     scenario.for_category(c).monthly_volume for c in categories]}), hide_index=True, disabled=["category"],
     key="whatif_volumes")
+with st.expander("Route constraints for this scenario (override the suites' own)"):
+    rules_text = st.text_area("Per category, JSON", json.dumps(scenario.constraints, indent=2),
+                              key="whatif_constraints",
+                              help='e.g. {"customer-request classification": {"max_latency_ms_p95": 2000, '
+                                   '"allowed_tiers": ["local"]}}')
 try:
     data = scenario.to_dict()
+    data["constraints"] = json.loads(rules_text or "{}")
     if scope == "every category":
         data["defaults"] = {**asdict(scenario.defaults), **values}
     else:
@@ -59,6 +65,9 @@ try:
         data["categories"].setdefault(row.category, {})["monthly_volume"] = row.monthly_volume
     scenario = scenario_from_dict(data)
     set_scenario(scenario)
+except json.JSONDecodeError as exc:
+    st.error(f"Route constraints are not valid JSON: {exc}")
+    st.stop()
 except RouteboardError as exc:
     show_error(exc)
     st.stop()

@@ -20,13 +20,16 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") ->
         fig.add_trace(go.Scatter(
             x=group[cost], y=group["accuracy"], mode="markers", name=tier,
             marker={"size": 11, "color": TIER_COLOURS.get(tier, "#333"), "symbol": "diamond" if cascade else "circle",
-                    "opacity": [1.0 if v == "clears" else 0.45 for v in group["verdict"]]},
+                    "opacity": [1.0 if v == "clears" and not isinstance(x, str) else 0.3
+                                for v, x in zip(group["verdict"], group.get("excluded", [None] * len(group)))]},
             error_y={"type": "data", "symmetric": False, "array": group["ci_high"] - group["accuracy"],
                      "arrayminus": group["accuracy"] - group["ci_low"]},
-            customdata=group[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd"]].to_numpy(),
+            customdata=group.assign(why=group.get("excluded_detail", "").fillna("") if "excluded_detail" in group
+                                    else "")[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd",
+                                              "why"]].to_numpy(),
             hovertemplate="<b>%{customdata[0]}</b><br>accuracy %{y:.1%} [%{customdata[2]:.1%}, %{customdata[3]:.1%}]"
                           "<br>cost %{x:$.5f}<br>model cost per trial %{customdata[5]:$.6f}<br>%{customdata[4]} "
-                          "trials, %{customdata[1]}<extra></extra>"))
+                          "trials, %{customdata[1]}<br>%{customdata[6]}<extra></extra>"))
     line = shown[shown["on_frontier"]].sort_values(cost)
     fig.add_trace(go.Scatter(x=line[cost], y=line["accuracy"], mode="lines", name="frontier",
                              line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
