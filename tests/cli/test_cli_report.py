@@ -100,3 +100,25 @@ def test_csv_exports_neutralise_spreadsheet_formulas():
     text = to_csv(pd.DataFrame({"output": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "fine"], "n": range(5)}))
     cells = [row[0] for row in csv.reader(text.splitlines()[1:])]
     assert cells == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "fine"]
+
+
+def test_route_honours_every_constraint_on_imported_results(imported, tmp_path):
+    def route(rules: dict) -> dict:
+        scenario = tmp_path / "rules.yaml"
+        scenario.write_text(yaml.safe_dump({"constraints": {"ticket triage": rules}}))
+        [row] = json.loads(run_cli("route", "--json", "--scenario", str(scenario)).stdout)
+        return row
+
+    def reasons(row):
+        return {e["model"]: e["reason"] for e in row["excluded"]}
+
+    denied = route({"deny_models": ["openai/gpt-4.1"]})
+    assert denied["model"] == "openai/gpt-4.1-nano" and reasons(denied) == {"openai/gpt-4.1": "deny"}
+    slow = route({"max_latency_ms_p95": 200})  # both answered in 300 ms
+    assert slow["model"] is None and set(reasons(slow).values()) == {"latency"}
+    on_premises = route({"allowed_tiers": ["local"]})
+    assert on_premises["model"] is None and set(reasons(on_premises).values()) == {"tier"}
+    few = route({"min_trials": 5000})
+    assert few["model"] is None and set(reasons(few).values()) == {"min_trials"}
+    dear = route({"max_cpat_usd": 0.01})
+    assert dear["model"] is None and dear["affordable"] is False and dear["cost_gap_usd"] > 0
