@@ -49,6 +49,19 @@ values = {
 volumes = st.data_editor(pd.DataFrame({"category": categories, "monthly_volume": [
     scenario.for_category(c).monthly_volume for c in categories]}), hide_index=True, disabled=["category"],
     key="whatif_volumes")
+with st.expander("Re-price models and local hardware (no new calls)"):
+    priced = stored.drop_duplicates("model_id")
+    prices = st.data_editor(pd.DataFrame({
+        "model_id": priced["model_id"],
+        "input_per_mtok_usd": [scenario.prices.get(m, {}).get("input_per_mtok_usd", v)
+                               for m, v in zip(priced["model_id"], priced["snapshot_input_per_mtok_usd"])],
+        "output_per_mtok_usd": [scenario.prices.get(m, {}).get("output_per_mtok_usd", v)
+                                for m, v in zip(priced["model_id"], priced["snapshot_output_per_mtok_usd"])]}),
+        hide_index=True, disabled=["model_id"], key="whatif_prices")
+    local = priced[priced["snapshot_infra"].notna()]
+    hardware = st.data_editor(pd.DataFrame([{"model_id": m, **(scenario.infra.get(m) or json.loads(raw))}
+                                            for m, raw in zip(local["model_id"], local["snapshot_infra"])]),
+                              hide_index=True, disabled=["model_id"], key="whatif_infra")
 with st.expander("Route constraints for this scenario (override the suites' own)"):
     rules_text = st.text_area("Per category, JSON", json.dumps(scenario.constraints, indent=2),
                               key="whatif_constraints",
@@ -57,6 +70,14 @@ with st.expander("Route constraints for this scenario (override the suites' own)
 try:
     data = scenario.to_dict()
     data["constraints"] = json.loads(rules_text or "{}")
+    snapshot = dict(zip(priced["model_id"], zip(priced["snapshot_input_per_mtok_usd"],
+                                                priced["snapshot_output_per_mtok_usd"])))
+    data["prices"] = {r.model_id: {"input_per_mtok_usd": r.input_per_mtok_usd, "output_per_mtok_usd": r.output_per_mtok_usd}
+                      for r in prices.itertuples(index=False)
+                      if (r.input_per_mtok_usd, r.output_per_mtok_usd) != snapshot[r.model_id]
+                      and pd.notna(r.input_per_mtok_usd) and pd.notna(r.output_per_mtok_usd)}
+    data["infra"] = {row.pop("model_id"): {**row, "parallel_requests": int(row["parallel_requests"])}
+                     for row in hardware.to_dict("records")} if len(hardware) else {}
     if scope == "every category":
         data["defaults"] = {**asdict(scenario.defaults), **values}
     else:
