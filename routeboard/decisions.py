@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from routeboard import stats
-from routeboard.ledger import apply_scenario, run_filters, suite_selection
+from routeboard.ledger import apply_scenario, cost_terms, run_filters, suite_selection
 from routeboard.scenario import Scenario
 
 MAX_TASKS_NEEDED = 100_000
@@ -114,9 +115,11 @@ def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, 
     """(category, first, second) pairs worth simulating: a cheap first model, an accurate fallback."""
     pairs = []
     for category, group in led.groupby("category"):
+        cost = dict(zip(group["model_id"], group["model_usd"]))
         cheap = group.sort_values("model_usd")["model_id"].head(per_side)
         accurate = group.sort_values("accuracy", ascending=False)["model_id"].head(per_side)
-        pairs += [(category, a, b) for a in cheap for b in accurate if a != b]
+        # cheap first: a cascade that asks the dearer model first is never the point
+        pairs += [(category, a, b) for a in cheap for b in accurate if a != b and cost[a] < cost[b]]
     return pairs
 
 
@@ -240,19 +243,22 @@ def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, 
 def review_rate_break_even(facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str,
                            better: str) -> float | None:
     """The review rate at which the cheaper model stops being cheaper per accepted task (None: never in [0, 1])."""
-    rates = np.linspace(0, 1, 201)
-    rows = facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])]
-    diffs = []
-    for r in rates:
-        led = apply_scenario(rows, scenario.with_values(category, review_rate=float(r)))
-        cpat = dict(zip(led["model_id"], led["cpat_usd"]))
-        diffs.append(cpat[cheaper] - cpat[better])
-    diffs = np.array(diffs)
+    rows = apply_scenario(facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])],
+                          scenario).set_index("model_id")
+    a = scenario.for_category(category)
+    rates = np.linspace(0, 1, 1001)
+    diffs = _cpat_over_review_rates(rows.loc[cheaper], a, rates) - _cpat_over_review_rates(rows.loc[better], a, rates)
     crossing = np.flatnonzero(np.sign(diffs[:-1]) != np.sign(diffs[1:]))
     if not len(crossing):
         return None
     i = crossing[0]
     return float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1]))
+
+
+def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:
+    """One ledger row's cpat at every review rate in ``rates`` (everything else fixed)."""
+    machine_usd = row["model_usd"] + row["tool_usd"] + row["infra_usd"]
+    return cost_terms(row["accuracy"], machine_usd, replace(a, review_rate=rates))["cpat_usd"]
 
 
 # ---------------------------------------------------------------- sensitivity

@@ -179,16 +179,13 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     a_cols = {name: np.array([getattr(per_category[c], name) for c in categories], dtype=float)
               for name in ("review_rate", "review_minutes", "reviewer_usd_per_hour", "catch_rate", "rework_minutes",
                            "failure_usd", "tool_usd_per_trial", "monthly_volume")}
-    r, q, wage = a_cols["review_rate"], a_cols["catch_rate"], a_cols["reviewer_usd_per_hour"]
     df["tool_usd"] = a_cols["tool_usd_per_trial"]
-    df["review_usd"] = r * a_cols["review_minutes"] / 60 * wage
-    df["rework_usd"] = (1 - p) * r * q * a_cols["rework_minutes"] / 60 * wage
-    df["failure_usd"] = (1 - p) * (1 - r * q) * a_cols["failure_usd"]
+    machine_usd = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy()
+    terms = cost_terms(p, machine_usd, a_cols)
+    df["review_usd"], df["rework_usd"], df["failure_usd"] = terms["review_usd"], terms["rework_usd"], terms["failure_usd"]
     df["total_usd_per_trial"] = df[list(COST_PARTS)].sum(axis=1)
-    accepted = p + (1 - p) * r * q
-    df["accepted_share"] = accepted
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cpat = np.where(accepted > 0, df["total_usd_per_trial"].to_numpy() / accepted, np.nan)
+    df["accepted_share"] = terms["accepted_share"]
+    cpat = terms["cpat_usd"]
     df["cpat_usd"] = cpat  # NaN when nothing is accepted: undefined, sorted last, never 0
     df["monthly_volume"] = a_cols["monthly_volume"]
     df["monthly_usd"] = cpat * a_cols["monthly_volume"]
@@ -253,14 +250,25 @@ def _json(values: pd.Series) -> dict | None:
     return json.loads(raw.iat[0]) if len(raw) else None
 
 
+def cost_terms(p, machine_usd, a) -> dict:
+    """DESIGN.md's ledger, the one place it is written: review, rework and expected failure USD per trial,
+    the accepted share and cpat_usd, from accuracy ``p``, the model + tool + infra USD per trial, and the
+    assumptions ``a`` (a mapping or an Assumptions; numpy arrays broadcast, e.g. over review rates)."""
+    get = a.get if isinstance(a, dict) else lambda name: getattr(a, name)
+    r, q, wage = get("review_rate"), get("catch_rate"), get("reviewer_usd_per_hour")
+    review = r * get("review_minutes") / 60 * wage
+    rework = (1 - p) * r * q * get("rework_minutes") / 60 * wage
+    failure = (1 - p) * (1 - r * q) * get("failure_usd")
+    accepted = p + (1 - p) * r * q  # caught errors are fixed, then accepted
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cpat = np.where(accepted > 0, (machine_usd + review + rework + failure) / accepted, np.nan)
+    return {"review_usd": review, "rework_usd": rework, "failure_usd": failure, "accepted_share": accepted,
+            "cpat_usd": cpat}
+
+
 def cpat_at_accuracy(df: pd.DataFrame, p: np.ndarray, a: dict) -> np.ndarray:
     """cpat_usd of each row if its accuracy were ``p`` (same model, tool and infra cost per trial)."""
-    r, q, wage = a["review_rate"], a["catch_rate"], a["reviewer_usd_per_hour"]
-    total = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy() + r * a["review_minutes"] / 60 * wage \
-        + (1 - p) * r * q * a["rework_minutes"] / 60 * wage + (1 - p) * (1 - r * q) * a["failure_usd"]
-    accepted = p + (1 - p) * r * q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(accepted > 0, total / accepted, np.nan)
+    return cost_terms(p, (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy(), a)["cpat_usd"]
 
 
 def cluster_interval(task_correct, task_trials, level: float, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
