@@ -459,10 +459,11 @@ class Runner:
                 if self.cancel.is_set():
                     error = ProviderError("cancelled before the call", kind="cancelled")
                 else:
+                    provider = provider_for(job.model)
+                    timeout_s = None if getattr(provider, "in_process", False) else self.request.settings.timeout_s + 5
                     try:
                         completion = await asyncio.wait_for(
-                            provider_for(job.model).complete(job.model, messages, self.request.settings),
-                            timeout=self.request.settings.timeout_s + 5)
+                            provider.complete(job.model, messages, self.request.settings), timeout=timeout_s)
                     except ProviderError as exc:
                         error = exc
                     except asyncio.TimeoutError:

@@ -20,6 +20,10 @@ CONTEXT_TOKENS = 8192  # SmolLM2's trained context; TAT-QA tables fit
 class EmbeddedProvider:
     """Runs completions on one llama.cpp instance in a worker thread so the event loop stays free."""
 
+    # A call in this process cannot be abandoned: a wall-clock timeout would leave it running and stack the
+    # retry behind it. The work is bounded by max_output_tokens instead.
+    in_process = True
+
     def __init__(self, threads: int | None = None):
         self._threads = threads or os.cpu_count() or 1  # llama.cpp's default uses half the cores
         self._llama = None
