@@ -57,7 +57,8 @@ if book["baseline_model"] and book["categories_compared"]:
                f"{book['categories_compared']} categories with results for both.")
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):
-    with st.expander(f"{len(excluded)} model/category pairs cannot be routed (below the bar or a constraint)"):
+    pairs = "pair" if len(excluded) == 1 else "pairs"
+    with st.expander(f"{len(excluded)} model/category {pairs} cannot be routed (below the bar or a constraint)"):
         st.dataframe(excluded[["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low",
                                "tasks_needed"]], hide_index=True, key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):

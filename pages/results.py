@@ -60,7 +60,7 @@ st.markdown("**Prompt sent**")
 for message in detail["messages"]:
     st.text(f"[{message['role']}]\n{message['content']}")
 st.markdown("**Expected**")
-st.text(detail["task"].expected or "(none)")
+st.text((detail["task"].expected if detail["task"] else None) or "(none)")
 st.markdown("**Graded outputs**")
 st.dataframe(detail["trials"], hide_index=True, key="results_detail_trials")
 st.markdown("**Every attempt**")

@@ -115,9 +115,9 @@ focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
 st.subheader(f"What moves the cpat of {focus} on {category}")
 st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
 
-st.subheader("Break-evens")
 others = [m for m in rows["model_id"] if m != focus]
 if others:
+    st.subheader("Break-evens")
     other = st.selectbox("Compare with", others, key="whatif_other")
     rate = review_rate_break_even(stored, scenario, category, focus, other)
     st.write(f"Review rate at which {focus} and {other} cost the same per accepted task: "

@@ -37,7 +37,7 @@ def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> 
     from routeboard.suites import render_messages
 
     _, suite = load_stored_suite(con, suite_id)
-    task = next(t for t in suite.tasks if t.id == task_id)
+    task = next((t for t in suite.tasks if t.id == task_id), None)
     cur = con.cursor()
     trials = cur.execute("""SELECT run_id, model_id, trial, outcome, valid, correct, score, detail, output
                             FROM trials WHERE suite_id = ? AND task_id = ? ORDER BY model_id, run_id, trial""",
@@ -47,4 +47,5 @@ def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> 
                                      error, output
                               FROM attempts WHERE suite_id = ? AND task_id = ?
                               ORDER BY model_id, run_id, trial, attempt""", [suite_id, task_id]).df()
-    return {"task": task, "messages": render_messages(suite, task), "trials": trials, "attempts": attempts}
+    messages = render_messages(suite, task) if task else []  # imported results may carry no task text
+    return {"task": task, "messages": messages, "trials": trials, "attempts": attempts}

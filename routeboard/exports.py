@@ -34,7 +34,9 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return neutralised(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL)
+    # CRLF rows (RFC 4180): with "\n" the writer leaves a bare "\r" inside a cell unquoted, and every reader ends
+    # the row there, so an output like "ok\r=HYPERLINK(...)" would start a new row with a live formula.
+    return neutralised(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
 
 
 def slug(text: str) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -25,7 +26,7 @@ from routeboard.domain import TIERS, GraderSpec, InfraProfile, Suite, Task
 from routeboard.errors import InvalidInput, Problem
 from routeboard.settings import max_file_bytes
 from routeboard.store import insert_columns, insert_rows, transaction
-from routeboard.suites import content_hash
+from routeboard.suites import LONE_SURROGATE, content_hash, valid_unicode
 
 REQUIRED_COLUMNS = ("task_id", "category", "model", "correct")
 OPTIONAL_COLUMNS = ("suite", "trial", "valid", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "output",
@@ -36,6 +37,7 @@ DEFAULT_TIER = "small-proprietary"
 PROMPTFOO_CATEGORY = "promptfoo"
 IMPORTED_GRADER = GraderSpec("exact", {})
 MAX_PROBLEMS = 200  # a systematic mistake in a 100,000-row file should not print 100,000 lines
+MAX_COUNT = 2 ** 31 - 1  # trials and token counts are INTEGER columns
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 # promptfoo provider prefixes whose litellm name differs; the rest map one-to-one ("openai:x" -> "openai/x").
 PROMPTFOO_PREFIXES = {"google": "gemini", "vertex": "vertex_ai", "togetherai": "together_ai", "azureopenai": "azure"}
@@ -215,7 +217,7 @@ def _read_csv(text: str, problems: _Problems) -> list[tuple[int, dict]]:
 
 def _read_jsonl(text: str, problems: _Problems) -> list[tuple[int, dict]]:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(re.split(r"\r\n?|\n", text), start=1):  # not splitlines(): U+2028 is text
         if not line.strip():
             continue
         try:
@@ -225,6 +227,9 @@ def _read_jsonl(text: str, problems: _Problems) -> list[tuple[int, dict]]:
             continue
         if not isinstance(record, dict):
             problems.add(number, None, "each line must be a JSON object")
+            continue
+        if not valid_unicode(record):
+            problems.add(number, None, LONE_SURROGATE)
             continue
         records.append((number, record))
     return records
@@ -306,6 +311,8 @@ def _count(minimum: int):
             raise ValueError("must be a whole number")
         if value < minimum:
             raise ValueError(f"must be at least {minimum}")
+        if value > MAX_COUNT:
+            raise ValueError(f"must be at most {MAX_COUNT:,}")
         return value
     return convert
 
@@ -357,6 +364,9 @@ def _read_promptfoo(text: str, category: str, suite: str | None, problems: _Prob
         doc = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         problems.add(getattr(exc, "lineno", None), None, f"not valid JSON: {getattr(exc, 'msg', 'nested too deeply')}")
+        return []
+    if not valid_unicode(doc):
+        problems.add(None, None, LONE_SURROGATE)
         return []
     results = doc.get("results") if isinstance(doc, dict) else None
     if isinstance(results, dict):

@@ -142,8 +142,14 @@ def _parse_yaml_suite(shown, text, problems, base_dir, limit):
         mark = getattr(exc, "problem_mark", None)
         problems.add(shown, mark.line + 1 if mark else None, None, f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return {}, [], "native", None
+    except RecursionError:  # PyYAML composes and counts nested nodes recursively
+        problems.add(shown, None, None, "YAML nested too deeply to read; flatten the structure")
+        return {}, [], "native", None
     if not isinstance(doc, dict):
         problems.add(shown, 1, None, "a suite YAML must be a mapping with keys such as name, category, grader, tasks")
+        return {}, [], "native", None
+    if not valid_unicode(doc):
+        problems.add(shown, None, None, LONE_SURROGATE)
         return {}, [], "native", None
     for key in doc:
         if key not in SUITE_KEYS:
@@ -217,7 +223,8 @@ def _sequence_lines(node, key) -> list[int]:
 def _parse_task_file(shown: str, suffix: str, text: str, problems: _Problems) -> tuple[list[_RawTask], str]:
     if suffix == ".jsonl":
         raw = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        # only \n (or \r\n, \r) ends a JSONL line: splitlines() would also cut at U+2028 or U+0085 inside a string
+        for number, line in enumerate(re.split(r"\r\n?|\n", text), start=1):
             if not line.strip():
                 continue
             try:
@@ -227,6 +234,9 @@ def _parse_task_file(shown: str, suffix: str, text: str, problems: _Problems) ->
                 continue
             if not isinstance(record, dict):
                 problems.add(shown, number, None, "each line must be a JSON object")
+                continue
+            if not valid_unicode(record):
+                problems.add(shown, number, None, LONE_SURROGATE)
                 continue
             raw.append(_RawTask(number, record))
         keys = set().union(*(r.fields for r in raw)) if raw else set()
@@ -440,6 +450,10 @@ def _grader_spec(shown, raw, kind, problems) -> GraderSpec:
         if not isinstance(options, dict):
             problems.add(shown, None, f"{kind}.options", "must be a mapping of option names to values")
             options = {}
+        if not _storable(options):
+            problems.add(shown, None, f"{kind}.options", "options must be text, numbers, true/false, lists and "
+                         "mappings (not YAML dates, binary or sets)")
+            options = {}
         spec = GraderSpec(raw["name"], options)
     else:
         problems.add(shown, None, kind, f"give the {kind} as a name or as {{name: ..., options: {{...}}}}")
@@ -503,6 +517,11 @@ def _check_task_fields(shown, line, t, template, template_vars, problems) -> boo
     if not isinstance(t["metadata"], dict):
         problems.add(shown, line, "metadata", "metadata must be a mapping")
         return False
+    for key in ("messages", "vars", "metadata"):  # stored as JSON; metadata keeps YAML dates as text
+        if not _storable(t[key], lenient=key == "metadata"):
+            problems.add(shown, line, key, f"{key} must hold only text, numbers, true/false, null, lists and "
+                         "mappings (not YAML dates, binary, sets or an alias that contains itself)")
+            ok = False
     if template is None and not t["input"] and not t["messages"]:
         problems.add(shown, line, "input", "task has no input, no messages and the suite has no prompt template")
         ok = False
@@ -512,6 +531,29 @@ def _check_task_fields(shown, line, t, template, template_vars, problems) -> boo
             problems.add(shown, line, name, f"template variable {{{{{name}}}}} is missing from this task")
             ok = False
     return ok
+
+
+LONE_SURROGATE = "text holds an unpaired surrogate escape such as \\ud800 (half a character); not valid Unicode"
+
+
+def valid_unicode(value) -> bool:
+    """False when parsed JSON/YAML text holds an escaped lone surrogate, which cannot be stored as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    except (ValueError, RecursionError):  # a self-reference or deep nesting: the field checks report those
+        return True
+    return True
+
+
+def _storable(value, lenient: bool = False) -> bool:
+    """Whether a value parsed from YAML can be stored as JSON (``lenient``: other scalars become text)."""
+    try:
+        json.dumps(value, default=str if lenient else None)
+    except (TypeError, ValueError, RecursionError):  # a date or bytes; a self-reference; absurd nesting
+        return False
+    return True
 
 
 def _valid_messages(messages) -> bool:

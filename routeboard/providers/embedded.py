@@ -17,6 +17,15 @@ from routeboard.providers import Completion, GenerationSettings
 CONTEXT_TOKENS = 8192  # SmolLM2's trained context; TAT-QA tables fit
 
 
+def default_threads() -> int:
+    """ROUTEBOARD_LLAMA_THREADS, else all cores but one: llama.cpp's threads spin-wait, so sharing every core with
+    the app, a test runner or a browser slows a 2-core box tenfold (measured), while one spare core costs little."""
+    raw = os.environ.get("ROUTEBOARD_LLAMA_THREADS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 class EmbeddedProvider:
     """Runs completions on one llama.cpp instance in a worker thread so the event loop stays free."""
 
@@ -25,7 +34,7 @@ class EmbeddedProvider:
     in_process = True
 
     def __init__(self, threads: int | None = None):
-        self._threads = threads or os.cpu_count() or 1  # llama.cpp's default uses half the cores
+        self._threads = threads or default_threads()
         self._llama = None
         self._load_lock = threading.Lock()
         self._call_lock = threading.Lock()  # llama.cpp contexts are not thread-safe

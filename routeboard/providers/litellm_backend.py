@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from routeboard.domain import Model
@@ -42,7 +43,18 @@ def classify_error(exc: BaseException) -> ProviderError:
         kind = "malformed"
     else:
         kind = "connection"
-    return ProviderError(f"{name}: {message}", kind=kind, retry_after_s=retry_after)
+    billed_input, billed_output = _billed_tokens(exc)
+    return ProviderError(f"{name}: {message}", kind=kind, retry_after_s=retry_after,
+                         billed_input_tokens=billed_input, billed_output_tokens=billed_output)
+
+
+def _billed_tokens(exc: BaseException) -> tuple[int, int]:
+    """Tokens an error response says it used (a server that bills a failed call reports its usage); else 0, 0."""
+    try:
+        usage = exc.response.json().get("usage") or {}
+        return max(0, int(usage.get("prompt_tokens") or 0)), max(0, int(usage.get("completion_tokens") or 0))
+    except (AttributeError, TypeError, ValueError, RuntimeError):  # no response, not JSON, or a stream not read
+        return 0, 0
 
 
 def _retry_after_s(exc: BaseException) -> float | None:
@@ -77,8 +89,8 @@ class LiteLLMProvider:
         kwargs.update(self._extra)
         if model.api_base:
             kwargs["api_base"] = model.api_base
-        if model.litellm_model.startswith("openai/") and model.api_base:
-            kwargs.setdefault("api_key", "not-needed")  # local OpenAI-compatible servers take any key
+        if model.litellm_model.startswith("openai/") and model.api_base and not os.environ.get("OPENAI_API_KEY"):
+            kwargs.setdefault("api_key", "not-needed")  # a local server takes any key; a gateway gets the user's
         started = time.perf_counter()
         try:
             response = await self._litellm.acompletion(**kwargs)
