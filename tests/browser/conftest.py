@@ -1,0 +1,109 @@
+"""The real app served by ``streamlit run app.py`` on a free port, and Debian's Chromium driven by Playwright.
+
+Never ``playwright install``: the browser is /usr/bin/chromium (``scripts/ensure_chromium.sh`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with status {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url}/_stcore/health did not answer ok within {timeout_s:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL: a completion in progress on the embedded model can hold the exit for a while."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    setattr(item, f"rep_{call.when}", outcome.get_result())
+
+
+@pytest.fixture
+def app_url(isolated_db, tmp_path):
+    """``streamlit run app.py`` on a free port over the test's own (empty) database; its log is printed at the end."""
+    port = free_port()
+    log_path = tmp_path / "streamlit.log"
+    env = {**os.environ, "ROUTEBOARD_DB": str(isolated_db), "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        stop(process)
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if "Inotify" not in line]
+        print("--- streamlit log (tail) ---\n" + "\n".join(lines[-60:]))
+
+
+@pytest.fixture
+def page(request, tmp_path):
+    """A Chromium page (Debian's binary); on failure its last state is saved as tmp_path/failure.png."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `sh scripts/ensure_chromium.sh` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            tab = context.new_page()
+            yield tab
+            report = getattr(request.node, "rep_call", None)
+            if report is not None and report.failed:
+                tab.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+                print(f"failure screenshot: {tmp_path / 'failure.png'}")
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    folder = ROOT / "docs" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
