@@ -4,6 +4,7 @@ import streamlit as st
 
 from routeboard.catalog import EMBEDDED_ID
 from routeboard.decisions import decide
+from routeboard.providers import GenerationSettings
 from routeboard.runner import RunRequest
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
@@ -29,8 +30,9 @@ if not suites or stored.empty:
         import_shipped(con)
         st.rerun()
     if suites and st.button("Run 10 classification tasks on the embedded model", key="overview_first_run"):
+        # a label is a few tokens: a short output allowance keeps a first run on a laptop CPU to a minute or two
         handle = runs.launch(con, RunRequest(suites=("customer-request-classification",), models=(EMBEDDED_ID,),
-                                             limit=10, concurrency=1))
+                                             limit=10, concurrency=1, settings=GenerationSettings(max_output_tokens=24)))
         st.success(f"Run {handle.run_id} started: follow it on the Run page.")
     st.stop()
 
