@@ -50,3 +50,46 @@ def spawn(*args: str, db: Path, env: dict | None = None, **popen) -> subprocess.
     merged = {**os.environ, **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "routeboard", "--db", str(db), *args], cwd=ROOT, env=merged,
                             **popen)
+
+
+class Zygote:
+    """Forks pre-warmed CLI processes (see tests/drills/zygote.py) so a drill can kill twenty in a few minutes."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.drills.zygote"], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy())
+        ready = self.proc.stdout.readline().strip()
+        assert ready == "ready", f"the launcher did not start: {ready!r}"
+
+    def spawn(self, *argv: str, log: Path) -> int:
+        """Start ``python -m routeboard ARGV`` (forked); its output goes to ``log``. Returns the pid."""
+        self.proc.stdin.write(json.dumps({"argv": list(argv), "log": str(log)}) + "\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline().split()[1])
+
+    def close(self) -> None:
+        """Stop taking requests; the launcher exits once its last child has ended."""
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+def alive(pid: int) -> bool:
+    """Whether any thread of a process is still running.
+
+    A killed child of the launcher stays a zombie until it is reaped, and its main thread turns zombie before the
+    others are gone (a writer thread in fsync still holds the database's lock), so every thread is checked."""
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return False
+    states = []
+    for tid in threads:
+        try:
+            states.append(Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+        except OSError:  # this thread is gone already
+            continue
+    return any(state not in ("Z", "X") for state in states) or len(states) > 1
