@@ -12,16 +12,24 @@ answers "42" at once, graded by an exact/suffix match:
   use) and ``log_samples=True`` (every sample stored, the closer match to routeboard storing every attempt).
   Timed from building the Task to ``eval()`` returning.
 - promptfoo (optional, Node): ``promptfoo eval`` with the built-in ``echo`` provider (it returns the prompt, which
-  ends in "42") and a ``contains: "42"`` assertion, ``--max-concurrency``, ``--no-cache``, no database write,
-  telemetry and update checks off. It is not pip-installable: install it with
-  ``npm install --prefix /tmp/rb-promptfoo promptfoo`` (about 1 GB of node_modules, which is why it is not part of
-  requirements-perf.txt) and pass ``--promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo`` (or set
-  ROUTEBOARD_PROMPTFOO). Its time is the CLI's whole wall time, Node start-up and config load included, so it is an
-  upper bound; the script says so when it prints it. Without it the script prints that promptfoo was skipped.
+  ends in "42") and a ``contains: "42"`` assertion, ``--max-concurrency``, ``--no-cache``; telemetry, sharing and
+  update checks off. Measured twice: ``--no-write`` (nothing stored but the JSON output file) and writing every
+  result to its SQLite database (in a temporary PROMPTFOO_CONFIG_DIR), the closer match to routeboard. ``echo`` has
+  no provider layer at all (no SDK, no response object), unlike routeboard's litellm mock and inspect's ModelAPI.
+  Its time is the CLI's whole wall time (Node start-up and config load included); the script also prints it net of
+  a 2-task run's wall time, which is roughly the start-up.
+  promptfoo is not a pip package and is heavy (about 700 npm packages, 1.4 GB of node_modules, ~6 min to install
+  here), so it is not in requirements-perf.txt: ``npm install --prefix /tmp/rb-promptfoo promptfoo@0.121.20`` and
+  pass ``--promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo`` (or set ROUTEBOARD_PROMPTFOO; that path and
+  PATH are also looked up). promptfoo 0.122+ needs Node >= 22.22; 0.121.20 is the last release that runs on Node
+  20.20 (this machine's), and downgrading an existing install in place left a broken tree (missing @libsql/client):
+  install into an empty folder. Without the CLI the script prints that promptfoo was skipped.
 
-Each harness runs in its own subprocess, so peak RSS (ru_maxrss) is that harness's own, and import time is not part
-of any measurement (for promptfoo it is). Offline: litellm's local cost map, tiktoken files from litellm's bundled
-folder (inspect_ai would otherwise fetch them), no telemetry.
+Each harness runs in its own subprocess, so peak RSS (ru_maxrss; for promptfoo the Node child's) is that harness's
+own. Import time is not part of the Python measurements: each Python harness first does an untimed warm-up run of
+2 tasks, because both import much of themselves lazily on the first call (inspect_ai ~10 s of pydantic models on a
+busy 2-core machine); the warm-up time is printed in its own column. Offline: litellm's local cost map, tiktoken
+files from litellm's bundled folder (inspect_ai would otherwise fetch them), no telemetry.
 
     .venv/bin/python perf/peer_runner.py [--tasks 10000] [--concurrency 16] [--promptfoo PATH]
 """
@@ -138,7 +146,7 @@ def promptfoo_binary(explicit: str | None) -> str | None:
     return None
 
 
-def run_promptfoo(tasks: int, concurrency: int, binary: str) -> dict:
+def run_promptfoo(tasks: int, concurrency: int, binary: str, write: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         tests = tmp_path / "tests.jsonl"
@@ -157,7 +165,9 @@ def run_promptfoo(tasks: int, concurrency: int, binary: str) -> dict:
                "PROMPTFOO_SELF_HOSTED": "1", "PROMPTFOO_DISABLE_REMOTE_GENERATION": "true",
                "PROMPTFOO_NO_TESTCASE_ASSERT_WARNING": "1", "NO_COLOR": "1", "CI": "1"}
         command = [binary, "eval", "-c", str(config), "--max-concurrency", str(concurrency), "--no-cache",
-                   "--no-write", "--no-table", "--no-progress-bar", "-o", str(output)]
+                   "--no-share", "--no-table", "--no-progress-bar", "-o", str(output)]
+        if not write:
+            command.append("--no-write")  # else every result goes to its SQLite file in PROMPTFOO_CONFIG_DIR (temp)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, timeout=1800)
         seconds = time.perf_counter() - started
@@ -167,28 +177,38 @@ def run_promptfoo(tasks: int, concurrency: int, binary: str) -> dict:
     stats = (data.get("results") or {}).get("stats") or {}
     passed, failed, errors = stats.get("successes", 0), stats.get("failures", 0), stats.get("errors", 0)
     return {"seconds": seconds, "status": "success" if done.returncode in (0, 100) else f"exit {done.returncode}",
-            "samples": passed + failed + errors, "correct": passed, "stored": "JSON output file only (--no-write)",
+            "samples": passed + failed + errors, "correct": passed,
+            "stored": "its SQLite database + JSON output" if write else "JSON output file only (--no-write)",
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 # ---------------------------------------------------------------- driver
 
+WARM_UP_TASKS = 2  # an untimed run first: both harnesses import much of themselves lazily on the first call
+
 HARNESSES = {
     "routeboard": "routeboard runner (litellm mock_response via LiteLLMProvider)",
     "inspect": "inspect_ai eval, mockllm/model, log_samples=False",
     "inspect-samples": "inspect_ai eval, mockllm/model, log_samples=True",
-    "promptfoo": "promptfoo eval, echo provider (CLI wall time incl. Node start-up)",
+    "promptfoo": "promptfoo eval, echo provider, --no-write (CLI wall time)",
+    "promptfoo-db": "promptfoo eval, echo provider, results to its SQLite (CLI wall)",
 }
 
 
 def child(mode: str, args) -> None:
     offline_environment()
     if mode == "routeboard":
+        warm = run_routeboard(WARM_UP_TASKS, args.concurrency)["seconds"]
         result = run_routeboard(args.tasks, args.concurrency)
     elif mode in ("inspect", "inspect-samples"):
+        warm = run_inspect(WARM_UP_TASKS, args.concurrency, log_samples=mode == "inspect-samples")["seconds"]
         result = run_inspect(args.tasks, args.concurrency, log_samples=mode == "inspect-samples")
     else:
-        result = run_promptfoo(args.tasks, args.concurrency, args.promptfoo)
+        write = mode == "promptfoo-db"
+        warm = run_promptfoo(WARM_UP_TASKS, args.concurrency, args.promptfoo, write)["seconds"]
+        result = run_promptfoo(args.tasks, args.concurrency, args.promptfoo, write)
+        result["net_seconds"] = result["seconds"] - warm  # the CLI's start-up and config load, roughly removed
+    result["warm_up_s"] = warm
     result.setdefault("peak_rss_mb", peak_rss_mb())
     print(json.dumps(result))
 
@@ -208,14 +228,17 @@ def main() -> None:
     args.promptfoo = promptfoo_binary(args.promptfoo)
     modes = args.only or list(HARNESSES)
     results, notes = {}, []
+    load_before = os.getloadavg()
     for mode in modes:
-        if mode == "promptfoo" and not args.promptfoo:
-            notes.append("promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo promptfoo, "
-                         "then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)")
+        if mode.startswith("promptfoo") and not args.promptfoo:
+            if mode == "promptfoo-db" and "promptfoo" in modes:
+                continue  # one note for both
+            notes.append("promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo "
+                         "promptfoo@0.121.20, then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)")
             continue
         command = [sys.executable, __file__, "--mode", mode, "--tasks", str(args.tasks),
                    "--concurrency", str(args.concurrency)]
-        if mode == "promptfoo":
+        if mode.startswith("promptfoo"):
             command += ["--promptfoo", args.promptfoo]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         lines = done.stdout.strip().splitlines()
@@ -226,17 +249,23 @@ def main() -> None:
 
     load = os.getloadavg()
     print(f"tasks: {args.tasks}, concurrency: {args.concurrency}, zero-latency mocked model answering {ANSWER!r}; "
-          f"{os.cpu_count()} CPUs, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")
-    print(f"{'harness':<66} {'wall s':>8} {'calls/s':>9} {'peak RSS MB':>12}  correct/samples  stored")
+          f"{os.cpu_count()} CPUs, 1-min load average {load_before[0]:.1f} at start, {load[0]:.1f} at end")
+    print(f"{'harness':<66} {'wall s':>8} {'calls/s':>9} {'peak RSS MB':>12} {'warm-up s':>10}  "
+          "correct/samples  stored")
     for mode, r in results.items():
+        warm = f"{r['warm_up_s']:.2f}" if r.get("warm_up_s") is not None else "-"
         print(f"{HARNESSES[mode]:<66} {r['seconds']:>8.2f} {args.tasks / r['seconds']:>9.0f} {r['peak_rss_mb']:>12.0f}"
-              f"  {r['correct']}/{r['samples']} ({r['status']})  {r['stored']}")
+              f" {warm:>10}  {r['correct']}/{r['samples']} ({r['status']})  {r['stored']}")
     base = results.get("routeboard")
     if base:
         for mode, r in results.items():
             if mode != "routeboard":
                 print(f"wall-time ratio routeboard / {mode}: {base['seconds'] / r['seconds']:.2f} "
                       f"(< 1 means routeboard is faster); peak RSS ratio: {base['peak_rss_mb'] / r['peak_rss_mb']:.2f}")
+                if r.get("net_seconds"):
+                    print(f"  {mode} net of its start-up (wall minus the 2-task run): {r['net_seconds']:.2f} s, "
+                          f"{args.tasks / r['net_seconds']:.0f} calls/s; ratio routeboard / {mode} net: "
+                          f"{base['seconds'] / r['net_seconds']:.2f}")
     for note in notes:
         print(note)
 
