@@ -4,15 +4,12 @@ import streamlit as st
 
 from routeboard.decisions import cascade_candidates, cascade_facts, decide
 from ui.charts import frontier_figure
-from ui.state import connection, facts
+from ui.state import connection, facts_or_stop
 from ui.widgets import current_scenario, decision_options, usd
 
 st.title("Frontier")
 con = connection()
-stored = facts()
-if stored.empty:
-    st.info("No results yet: run a suite first.")
-    st.stop()
+stored = facts_or_stop()
 
 options = decision_options("frontier")
 left, right = st.columns(2)

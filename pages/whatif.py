@@ -11,15 +11,12 @@ from routeboard.errors import RouteboardError
 from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
 from ui.charts import cost_breakdown_figure, tornado_figure
-from ui.state import connection, facts, show_error
+from ui.state import connection, facts_or_stop, show_error
 from ui.widgets import current_scenario, set_scenario, usd
 
 st.title("What-if")
 con = connection()
-stored = facts()
-if stored.empty:
-    st.info("No results yet: run a suite first.")
-    st.stop()
+stored = facts_or_stop()
 scenario = current_scenario(con)
 categories = sorted(stored["category"].unique())
 

@@ -45,6 +45,15 @@ def facts(runs=None, suites=None, models=None):
     return _facts(str(db_path()), data_version(con), key(runs), key(suites), key(models))
 
 
+def facts_or_stop():
+    """All stored facts, or a note on what to do first and the end of the page when there are none."""
+    stored = facts()
+    if stored.empty:
+        st.info("No results yet: run a suite first.")
+        st.stop()
+    return stored
+
+
 def load_secrets_into_environment() -> None:
     """Copy API keys from Streamlit secrets into the environment, where litellm reads them (never stored)."""
     try:
