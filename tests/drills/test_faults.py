@@ -52,13 +52,7 @@ class BillingFaultHandler(FaultHandler):
 
     served: list = None  # (prompt, number, fault) in arrival order
 
-    def read_json(self) -> dict:
-        if self._body is None:
-            self._body = super().read_json()
-        return self._body
-
     def do_POST(self):
-        self._body = None
         prompt = self.read_json()["messages"][-1]["content"]
         with self.lock:
             number = 1 + sum(1 for _, p in self.log if p == prompt)
@@ -85,7 +79,7 @@ class BillingFaultHandler(FaultHandler):
 def serve_billing_faults(served: list, latency_s) -> LoopbackServer:
     return LoopbackServer(BillingFaultHandler, plan=staticmethod(lambda prompt, number: fault_for(prompt, number)[0]),
                           log=[], lock=threading.Lock(), latency_s=staticmethod(latency_s), served=served,
-                          slow_s=TIMEOUT_S + 0.5, _body=None)
+                          slow_s=TIMEOUT_S + 0.5)
 
 
 def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_bills_exactly(con, tmp_path):

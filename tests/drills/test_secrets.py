@@ -35,15 +35,7 @@ class KeyRecordingHandler(FaultHandler):
     """The fault server, noting each request's Authorization header; one task is refused with a 401."""
 
     keys_seen: list = None
-    _body: dict | None = None
-
-    def read_json(self) -> dict:
-        if self._body is None:
-            self._body = super().read_json()
-        return self._body
-
     def do_POST(self):
-        self._body = None
         key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         self.keys_seen.append(key)
         if self.read_json()["messages"][-1]["content"] == REFUSED:

@@ -13,9 +13,18 @@ class JSONHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep test output quiet
         pass
 
+    _body: dict | None = None
+
+    def parse_request(self) -> bool:
+        self._body = None  # one handler serves every request of a kept-alive connection
+        return super().parse_request()
+
     def read_json(self) -> dict:
-        length = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(length) or b"{}")
+        """The request's JSON body; read once, so subclasses and their parents can both look at it."""
+        if self._body is None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._body = json.loads(self.rfile.read(length) or b"{}")
+        return self._body
 
     def send_json(self, status: int, body, headers: dict | None = None) -> None:
         data = json.dumps(body).encode()
