@@ -28,6 +28,7 @@ from routeboard import graders
 from routeboard.catalog import EMBEDDED_ID, get_model
 from routeboard.domain import Grade, InfraProfile, Model, Price, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable, ProviderError, RouteboardError
+from routeboard.pricing import attempt_cost, model_from_snapshot, price_snapshot, worst_case_usd
 from routeboard.providers import Completion, GenerationSettings, provider_for, provider_key
 from routeboard.store import database_path
 from routeboard.store import runs as run_store
@@ -148,35 +149,6 @@ def outcome_of(grade: Grade | None) -> str:
     if not grade.valid:
         return "invalid"
     return "accepted" if grade.correct else "wrong"
-
-
-def price_snapshot(models: list[Model]) -> dict:
-    """Prices and infra profiles as of the run's start, so old results keep their cost."""
-    return {m.id: {"litellm_model": m.litellm_model, "tier": m.tier, "display_name": m.display_name,
-                   "input_per_mtok_usd": m.price.input_per_mtok_usd,
-                   "output_per_mtok_usd": m.price.output_per_mtok_usd, "price_source": m.price.source,
-                   "api_base": m.api_base, "infra": asdict(m.infra) if m.infra else None} for m in models}
-
-
-def model_from_snapshot(model_id: str, snap: dict) -> Model:
-    return Model(id=model_id, litellm_model=snap["litellm_model"], display_name=snap["display_name"],
-                 tier=snap["tier"], price=Price(snap["input_per_mtok_usd"], snap["output_per_mtok_usd"],
-                                                snap["price_source"]),
-                 api_base=snap["api_base"], infra=InfraProfile(**snap["infra"]) if snap["infra"] else None)
-
-
-def attempt_cost(model: Model, input_tokens: int, output_tokens: int, latency_ms: float | None) -> tuple[float, float]:
-    """(model_usd, infra_usd) of one attempt from the snapshot price and, for local models, the infra profile."""
-    model_usd = model.price.usd(input_tokens, output_tokens) if model.price.known else 0.0
-    infra_usd = model.infra.usd_for_latency(latency_ms or 0.0) if model.infra and model.tier == "local" else 0.0
-    return model_usd, infra_usd
-
-
-def worst_case_usd(model: Model, input_tokens: int, settings: GenerationSettings) -> float:
-    """The most one call can cost: its counted input plus the full output allowance."""
-    if not model.price.known:
-        return 0.0
-    return model.price.usd(input_tokens, settings.max_output_tokens)
 
 
 class Budget:
@@ -419,7 +391,7 @@ class Runner:
                 return
             if input_estimate is None and self.budget.cap_usd is not None:
                 input_estimate = worst_case_input_tokens(messages)
-            worst = worst_case_usd(job.model, input_estimate or 0, self.request.settings)
+            worst = worst_case_usd(job.model, input_estimate or 0, self.request.settings.max_output_tokens)
             if not self.budget.try_reserve(worst):
                 return
             attempt += 1

@@ -177,3 +177,20 @@ def m006_judge_labels(con):
             human_correct BOOLEAN NOT NULL,
             PRIMARY KEY (suite_id, task_id, model_id)
         )""")
+
+
+@migration
+def m007_unknown_costs_and_judge_costs(con):
+    # An attempt whose cost cannot be known (an imported result with no price or tokens) stores NULL, never $0.
+    # DuckDB will not alter a column while an index depends on the table, so the index is rebuilt around it.
+    con.execute("DROP INDEX attempts_request_hash")
+    con.execute("ALTER TABLE attempts ALTER COLUMN cost_usd DROP NOT NULL")
+    con.execute("ALTER TABLE attempts ALTER COLUMN cost_usd DROP DEFAULT")
+    con.execute("CREATE INDEX attempts_request_hash ON attempts (request_hash)")
+    # llm_judge calls are paid for too: their tokens, time and cost per trial, counted in the ledger as tool cost
+    for column, sql_type in (("judge_model", "VARCHAR"), ("judge_input_tokens", "INTEGER"),
+                             ("judge_output_tokens", "INTEGER"), ("judge_cost_usd", "DOUBLE"),
+                             ("judge_latency_ms", "DOUBLE")):
+        con.execute(f"ALTER TABLE trials ADD COLUMN {column} {sql_type}")
+    # a model that really costs nothing is marked free on purpose; a missing price is unknown, never $0
+    con.execute("ALTER TABLE models ADD COLUMN free BOOLEAN DEFAULT false")
