@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
+
+from routeboard.store.browse import task_attempts, task_trials, trial_rows
+
+__all__ = ["OUTCOMES", "task_detail", "trial_rows"]
 
 OUTCOMES = ("accepted", "wrong", "invalid", "error")
-
-
-def trial_rows(con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None,
-               limit: int = 50_000) -> pd.DataFrame:
-    """One row per trial with its category, task, output and cost (newest first)."""
-    clauses, params = [], []
-    for column, values in (("t.run_id", runs), ("s.category", categories), ("t.model_id", models),
-                           ("t.outcome", outcomes)):
-        if values:
-            clauses.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(list(values))
-    where = " AND ".join(clauses) or "true"
-    return con.cursor().execute(f"""
-        SELECT t.run_id, s.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid, t.correct,
-               t.score, t.attempts, k.expected, t.output, t.detail,
-               a.cost_usd, a.infra_usd, a.latency_ms, a.input_tokens, a.output_tokens
-        FROM trials t JOIN suites s USING (suite_id)
-        LEFT JOIN tasks k USING (suite_id, task_id)
-        LEFT JOIN (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
-                          sum(infra_usd) AS infra_usd, sum(latency_ms) AS latency_ms,
-                          sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-                   FROM attempts GROUP BY ALL) a USING (run_id, suite_id, task_id, model_id, trial)
-        WHERE {where} ORDER BY t.finished_at DESC LIMIT {int(limit)}""", params).df()
 
 
 def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> dict:
@@ -38,14 +18,6 @@ def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> 
 
     _, suite = load_stored_suite(con, suite_id)
     task = next((t for t in suite.tasks if t.id == task_id), None)
-    cur = con.cursor()
-    trials = cur.execute("""SELECT run_id, model_id, trial, outcome, valid, correct, score, detail, output
-                            FROM trials WHERE suite_id = ? AND task_id = ? ORDER BY model_id, run_id, trial""",
-                         [suite_id, task_id]).df()
-    attempts = cur.execute("""SELECT run_id, model_id, trial, attempt, started_at, latency_ms, input_tokens,
-                                     output_tokens, tokens_estimated, cost_usd, infra_usd, valid, cached, error_kind,
-                                     error, output
-                              FROM attempts WHERE suite_id = ? AND task_id = ?
-                              ORDER BY model_id, run_id, trial, attempt""", [suite_id, task_id]).df()
     messages = render_messages(suite, task) if task else []  # imported results may carry no task text
-    return {"task": task, "messages": messages, "trials": trials, "attempts": attempts}
+    return {"task": task, "messages": messages, "trials": task_trials(con, suite_id, task_id),
+            "attempts": task_attempts(con, suite_id, task_id)}

@@ -13,7 +13,7 @@ import yaml
 
 from routeboard.domain import InfraProfile
 from routeboard.errors import InvalidInput, NotFound, Problem
-from routeboard.store import transaction
+from routeboard.store.scenarios import save_scenario_body, scenario_body, scenario_names
 
 RATE_FIELDS = ("review_rate", "catch_rate")
 MONEY_FIELDS = ("reviewer_usd_per_hour", "failure_usd", "tool_usd_per_trial")
@@ -148,18 +148,17 @@ def load_scenario_file(path: str | Path) -> Scenario:
 
 
 def save_scenario(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> None:
-    with transaction(con) as cur:
-        cur.execute("INSERT OR REPLACE INTO scenarios (name, body, updated_at) VALUES (?, ?, now())",
-                    [scenario.name, json.dumps(scenario.to_dict())])
+    """Store a scenario under its name (replacing one saved before)."""
+    save_scenario_body(con, scenario.name, scenario.to_dict())
 
 
 def load_scenario(con: duckdb.DuckDBPyConnection, name_or_file: str | None) -> Scenario:
     """A saved scenario by name, a YAML/JSON file, or the defaults when None."""
     if not name_or_file:
         return Scenario()
-    row = con.cursor().execute("SELECT body FROM scenarios WHERE name = ?", [name_or_file]).fetchone()
-    if row:
-        return scenario_from_dict(json.loads(row[0]), f"scenario {name_or_file}")
+    body = scenario_body(con, name_or_file)
+    if body is not None:
+        return scenario_from_dict(body, f"scenario {name_or_file}")
     if Path(name_or_file).suffix.lower() in (".yaml", ".yml", ".json"):
         return load_scenario_file(name_or_file)
     raise NotFound(f"no saved scenario named {name_or_file!r} and no such file; saved: "
@@ -167,4 +166,5 @@ def load_scenario(con: duckdb.DuckDBPyConnection, name_or_file: str | None) -> S
 
 
 def list_scenarios(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.cursor().execute("SELECT name FROM scenarios ORDER BY name").fetchall()]
+    """Names of the saved scenarios."""
+    return scenario_names(con)
