@@ -5,9 +5,10 @@ import json
 import pandas as pd
 import streamlit as st
 
+from routeboard.constraints import KNOWN
 from routeboard.domain import GraderSpec
 from routeboard.errors import InvalidInput, RouteboardError
-from routeboard.graders import GRADERS, spec_problems
+from routeboard.graders import GRADERS
 from routeboard.store.suites import import_shipped, list_suites, load_stored_suite, save_suite, update_suite_settings
 from routeboard.suites import Overrides, load_suite_bytes
 from ui.state import connection, show_error
@@ -23,7 +24,8 @@ with st.expander("Upload a task file", expanded=not list_suites(con)):
     name = cols[0].text_input("Name (bare files)", key="suites_name")
     category = cols[1].text_input("Category", key="suites_category")
     grader = cols[2].selectbox("Grader", ["(from file)"] + sorted(GRADERS), key="suites_grader")
-    bar = cols[3].number_input("Bar", 0.01, 1.0, 0.9, 0.01, key="suites_bar")
+    # empty by default: a file's own bar stands unless the user types another (bare files get 0.9)
+    bar = cols[3].number_input("Bar", 0.01, 1.0, None, 0.01, key="suites_bar", placeholder="from the file")
     template = st.text_input("Prompt template (optional, {{var}} placeholders)", key="suites_template")
     if upload is not None:
         overrides = Overrides(name=name or None, category=category or None,
@@ -62,25 +64,30 @@ if suite.risk:
 st.dataframe(pd.DataFrame([{"id": t.id, "input": t.input, "vars": json.dumps(t.vars, ensure_ascii=False)[:300],
                             "expected": t.expected} for t in suite.tasks]), hide_index=True, key="suites_tasks")
 
-with st.form("suites_edit"):
-    st.markdown("**Grading settings**")
-    new_bar = st.number_input("Quality bar", 0.01, 1.0, float(suite.bar), 0.01, key="suites_edit_bar")
-    options = st.text_area("Grader options (JSON)", json.dumps(suite.grader.options, indent=2)[:20000],
-                           key="suites_edit_options", height=150)
-    rules = st.text_area("Route constraints (JSON: max_latency_ms_p95, max_cpat_usd, allowed_tiers, deny_models, "
-                         "min_trials)", json.dumps(suite.constraints, indent=2), key="suites_edit_constraints")
-    if st.form_submit_button("Save"):
+# Every widget is keyed on the suite id: one key for all suites would keep the first suite's values on screen
+# and Save would write them over the suite being browsed.
+saved = st.session_state.pop("suites_edit_saved", None)
+if saved:
+    st.success(saved)
+with st.form(f"suites_edit_{suite_id}"):
+    st.markdown(f"**Grading settings of {suite_id}**")
+    new_bar = st.number_input("Quality bar", 0.01, 1.0, float(suite.bar), 0.01, key=f"suites_edit_bar_{suite_id}")
+    options = st.text_area("Grader options (JSON)", json.dumps(suite.grader.options, indent=2, ensure_ascii=False),
+                           key=f"suites_edit_options_{suite_id}", height=150)
+    rules = st.text_area(f"Route constraints (JSON: {', '.join(KNOWN)})", json.dumps(suite.constraints, indent=2),
+                         key=f"suites_edit_constraints_{suite_id}")
+    if st.form_submit_button("Save", key=f"suites_edit_save_{suite_id}"):
         try:
-            parsed, constraints = json.loads(options), json.loads(rules or "{}")
-            if not isinstance(parsed, dict):
-                raise InvalidInput("grader options must be a JSON object")
+            parsed, constraints = json.loads(options or "{}"), json.loads(rules or "{}")
             spec = GraderSpec(suite.grader.name, parsed)
-            problems = spec_problems(spec)
-            if problems:
-                raise InvalidInput("; ".join(problems))
-            update_suite_settings(con, suite_id, bar=new_bar, grader=spec, constraints=constraints)
-            st.success("Saved.")
+            # only what the user changed is written, so an untouched setting keeps its stored value exactly
+            update_suite_settings(con, suite_id, bar=new_bar if new_bar != suite.bar else None,
+                                  grader=spec if parsed != suite.grader.options else None,
+                                  constraints=constraints if constraints != suite.constraints else None)
         except json.JSONDecodeError as exc:
-            st.error(f"Grader options are not valid JSON: {exc}")
+            st.error(f"Grader options or route constraints are not valid JSON: {exc}")
         except RouteboardError as exc:
             show_error(exc)
+        else:
+            st.session_state["suites_edit_saved"] = f"Saved the grading settings of {suite_id}."
+            st.rerun()  # the suites table above shows the new bar

@@ -109,15 +109,19 @@ def load_stored_suite(con: duckdb.DuckDBPyConnection, name_or_id: str) -> tuple[
 def update_suite_settings(con: duckdb.DuckDBPyConnection, suite_id: str, *, bar: float | None = None,
                           grader: GraderSpec | None = None, constraints: dict | None = None) -> None:
     """Change a stored suite's bar, grader options or route constraints in place (decision settings, not
-    task content: results already stored stay valid)."""
+    task content: results already stored stay valid). None leaves a setting as stored; every bad value is
+    reported by field and nothing is written."""
     from routeboard.constraints import constraint_problems
-    from routeboard.errors import InvalidInput
+    from routeboard.errors import InvalidInput, Problem
+    from routeboard.graders import spec_problems
 
-    problems = constraint_problems(constraints)
-    if bar is not None and not 0 < bar <= 1:
-        problems.append(("bar", "must be in (0, 1]"))
+    problems = [Problem(suite_id, None, name, message) for name, message in constraint_problems(constraints)]
+    if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
+        problems.append(Problem(suite_id, None, "bar", f"the quality bar must be a number in (0, 1]; got {bar!r}"))
+    if grader is not None:
+        problems += [Problem(suite_id, None, "grader", message) for message in spec_problems(grader)]
     if problems:
-        raise InvalidInput("; ".join(f"{f}: {m}" for f, m in problems))
+        raise InvalidInput(problems)
     with transaction(con) as cur:
         if constraints is not None:
             cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])

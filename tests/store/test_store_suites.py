@@ -7,7 +7,8 @@ import pytest
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.store import connect
 from routeboard.store.migrations import MIGRATIONS
-from routeboard.store.suites import list_suites, load_stored_suite, save_suite
+from routeboard.errors import InvalidInput
+from routeboard.store.suites import list_suites, load_stored_suite, save_suite, update_suite_settings
 
 
 def make_suite(expected="4", name="math", ids=("a", "b")) -> Suite:
@@ -61,3 +62,19 @@ def test_round_trip_keeps_everything_a_run_needs(con):
     _, stored = load_stored_suite(con, "chat")
     assert stored.metadata() == suite.metadata()
     assert stored.tasks == suite.tasks
+
+
+def test_settings_change_only_what_is_given_and_a_bad_value_writes_nothing(con):
+    suite = Suite(name="figures", category="figures", bar=0.94, tasks=(Task(id="a", input="1+1?", expected="2"),),
+                  grader=GraderSpec("numeric", {"rel_tol": 0.01, "scale_field": "scale"}),
+                  constraints={"max_latency_ms_p95": 2000})
+    suite_id = save_suite(con, suite).suite_id
+    update_suite_settings(con, suite_id, bar=0.9)
+    stored = load_stored_suite(con, suite_id)[1]
+    assert (stored.bar, stored.grader, stored.constraints) == (0.9, suite.grader, suite.constraints)
+
+    with pytest.raises(InvalidInput) as caught:
+        update_suite_settings(con, suite_id, bar=1.5, grader=GraderSpec("numeric", {"rel_tol": -1}),
+                              constraints={"allowed_tiers": ["huge"]})
+    assert [p.field for p in caught.value.problems] == ["constraints.allowed_tiers", "bar", "grader"]
+    assert load_stored_suite(con, suite_id)[1].bar == 0.9
