@@ -8,6 +8,7 @@ import streamlit as st
 
 import routeboard
 from routeboard.settings import db_path
+from routeboard.store.version import data_version
 
 # Providers whose keys the sidebar reports as set / not set (never their values).
 PROVIDER_KEYS = {"OpenAI": "OPENAI_API_KEY", "Anthropic": "ANTHROPIC_API_KEY", "Gemini": "GEMINI_API_KEY",
@@ -24,13 +25,6 @@ def connection():
     return _connection(str(db_path()))
 
 
-def data_version(con) -> tuple:
-    """Changes whenever results change, so cached ledger facts refresh after a run or an import."""
-    return tuple(con.cursor().execute(
-        "SELECT (SELECT count(*) FROM trials), (SELECT max(finished_at) FROM trials), (SELECT count(*) FROM suites),"
-        " (SELECT max(created_at) FROM suites)").fetchone())
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, models: tuple | None):
     from routeboard.ledger import ledger_facts
@@ -39,7 +33,8 @@ def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, 
 
 
 def facts(runs=None, suites=None, models=None):
-    """Scenario-free ledger facts for a selection, cached per database and data version."""
+    """Scenario-free ledger facts for a selection, cached per database and data version (which covers every
+    table a decision reads, so an edited bar, constraint, grader, model or judge label refreshes them)."""
     con = connection()
     key = (lambda v: tuple(v) if v else None)
     return _facts(str(db_path()), data_version(con), key(runs), key(suites), key(models))
