@@ -194,3 +194,20 @@ def m007_unknown_costs_and_judge_costs(con):
         con.execute(f"ALTER TABLE trials ADD COLUMN {column} {sql_type}")
     # a model that really costs nothing is marked free on purpose; a missing price is unknown, never $0
     con.execute("ALTER TABLE models ADD COLUMN free BOOLEAN DEFAULT false")
+
+
+@migration
+def m009_speed_calibration(con):
+    # A local model's measured calls outside any run (routeboard/estimate.py): the prompt and generation speed
+    # probes (suite_id NULL) and one sample answer per suite, so an estimate has a measured basis before any run.
+    con.execute("""
+        CREATE TABLE speed_calibrations (
+            model_id VARCHAR NOT NULL,
+            suite_id VARCHAR,
+            task_id VARCHAR,
+            input_tokens INTEGER NOT NULL,          -- the model's own count
+            counted_input_tokens INTEGER NOT NULL,  -- litellm's count of the same prompt, as the estimate counts
+            output_tokens INTEGER NOT NULL,
+            latency_ms DOUBLE NOT NULL,
+            measured_at TIMESTAMP NOT NULL DEFAULT now()
+        )""")
