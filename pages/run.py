@@ -7,8 +7,9 @@ from routeboard.catalog import EMBEDDED_ID, list_models
 from routeboard.errors import RouteboardError
 from routeboard.estimate import estimate
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, resolve_models, resolve_suites
-from routeboard.store.runs import run_totals
+from routeboard.runner import (RunRequest, describe_errors, judge_warning, resolve_judges, resolve_models,
+                               resolve_suites)
+from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.suites import list_suites
 from ui import runs
 from ui.state import connection, show_error
@@ -32,14 +33,23 @@ budget = cols[3].number_input("Budget cap USD (0 = none)", 0.0, 1e6, 0.0, key="r
 max_tokens = cols[4].number_input("Max output tokens", 1, 8192, 128, key="run_max_tokens")
 certify = cols[5].checkbox("Sequential certification", key="run_certify",
                            help="Send tasks in rounds; stop a model once its verdict is settled.")
+SUITE_JUDGE = "each suite's own judge"
+judge = st.selectbox("Judge model (llm_judge suites)", [SUITE_JUDGE, *model_ids], key="run_judge",
+                     help="Grades free-form answers; overrides each suite's judge_model. Its calls are paid for.")
 
 request = RunRequest(suites=tuple(suites), models=tuple(models), trials=int(trials), limit=int(limit) or None,
                      concurrency=int(concurrency), budget_usd=budget or None, certify=certify,
+                     judge_model=None if judge == SUITE_JUDGE else judge,
                      settings=GenerationSettings(max_output_tokens=int(max_tokens)))
 if suites and models:
     try:
-        rows = estimate(con, resolve_suites(con, request.suites), resolve_models(con, request.models),
-                        request.trials, request.limit, request.settings)
+        chosen = resolve_suites(con, request.suites)
+        warning = judge_warning(chosen, request.judge_model)
+        if warning:
+            st.warning(warning, icon=":material/warning:")
+        resolve_judges(con, chosen, request.judge_model)
+        rows = estimate(con, chosen, resolve_models(con, request.models), request.trials, request.limit,
+                        request.settings)
         frame = pd.DataFrame([r.__dict__ for r in rows])
         frame["local_minutes"] = frame.pop("local_seconds") / 60
         st.caption("Estimate before launching (output tokens from the expected answers):")
@@ -56,7 +66,9 @@ def live_runs() -> None:
     handles = list(runs.registry().values())
     for handle in reversed(handles[-5:]):
         p = handle.progress
-        label = f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend ${p.spend_usd:.4f}, {p.errors} errors"
+        reasons = error_reasons(con, handle.run_id) if p.errors else {}
+        label = (f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend ${p.spend_usd:.4f}, "
+                 f"{describe_errors(p.errors, reasons)}")
         if p.eta_s is not None and not handle.done.is_set():
             label += f", about {p.eta_s:.0f} s left"
         st.progress(p.done / p.total if p.total else 1.0, text=label)

@@ -660,11 +660,19 @@ def _check_rubric(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be non-empty text saying what passes"
 
 
-@grader("llm_judge", checks={"rubric": _check_rubric, "precheck": _check_precheck},
+def _check_judge_model(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a model id, e.g. openai/gpt-4.1-mini"
+
+
+@grader("llm_judge", checks={"rubric": _check_rubric, "precheck": _check_precheck, "judge_model": _check_judge_model},
         needs_expected=lambda options: bool(options.get("precheck"))
         and needs_expected(_precheck_spec(options["precheck"])))
-def llm_judge_grader(*, rubric: str, precheck: str | dict | None = None, judge: Judge | None = None) -> Grader:
-    """A judge model grades against ``rubric``; a failing ``precheck`` grader marks the answer wrong without a call."""
+def llm_judge_grader(*, rubric: str, precheck: str | dict | None = None, judge_model: str | None = None,
+                     judge: Judge | None = None) -> Grader:
+    """A judge model grades against ``rubric``; a failing ``precheck`` grader marks the answer wrong without a call.
+
+    ``judge_model`` names the suite's judge; the runner resolves it (a run's --judge-model overrides it) and
+    passes the call in as ``judge``."""
     if judge is None:
         raise ValueError("llm_judge needs a judge model: pass judge= to build_grader")
     checker = build_grader(_precheck_spec(precheck)) if precheck else None

@@ -5,7 +5,10 @@ Design choices, each for a user's money:
   a cancel or a spent budget loses at most the calls in flight;
 - the budget reserves each call's worst-case cost before launching it, so the overshoot is bounded by the
   calls in flight;
-- retries are ours (the SDKs' are off): exponential backoff with jitter, honouring Retry-After.
+- retries are ours (the SDKs' are off): exponential backoff with jitter, honouring Retry-After; an error that
+  asking again cannot fix (no key, auth, not found, bad request) ends the trial at once;
+- judges are paid for: each llm_judge call's tokens, time and cost are stored on its trial and reserved in the budget;
+- certification counts evidence in tasks, not trials (docs/design.md, "Deciding").
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
 
 RETRYABLE = {"rate_limit", "server", "timeout", "connection", "malformed"}
+JUDGE_MAX_OUTPUT_TOKENS = 256
+EMBEDDED_JUDGE_WARNING = ("the judge of {suites} is the embedded 135M model ({model}), which cannot judge free-form "
+                          "text reliably: its verdicts are close to chance. Use a hosted judge: --judge-model MODEL "
+                          "(the Run page's 'Judge model'), or judge_model in the suite's llm_judge options.")
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class RunRequest:
     max_attempts: int = 4                  # provider errors per trial before it ends as `error`
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
-    judge_model: str = EMBEDDED_ID
+    judge_model: str | None = None         # overrides each llm_judge suite's own judge_model (default: embedded)
     certify: bool = False                  # sequential certification: stop a model once its verdict is settled
     round_tasks: int = 25                  # tasks per certification round
 
@@ -115,6 +122,41 @@ class Job:
         return (self.suite_id, self.task.id, self.model.id, self.trial)
 
 
+@dataclass
+class JudgeUsage:
+    """What one trial's llm_judge calls used, summed: tokens, time and cost (model + infra) at the run's prices."""
+
+    model_id: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+    cost_usd: float | None = 0.0
+
+    def add(self, model: Model, completion: Completion) -> None:
+        """Count one judge call, priced from the run's snapshot (an unknown price makes the sum unknown)."""
+        model_usd, infra = attempt_cost(model, completion.input_tokens, completion.output_tokens,
+                                        completion.latency_ms)
+        self.merge(JudgeUsage(model.id, completion.input_tokens, completion.output_tokens, completion.latency_ms,
+                              None if model_usd is None else model_usd + infra))
+
+    def merge(self, other: JudgeUsage) -> None:
+        self.model_id = other.model_id or self.model_id
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.latency_ms += other.latency_ms
+        self.cost_usd = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
+
+    def columns(self) -> dict:
+        """The trial row's judge_* columns."""
+        return {"judge_model": self.model_id, "judge_input_tokens": self.input_tokens,
+                "judge_output_tokens": self.output_tokens, "judge_cost_usd": self.cost_usd,
+                "judge_latency_ms": self.latency_ms}
+
+
+NO_JUDGE = {"judge_model": None, "judge_input_tokens": None, "judge_output_tokens": None, "judge_cost_usd": None,
+            "judge_latency_ms": None}
+
+
 # ---------------------------------------------------------------- pure helpers
 
 def request_hash(model: Model, messages: list[dict], settings: GenerationSettings, trial: int, attempt: int) -> str:
@@ -149,6 +191,21 @@ def outcome_of(grade: Grade | None) -> str:
     if not grade.valid:
         return "invalid"
     return "accepted" if grade.correct else "wrong"
+
+
+def task_evidence(per_task: dict, trials: int) -> tuple[float, int]:
+    """(successes, n) for a verdict counted in tasks: each task whose ``trials`` trials are all done counts once,
+    with its share of correct trials. k trials of one task are not k independent samples (docs/design.md), so the
+    conservative effective sample size is the number of tasks. ``per_task`` maps a task to [correct, finished]."""
+    shares = [correct / trials for correct, finished in per_task.values() if finished >= trials]
+    return min(float(sum(shares)), float(len(shares))), len(shares)
+
+
+def min_tasks() -> int:
+    """Independent tasks a model needs before it may clear a bar (docs/design.md, "Deciding")."""
+    from routeboard import constraints
+
+    return int(getattr(constraints, "DEFAULT_MIN_TASKS", 30))
 
 
 class Budget:
@@ -189,16 +246,53 @@ def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> li
     return resolved
 
 
-def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...]) -> list[Model]:
+def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], role: str = "") -> list[Model]:
+    """The models to call, refused up front (before any call or run row) when a run could only fail or mislead:
+    no known price, the embedded model not installed, or a hosted model's API key not set."""
     models = [get_model(con, model_id) for model_id in dict.fromkeys(ids)]
     unknown = [m.id for m in models if not m.price.known]
     if unknown:
-        raise InvalidInput(f"no known price for {', '.join(unknown)}: set one with `python -m routeboard models add "
-                           f"{unknown[0]} --input-price USD --output-price USD` (never assumed $0)")
+        raise InvalidInput(f"no known price for {role}{', '.join(unknown)}: set one with `python -m routeboard models "
+                           f"add {unknown[0]} --input-price USD --output-price USD` (never assumed $0)")
     for model in models:
         if model.id == EMBEDDED_ID and not model.available:
             raise ModelUnavailable(model.unavailable_reason)
+    missing = [f"{role}{m.id}: {reason}" for m in models if (reason := missing_key(m))]
+    if missing:
+        raise ModelUnavailable("; ".join(missing))
     return models
+
+
+def missing_key(model: Model) -> str | None:
+    """'VAR is not set' when a hosted model's API key is missing; None for local, Ollama and api_base models."""
+    if provider_key(model):  # the embedded model and test doubles: no key
+        return None
+    from routeboard.providers.litellm_backend import missing_key_reason
+
+    return missing_key_reason(model)
+
+
+def judge_ids(suites: list[tuple[str, Suite]], override: str | None) -> dict[str, str]:
+    """The judge of each llm_judge suite: the run's --judge-model, else the suite's judge_model, else embedded."""
+    return {suite_id: override or (suite.grader.options or {}).get("judge_model") or EMBEDDED_ID
+            for suite_id, suite in suites if suite.grader.name == "llm_judge"}
+
+
+def judge_warning(suites: list[tuple[str, Suite]], override: str | None) -> str | None:
+    """A warning when the embedded 135M model would judge free-form text; None otherwise."""
+    judges = judge_ids(suites, override)
+    names = [suite.name for suite_id, suite in suites if judges.get(suite_id) == EMBEDDED_ID]
+    if not names:
+        return None
+    return EMBEDDED_JUDGE_WARNING.format(suites=", ".join(names), model=EMBEDDED_ID)
+
+
+def resolve_judges(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]],
+                   override: str | None) -> dict[str, Model]:
+    """Each llm_judge suite's judge model, refused up front like a run's models (price, key)."""
+    ids = judge_ids(suites, override)
+    models = {m.id: m for m in resolve_models(con, tuple(ids.values()), role="judge ")}
+    return {suite_id: models[model_id] for suite_id, model_id in ids.items()}
 
 
 def plan_jobs(suites: list[tuple[str, Suite]], models: list[Model], trials: int, limit: int | None) -> list[Job]:
@@ -229,7 +323,8 @@ class Runner:
     """Executes one run's pending trials; create with ``start_run`` or ``resume_run``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, request: RunRequest, jobs: list[Job],
-                 on_progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None):
+                 on_progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
+                 judges: dict[str, Model] | None = None):
         self.con = con
         self.run_id = run_id
         self.request = request
@@ -248,8 +343,12 @@ class Runner:
         self._cache: dict[str, dict] = {}
         self._marker = cancel_marker(con, run_id)
         self._graders: dict[str, tuple] = {}
-        # sequential certification state: (suite, model) -> [correct, trials] in this run, settled pairs
-        self._counts: dict[tuple, list[int]] = {}
+        self.judges = judges or {}            # suite id -> judge model, as priced in the run's snapshot
+        self._local = threading.local()       # the judge usage of the trial a grading thread is working on
+        # sequential certification state: (suite, model) -> {task: [correct, finished trials]}, settled pairs
+        self._counts: dict[tuple, dict[str, list[int]]] = {}
+        for (suite_id, task_id, model_id, _trial), correct in done.items():
+            self._count((suite_id, model_id), task_id, correct)
         self._finished: set[tuple] = set(done)
         self._bars = {j.suite_id: j.suite.bar for j in jobs}
         positions = max((j.position for j in jobs), default=0) + 1
@@ -314,15 +413,23 @@ class Runner:
             self._certify(look)
 
     def _certify(self, look: int) -> None:
-        """After a round: settle each (suite, model) whose anytime-valid bound already excludes or clears the bar."""
+        """After a round: settle each (suite, model) whose anytime-valid bound already excludes or clears the bar.
+
+        Evidence is counted in tasks whose k trials are all done (``task_evidence``), and a model clears only
+        on at least ``min_tasks()`` tasks; failing early needs no minimum (it only saves calls)."""
         from routeboard import stats
 
-        for (suite_id, model_id), (correct, n) in self._counts.items():
-            if (suite_id, model_id) in self.certified or n == 0:
+        for (suite_id, model_id), per_task in self._counts.items():
+            if (suite_id, model_id) in self.certified:
                 continue
-            verdict = stats.sequential_verdict(correct, n, self._bars[suite_id], look, max_looks=self._max_looks)
+            successes, n = task_evidence(per_task, self.request.trials)
+            if n == 0:
+                continue
+            verdict = stats.sequential_verdict(successes, n, self._bars[suite_id], look, max_looks=self._max_looks)
+            if verdict == "clears" and n < min_tasks():
+                continue
             if verdict != "undecided":
-                self.certified[(suite_id, model_id)] = {"verdict": verdict, "look": look, "trials": n}
+                self.certified[(suite_id, model_id)] = {"verdict": verdict, "look": look, "tasks": n}
                 skipped = sum(1 for j in self.pending if (j.suite_id, j.model.id) == (suite_id, model_id)
                               and j.key not in self._finished)
                 self.progress.total -= skipped
@@ -377,37 +484,42 @@ class Runner:
         base = render_messages(job.suite, job.task)
         messages = base
         input_estimate = None
+        judged = JudgeUsage() if job.suite_id in self.judges else None
+        judge_worst = self._judge_worst_usd(job)
         while True:
             if last_output is not None:
                 # Resumed with an answer already paid for: grade it instead of asking again.
-                grade = await self._grade(job, last_output)
+                if not self.budget.try_reserve(judge_worst):
+                    return
+                grade = await self._grade(job, last_output, judged, judge_worst)
                 if grade.valid or invalid >= job.suite.max_invalid_retries:
-                    return self._finish(job, grade, attempt, last_output)
+                    return self._finish(job, grade, attempt, last_output, judged=judged)
                 messages = retry_messages(base, last_output, grade.detail)
                 last_output = None
             if errors >= self.request.max_attempts:
-                return self._finish(job, None, attempt, None)
+                return self._finish(job, None, attempt, None, judged=judged)
             if self.cancel.is_set():
                 return
             if input_estimate is None and self.budget.cap_usd is not None:
                 input_estimate = worst_case_input_tokens(messages)
             worst = worst_case_usd(job.model, input_estimate or 0, self.request.settings.max_output_tokens)
-            if not self.budget.try_reserve(worst):
+            if not self.budget.try_reserve(worst + judge_worst):  # the judge's call is reserved with the answer's
                 return
             attempt += 1
             record, completion, error = await self._attempt(job, messages, attempt)
-            self.budget.settle(worst, record["cost_usd"] + record["infra_usd"])
+            self.budget.settle(worst, (record["cost_usd"] or 0.0) + record["infra_usd"])
             self.progress.spend_usd = self.budget.spent_usd
             if error is not None:
+                self.budget.settle(judge_worst, 0.0)
                 self._writer.add(attempts=[record])
                 errors += 1
-                if error.kind not in RETRYABLE:
-                    return self._finish(job, None, attempt, None)
+                if error.kind not in RETRYABLE:  # no key, auth, not found, bad request: asking again cannot help
+                    return self._finish(job, None, attempt, None, judged=judged)
                 if errors < self.request.max_attempts:
                     await asyncio.sleep(backoff_s(errors, self.request.backoff_base_s, self.request.backoff_max_s,
                                                   error.retry_after_s, self.rng))
                 continue
-            grade = await self._grade(job, completion.text)
+            grade = await self._grade(job, completion.text, judged, judge_worst)
             record["valid"] = grade.valid
             if not grade.valid and invalid < job.suite.max_invalid_retries:
                 invalid += 1
@@ -415,7 +527,7 @@ class Runner:
                 messages = retry_messages(base, completion.text, grade.detail)
                 input_estimate = None
                 continue
-            return self._finish(job, grade, attempt, completion.text, record)
+            return self._finish(job, grade, attempt, completion.text, record, judged=judged)
 
     async def _attempt(self, job: Job, messages: list[dict], attempt: int):
         digest = self._hash(job, attempt, messages)
@@ -477,50 +589,94 @@ class Runner:
 
     def _grader_for(self, job: Job):
         if job.suite_id not in self._graders:
-            judge = self._judge if job.suite.grader.name == "llm_judge" else None
+            judge = None
+            if job.suite.grader.name == "llm_judge":
+                judge = lambda messages, suite_id=job.suite_id: self._judge(suite_id, messages)  # noqa: E731
             grader = graders.build_grader(job.suite.grader, judge=judge)
             validator = graders.build_validator(job.suite.validator) if job.suite.validator else None
             self._graders[job.suite_id] = (grader, validator)
         return self._graders[job.suite_id]
 
-    def _judge(self, messages: list[dict]) -> str:
-        """Called from a grading thread: runs the judge model's call on the run's event loop."""
-        model = get_model(self.con, self.request.judge_model)
-        settings = replace(self.request.settings, temperature=0.0, max_output_tokens=256)
-        future = asyncio.run_coroutine_threadsafe(provider_for(model).complete(model, messages, settings), self._loop)
-        return future.result(timeout=settings.timeout_s + 10).text
+    def _judge_worst_usd(self, job: Job) -> float:
+        """The most one judge call of this trial can cost (reserved only under a budget cap)."""
+        model = self.judges.get(job.suite_id)
+        if model is None or self.budget.cap_usd is None:
+            return 0.0
+        rubric = (job.suite.grader.options or {}).get("rubric", "")
+        # the candidate's answer is quoted in the judge's prompt: up to its output allowance, in another tokenizer
+        tokens = worst_case_input_tokens(graders.judge_messages(rubric, job.task, "")) \
+            + 2 * self.request.settings.max_output_tokens
+        return worst_case_usd(model, tokens, JUDGE_MAX_OUTPUT_TOKENS)
 
-    async def _grade(self, job: Job, output: str) -> Grade:
+    def _judge(self, suite_id: str, messages: list[dict]) -> str:
+        """Called from a grading thread: runs the judge model's call on the run's event loop and counts its usage."""
+        model = self.judges[suite_id]
+        settings = replace(self.request.settings, temperature=0.0, max_output_tokens=JUDGE_MAX_OUTPUT_TOKENS)
+        future = asyncio.run_coroutine_threadsafe(provider_for(model).complete(model, messages, settings), self._loop)
+        completion = future.result(timeout=settings.timeout_s + 10)
+        usage = getattr(self._local, "usage", None)
+        if usage is not None:
+            usage.add(model, completion)
+        return completion.text
+
+    def _grade_counting(self, output: str, task: Task, grader, validator, usage: JudgeUsage) -> Grade:
+        self._local.usage = usage
+        try:
+            return graders.grade_output(output, task, grader, validator)
+        finally:
+            self._local.usage = None
+
+    async def _grade(self, job: Job, output: str, judged: JudgeUsage | None = None,
+                     judge_reserved_usd: float = 0.0) -> Grade:
+        """Grade one answer; an llm_judge's call is counted into ``judged`` and settled against its reservation."""
         grader, validator = self._grader_for(job)
-        if job.suite.grader.name == "llm_judge":
-            return await asyncio.get_running_loop().run_in_executor(
-                None, graders.grade_output, output, job.task, grader, validator)
-        return graders.grade_output(output, job.task, grader, validator)
+        if judged is None:
+            return graders.grade_output(output, job.task, grader, validator)
+        call = JudgeUsage()
+        grade = await asyncio.get_running_loop().run_in_executor(
+            None, self._grade_counting, output, job.task, grader, validator, call)
+        judged.merge(call)
+        judged.model_id = self.judges[job.suite_id].id  # also when the precheck failed and no call was needed
+        self.budget.settle(judge_reserved_usd, call.cost_usd or 0.0)
+        self.progress.spend_usd = self.budget.spent_usd
+        return grade
 
     # -- bookkeeping
 
     def _finish(self, job: Job, grade: Grade | None, attempts: int, output: str | None,
-                last_attempt: dict | None = None) -> None:
+                last_attempt: dict | None = None, judged: JudgeUsage | None = None) -> None:
         """Record a trial's final outcome, together with its last attempt (they land in one transaction)."""
         outcome = outcome_of(grade)
+        judge_columns = judged.columns() if judged is not None and judged.model_id else NO_JUDGE
         self._writer.add(attempts=[last_attempt] if last_attempt else [], trials=[{
             "run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
             "trial": job.trial, "outcome": outcome, "valid": bool(grade and grade.valid),
             "correct": bool(grade and grade.correct), "score": grade.score if grade else 0.0,
             "detail": (grade.detail if grade else "provider error")[:1000], "attempts": attempts, "output": output,
-            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None)}])
+            "finished_at": datetime.now(timezone.utc).replace(tzinfo=None), **judge_columns}])
         self.progress.done += 1
         self._finished.add(job.key)
-        counts = self._counts.setdefault((job.suite_id, job.model.id), [0, 0])
-        counts[0] += bool(grade and grade.correct)
-        counts[1] += 1
+        self._count((job.suite_id, job.model.id), job.task.id, bool(grade and grade.correct))
         self.progress.accepted += outcome == "accepted"
         self.progress.errors += outcome == "error"
         self._report()
 
+    def _count(self, pair: tuple, task_id: str, correct: bool) -> None:
+        counts = self._counts.setdefault(pair, {}).setdefault(task_id, [0, 0])
+        counts[0] += correct
+        counts[1] += 1
+
     def _report(self) -> None:
         if self.on_progress:
             self.on_progress(self.progress)
+
+
+def describe_errors(errors: int, reasons: dict[str, tuple[int, str]]) -> str:
+    """'2 errors: openai/gpt-4.1-nano: 401 ...' for a run's status line: per model, why its trials ended in error."""
+    text = f"{errors} error{'' if errors == 1 else 's'}"
+    if errors and reasons:
+        text += ": " + "; ".join(f"{model_id}: {reason}" for model_id, (_, reason) in reasons.items())
+    return text
 
 
 def worst_case_input_tokens(messages: list[dict]) -> int:
@@ -540,16 +696,20 @@ def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: st
         raise InvalidInput("; ".join(problems))
     suites = resolve_suites(con, request.suites)
     models = resolve_models(con, request.models)
+    judges = resolve_judges(con, suites, request.judge_model)
     jobs = plan_jobs(suites, models, request.trials, request.limit)
     run_id = run_id or new_run_id()
     settings = {"suites": [sid for sid, _ in suites], "models": [m.id for m in models], "trials": request.trials,
                 "limit": request.limit, "concurrency": request.concurrency,
                 "per_provider_concurrency": request.per_provider_concurrency, "use_cache": request.use_cache,
                 "max_attempts": request.max_attempts, "judge_model": request.judge_model,
-                "certify": request.certify, "round_tasks": request.round_tasks,
+                "judges": {suite_id: judge.id for suite_id, judge in judges.items()}, "certify": request.certify,
+                "round_tasks": request.round_tasks,
                 "generation": asdict(request.settings), "total_trials": len(jobs)}
-    run_store.create_run(con, run_id, settings, price_snapshot(models), request.budget_usd)
-    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
+    # judges are priced like the run's models: their snapshot entries sit beside the models'
+    snapshot = {**price_snapshot(list(judges.values())), **price_snapshot(models)}
+    run_store.create_run(con, run_id, settings, snapshot, request.budget_usd)
+    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 
 def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
@@ -563,17 +723,20 @@ def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
     s = run["settings"]
     models = [model_from_snapshot(mid, run["prices"][mid]) for mid in s["models"]]
     suites = [load_stored_suite(con, sid) for sid in s["suites"]]
+    judge_ids_by_suite = s.get("judges") or judge_ids(suites, s.get("judge_model"))  # runs from before judges
+    judges = {sid: model_from_snapshot(mid, run["prices"][mid]) if mid in run["prices"] else get_model(con, mid)
+              for sid, mid in judge_ids_by_suite.items()}
     request = RunRequest(suites=tuple(s["suites"]), models=tuple(s["models"]), trials=s["trials"], limit=s["limit"],
                          concurrency=s["concurrency"], per_provider_concurrency=s["per_provider_concurrency"],
                          budget_usd=budget_usd if budget_usd is not None else run["budget_usd"],
                          settings=GenerationSettings(**s["generation"]), use_cache=s["use_cache"],
-                         max_attempts=s["max_attempts"], judge_model=s["judge_model"],
+                         max_attempts=s["max_attempts"], judge_model=s.get("judge_model"),
                          certify=s.get("certify", False), round_tasks=s.get("round_tasks", 25))
     run_store.set_status(con, run_id, "running")
     jobs = plan_jobs(suites, models, request.trials, request.limit)
     settled = {(c["suite_id"], c["model_id"]) for c in s.get("certified", [])}
     jobs = [j for j in jobs if (j.suite_id, j.model.id) not in settled]  # certified pairs need nothing more
-    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel)
+    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 
 def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str) -> str:

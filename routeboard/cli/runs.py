@@ -23,7 +23,8 @@ def register(commands) -> None:
     run.add_argument("--max-tokens", type=int, default=256)
     run.add_argument("--seed", type=int)
     run.add_argument("--timeout-s", type=float, default=60.0)
-    run.add_argument("--judge-model", help="model that grades llm_judge suites (default: the embedded model)")
+    run.add_argument("--judge-model", help="model that grades llm_judge suites, overriding each suite's judge_model "
+                     "(default: the suite's, else the embedded 135M model, which cannot judge free-form text reliably)")
     run.add_argument("--certify", action="store_true",
                      help="sequential certification: send tasks in rounds, stop a model once its verdict is settled")
     run.add_argument("--round-tasks", type=int, default=25, help="tasks per certification round (default 25)")
@@ -52,13 +53,12 @@ def register(commands) -> None:
 
 
 def _request(args):
-    from routeboard.catalog import EMBEDDED_ID
     from routeboard.providers import GenerationSettings
     from routeboard.runner import RunRequest
 
     return RunRequest(suites=tuple(args.suite), models=tuple(args.model), trials=args.trials, limit=args.limit,
                       concurrency=args.concurrency, per_provider_concurrency=args.per_provider,
-                      budget_usd=args.budget_usd, use_cache=not args.no_cache, judge_model=args.judge_model or EMBEDDED_ID,
+                      budget_usd=args.budget_usd, use_cache=not args.no_cache, judge_model=args.judge_model,
                       certify=args.certify, round_tasks=args.round_tasks,
                       settings=GenerationSettings(temperature=args.temperature, max_output_tokens=args.max_tokens,
                                                   seed=args.seed, timeout_s=args.timeout_s))
@@ -84,7 +84,14 @@ def cmd_run(args) -> int:
     if request.problems():
         raise InvalidInput("; ".join(request.problems()))
     con = open_db(args)
+    from routeboard.runner import judge_warning, resolve_judges, resolve_suites
+
+    suites = resolve_suites(con, request.suites)
+    resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
     estimates = _estimate_rows(con, request)
+    warning = judge_warning(suites, request.judge_model)
+    if warning:
+        _err(f"warning: {warning}")
     if args.estimate_only:
         if args.json:
             print_json(estimates)
@@ -96,7 +103,7 @@ def cmd_run(args) -> int:
     from routeboard.runner import start_run
 
     runner = start_run(con, request)
-    return _execute(runner, args.json)
+    return _follow(runner, args.json)
 
 
 def _print_estimate(rows) -> None:
@@ -114,7 +121,7 @@ def _print_estimate(rows) -> None:
     Console(stderr=True).print(table)
 
 
-def _execute(runner, as_json: bool) -> int:
+def _follow(runner, as_json: bool) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     _err(f"run {runner.run_id}") if as_json else print(f"run {runner.run_id}", flush=True)
@@ -152,24 +159,23 @@ def _stderr_console():
 
 
 def _summarise(con, run_id, progress, as_json: bool) -> int:
-    from routeboard.store.runs import run_totals
+    from routeboard.runner import describe_errors
+    from routeboard.store.runs import error_reasons, outcome_counts, run_totals
 
     totals = run_totals(con, run_id)[0]
+    reasons = error_reasons(con, run_id)
     summary = {"run_id": run_id, "status": progress.status, "trials": totals["trials"],
                "total_trials": totals["total_trials"], "accepted": totals["accepted"], "errors": totals["errors"],
-               "attempts": totals["attempts"], "spend_usd": round(totals["spend_usd"], 8)}
+               "error_reasons": {model: reason for model, (_, reason) in reasons.items()},
+               "attempts": totals["attempts"], "judge_usd": round(totals["judge_usd"], 8),
+               "spend_usd": round(totals["spend_usd"], 8)}
     if as_json:
         print_json(summary)
     else:
-        rows = con.cursor().execute("""
-            SELECT model_id, suite_id, count(*) AS trials, count(*) FILTER (outcome = 'accepted') AS accepted,
-                   count(*) FILTER (outcome = 'wrong') AS wrong, count(*) FILTER (outcome = 'invalid') AS invalid,
-                   count(*) FILTER (outcome = 'error') AS errors
-            FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).fetchall()
-        print_table([dict(zip(["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"], r)) for r in rows],
-                    ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"], title=f"run {run_id}")
+        print_table(outcome_counts(con, run_id), ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"],
+                    title=f"run {run_id}")
         print(f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
-              f"spend ${totals['spend_usd']:.4f}")
+              f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}")
     return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
 
 
@@ -180,7 +186,8 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd"])
+        print_table(rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd",
+                           "error_reasons"])
     return 0
 
 
@@ -194,7 +201,7 @@ def cmd_show(args) -> int:
         print_json(body)
     else:
         for key in ("run_id", "status", "created_at", "finished_at", "trials", "total_trials", "accepted", "errors",
-                    "attempts", "cached_attempts", "spend_usd", "budget_usd"):
+                    "error_reasons", "attempts", "cached_attempts", "judge_usd", "spend_usd", "budget_usd"):
             print(f"{key:>16}: {body.get(key)}")
         print(f"{'models':>16}: {', '.join(run['settings']['models'])}")
         print(f"{'suites':>16}: {', '.join(run['settings']['suites'])}")
@@ -205,7 +212,7 @@ def cmd_resume(args) -> int:
     from routeboard.runner import resume_run
 
     runner = resume_run(open_db(args), args.run_id, budget_usd=args.budget_usd)
-    return _execute(runner, args.json)
+    return _follow(runner, args.json)
 
 
 def cmd_cancel(args) -> int:

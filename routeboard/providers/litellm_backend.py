@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from routeboard.domain import Model
@@ -16,6 +17,13 @@ MALFORMED_MARKERS = ("Expecting value", "Unterminated string", "Extra data", "JS
                      "Expecting property name", "incomplete chunked read", "peer closed connection")
 
 
+# Errors that asking again cannot fix: the trial ends at once with this kind (the runner retries none of them).
+NOT_RETRYABLE = ("no_key", "auth", "permission", "not_found", "bad_request")
+# The same by HTTP status, for SDK wrappers that hide the class (litellm wraps a 403 as a plain APIError).
+_STATUS_KINDS = {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found", 413: "bad_request",
+                 422: "bad_request"}
+
+
 def classify_error(exc: BaseException) -> ProviderError:
     """Turn a litellm/OpenAI SDK exception into a ProviderError with a retry class and Retry-After."""
     import litellm
@@ -23,7 +31,20 @@ def classify_error(exc: BaseException) -> ProviderError:
     name = type(exc).__name__
     message = str(exc).splitlines()[0][:300] if str(exc) else name
     retry_after = _retry_after_s(exc)
-    if any(marker in message for marker in MALFORMED_MARKERS):
+    status = getattr(exc, "status_code", None)
+    # The request's own faults first: a 401 or 404 is never a flaky server, however the SDK wrapped it.
+    if isinstance(exc, litellm.AuthenticationError):
+        kind = "auth"
+    elif isinstance(exc, litellm.PermissionDeniedError):
+        kind = "permission"
+    elif isinstance(exc, litellm.NotFoundError):
+        kind = "not_found"
+    elif isinstance(exc, (litellm.ContextWindowExceededError, litellm.BadRequestError,
+                          litellm.UnprocessableEntityError, litellm.UnsupportedParamsError)):
+        kind = "bad_request"
+    elif status in _STATUS_KINDS:
+        kind = _STATUS_KINDS[status]
+    elif any(marker in message for marker in MALFORMED_MARKERS):
         kind = "malformed"
     elif "Connection error" in message:  # a body dropped mid-way surfaces as a 500-ish wrapper
         kind = "connection"
@@ -31,10 +52,6 @@ def classify_error(exc: BaseException) -> ProviderError:
         kind = "rate_limit"
     elif isinstance(exc, litellm.Timeout) or "timeout" in name.lower():
         kind = "timeout"
-    elif isinstance(exc, litellm.AuthenticationError):
-        kind = "auth"
-    elif isinstance(exc, (litellm.ContextWindowExceededError, litellm.BadRequestError, litellm.NotFoundError)):
-        kind = "bad_request"
     elif isinstance(exc, litellm.APIConnectionError):
         kind = "connection"
     elif isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError)):
@@ -44,8 +61,32 @@ def classify_error(exc: BaseException) -> ProviderError:
     else:
         kind = "connection"
     billed_input, billed_output = _billed_tokens(exc)
-    return ProviderError(f"{name}: {message}", kind=kind, retry_after_s=retry_after,
+    return ProviderError(_reason(exc, message), kind=kind, retry_after_s=retry_after,
                          billed_input_tokens=billed_input, billed_output_tokens=billed_output)
+
+
+def _reason(exc: BaseException, message: str) -> str:
+    """A short reason a user reads on the Run page: the HTTP status and the server's words, without SDK prefixes."""
+    status = getattr(exc, "status_code", None)
+    text = re.sub(r"^((litellm\.)?\w*(Error|Exception)\s*[:-]\s*)+", "", message)
+    head = f"{status} " if isinstance(status, int) and not text.startswith(str(status)) else ""
+    return f"{head}{text}".strip() or type(exc).__name__
+
+
+def missing_key_reason(model: Model) -> str | None:
+    """'VAR is not set' when a hosted model lacks its API key; None when it has one or needs none."""
+    if model.api_base or model.litellm_model.startswith(("ollama/", "ollama_chat/")):
+        return None  # a local or OpenAI-compatible server: no key of ours is needed
+    prepare_environment()
+    import litellm
+
+    from routeboard.catalog import missing_keys
+
+    litellm.suppress_debug_info = True  # else an unmapped id prints litellm's provider list to stdout
+    missing = missing_keys(model.litellm_model)
+    if not missing:
+        return None
+    return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
 
 
 def _billed_tokens(exc: BaseException) -> tuple[int, int]:
@@ -74,6 +115,7 @@ class LiteLLMProvider:
         """``extra_kwargs`` go to every call (benchmarks pass litellm's ``mock_response`` here)."""
         prepare_environment()
         self._extra = dict(extra_kwargs or {})
+        self._keys_checked: set[str] = set()
         import litellm
 
         litellm.suppress_debug_info = True
@@ -91,6 +133,12 @@ class LiteLLMProvider:
             kwargs["api_base"] = model.api_base
         if model.litellm_model.startswith("openai/") and model.api_base and not os.environ.get("OPENAI_API_KEY"):
             kwargs.setdefault("api_key", "not-needed")  # a local server takes any key; a gateway gets the user's
+        if model.id not in self._keys_checked and not {"api_key", "mock_response"} & self._extra.keys():
+            # a run resumed after its key was unset: say so instead of sending a call bound to fail
+            reason = missing_key_reason(model)
+            if reason:
+                raise ProviderError(reason, kind="no_key")
+            self._keys_checked.add(model.id)
         started = time.perf_counter()
         try:
             response = await self._litellm.acompletion(**kwargs)

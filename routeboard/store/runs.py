@@ -14,7 +14,9 @@ ATTEMPT_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "attemp
                    "input_tokens", "output_tokens", "tokens_estimated", "cost_usd", "infra_usd", "valid", "output",
                    "error_kind", "error", "cached", "request_hash")
 TRIAL_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "outcome", "valid", "correct", "score",
-                 "detail", "attempts", "output", "finished_at")
+                 "detail", "attempts", "output", "finished_at", "judge_model", "judge_input_tokens",
+                 "judge_output_tokens", "judge_cost_usd", "judge_latency_ms")
+REASON_CHARS = 160  # an error reason shown beside a run: the status and the server's first words
 FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "imported")
 
 
@@ -53,30 +55,68 @@ def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     return data
 
 
+# Why a model's trials ended in error: the last attempt's error of each such trial, the most common per model.
+_ERROR_REASONS = f"""
+    e AS (SELECT t.run_id, t.model_id, left(a.error, {REASON_CHARS}) AS error, count(*) AS n
+          FROM trials t JOIN attempts a USING (run_id, suite_id, task_id, model_id, trial)
+          WHERE t.outcome = 'error' AND a.attempt = t.attempts AND a.error IS NOT NULL {{where}} GROUP BY ALL),
+    em AS (SELECT run_id, model_id, arg_max(error, n) AS error FROM e GROUP BY ALL)"""
+
+
 def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[dict]:
-    """Per run: trials finished, accepted, errors, attempts and spend (model + infra USD)."""
+    """Per run: trials finished, accepted, errors (with each model's reason), attempts and spend.
+
+    Spend is what the run paid: its attempts (model + infra USD) and its judges' calls (judge_usd)."""
     where = "WHERE r.run_id = ?" if run_id else ""
     cur = con.cursor()
+    reasons = _ERROR_REASONS.format(where="AND t.run_id = ?" if run_id else "")
     rows = cur.execute(f"""
         WITH t AS (SELECT run_id, count(*) AS trials, count(*) FILTER (outcome = 'accepted') AS accepted,
-                          count(*) FILTER (outcome = 'error') AS errors FROM trials GROUP BY run_id),
+                          count(*) FILTER (outcome = 'error') AS errors, sum(judge_cost_usd) AS judge_usd
+                   FROM trials GROUP BY run_id),
              a AS (SELECT run_id, count(*) AS attempts, sum(cost_usd) AS model_usd, sum(infra_usd) AS infra_usd,
-                          count(*) FILTER (cached) AS cached_attempts FROM attempts GROUP BY run_id)
+                          count(*) FILTER (cached) AS cached_attempts FROM attempts GROUP BY run_id),
+             {reasons},
+             er AS (SELECT run_id, string_agg(model_id || ': ' || error, '; ' ORDER BY model_id) AS error_reasons
+                    FROM em GROUP BY run_id)
         SELECT r.run_id, r.status, r.created_at, r.finished_at, r.budget_usd,
                coalesce(t.trials, 0) AS trials, coalesce(t.accepted, 0) AS accepted, coalesce(t.errors, 0) AS errors,
                coalesce(a.attempts, 0) AS attempts, coalesce(a.cached_attempts, 0) AS cached_attempts,
                coalesce(a.model_usd, 0) AS model_usd, coalesce(a.infra_usd, 0) AS infra_usd,
-               coalesce(a.model_usd, 0) + coalesce(a.infra_usd, 0) AS spend_usd,
-               (r.settings->>'total_trials')::INTEGER AS total_trials
-        FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) {where}
-        ORDER BY r.created_at DESC""", [run_id] if run_id else []).fetchall()
+               coalesce(t.judge_usd, 0) AS judge_usd,
+               coalesce(a.model_usd, 0) + coalesce(a.infra_usd, 0) + coalesce(t.judge_usd, 0) AS spend_usd,
+               (r.settings->>'total_trials')::INTEGER AS total_trials, er.error_reasons
+        FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN er USING (run_id) {where}
+        ORDER BY r.created_at DESC""", ([run_id, run_id] if run_id else [])).fetchall()
     return [dict(zip([d[0] for d in cur.description], row)) for row in rows]
 
 
-def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> set[tuple]:
-    rows = con.cursor().execute("SELECT suite_id, task_id, model_id, trial FROM trials WHERE run_id = ?",
+def error_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple[int, str]]:
+    """Per model with error trials in a run: (error trials, the most common reason), from the stored attempts."""
+    cur = con.cursor()
+    rows = cur.execute(f"""
+        WITH {_ERROR_REASONS.format(where="AND t.run_id = ?")}
+        SELECT em.model_id, (SELECT sum(n) FROM e WHERE e.model_id = em.model_id) AS trials, em.error
+        FROM em ORDER BY em.model_id""", [run_id]).fetchall()
+    return {model_id: (int(trials), error) for model_id, trials, error in rows}
+
+
+def outcome_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
+    """Per (model, suite) of a run: trials and how many ended accepted, wrong, invalid or in error."""
+    cur = con.cursor()
+    rows = cur.execute("""
+        SELECT model_id AS model, suite_id AS suite, count(*) AS trials,
+               count(*) FILTER (outcome = 'accepted') AS accepted, count(*) FILTER (outcome = 'wrong') AS wrong,
+               count(*) FILTER (outcome = 'invalid') AS invalid, count(*) FILTER (outcome = 'error') AS errors
+        FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).fetchall()
+    return [dict(zip([d[0] for d in cur.description], row)) for row in rows]
+
+
+def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, bool]:
+    """Trials of a run with a final outcome: (suite, task, model, trial) -> correct."""
+    rows = con.cursor().execute("SELECT suite_id, task_id, model_id, trial, correct FROM trials WHERE run_id = ?",
                                 [run_id]).fetchall()
-    return {tuple(r) for r in rows}
+    return {tuple(r[:4]): bool(r[4]) for r in rows}
 
 
 def unfinished_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, list[dict]]:

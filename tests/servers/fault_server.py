@@ -1,5 +1,6 @@
 """An OpenAI-compatible loopback server that injects faults: 429 with Retry-After, 500, slow answers past
-the timeout, malformed JSON and connections dropped mid-body. ``plan(prompt, call_number)`` picks the fault."""
+the timeout, malformed JSON, connections dropped mid-body, and the request's own faults that no retry fixes
+(401, 403, 404, 400). ``plan(prompt, call_number)`` picks the fault."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from collections.abc import Callable
 
 from tests.servers.http_base import JSONHandler, LoopbackServer
 
-FAULTS = ("ok", "rate_limit", "server", "slow", "malformed", "drop")
+FAULTS = ("ok", "rate_limit", "server", "slow", "malformed", "drop", "auth", "permission", "not_found", "bad_request")
+# The request's own faults, as OpenAI words them: (status, error body).
+REFUSALS = {
+    "auth": (401, {"message": "invalid api key", "type": "invalid_request_error", "code": "invalid_api_key"}),
+    "permission": (403, {"message": "this key may not use the model", "type": "permission_error"}),
+    "not_found": (404, {"message": "The model `nope` does not exist", "type": "invalid_request_error",
+                        "code": "model_not_found"}),
+    "bad_request": (400, {"message": "context too long: 9000 tokens, the limit is 8192",
+                          "type": "invalid_request_error", "code": "context_length_exceeded"}),
+}
 
 
 def answer_for(prompt: str) -> str:
@@ -39,6 +49,9 @@ class FaultHandler(JSONHandler):
         if fault == "rate_limit":
             return self.send_json(429, {"error": {"message": "rate limited", "type": "rate_limit"}},
                                   {"Retry-After": f"{self.retry_after_s:g}"})
+        if fault in REFUSALS:
+            status, error = REFUSALS[fault]
+            return self.send_json(status, {"error": error})
         if fault == "server":
             return self.send_json(500, {"error": {"message": "internal error", "type": "server_error"}})
         if fault == "slow":

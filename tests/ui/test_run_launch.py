@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from routeboard.store.suites import save_suite
-from tests.ui.conftest import CHEAP, SUITE, TIMEOUT_S, WRONG_EVERY, echo_suite, open_page, table
+from tests.ui.conftest import CHEAP, PRICEY, SUITE, TIMEOUT_S, WRONG_EVERY, echo_suite, open_page, table
 
 LIMIT = 10
 
@@ -46,3 +46,65 @@ def test_a_run_launched_on_the_page_finishes_and_its_trials_are_stored(app, app_
     history = table(at, "run_id", "status").set_index("run_id")
     assert history.loc[run_id, "status"] == "completed"
     assert len(fake.calls) == LIMIT
+
+
+def wait_for_label(at, run_id: str, done: str) -> str:
+    """The run's progress label once it reads ``done`` (re-running the page until then)."""
+    deadline = time.monotonic() + TIMEOUT_S
+    label = ""
+    while time.monotonic() < deadline:
+        labels = [p.text for p in at.progress if p.text.startswith(f"{run_id}: ")]
+        label = labels[0] if labels else ""
+        if done in label:
+            return label
+        time.sleep(0.2)
+        at.run()
+    return label
+
+
+def test_the_page_says_why_a_models_trials_ended_in_error(app, app_con, models, fake):
+    from routeboard.errors import ProviderError
+
+    fake.failures = lambda prompt, number: (ProviderError("401 invalid api key", kind="auth")
+                                            if prompt in ("say: 3", "say: 7") else None)
+    save_suite(app_con, echo_suite())
+    at = open_page(app, "run")
+    at.multiselect(key="run_suites").set_value([SUITE])
+    at.multiselect(key="run_models").set_value([CHEAP])
+    at.number_input(key="run_limit").set_value(LIMIT)
+    at.run()
+    at.button(key="run_launch").click().run()
+    run_id = [s.value for s in at.success if s.value.startswith("Run ")][0].split()[1]
+    label = wait_for_label(at, run_id, "completed")
+    assert label.endswith(", 2 errors: fake/cheap: 401 invalid api key"), label
+    assert len(fake.calls) == LIMIT  # refused calls were not retried
+    history = table(at, "run_id", "error_reasons").set_index("run_id")
+    assert history.loc[run_id, "error_reasons"] == "fake/cheap: 401 invalid api key"
+
+
+def test_a_hosted_model_without_its_key_is_refused_on_the_page(app, app_con, models, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    save_suite(app_con, echo_suite())
+    at = open_page(app, "run")
+    at.multiselect(key="run_suites").set_value([SUITE])
+    at.multiselect(key="run_models").set_value(["openai/gpt-4.1-nano"])
+    at.run()
+    assert [e.value for e in at.error] == ["openai/gpt-4.1-nano: OPENAI_API_KEY is not set"]
+    assert not [b for b in at.button if b.key == "run_launch"]  # nothing to launch
+
+
+def test_the_page_warns_when_the_embedded_model_would_judge(app, app_con, models):
+    from routeboard.domain import GraderSpec, Suite, Task
+
+    save_suite(app_con, Suite(name="emails", category="email drafting", bar=0.8,
+                              grader=GraderSpec("llm_judge", {"rubric": "Polite and complete."}),
+                              tasks=(Task(id="t0", input="Write to Ann."),)))
+    at = open_page(app, "run")
+    at.multiselect(key="run_suites").set_value(["emails"])
+    at.multiselect(key="run_models").set_value([CHEAP])
+    at.run()
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("the judge of emails is the embedded 135M model (local/smollm2-135m), which cannot "
+                              "judge free-form text reliably")
+    at.selectbox(key="run_judge").set_value(PRICEY).run()
+    assert not at.warning

@@ -1,0 +1,69 @@
+"""Sequential certification counts evidence in tasks: k trials of one task are not k independent samples, and a
+model clears only on enough tasks (docs/design.md, "Deciding")."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard import stats
+from routeboard.catalog import add_model
+from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.runner import RunRequest, min_tasks, start_run, task_evidence
+from routeboard.store.runs import get_run
+from routeboard.store.suites import save_suite
+from tests.fakes import FakeProvider, install_fake
+
+
+def echo_suite(con, tasks: int, bar: float) -> None:
+    save_suite(con, Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=bar,
+                          tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks))))
+    add_model(con, "fake/right", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
+
+
+def certified(con, run_id) -> dict:
+    return {c["model_id"]: c for c in get_run(con, run_id)["settings"].get("certified", [])}
+
+
+def test_ten_tasks_times_three_all_correct_do_not_certify(con):
+    bar = 0.85
+    # Counted as 30 independent trials, 30/30 correct would clear this bar at the first look ...
+    assert stats.sequential_verdict(30, 30, bar, look=1, max_looks=1) == "clears"
+    # ... but they are 10 tasks: the evidence is 10/10, which does not (nor is 10 the minimum of 30 tasks)
+    assert stats.sequential_verdict(10, 10, bar, look=1, max_looks=1) == "undecided"
+    echo_suite(con, 10, bar)
+    fake = install_fake(FakeProvider())
+    runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True,
+                                       round_tasks=10))
+    assert runner.run().status == "completed"
+    assert len(fake.calls) == 30
+    assert certified(con, runner.run_id) == {}
+
+
+@pytest.mark.parametrize("bar", [0.95, 0.5])
+def test_ten_tasks_never_certify_a_clear_whatever_the_bar(con, bar):
+    echo_suite(con, 10, bar)
+    install_fake(FakeProvider())
+    runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True,
+                                       round_tasks=10))
+    runner.run()
+    assert certified(con, runner.run_id) == {}
+
+
+def test_a_model_clears_only_on_the_minimum_number_of_tasks(con):
+    assert min_tasks() == 30
+    echo_suite(con, 60, 0.5)
+    install_fake(FakeProvider())
+    runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), certify=True, round_tasks=20))
+    runner.run()
+    # 20/20 correct already clears 0.5 at the first look, but 20 tasks are fewer than 30: it waits one round
+    assert stats.sequential_verdict(20, 20, 0.5, look=1, max_looks=3) == "clears"
+    assert certified(con, runner.run_id)["fake/right"] | {"verdict": "clears", "look": 2, "tasks": 40} \
+        == certified(con, runner.run_id)["fake/right"]
+
+
+def test_task_evidence_counts_finished_tasks_once_with_their_share_of_correct_trials():
+    per_task = {"a": [3, 3], "b": [2, 3], "c": [0, 3], "d": [1, 1]}  # d has 1 of its 3 trials done
+    successes, n = task_evidence(per_task, trials=3)
+    assert n == 3
+    assert successes == pytest.approx(1 + 2 / 3 + 0)
+    assert task_evidence({}, trials=3) == (0.0, 0)
