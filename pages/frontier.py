@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from routeboard.decisions import cascade_candidates, cascade_facts, decide
-from ui.charts import frontier_figure
+from routeboard.decisions import cascade_candidates, decide
+from routeboard.store.facts import cascade_facts
+from ui.charts import frontier_figure, unplotted
 from ui.state import connection, facts_or_stop
 from ui.widgets import current_scenario, decision_options, usd
 
@@ -18,14 +19,19 @@ axis = left.radio("Cost axis", ["cpat_usd", "model_usd"], horizontal=True, key="
 with_cascades = right.checkbox("Show simulated cascades (cheap first, escalate invalid outputs)", value=True,
                                key="frontier_cascades")
 scenario = current_scenario(con)
-led, table, _ = decide(stored, scenario, **options)
+decision = decide(stored, scenario, **options)
 if with_cascades:
-    extra = cascade_facts(con, cascade_candidates(led))
-    led, table, _ = decide(stored, scenario, cascade_rows=extra, **options)
+    extra = cascade_facts(con, cascade_candidates(decision.ledger))
+    decision = decide(stored, scenario, cascade_rows=extra, **options)
+led, table = decision.ledger, decision.routes
 
 category = st.selectbox("Category", sorted(led["category"].unique()), key="frontier_category")
 points = led[led["category"] == category]
 st.plotly_chart(frontier_figure(points, float(points["bar"].iat[0]), axis), key="frontier_chart")
+missing = unplotted(points, axis)
+if len(missing):
+    st.caption(f"{len(missing)} model(s) not on the chart:")
+    st.dataframe(missing, hide_index=True, key="frontier_unplotted")
 st.caption(f"Intervals: {options['method']} at {options['level']:.0%} "
            "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint.")
 for status in points["judge_status"].dropna().unique() if "judge_status" in points else []:

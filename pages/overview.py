@@ -6,10 +6,11 @@ from routeboard.catalog import EMBEDDED_ID
 from routeboard.decisions import decide
 from routeboard.providers import GenerationSettings
 from routeboard.runner import RunRequest
+from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
 from ui.state import connection, facts, show_error
-from ui.widgets import current_scenario, usd
+from ui.widgets import cpat_text, current_scenario, usd
 
 st.title("routeboard")
 st.caption("Which model should do each job, and what an accepted output really costs.")
@@ -36,24 +37,28 @@ if not suites or stored.empty:
         st.success(f"Run {handle.run_id} started: follow it on the Run page.")
     st.stop()
 
-counts = con.cursor().execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone()
+counts = stored_counts(con)
 left, middle, right = st.columns(3)
 left.metric("Suites", len(suites))
-middle.metric("Runs", counts[0])
-right.metric("Attempts stored", f"{counts[1]:,}")
+middle.metric("Runs", counts["runs"])
+right.metric("Attempts stored", f"{counts['attempts']:,}")
 
 scenario = current_scenario(con)
-led, table, book = decide(stored, scenario)
+decision = decide(stored, scenario)
+led, table, book = decision.ledger, decision.routes, decision.portfolio
 st.subheader("Routing board")
+routed = table["model"].notna()
 board = table.assign(
     accuracy=[f"{a:.1%} [{lo:.1%}, {hi:.1%}]" for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])],
-    routed=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
-    cpat=[usd(v) for v in table["cpat_usd"]], monthly=[usd(v, 2) for v in table["monthly_usd"]])
+    routed=[m if isinstance(m, str) else f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
+    # a category with no route has no routed cost: the nearest model's figures would read as a decision
+    cpat=[usd(v) if r else "—" for v, r in zip(table["cpat_usd"], routed)],
+    monthly=[usd(v, 2) if r else "—" for v, r in zip(table["monthly_usd"], routed)])
 saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board["saving vs baseline"] = [usd(saving.get(c), 2) for c in board["category"]]
 st.dataframe(board[["category", "bar", "routed", "tier", "verdict", "accuracy", "cpat", "monthly",
                     "saving vs baseline"]], hide_index=True, key="overview_board")
-if book["baseline_model"] and book["categories_compared"]:
+if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
     st.caption(f"Baseline: everything to {book['baseline_model']}: {usd(book['baseline_monthly_usd'], 2)} a month; "
                f"routed: {usd(book['routed_monthly_usd'], 2)} ({book['saving_share']:.0%} saved) over "
                f"{book['categories_compared']} categories with results for both.")
@@ -61,7 +66,8 @@ excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["
 if len(excluded):
     pairs = "pair" if len(excluded) == 1 else "pairs"
     with st.expander(f"{len(excluded)} model/category {pairs} cannot be routed (below the bar or a constraint)"):
-        st.dataframe(excluded[["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low",
-                               "tasks_needed"]], hide_index=True, key="overview_excluded")
+        st.dataframe(excluded.assign(cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])])
+                     [["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "tasks",
+                       "tasks_needed", "cpat"]], hide_index=True, key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")

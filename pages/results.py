@@ -7,6 +7,7 @@ import streamlit as st
 from routeboard.browse import OUTCOMES, task_detail, trial_rows
 from routeboard.decisions import decide
 from routeboard.exports import neutralised, to_csv
+from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
 from ui.state import connection, facts
 from ui.widgets import current_scenario, decision_options
@@ -20,16 +21,15 @@ if not runs:
 
 cols = st.columns(4)
 chosen_runs = cols[0].multiselect("Runs", runs, key="results_runs")
-categories = cols[1].multiselect("Categories", sorted({c for (c,) in con.cursor().execute(
-    "SELECT DISTINCT category FROM suites").fetchall()}), key="results_categories")
-models = cols[2].multiselect("Models", sorted({m for (m,) in con.cursor().execute(
-    "SELECT DISTINCT model_id FROM trials").fetchall()}), key="results_models")
+known = result_filters(con)
+categories = cols[1].multiselect("Categories", known["categories"], key="results_categories")
+models = cols[2].multiselect("Models", known["models"], key="results_models")
 outcomes = cols[3].multiselect("Outcomes", OUTCOMES, key="results_outcomes")
 
 options = decision_options("results")
 stored = facts(runs=chosen_runs or None, models=models or None)
 if not stored.empty:
-    led, _, _ = decide(stored, current_scenario(con), **options)
+    led = decide(stored, current_scenario(con), **options).ledger
     if categories:
         led = led[led["category"].isin(categories)]
     st.subheader("Ledger per category and model")

@@ -12,7 +12,7 @@ from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
 from ui.charts import cost_breakdown_figure, tornado_figure
 from ui.state import connection, facts_or_stop, show_error
-from ui.widgets import current_scenario, set_scenario, usd
+from ui.widgets import cpat_text, current_scenario, set_scenario, usd
 
 st.title("What-if")
 con = connection()
@@ -90,35 +90,46 @@ except RouteboardError as exc:
     show_error(exc)
     st.stop()
 
-led, table, book = decide(stored, scenario)
+decision = decide(stored, scenario)
+led, table, book = decision.ledger, decision.routes, decision.portfolio
 category = st.selectbox("Category", categories, key="whatif_category")
 rows = led[led["category"] == category]
 route = table.set_index("category").loc[category]
-st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]), help=route["reason"])
+st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]) if isinstance(route["model"], str) else "none clears",
+          help=route["reason"])
 st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
-st.dataframe(rows[["model_id", "verdict", "accuracy", "cpat_usd", "model_usd", "infra_usd", "review_usd",
-                   "rework_usd", "failure_usd"]], hide_index=True, key="whatif_ledger")
+st.dataframe(rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
+             [["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd",
+               "rework_usd", "failure_usd", "cost_unknown"]], hide_index=True, key="whatif_ledger")
 
 st.subheader("Portfolio per month")
 singles = sorted(led["model_id"].unique())
 baseline = st.selectbox("Baseline: send everything to", singles, index=singles.index(book["baseline_model"])
                         if book["baseline_model"] in singles else 0, key="whatif_baseline")
-led, table, book = decide(stored, replace(scenario, baseline_model=baseline))
+book = decide(stored, replace(scenario, baseline_model=baseline)).portfolio
 st.dataframe(pd.DataFrame(book["rows"]), hide_index=True, key="whatif_portfolio")
-saving = f" ({book['saving_share']:.0%})" if book["saving_share"] is not None else ""
-st.metric("Saving per month vs the baseline", usd(book["saving_monthly_usd"], 2) + saving)
+if book["saving_monthly_usd"] is None:
+    st.metric("Saving per month vs the baseline", "unknown",
+              help="No category has both a route and a known cost for the baseline model.")
+else:
+    saving = f" ({book['saving_share']:.0%})" if book["saving_share"] is not None else ""
+    st.metric("Saving per month vs the baseline", usd(book["saving_monthly_usd"], 2) + saving)
 
 focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
 st.subheader(f"What moves the cpat of {focus} on {category}")
-st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
+focus_unknown = rows.set_index("model_id").loc[focus, "cost_unknown"]
+if isinstance(focus_unknown, str):
+    st.info(f"Cannot show what moves its cost: {focus_unknown}.")
+else:
+    st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
 
 others = [m for m in rows["model_id"] if m != focus]
 if others:
     st.subheader("Break-evens")
     other = st.selectbox("Compare with", others, key="whatif_other")
-    rate = review_rate_break_even(stored, scenario, category, focus, other)
+    even = review_rate_break_even(stored, scenario, category, focus, other)
     st.write(f"Review rate at which {focus} and {other} cost the same per accepted task: "
-             + (f"{rate:.0%}" if rate is not None else "none between 0% and 100%"))
+             + (f"{even.rate:.0%}" if even.rate is not None else even.reason))
     local_rows = rows[rows["tier"] == "local"]
     if len(local_rows) and focus != local_rows["model_id"].iat[0]:
         local = local_rows["model_id"].iat[0]

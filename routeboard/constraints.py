@@ -1,7 +1,8 @@
-"""Per-category route constraints: latency ceiling, cost ceiling, allowed tiers, denied models, minimum trials.
+"""Why a model cannot be routed in a category: the one place exclusions are decided (docs/design.md).
 
-A suite carries them (``constraints:`` in suite.yaml, editable on the Suites page) and a scenario may
-override them per category. A model that breaks one cannot be routed there; the reason is shown."""
+Route constraints (latency ceiling, cost ceiling, allowed tiers, denied models, minimum tasks) come from the suite
+(``constraints:`` in suite.yaml, editable on the Suites page) and a scenario may override them per category.
+Besides those, a model whose cost is unknown (no price) is never routed. The reason is always shown."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pandas as pd
 
 from routeboard.domain import TIERS
 
-DEFAULT_MIN_TRIALS = 30  # so a 5/5 run never certifies a model
-KNOWN = ("max_latency_ms_p95", "max_cpat_usd", "allowed_tiers", "deny_models", "min_trials")
-REASONS = ("deny", "tier", "min_trials", "latency", "cost")
+# Evidence is counted in independent tasks, not trials: ten tasks all correct never certify a 95% bar.
+DEFAULT_MIN_TASKS = 30
+KNOWN = ("max_latency_ms_p95", "max_cpat_usd", "allowed_tiers", "deny_models", "min_tasks")
+REASONS = ("deny", "tier", "no_price", "min_tasks", "latency", "cost")
 
 
 def constraint_problems(constraints) -> list[tuple[str, str]]:
@@ -26,13 +28,15 @@ def constraint_problems(constraints) -> list[tuple[str, str]]:
     problems = []
     for key, value in constraints.items():
         where = f"constraints.{key}"
-        if key not in KNOWN:
+        if key == "min_trials":
+            problems.append((where, "renamed to min_tasks: evidence is counted in independent tasks, not trials"))
+        elif key not in KNOWN:
             problems.append((where, f"unknown constraint (known: {', '.join(KNOWN)})"))
         elif key in ("max_latency_ms_p95", "max_cpat_usd"):
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not math.isfinite(value) or value <= 0):
                 problems.append((where, "must be a positive number (or null for no ceiling)"))
-        elif key == "min_trials":
+        elif key == "min_tasks":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 problems.append((where, "must be a whole number of at least 1"))
         elif key == "allowed_tiers":
@@ -45,8 +49,13 @@ def constraint_problems(constraints) -> list[tuple[str, str]]:
 
 
 def effective(suite_constraints: dict | None, override: dict | None) -> dict:
-    """Suite constraints with a scenario's per-category override on top, and the default minimum trials."""
-    merged = {"min_trials": DEFAULT_MIN_TRIALS, **(suite_constraints or {}), **(override or {})}
+    """Suite constraints with a scenario's per-category override on top, and the default minimum tasks."""
+    merged = {"min_tasks": DEFAULT_MIN_TASKS}
+    for layer in (suite_constraints or {}, override or {}):
+        layer = dict(layer)
+        if "min_trials" in layer:  # stored before the rename; the number still states the minimum evidence
+            layer.setdefault("min_tasks", layer.pop("min_trials"))
+        merged.update(layer)
     return merged
 
 
@@ -54,8 +63,8 @@ def exclusions(led: pd.DataFrame, per_category: dict[str, dict]) -> tuple[np.nda
     """(reason, detail) per ledger row: the first constraint the model breaks in its category, or None."""
     reasons = np.full(len(led), None, dtype=object)
     details = np.full(len(led), None, dtype=object)
-    for i, row in enumerate(led[["category", "model_id", "tier", "trials", "latency_ms_p95", "cpat_usd"]]
-                            .itertuples(index=False)):
+    for i, row in enumerate(led[["category", "model_id", "tier", "tasks", "latency_ms_p95", "cpat_usd",
+                                 "cost_unknown"]].itertuples(index=False)):
         found = _first_broken(row, per_category.get(row.category) or effective(None, None))
         if found:
             reasons[i], details[i] = found
@@ -68,8 +77,11 @@ def _first_broken(row, c: dict) -> tuple[str, str] | None:
     tiers = c.get("allowed_tiers")
     if tiers and row.tier not in tiers:
         return "tier", f"tier {row.tier} is not allowed here (allowed: {', '.join(tiers)})"
-    if row.trials < c.get("min_trials", DEFAULT_MIN_TRIALS):
-        return "min_trials", f"{row.trials} trials, fewer than the {c['min_trials']} needed before it may clear"
+    if isinstance(row.cost_unknown, str):
+        return "no_price", row.cost_unknown
+    needed = c.get("min_tasks", DEFAULT_MIN_TASKS)
+    if row.tasks < needed:
+        return "min_tasks", f"{row.tasks} tasks, fewer than the {needed} independent tasks needed before it may clear"
     ceiling = c.get("max_latency_ms_p95")
     if ceiling and row.latency_ms_p95 == row.latency_ms_p95 and row.latency_ms_p95 > ceiling:
         return "latency", f"p95 latency {row.latency_ms_p95:.0f} ms is over the {ceiling:.0f} ms ceiling"

@@ -1,16 +1,19 @@
-"""Decisions over a ledger: tasks needed, frontier, routes, cascades, portfolio, break-evens, sensitivity."""
+"""Decisions over a ledger: tasks needed, frontier, routes, cascades, portfolio, break-evens, sensitivity.
+
+``decide`` is the pipeline every page and the CLI call: facts -> ledger (costs, intervals, verdicts, exclusions)
+-> tasks needed -> frontier -> routes -> portfolio, returned as one named ``Decision``.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from routeboard import stats
-from routeboard.ledger import apply_scenario, cost_terms, run_filters, suite_selection
+from routeboard.ledger import apply_scenario, cost_terms
 from routeboard.scenario import Scenario
 
 MAX_TASKS_NEEDED = 100_000
@@ -19,11 +22,21 @@ MAX_TASKS_NEEDED = 100_000
 # ---------------------------------------------------------------- verdict details
 
 def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
+    """Add ``tasks_needed``: about how many more independent tasks would likely settle each undecided verdict.
+
+    Counted in tasks: where tasks repeat, each task counts once (the conservative effective size), and a model
+    whose interval already clears still needs the tasks that bring it up to the minimum evidence."""
     led = led.copy()
     level = float(led["level"].iat[0]) if len(led) else 0.95
-    method = "clopper-pearson" if len(led) and led["interval"].iat[0] == "clopper-pearson" else "wilson"
-    led["tasks_needed"] = stats.tasks_needed_array(led["correct"], led["trials"], led["bar"], level, method,
-                                                   MAX_TASKS_NEEDED)
+    method = "clopper-pearson" if len(led) and str(led["interval"].iat[0]).startswith("clopper") else "wilson"
+    tasks = led["tasks"].to_numpy(dtype=float)
+    repeated = led["trials"].to_numpy() > tasks
+    n = np.where(repeated, tasks, led["trials"].to_numpy(dtype=float))
+    successes = np.where(repeated, led["accuracy"].to_numpy(dtype=float) * tasks, led["correct"].to_numpy(dtype=float))
+    need = stats.tasks_needed_array(successes, n, led["bar"], level, method, MAX_TASKS_NEEDED)
+    short = np.maximum(led["min_tasks"].to_numpy(dtype=float) - tasks, 0) if "min_tasks" in led else 0
+    waiting = (led["verdict"].to_numpy() == "undecided") & (led["ci_low"].to_numpy() >= led["bar"].to_numpy())
+    led["tasks_needed"] = np.where(waiting, np.fmax(need, short), need)
     return led
 
 
@@ -44,7 +57,7 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 
 ROUTE_INPUTS = ("category", "model_id", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "cpat_usd",
                 "cpat_best_usd", "cpat_worst_usd", "monthly_usd", "monthly_volume", "tasks_needed", "trials",
-                "excluded", "excluded_detail", "max_cpat_usd")
+                "tasks", "excluded", "excluded_detail", "max_cpat_usd")
 
 
 def routes(led: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +91,14 @@ def _route(category: str, rows: list[dict]) -> dict:
                 "nearest": cheapest["model_id"], "accuracy_gap": 0.0, "affordable": False, "cost_gap_usd": gap,
                 "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
                           f"per accepted task over the ceiling"}
-    rows = [r for r in rows if r["excluded"] in (None, "min_trials")] or rows
+    unpriced = [r for r in rows if r["verdict"] == "clears" and r["excluded"] == "no_price"]
+    if not clearing and unpriced:
+        names = ", ".join(r["model_id"] for r in unpriced)
+        return {**base, **_route_fields(unpriced[0]), "model": None, "runner_up": None, "near_ties": [],
+                "nearest": unpriced[0]["model_id"], "accuracy_gap": 0.0,
+                "reason": f"no priced model clears the bar; {names} clears but has no price: set one on Models "
+                          "(or in the scenario) to route it"}
+    rows = [r for r in rows if r["excluded"] in (None, "min_tasks")] or rows
     if clearing:
         best, others = clearing[0], clearing[1:]
         # near-ties: another clearing model whose best-case cpat reaches the route's worst case
@@ -106,7 +126,7 @@ def _route_fields(row: dict) -> dict:
             "cpat_usd": None if _nan(row["cpat_usd"]) else float(row["cpat_usd"]),
             "monthly_usd": None if _nan(row["monthly_usd"]) else float(row["monthly_usd"]),
             "tasks_needed": None if _nan(row["tasks_needed"]) else int(row["tasks_needed"]),
-            "trials": int(row["trials"])}
+            "trials": int(row["trials"]), "tasks": int(row["tasks"])}
 
 
 # ---------------------------------------------------------------- cascades
@@ -123,70 +143,11 @@ def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, 
     return pairs
 
 
-def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None,
-                  suites=None) -> pd.DataFrame:
-    """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
-    invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls."""
-    if not pairs:
-        return pd.DataFrame()
-    cur = con.cursor()
-    selection, sel_params = suite_selection(suites, runs)
-    where_t, params_t = run_filters("t", runs, None)
-    facts = cur.execute(f"""
-        WITH sel AS ({selection}),
-        pairs AS (SELECT unnest(?::VARCHAR[]) AS category, unnest(?::VARCHAR[]) AS first,
-                         unnest(?::VARCHAR[]) AS second),
-        att AS (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
-                       sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
-                       sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
-                FROM attempts GROUP BY ALL),
-        per_trial AS (  -- one result per (model, task, trial): the latest run's
-            SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
-                   arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
-                   arg_max(a.cost_usd, t.finished_at) AS cost_usd, arg_max(a.infra_usd, t.finished_at) AS infra_usd,
-                   arg_max(a.input_tokens, t.finished_at) AS input_tokens,
-                   arg_max(a.output_tokens, t.finished_at) AS output_tokens,
-                   arg_max(a.latency_ms, t.finished_at) AS latency_ms
-            FROM trials t JOIN sel s USING (suite_id)
-            LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-            WHERE true {where_t} GROUP BY ALL)
-        SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
-               count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
-               sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
-               sum((x.valid OR y.valid)::INTEGER) AS valid,
-               sum((NOT x.valid)::INTEGER) AS escalated,
-               sum(x.cost_usd + CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS cost_usd_sum,
-               sum(CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS retry_cost_usd_sum,
-               sum(x.infra_usd + CASE WHEN x.valid THEN 0 ELSE y.infra_usd END) AS infra_usd_sum,
-               sum(x.input_tokens + CASE WHEN x.valid THEN 0 ELSE y.input_tokens END) AS input_tokens_sum,
-               sum(x.output_tokens + CASE WHEN x.valid THEN 0 ELSE y.output_tokens END) AS output_tokens_sum,
-               sum(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END) AS latency_ms_sum,
-               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.5) AS latency_ms_p50,
-               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.95) AS latency_ms_p95,
-               any_value(b.bar) AS bar
-        FROM pairs p
-        JOIN per_trial x ON x.category = p.category AND x.model_id = p.first
-        JOIN per_trial y ON y.category = p.category AND y.model_id = p.second
-             AND y.suite_id = x.suite_id AND y.task_id = x.task_id AND y.trial = x.trial
-        JOIN (SELECT category, max(bar) AS bar FROM sel GROUP BY category) b ON b.category = p.category
-        GROUP BY ALL""", sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs],
-                                       [b for _, _, b in pairs]] + params_t).df()
-    if facts.empty:
-        return facts
-    # Escalated answers already carry their own stored cost, so the cascade needs no snapshot re-pricing.
-    facts = facts.assign(attempts=facts["trials"], pass_hat_k=np.nan, max_k=1, min_k=1, task_correct=None,
-                         task_trials=None, retry_input_tokens_sum=0, retry_output_tokens_sum=0,
-                         cached_input_tokens_sum=0, cached_output_tokens_sum=0, cached_latency_ms_sum=0,
-                         tier="cascade", display_name=facts["model_id"], snapshot_input_per_mtok_usd=None,
-                         snapshot_output_per_mtok_usd=None, snapshot_infra=None)
-    return facts
-
-
 # ---------------------------------------------------------------- portfolio
 
 def default_baseline(led: pd.DataFrame) -> str | None:
     """The model companies send everything to: the one with the highest model cost per trial."""
-    singles = led[led["tier"] != "cascade"]
+    singles = led[(led["tier"] != "cascade") & led["model_usd"].notna()]
     if singles.empty:
         return None
     return singles.groupby("model_id")["model_usd"].mean().idxmax()
@@ -210,9 +171,12 @@ def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str 
     comparable = [r for r in rows if r["saving_monthly_usd"] is not None]
     routed_total = sum(r["routed_monthly_usd"] for r in comparable)
     base_total = sum(r["baseline_monthly_usd"] for r in comparable)
-    return {"baseline_model": baseline_model, "rows": rows, "routed_monthly_usd": routed_total,
-            "baseline_monthly_usd": base_total, "saving_monthly_usd": base_total - routed_total,
-            "saving_share": (base_total - routed_total) / base_total if base_total else None,
+    # with no category comparable, every total is unknown: a $0 saving would read as a finding
+    known = bool(comparable)
+    return {"baseline_model": baseline_model, "rows": rows, "routed_monthly_usd": routed_total if known else None,
+            "baseline_monthly_usd": base_total if known else None,
+            "saving_monthly_usd": base_total - routed_total if known else None,
+            "saving_share": (base_total - routed_total) / base_total if known and base_total else None,
             "categories_compared": len(comparable), "categories": len(rows)}
 
 
@@ -240,19 +204,34 @@ def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, 
             "feasible": volume is not None and volume <= capacity}
 
 
+@dataclass(frozen=True)
+class BreakEven:
+    """The review rate at which two models cost the same per accepted task; ``rate`` is None with a ``reason``
+    when there is none in [0, 1] or a cost is unknown."""
+
+    rate: float | None
+    reason: str = ""
+
+
 def review_rate_break_even(facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str,
-                           better: str) -> float | None:
-    """The review rate at which the cheaper model stops being cheaper per accepted task (None: never in [0, 1])."""
+                           better: str) -> BreakEven:
+    """The review rate at which the cheaper model stops being cheaper per accepted task."""
     rows = apply_scenario(facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])],
                           scenario).set_index("model_id")
+    unknown = [m for m in (cheaper, better) if isinstance(rows.loc[m, "cost_unknown"], str)]
+    if unknown:
+        return BreakEven(None, f"unknown: no price for {', '.join(unknown)}")
     a = scenario.for_category(category)
     rates = np.linspace(0, 1, 1001)
     diffs = _cpat_over_review_rates(rows.loc[cheaper], a, rates) - _cpat_over_review_rates(rows.loc[better], a, rates)
-    crossing = np.flatnonzero(np.sign(diffs[:-1]) != np.sign(diffs[1:]))
+    if np.allclose(diffs, 0, rtol=0, atol=1e-15):
+        return BreakEven(None, "they cost the same at every review rate")
+    signs = np.sign(diffs)
+    crossing = np.flatnonzero((signs[:-1] != signs[1:]) & ~np.isnan(diffs[:-1]) & ~np.isnan(diffs[1:]))
     if not len(crossing):
-        return None
+        return BreakEven(None, "none between 0% and 100%")
     i = crossing[0]
-    return float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1]))
+    return BreakEven(float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1])))
 
 
 def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:
@@ -312,13 +291,23 @@ def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
 
 # ---------------------------------------------------------------- everything at once
 
+@dataclass(frozen=True)
+class Decision:
+    """One scenario's decision: the ledger (with tasks needed, frontier marks and cascades if given), the route
+    per category, and the portfolio against the baseline model."""
+
+    ledger: pd.DataFrame
+    routes: pd.DataFrame
+    portfolio: dict
+
+
 def decide(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson",
-           bar: float | None = None, cascade_rows: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Ledger (with tasks needed, frontier marks, cascades if given), routes and portfolio for one scenario."""
+           bar: float | None = None, cascade_rows: pd.DataFrame | None = None) -> Decision:
+    """The decision pipeline for one scenario: ledger, verdicts, exclusions, frontier, routes and portfolio."""
     led = with_tasks_needed(apply_scenario(facts, scenario, level=level, method=method, bar=bar))
     if cascade_rows is not None and not cascade_rows.empty:
         extra = with_tasks_needed(apply_scenario(cascade_rows, scenario, level=level, method=method, bar=bar))
         led = pd.concat([led, extra], ignore_index=True)
     singles = led[led["tier"] != "cascade"]
     table = routes(singles)
-    return frontier(led), table, portfolio(singles, table, scenario.baseline_model)
+    return Decision(frontier(led), table, portfolio(singles, table, scenario.baseline_model))

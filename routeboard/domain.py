@@ -83,7 +83,7 @@ class InfraProfile:
     parallel_requests: int = 1
 
     def usd_per_hour(self) -> float:
-        """Infra rate per busy hour (DESIGN.md): (hardware/amortisation + power + ops) / utilisation."""
+        """Infra rate per busy hour (docs/design.md): (hardware/amortisation + power + ops) / utilisation."""
         hours_per_month = 730.0
         amortisation_hours = self.amortisation_months * hours_per_month
         hardware = self.hardware_usd / amortisation_hours if amortisation_hours else 0.0

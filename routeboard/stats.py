@@ -89,35 +89,44 @@ def _trial_matrix(correct: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def cluster_bootstrap_interval(correct: np.ndarray, level: float = 0.95, n_boot: int = 2000,
-                               seed: int = 0) -> tuple[float, float, float]:
-    """pass@1 with an interval over tasks: (mean, low, high), honest when a task's k trials agree with each other.
+def cluster_interval(task_correct, task_trials, level: float = 0.95,
+                     method: str = "wilson") -> tuple[float, float, float]:
+    """pass@1 with an interval over tasks, for k trials per task (even or not): (mean, low, high).
 
-    Tasks are resampled with replacement (seeded) to measure how much the mean really varies; that variance,
-    against the binomial variance of independent trials, gives the design effect and so an effective number
-    of independent trials, and the interval is Wilson at that size. A plain percentile interval was tried and
-    rejected: with 30 tasks at p = 0.98 it covered the true accuracy 44% of the time, and an all-correct run
-    gives the zero-width interval [1, 1]; Wilson at the effective size stays near 95% there.
+    k trials of one task are not k samples: the interval is ``method`` over the tasks, each counted once at its
+    share of correct trials (a share in [0, 1] varies at most as a coin flip does, so this never claims more
+    evidence than the tasks hold). Ten tasks x 3 trials all correct is Wilson 10/10: a lower bound of 0.72.
+
+    A bootstrap estimate of the design effect (an effective size between tasks and trials) was used before and
+    dropped: all-correct data cannot show that trials are independent, so it had to fall back to one per task
+    there, and then one more correct trial could lower the bound (30 tasks x 3 with one miss: 0.94; with none:
+    0.89). Counting tasks is monotone, matches sequential certification, and covers at the nominal rate
+    (routeboard/coverage.py); its price is a wider interval when a model's trials really are independent.
     """
     _check_level(level)
-    if n_boot < 2:
-        raise ValueError(f"n_boot must be at least 2 to measure spread, got {n_boot}")
-    matrix = _trial_matrix(correct)
-    tasks, trials = matrix.shape
-    scores = matrix.mean(axis=1)
-    mean = float(scores.mean())
-    # Resampling tasks only changes how many tasks land on each score level (0, 1/k, ..., 1), so multinomial
-    # counts over those few levels are the same bootstrap without a n_boot x tasks index matrix.
-    levels, counts = np.unique(scores, return_counts=True)
-    draws = np.random.default_rng(seed).multinomial(tasks, counts / tasks, size=n_boot)
-    boot_var = float((draws @ levels / tasks).var())
-    binomial_var = mean * (1 - mean) / (tasks * trials)
-    # Design effect lies in [1, k]: 1 for independent trials, k when every task's trials agree. With no
-    # errors (or no successes) it cannot be measured, so assume the worst: each task counts once.
-    design_effect = float(np.clip(boot_var / binomial_var, 1, trials)) if binomial_var > 0 else trials
-    effective_n = tasks * trials / design_effect
-    low, high = intervals(mean * effective_n, effective_n, level, "wilson")
+    _check_method(method)
+    correct = np.asarray(task_correct, dtype=float)
+    trials = np.asarray(task_trials, dtype=float)
+    if correct.ndim != 1 or correct.size == 0 or correct.shape != trials.shape or np.any(trials < 1) \
+            or np.any((correct < 0) | (correct > trials)):
+        raise ValueError("need one (correct, trials) pair per task, with 0 <= correct <= trials and trials >= 1")
+    mean = float(correct.sum() / trials.sum())
+    low, high = intervals(mean * correct.size, correct.size, level, method)
     return mean, float(low), float(high)
+
+
+def row_intervals(correct, trials, task_correct, task_trials, level: float = 0.95,
+                  method: str = "wilson") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(low, high, kind) for ledger rows: ``method`` on trials where each task ran once, the cluster interval over
+    tasks where a row's tasks ran more than once (``task_correct`` / ``task_trials`` hold its per-task counts)."""
+    low, high = intervals(correct, trials, level, method)
+    kind = np.full(len(low), method, dtype=object)
+    for i, (per_task, k) in enumerate(zip(task_correct, task_trials)):
+        if per_task is None or k is None or (isinstance(per_task, float) and np.isnan(per_task)):
+            continue
+        _, low[i], high[i] = cluster_interval(per_task, k, level, method)
+        kind[i] = f"{method} over tasks"
+    return low, high, kind
 
 
 def pass_hat_k(correct: np.ndarray) -> float:
@@ -125,13 +134,18 @@ def pass_hat_k(correct: np.ndarray) -> float:
     return float(_trial_matrix(correct).all(axis=1).mean())
 
 
-def verdict(low: float, high: float, bar: float) -> str:
-    """'clears' when the whole interval is at or above the bar, 'fails' when below it, else 'undecided'."""
-    if low >= bar:
-        return "clears"
-    if high < bar:
-        return "fails"
-    return "undecided"
+def verdicts(low, high, bar, tasks=None, min_tasks=None) -> np.ndarray:
+    """The one verdict rule (docs/design.md): 'clears' when the lower bound is at or above the bar and at least
+    ``min_tasks`` independent tasks were seen; 'fails' when the upper bound is below the bar; else 'undecided'."""
+    low, high, bar = (np.asarray(x, dtype=float) for x in (low, high, bar))
+    enough = np.ones(low.shape, dtype=bool) if min_tasks is None else np.asarray(tasks) >= np.asarray(min_tasks)
+    return np.where((low >= bar) & enough, "clears", np.where(high < bar, "fails", "undecided")).astype(object)
+
+
+def verdict(low: float, high: float, bar: float, tasks: int | None = None, min_tasks: int | None = None) -> str:
+    """``verdicts`` for one row."""
+    return str(verdicts([low], [high], [bar], None if tasks is None else [tasks],
+                        None if min_tasks is None else [min_tasks])[0])
 
 
 def tasks_needed_array(successes, n, bar, level: float = 0.95, method: str = "wilson",

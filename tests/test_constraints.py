@@ -1,4 +1,4 @@
-"""Routes that respect each job's constraints: deny lists, tiers, minimum trials, latency and cost ceilings."""
+"""Routes that respect each job's constraints: deny lists, tiers, minimum tasks, latency and cost ceilings."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def rows(constraints: dict | None = None, **extra_models):
 
 
 def route_for(frame, scenario=Scenario(defaults=Assumptions(failure_usd=0.0))) -> dict:
-    _, table, _ = decide(frame, scenario)
+    table = decide(frame, scenario).routes
     return table.to_dict("records")[0]
 
 
@@ -52,12 +52,13 @@ def test_deny_list_removes_a_model():
     assert route["model"] == "hosted-small" and route["excluded"][0]["reason"] == "deny"
 
 
-def test_min_trials_stops_a_small_perfect_run_from_clearing():
+def test_min_tasks_stops_a_small_perfect_run_from_clearing():
     frame = pd.concat([rows(), facts(model="lucky", tier="local", correct=5, trials=5, cost_usd=0.0)],
                       ignore_index=True)
-    led, table, _ = decide(frame, Scenario(defaults=Assumptions(failure_usd=0.0)))
+    decision = decide(frame, Scenario(defaults=Assumptions(failure_usd=0.0)))
+    led, table = decision.ledger, decision.routes
     lucky = led.set_index("model_id").loc["lucky"]
-    assert lucky["verdict"] != "clears" and lucky["excluded"] == "min_trials"
+    assert lucky["verdict"] != "clears" and lucky["excluded"] == "min_tasks"
     assert table["model"].iat[0] == "local"
 
 
@@ -81,12 +82,12 @@ def test_suite_files_carry_constraints_and_reject_bad_ones():
     yaml_text = b"""name: t
 category: tickets
 grader: exact
-constraints: {max_latency_ms_p95: 1500, allowed_tiers: [local, small-proprietary], min_trials: 50}
+constraints: {max_latency_ms_p95: 1500, allowed_tiers: [local, small-proprietary], min_tasks: 50}
 tasks: [{id: a, input: x, expected: y}]
 """
     suite = load_suite_bytes("s.yaml", yaml_text)
     assert suite.constraints == {"max_latency_ms_p95": 1500, "allowed_tiers": ["local", "small-proprietary"],
-                                 "min_trials": 50}
+                                 "min_tasks": 50}
     with pytest.raises(InvalidInput) as info:
-        load_suite_bytes("s.yaml", yaml_text.replace(b"min_trials: 50", b"min_trials: 0, speed: 3"))
-    assert {p.field for p in info.value.problems} == {"constraints.min_trials", "constraints.speed"}
+        load_suite_bytes("s.yaml", yaml_text.replace(b"min_tasks: 50", b"min_tasks: 0, speed: 3"))
+    assert {p.field for p in info.value.problems} == {"constraints.min_tasks", "constraints.speed"}

@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 
 from routeboard.catalog import add_model
-from routeboard.decisions import (cascade_facts, frontier, local_break_even_volume, portfolio,
-                                  review_rate_break_even, routes, sensitivity, with_tasks_needed)
+from routeboard.decisions import (frontier, local_break_even_volume, portfolio, review_rate_break_even, routes,
+                                  sensitivity, with_tasks_needed)
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.ledger import apply_scenario, ledger
 from routeboard.runner import RunRequest, start_run
 from routeboard.scenario import Assumptions, Scenario
+from routeboard.store.facts import cascade_facts
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 from tests.test_ledger import facts
@@ -87,7 +88,7 @@ def test_review_rate_break_even_is_where_the_two_cpats_meet():
     # without review the cheap model wins; reviewing everything makes its extra errors cost rework
     s = Scenario(defaults=Assumptions(failure_usd=0.01, review_minutes=1, reviewer_usd_per_hour=30, catch_rate=1.0,
                                       rework_minutes=30))
-    r = review_rate_break_even(rows, s, "tickets", "cheap", "better")
+    r = review_rate_break_even(rows, s, "tickets", "cheap", "better").rate
     assert r is not None and 0 < r < 1
     at = apply_scenario(rows, s.with_values("tickets", review_rate=r)).set_index("model_id")["cpat_usd"]
     assert at["cheap"] == pytest.approx(at["better"], rel=1e-2)

@@ -1,4 +1,4 @@
-"""The ledger's maths: DESIGN.md's cost per accepted task, pinned on hand-computed cases and by properties."""
+"""The ledger's maths: the cost per accepted task of docs/design.md, pinned on hand-computed cases and by properties."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from routeboard.ledger import apply_scenario
 from routeboard.scenario import Assumptions, Scenario, scenario_from_dict
 from routeboard.errors import InvalidInput
+from routeboard.stats import wilson_interval
 
 
 def facts(correct=90, trials=100, cost_usd=0.5, infra_usd=0.1, category="tickets", model="m", bar=0.9, **extra):
@@ -118,8 +119,32 @@ def test_repeated_trials_use_an_interval_over_tasks():
                 task_trials=[4] * 50)
     clustered = apply_scenario(row, scenario()).iloc[0]
     naive = apply_scenario(facts(correct=160, trials=200), scenario()).iloc[0]
-    assert clustered["interval"] == "cluster bootstrap"
+    assert clustered["interval"] == "wilson over tasks"
     assert clustered["ci_high"] - clustered["ci_low"] > naive["ci_high"] - naive["ci_low"]
+    assert (clustered["ci_low"], clustered["ci_high"]) == pytest.approx(wilson_interval(40, 50))
+
+
+def test_unknown_price_makes_cpat_unknown_never_zero():
+    row = apply_scenario(facts(cost_usd=0.0, unpriced_attempts=100, snapshot_input_per_mtok_usd=None,
+                               snapshot_output_per_mtok_usd=None), scenario(failure_usd=0.0)).iloc[0]
+    assert math.isnan(row["model_usd"]) and math.isnan(row["cpat_usd"]) and math.isnan(row["monthly_usd"])
+    assert row["cost_unknown"].startswith("no price: 100 of 100 attempts of m")
+    assert row["excluded"] == "no_price"
+
+
+def test_a_scenario_price_costs_unpriced_attempts_from_their_tokens():
+    priced = Scenario(prices={"m": {"input_per_mtok_usd": 2.0, "output_per_mtok_usd": 4.0}})
+    row = apply_scenario(facts(cost_usd=0.0, unpriced_attempts=100), priced).iloc[0]
+    assert row["cost_unknown"] is None
+    assert row["model_usd"] == pytest.approx((1000 * 2.0 + 100 * 4.0) / 1e6)
+    # calls whose tokens were never counted cannot be priced by any price list
+    untokened = apply_scenario(facts(cost_usd=0.0, unpriced_attempts=100, untokened_attempts=100), priced).iloc[0]
+    assert math.isnan(untokened["cpat_usd"]) and untokened["excluded"] == "no_price"
+
+
+def test_judge_calls_are_tool_cost():
+    row = apply_scenario(facts(judge_usd_sum=0.3), scenario(tool_usd_per_trial=0.001)).iloc[0]
+    assert row["tool_usd"] == pytest.approx(0.3 / 100 + 0.001)
 
 
 def test_scenario_values_are_checked_by_field():

@@ -34,10 +34,25 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") ->
     fig.add_trace(go.Scatter(x=line[cost], y=line["accuracy"], mode="lines", name="frontier",
                              line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
     fig.add_hline(y=bar, line={"color": "#d62728", "dash": "dash"}, annotation_text=f"bar {bar:.0%}")
+    # accuracy is a share: the axis never runs past 100%, whatever error bars or an empty chart would suggest
+    floor = min([bar, *shown["ci_low"].tolist()]) if len(shown) else bar
     fig.update_layout(xaxis={"type": "log", "title": "cost per accepted task (USD, log)" if cost == "cpat_usd"
                              else "cost per trial (USD, log)"},
-                      yaxis={"title": "accuracy", "tickformat": ".0%"}, height=460, margin={"t": 30})
+                      yaxis={"title": "accuracy", "tickformat": ".0%", "range": [max(0.0, floor - 0.05), 1.0]},
+                      height=460, margin={"t": 30})
+    if shown.empty:
+        fig.add_annotation(text="No model here has a known cost to plot (see the list below)", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5)
     return fig
+
+
+def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
+    """The points a cost chart cannot place, each with the reason (unknown price, nothing accepted, free)."""
+    missing = points[points[cost].isna() | (points[cost] <= 0)]
+    reasons = [row.cost_unknown if isinstance(row.cost_unknown, str)
+               else "nothing accepted: cost per accepted task is undefined" if row.accepted_share == 0
+               else "free: no cost to place on a log axis" for row in missing.itertuples(index=False)]
+    return pd.DataFrame({"model_id": missing["model_id"].tolist(), "why not plotted": reasons})
 
 
 def cost_breakdown_figure(led: pd.DataFrame) -> go.Figure:

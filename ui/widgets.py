@@ -32,6 +32,14 @@ def decision_options(prefix: str) -> dict:
     return {"level": level, "method": method}
 
 
+def cpat_text(value, cost_unknown=None, digits: int = 4) -> str:
+    """A cost per accepted task for display: 'no price' when a cost part is unknown, 'undefined' when nothing is
+    accepted, never $0 for either."""
+    if isinstance(cost_unknown, str):
+        return "no price"
+    return usd(value, digits) if value is not None and value == value else "undefined (nothing accepted)"
+
+
 def usd(value, digits: int = 4) -> str:
     """Money for display; an undefined cpat (nothing accepted) says so instead of showing 0."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

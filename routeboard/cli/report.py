@@ -12,9 +12,9 @@ from routeboard.errors import InvalidInput
 REPORT_COLUMNS = ["category", "model", "tier", "trials", "tasks", "correct", "accuracy", "ci_low", "ci_high",
                   "interval", "bar", "verdict", "excluded", "excluded_detail", "tasks_needed", "pass_hat_k", "model_usd", "retry_usd", "tool_usd",
                   "infra_usd", "review_usd", "rework_usd", "failure_usd", "total_usd_per_trial", "accepted_share",
-                  "cpat_usd", "monthly_usd", "latency_ms_p50", "latency_ms_p95", "input_tokens_per_trial",
+                  "cpat_usd", "cost_unknown", "monthly_usd", "latency_ms_p50", "latency_ms_p95", "input_tokens_per_trial",
                   "output_tokens_per_trial"]
-ROUTE_COLUMNS = ["category", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "cpat_usd",
+ROUTE_COLUMNS = ["category", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "tasks", "cpat_usd",
                  "monthly_usd", "runner_up", "near_ties", "nearest", "tasks_needed", "excluded", "affordable",
                  "cost_gap_usd", "reason"]
 
@@ -71,9 +71,9 @@ def _check(args) -> None:
 
 def build(con, args, cascades: bool = False):
     """Ledger (with tasks needed) and routes for the CLI's selection."""
-    from routeboard.decisions import cascade_candidates, cascade_facts, decide
-    from routeboard.ledger import ledger_facts
+    from routeboard.decisions import cascade_candidates, decide
     from routeboard.scenario import load_scenario
+    from routeboard.store.facts import cascade_facts, ledger_facts
 
     _check(args)
     scenario = load_scenario(con, args.scenario)
@@ -84,15 +84,21 @@ def build(con, args, cascades: bool = False):
     options = dict(level=args.level, method=args.interval, bar=args.bar)
     extra = None
     if cascades:
-        led, _, _ = decide(facts, scenario, **options)
-        extra = cascade_facts(con, cascade_candidates(led), runs=args.run, suites=args.suite)
-    led, table, _ = decide(facts, scenario, cascade_rows=extra, **options)
-    return led, table
+        first = decide(facts, scenario, **options)
+        extra = cascade_facts(con, cascade_candidates(first.ledger), runs=args.run, suites=args.suite)
+    decision = decide(facts, scenario, cascade_rows=extra, **options)
+    return decision.ledger, decision.routes
 
 
 def _rows(frame, columns):
     frame = frame.rename(columns={"model_id": "model"})
     return json.loads(frame[[c for c in columns if c in frame]].to_json(orient="records"))
+
+
+def _cpat_text(value, cost_unknown) -> str:
+    if cost_unknown:
+        return "no price"
+    return "undefined (nothing accepted)" if value is None else f"{value:.5f}"
 
 
 def cmd_report(args) -> int:
@@ -103,8 +109,8 @@ def cmd_report(args) -> int:
         return 0
     for row in rows:
         row["accuracy"] = f"{row['accuracy']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}]"
-        row["cpat_usd"] = "undefined" if row["cpat_usd"] is None else f"{row['cpat_usd']:.5f}"
-    print_table(rows, ["category", "model", "trials", "accuracy", "bar", "verdict", "cpat_usd"],
+        row["cpat_usd"] = _cpat_text(row["cpat_usd"], row.get("cost_unknown"))
+    print_table(rows, ["category", "model", "tasks", "trials", "accuracy", "bar", "verdict", "cpat_usd"],
                 title=f"ledger ({args.interval}, {args.level:.0%})")
     return 0
 
@@ -116,9 +122,10 @@ def cmd_route(args) -> int:
         print_json(rows)
         return 0
     for row in rows:
+        routed = bool(row["model"])
         row["model"] = row["model"] or f"none clears (nearest: {row['nearest']})"
-        row["cpat_usd"] = "undefined" if row["cpat_usd"] is None else f"{row['cpat_usd']:.5f}"
-    print_table(rows, ["category", "model", "verdict", "accuracy", "ci_low", "cpat_usd", "runner_up"], title="routes")
+        row["cpat_usd"] = f"{row['cpat_usd']:.5f}" if routed else "-"
+    print_table(rows, ["category", "model", "verdict", "accuracy", "ci_low", "cpat_usd", "reason"], title="routes")
     return 0
 
 

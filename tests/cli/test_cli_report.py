@@ -118,7 +118,7 @@ def test_route_honours_every_constraint_on_imported_results(imported, tmp_path):
     assert slow["model"] is None and set(reasons(slow).values()) == {"latency"}
     on_premises = route({"allowed_tiers": ["local"]})
     assert on_premises["model"] is None and set(reasons(on_premises).values()) == {"tier"}
-    few = route({"min_trials": 5000})
-    assert few["model"] is None and set(reasons(few).values()) == {"min_trials"}
+    few = route({"min_tasks": 5000})
+    assert few["model"] is None and set(reasons(few).values()) == {"min_tasks"}
     dear = route({"max_cpat_usd": 0.01})
     assert dear["model"] is None and dear["affordable"] is False and dear["cost_gap_usd"] > 0

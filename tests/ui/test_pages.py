@@ -18,7 +18,7 @@ WRONG = {model: len(range(every - 1, TASKS, every)) for model, every in WRONG_EV
 
 def routed_cpat(con, scenario: Scenario) -> float:
     """The echo route's cpat as the core computes it for a scenario."""
-    _, routes, _ = decide(ledger_facts(con), scenario)
+    routes = decide(ledger_facts(con), scenario).routes
     return float(routes.set_index("category").loc[SUITE, "cpat_usd"])
 
 
@@ -83,7 +83,7 @@ def test_suites_page_lists_the_suite_and_its_tasks(app, seeded):
     assert at.selectbox(key="suites_browse").value == seeded.suite_id
     tasks = table(at, "id", "input", "expected")
     assert (len(tasks), tasks["input"].iat[3], tasks["expected"].iat[3]) == (TASKS, "say: 3", "3")
-    assert at.number_input(key="suites_edit_bar").value == BAR
+    assert at.number_input(key=f"suites_edit_bar_{seeded.suite_id}").value == BAR
 
 
 def test_models_page_lists_the_embedded_model_and_the_user_prices(app, seeded):

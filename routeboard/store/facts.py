@@ -1,0 +1,223 @@
+"""Ledger facts: the scenario-free sums per (category, model) that every decision rests on (docs/design.md).
+
+The expensive part of a decision is here, as DuckDB SQL over trials and attempts; everything after it (what-if,
+verdicts, routes) is arithmetic on the frame, so a what-if change never touches the database. The frame's
+columns are the contract documented in ``routeboard.facts``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from routeboard.facts import facts_frame
+
+
+def _filters(alias: str, runs, models) -> tuple[str, list]:
+    clauses, params = [], []
+    if runs:
+        clauses.append(f"{alias}.run_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(runs))
+    if models:
+        clauses.append(f"{alias}.model_id IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(models))
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _selection(suites, runs) -> tuple[str, list]:
+    """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
+    columns = "suite_id, category, bar, constraints"
+    if suites:
+        return (f"SELECT {columns} FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
+                "OR (name IN (SELECT unnest(?::VARCHAR[])) AND version = (SELECT max(version) FROM suites s2 "
+                "WHERE s2.name = suites.name))", [list(suites), list(suites)])
+    if runs:
+        return f"SELECT {columns} FROM suites", []
+    return f"SELECT {columns} FROM suites QUALIFY version = max(version) OVER (PARTITION BY name)", []
+
+
+def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
+    """Scenario-free sums per (category, model): tasks, trials, correct, valid, tokens, stored cost, latency."""
+    cur = con.cursor()
+    selection, sel_params = _selection(suites, runs)
+    where_t, params_t = _filters("t", runs, models)
+    where_a, params_a = _filters("a", runs, models)
+    # Evidence is counted in independent tasks. Only groups where some task ran more than once (repeated trials,
+    # or several runs of one suite) pay for the per-task grouping: a million-group aggregation is most of the
+    # cost at scale.
+    trials = cur.execute(f"""
+        WITH sel AS ({selection})
+        SELECT s.category, t.model_id, count(*) AS trials, count(DISTINCT (t.suite_id, t.task_id)) AS tasks,
+               sum(t.correct::INTEGER)::BIGINT AS correct, sum(t.valid::INTEGER)::BIGINT AS valid,
+               max(t.trial) AS max_k, coalesce(sum(t.judge_cost_usd), 0) AS judge_usd_sum,
+               any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints
+        FROM trials t JOIN sel s USING (suite_id)
+        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
+             USING (category)
+        WHERE true {where_t} GROUP BY ALL""", sel_params + params_t).df()
+    repeated = trials[trials["trials"] > trials["tasks"]]
+    if len(repeated):
+        per_task = _per_task(cur, selection, sel_params, where_t, params_t, sorted(set(repeated["model_id"])))
+        trials = trials.merge(per_task, on=["category", "model_id"], how="left")
+        single = trials["task_correct"].isna()
+        trials.loc[single, "pass_hat_k"] = trials["correct"] / trials["trials"]
+    else:
+        trials = trials.assign(pass_hat_k=trials["correct"] / trials["trials"], task_correct=None, task_trials=None)
+    attempts = cur.execute(f"""
+        WITH sel AS ({selection})
+        SELECT s.category, a.model_id,
+               count(*) AS attempts,
+               count(*) FILTER (a.cost_usd IS NULL AND NOT a.cached) AS unpriced_attempts,
+               count(*) FILTER (a.input_tokens IS NULL OR a.output_tokens IS NULL) AS untokened_attempts,
+               coalesce(sum(a.cost_usd), 0) AS cost_usd_sum,
+               coalesce(sum(a.cost_usd) FILTER (a.attempt > 1), 0) AS retry_cost_usd_sum,
+               sum(a.infra_usd) AS infra_usd_sum,
+               sum(coalesce(a.input_tokens, 0))::BIGINT AS input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0))::BIGINT AS output_tokens_sum,
+               sum(coalesce(a.input_tokens, 0)) FILTER (a.attempt > 1)::BIGINT AS retry_input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0)) FILTER (a.attempt > 1)::BIGINT AS retry_output_tokens_sum,
+               sum(coalesce(a.input_tokens, 0)) FILTER (a.cached)::BIGINT AS cached_input_tokens_sum,
+               sum(coalesce(a.output_tokens, 0)) FILTER (a.cached)::BIGINT AS cached_output_tokens_sum,
+               sum(coalesce(a.latency_ms, 0)) AS latency_ms_sum,
+               sum(coalesce(a.latency_ms, 0)) FILTER (a.cached) AS cached_latency_ms_sum,
+               quantile_cont(a.latency_ms, 0.5) FILTER (a.error_kind IS NULL) AS latency_ms_p50,
+               quantile_cont(a.latency_ms, 0.95) FILTER (a.error_kind IS NULL) AS latency_ms_p95
+        FROM attempts a JOIN sel s USING (suite_id) WHERE true {where_a} GROUP BY ALL""",
+        sel_params + params_a).df()
+    trials = trials.merge(_judge_agreement(cur, selection, sel_params), on="category", how="left")
+    facts = trials.merge(attempts, on=["category", "model_id"], how="left")
+    return facts_frame(facts.merge(model_info(cur), on="model_id", how="left"))
+
+
+def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
+    """Per category graded by llm_judge: whether it is, and the judge's agreement with people's labels.
+
+    tpr: share of outputs people marked correct that the judge passed; tnr: share marked wrong it failed."""
+    return cur.execute(f"""
+        WITH sel AS ({selection}),
+        judged AS (SELECT DISTINCT s.category FROM sel s JOIN suites USING (suite_id)
+                   WHERE suites.grader->>'name' = 'llm_judge'),
+        labelled AS (
+            SELECT s.category, l.human_correct, t.correct AS judge_pass
+            FROM judge_labels l JOIN sel s USING (suite_id)
+            JOIN trials t USING (suite_id, task_id, model_id))
+        SELECT j.category, true AS judged,
+               count(*) FILTER (l.human_correct) AS judge_tpr_n,
+               avg(l.judge_pass::INTEGER) FILTER (l.human_correct) AS judge_tpr,
+               count(*) FILTER (NOT l.human_correct) AS judge_tnr_n,
+               avg((NOT l.judge_pass)::INTEGER) FILTER (NOT l.human_correct) AS judge_tnr
+        FROM judged j LEFT JOIN labelled l USING (category) GROUP BY j.category""", sel_params).df()
+
+
+def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str]) -> pd.DataFrame:
+    """pass^k and per-task counts (correct trials, trials) for the models whose tasks ran more than once."""
+    return cur.execute(f"""
+        WITH sel AS ({selection}),
+        per_task AS (
+            SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
+                   sum(t.correct::INTEGER) AS correct, bool_and(t.correct) AS all_correct
+            FROM trials t JOIN sel s USING (suite_id)
+            WHERE t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
+        SELECT category, model_id, avg(all_correct::INTEGER) AS pass_hat_k,
+               list(correct ORDER BY suite_id, task_id) AS task_correct,
+               list(k ORDER BY suite_id, task_id) AS task_trials
+        FROM per_task GROUP BY ALL HAVING count(*) < sum(k)""",
+        sel_params + [model_ids] + params_t).df()
+
+
+def model_info(cur) -> pd.DataFrame:
+    """Tier and the latest snapshot price / infra profile of every model that ran (cached answers are priced
+    at it: a reused answer is free to us, not to production)."""
+    info: dict[str, dict] = {}
+    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
+        for model_id, snap in json.loads(prices).items():
+            info[model_id] = snap
+    for model_id, tier in cur.execute("SELECT model_id, tier FROM models").fetchall():
+        info.setdefault(model_id, {"tier": tier})
+    return pd.DataFrame([{"model_id": m, "tier": s.get("tier"), "display_name": s.get("display_name") or m,
+                          "snapshot_input_per_mtok_usd": s.get("input_per_mtok_usd"),
+                          "snapshot_output_per_mtok_usd": s.get("output_per_mtok_usd"),
+                          "snapshot_infra": json.dumps(s["infra"]) if s.get("infra") else None}
+                         for m, s in info.items()],
+                        columns=["model_id", "tier", "display_name", "snapshot_input_per_mtok_usd",
+                                 "snapshot_output_per_mtok_usd", "snapshot_infra"])
+
+
+def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None,
+                  suites=None) -> pd.DataFrame:
+    """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
+    invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls.
+
+    Escalated answers carry their own stored cost, so a cascade needs no snapshot re-pricing; a cascade with an
+    unpriced side has an unknown cost (``unpriced_attempts``), never a cheaper one."""
+    if not pairs:
+        return facts_frame(pd.DataFrame())
+    cur = con.cursor()
+    selection, sel_params = _selection(suites, runs)
+    where_t, params_t = _filters("t", runs, None)
+    facts = cur.execute(f"""
+        WITH sel AS ({selection}),
+        pairs AS (SELECT unnest(?::VARCHAR[]) AS category, unnest(?::VARCHAR[]) AS first,
+                         unnest(?::VARCHAR[]) AS second),
+        att AS (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
+                       count(*) FILTER (cost_usd IS NULL AND NOT cached) AS unpriced,
+                       sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
+                       sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
+                FROM attempts GROUP BY ALL),
+        per_trial AS (  -- one result per (model, task, trial): the latest run's
+            SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
+                   arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
+                   arg_max(coalesce(a.cost_usd, 0), t.finished_at) AS cost_usd,
+                   arg_max(coalesce(a.unpriced, 0), t.finished_at) AS unpriced,
+                   arg_max(coalesce(t.judge_cost_usd, 0), t.finished_at) AS judge_usd,
+                   arg_max(a.infra_usd, t.finished_at) AS infra_usd,
+                   arg_max(a.input_tokens, t.finished_at) AS input_tokens,
+                   arg_max(a.output_tokens, t.finished_at) AS output_tokens,
+                   arg_max(a.latency_ms, t.finished_at) AS latency_ms
+            FROM trials t JOIN sel s USING (suite_id)
+            LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
+            WHERE true {where_t} GROUP BY ALL)
+        SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
+               count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
+               sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
+               sum((x.valid OR y.valid)::INTEGER) AS valid,
+               sum((NOT x.valid)::INTEGER) AS escalated,
+               sum(x.unpriced + CASE WHEN x.valid THEN 0 ELSE y.unpriced END) AS unpriced_attempts,
+               sum(x.cost_usd + CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS cost_usd_sum,
+               sum(CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS retry_cost_usd_sum,
+               sum(x.judge_usd + CASE WHEN x.valid THEN 0 ELSE y.judge_usd END) AS judge_usd_sum,
+               sum(x.infra_usd + CASE WHEN x.valid THEN 0 ELSE y.infra_usd END) AS infra_usd_sum,
+               sum(x.input_tokens + CASE WHEN x.valid THEN 0 ELSE y.input_tokens END) AS input_tokens_sum,
+               sum(x.output_tokens + CASE WHEN x.valid THEN 0 ELSE y.output_tokens END) AS output_tokens_sum,
+               sum(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END) AS latency_ms_sum,
+               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.5) AS latency_ms_p50,
+               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.95) AS latency_ms_p95,
+               max(x.trial) AS max_k, any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints
+        FROM pairs p
+        JOIN per_trial x ON x.category = p.category AND x.model_id = p.first
+        JOIN per_trial y ON y.category = p.category AND y.model_id = p.second
+             AND y.suite_id = x.suite_id AND y.task_id = x.task_id AND y.trial = x.trial
+        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
+             ON b.category = p.category
+        GROUP BY ALL""", sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs],
+                                       [b for _, _, b in pairs]] + params_t).df()
+    if facts.empty:
+        return facts_frame(facts)
+    return facts_frame(facts.assign(attempts=facts["trials"], pass_hat_k=float("nan"), tier="cascade",
+                                    display_name=facts["model_id"]))
+
+
+def stored_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """How many runs and attempts the database holds (the Overview's headline numbers)."""
+    runs, attempts = con.cursor().execute(
+        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone()
+    return {"runs": runs, "attempts": attempts}
+
+
+def result_filters(con: duckdb.DuckDBPyConnection) -> dict:
+    """The categories and models stored results can be filtered by (Results page)."""
+    cur = con.cursor()
+    return {"categories": [c for (c,) in cur.execute("SELECT DISTINCT category FROM suites ORDER BY 1").fetchall()],
+            "models": [m for (m,) in cur.execute("SELECT DISTINCT model_id FROM trials ORDER BY 1").fetchall()]}
