@@ -33,11 +33,13 @@ class CallSample:
 
 @dataclass(frozen=True)
 class OutputHistory:
-    """A model's output length on one suite: how many calls, their mean and median output tokens."""
+    """A model's output length on one suite: how many calls, their mean and median output tokens, and how many
+    answered attempts a trial took in stored runs (above 1 when invalid answers were retried; None: no runs)."""
 
     calls: int
     mean_output_tokens: float | None
     median_output_tokens: float | None
+    attempts_per_trial: float | None = None
 
 
 def speed_samples(con: duckdb.DuckDBPyConnection, model_id: str, limit: int = 400) -> list[CallSample]:
@@ -75,7 +77,10 @@ def output_history(con: duckdb.DuckDBPyConnection, model_id: str, suite_id: str)
             SELECT output_tokens FROM speed_calibrations WHERE model_id = ? AND suite_id = ?)
         SELECT count(*), avg(output_tokens), median(output_tokens) FROM calls""",
         [model_id, suite_id, model_id, suite_id]).fetchone()
-    return OutputHistory(int(row[0]), row[1], row[2])
+    retries = con.cursor().execute("""
+        SELECT count(*) / nullif(count(DISTINCT (run_id, task_id, trial)), 0) FROM attempts
+        WHERE model_id = ? AND suite_id = ? AND error_kind IS NULL AND NOT cached""", [model_id, suite_id]).fetchone()
+    return OutputHistory(int(row[0]), row[1], row[2], retries[0] if retries else None)
 
 
 def probed_suites(con: duckdb.DuckDBPyConnection, model_id: str) -> set[str | None]:
