@@ -732,6 +732,10 @@ def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
                          settings=GenerationSettings(**s["generation"]), use_cache=s["use_cache"],
                          max_attempts=s["max_attempts"], judge_model=s.get("judge_model"),
                          certify=s.get("certify", False), round_tasks=s.get("round_tasks", 25))
+    to_check = {**{("", m.id): m for m in models}, **{("judge ", m.id): m for m in judges.values()}}
+    keyless = [f"{role}{model_id}: {reason}" for (role, model_id), m in to_check.items() if (reason := missing_key(m))]
+    if keyless:  # refused before any call, as at the start
+        raise ModelUnavailable("; ".join(keyless))
     run_store.set_status(con, run_id, "running")
     jobs = plan_jobs(suites, models, request.trials, request.limit)
     settled = {(c["suite_id"], c["model_id"]) for c in s.get("certified", [])}

@@ -106,3 +106,19 @@ def test_a_call_without_its_key_fails_as_no_key_without_leaving_the_machine(con,
     with pytest.raises(ProviderError) as failed:
         asyncio.run(LiteLLMProvider().complete(model, [{"role": "user", "content": "hi"}], GenerationSettings()))
     assert (failed.value.kind, str(failed.value)) == ("no_key", "OPENAI_API_KEY is not set")
+
+
+def test_resuming_a_run_whose_key_is_gone_is_refused_before_any_call(con, tmp_path, monkeypatch):
+    from routeboard.runner import resume_run
+    from routeboard.store.runs import get_run
+
+    save_suite(con, load_suite(echo_suite(tmp_path, 2)))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-sent")  # the run starts with a key ...
+    runner = start_run(con, RunRequest(suites=("echo",), models=("openai/gpt-4.1-nano",)))
+    runner.cancel.set()
+    assert runner.run().status == "cancelled"  # ... is cancelled before any call ...
+    monkeypatch.delenv("OPENAI_API_KEY")       # ... and resumed without one
+    with pytest.raises(ModelUnavailable, match=r"^openai/gpt-4.1-nano: OPENAI_API_KEY is not set$"):
+        resume_run(con, runner.run_id)
+    assert get_run(con, runner.run_id)["status"] == "cancelled"
+    assert con.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
