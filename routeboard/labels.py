@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from routeboard.errors import InvalidInput, Problem
-from routeboard.store import insert_columns, transaction
+from routeboard.store.labels import judged_models, replace_labels, suite_task_ids
 from routeboard.store.suites import resolve_suite_id
 
 TRUE = {"true", "1", "yes", "y", "correct", "pass"}
@@ -40,9 +40,8 @@ def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path) 
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(Problem(str(path), None, None, f"cannot read the labels: {exc}")) from None
     suite_id = resolve_suite_id(con, suite)
-    cur = con.cursor()
-    models = [m for (m,) in cur.execute("SELECT DISTINCT model_id FROM trials WHERE suite_id = ?", [suite_id]).fetchall()]
-    tasks = {t for (t,) in cur.execute("SELECT task_id FROM tasks WHERE suite_id = ?", [suite_id]).fetchall()}
+    models = judged_models(con, suite_id)
+    tasks = suite_task_ids(con, suite_id)
     problems, labels = [], {}
     for line, record in parse_labels(path.name, text):
         task_id, model, raw = str(record.get("task_id") or ""), record.get("model") or None, record.get("correct")
@@ -60,12 +59,5 @@ def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path) 
             labels[(task_id, model or models[0])] = value in TRUE
     if problems:
         raise InvalidInput(problems)
-    with transaction(con) as cur:
-        cur.execute("DELETE FROM judge_labels WHERE suite_id = ? AND (task_id, model_id) IN "
-                    "(SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))",
-                    [suite_id, [t for t, _ in labels], [m for _, m in labels]])
-        insert_columns(cur, "judge_labels", {"suite_id": ("VARCHAR", suite_id),
-                                             "task_id": ("VARCHAR", [t for t, _ in labels]),
-                                             "model_id": ("VARCHAR", [m for _, m in labels]),
-                                             "human_correct": ("BOOLEAN", list(labels.values()))})
+    replace_labels(con, suite_id, labels)
     return len(labels)
