@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib.resources
 import importlib.util
-import json
+import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
-from routeboard.errors import InvalidInput, NotFound
-from routeboard.store import transaction
+from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.store.catalog import model_row, model_rows, save_model
 
 EMBEDDED_ID = "local/smollm2-135m"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -36,6 +36,19 @@ BUILTIN_HOSTED = (
     ("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "Llama 3.3 70B (Together)", "hosted-open-weight"),
     ("deepseek/deepseek-chat", "DeepSeek V3 chat", "hosted-open-weight"),
 )
+
+DEFAULT_TIER = "small-proprietary"
+LOCAL_PREFIXES = ("ollama_chat/", "ollama/", "local/")
+# Providers that serve open-weight models only, and open-weight families whoever hosts them.
+OPEN_WEIGHT_HOSTS = ("together_ai", "groq", "fireworks_ai", "deepinfra", "deepseek", "cerebras", "sambanova",
+                     "nebius", "novita", "hyperbolic", "featherless_ai", "nscale", "lambda_ai", "huggingface",
+                     "replicate", "anyscale")
+OPEN_WEIGHT_FAMILIES = ("llama", "mixtral", "mistral-7b", "qwen", "gemma", "deepseek", "phi-", "gpt-oss", "olmo")
+# At or above this output price a proprietary model is priced as a frontier model: GPT-4.1 ($8), GPT-4o ($10),
+# Gemini 2.5 Pro ($10), Claude Sonnet ($15) and GPT-4 Turbo ($30) are; GPT-4.1 mini ($1.6), Claude Haiku 4.5
+# ($5) and Gemini 2.5 Flash ($2.5) are not.
+FRONTIER_OUTPUT_USD_PER_MTOK = 8.0
+FREE_SOURCE = "free"
 
 
 @dataclass
@@ -62,10 +75,30 @@ def litellm_price(litellm_model: str) -> Price:
     return Price(entry["input_cost_per_token"] * 1e6, entry["output_cost_per_token"] * 1e6, "litellm price map")
 
 
+def guess_tier(model_id: str, price: Price) -> str:
+    """A tier for a model nobody classified, in this order: local runtimes -> local; the built-in list's own
+    tier; an open-weight host or family -> hosted-open-weight; a known output price at or above
+    FRONTIER_OUTPUT_USD_PER_MTOK -> frontier; anything else (an unknown price included) -> small-proprietary."""
+    if model_id.startswith(LOCAL_PREFIXES):
+        return "local"
+    builtin = {builtin_id: tier for builtin_id, _display, tier in BUILTIN_HOSTED}
+    if model_id in builtin:
+        return builtin[model_id]
+    lowered = model_id.lower()
+    provider = lowered.split("/", 1)[0] if "/" in lowered else ""
+    name = lowered.rsplit("/", 1)[-1]
+    if provider in OPEN_WEIGHT_HOSTS or any(family in name for family in OPEN_WEIGHT_FAMILIES):
+        return "hosted-open-weight"
+    if price.known and price.output_per_mtok_usd >= FRONTIER_OUTPUT_USD_PER_MTOK:
+        return "frontier"
+    return DEFAULT_TIER
+
+
 def missing_keys(litellm_model: str) -> list[str]:
     """Environment variables litellm needs for this model that are not set (never their values)."""
     import litellm
 
+    litellm.suppress_debug_info = True  # else an unmapped id prints litellm's provider list to stdout (--json)
     try:
         report = litellm.validate_environment(model=litellm_model)
     except Exception:  # litellm raises for providers it cannot map; treat as "nothing known missing"
@@ -135,33 +168,99 @@ def ollama_models(status: OllamaStatus) -> list[Model]:
 # ---------------------------------------------------------------- the catalog
 
 def add_model(con: duckdb.DuckDBPyConnection, model_id: str, *, litellm_model: str | None = None,
-              display_name: str | None = None, tier: str = "small-proprietary",
+              display_name: str | None = None, tier: str | None = None,
               input_price_per_mtok_usd: float | None = None, output_price_per_mtok_usd: float | None = None,
-              api_base: str | None = None, infra: InfraProfile | None = None, origin: str = "user") -> Model:
-    """Add or update a model; explicit prices are user overrides and win over litellm's map."""
+              api_base: str | None = None, infra: InfraProfile | None = None, origin: str = "user",
+              free: bool = False, unpriced_ok: bool = False) -> Model:
+    """Add or update a model. Explicit prices are user overrides and win over litellm's map; without them
+    litellm's price is taken (read at use, so it follows the bundled map); with neither the model is refused
+    unless it is local or marked ``free`` (``unpriced_ok`` keeps an already unpriced model's price unknown while
+    its tier is edited): an unknown price is never stored as $0 (docs/design.md)."""
+    litellm_model = litellm_model or model_id
+    given = (input_price_per_mtok_usd, output_price_per_mtok_usd)
+    known = litellm_price(litellm_model) if given == (None, None) and model_id.strip() else Price(None, None, "")
+    tier = tier or guess_tier(model_id, known)
+    problems = _model_problems(model_id, tier, given, infra, free)
+    if not problems and not free and tier != "local":
+        if given == (None, None) and not known.known and not unpriced_ok:
+            problems.append(("price", f"litellm's price map does not know {litellm_model!r}; give its input and "
+                             "output price in USD per million tokens (--input-price, --output-price), or mark it "
+                             "free (--free) if it really costs nothing"))
+        elif given == (0, 0):
+            problems.append(("price", "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, "
+                             "or give its real prices"))
+    if problems:
+        raise InvalidInput([Problem(model_id.strip() or "model", None, name, message) for name, message in problems])
+    if free:
+        given = (0.0, 0.0)
+    save_model(con, {"model_id": model_id, "litellm_model": litellm_model, "display_name": display_name or model_id,
+                     "tier": tier, "input_price_per_mtok_usd": given[0], "output_price_per_mtok_usd": given[1],
+                     "api_base": api_base, "infra": asdict(infra) if infra else None, "origin": origin,
+                     "free": free})
+    return get_model(con, model_id)
+
+
+def _model_problems(model_id: str, tier: str, given: tuple, infra: InfraProfile | None,
+                    free: bool) -> list[tuple[str, str]]:
+    """(field, message) for each thing wrong with a model's values."""
     problems = []
     if not model_id.strip():
-        problems.append("model id must not be empty")
+        problems.append(("model_id", "model id must not be empty"))
     if tier not in TIERS:
-        problems.append(f"tier must be one of {', '.join(TIERS)}; got {tier!r}")
-    for name, value in (("input_price_per_mtok_usd", input_price_per_mtok_usd),
-                        ("output_price_per_mtok_usd", output_price_per_mtok_usd)):
-        if value is not None and (value != value or value < 0):
-            problems.append(f"{name} must be a non-negative number of USD per million tokens")
-    if (input_price_per_mtok_usd is None) != (output_price_per_mtok_usd is None):
-        problems.append("give both the input and the output price, or neither")
+        problems.append(("tier", f"tier must be one of {', '.join(TIERS)}; got {tier!r}"))
+    for name, value in zip(("input_price_per_mtok_usd", "output_price_per_mtok_usd"), given):
+        if value is not None and (isinstance(value, bool) or not math.isfinite(value) or value < 0):
+            problems.append((name, f"{name} must be a non-negative number of USD per million tokens"))
+    if (given[0] is None) != (given[1] is None):
+        problems.append(("price", "give both the input and the output price, or neither"))
+    if free and any(value not in (None, 0) for value in given):
+        problems.append(("free", "a free model has no price: drop the prices or the free mark"))
     if infra is not None:
-        problems += infra_problems(infra)
-    if problems:
-        raise InvalidInput("; ".join(problems))
-    with transaction(con) as cur:
-        cur.execute("DELETE FROM models WHERE model_id = ?", [model_id])
-        cur.execute(
-            """INSERT INTO models (model_id, litellm_model, display_name, tier, input_price_per_mtok_usd,
-                   output_price_per_mtok_usd, api_base, infra, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [model_id, litellm_model or model_id, display_name or model_id, tier, input_price_per_mtok_usd,
-             output_price_per_mtok_usd, api_base, json.dumps(asdict(infra)) if infra else None, origin])
-    return get_model(con, model_id)
+        problems += [("infra", message) for message in infra_problems(infra)]
+    return problems
+
+
+def price_note(model: Model) -> str:
+    """Where a model's price comes from, in the words a user reads after adding it."""
+    price = model.price
+    if price.source == FREE_SOURCE:
+        return "free: marked as costing nothing"
+    if price.source == "local":
+        return "local: costs its box's time (infra profile), no token price"
+    if not price.known:
+        return "no price known: set one before its results can be costed"
+    figures = f"${price.input_per_mtok_usd:g} input / ${price.output_per_mtok_usd:g} output per million tokens"
+    if price.source == "litellm price map":
+        return f"price from litellm's price map: {figures}"
+    return f"{price.source} price: {figures}"
+
+
+def save_catalog_edits(con: duckdb.DuckDBPyConnection, models: list[Model], rows: list[dict]) -> list[str]:
+    """Store the tier and price edits of the catalog table (rows of id, tier, input_per_mtok_usd,
+    output_per_mtok_usd; empty prices mean "litellm's"); returns the ids changed. A price left as it was keeps
+    its source, so changing a tier does not turn litellm's price into a user override."""
+    by_id = {m.id: m for m in models}
+    changed = []
+    for row in rows:
+        model = by_id[row["id"]]
+        prices = (_number(row["input_per_mtok_usd"]), _number(row["output_per_mtok_usd"]))
+        before = (model.price.input_per_mtok_usd, model.price.output_per_mtok_usd)
+        if row["tier"] == model.tier and prices == before:
+            continue
+        free = prices == before and model.price.source == FREE_SOURCE
+        if prices == before and model.price.source not in ("user", "imported"):
+            prices = (None, None)  # litellm's, local or unknown: still read from where it came from
+        add_model(con, model.id, litellm_model=model.litellm_model, display_name=model.display_name,
+                  tier=row["tier"], input_price_per_mtok_usd=None if free else prices[0],
+                  output_price_per_mtok_usd=None if free else prices[1], api_base=model.api_base,
+                  infra=model.infra, free=free, unpriced_ok=not model.price.known and prices == (None, None))
+        changed.append(model.id)
+    return changed
+
+
+def _number(value) -> float | None:
+    """A table cell as a price: empty (None or NaN) is no price."""
+    return None if value is None or value != value else float(value)
 
 
 def infra_problems(infra: InfraProfile) -> list[str]:
@@ -185,8 +284,8 @@ def list_models(con: duckdb.DuckDBPyConnection, *, ollama: OllamaStatus | None =
     models: dict[str, Model] = {EMBEDDED_ID: embedded_model()}
     for model_id, display, tier in BUILTIN_HOSTED:
         models[model_id] = Model(model_id, model_id, display, tier, litellm_price(model_id))
-    for row in con.cursor().execute("SELECT * FROM models ORDER BY model_id").fetchall():
-        models[row[0]] = _model_from_row(row)
+    for row in model_rows(con):
+        models[row["model_id"]] = model_from_row(row)
     if ollama is not None:
         for model in ollama_models(ollama):
             models.setdefault(model.id, model)
@@ -197,9 +296,9 @@ def get_model(con: duckdb.DuckDBPyConnection, model_id: str) -> Model:
     """One model by id; hosted litellm ids not in the catalog are accepted with litellm's price."""
     if model_id == EMBEDDED_ID:
         return embedded_model()
-    row = con.cursor().execute("SELECT * FROM models WHERE model_id = ?", [model_id]).fetchone()
+    row = model_row(con, model_id)
     if row:
-        return _model_from_row(row)
+        return model_from_row(row)
     for builtin_id, display, tier in BUILTIN_HOSTED:
         if builtin_id == model_id:
             return Model(model_id, model_id, display, tier, litellm_price(model_id))
@@ -209,26 +308,29 @@ def get_model(con: duckdb.DuckDBPyConnection, model_id: str) -> Model:
     if "/" in model_id:
         price = litellm_price(model_id)
         if price.known:
-            return Model(model_id, model_id, model_id, "small-proprietary", price)
+            return Model(model_id, model_id, model_id, guess_tier(model_id, price), price)
     raise NotFound(f"unknown model {model_id!r}: add it with `python -m routeboard models add {model_id} "
-                   "--tier ... --input-price ... --output-price ...` or pick one from `models list`")
+                   "--input-price ... --output-price ...` (or --free) or pick one from `models list`")
 
 
-def _model_from_row(row) -> Model:
-    (model_id, litellm_model, display, tier, in_price, out_price, api_base, infra, origin, _created) = row
-    if in_price is not None and out_price is not None:
-        price = Price(in_price, out_price, "user" if origin != "imported" else "imported")
+def model_from_row(row: dict) -> Model:
+    """A catalog row as a Model: free on purpose, its own prices, local, else litellm's price (or unknown)."""
+    tier = row["tier"]
+    if row["free"]:
+        price = Price(0.0, 0.0, FREE_SOURCE)
+    elif row["input_price_per_mtok_usd"] is not None and row["output_price_per_mtok_usd"] is not None:
+        price = Price(row["input_price_per_mtok_usd"], row["output_price_per_mtok_usd"],
+                      "imported" if row["origin"] == "imported" else "user")
     elif tier == "local":
         price = Price(0.0, 0.0, "local")
     else:
-        price = litellm_price(litellm_model)
-    profile = InfraProfile(**json.loads(infra)) if infra else (DEFAULT_LOCAL_INFRA if tier == "local" else None)
-    return Model(model_id, litellm_model, display, tier, price, api_base, profile)
+        price = litellm_price(row["litellm_model"])
+    infra = row["infra"]
+    profile = InfraProfile(**infra) if infra else (DEFAULT_LOCAL_INFRA if tier == "local" else None)
+    return Model(row["model_id"], row["litellm_model"], row["display_name"], tier, price, row["api_base"], profile)
 
 
 def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bool) -> Model:
-    from dataclasses import replace
-
     if model.id == EMBEDDED_ID or model.litellm_model.startswith("fake/"):
         return model
     if model.litellm_model.startswith(("ollama_chat/", "ollama/")):
@@ -248,5 +350,5 @@ def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bo
         if missing:
             reasons.append("set " + ", ".join(missing))
     if not model.price.known:
-        reasons.append("price unknown: set one with `models add --input-price --output-price`")
+        reasons.append("price unknown: set one with `models add --input-price --output-price` (or --free)")
     return replace(model, available=not reasons, unavailable_reason="; ".join(reasons))

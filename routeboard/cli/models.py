@@ -15,13 +15,16 @@ def register(commands) -> None:
     lst.add_argument("--no-ollama", action="store_true", help="do not ask the Ollama server")
     lst.set_defaults(handler=cmd_list)
 
-    add = sub.add_parser("add", help="add or update a model (explicit prices override litellm's)")
+    add = sub.add_parser("add", help="add or update a model: litellm's price when its map has one, else give "
+                         "--input-price and --output-price (explicit prices override litellm's), or --free")
     add.add_argument("model_id")
     add.add_argument("--litellm-model", help="litellm model string (default: the id)")
     add.add_argument("--display-name")
-    add.add_argument("--tier", default="small-proprietary", choices=TIERS)
+    add.add_argument("--tier", choices=TIERS, help="default: guessed from the id and litellm's price "
+                     "(local runtimes, open-weight hosts, frontier at $8+ per million output tokens)")
     add.add_argument("--input-price", type=float, help="USD per million input tokens")
     add.add_argument("--output-price", type=float, help="USD per million output tokens")
+    add.add_argument("--free", action="store_true", help="the model really costs nothing (price 0 on purpose)")
     add.add_argument("--api-base", help="e.g. http://127.0.0.1:8000/v1 for an OpenAI-compatible server")
     for field in InfraProfile.__dataclass_fields__:
         add.add_argument(f"--{field.replace('_', '-')}", dest=f"infra_{field}", type=float,
@@ -61,7 +64,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from routeboard.catalog import DEFAULT_LOCAL_INFRA, add_model
+    from routeboard.catalog import DEFAULT_LOCAL_INFRA, add_model, price_note
 
     infra_values = {f: getattr(args, f"infra_{f}") for f in InfraProfile.__dataclass_fields__
                     if getattr(args, f"infra_{f}") is not None}
@@ -72,8 +75,9 @@ def cmd_add(args) -> int:
         infra = InfraProfile(**base)
     model = add_model(open_db(args), args.model_id, litellm_model=args.litellm_model,
                       display_name=args.display_name, tier=args.tier, input_price_per_mtok_usd=args.input_price,
-                      output_price_per_mtok_usd=args.output_price, api_base=args.api_base, infra=infra)
-    print(f"{model.id}: {model.tier}, price {model.price.source}")
+                      output_price_per_mtok_usd=args.output_price, api_base=args.api_base, infra=infra,
+                      free=args.free)
+    print(f"{model.id}: {model.tier}, {price_note(model)}")
     return 0
 
 
