@@ -14,18 +14,23 @@ import json
 import math
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from routeboard.catalog import BUILTIN_HOSTED, DEFAULT_LOCAL_INFRA, EMBEDDED_ID
-from routeboard.domain import TIERS, GraderSpec, InfraProfile, Suite, Task
+from routeboard.catalog import BUILTIN_HOSTED, EMBEDDED_ID, embedded_model, guess_tier, litellm_price, model_from_row
+from routeboard.domain import TIERS, GraderSpec, Model, Price, Suite, Task
 from routeboard.errors import InvalidInput, Problem
+from routeboard.pricing import attempt_cost, price_snapshot
 from routeboard.settings import max_file_bytes
-from routeboard.store import insert_columns, insert_rows, transaction
+from routeboard.store import transaction
+from routeboard.store.catalog import insert_models, select_models
+from routeboard.store.imports import (append_tasks, earlier_import, insert_imported_run, insert_imported_suite,
+                                      insert_results, latest_price_snapshots, latest_suite, set_task_count,
+                                      stored_tasks)
 from routeboard.suites import LONE_SURROGATE, content_hash, valid_unicode
 
 REQUIRED_COLUMNS = ("task_id", "category", "model", "correct")
@@ -33,7 +38,6 @@ OPTIONAL_COLUMNS = ("suite", "trial", "valid", "input_tokens", "output_tokens", 
                     "tier")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DEFAULT_BAR = 0.9
-DEFAULT_TIER = "small-proprietary"
 PROMPTFOO_CATEGORY = "promptfoo"
 IMPORTED_GRADER = GraderSpec("exact", {})
 MAX_PROBLEMS = 200  # a systematic mistake in a 100,000-row file should not print 100,000 lines
@@ -499,15 +503,12 @@ def _where(row: ResultRow) -> str:
 
 def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummary | None:
     """The run an identical file was imported as, so importing it twice never counts its results twice."""
-    row = cur.execute("SELECT run_id, settings FROM runs WHERE status = 'imported' "
-                      "AND settings->>'content_hash' = ? ORDER BY created_at LIMIT 1", [digest]).fetchone()
-    if row is None:
+    earlier = earlier_import(cur, digest)
+    if earlier is None:
         return None
-    settings = json.loads(row[1])
-    tasks = cur.execute("SELECT count(DISTINCT (suite_id, task_id)) FROM trials WHERE run_id = ?",
-                        [row[0]]).fetchone()[0]
-    return ImportSummary(row[0], settings["total_trials"], settings["suites"], settings["models"], tasks,
-                         created=False, notes=[f"already imported as run {row[0]}; nothing written"])
+    run_id, settings = earlier["run_id"], earlier["settings"]
+    return ImportSummary(run_id, settings["total_trials"], settings["suites"], settings["models"], earlier["tasks"],
+                         created=False, notes=[f"already imported as run {run_id}; nothing written"])
 
 
 def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None) -> ImportSummary:
@@ -516,23 +517,19 @@ def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, 
     suite_ids = {name: _place_suite(cur, name, group, bar, filename, problems, notes)
                  for name, group in _suite_groups(rows).items()}
     problems.raise_if_any()  # inside the transaction: nothing is written
-    snapshot = _ensure_models(cur, rows, notes)
+    models = _price_models(cur, rows, notes)
     run_id = datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    models = list(dict.fromkeys(row.model for row in rows))
-    settings = {"suites": list(dict.fromkeys(suite_ids.values())), "models": models,
+    settings = {"suites": list(dict.fromkeys(suite_ids.values())), "models": list(models),
                 "trials": max(row.trial for row in rows), "total_trials": len(rows), "source_file": filename,
                 "content_hash": digest, "format": fmt}
-    cur.execute("INSERT INTO runs (run_id, finished_at, status, settings, prices, note) "
-                "VALUES (?, ?, 'imported', ?, ?, ?)",
-                [run_id, now, json.dumps(settings), json.dumps(snapshot), f"imported from {Path(filename).name}"])
-    infra = {m: InfraProfile(**s["infra"]) for m, s in snapshot.items() if s["tier"] == "local" and s["infra"]}
+    insert_imported_run(cur, run_id, now, settings, price_snapshot(list(models.values())),
+                        f"imported from {Path(filename).name}")
     keys = {"run_id": ("VARCHAR", run_id), "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
             "task_id": ("VARCHAR", [r.task_id for r in rows]), "model_id": ("VARCHAR", [r.model for r in rows]),
             "trial": ("INTEGER", [r.trial for r in rows])}
-    insert_columns(cur, "trials", {**keys, **_trial_columns(rows, now)})
-    insert_columns(cur, "attempts", {**keys, **_attempt_columns(rows, now, infra)})
+    insert_results(cur, {**keys, **_trial_columns(rows, now)}, {**keys, **_attempt_columns(rows, now, models)})
     tasks = len({(row.suite, row.task_id) for row in rows})
-    return ImportSummary(run_id, len(rows), settings["suites"], models, tasks, notes=notes)
+    return ImportSummary(run_id, len(rows), settings["suites"], settings["models"], tasks, notes=notes)
 
 
 def _trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
@@ -542,19 +539,33 @@ def _trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str,
             "output": ("VARCHAR", [r.output for r in rows]), "finished_at": ("TIMESTAMP", now)}
 
 
-def _attempt_columns(rows: list[ResultRow], now: datetime, infra: dict[str, InfraProfile]) -> dict:
-    # Local models cost their box's time, as in our own runs; hosted cost is what the file says was paid.
-    infra_usd = [infra[r.model].usd_for_latency(r.latency_ms) if r.model in infra and r.latency_ms is not None
-                 else 0.0 for r in rows]
+def _attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
+    costs = [_costs(r, models[r.model]) for r in rows]
     return {"attempt": ("INTEGER", 1), "started_at": ("TIMESTAMP", now),
             "latency_ms": ("DOUBLE", [r.latency_ms for r in rows]),
             "input_tokens": ("INTEGER", [r.input_tokens for r in rows]),
             "output_tokens": ("INTEGER", [r.output_tokens for r in rows]), "tokens_estimated": ("BOOLEAN", False),
-            "cost_usd": ("DOUBLE", [r.cost_usd or 0.0 for r in rows]), "infra_usd": ("DOUBLE", infra_usd),
+            "cost_usd": ("DOUBLE", [model_usd for model_usd, _ in costs]),
+            "infra_usd": ("DOUBLE", [infra_usd for _, infra_usd in costs]),
             "valid": ("BOOLEAN", [r.valid for r in rows]), "output": ("VARCHAR", [r.output for r in rows]),
             "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
             "error": ("VARCHAR", [_short(r.error) for r in rows]), "cached": ("BOOLEAN", [r.cached for r in rows]),
             "request_hash": ("VARCHAR", None)}
+
+
+def _costs(row: ResultRow, model: Model) -> tuple[float | None, float]:
+    """(model_usd, infra_usd) of one result: the file's cost when it gives one, else its tokens at the run's
+    snapshot price; unknown (None) when either is missing, never $0. A model with no token price (local, or
+    marked free) costs 0 whatever its tokens; a local one also its box's time, as in our own runs."""
+    input_tokens, output_tokens = row.input_tokens, row.output_tokens
+    if row.error is not None and input_tokens is None and output_tokens is None:
+        input_tokens = output_tokens = 0  # a failed call that reports no usage was not billed, as the runner counts
+    model_usd, infra_usd = attempt_cost(model, input_tokens, output_tokens, row.latency_ms)
+    if row.cost_usd is not None:
+        return row.cost_usd, infra_usd
+    if model.price.known and model.price.input_per_mtok_usd == model.price.output_per_mtok_usd == 0:
+        return 0.0, infra_usd
+    return model_usd, infra_usd
 
 
 def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:
@@ -572,131 +583,92 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
     Results are attached to a suite file's version rather than shadowing it with a newer, input-less version
     (the ledger reads each suite's latest version, and runs need the inputs)."""
     category, tasks = group
-    latest = cur.execute("SELECT suite_id, category, bar, origin FROM suites WHERE name = ? "
-                         "ORDER BY version DESC LIMIT 1", [name]).fetchone()
+    latest = latest_suite(cur, name)
     if latest is None:
         suite_id = f"{name}@1"
-        _insert_suite(cur, suite_id, name, category, bar if bar is not None else DEFAULT_BAR, tasks, source)
+        suite = _imported_suite(name, category, bar if bar is not None else DEFAULT_BAR,
+                                [_task(row) for row in tasks.values()], source)
+        insert_imported_suite(cur, suite_id, suite, content_hash(suite))
         notes.append(f"{suite_id}: new suite of {len(tasks)} tasks")
         return suite_id
-    suite_id, stored_category, stored_bar, origin = latest
+    suite_id, stored_category, stored_bar = latest["suite_id"], latest["category"], latest["bar"]
     if stored_category != category:
         problems.add(None, "category", f"suite {suite_id} is category {stored_category!r}, these results say "
                      f"{category!r}; pass --suite NAME to store them as a suite of their own")
     if bar is not None and bar != stored_bar:
         problems.add(None, "bar", f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
                      "results to it, or pass --suite NAME for a suite of their own")
-    stored = {r[0] for r in cur.execute("SELECT task_id FROM tasks WHERE suite_id = ?", [suite_id]).fetchall()}
-    missing = [task_id for task_id in tasks if task_id not in stored]
-    if missing and origin != "imported-results":
+    stored = stored_tasks(cur, suite_id)
+    known = {task.id for task in stored}
+    missing = [task_id for task_id in tasks if task_id not in known]
+    if missing and latest["origin"] != "imported-results":
         problems.add(None, "task_id", f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
                      f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
                      "as a suite of their own")
     elif missing:
-        _extend_suite(cur, suite_id, {task_id: tasks[task_id] for task_id in missing})
+        # extended in place, so all of an imported suite's results stay under one version
+        new = [_task(tasks[task_id]) for task_id in missing]
+        append_tasks(cur, suite_id, latest["task_count"], new)
+        extended = _imported_suite(name, category, stored_bar, stored + new, source)
+        set_task_count(cur, suite_id, len(extended.tasks), content_hash(extended))
         notes.append(f"{suite_id}: added {len(missing)} tasks to the imported suite")
     else:
         notes.append(f"{suite_id}: results added to the existing suite (bar {stored_bar:g})")
     return suite_id
 
 
-def _imported_suite(name: str, category: str, bar: float, tasks: list[Task]) -> Suite:
+def _imported_suite(name: str, category: str, bar: float, tasks: list[Task], source: str) -> Suite:
     return Suite(name=name, category=category, grader=IMPORTED_GRADER, tasks=tuple(tasks), bar=bar,
-                 description="results imported from another tool; tasks carry ids only")
+                 description="results imported from another tool; tasks carry ids only", source=source)
 
 
 def _task(row: ResultRow) -> Task:
     return Task(id=row.task_id, vars=row.vars, metadata=row.metadata)
 
 
-def _insert_suite(cur, suite_id: str, name: str, category: str, bar: float, tasks: dict[str, ResultRow],
-                  source: str) -> None:
-    """Write a suite row and its tasks in the caller's transaction (store.suites.save_suite opens its own)."""
-    suite = _imported_suite(name, category, bar, [_task(row) for row in tasks.values()])
-    cur.execute(
-        """INSERT INTO suites (suite_id, name, version, category, description, grader, validator, bar,
-               max_invalid_retries, content_hash, source, origin, task_count)
-           VALUES (?, ?, 1, ?, ?, ?, NULL, ?, 0, ?, ?, 'imported-results', ?)""",
-        [suite_id, name, category, suite.description, json.dumps(asdict(IMPORTED_GRADER)), bar,
-         content_hash(suite), source, len(suite.tasks)])
-    _insert_tasks(cur, suite_id, 0, list(tasks.values()))
+def _price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Model]:
+    """Each model of the file as the run prices it, adding the catalog's missing ones (origin 'imported').
 
-
-def _extend_suite(cur, suite_id: str, new: dict[str, ResultRow]) -> None:
-    """Append task ids to an imported-results suite in place, so all its results stay under one version."""
-    name, category, bar, start = cur.execute(
-        "SELECT name, category, bar, task_count FROM suites WHERE suite_id = ?", [suite_id]).fetchone()
-    _insert_tasks(cur, suite_id, start, list(new.values()))
-    stored = cur.execute("SELECT task_id, vars, metadata FROM tasks WHERE suite_id = ? ORDER BY position",
-                         [suite_id]).fetchall()
-    tasks = [Task(id=t, vars=json.loads(v) if v else {}, metadata=json.loads(m) if m else {}) for t, v, m in stored]
-    cur.execute("UPDATE suites SET task_count = ?, content_hash = ? WHERE suite_id = ?",
-                [len(tasks), content_hash(_imported_suite(name, category, bar, tasks)), suite_id])
-
-
-def _insert_tasks(cur, suite_id: str, start: int, rows: list[ResultRow]) -> None:
-    insert_columns(cur, "tasks", {
-        "suite_id": ("VARCHAR", suite_id), "task_id": ("VARCHAR", [row.task_id for row in rows]),
-        "position": ("INTEGER", list(range(start, start + len(rows)))),
-        "vars": ("VARCHAR", [json.dumps(row.vars, ensure_ascii=False, default=str) for row in rows]),
-        "metadata": ("VARCHAR", [json.dumps(row.metadata, ensure_ascii=False, default=str) for row in rows])})
-
-
-def _ensure_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, dict]:
-    """Add unknown models to the catalog (origin 'imported', no prices) and return the run's price snapshot."""
+    A new model takes the file's tier, else the built-in list's, else a guess from litellm's price
+    (catalog.guess_tier); its price is litellm's when the map knows the id, else the catalog's, else the last
+    run's snapshot (so an import does not blank a price an earlier run had), else unknown."""
     tiers: dict[str, str | None] = {}
     for row in rows:
         tiers[row.model] = tiers.get(row.model) or row.tier
-    known = {r[0]: r for r in cur.execute(
-        "SELECT model_id, litellm_model, display_name, tier, input_price_per_mtok_usd, output_price_per_mtok_usd, "
-        "api_base, infra FROM models WHERE model_id IN (SELECT unnest(?::VARCHAR[]))", [list(tiers)]).fetchall()}
-    last = _latest_snapshots(cur)
+    stored = {r["model_id"]: r for r in select_models(cur, list(tiers))}
+    last = latest_price_snapshots(cur)
     builtin = {model_id: (display, tier) for model_id, display, tier in BUILTIN_HOSTED}
-    new_rows, snapshot = [], {}
+    new_rows, models = [], {}
     for model_id, tier in tiers.items():
-        if model_id in known:
-            if tier and tier != known[model_id][3]:
-                notes.append(f"{model_id}: the catalog's tier {known[model_id][3]!r} kept (file says {tier!r})")
-            snapshot[model_id] = _snapshot_entry(last, *known[model_id])
+        if model_id == EMBEDDED_ID:  # built in; a catalog row would shadow it
+            models[model_id] = embedded_model()
             continue
-        display, default_tier = builtin.get(model_id, (model_id, _default_tier(model_id)))
-        tier = tier or default_tier
-        if model_id != EMBEDDED_ID:  # the embedded model is built in; a row would shadow it
-            new_rows.append([model_id, model_id, display, tier, None, None, None, None, "imported"])
-        snapshot[model_id] = _snapshot_entry(last, model_id, model_id, display, tier, None, None, None, None)
-    insert_rows(cur, "models", ("model_id", "litellm_model", "display_name", "tier", "input_price_per_mtok_usd",
-                                "output_price_per_mtok_usd", "api_base", "infra", "origin"), new_rows)
+        row = stored.get(model_id)
+        if row is None:
+            display, builtin_tier = builtin.get(model_id, (model_id, None))
+            row = {"model_id": model_id, "litellm_model": model_id, "display_name": display,
+                   "tier": tier or builtin_tier or guess_tier(model_id, litellm_price(model_id)),
+                   "input_price_per_mtok_usd": None, "output_price_per_mtok_usd": None, "api_base": None,
+                   "infra": None, "origin": "imported", "free": False}
+            new_rows.append(row)
+        elif tier and tier != row["tier"]:
+            notes.append(f"{model_id}: the catalog's tier {row['tier']!r} kept (file says {tier!r})")
+        models[model_id] = _with_last_price(model_from_row(row), last.get(model_id, {}))
+    insert_models(cur, new_rows)
     if new_rows:
-        notes.append(f"added to the catalog (origin 'imported', no prices): {', '.join(r[0] for r in new_rows)}")
-    return snapshot
+        notes.append("added to the catalog (origin 'imported'): " + ", ".join(
+            f"{r['model_id']} ({r['tier']}, {_price_words(models[r['model_id']].price)})" for r in new_rows))
+    return models
 
 
-def _default_tier(model_id: str) -> str:
-    return "local" if model_id == EMBEDDED_ID or model_id.startswith(("ollama/", "ollama_chat/")) else DEFAULT_TIER
+def _with_last_price(model: Model, earlier: dict) -> Model:
+    if model.price.known or earlier.get("input_per_mtok_usd") is None or earlier.get("output_per_mtok_usd") is None:
+        return model
+    return replace(model, price=Price(earlier["input_per_mtok_usd"], earlier["output_per_mtok_usd"],
+                                      earlier.get("price_source") or "unknown"))
 
 
-def _snapshot_entry(last: dict[str, dict], model_id, litellm_model, display, tier, price_in, price_out, api_base,
-                    infra) -> dict:
-    """The runner's snapshot keys, so ledger and re-pricing read an imported run like any other.
-
-    Hosted prices: the catalog's own if set, else the last run's snapshot (the ledger takes each model's latest
-    snapshot, and a blank one would drop an earlier run's price); costs themselves come from the file."""
-    source = "user"
-    if tier == "local":
-        price_in, price_out, source = 0.0, 0.0, "local"
-    elif price_in is None or price_out is None:
-        earlier = last.get(model_id, {})
-        price_in, price_out = earlier.get("input_per_mtok_usd"), earlier.get("output_per_mtok_usd")
-        known = price_in is not None and price_out is not None
-        source = earlier.get("price_source", "unknown") if known else "unknown"
-    profile = json.loads(infra) if infra else (asdict(DEFAULT_LOCAL_INFRA) if tier == "local" else None)
-    return {"litellm_model": litellm_model, "tier": tier, "display_name": display, "input_per_mtok_usd": price_in,
-            "output_per_mtok_usd": price_out, "price_source": source, "api_base": api_base, "infra": profile}
-
-
-def _latest_snapshots(cur) -> dict[str, dict]:
-    """Each model's snapshot from the most recent run that priced it."""
-    latest: dict[str, dict] = {}
-    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
-        latest.update(json.loads(prices))
-    return latest
+def _price_words(price: Price) -> str:
+    if not price.known:
+        return "no price: set one with `models add` for its cost"
+    return f"{price.source}: ${price.input_per_mtok_usd:g} / ${price.output_per_mtok_usd:g} per million tokens"

@@ -138,7 +138,56 @@ def test_a_bom_and_an_empty_optional_cell_are_fine(con):
     data = "\ufefftask_id,category,model,correct,cost_usd\nq1,faq,acme/x,1,\n".encode()
     summary = import_results(con, "bom.csv", data)
     assert summary.rows == 1
-    assert con.execute("SELECT cost_usd, input_tokens FROM attempts").fetchone() == (0.0, None)
+    # no cost, no tokens and a model nobody prices: the cost is unknown (NULL), never $0
+    assert con.execute("SELECT cost_usd, input_tokens FROM attempts").fetchone() == (None, None)
+
+
+GPT4_TURBO = "gpt-4-1106-preview"  # litellm's map: $10 input, $30 output per million tokens
+NO_COST_COLUMNS = ("task_id,category,model,correct,input_tokens,output_tokens\n"
+                   f"q1,faq,{GPT4_TURBO},true,1000,200\n"
+                   f"q2,faq,{GPT4_TURBO},false,,\n"
+                   f"q1,faq,openai/{GPT4_TURBO},true,2000,100\n"
+                   "q1,faq,acme/house-model,true,1000,200\n")
+
+
+def test_without_cost_columns_litellm_prices_a_known_id_and_an_unknown_one_stays_unknown(con):
+    summary = import_results(con, "no-cost.csv", NO_COST_COLUMNS.encode())
+    costs = dict(con.execute("SELECT model_id || ':' || task_id, cost_usd FROM attempts").fetchall())
+    assert costs[f"{GPT4_TURBO}:q1"] == pytest.approx((1000 * 10 + 200 * 30) / 1e6)
+    assert costs[f"openai/{GPT4_TURBO}:q1"] == pytest.approx((2000 * 10 + 100 * 30) / 1e6)  # a provider prefix too
+    assert costs[f"{GPT4_TURBO}:q2"] is None  # a known price but no tokens: unknown
+    assert costs["acme/house-model:q1"] is None
+    models = {r[0]: r[1:] for r in con.execute("SELECT model_id, tier, input_price_per_mtok_usd, origin "
+                                                 "FROM models").fetchall()}
+    assert models[GPT4_TURBO] == ("frontier", None, "imported")  # NULL: litellm's price, read at use
+    assert models["acme/house-model"] == ("small-proprietary", None, "imported")
+    snapshot = json.loads(con.execute("SELECT prices FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()[0])
+    assert (snapshot[GPT4_TURBO]["input_per_mtok_usd"], snapshot[GPT4_TURBO]["output_per_mtok_usd"],
+            snapshot[GPT4_TURBO]["price_source"]) == (pytest.approx(10.0), pytest.approx(30.0), "litellm price map")
+    assert snapshot["acme/house-model"]["price_source"] == "unknown"
+    assert any("acme/house-model (small-proprietary, no price" in note for note in summary.notes)
+
+
+def test_a_cost_column_wins_over_litellms_price(con):
+    import_results(con, "paid.csv", (f"task_id,category,model,correct,input_tokens,output_tokens,cost_usd\n"
+                                     f"q1,faq,{GPT4_TURBO},true,1000,200,0.5\n").encode())
+    assert con.execute("SELECT cost_usd FROM attempts").fetchone() == (0.5,)
+
+
+def test_cli_import_without_costs_shows_litellms_price_and_tier_in_the_catalog(tmp_path):
+    path = tmp_path / "no-cost.csv"
+    path.write_text(NO_COST_COLUMNS)
+    imported = run_cli("results", "import", str(path))
+    assert imported.returncode == 0, imported.stderr
+    listed = run_cli("models", "list", "--json", "--no-ollama")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["id"]: row for row in json.loads(listed.stdout)}
+    turbo = rows[GPT4_TURBO]
+    assert (turbo["tier"], turbo["input_price_per_mtok_usd"], turbo["output_price_per_mtok_usd"],
+            turbo["price_source"]) == ("frontier", pytest.approx(10.0), pytest.approx(30.0), "litellm price map")
+    house = rows["acme/house-model"]
+    assert (house["input_price_per_mtok_usd"], house["price_source"], house["available"]) == (None, "unknown", False)
+    assert "price unknown" in house["reason"]
 
 
 def test_results_for_a_stored_suite_attach_to_it_instead_of_shadowing_it(con):
