@@ -55,12 +55,14 @@ def test_user_prices_and_the_free_mark(isolated_db):
     assert free.returncode == 0, free.stderr
     assert free.stdout.strip() == "acme/in-house: small-proprietary, free: marked as costing nothing"
     row = listed("acme/in-house")
-    assert (row["input_price_per_mtok_usd"], row["output_price_per_mtok_usd"], row["price_source"]) == (0.0, 0.0, "free")
+    assert (row["input_price_per_mtok_usd"], row["output_price_per_mtok_usd"], row["price_source"]) == \
+        (0.0, 0.0, "free")
     assert stored(isolated_db, "acme/in-house") == (0.0, 0.0, True, "small-proprietary")
 
 
 @pytest.mark.parametrize("args, words", [
-    (("--input-price", "0", "--output-price", "0"), "acme/zero [price]: a price of 0 / 0 says it costs nothing: mark it free"),
+    (("--input-price", "0", "--output-price", "0"),
+     "acme/zero [price]: a price of 0 / 0 says it costs nothing: mark it free"),
     (("--free", "--input-price", "1", "--output-price", "2"), "a free model has no price"),
     (("--input-price", "1"), "give both the input and the output price"),
 ])
