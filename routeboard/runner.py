@@ -41,8 +41,8 @@ from routeboard.suites import render_messages
 RETRYABLE = {"rate_limit", "server", "timeout", "connection", "malformed"}
 JUDGE_MAX_OUTPUT_TOKENS = 256
 EMBEDDED_JUDGE_WARNING = ("the judge of {suites} is the embedded 135M model ({model}), which cannot judge free-form "
-                          "text reliably: its verdicts are close to chance. Use a hosted judge: --judge-model MODEL "
-                          "(the Run page's 'Judge model'), or judge_model in the suite's llm_judge options.")
+                          "text reliably; use a hosted judge: --judge-model MODEL (on the Run page: 'Judge model'), "
+                          "or judge_model in the suite's llm_judge options")
 
 
 @dataclass(frozen=True)
