@@ -96,7 +96,8 @@ def test_without_expected_answers_output_is_the_cap_and_unknown_price_is_unknown
 # ---------------------------------------------------------------- the real embedded model
 
 def long_prompt_suite(tmp_path, n: int = 3, clauses: int = 45) -> str:
-    """Contracts of ~2,000 tokens each (the model's count; ~1,500 by litellm's) with a one-word answer: the shape that was estimated 150x low."""
+    """Contracts of ~2,000 tokens each (the model's count; ~1,500 by litellm's) and a one-word answer: the shape
+    whose estimate was 150x low."""
     rng = random.Random(11)
     parties = ["Acme Ltd", "Birch GmbH", "Cobalt SA", "Delta Inc", "Ember BV"]
     lines = []
