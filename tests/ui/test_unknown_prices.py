@@ -1,0 +1,63 @@
+"""What a leader sees when results carry no price: "no price" and "unknown", never $0 or a 0% break-even."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard.results_import import import_results
+from tests.ui.conftest import chart, metric, open_page, table
+
+MODELS = ("acme/house-model-a", "acme/house-model-b")
+CATEGORY = "ticket triage"
+
+
+@pytest.fixture
+def unpriced(app_con):
+    """Per-sample results of two models nobody has priced, without cost or token columns: 400 tasks each."""
+    lines = ["task_id,category,model,correct"]
+    lines += [f"t{i},{CATEGORY},{model},{'false' if i % (25 if model.endswith('a') else 50) == 0 else 'true'}"
+              for model in MODELS for i in range(400)]
+    import_results(app_con, "results.csv", ("\n".join(lines) + "\n").encode(), bar=0.9)
+    return app_con
+
+
+def _texts(at) -> str:
+    """Everything a person reads on the page: markdown, captions, metrics and table cells."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
+    parts += [str(d.value.to_dict()) for d in at.dataframe]
+    return "\n".join(map(str, parts))
+
+
+def test_overview_never_routes_an_unpriced_model_or_shows_its_cost_as_zero(app, unpriced):
+    at = open_page(app, "overview")
+    board = table(at, "category", "routed", "cpat", "monthly").set_index("category")
+    assert board.loc[CATEGORY, "routed"].startswith("none clears (nearest acme/house-model-")
+    assert (board.loc[CATEGORY, "cpat"], board.loc[CATEGORY, "monthly"]) == ("—", "—")
+    excluded = table(at, "model_id", "excluded", "cpat").set_index("model_id")
+    assert set(excluded["excluded"]) == {"no_price"} and set(excluded["cpat"]) == {"no price"}
+    assert "$0.0000" not in _texts(at)
+
+
+def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
+    at = open_page(app, "whatif")
+    assert metric(at, f"Routed cpat for {CATEGORY}") == "none clears"
+    assert metric(at, "Saving per month vs the baseline") == "unknown"
+    ledger = table(at, "model_id", "cpat", "cost_unknown")
+    assert set(ledger["cpat"]) == {"no price"}
+    assert any("Cannot show what moves its cost" in i.value for i in at.info)
+    break_even = [m.value for m in at.markdown if m.value.startswith("Review rate at which")]
+    assert len(break_even) == 1
+    assert break_even[0].split(": ", 1)[1] in (f"unknown: no price for {MODELS[0]}, {MODELS[1]}",
+                                               f"unknown: no price for {MODELS[1]}, {MODELS[0]}")
+    assert "$0.0000" not in _texts(at) and " 0%" not in break_even[0]
+
+
+def test_frontier_lists_what_it_cannot_plot_and_keeps_accuracy_within_100_percent(app, unpriced):
+    at = open_page(app, "frontier")
+    at.radio(key="frontier_axis").set_value("model_usd").run()
+    figure = chart(at, "frontier_chart")
+    low, high = figure["layout"]["yaxis"]["range"]
+    assert 0 <= low < 0.9 and high == 1.0
+    missing = table(at, "model_id", "why not plotted")
+    assert sorted(missing["model_id"]) == sorted(MODELS)
+    assert all(reason.startswith("no price") for reason in missing["why not plotted"])
