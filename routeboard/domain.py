@@ -103,7 +103,7 @@ class Price:
 
     input_per_mtok_usd: float | None
     output_per_mtok_usd: float | None
-    source: str  # "litellm price map", "user", "local" or "unknown"
+    source: str  # "litellm price map", "user", "local", "free", "imported" or "unknown"
 
     @property
     def known(self) -> bool:

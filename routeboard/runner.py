@@ -185,7 +185,7 @@ def retry_messages(messages: list[dict], output: str, detail: str) -> list[dict]
 
 
 def outcome_of(grade: Grade | None) -> str:
-    """accepted / wrong / invalid / error (DESIGN.md)."""
+    """accepted / wrong / invalid / error (docs/design.md, "Words")."""
     if grade is None:
         return "error"
     if not grade.valid:

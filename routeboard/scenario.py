@@ -23,7 +23,7 @@ CATEGORY_FIELDS = RATE_FIELDS + MONEY_FIELDS + MINUTE_FIELDS + ("monthly_volume"
 
 @dataclass(frozen=True)
 class Assumptions:
-    """The per-category inputs of DESIGN.md's ledger (all per trial, USD, minutes, shares in [0, 1])."""
+    """The per-category inputs of the ledger in docs/design.md (all per trial, USD, minutes, shares in [0, 1])."""
 
     review_rate: float = 0.0            # r: share of outputs a person checks
     review_minutes: float = 2.0
