@@ -150,3 +150,9 @@ def test_every_kind_of_edit_is_seen_by_a_page_that_cached_the_facts_before(stock
             assert (judged["judge_tpr_n"] + judged["judge_tnr_n"]).iat[0] > 0  # the labels now count
         elif kind == "new trial":
             assert echo["trials"].sum() > stale[stale["category"] == ECHO]["trials"].sum()
+        elif kind == "model tier":
+            # a tier is a classification, not a price: the catalog's current tier is what allowed_tiers judges
+            tiers = dict(zip(shown["model_id"], shown["tier"]))
+            assert [tiers[m] for m in (CHEAP, PRICEY)] == [get_model(con, m).tier for m in (CHEAP, PRICEY)]
+            was = dict(zip(stale["model_id"], stale["tier"]))
+            assert [tiers[m] for m in (CHEAP, PRICEY)] != [was[m] for m in (CHEAP, PRICEY)]

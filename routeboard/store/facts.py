@@ -134,8 +134,10 @@ def model_info(cur) -> pd.DataFrame:
     for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
         for model_id, snap in json.loads(prices).items():
             info[model_id] = snap
+    # Prices are snapshotted per run so old results keep their cost; a tier is a classification the user may
+    # correct at any time, so the catalog's current tier wins.
     for model_id, tier in cur.execute("SELECT model_id, tier FROM models").fetchall():
-        info.setdefault(model_id, {"tier": tier})
+        info[model_id] = {**info.get(model_id, {}), "tier": tier}
     return pd.DataFrame([{"model_id": m, "tier": s.get("tier"), "display_name": s.get("display_name") or m,
                           "snapshot_input_per_mtok_usd": s.get("input_per_mtok_usd"),
                           "snapshot_output_per_mtok_usd": s.get("output_per_mtok_usd"),
