@@ -216,6 +216,7 @@ def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[s
     if model.tier != "local":
         return 0  # a hosted call costs money and its time is not estimated
     from routeboard.providers import provider_for
+    from routeboard.runner import retry_messages
 
     probed = history.probed_suites(con, model.id)
     calls: list[tuple[str | None, str | None, list[dict], int]] = []
@@ -225,11 +226,34 @@ def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[s
         if suite.tasks and suite_id not in probed and not history.output_history(con, model.id, suite_id).calls:
             calls.append((suite_id, suite.tasks[0].id, _suite_sample(suite), settings.max_output_tokens))
     provider = provider_for(model)
+    suite_by_id = dict(suites)
+    made = 0
     for suite_id, task_id, messages, cap in calls:
-        completion = asyncio.run(provider.complete(model, messages, replace(settings, max_output_tokens=cap)))
-        history.record_calibration(con, model.id, suite_id, task_id, completion.input_tokens,
-                                   _tokens(model, messages), completion.output_tokens, completion.latency_ms)
-    return len(calls)
+        # an invalid sample answer is retried as the runner would, so the estimate knows this model needs retries
+        previous = None
+        for _ in range(2):
+            completion = asyncio.run(provider.complete(model, messages, replace(settings, max_output_tokens=cap)))
+            # a retry repeats the conversation: only what follows it is new prompt (the speed fit's unit)
+            new_tokens = round(_tokens(model, messages) * new_share(previous, _text(messages)))
+            history.record_calibration(con, model.id, suite_id, task_id, completion.input_tokens, new_tokens,
+                                       completion.output_tokens, completion.latency_ms)
+            made += 1
+            problem = _invalid(suite_by_id.get(suite_id), completion.text)
+            if problem is None:
+                break
+            previous = _text(messages)
+            messages = retry_messages(messages, completion.text, problem)
+    return made
+
+
+def _invalid(suite: Suite | None, output: str) -> str | None:
+    """What the suite's validator says against a sample answer that the runner would retry, else None."""
+    from routeboard.graders import build_validator
+
+    if suite is None or suite.validator is None or suite.max_invalid_retries < 1:
+        return None
+    valid, detail = build_validator(suite.validator)(output or "")
+    return None if valid else detail or "invalid"
 
 
 # ---------------------------------------------------------------- the estimate
@@ -291,8 +315,8 @@ def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], mo
             basis = f"input counted on {len(tasks) * trials:,} rendered prompts ({input_tokens:,} tokens"
             basis += f"; {new_tokens:,.0f} not shared with the prompt before)" if new_tokens is not None else ")"
             basis += f"; {output_basis}"
-            basis += (f"; {past.attempts_per_trial:.2f} attempts a trial as in stored runs" if retry_share
-                      else "; no retries" if past.attempts_per_trial else "; retries not counted (no stored runs)")
+            basis += (f"; {past.attempts_per_trial:.2f} attempts a trial (invalid answers retried) as measured" if retry_share
+                      else "; no retries" if past.attempts_per_trial else "; retries not counted (nothing measured)")
             if model.tier == "local":
                 basis += f"; {speeds[model.id].describe()}"
             if cost is None:

@@ -19,7 +19,8 @@ class CallSample:
 
     ``previous_suite_id``/``previous_task_id`` name the call the same model answered just before it in the same
     run: a local server reuses the prompt prefix the two share, so only the rest costs prompt time.
-    ``counted_input_tokens`` is set for calibration probes (their prompt is not stored as a task)."""
+    ``counted_input_tokens`` is set for calibration calls (their prompt is not stored as a task): litellm's count of
+    the prompt's new part (all of it, but for a retry only what follows the conversation it repeats)."""
 
     suite_id: str | None
     task_id: str | None
@@ -77,9 +78,13 @@ def output_history(con: duckdb.DuckDBPyConnection, model_id: str, suite_id: str)
             SELECT output_tokens FROM speed_calibrations WHERE model_id = ? AND suite_id = ?)
         SELECT count(*), avg(output_tokens), median(output_tokens) FROM calls""",
         [model_id, suite_id, model_id, suite_id]).fetchone()
+    # attempts a trial: from stored runs, else from the calibration sample (a retried sample has two rows)
     retries = con.cursor().execute("""
-        SELECT count(*) / nullif(count(DISTINCT (run_id, task_id, trial)), 0) FROM attempts
-        WHERE model_id = ? AND suite_id = ? AND error_kind IS NULL AND NOT cached""", [model_id, suite_id]).fetchone()
+        SELECT coalesce(
+            (SELECT count(*) / nullif(count(DISTINCT (run_id, task_id, trial)), 0) FROM attempts
+             WHERE model_id = ? AND suite_id = ? AND error_kind IS NULL AND NOT cached),
+            (SELECT count(*) / nullif(count(DISTINCT task_id), 0) FROM speed_calibrations
+             WHERE model_id = ? AND suite_id = ?))""", [model_id, suite_id, model_id, suite_id]).fetchone()
     return OutputHistory(int(row[0]), row[1], row[2], retries[0] if retries else None)
 
 
