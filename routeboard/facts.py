@@ -58,6 +58,7 @@ FACT_COLUMNS: dict[str, tuple[object, str]] = {
     "second": (None, "cascades: the fallback asked when the first output is invalid"),
     "escalated": (0, "cascades: trials sent on to the fallback"),
 }
+_TEXT = ("category", "model_id", "constraints", "tier", "display_name", "snapshot_infra", "first", "second")
 _COUNTS = ("trials", "tasks", "correct", "valid", "max_k", "attempts", "unpriced_attempts", "untokened_attempts",
            "input_tokens_sum", "output_tokens_sum", "retry_input_tokens_sum", "retry_output_tokens_sum",
            "cached_input_tokens_sum", "cached_output_tokens_sum", "judge_tpr_n", "judge_tnr_n", "escalated")
@@ -66,6 +67,8 @@ _COUNTS = ("trials", "tasks", "correct", "valid", "max_k", "attempts", "unpriced
 def facts_frame(frame: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
     """The one constructor of a facts frame: every contract column present with its default, counts as integers,
     rows sorted by category and model. Raises ValueError naming missing required columns."""
+    if isinstance(frame, pd.DataFrame) and frame.attrs.get("facts_contract") and set(FACT_COLUMNS) <= set(frame):
+        return frame.copy()  # already built by this function: a what-if pays only for the copy
     frame = pd.DataFrame(frame if frame is not None else [])
     if frame.empty and not len(frame.columns):
         frame = pd.DataFrame(columns=[c for c, (default, _) in FACT_COLUMNS.items() if default is REQUIRED])
@@ -80,5 +83,10 @@ def facts_frame(frame: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
             frame[column] = frame[column].fillna(default) if default is not REQUIRED else frame[column]
     for column in _COUNTS:
         frame[column] = frame[column].fillna(0).astype("int64")
+    for column in _TEXT:
+        # plain Python strings: decisions walk these row by row, ~10x faster than over Arrow-backed strings
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     extra = [c for c in frame.columns if c not in FACT_COLUMNS]
-    return frame[list(FACT_COLUMNS) + extra].sort_values(["category", "model_id"], ignore_index=True)
+    frame = frame[list(FACT_COLUMNS) + extra].sort_values(["category", "model_id"], ignore_index=True)
+    frame.attrs["facts_contract"] = True
+    return frame

@@ -95,7 +95,8 @@ def _intervals_and_verdicts(df: pd.DataFrame, corrected, level: float, method: s
     low, high = np.where(fixed, corrected[1], low), np.where(fixed, corrected[2], high)
     kind[fixed] = "judge-corrected bootstrap"
     df["ci_low"], df["ci_high"], df["interval"], df["level"] = low, high, kind, level
-    rules = {c: effective(_json(df.loc[df["category"] == c, "constraints"]), scenario.constraints.get(c))
+    stated = df.dropna(subset=["constraints"]).drop_duplicates("category").set_index("category")["constraints"]
+    rules = {c: effective(json.loads(stated[c]) if c in stated.index else None, scenario.constraints.get(c))
              for c in df["category"].unique()}
     min_tasks = np.array([rules[c]["min_tasks"] for c in df["category"]], dtype=float)
     df["min_tasks"] = min_tasks
@@ -134,11 +135,6 @@ def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.n
             status[i] = f"judge unusable: {exc}"
     df["judge_status"] = status
     return out[0], out[1], out[2]
-
-
-def _json(values: pd.Series) -> dict | None:
-    raw = values.dropna()
-    return json.loads(raw.iat[0]) if len(raw) else None
 
 
 def cost_terms(p, machine_usd, a) -> dict:
