@@ -18,8 +18,9 @@ import pandas as pd
 
 from routeboard import stats
 from routeboard.constraints import effective, exclusions
-from routeboard.domain import InfraProfile
+from routeboard.domain import InfraProfile, Price
 from routeboard.facts import facts_frame
+from routeboard.pricing import model_usd
 from routeboard.scenario import Scenario
 from routeboard.store import facts as fact_store
 
@@ -177,13 +178,13 @@ def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.n
         row = df.iloc[i]
         override = scenario.prices.get(row.model_id)
         if override is not None:
-            price_in, price_out = override["input_per_mtok_usd"], override["output_per_mtok_usd"]
-            model_sum[i] = (row.input_tokens_sum * price_in + row.output_tokens_sum * price_out) / 1e6
-            retry_sum[i] = (row.retry_input_tokens_sum * price_in + row.retry_output_tokens_sum * price_out) / 1e6
+            price = Price(override["input_per_mtok_usd"], override["output_per_mtok_usd"], "scenario")
+            model_sum[i] = model_usd(price, row.input_tokens_sum, row.output_tokens_sum)
+            retry_sum[i] = model_usd(price, row.retry_input_tokens_sum, row.retry_output_tokens_sum)
             unknown[i] = row.untokened_attempts > 0  # a price cannot cost calls whose tokens were never counted
         elif row.cached_input_tokens_sum and snapshot_known[i]:
-            model_sum[i] += (row.cached_input_tokens_sum * row.snapshot_input_per_mtok_usd
-                             + row.cached_output_tokens_sum * row.snapshot_output_per_mtok_usd) / 1e6
+            snapshot = Price(row.snapshot_input_per_mtok_usd, row.snapshot_output_per_mtok_usd, "snapshot")
+            model_sum[i] += model_usd(snapshot, row.cached_input_tokens_sum, row.cached_output_tokens_sum)
         infra_override = scenario.infra.get(row.model_id)
         if infra_override is not None:
             infra_sum[i] = row.latency_ms_sum * _infra_rate_per_ms(None, infra_override)
