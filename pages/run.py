@@ -5,7 +5,7 @@ import streamlit as st
 
 from routeboard.catalog import EMBEDDED_ID, list_models
 from routeboard.errors import RouteboardError
-from routeboard.estimate import estimate
+from routeboard.estimate import calibrate, estimate
 from routeboard.providers import GenerationSettings
 from routeboard.runner import (RunRequest, describe_errors, judge_warning, resolve_judges, resolve_models,
                                resolve_suites)
@@ -52,8 +52,18 @@ if suites and models:
                         request.settings)
         frame = pd.DataFrame([r.__dict__ for r in rows])
         frame["local_minutes"] = frame.pop("local_seconds") / 60
-        st.caption("Estimate before launching (output tokens from the expected answers):")
-        st.dataframe(frame, hide_index=True, key="run_estimate")
+        st.caption("Estimate before launching:")
+        st.dataframe(frame.drop(columns="basis"), hide_index=True, key="run_estimate")
+        for r in rows:
+            st.caption(f"{r.model_id} × {r.suite}: {r.basis}")
+        assumed = [m for m in resolve_models(con, request.models) if any(
+            r.model_id == m.id and "assumed" in r.basis for r in rows)]
+        if assumed and st.button("Measure local speed (a few calls)", key="run_calibrate",
+                                 help="One short and one long prompt, and a sample answer per suite; kept for "
+                                      "later estimates."):
+            for model in assumed:
+                calibrate(con, model, chosen, request.settings)
+            st.rerun()
         if st.button("Launch run", type="primary", key="run_launch"):
             handle = runs.launch(con, request)
             st.success(f"Run {handle.run_id} started.")

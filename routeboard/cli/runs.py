@@ -64,12 +64,14 @@ def _request(args):
                                                   seed=args.seed, timeout_s=args.timeout_s))
 
 
-def _estimate_rows(con, request) -> list[dict]:
+def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
     from routeboard.estimate import estimate
     from routeboard.runner import resolve_models, resolve_suites
 
+    # --estimate-only asks for an estimate: a local model with no stored basis is measured first (a few calls);
+    # before a run, the estimate uses what is stored and says when its speed is assumed
     rows = estimate(con, resolve_suites(con, request.suites), resolve_models(con, request.models),
-                    request.trials, request.limit, request.settings)
+                    request.trials, request.limit, request.settings, calibrate_local=calibrate)
     return [r.__dict__ for r in rows]
 
 
@@ -88,7 +90,7 @@ def cmd_run(args) -> int:
 
     suites = resolve_suites(con, request.suites)
     resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
-    estimates = _estimate_rows(con, request)
+    estimates = _estimate_rows(con, request, calibrate=args.estimate_only)
     warning = judge_warning(suites, request.judge_model)
     if warning:
         _err(f"warning: {warning}")
@@ -118,7 +120,10 @@ def _print_estimate(rows) -> None:
         local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
         table.add_row(r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]),
                       cost, local)
-    Console(stderr=True).print(table)
+    console = Console(stderr=True)
+    console.print(table)
+    for r in rows:
+        console.print(f"{r['model_id']} x {r['suite']}: {r['basis']}", soft_wrap=True, highlight=False)
 
 
 def _follow(runner, as_json: bool) -> int:
