@@ -95,12 +95,18 @@ led, table, book = decision.ledger, decision.routes, decision.portfolio
 category = st.selectbox("Category", categories, key="whatif_category")
 rows = led[led["category"] == category]
 route = table.set_index("category").loc[category]
-st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]) if isinstance(route["model"], str) else "none clears",
-          help=route["reason"])
+if isinstance(route["model"], str):
+    st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]), help=route["reason"])
+else:  # no route: say so, and still show how the assumptions move the nearest model's cost
+    left, right = st.columns(2)
+    left.metric(f"Routed cpat for {category}", "none clears", help=route["reason"])
+    nearest = rows.set_index("model_id").loc[route["nearest"]]
+    right.metric(f"cpat of the nearest model, {route['nearest']} (not routable)",
+                 cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]), help=route["reason"])
 st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
 st.dataframe(rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
              [["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd",
-               "rework_usd", "failure_usd", "cost_unknown"]], hide_index=True, key="whatif_ledger")
+               "rework_usd", "failure_usd"]], hide_index=True, key="whatif_ledger")
 
 st.subheader("Portfolio per month")
 singles = sorted(led["model_id"].unique())

@@ -42,7 +42,7 @@ def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
     at = open_page(app, "whatif")
     assert metric(at, f"Routed cpat for {CATEGORY}") == "none clears"
     assert metric(at, "Saving per month vs the baseline") == "unknown"
-    ledger = table(at, "model_id", "cpat", "cost_unknown")
+    ledger = table(at, "model_id", "cpat", "failure_usd")
     assert set(ledger["cpat"]) == {"no price"}
     assert any("Cannot show what moves its cost" in i.value for i in at.info)
     break_even = [m.value for m in at.markdown if m.value.startswith("Review rate at which")]
