@@ -1,4 +1,5 @@
-"""Read numbers the way financial reports and model answers write them: "$1,577.00", "(3.1)", "12.5%", "€4k".
+"""Numbers: reading them the way financial reports and model answers write them ("$1,577.00", "(3.1)",
+"12.5%", "€4k"), and the ``numeric`` grader and ``number`` validator built on that reading.
 
 A *mention* keeps the number as written apart from its unit ("3.2 million" is 3.2 with scale "million"),
 because graders compare answers in the task's own unit (TAT-QA gives 3.2 with scale "million").
@@ -10,6 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from routeboard.domain import Grade, Task
+from routeboard.graders._common import Grader, Validator, non_negative, single_expected
+from routeboard.graders.registry import Option, grader, validator
+
+# ---- reading numbers -----------------------------------------------------------------------------------
 
 SCALE_FACTORS: dict[str, float] = {
     "": 1.0,
@@ -120,3 +127,72 @@ def _mention(match: re.Match[str]) -> NumberMention:
     unit = match["word"] or match["abbr"] or ""
     scale = _SCALE_ALIASES[" ".join(re.sub(r"(?i)per\s?cent", "percent", unit).lower().split())]
     return NumberMention(value=value, scale=scale, start=match.start(), end=match.end())
+
+
+# ---- grader and validator ------------------------------------------------------------------------------
+
+def numbers_close(got: float, want: float, abs_tol: float = 0.0, rel_tol: float = 0.01) -> bool:
+    """Within ``abs_tol`` or ``rel_tol`` of the gold value (plus float noise, so 0.125/0.01 still equals 12.5)."""
+    noise = 1e-9 * max(abs(got), abs(want))
+    return abs(got - want) <= max(abs_tol, rel_tol * abs(want)) + noise
+
+
+def _readings(mention: NumberMention, factor: float) -> list[float]:
+    """What a number may mean in the task's units: with a unit written, that unit; bare, either units or plain."""
+    if mention.scale:
+        readings = [mention.absolute / factor]
+        if mention.scale == "percent":
+            readings.append(mention.value)  # "25%" answers a GSM8K "what percent" question whose gold is 25
+    else:
+        readings = [mention.value, mention.value / factor]
+    return list(dict.fromkeys(readings))
+
+
+def _scale_label(scale: str) -> str:
+    return {"": "", "percent": "%"}.get(scale, f" {scale}")
+
+
+@grader("numeric", options=[
+    Option("abs_tol", "number", default=0.0, check=non_negative,
+           help="absolute tolerance in the task's scale units (percentage points for percent)"),
+    Option("rel_tol", "number", default=0.01, check=non_negative,
+           help="tolerance relative to the gold value: 0.01 accepts answers within 1%"),
+    Option("scale_field", "text", default="scale",
+           help="the task metadata field giving the gold's scale (thousand, million, billion, percent)"),
+])
+def numeric_grader(*, abs_tol: float, rel_tol: float, scale_field: str) -> Grader:
+    """Correct when the output's answer number is the gold number, compared in the task's scale units.
+
+    ``abs_tol`` is in those units (percentage points for percent); ``rel_tol`` is relative to the gold value.
+    """
+    def grade(output: str, task: Task) -> Grade:
+        expected = single_expected(task)
+        gold = answer_mention(expected) if expected else None
+        if gold is None:
+            return Grade(valid=True, correct=False, score=0.0, detail=f"expected answer is not a number: {expected!r}"
+                         if expected else "task has no expected answer")
+        try:
+            scale = normalize_scale(task.metadata.get(scale_field))
+        except ValueError as error:
+            return Grade(valid=True, correct=False, score=0.0, detail=f"task {scale_field}: {error}")
+        factor = SCALE_FACTORS[scale]
+        gold_units = gold.absolute / factor if gold.scale else gold.value
+        want = f"{gold_units:g}{_scale_label(scale)}"
+        mention = answer_mention(output)
+        if mention is None:
+            return Grade(valid=True, correct=False, score=0.0, detail=f"no number in output (expected {want})")
+        written = output[mention.start:mention.end].strip()
+        ok = any(numbers_close(reading, gold_units, abs_tol, rel_tol) for reading in _readings(mention, factor))
+        return Grade(valid=True, correct=ok, score=float(ok), detail=f"answer {written!r}, expected {want}")
+    return grade
+
+
+@validator("number")
+def number_validator() -> Validator:
+    """Passes when a number can be read from the output."""
+    def validate(output: str) -> tuple[bool, str]:
+        mention = answer_mention(output)
+        if mention is None:
+            return False, "no number found"
+        return True, f"number {output[mention.start:mention.end].strip()!r}"
+    return validate

@@ -1,4 +1,5 @@
-"""Reading numbers from financial notation and verbose model answers (strings from GSM8K and TAT-QA)."""
+"""Reading numbers from financial notation and verbose model answers, and the numeric grader and number validator
+(strings and rows from GSM8K and TAT-QA)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routeboard.numbers import answer_mention, apply_scale, find_mentions, find_numbers, normalize_scale, parse_number
+from routeboard.domain import Task
+from routeboard.graders.numeric import (
+    answer_mention,
+    apply_scale,
+    find_mentions,
+    find_numbers,
+    normalize_scale,
+    parse_number,
+)
+from tests.graders.conftest import grade, gsm8k, tatqa, validate
 
+# ---- reading numbers -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, value", [
     ("$1,577.00", 1577.0),
@@ -125,3 +136,69 @@ def test_scale_aliases_and_unknown_scale():
     assert normalize_scale("%") == "percent"
     with pytest.raises(ValueError, match="unknown scale 'lakh'"):
         apply_scale(1.0, "lakh")
+
+
+# ---- numeric grader ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("output", ["273", "$273 million", "273,000,000", "6,332 - 6,059 = 273", "USD 0.273bn"])
+def test_numeric_accepts_the_gold_in_its_scale(output):
+    # TAT-QA: change in R&D expense 2017-2018, answer 273 with scale million
+    assert grade("numeric", output, tatqa(273, "million")).correct
+
+
+def test_numeric_rejects_the_wrong_unit():
+    result = grade("numeric", "273 thousand", tatqa(273, "million"))
+    assert (result.correct, result.detail) == (False, "answer '273 thousand', expected 273 million")
+
+
+@pytest.mark.parametrize("output, correct", [("17.7%", True), ("17.7", True), ("0.177", True), ("1.77%", False)])
+def test_numeric_percent(output, correct):
+    # TAT-QA: percentage of adjustment to prepaid expenses, answer 17.7 with scale percent
+    assert grade("numeric", output, tatqa(17.7, "percent")).correct is correct
+
+
+@pytest.mark.parametrize("output, correct", [("-9.03%", True), ("(9.03%)", True), ("\u22129.03", True),
+                                             ("9.03%", False)])
+def test_numeric_negative_percent_change(output, correct):
+    # TAT-QA: percentage change of total assets 2018 -> 2019 is -9.03 percent; a lost sign is wrong
+    assert grade("numeric", output, tatqa(-9.03, "percent")).correct is correct
+
+
+def test_numeric_accounting_brackets_in_thousands():
+    # TAT-QA: change in gross profit, -49955 with scale thousand
+    task = tatqa(-49955, "thousand")
+    assert grade("numeric", "The change was $(49,955) thousand.", task).correct
+    assert grade("numeric", "-$49.955 million", task).correct
+
+
+def test_numeric_tolerance():
+    task = Task("pi", expected="3.14")
+    assert not grade("numeric", "3.1", task, rel_tol=0.01).correct
+    assert grade("numeric", "3.1", task, rel_tol=0.02).correct
+    # abs_tol is in the task's units: 0.05 million for a TAT-QA answer of 0.9 million
+    assert grade("numeric", "0.95 million", tatqa(0.9, "million"), rel_tol=0, abs_tol=0.05).correct
+    assert not grade("numeric", "0.95 million", tatqa(0.9, "million"), rel_tol=0).correct
+
+
+@pytest.mark.parametrize("solution, output", [
+    ("...\n#### 18", "She makes 9 * 2 = $18 every day at the farmer's market."),
+    ("...\n#### 2,125", "In total, that means Johnny picked up 500 + 1500+ 125= 2125 blocks"),
+    ("...\n#### 1,450,000", "So the total cost was 1,350,000+100,000=$1,450,000"),
+    ("...\n#### -10", "-30/3 = -10 degrees\nThe average highest temperature is -10 degrees Fahrenheit."),
+    ("...\n#### 60", "This is 12/20 x 100% = 60% of the entire students."),
+])
+def test_numeric_gsm8k(solution, output):
+    assert grade("numeric", output, gsm8k(solution)).correct
+
+
+def test_numeric_without_a_number_or_with_unknown_scale():
+    assert grade("numeric", "I cannot tell from the table.", tatqa(273, "million")).detail == \
+        "no number in output (expected 273 million)"
+    assert grade("numeric", "273", tatqa(273, "lakh")).detail.startswith("task scale: unknown scale 'lakh'; use one of")
+
+
+# ---- number validator ----------------------------------------------------------------------------------
+
+def test_number_validator():
+    assert validate("number", "$(20,597)") == (True, "number '$(20,597)'")
+    assert validate("number", "The table does not say.") == (False, "no number found")
