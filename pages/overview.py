@@ -5,7 +5,7 @@ import streamlit as st
 from routeboard.catalog import EMBEDDED_ID
 from routeboard.decisions import decide
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest
+from routeboard.run import RunRequest
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs

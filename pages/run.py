@@ -7,8 +7,7 @@ from routeboard.catalog import EMBEDDED_ID, list_models
 from routeboard.errors import RouteboardError
 from routeboard.estimate import calibrate, estimate
 from routeboard.providers import GenerationSettings
-from routeboard.runner import (RunRequest, describe_errors, judge_warning, resolve_judges, resolve_models,
-                               resolve_suites)
+from routeboard.run import RunRequest, describe_errors, judge_warning, resolve_judges, resolve_models, resolve_suites
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.suites import list_suites
 from ui import runs

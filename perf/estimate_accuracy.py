@@ -32,7 +32,7 @@ def main() -> None:
     from routeboard.catalog import EMBEDDED_ID
     from routeboard.estimate import estimate
     from routeboard.providers import GenerationSettings
-    from routeboard.runner import RunRequest, resolve_models, resolve_suites, start_run
+    from routeboard.run import RunRequest, resolve_models, resolve_suites, start_run
     from routeboard.store.runs import run_totals
     from routeboard.store.suites import save_suite
     from routeboard.suites import load_suite

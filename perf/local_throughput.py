@@ -169,7 +169,7 @@ async def bare(url: str, texts: list[str], concurrency: int, max_tokens: int, ma
 
 def runner(con, folder: Path, texts: list[str], concurrency: int, max_tokens: int, tag: str, mark) -> dict:
     from routeboard.providers import GenerationSettings
-    from routeboard.runner import RunRequest, start_run
+    from routeboard.run import RunRequest, start_run
 
     settings = GenerationSettings(max_output_tokens=max_tokens, temperature=0.0, timeout_s=600)
 

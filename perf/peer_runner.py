@@ -80,7 +80,7 @@ def run_routeboard(tasks: int, concurrency: int) -> dict:
     import routeboard
     from routeboard.providers import GenerationSettings, register_provider
     from routeboard.providers.litellm_backend import LiteLLMProvider
-    from routeboard.runner import RunRequest, start_run
+    from routeboard.run import RunRequest, start_run
     from routeboard.store.runs import run_totals
 
     register_provider("openai/", lambda: LiteLLMProvider(extra_kwargs={"mock_response": ANSWER}))

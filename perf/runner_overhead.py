@@ -56,7 +56,7 @@ def runner(tasks: int, concurrency: int) -> tuple[float, int, int]:
     import routeboard
     from routeboard.providers import GenerationSettings, register_provider
     from routeboard.providers.litellm_backend import LiteLLMProvider
-    from routeboard.runner import RunRequest, start_run
+    from routeboard.run import RunRequest, start_run
     from routeboard.store.runs import run_totals
 
     register_provider("openai/", lambda: LiteLLMProvider(extra_kwargs={"mock_response": ANSWER}))

@@ -331,7 +331,9 @@ def model_from_row(row: dict) -> Model:
 
 
 def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bool) -> Model:
-    if model.id == EMBEDDED_ID or model.litellm_model.startswith("fake/"):
+    from routeboard.providers import capabilities_for
+
+    if not capabilities_for(model).needs_api_key:  # the embedded model knows its own availability
         return model
     if model.litellm_model.startswith(("ollama_chat/", "ollama/")):
         if ollama is None:

@@ -1,8 +1,9 @@
-"""The nouns of routeboard: suites, tasks, grades, models, prices and infra profiles."""
+"""The nouns of routeboard: suites, tasks, grades, models, prices, infra profiles, attempts and trials."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import datetime
 from typing import Any
 
 TIERS = ("frontier", "small-proprietary", "hosted-open-weight", "local")
@@ -129,3 +130,57 @@ class Model:
     infra: InfraProfile | None = None
     available: bool = True
     unavailable_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One model call of a trial, as stored: tokens, latency, cost and error (docs/design.md, "Words")."""
+
+    run_id: str
+    suite_id: str
+    task_id: str
+    model_id: str
+    trial: int
+    attempt: int                      # 1 for the first call of the trial
+    started_at: datetime
+    request_hash: str                 # identity of the request for the reuse cache
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None            # model tokens at the run's price snapshot; 0 for an answer reused from the cache
+    infra_usd: float = 0.0
+    latency_ms: float | None = None   # None when the call failed
+    tokens_estimated: bool = False
+    output: str | None = None
+    valid: bool | None = None         # the validator's verdict on the output; None when there was no output
+    error_kind: str | None = None
+    error: str | None = None
+    cached: bool = False
+
+    @property
+    def spend_usd(self) -> float:
+        """What this call cost the run: model plus infra USD."""
+        return (self.cost_usd or 0.0) + self.infra_usd
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A trial's final outcome (accepted / wrong / invalid / error), its grade, and what its judge used."""
+
+    run_id: str
+    suite_id: str
+    task_id: str
+    model_id: str
+    trial: int
+    outcome: str
+    valid: bool
+    correct: bool
+    score: float
+    detail: str
+    attempts: int
+    output: str | None
+    finished_at: datetime
+    judge_model: str | None = None    # None: no judge graded this trial (not a judge that cost $0)
+    judge_input_tokens: int | None = None
+    judge_output_tokens: int | None = None
+    judge_cost_usd: float | None = None
+    judge_latency_ms: float | None = None

@@ -216,7 +216,7 @@ def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[s
     if model.tier != "local":
         return 0  # a hosted call costs money and its time is not estimated
     from routeboard.providers import provider_for
-    from routeboard.runner import retry_messages
+    from routeboard.run import retry_messages
 
     probed = history.probed_suites(con, model.id)
     calls: list[tuple[str | None, str | None, list[dict], int]] = []

@@ -1,4 +1,6 @@
-"""A fake provider for unit tests of the runner's logic (never used where a user has the real thing)."""
+"""A fake provider for unit tests of the runner's logic (never used where a user has the real thing).
+
+Production code knows no fake model: ``install_fake`` registers this backend for model ids starting ``fake/``."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import asyncio
 from collections.abc import Callable
 
 from routeboard.errors import ProviderError
-from routeboard.providers import Completion, register_provider
+from routeboard.providers import DEFAULT_CAPABILITIES, Capabilities, Completion, register_provider
 
 
 class FakeProvider:
@@ -14,7 +16,9 @@ class FakeProvider:
 
     def __init__(self, answer: Callable[[str], str] | None = None, input_tokens: int = 100,
                  output_tokens: int = 10, latency_s: float = 0.0,
-                 failures: Callable[[str, int], ProviderError | None] | None = None):
+                 failures: Callable[[str, int], ProviderError | None] | None = None,
+                 capabilities: Capabilities = DEFAULT_CAPABILITIES):
+        self.capabilities = capabilities  # what the runner may assume, as a real backend declares it
         self.answer = answer or (lambda prompt: prompt.rsplit(":", 1)[-1].strip())
         self.input_tokens = input_tokens
         self.output_tokens = output_tokens
@@ -42,5 +46,6 @@ class FakeProvider:
 
 
 def install_fake(fake: FakeProvider) -> FakeProvider:
+    """Serve every ``fake/...`` model with this fake (until another is installed)."""
     register_provider("fake/", lambda: fake)
     return fake

@@ -16,7 +16,7 @@ from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.labels import import_labels
 from routeboard.ledger import ledger_facts
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.scenario import Scenario
 from routeboard.store.suites import load_stored_suite, save_suite, update_suite_settings
 from routeboard.store.version import data_version

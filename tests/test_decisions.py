@@ -10,7 +10,7 @@ from routeboard.decisions import (frontier, local_break_even_volume, portfolio, 
                                   sensitivity, with_tasks_needed)
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.ledger import apply_scenario, ledger
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.scenario import Assumptions, Scenario
 from routeboard.store.facts import cascade_facts
 from routeboard.store.suites import save_suite

@@ -12,7 +12,7 @@ from routeboard.catalog import EMBEDDED_ID, embedded_model
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
 from routeboard.estimate import estimate, fit_speed, local_speed, new_share
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, resolve_models, resolve_suites, start_run
+from routeboard.run import RunRequest, resolve_models, resolve_suites, start_run
 from routeboard.store.history import output_history, record_calibration
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite

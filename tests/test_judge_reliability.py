@@ -14,7 +14,7 @@ from routeboard.errors import InvalidInput
 from routeboard.labels import import_labels
 from routeboard.ledger import ledger
 from routeboard.providers import Completion, register_provider
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.store.suites import save_suite
 
 TASKS, TRUE_ACCURACY, TPR, TNR = 400, 0.8, 0.95, 0.5

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from routeboard.runner import Progress, RunRequest, resume_run, start_run
+from routeboard.run import Progress, RunRequest, resume_run, start_run
 
 
 @dataclass

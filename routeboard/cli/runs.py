@@ -54,7 +54,7 @@ def register(commands) -> None:
 
 def _request(args):
     from routeboard.providers import GenerationSettings
-    from routeboard.runner import RunRequest
+    from routeboard.run import RunRequest
 
     return RunRequest(suites=tuple(args.suite), models=tuple(args.model), trials=args.trials, limit=args.limit,
                       concurrency=args.concurrency, per_provider_concurrency=args.per_provider,
@@ -66,7 +66,7 @@ def _request(args):
 
 def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
     from routeboard.estimate import estimate
-    from routeboard.runner import resolve_models, resolve_suites
+    from routeboard.run import resolve_models, resolve_suites
 
     # --estimate-only asks for an estimate: a local model with no stored basis is measured first (a few calls);
     # before a run, the estimate uses what is stored and says when its speed is assumed
@@ -86,7 +86,7 @@ def cmd_run(args) -> int:
     if request.problems():
         raise InvalidInput("; ".join(request.problems()))
     con = open_db(args)
-    from routeboard.runner import judge_warning, resolve_judges, resolve_suites
+    from routeboard.run import judge_warning, resolve_judges, resolve_suites
 
     suites = resolve_suites(con, request.suites)
     resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
@@ -102,7 +102,7 @@ def cmd_run(args) -> int:
         return 0
     if not args.json:
         _print_estimate(estimates)
-    from routeboard.runner import start_run
+    from routeboard.run import start_run
 
     runner = start_run(con, request)
     return _follow(runner, args.json)
@@ -164,7 +164,7 @@ def _stderr_console():
 
 
 def _summarise(con, run_id, progress, as_json: bool) -> int:
-    from routeboard.runner import describe_errors
+    from routeboard.run import describe_errors
     from routeboard.store.runs import error_reasons, outcome_counts, run_totals
 
     totals = run_totals(con, run_id)[0]
@@ -214,14 +214,14 @@ def cmd_show(args) -> int:
 
 
 def cmd_resume(args) -> int:
-    from routeboard.runner import resume_run
+    from routeboard.run import resume_run
 
     runner = resume_run(open_db(args), args.run_id, budget_usd=args.budget_usd)
     return _follow(runner, args.json)
 
 
 def cmd_cancel(args) -> int:
-    from routeboard.runner import cancel_stale_run
+    from routeboard.run import cancel_stale_run
     from routeboard.settings import db_path
 
     path = db_path(args.db)

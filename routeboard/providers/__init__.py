@@ -1,7 +1,9 @@
-"""The provider seam: every backend answers ``complete(model, messages, settings) -> Completion``.
+"""The provider seam: every backend answers ``complete(model, messages, settings) -> Completion`` and declares its
+``capabilities`` (in-process or not, a concurrency ceiling, whether it needs an API key, how to check a model
+can be called now); the runner reads those, never model ids.
 
-Backends register by the prefix of a model's litellm string: ``local/`` is the embedded llama.cpp model,
-``fake/`` the test double, anything else goes through litellm (hosted APIs, Ollama, OpenAI-compatible servers).
+Backends register by the prefix of a model's litellm string: ``local/`` is the embedded llama.cpp model, anything
+else goes through litellm (hosted APIs, Ollama, OpenAI-compatible servers). Test doubles register from tests/.
 """
 
 from __future__ import annotations
@@ -35,8 +37,28 @@ class Completion:
     finish_reason: str | None = None
 
 
+def _callable_now(model: Model) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend declares about itself, so the runner and the catalog never guess from a model id."""
+
+    in_process: bool = False             # calls run in this process: a timeout cannot abandon one
+    max_concurrency: int | None = None   # calls it serves at once, whatever a run allows (None: no ceiling)
+    needs_api_key: bool = False          # its models may need a key from the environment (hosted APIs)
+    # why a model cannot be called now ('OPENAI_API_KEY is not set', a package not installed); None when it can
+    unavailable_reason: Callable[[Model], str | None] = _callable_now
+
+
+DEFAULT_CAPABILITIES = Capabilities()
+
+
 class Provider(Protocol):
-    """What the runner needs from a backend. Failures raise ``routeboard.errors.ProviderError``."""
+    """What the runner needs from a backend. Failures raise ``routeboard.errors.ProviderError``.
+
+    A backend may declare ``capabilities: Capabilities``; one that does not gets ``DEFAULT_CAPABILITIES``."""
 
     async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion: ...
 
@@ -63,6 +85,11 @@ def provider_for(model: Model) -> Provider:
     if key not in _INSTANCES:
         _INSTANCES[key] = _FACTORIES[key]()
     return _INSTANCES[key]
+
+
+def capabilities_for(model: Model) -> Capabilities:
+    """What the backend serving this model declares."""
+    return getattr(provider_for(model), "capabilities", DEFAULT_CAPABILITIES)
 
 
 def _litellm() -> Provider:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from routeboard.catalog import embedded_model_path
 from routeboard.domain import Model
 from routeboard.errors import ModelUnavailable, ProviderError
-from routeboard.providers import Completion, GenerationSettings
+from routeboard.providers import Capabilities, Completion, GenerationSettings
 
 CONTEXT_TOKENS = 8192  # SmolLM2's trained context; TAT-QA tables fit
 
@@ -26,12 +26,18 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def _not_installed(model: Model) -> str | None:
+    """Why the embedded model cannot run here (a package missing, as the catalog found); None when it can."""
+    return None if model.available else model.unavailable_reason
+
+
 class EmbeddedProvider:
     """Runs completions on one llama.cpp instance in a worker thread so the event loop stays free."""
 
     # A call in this process cannot be abandoned: a wall-clock timeout would leave it running and stack the
-    # retry behind it. The work is bounded by max_output_tokens instead.
-    in_process = True
+    # retry behind it (the work is bounded by max_output_tokens instead). One llama.cpp context serves one call
+    # at a time: more would only queue inside the worker thread. No key is needed.
+    capabilities = Capabilities(in_process=True, max_concurrency=1, unavailable_reason=_not_installed)
 
     def __init__(self, threads: int | None = None):
         self._threads = threads or default_threads()

@@ -111,6 +111,13 @@ def _retry_after_s(exc: BaseException) -> float | None:
 class LiteLLMProvider:
     """The litellm backend; litellm and the SDK never retry on their own (the runner owns retries)."""
 
+    @property
+    def capabilities(self):
+        """Hosted APIs need their key (a local server or Ollama does not: ``missing_key_reason`` says which)."""
+        from routeboard.providers import Capabilities
+
+        return Capabilities(needs_api_key=True, unavailable_reason=missing_key_reason)
+
     def __init__(self, extra_kwargs: dict | None = None):
         """``extra_kwargs`` go to every call (benchmarks pass litellm's ``mock_response`` here)."""
         prepare_environment()

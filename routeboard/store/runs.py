@@ -7,9 +7,11 @@ from collections import defaultdict
 
 import duckdb
 
+from routeboard.domain import Attempt, Trial
 from routeboard.errors import NotFound
 from routeboard.store import insert_rows, transaction
 
+# The stored columns of an Attempt and a Trial (routeboard.domain): rows exist only at this boundary.
 ATTEMPT_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "attempt", "started_at", "latency_ms",
                    "input_tokens", "output_tokens", "tokens_estimated", "cost_usd", "infra_usd", "valid", "output",
                    "error_kind", "error", "cached", "request_hash")
@@ -49,7 +51,7 @@ def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     row = cur.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
     if row is None:
         raise NotFound(f"no run {run_id!r} in this database (see `python -m routeboard runs list`)")
-    data = dict(zip([d[0] for d in cur.description], row))
+    data = dict(zip([d[0] for d in cur.description], row, strict=True))
     data["settings"] = json.loads(data["settings"])
     data["prices"] = json.loads(data["prices"])
     return data
@@ -88,7 +90,7 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
                (r.settings->>'total_trials')::INTEGER AS total_trials, er.error_reasons
         FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN er USING (run_id) {where}
         ORDER BY r.created_at DESC""", ([run_id, run_id] if run_id else [])).fetchall()
-    return [dict(zip([d[0] for d in cur.description], row)) for row in rows]
+    return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in rows]
 
 
 def error_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple[int, str]]:
@@ -109,7 +111,7 @@ def outcome_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
                count(*) FILTER (outcome = 'accepted') AS accepted, count(*) FILTER (outcome = 'wrong') AS wrong,
                count(*) FILTER (outcome = 'invalid') AS invalid, count(*) FILTER (outcome = 'error') AS errors
         FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).fetchall()
-    return [dict(zip([d[0] for d in cur.description], row)) for row in rows]
+    return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in rows]
 
 
 def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, bool]:
@@ -119,17 +121,16 @@ def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, 
     return {tuple(r[:4]): bool(r[4]) for r in rows}
 
 
-def unfinished_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, list[dict]]:
+def unfinished_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, list[Attempt]]:
     """Attempts already made (and paid for) in trials that have no final outcome yet, by trial key."""
-    cur = con.cursor()
-    rows = cur.execute("""
-        SELECT a.* FROM attempts a ANTI JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
+    rows = con.cursor().execute(f"""
+        SELECT {", ".join(f"a.{c}" for c in ATTEMPT_COLUMNS)}
+        FROM attempts a ANTI JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
         WHERE a.run_id = ? ORDER BY a.attempt""", [run_id]).fetchall()
-    columns = [d[0] for d in cur.description]
-    found: dict[tuple, list[dict]] = defaultdict(list)
+    found: dict[tuple, list[Attempt]] = defaultdict(list)
     for row in rows:
-        item = dict(zip(columns, row))
-        found[(item["suite_id"], item["task_id"], item["model_id"], item["trial"])].append(item)
+        attempt = Attempt(**dict(zip(ATTEMPT_COLUMNS, row, strict=True)))
+        found[(attempt.suite_id, attempt.task_id, attempt.model_id, attempt.trial)].append(attempt)
     return found
 
 
@@ -146,79 +147,10 @@ def cached_answers(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[st
     return {r[0]: {"output": r[1], "input_tokens": r[2], "output_tokens": r[3], "latency_ms": r[4]} for r in rows}
 
 
-class AttemptWriter:
-    """Persists attempts and trial outcomes from a thread of its own, as fast as the file takes them.
-
-    The event loop only appends to a buffer; the writer takes everything buffered in one transaction, so
-    under load writes batch by themselves and at rest each result lands within one write (milliseconds).
-    A crash loses the calls in flight and at most the batch being written.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        import threading
-
-        self._cursor = con.cursor()  # a cursor per thread
-        self._attempts: list[dict] = []
-        self._trials: list[dict] = []
-        self._cond = threading.Condition()
-        self._closing = False
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="routeboard-writer", daemon=True)
-        self._last_write_s = 0.0
-        self._thread.start()
-
-    def add(self, attempts: list[dict] = (), trials: list[dict] = ()) -> None:
-        if self.error is not None:
-            raise self.error
-        with self._cond:
-            self._attempts.extend(attempts)
-            self._trials.extend(trials)
-            self._cond.notify()
-
-    def close(self) -> None:
-        """Write what is left and stop; re-raises a write error so a run never ends as if all were stored."""
-        with self._cond:
-            self._closing = True
-            self._cond.notify()
-        self._thread.join()
-        self._cursor.close()
-        if self.error is not None:
-            raise self.error
-
-    # Writes at most this often: each commit costs milliseconds whatever its size, and a writer that never
-    # rests competes with the event loop for the GIL. A crash loses at most this window of finished calls.
-    MIN_INTERVAL_S = 0.025
-
-    def _loop(self) -> None:
-        import time
-
-        while True:
-            wait_s = self._last_write_s + self.MIN_INTERVAL_S - time.monotonic()
-            if wait_s > 0 and not self._closing:
-                time.sleep(wait_s)
-            with self._cond:
-                while not self._attempts and not self._trials and not self._closing:
-                    self._cond.wait()
-                attempts, trials = self._attempts, self._trials
-                self._attempts, self._trials = [], []
-                closing = self._closing
-            if attempts or trials:
-                self._last_write_s = time.monotonic()
-                try:
-                    write_batch(self._cursor, attempts, trials)
-                except BaseException as exc:  # surfaced to the run by add() / close()
-                    self.error = exc
-                    return
-            if closing and not attempts and not trials:
-                return
-
-
-def write_batch(con: duckdb.DuckDBPyConnection, attempts: list[dict], trials: list[dict]) -> None:
-    """Append attempts and final trial outcomes in one transaction (a trial and its last attempt land together).
-
-    """
+def write_batch(con: duckdb.DuckDBPyConnection, attempts: list[Attempt], trials: list[Trial]) -> None:
+    """Append attempts and final trial outcomes in one transaction (a trial and its last attempt land together)."""
     if not attempts and not trials:
         return
     with transaction(con) as cur:
-        insert_rows(cur, "attempts", ATTEMPT_COLUMNS, [[row[c] for c in ATTEMPT_COLUMNS] for row in attempts])
-        insert_rows(cur, "trials", TRIAL_COLUMNS, [[row[c] for c in TRIAL_COLUMNS] for row in trials])
+        insert_rows(cur, "attempts", ATTEMPT_COLUMNS, [[getattr(a, c) for c in ATTEMPT_COLUMNS] for a in attempts])
+        insert_rows(cur, "trials", TRIAL_COLUMNS, [[getattr(t, c) for c in TRIAL_COLUMNS] for t in trials])

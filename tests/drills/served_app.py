@@ -41,7 +41,7 @@ def seed():
 
 def run_when_asked(con, go_file: Path, done_file: Path) -> None:
     from routeboard.providers import GenerationSettings
-    from routeboard.runner import RunRequest
+    from routeboard.run import RunRequest
     from ui import runs
 
     while not go_file.exists():

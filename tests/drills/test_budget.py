@@ -13,7 +13,7 @@ from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import ProviderError
 from routeboard.providers import Completion, GenerationSettings
-from routeboard.runner import RunRequest, start_run, worst_case_input_tokens
+from routeboard.run import RunRequest, start_run, worst_case_input_tokens
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

@@ -14,7 +14,7 @@ import pytest
 
 from routeboard.catalog import add_model
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite

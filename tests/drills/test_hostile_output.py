@@ -16,7 +16,7 @@ from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.exports import FORMULA_START, to_csv
 from routeboard.providers import Completion
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.settings import db_path
 from routeboard.store.suites import save_suite
 from tests.conftest import ROOT

@@ -22,7 +22,7 @@ def main() -> None:
     import rich.progress  # noqa: F401
     import rich.table  # noqa: F401
 
-    import routeboard.runner  # noqa: F401
+    import routeboard.run  # noqa: F401
     from routeboard.cli import build_parser
     from routeboard.cli import main as cli_main
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.store.facts import ledger_facts
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

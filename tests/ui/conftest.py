@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.settings import db_path
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

@@ -11,7 +11,7 @@ from routeboard.catalog import EMBEDDED_ID, add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable
 from routeboard.providers import Completion, GenerationSettings, register_provider
-from routeboard.runner import RunRequest, judge_warning, resolve_suites, start_run
+from routeboard.run import RunRequest, judge_warning, resolve_suites, start_run
 from routeboard.store.runs import get_run, run_totals
 from routeboard.store.suites import save_suite
 from tests.conftest import run_cli

@@ -12,7 +12,7 @@ from routeboard.catalog import add_model, get_model
 from routeboard.errors import ModelUnavailable, ProviderError
 from routeboard.providers import GenerationSettings
 from routeboard.providers.litellm_backend import LiteLLMProvider
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
@@ -88,15 +88,15 @@ def test_the_cli_refuses_a_keyless_hosted_model_in_one_line_and_writes_no_run(tm
 
 
 def test_local_servers_and_the_embedded_model_need_no_key(con, tmp_path, monkeypatch):
-    from routeboard.runner import missing_key
+    from routeboard.run import unavailable_reason
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     add_model(con, "openai/local", tier="local", input_price_per_mtok_usd=0.0, output_price_per_mtok_usd=0.0,
               api_base="http://127.0.0.1:9/v1")
-    assert missing_key(get_model(con, "openai/local")) is None
-    assert missing_key(get_model(con, "local/smollm2-135m")) is None
-    assert missing_key(get_model(con, "ollama_chat/smollm2:135m")) is None
-    assert missing_key(get_model(con, "anthropic/claude-haiku-4-5")) == "ANTHROPIC_API_KEY is not set"
+    assert unavailable_reason(get_model(con, "openai/local")) is None
+    assert unavailable_reason(get_model(con, "local/smollm2-135m")) is None
+    assert unavailable_reason(get_model(con, "ollama_chat/smollm2:135m")) is None
+    assert unavailable_reason(get_model(con, "anthropic/claude-haiku-4-5")) == "ANTHROPIC_API_KEY is not set"
 
 
 def test_a_call_without_its_key_fails_as_no_key_without_leaving_the_machine(con, monkeypatch):
@@ -109,7 +109,7 @@ def test_a_call_without_its_key_fails_as_no_key_without_leaving_the_machine(con,
 
 
 def test_resuming_a_run_whose_key_is_gone_is_refused_before_any_call(con, tmp_path, monkeypatch):
-    from routeboard.runner import resume_run
+    from routeboard.run import resume_run
     from routeboard.store.runs import get_run
 
     save_suite(con, load_suite(echo_suite(tmp_path, 2)))

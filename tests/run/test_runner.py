@@ -9,10 +9,10 @@ import pytest
 
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.errors import InvalidInput, ProviderError
+from routeboard.errors import InvalidInput, ModelUnavailable, ProviderError
 from routeboard.estimate import estimate
-from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, backoff_s, resume_run, start_run
+from routeboard.providers import Capabilities, GenerationSettings
+from routeboard.run import RunRequest, backoff_s, resume_run, start_run
 from routeboard.store.runs import get_run, run_totals
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
@@ -159,7 +159,7 @@ def test_identical_second_run_is_served_from_the_cache_at_no_cost(setup):
 
 
 def test_estimate_is_within_25_percent_of_the_real_spend(setup):
-    from routeboard.runner import resolve_models, resolve_suites
+    from routeboard.run import resolve_models, resolve_suites
 
     suites, models = resolve_suites(setup, ("echo",)), resolve_models(setup, ("fake/model",))
     settings = GenerationSettings(max_output_tokens=10)
@@ -203,9 +203,36 @@ def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
     progress = runner.run()
     assert progress.status == "completed"
     assert len(fake.calls) <= 2 * 50  # both settled within two rounds instead of 600 calls
-    verdicts = dict(zip(*[ledger(con, runs=[runner.run_id])[c] for c in ("model_id", "verdict")]))
+    verdicts = dict(zip(*[ledger(con, runs=[runner.run_id])[c] for c in ("model_id", "verdict")], strict=True))
     assert verdicts == {"fake/right": "clears", "fake/wrong": "fails"}
     certified = {c["model_id"]: c["verdict"] for c in get_run(con, runner.run_id)["settings"]["certified"]}
     assert certified == {"fake/right": "clears", "fake/wrong": "fails"}
     with pytest.raises(InvalidInput, match="already completed"):  # settled pairs are done, not missing
         resume_run(con, runner.run_id)
+
+
+def test_a_provider_that_serves_one_call_at_a_time_never_gets_two(setup):
+    fake = install_fake(FakeProvider(latency_s=0.005, capabilities=Capabilities(max_concurrency=1)))
+    progress = start_run(setup, request(concurrency=4)).run()
+    assert (progress.status, progress.accepted, fake.peak_in_flight) == ("completed", 20, 1)
+
+
+def test_a_model_its_provider_cannot_call_is_refused_before_any_run_row(setup):
+    down = Capabilities(unavailable_reason=lambda model: "the fake server is down")
+    fake = install_fake(FakeProvider(capabilities=down))
+    with pytest.raises(ModelUnavailable, match=r"^fake/model: the fake server is down$"):
+        start_run(setup, request())
+    assert run_totals(setup) == [] and fake.calls == []
+
+
+def test_a_cancel_leaves_trials_still_queued_open_for_the_resume(setup):
+    """Trials waiting for a one-at-a-time provider when the run is cancelled were never sent: they are not errors."""
+    cancel = threading.Event()
+    fake = install_fake(FakeProvider(latency_s=0.01, capabilities=Capabilities(max_concurrency=1)))
+    runner = start_run(setup, request(concurrency=4), cancel=cancel,
+                       on_progress=lambda p: cancel.set() if p.done >= 3 else None)
+    progress = runner.run()
+    assert progress.status == "cancelled" and progress.errors == 0
+    assert setup.execute("SELECT count(*) FROM attempts WHERE error_kind IS NOT NULL").fetchone() == (0,)
+    resumed = resume_run(setup, runner.run_id).run()
+    assert (resumed.status, resumed.accepted, resumed.errors, len(fake.calls)) == ("completed", 20, 0, 20)

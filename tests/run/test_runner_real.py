@@ -17,7 +17,7 @@ import pytest
 
 from routeboard.catalog import EMBEDDED_ID, add_model, embedded_model_path
 from routeboard.providers import GenerationSettings
-from routeboard.runner import RunRequest, start_run
+from routeboard.run import RunRequest, start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
@@ -143,7 +143,7 @@ def test_faults_are_retried_classified_and_accounted(con, tmp_path):
                                            settings=GenerationSettings(max_output_tokens=8, timeout_s=1.0)))
         assert runner.run().status == "completed"
     attempts = {}
-    for task_id, attempt, kind, started in con.execute(
+    for task_id, _attempt, kind, started in con.execute(
             "SELECT task_id, attempt, error_kind, started_at FROM attempts WHERE run_id = ? ORDER BY ALL",
             [runner.run_id]).fetchall():
         attempts.setdefault(task_id, []).append((kind, started))

@@ -8,7 +8,7 @@ import pytest
 from routeboard import stats
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.runner import RunRequest, min_tasks, start_run, task_evidence
+from routeboard.run import RunRequest, min_tasks, start_run, task_evidence
 from routeboard.store.runs import get_run
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

@@ -1,0 +1,53 @@
+"""The suites and models a request names, refused up front (before any call or run row) when a run could only
+fail or mislead: an unknown price, or a model its provider says it cannot call now (a key not set, a package
+not installed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from routeboard.catalog import get_model
+from routeboard.domain import Model, Suite
+from routeboard.errors import InvalidInput, ModelUnavailable
+from routeboard.providers import capabilities_for
+from routeboard.store.suites import load_stored_suite
+
+
+def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[tuple[str, Suite]]:
+    """Suites by stored name/id, or by path (imported on the fly, recognised by content if already stored)."""
+    from routeboard.store.suites import save_suite
+    from routeboard.suites import load_suite
+
+    resolved = []
+    for name in names:
+        if Path(name).exists():
+            result = save_suite(con, load_suite(name))
+            resolved.append(load_stored_suite(con, result.suite_id))
+        else:
+            resolved.append(load_stored_suite(con, name))
+    return resolved
+
+
+def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], role: str = "") -> list[Model]:
+    """The models to call; ``role`` ('judge ') names them in a refusal."""
+    models = [get_model(con, model_id) for model_id in dict.fromkeys(ids)]
+    unknown = [m.id for m in models if not m.price.known]
+    if unknown:
+        raise InvalidInput(f"no known price for {role}{', '.join(unknown)}: set one with `python -m routeboard models "
+                           f"add {unknown[0]} --input-price USD --output-price USD` (never assumed $0)")
+    refuse_unavailable([(role, m) for m in models])
+    return models
+
+
+def refuse_unavailable(named: list[tuple[str, Model]]) -> None:
+    """Raise ModelUnavailable naming every model (with its role) its provider cannot call now, and why."""
+    reasons = [f"{role}{m.id}: {reason}" for role, m in dict.fromkeys(named) if (reason := unavailable_reason(m))]
+    if reasons:
+        raise ModelUnavailable("; ".join(reasons))
+
+
+def unavailable_reason(model: Model) -> str | None:
+    """Why a model cannot be called now ('OPENAI_API_KEY is not set'), as its provider declares; None when it can."""
+    return capabilities_for(model).unavailable_reason(model)

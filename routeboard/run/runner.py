@@ -1,0 +1,281 @@
+"""The run engine's orchestration: workers take planned trials, drive each trial's state machine through calls
+and gradings, and hand every attempt and outcome to the writer as it happens.
+
+Each concern has its own module beside this one: the plan and certification rounds (plan.py), a trial's retries
+(trial.py), the budget cap (budget.py), the reuse cache (cache.py), grading and judges (judge.py) and the writer
+(writer.py). Providers declare what they can do (routeboard.providers.Capabilities); nothing here reads model ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from routeboard.domain import Attempt, Model, Trial
+from routeboard.errors import ProviderError, RouteboardError
+from routeboard.pricing import attempt_cost, worst_case_usd
+from routeboard.providers import Completion, capabilities_for, provider_for, provider_key
+from routeboard.run.budget import Budget, worst_case_input_tokens
+from routeboard.run.cache import ReuseCache, request_hash
+from routeboard.run.judge import Grading, JudgeUsage
+from routeboard.run.plan import Certification, Job, left_to_send
+from routeboard.run.progress import Progress
+from routeboard.run.request import RunRequest
+from routeboard.run.trial import Call, Check, Done, Step, TrialState
+from routeboard.store import database_path
+from routeboard.store import runs as run_store
+from routeboard.suites import render_messages
+
+CANCEL_POLL_S = 0.2
+
+
+def cancel_marker(con: duckdb.DuckDBPyConnection, run_id: str) -> Path | None:
+    """A file beside the database that asks a live run (in another process) to stop."""
+    path = database_path(con)
+    return path.with_name(f"{path.name}.cancel-{run_id}") if path else None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Runner:
+    """Executes one run's pending trials; create with ``start_run`` or ``resume_run``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, request: RunRequest, jobs: list[Job],
+                 on_progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
+                 judges: dict[str, Model] | None = None):
+        self.con = con
+        self.run_id = run_id
+        self.request = request
+        self.cancel = cancel or threading.Event()
+        self.on_progress = on_progress
+        finished = run_store.finished_trials(con, run_id)
+        self.pending = left_to_send(jobs, finished)
+        self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
+        totals = run_store.run_totals(con, run_id)[0]
+        self.progress = Progress(run_id, total=len(jobs), done=len(finished), accepted=totals["accepted"],
+                                 errors=totals["errors"], spend_usd=totals["spend_usd"])
+        self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
+        self.rng = random.Random(hash(run_id))
+        self.cache = ReuseCache(con, request.use_cache)
+        self.grading = Grading(judges or {}, request.settings)
+        self.plan = Certification(jobs, finished, enabled=request.certify, trials=request.trials,
+                                  round_tasks=request.round_tasks)
+        self._marker = cancel_marker(con, run_id)
+        self._writer = None
+        self._global: asyncio.Semaphore | None = None
+        self._per_provider: dict[str, asyncio.Semaphore] = {}
+
+    # -- the run
+
+    def run(self) -> Progress:
+        """Run to the end (or cancel / budget); blocking. Returns the final progress."""
+        return asyncio.run(self.run_async())
+
+    async def run_async(self) -> Progress:
+        from routeboard.run.writer import AttemptWriter
+
+        self.grading.bind(asyncio.get_running_loop())
+        self.cache.prefetch(self._hash(job, 1) for job in self.pending if job.key not in self.prior)
+        self._global = asyncio.Semaphore(self.request.concurrency)
+        self._per_provider = {}
+        self._writer = AttemptWriter(self.con)
+        watcher = asyncio.create_task(self._watch_cancel())
+        status = "completed"
+        try:
+            for look, batch in self.plan.rounds(self.pending):
+                await self._run_batch(batch)
+                if self.cancel.is_set() or self.budget.exhausted:
+                    break
+                self.progress.total -= self.plan.settle(look, self.pending)
+        except asyncio.CancelledError:
+            status = "cancelled"
+        finally:
+            watcher.cancel()
+            self._writer.close()
+        return self._end(status)
+
+    def _end(self, status: str) -> Progress:
+        """Store the run's final status (and certified pairs, so a resume does not send them more)."""
+        if self.request.certify:
+            run_store.record_certified(self.con, self.run_id, self.plan.certified, self.progress.total)
+        if self.cancel.is_set():
+            status = "cancelled"
+        elif self.budget.exhausted and self.progress.done < self.progress.total:
+            status = "budget_exhausted"
+        elif self.progress.done < self.progress.total:
+            status = "failed"
+        run_store.set_status(self.con, self.run_id, status)
+        self.progress.status = status
+        self._report()
+        if self._marker and self._marker.exists():
+            self._marker.unlink(missing_ok=True)
+        return self.progress
+
+    async def _run_batch(self, batch: list[Job]) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        for job in batch:
+            queue.put_nowait(job)
+        workers = [asyncio.create_task(self._worker(queue))
+                   for _ in range(min(self.request.concurrency, max(len(batch), 1)))]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+
+    async def _worker(self, queue: asyncio.Queue) -> None:
+        while not self.cancel.is_set() and not self.budget.exhausted:
+            try:
+                job = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await self._run_trial(job)
+
+    async def _watch_cancel(self) -> None:
+        while True:
+            await asyncio.sleep(CANCEL_POLL_S)
+            if self._marker and self._marker.exists():
+                self.cancel.set()
+            if self.cancel.is_set():
+                return
+
+    # -- one trial
+
+    async def _run_trial(self, job: Job) -> None:
+        """Drive one trial's state machine; leave it without an outcome when cancelled or out of budget."""
+        state = TrialState.resumed(render_messages(job.suite, job.task),
+                                   self.request.retry_policy(job.suite.max_invalid_retries), self.prior.get(job.key))
+        usage = self.grading.usage_for(job.suite_id)
+        judge_worst = self.grading.worst_usd(job) if self.budget.capped else 0.0
+        step, last = state.first(), None
+        while not isinstance(step, Done):
+            if last is not None:  # an error or an invalid answer: stored now, the trial goes on
+                self._writer.add(attempts=[last])
+                last = None
+            if isinstance(step, Check):  # resumed with an answer already paid for: grade it instead of asking again
+                if not self.budget.try_reserve(judge_worst):
+                    return
+                step = state.graded(step.output, await self._grade(job, step.output, usage, judge_worst))
+                continue
+            asked = await self._ask(job, state, step, usage, judge_worst)
+            if asked is None:
+                return
+            last, step = asked
+        self._finish(job, step, state.attempts, last, usage)
+
+    async def _ask(self, job: Job, state: TrialState, step: Call, usage: JudgeUsage | None,
+                   judge_worst: float) -> tuple[Attempt, Step] | None:
+        """Make one call (reserving its worst case and its judge's), grade the answer; the attempt and the next
+        step, or None when cancelled or the budget cannot take the call."""
+        if step.wait_s:
+            await asyncio.sleep(step.wait_s)
+        if self.cancel.is_set():
+            return None
+        settings = self.request.settings
+        input_tokens = worst_case_input_tokens(step.messages) if self.budget.capped else 0
+        worst = worst_case_usd(job.model, input_tokens, settings.max_output_tokens)
+        if not self.budget.try_reserve(worst + judge_worst):  # the judge's call is reserved with the answer's
+            return None
+        number = state.sent()
+        digest = self._hash(job, number, step.messages)
+        started_at = _now()
+        cached = self.cache.get(digest, number)
+        result = cached or await self._call(job.model, step.messages)
+        if isinstance(result, ProviderError) and result.kind == "cancelled":  # never sent: the trial stays open
+            self._settle(worst + judge_worst, 0.0)
+            return None
+        attempt = self._attempt(job, number, started_at, digest, result, cached=cached is not None)
+        self._settle(worst, attempt.spend_usd)
+        if isinstance(result, ProviderError):
+            self._settle(judge_worst, 0.0)
+            return attempt, state.failed(result.kind, result.retry_after_s, self.rng)
+        grade = await self._grade(job, result.text, usage, judge_worst)
+        return replace(attempt, valid=grade.valid), state.graded(result.text, grade)
+
+    async def _call(self, model: Model, messages: list[dict]) -> Completion | ProviderError:
+        """One provider call within the run's and the provider's concurrency limits; failures come back classified."""
+        async with self._global, self._semaphore(model):
+            if self.cancel.is_set():
+                return ProviderError("cancelled before the call", kind="cancelled")
+            settings = self.request.settings
+            # A call in this process cannot be abandoned: a timeout would leave it running and stack the retry
+            # behind it (its work is bounded by max_output_tokens instead).
+            timeout_s = None if capabilities_for(model).in_process else settings.timeout_s + 5
+            try:
+                return await asyncio.wait_for(provider_for(model).complete(model, messages, settings), timeout_s)
+            except ProviderError as exc:
+                return exc
+            except asyncio.TimeoutError:
+                return ProviderError(f"no answer within {settings.timeout_s:g} s", kind="timeout")
+            except RouteboardError as exc:
+                return ProviderError(str(exc), kind="unavailable")
+
+    def _semaphore(self, model: Model) -> asyncio.Semaphore:
+        """One limit per provider: the run's per-provider limit, never above what the provider can serve."""
+        key = provider_key(model)
+        if key not in self._per_provider:
+            limit = self.request.per_provider_concurrency or self.request.concurrency
+            ceiling = capabilities_for(model).max_concurrency
+            self._per_provider[key] = asyncio.Semaphore(min(limit, ceiling) if ceiling else limit)
+        return self._per_provider[key]
+
+    def _attempt(self, job: Job, number: int, started_at: datetime, digest: str, result: Completion | ProviderError,
+                 cached: bool) -> Attempt:
+        """The stored attempt, priced from the run's snapshot (an answer reused from the cache costs nothing)."""
+        made = {"run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
+                "trial": job.trial, "attempt": number, "started_at": started_at, "request_hash": digest}
+        if isinstance(result, ProviderError):  # a server that bills a failed call says what it used
+            model_usd, _ = attempt_cost(job.model, result.billed_input_tokens, result.billed_output_tokens, 0)
+            return Attempt(**made, input_tokens=result.billed_input_tokens, output_tokens=result.billed_output_tokens,
+                           cost_usd=model_usd, error_kind=result.kind, error=str(result)[:500])
+        model_usd, infra_usd = (0.0, 0.0) if cached else attempt_cost(
+            job.model, result.input_tokens, result.output_tokens, result.latency_ms)
+        return Attempt(**made, input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+                       cost_usd=model_usd, infra_usd=infra_usd, latency_ms=result.latency_ms,
+                       tokens_estimated=result.tokens_estimated, output=result.text, cached=cached)
+
+    async def _grade(self, job: Job, output: str, usage: JudgeUsage | None, judge_reserved_usd: float):
+        """Grade one answer; a judge's calls are counted into ``usage`` and settled against their reservation."""
+        if usage is None:
+            return await self.grading.grade(job, output, None)
+        call = JudgeUsage()
+        grade = await self.grading.grade(job, output, call)
+        usage.merge(call)
+        self._settle(judge_reserved_usd, call.cost_usd or 0.0)
+        return grade
+
+    def _settle(self, reserved_usd: float, actual_usd: float) -> None:
+        self.budget.settle(reserved_usd, actual_usd)
+        self.progress.spend_usd = self.budget.spent_usd
+
+    def _finish(self, job: Job, done: Done, attempts: int, last: Attempt | None, usage: JudgeUsage | None) -> None:
+        """Record a trial's final outcome, together with its last attempt (they land in one transaction)."""
+        grade = done.grade
+        trial = Trial(run_id=self.run_id, suite_id=job.suite_id, task_id=job.task.id, model_id=job.model.id,
+                      trial=job.trial, outcome=done.outcome, valid=bool(grade and grade.valid),
+                      correct=bool(grade and grade.correct), score=grade.score if grade else 0.0,
+                      detail=(grade.detail if grade else "provider error")[:1000], attempts=attempts,
+                      output=done.output, finished_at=_now(), **(usage.trial_fields() if usage else {}))
+        self._writer.add(attempts=[last] if last else [], trials=[trial])
+        self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, trial.correct)
+        self.progress.done += 1
+        self.progress.accepted += trial.outcome == "accepted"
+        self.progress.errors += trial.outcome == "error"
+        self._report()
+
+    def _hash(self, job: Job, attempt: int, messages: list[dict] | None = None) -> str:
+        messages = messages or render_messages(job.suite, job.task)
+        return request_hash(job.model, messages, self.request.settings, job.trial, attempt)
+
+    def _report(self) -> None:
+        if self.on_progress:
+            self.on_progress(self.progress)
