@@ -72,7 +72,7 @@ class Runner:
         self._marker = cancel_marker(con, run_id)
         self._writer = None
         self._global: asyncio.Semaphore | None = None
-        self._per_provider: dict[str, asyncio.Semaphore] = {}
+        self._per_provider: dict[str, tuple[asyncio.Semaphore, float | None]] = {}
 
     # -- the run
 
@@ -203,13 +203,11 @@ class Runner:
 
     async def _call(self, model: Model, messages: list[dict]) -> Completion | ProviderError:
         """One provider call within the run's and the provider's concurrency limits; failures come back classified."""
-        async with self._global, self._semaphore(model):
+        semaphore, timeout_s = self._limits(model)
+        async with self._global, semaphore:
             if self.cancel.is_set():
                 return ProviderError("cancelled before the call", kind="cancelled")
             settings = self.request.settings
-            # A call in this process cannot be abandoned: a timeout would leave it running and stack the retry
-            # behind it (its work is bounded by max_output_tokens instead).
-            timeout_s = None if capabilities_for(model).in_process else settings.timeout_s + 5
             try:
                 return await asyncio.wait_for(provider_for(model).complete(model, messages, settings), timeout_s)
             except ProviderError as exc:
@@ -219,13 +217,19 @@ class Runner:
             except RouteboardError as exc:
                 return ProviderError(str(exc), kind="unavailable")
 
-    def _semaphore(self, model: Model) -> asyncio.Semaphore:
-        """One limit per provider: the run's per-provider limit, never above what the provider can serve."""
+    def _limits(self, model: Model) -> tuple[asyncio.Semaphore, float | None]:
+        """Per provider, read once from its capabilities: a concurrency limit (the run's per-provider limit, never
+        above what the provider can serve) and a call timeout."""
         key = provider_key(model)
         if key not in self._per_provider:
+            capabilities = capabilities_for(model)
             limit = self.request.per_provider_concurrency or self.request.concurrency
-            ceiling = capabilities_for(model).max_concurrency
-            self._per_provider[key] = asyncio.Semaphore(min(limit, ceiling) if ceiling else limit)
+            if capabilities.max_concurrency:
+                limit = min(limit, capabilities.max_concurrency)
+            # A call in this process cannot be abandoned: a timeout would leave it running and stack the retry
+            # behind it (its work is bounded by max_output_tokens instead).
+            timeout_s = None if capabilities.in_process else self.request.settings.timeout_s + 5
+            self._per_provider[key] = (asyncio.Semaphore(limit), timeout_s)
         return self._per_provider[key]
 
     def _attempt(self, job: Job, number: int, started_at: datetime, digest: str, result: Completion | ProviderError,
