@@ -23,6 +23,24 @@ def prepare_environment() -> None:
                 os.environ["TIKTOKEN_CACHE_DIR"] = str(tokenizers)
 
 
+def configure_litellm():
+    """litellm, imported offline with routeboard's process-wide settings; every litellm call site goes through here."""
+    prepare_environment()
+    import litellm
+
+    # An unmapped model id would otherwise print litellm's whole provider list to stdout.
+    litellm.suppress_debug_info = True
+    # A parameter a provider does not take (e.g. seed) is dropped rather than failing the call.
+    litellm.drop_params = True
+    # Not switched off, because litellm 1.110 cannot: it prices every response (set_hidden_params) and builds its
+    # success-logging payload on every call whatever its public settings and call parameters say; routeboard reads
+    # neither and prices from its own snapshot (routeboard/pricing.py; docs/design.md, "The ledger"). Checked with
+    # perf/runner_overhead.py: disable_end_user_cost_tracking, turn_off_message_logging, disable_streaming_logging,
+    # "no-log", custom_llm_provider, aclient_session and disable_aiohttp_transport move calls/s within noise.
+    # disable_token_counter stays off: it zeroes the counts the backend falls back on when a server sends no usage.
+    return litellm
+
+
 def db_path(explicit: str | os.PathLike | None = None) -> Path:
     """The DuckDB file: an explicit path, else ROUTEBOARD_DB, else ROUTEBOARD_HOME/routeboard.duckdb, else data/."""
     if explicit:

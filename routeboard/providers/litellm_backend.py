@@ -9,12 +9,12 @@ import time
 from routeboard.domain import Model
 from routeboard.errors import ProviderError
 from routeboard.providers import Completion, GenerationSettings
-from routeboard.settings import prepare_environment
-
+from routeboard.settings import configure_litellm
 
 # How a body that is cut short or not JSON reads once the SDK has wrapped it.
-MALFORMED_MARKERS = ("Expecting value", "Unterminated string", "Extra data", "JSONDecodeError", "Expecting ',' delimiter",
-                     "Expecting property name", "incomplete chunked read", "peer closed connection")
+MALFORMED_MARKERS = ("Expecting value", "Unterminated string", "Extra data", "JSONDecodeError",
+                     "Expecting ',' delimiter", "Expecting property name", "incomplete chunked read",
+                     "peer closed connection")
 
 
 # Errors that asking again cannot fix: the trial ends at once with this kind (the runner retries none of them).
@@ -26,43 +26,40 @@ _STATUS_KINDS = {400: "bad_request", 401: "auth", 403: "permission", 404: "not_f
 
 def classify_error(exc: BaseException) -> ProviderError:
     """Turn a litellm/OpenAI SDK exception into a ProviderError with a retry class and Retry-After."""
+    message = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    billed_input, billed_output = _billed_tokens(exc)
+    return ProviderError(_reason(exc, message), kind=_kind(exc, message), retry_after_s=_retry_after_s(exc),
+                         billed_input_tokens=billed_input, billed_output_tokens=billed_output)
+
+
+def _kind(exc: BaseException, message: str) -> str:
+    """The retry class of an SDK exception; the first rule that matches wins."""
     import litellm
 
-    name = type(exc).__name__
-    message = str(exc).splitlines()[0][:300] if str(exc) else name
-    retry_after = _retry_after_s(exc)
-    status = getattr(exc, "status_code", None)
     # The request's own faults first: a 401 or 404 is never a flaky server, however the SDK wrapped it.
-    if isinstance(exc, litellm.AuthenticationError):
-        kind = "auth"
-    elif isinstance(exc, litellm.PermissionDeniedError):
-        kind = "permission"
-    elif isinstance(exc, litellm.NotFoundError):
-        kind = "not_found"
-    elif isinstance(exc, (litellm.ContextWindowExceededError, litellm.BadRequestError,
-                          litellm.UnprocessableEntityError, litellm.UnsupportedParamsError)):
-        kind = "bad_request"
-    elif status in _STATUS_KINDS:
-        kind = _STATUS_KINDS[status]
-    elif any(marker in message for marker in MALFORMED_MARKERS):
-        kind = "malformed"
-    elif "Connection error" in message:  # a body dropped mid-way surfaces as a 500-ish wrapper
-        kind = "connection"
-    elif isinstance(exc, litellm.RateLimitError):
-        kind = "rate_limit"
-    elif isinstance(exc, litellm.Timeout) or "timeout" in name.lower():
-        kind = "timeout"
-    elif isinstance(exc, litellm.APIConnectionError):
-        kind = "connection"
-    elif isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError)):
-        kind = "server"
-    elif isinstance(exc, (ValueError, KeyError, TypeError)):
-        kind = "malformed"
-    else:
-        kind = "connection"
-    billed_input, billed_output = _billed_tokens(exc)
-    return ProviderError(_reason(exc, message), kind=kind, retry_after_s=retry_after,
-                         billed_input_tokens=billed_input, billed_output_tokens=billed_output)
+    for classes, kind in ((litellm.AuthenticationError, "auth"), (litellm.PermissionDeniedError, "permission"),
+                          (litellm.NotFoundError, "not_found"),
+                          ((litellm.ContextWindowExceededError, litellm.BadRequestError,
+                            litellm.UnprocessableEntityError, litellm.UnsupportedParamsError), "bad_request")):
+        if isinstance(exc, classes):
+            return kind
+    status = getattr(exc, "status_code", None)
+    if status in _STATUS_KINDS:
+        return _STATUS_KINDS[status]
+    if any(marker in message for marker in MALFORMED_MARKERS):
+        return "malformed"
+    if "Connection error" in message:  # a body dropped mid-way surfaces as a 500-ish wrapper
+        return "connection"
+    if isinstance(exc, litellm.RateLimitError):
+        return "rate_limit"
+    if isinstance(exc, litellm.Timeout) or "timeout" in type(exc).__name__.lower():
+        return "timeout"
+    for classes, kind in ((litellm.APIConnectionError, "connection"),
+                          ((litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError), "server"),
+                          ((ValueError, KeyError, TypeError), "malformed")):
+        if isinstance(exc, classes):
+            return kind
+    return "connection"
 
 
 def _reason(exc: BaseException, message: str) -> str:
@@ -77,12 +74,9 @@ def missing_key_reason(model: Model) -> str | None:
     """'VAR is not set' when a hosted model lacks its API key; None when it has one or needs none."""
     if model.api_base or model.litellm_model.startswith(("ollama/", "ollama_chat/")):
         return None  # a local or OpenAI-compatible server: no key of ours is needed
-    prepare_environment()
-    import litellm
-
+    configure_litellm()  # before the catalog asks litellm about the id
     from routeboard.catalog import missing_keys
 
-    litellm.suppress_debug_info = True  # else an unmapped id prints litellm's provider list to stdout
     missing = missing_keys(model.litellm_model)
     if not missing:
         return None
@@ -120,14 +114,9 @@ class LiteLLMProvider:
 
     def __init__(self, extra_kwargs: dict | None = None):
         """``extra_kwargs`` go to every call (benchmarks pass litellm's ``mock_response`` here)."""
-        prepare_environment()
+        self._litellm = configure_litellm()
         self._extra = dict(extra_kwargs or {})
         self._keys_checked: set[str] = set()
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.drop_params = True  # e.g. seed for providers that do not take it
-        self._litellm = litellm
 
     async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
         kwargs = {"model": model.litellm_model, "messages": messages, "temperature": settings.temperature,
