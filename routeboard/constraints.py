@@ -19,6 +19,33 @@ KNOWN = ("max_latency_ms_p95", "max_cpat_usd", "allowed_tiers", "deny_models", "
 REASONS = ("deny", "tier", "no_price", "min_tasks", "latency", "cost")
 
 
+def _ceiling(value) -> str | None:
+    if value is None or (not isinstance(value, bool) and isinstance(value, (int, float))
+                         and math.isfinite(value) and value > 0):
+        return None
+    return "must be a positive number (or null for no ceiling)"
+
+
+def _min_tasks(value) -> str | None:
+    ok = not isinstance(value, bool) and isinstance(value, int) and value >= 1
+    return None if ok else "must be a whole number of at least 1"
+
+
+def _tiers(value) -> str | None:
+    ok = isinstance(value, list) and value and all(t in TIERS for t in value)
+    return None if ok else f"must be a non-empty list of tiers from {', '.join(TIERS)}"
+
+
+def _model_ids(value) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(m, str) for m in value)
+    return None if ok else "must be a list of model ids"
+
+
+# one check per known constraint: the value's problem, or None
+_CHECKS = {"max_latency_ms_p95": _ceiling, "max_cpat_usd": _ceiling, "allowed_tiers": _tiers,
+           "deny_models": _model_ids, "min_tasks": _min_tasks}
+
+
 def constraint_problems(constraints) -> list[tuple[str, str]]:
     """(field, message) for every bad constraint value; [] when fine."""
     if constraints in (None, {}):
@@ -30,21 +57,10 @@ def constraint_problems(constraints) -> list[tuple[str, str]]:
         where = f"constraints.{key}"
         if key == "min_trials":
             problems.append((where, "renamed to min_tasks: evidence is counted in independent tasks, not trials"))
-        elif key not in KNOWN:
+        elif key not in _CHECKS:
             problems.append((where, f"unknown constraint (known: {', '.join(KNOWN)})"))
-        elif key in ("max_latency_ms_p95", "max_cpat_usd"):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not math.isfinite(value) or value <= 0):
-                problems.append((where, "must be a positive number (or null for no ceiling)"))
-        elif key == "min_tasks":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                problems.append((where, "must be a whole number of at least 1"))
-        elif key == "allowed_tiers":
-            if not isinstance(value, list) or not value or any(t not in TIERS for t in value):
-                problems.append((where, f"must be a non-empty list of tiers from {', '.join(TIERS)}"))
-        elif key == "deny_models":
-            if not isinstance(value, list) or any(not isinstance(m, str) for m in value):
-                problems.append((where, "must be a list of model ids"))
+        elif (message := _CHECKS[key](value)) is not None:
+            problems.append((where, message))
     return problems
 
 

@@ -210,9 +210,10 @@ def _suite_sample(suite: Suite) -> list[dict]:
 
 
 def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[str, Suite]] = (),
-              settings: GenerationSettings = GenerationSettings()) -> int:
+              settings: GenerationSettings | None = None) -> int:
     """Measure a local model once: two speed probes, and one answer on each suite it has never answered (its
     output length). Kept in the store, so later estimates make no call. Returns the number of calls made."""
+    settings = settings or GenerationSettings()
     if model.tier != "local":
         return 0  # a hosted call costs money and its time is not estimated
     from routeboard.providers import provider_for
@@ -301,22 +302,14 @@ def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], mo
             output_tokens = round(sum(outputs) * (1 + retry_share) * trials)
             seconds = new_tokens = None
             if model.tier == "local":
-                speed, new_tokens, ms = speeds[model.id], 0.0, 0.0
-                for _ in range(trials):
-                    for text, tokens, out in zip(texts, counted, outputs):
-                        fresh = tokens * new_share(previous[model.id], text)
-                        new_tokens += fresh
-                        ms += speed.call_ms(fresh, out) + retry_share * speed.call_ms(out + RETRY_FEEDBACK_TOKENS, out)
-                        previous[model.id] = text
-                seconds = ms / 1000
+                seconds, new_tokens, previous[model.id] = _local_seconds(
+                    speeds[model.id], previous[model.id], texts, counted, outputs, trials, retry_share)
             cost = model_usd(model.price, input_tokens, output_tokens)
             if cost is not None and seconds is not None:
                 cost += infra_usd(model, seconds * 1000)
             basis = f"input counted on {len(tasks) * trials:,} rendered prompts ({input_tokens:,} tokens"
             basis += f"; {new_tokens:,.0f} not shared with the prompt before)" if new_tokens is not None else ")"
-            basis += f"; {output_basis}"
-            basis += (f"; {past.attempts_per_trial:.2f} attempts a trial (invalid answers retried) as measured" if retry_share
-                      else "; no retries" if past.attempts_per_trial else "; retries not counted (nothing measured)")
+            basis += f"; {output_basis}; {_retry_basis(past, retry_share)}"
             if model.tier == "local":
                 basis += f"; {speeds[model.id].describe()}"
             if cost is None:
@@ -324,3 +317,23 @@ def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], mo
             rows.append(Estimate(model.id, suite_id, len(tasks) * trials, input_tokens, output_tokens, cost, seconds,
                                  basis))
     return rows
+
+
+def _local_seconds(speed, previous: str | None, texts, counted, outputs, trials: int,
+                   retry_share: float) -> tuple[float, float, str | None]:
+    """(busy seconds, prompt tokens not shared with the prompt before, the last prompt) of a local model's calls
+    in run order: llama.cpp reuses the prefix a prompt shares with the one before it."""
+    new_tokens, ms = 0.0, 0.0
+    for _ in range(trials):
+        for text, tokens, out in zip(texts, counted, outputs):
+            fresh = tokens * new_share(previous, text)
+            new_tokens += fresh
+            ms += speed.call_ms(fresh, out) + retry_share * speed.call_ms(out + RETRY_FEEDBACK_TOKENS, out)
+            previous = text
+    return ms / 1000, new_tokens, previous
+
+
+def _retry_basis(past, retry_share: float) -> str:
+    if retry_share:
+        return f"{past.attempts_per_trial:.2f} attempts a trial (invalid answers retried) as measured"
+    return "no retries" if past.attempts_per_trial else "retries not counted (nothing measured)"

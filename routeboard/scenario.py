@@ -88,35 +88,51 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     for category, values in (data.get("categories") or {}).items():
         _assumptions(values, f"categories.{category}", source, problems)
         categories[str(category)] = dict(values) if isinstance(values, dict) else {}
+    prices = _prices(data.get("prices") or {}, source, problems)
+    infra = _infra(data.get("infra") or {}, source, problems)
+    constraints = _constraints(data.get("constraints") or {}, source, problems)
+    if problems:
+        raise InvalidInput(problems)
+    return Scenario(name=str(data.get("name") or "default"), defaults=defaults, categories=categories,
+                    prices=prices, infra=infra, baseline_model=data.get("baseline_model"), constraints=constraints)
+
+
+def _prices(data: dict, source: str, problems: list[Problem]) -> dict:
     prices = {}
-    for model, price in (data.get("prices") or {}).items():
+    for model, price in data.items():
         for key in ("input_per_mtok_usd", "output_per_mtok_usd"):
             value = (price or {}).get(key) if isinstance(price, dict) else None
             if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 problems.append(Problem(source, None, f"prices.{model}.{key}", "must be a non-negative number"))
         prices[str(model)] = dict(price) if isinstance(price, dict) else {}
+    return prices
+
+
+def _infra(data: dict, source: str, problems: list[Problem]) -> dict:
+    from routeboard.catalog import infra_problems
+
     infra = {}
     names = {f.name for f in fields(InfraProfile)}
-    for model, profile in (data.get("infra") or {}).items():
+    for model, profile in data.items():
         if not isinstance(profile, dict) or set(profile) - names:
             problems.append(Problem(source, None, f"infra.{model}", f"infra fields are {', '.join(sorted(names))}"))
             continue
-        from routeboard.catalog import infra_problems
-
         for message in infra_problems(InfraProfile(**profile)):
             problems.append(Problem(source, None, f"infra.{model}", message))
         infra[str(model)] = dict(profile)
+    return infra
+
+
+def _constraints(data, source: str, problems: list[Problem]) -> dict:
     from routeboard.constraints import constraint_problems
 
-    constraints = data.get("constraints") or {}
-    for category, values in (constraints.items() if isinstance(constraints, dict) else []):
+    if not isinstance(data, dict):
+        problems.append(Problem(source, None, "constraints", "must be a mapping of category to constraints"))
+        return {}
+    for category, values in data.items():
         for field_name, message in constraint_problems(values):
             problems.append(Problem(source, None, f"constraints.{category}.{field_name.split('.', 1)[-1]}", message))
-    if problems:
-        raise InvalidInput(problems)
-    return Scenario(name=str(data.get("name") or "default"), defaults=defaults, categories=categories,
-                    prices=prices, infra=infra, baseline_model=data.get("baseline_model"),
-                    constraints=dict(constraints) if isinstance(constraints, dict) else {})
+    return dict(data)
 
 
 def _assumptions(values, where: str, source: str, problems: list[Problem]) -> Assumptions:

@@ -26,7 +26,10 @@ def rows(constraints: dict | None = None, **extra_models):
     return frame
 
 
-def route_for(frame, scenario=Scenario(defaults=Assumptions(failure_usd=0.0))) -> dict:
+NO_FAILURE_COST = Scenario(defaults=Assumptions(failure_usd=0.0))
+
+
+def route_for(frame, scenario: Scenario = NO_FAILURE_COST) -> dict:
     table = decide(frame, scenario).routes
     return table.to_dict("records")[0]
 

@@ -36,8 +36,12 @@ def facts(runs=None, suites=None, models=None):
     """Scenario-free ledger facts for a selection, cached per database and data version (which covers every
     table a decision reads, so an edited bar, constraint, grader, model or judge label refreshes them)."""
     con = connection()
-    key = (lambda v: tuple(v) if v else None)
-    return _facts(str(db_path()), data_version(con), key(runs), key(suites), key(models))
+    return _facts(str(db_path()), data_version(con), _key(runs), _key(suites), _key(models))
+
+
+def _key(values) -> tuple | None:
+    """A hashable cache key for an optional selection."""
+    return tuple(values) if values else None
 
 
 def facts_or_stop():
