@@ -40,6 +40,19 @@ DEFAULT_OUT = REPO_ROOT / "benchmarks"
 # One fixed seed for every seeded selection below (each suite makes its own random.Random(SEED)).
 SEED = 20250601
 MAX_TASKS_BYTES = 2 * 1024 * 1024
+# Both TAT-QA suites show the report the same way; only the instruction after the question differs.
+TATQA_CONTEXT = (
+    "Answer the question using the table and text from a company's financial report.\n"
+    "\n"
+    "Table:\n"
+    "{{table}}\n"
+    "\n"
+    "Text:\n"
+    "{{paragraphs}}\n"
+    "\n"
+    "Question: {{question}}\n"
+    "\n"
+)
 TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 # --------------------------------------------------------------------------------------------
@@ -396,16 +409,7 @@ def build_financial_analysis(datasets: Path, notes: list[str]) -> tuple[dict, li
             "forecasts and decisions."
         ),
         "prompt_template": (
-            "Answer the question using the table and text from a company's financial report.\n"
-            "\n"
-            "Table:\n"
-            "{{table}}\n"
-            "\n"
-            "Text:\n"
-            "{{paragraphs}}\n"
-            "\n"
-            "Question: {{question}}\n"
-            "\n"
+            TATQA_CONTEXT +
             "Work out the answer, then reply with only the final number: no words, units, currency "
             "symbols or thousands separators. Use a minus sign for a decrease or negative value. Give "
             "percentages as the percentage value (write 12.5 for 12.5%) and amounts in the units the "
@@ -512,16 +516,7 @@ def build_document_extraction(datasets: Path, notes: list[str]) -> tuple[dict, l
             "the extracted field."
         ),
         "prompt_template": (
-            "Answer the question using the table and text from a company's financial report.\n"
-            "\n"
-            "Table:\n"
-            "{{table}}\n"
-            "\n"
-            "Text:\n"
-            "{{paragraphs}}\n"
-            "\n"
-            "Question: {{question}}\n"
-            "\n"
+            TATQA_CONTEXT +
             "The answer is a single span copied from the table or the text (a value, year, name or "
             "phrase). Reply with only that span, exactly as it appears: no explanation, no full sentence, "
             "no added units."
@@ -1327,6 +1322,21 @@ OPTIONAL_KEYS = {"validator", "system_prompt", "max_invalid_retries"}
 
 def check_suite(name: str, suite: dict[str, Any], tasks: list[dict[str, Any]], tasks_text: str) -> list[str]:
     """Return a list of problems (empty when the suite is sound)."""
+    problems = _suite_problems(name, suite)
+    template_vars = set(TEMPLATE_VAR.findall(suite["prompt_template"]))
+    ids: set[str] = set()
+    for t in tasks:
+        if not isinstance(t["id"], str) or not t["id"] or t["id"] in ids:
+            problems.append(f"{t['id']}: empty or duplicate id")
+        ids.add(t["id"])
+        problems += [f"{t.get('id')}: {p}" for p in _task_problems(suite, t, template_vars)]
+    size = len(tasks_text.encode("utf-8"))
+    if size > MAX_TASKS_BYTES:
+        problems.append(f"tasks.jsonl is {size} bytes (> {MAX_TASKS_BYTES})")
+    return problems
+
+
+def _suite_problems(name: str, suite: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     keys = set(suite)
     if not REQUIRED_KEYS <= keys:
@@ -1342,45 +1352,49 @@ def check_suite(name: str, suite: dict[str, Any], tasks: list[dict[str, Any]], t
         problems.append(f"unknown grader {suite['grader']['name']}")
     if "validator" in suite and suite["validator"]["name"] not in VALIDATORS:
         problems.append(f"unknown validator {suite['validator']['name']}")
-    template_vars = set(TEMPLATE_VAR.findall(suite["prompt_template"]))
-    if not template_vars:
+    if not TEMPLATE_VAR.findall(suite["prompt_template"]):
         problems.append("prompt_template has no {{var}}")
-    labels = suite["grader"]["options"].get("labels")
-    ids: set[str] = set()
-    for t in tasks:
-        if set(t) != {"id", "vars", "expected", "metadata"}:
-            problems.append(f"{t.get('id')}: keys {sorted(t)}")
-        if not isinstance(t["id"], str) or not t["id"] or t["id"] in ids:
-            problems.append(f"{t['id']}: empty or duplicate id")
-        ids.add(t["id"])
-        if not isinstance(t["expected"], str) or not t["expected"].strip():
-            problems.append(f"{t['id']}: empty expected")
-        missing = template_vars - set(t["vars"])
-        if missing:
-            problems.append(f"{t['id']}: vars missing {sorted(missing)}")
-        for k, v in t["vars"].items():
-            if not isinstance(v, str) or not v.strip():
-                problems.append(f"{t['id']}: var {k} empty or not a string")
-            elif "{{" in v or "}}" in v:
-                problems.append(f"{t['id']}: var {k} contains template braces")
-        if labels is not None and t["expected"] not in labels:
-            problems.append(f"{t['id']}: expected {t['expected']!r} not among labels")
-        if suite["grader"]["name"] == "numeric":
-            try:
-                float(t["expected"])
-            except ValueError:
-                problems.append(f"{t['id']}: expected {t['expected']!r} is not a number")
-            if "scale_field" in suite["grader"]["options"]:
-                scale = t["metadata"].get(suite["grader"]["options"]["scale_field"])
-                if scale not in ("", "thousand", "million", "billion", "percent"):
-                    problems.append(f"{t['id']}: scale {scale!r}")
-        if suite["grader"].get("options", {}).get("precheck") == "contains":
-            mc = t["metadata"].get("must_contain")
-            if not (isinstance(mc, list) and mc and all(isinstance(s, str) and s for s in mc)):
-                problems.append(f"{t['id']}: must_contain missing for the contains precheck")
-    size = len(tasks_text.encode("utf-8"))
-    if size > MAX_TASKS_BYTES:
-        problems.append(f"tasks.jsonl is {size} bytes (> {MAX_TASKS_BYTES})")
+    return problems
+
+
+def _task_problems(suite: dict[str, Any], t: dict[str, Any], template_vars: set[str]) -> list[str]:
+    """One task's problems against its suite (keys, expected answer, variables, grader needs)."""
+    problems: list[str] = []
+    if set(t) != {"id", "vars", "expected", "metadata"}:
+        problems.append(f"keys {sorted(t)}")
+    if not isinstance(t["expected"], str) or not t["expected"].strip():
+        problems.append("empty expected")
+    missing = template_vars - set(t["vars"])
+    if missing:
+        problems.append(f"vars missing {sorted(missing)}")
+    for k, v in t["vars"].items():
+        if not isinstance(v, str) or not v.strip():
+            problems.append(f"var {k} empty or not a string")
+        elif "{{" in v or "}}" in v:
+            problems.append(f"var {k} contains template braces")
+    return problems + _grader_problems(suite["grader"], t)
+
+
+def _grader_problems(grader: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """What the suite's grader needs of a task: a known label, a number and its scale, must_contain phrases."""
+    problems: list[str] = []
+    options = grader.get("options", {})
+    labels = options.get("labels")
+    if labels is not None and t["expected"] not in labels:
+        problems.append(f"expected {t['expected']!r} not among labels")
+    if grader["name"] == "numeric":
+        try:
+            float(t["expected"])
+        except ValueError:
+            problems.append(f"expected {t['expected']!r} is not a number")
+        if "scale_field" in options:
+            scale = t["metadata"].get(options["scale_field"])
+            if scale not in ("", "thousand", "million", "billion", "percent"):
+                problems.append(f"scale {scale!r}")
+    if options.get("precheck") == "contains":
+        mc = t["metadata"].get("must_contain")
+        if not (isinstance(mc, list) and mc and all(isinstance(s, str) and s for s in mc)):
+            problems.append("must_contain missing for the contains precheck")
     return problems
 
 
