@@ -199,6 +199,51 @@ def runner(con, folder: Path, texts: list[str], concurrency: int, max_tokens: in
     return {"seconds": seconds, "tokens": int(tokens), "calls": calls, "errors": errors}
 
 
+def measure(side: str, url: str, con, folder: Path, log_path: Path, texts: list[str], concurrency: int,
+            max_tokens: int, label: str) -> dict:
+    """One side's timed pass, with llama.cpp's own compute time read from the server log for the same span."""
+    offset, cpu = [0], [0.0]
+
+    def mark():  # the timed part starts here, after the side's warm-up call
+        offset[0] = log_path.stat().st_size
+        cpu[0] = cpu_seconds()
+
+    if side == "bare":
+        result = asyncio.run(bare(url, texts, concurrency, max_tokens, mark))
+    else:
+        result = runner(con, folder, texts, concurrency, max_tokens, label, mark)
+    result["client_cpu_s"] = cpu_seconds() - cpu[0]
+    compute, _, requests = server_compute(log_path, offset[0])
+    result["server_compute_s"] = compute
+    result["server_requests"] = requests
+    print(f"  c={concurrency} {side:<6} {result['tokens'] / result['seconds']:7.1f} tok/s "
+          f"({result['tokens']} tokens, {result['calls']} calls, {result['seconds']:.2f} s wall, "
+          f"server compute {compute:.2f} s, client CPU {result['client_cpu_s']:.2f} s, "
+          f"errors {result['errors']})", flush=True)
+    return result
+
+
+def print_table(rows: dict[int, dict[str, list[dict]]]) -> None:
+    """Per concurrency: both sides' throughput, their ratio raw and with the server's speed taken out."""
+    print(f"{'concurrency':>11} {'bare tok/s':>11} {'runner tok/s':>13} {'runner/bare':>12} {'busy-normalised':>16} "
+          f"{'server busy bare / runner':>26} {'idle ms/call bare / runner':>27} {'client CPU ms/call':>19}")
+    for c, sides in rows.items():
+        def total(side, key, sides=sides):
+            return sum(r[key] for r in sides[side])
+
+        b = total("bare", "tokens") / total("bare", "seconds")
+        rr = total("runner", "tokens") / total("runner", "seconds")
+        busy = {side: total(side, "server_compute_s") / total(side, "seconds") for side in ("bare", "runner")}
+        idle = {side: (total(side, "seconds") - total(side, "server_compute_s")) / total(side, "calls") * 1000
+                for side in ("bare", "runner")}
+        cpu = {side: total(side, "client_cpu_s") / total(side, "calls") * 1000 for side in ("bare", "runner")}
+        normalised = busy["runner"] / busy["bare"]
+        verdict = "meets" if rr / b >= 0.95 else "misses"
+        print(f"{c:>11} {b:>11.1f} {rr:>13.1f} {rr / b:>12.3f} {normalised:>16.3f} "
+              f"{busy['bare']:>15.1%} / {busy['runner']:<8.1%} {idle['bare']:>15.0f} / {idle['runner']:<9.0f}"
+              f" {cpu['bare']:>7.0f} / {cpu['runner']:<9.0f} (raw ratio {verdict} target >= 0.95)")
+
+
 # ---------------------------------------------------------------- driver
 
 def main() -> None:
@@ -238,25 +283,8 @@ def main() -> None:
                 for r in range(args.repeats):
                     order = ("bare", "runner") if r % 2 == 0 else ("runner", "bare")
                     for side in order:
-                        offset, cpu = [0], [0.0]
-
-                        def mark():  # the timed part starts here, after the side's warm-up call
-                            offset[0] = log_path.stat().st_size
-                            cpu[0] = cpu_seconds()
-
-                        if side == "bare":
-                            result = asyncio.run(bare(url, texts, c, args.max_tokens, mark))
-                        else:
-                            result = runner(con, folder, texts, c, args.max_tokens, f"{c}-{r}", mark)
-                        result["client_cpu_s"] = cpu_seconds() - cpu[0]
-                        compute, generated, requests = server_compute(log_path, offset[0])
-                        result["server_compute_s"] = compute
-                        result["server_requests"] = requests
-                        rows[c][side].append(result)
-                        print(f"  c={c} {side:<6} {result['tokens'] / result['seconds']:7.1f} tok/s "
-                              f"({result['tokens']} tokens, {result['calls']} calls, {result['seconds']:.2f} s wall, "
-                              f"server compute {compute:.2f} s, client CPU {result['client_cpu_s']:.2f} s, "
-                              f"errors {result['errors']})", flush=True)
+                        rows[c][side].append(measure(side, url, con, folder, log_path, texts, c, args.max_tokens,
+                                                     f"{c}-{r}"))
             con.close()
         except KeyboardInterrupt:
             interrupted = True  # still print what was measured, below
@@ -270,24 +298,7 @@ def main() -> None:
           f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; total {time.monotonic() - began:.0f} s")
     if interrupted:
         print("INTERRUPTED: the figures below cover only the concurrencies measured on both sides")
-    print(f"{'concurrency':>11} {'bare tok/s':>11} {'runner tok/s':>13} {'runner/bare':>12} {'busy-normalised':>16} "
-          f"{'server busy bare / runner':>26} {'idle ms/call bare / runner':>27} {'client CPU ms/call':>19}")
-    rows = {c: sides for c, sides in rows.items() if sides["bare"] and sides["runner"]}
-    for c, sides in rows.items():
-        def total(side, key):
-            return sum(r[key] for r in sides[side])
-
-        b = total("bare", "tokens") / total("bare", "seconds")
-        rr = total("runner", "tokens") / total("runner", "seconds")
-        busy = {side: total(side, "server_compute_s") / total(side, "seconds") for side in ("bare", "runner")}
-        idle = {side: (total(side, "seconds") - total(side, "server_compute_s")) / total(side, "calls") * 1000
-                for side in ("bare", "runner")}
-        cpu = {side: total(side, "client_cpu_s") / total(side, "calls") * 1000 for side in ("bare", "runner")}
-        normalised = busy["runner"] / busy["bare"]
-        verdict = "meets" if rr / b >= 0.95 else "misses"
-        print(f"{c:>11} {b:>11.1f} {rr:>13.1f} {rr / b:>12.3f} {normalised:>16.3f} "
-              f"{busy['bare']:>15.1%} / {busy['runner']:<8.1%} {idle['bare']:>15.0f} / {idle['runner']:<9.0f}"
-              f" {cpu['bare']:>7.0f} / {cpu['runner']:<9.0f} (raw ratio {verdict} target >= 0.95)")
+    print_table({c: sides for c, sides in rows.items() if sides["bare"] and sides["runner"]})
     print("""
 runner/bare: the raw ratio of output tokens/s. busy-normalised: the same ratio with the server's speed taken out,
   (llama.cpp time / wall) for the runner over the same for bare; on a busy machine the server's own speed swings
