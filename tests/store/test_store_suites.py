@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.store import connect
-from routeboard.store.migrations import MIGRATIONS
 from routeboard.errors import InvalidInput
-from routeboard.store.suites import list_suites, load_stored_suite, save_suite, update_suite_settings
+from routeboard.store import connect, transaction
+from routeboard.store.migrations import MIGRATIONS
+from routeboard.store.suites import (
+    extend_suite,
+    list_suites,
+    load_stored_suite,
+    save_suite,
+    update_suite_settings,
+    write_suite,
+)
+from routeboard.suites import content_hash
 
 
 def make_suite(expected="4", name="math", ids=("a", "b")) -> Suite:
@@ -47,7 +56,7 @@ def test_a_failed_import_writes_nothing(con):
     save_suite(con, make_suite(name="kept"))
     before = counts(con)
     broken = make_suite(name="broken", ids=("a", "a"))  # duplicate ids violate the tasks key mid-transaction
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException):
         save_suite(con, broken)
     assert counts(con) == before
     assert [r["name"] for r in list_suites(con)] == ["kept"]
@@ -78,3 +87,22 @@ def test_settings_change_only_what_is_given_and_a_bad_value_writes_nothing(con):
                               constraints={"allowed_tiers": ["huge"]})
     assert [p.field for p in caught.value.problems] == ["constraints.allowed_tiers", "bar", "grader"]
     assert load_stored_suite(con, suite_id)[1].bar == 0.9
+
+
+def test_a_suite_written_in_a_transaction_that_fails_leaves_nothing(con):
+    """write_suite is the writer a results import calls inside its own transaction."""
+    with pytest.raises(RuntimeError), transaction(con) as cur:
+        assert write_suite(cur, make_suite(name="inside")).created
+        raise RuntimeError("the import found a problem after writing its suite")
+    assert counts(con) == (0, 0)
+    assert save_suite(con, make_suite(name="inside")).suite_id == "inside@1"
+
+
+def test_a_version_extended_in_place_keeps_its_id_task_order_and_is_recognised_by_content(con):
+    first = save_suite(con, make_suite(ids=("a", "b")))
+    bigger = make_suite(ids=("a", "b", "c"))
+    with transaction(con) as cur:
+        extend_suite(cur, first.suite_id, 2, [bigger.tasks[2]], content_hash(bigger))
+    suite_id, stored = load_stored_suite(con, "math")
+    assert suite_id == "math@1" and [t.id for t in stored.tasks] == ["a", "b", "c"]
+    assert save_suite(con, bigger).created is False
