@@ -5,6 +5,7 @@ The CLI prints ``str(error)`` on one line and exits 2; the app shows it with ``s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -42,6 +43,44 @@ class InvalidInput(RouteboardError):
         head = str(self.problems[0]) if self.problems else "invalid input"
         more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
         super().__init__(head + more)
+
+
+class Problems:
+    """Every problem found in one input, in order, each located by file, line and field (the one collector
+    every reader writes to). ``limit`` caps what is shown, so a systematic mistake in a 100,000-row file
+    reads as a few hundred lines, not 100,000."""
+
+    def __init__(self, file: str, limit: int | None = None, *, _found: list[Problem] | None = None):
+        self.file = file
+        self.limit = limit
+        self.found: list[Problem] = [] if _found is None else _found
+
+    def add(self, line: int | None, field: str | None, message: str) -> None:
+        """Note one problem in this collector's file."""
+        self.found.append(Problem(self.file, line, field, message))
+
+    def in_file(self, file: str) -> Problems:
+        """The same collection, adding problems located in another file (a suite's tasks beside its YAML)."""
+        return Problems(file, self.limit, _found=self.found)
+
+    def shown(self) -> list[Problem]:
+        """The problems to show: the first ``limit``, then one line saying how many more there are."""
+        if self.limit is None or len(self.found) <= self.limit:
+            return list(self.found)
+        hidden = len(self.found) - self.limit
+        return [*self.found[: self.limit], Problem(self.file, None, None, f"{hidden} more problems not shown; "
+                                                   "fix the ones above and import again")]
+
+    def raise_if_any(self) -> None:
+        """Raise InvalidInput listing the problems, if there are any."""
+        if self.found:
+            raise InvalidInput(self.shown())
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.found)
 
 
 class UnknownGrader(RouteboardError):

@@ -12,7 +12,8 @@ import pytest
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
-from routeboard.results_import import import_results, litellm_name, load_results
+from routeboard.io.promptfoo_results import litellm_name
+from routeboard.results_import import import_results, load_results
 from routeboard.store.suites import save_suite
 from tests.conftest import run_cli
 

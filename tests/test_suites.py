@@ -36,10 +36,12 @@ prompt_template: "Classify: {{text}}"
 
 def test_folder_suite_with_jsonl_tasks(tmp_path):
     write(tmp_path / "s" / "suite.yaml", SUITE_YAML)
-    write(tmp_path / "s" / "tasks.jsonl", '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}\n'
+    write(tmp_path / "s" / "tasks.jsonl",
+          '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}\n'
           '{"id": "b", "vars": {"text": "my card was stolen"}, "expected": "lost_or_stolen_card"}\n')
     suite = load_suite(tmp_path / "s")
-    assert (suite.name, suite.category, suite.bar, len(suite.tasks)) == ("tickets", "customer-request classification", 0.95, 2)
+    assert (suite.name, suite.category, suite.bar, len(suite.tasks)) == (
+        "tickets", "customer-request classification", 0.95, 2)
     assert suite.validator.name == "one_of"
     assert render_messages(suite, suite.tasks[0])[-1]["content"] == "Classify: where is my card"
 
@@ -70,7 +72,8 @@ def test_bare_csv_takes_metadata_from_overrides(tmp_path):
 
 
 def test_promptfoo_csv(tmp_path):
-    path = write(tmp_path / "pf.csv", "question,__expected\nCapital of France?,contains: Paris\nCapital of Peru?,contains: Lima\n")
+    path = write(tmp_path / "pf.csv",
+                 "question,__expected\nCapital of France?,contains: Paris\nCapital of Peru?,contains: Lima\n")
     suite = load_suite(path)
     assert suite.grader.name == "contains"
     assert [t.expected for t in suite.tasks] == ["Paris", "Lima"]
@@ -78,7 +81,8 @@ def test_promptfoo_csv(tmp_path):
 
 
 def test_openai_evals_jsonl(tmp_path):
-    line = {"input": [{"role": "system", "content": "Answer briefly"}, {"role": "user", "content": "2+3?"}], "ideal": "5"}
+    line = {"input": [{"role": "system", "content": "Answer briefly"}, {"role": "user", "content": "2+3?"}],
+            "ideal": "5"}
     path = write(tmp_path / "evals.jsonl", json.dumps(line) + "\n")
     suite = load_suite(path)
     assert suite.tasks[0].expected == "5"
@@ -88,7 +92,8 @@ def test_openai_evals_jsonl(tmp_path):
 def test_inspect_jsonl_and_csv(tmp_path):
     jsonl = write(tmp_path / "insp.jsonl", '{"id": "x1", "input": "2+2?", "target": ["4", "four"]}\n')
     suite = load_suite(jsonl)
-    assert (suite.tasks[0].id, suite.tasks[0].expected, suite.tasks[0].metadata["targets"]) == ("x1", "4", ["4", "four"])
+    task = suite.tasks[0]
+    assert (task.id, task.expected, task.metadata["targets"]) == ("x1", "4", ["4", "four"])
     csv_path = write(tmp_path / "insp.csv", "input,target\n2+2?,4\n3+3?,6\n")
     assert [t.expected for t in load_suite(csv_path).tasks] == ["4", "6"]
 

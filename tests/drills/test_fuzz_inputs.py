@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 
 import routeboard
 from routeboard.errors import InvalidInput
-from routeboard.results_import import KNOWN_COLUMNS, import_results
+from routeboard.io.result_formats import KNOWN_COLUMNS
+from routeboard.io.suite_formats import SUITE_KEYS, TASK_KEYS
+from routeboard.results_import import import_results
 from routeboard.store.suites import save_suite
-from routeboard.suites import SUITE_KEYS, TASK_KEYS, load_suite_bytes
+from routeboard.suites import load_suite_bytes
 from tests.drills.support import row_counts
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None, print_blob=True,
