@@ -128,7 +128,7 @@ def import_seconds() -> list[tuple[str, float]]:
     (streamlit itself is already imported by the server before its health endpoint answers)."""
     groups = [("streamlit (before health)", "streamlit"), ("routeboard (pandas, duckdb, jsonschema)", "routeboard"),
               ("routeboard.decisions (routeboard.stats -> scipy.stats)", "routeboard.decisions"),
-              ("the rest of app.py + the Overview", "routeboard.runner, routeboard.store.suites, routeboard.catalog, "
+              ("the rest of app.py + the Overview", "routeboard.run, routeboard.store.suites, routeboard.catalog, "
                                                     "ui.state, ui.runs, ui.widgets")]
     code = "import time\n" + "".join(
         f"t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)\n" for _, modules in groups)
