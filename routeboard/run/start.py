@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from datetime import datetime, timezone
 
 import duckdb
 
 from routeboard.catalog import get_model
 from routeboard.errors import InvalidInput
-from routeboard.pricing import model_from_snapshot, price_snapshot
+from routeboard.pricing import model_from_snapshot
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
@@ -18,10 +16,6 @@ from routeboard.run.resolve import refuse_unavailable, resolve_models, resolve_s
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
 from routeboard.store.suites import load_stored_suite
-
-
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: str | None = None,
@@ -34,12 +28,11 @@ def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: st
     models = resolve_models(con, request.models)
     judges = resolve_judges(con, suites, request.judge_model)
     jobs = plan_jobs(suites, models, request.trials, request.limit)
-    run_id = run_id or new_run_id()
+    run_id = run_id or run_store.new_run_id()
     settings = request.to_settings([suite_id for suite_id, _ in suites], [m.id for m in models],
                                    {suite_id: judge.id for suite_id, judge in judges.items()}, len(jobs))
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
-    snapshot = {**price_snapshot(list(judges.values())), **price_snapshot(models)}
-    run_store.create_run(con, run_id, settings, snapshot, request.budget_usd)
+    run_store.create_run(con, run_id, settings, [*judges.values(), *models], request.budget_usd)
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 

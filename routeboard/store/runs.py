@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
+from datetime import datetime, timezone
 
 import duckdb
 
-from routeboard.domain import Attempt, Trial
+from routeboard.domain import Attempt, Model, Trial
 from routeboard.errors import NotFound
+from routeboard.pricing import price_snapshot
 from routeboard.store import insert_rows, transaction
 
 # The stored columns of an Attempt and a Trial (routeboard.domain): rows exist only at this boundary.
@@ -22,11 +25,25 @@ REASON_CHARS = 160  # an error reason shown beside a run: the status and the ser
 FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "imported")
 
 
-def create_run(con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, prices: dict,
+def new_run_id() -> str:
+    """A run id that sorts by start time: r20250101-120000-1a2b3c."""
+    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def insert_run(cur: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model], *, status: str,
+               budget_usd: float | None = None, finished_at: datetime | None = None, note: str | None = None) -> None:
+    """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
+    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``)."""
+    cur.execute("INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", [run_id, status, json.dumps(settings),
+                                                 json.dumps(price_snapshot(models)), budget_usd, finished_at, note])
+
+
+def create_run(con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model],
                budget_usd: float | None) -> None:
+    """A new run row, 'running', with the price snapshot of its models and judges."""
     with transaction(con) as cur:
-        cur.execute("INSERT INTO runs (run_id, status, settings, prices, budget_usd) VALUES (?, 'running', ?, ?, ?)",
-                    [run_id, json.dumps(settings), json.dumps(prices), budget_usd])
+        insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd)
 
 
 def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, note: str | None = None) -> None:
