@@ -11,57 +11,71 @@ import math
 
 import pandas as pd
 
-# name -> (default for a frame that lacks it, meaning). A default of ``REQUIRED`` means the frame must carry it.
 REQUIRED = object()
-NAN = math.nan
-FACT_COLUMNS: dict[str, tuple[object, str]] = {
-    "category": (REQUIRED, "job category"),
-    "model_id": (REQUIRED, "catalog model id (or 'first → second' for a simulated cascade)"),
-    "trials": (REQUIRED, "graded trials stored"),
-    "tasks": (REQUIRED, "distinct tasks among them: the evidence a verdict counts"),
-    "correct": (REQUIRED, "trials the gold grader passed"),
-    "valid": (REQUIRED, "trials the production validator passed"),
-    "bar": (REQUIRED, "the category's quality bar, a share in (0, 1]"),
-    "max_k": (1, "most trials of one task in one run"),
-    "constraints": (None, "the suite's route constraints as JSON text, or None"),
-    "pass_hat_k": (NAN, "share of tasks whose every trial was correct"),
-    "task_correct": (None, "per task, correct trials; only where some task ran more than once"),
-    "task_trials": (None, "per task, trials; aligned with task_correct"),
-    "attempts": (0, "model calls, retries included"),
-    "unpriced_attempts": (0, "attempts whose cost is unknown (no price and no cost recorded)"),
-    "untokened_attempts": (0, "attempts without token counts (cannot be re-priced)"),
-    "cost_usd_sum": (0.0, "model USD of priced attempts at their run's price snapshot"),
-    "retry_cost_usd_sum": (0.0, "the part of cost_usd_sum spent on attempts after the first"),
-    "judge_usd_sum": (0.0, "USD paid to llm_judge models grading these trials (a tool cost)"),
-    "infra_usd_sum": (0.0, "local models: busy time x infra rate, USD"),
-    "input_tokens_sum": (0, "input tokens"),
-    "output_tokens_sum": (0, "output tokens"),
-    "retry_input_tokens_sum": (0, "input tokens of retries"),
-    "retry_output_tokens_sum": (0, "output tokens of retries"),
-    "cached_input_tokens_sum": (0, "input tokens of answers reused from the cache (priced at the snapshot)"),
-    "cached_output_tokens_sum": (0, "output tokens of reused answers"),
-    "latency_ms_sum": (0.0, "milliseconds of all attempts"),
-    "cached_latency_ms_sum": (0.0, "milliseconds the reused answers took when first asked"),
-    "latency_ms_p50": (NAN, "median latency of successful attempts, ms"),
-    "latency_ms_p95": (NAN, "95th percentile latency of successful attempts, ms"),
-    "judged": (None, "True where the category is graded by an llm_judge"),
-    "judge_tpr": (NAN, "judge pass rate on outputs people marked correct"),
-    "judge_tpr_n": (0, "people's labels behind judge_tpr"),
-    "judge_tnr": (NAN, "judge fail rate on outputs people marked wrong"),
-    "judge_tnr_n": (0, "people's labels behind judge_tnr"),
-    "tier": (None, "frontier, small-proprietary, hosted-open-weight, local or cascade"),
-    "display_name": (None, "the model's display name"),
-    "snapshot_input_per_mtok_usd": (NAN, "latest snapshot price, USD per million input tokens (NaN: unknown)"),
-    "snapshot_output_per_mtok_usd": (NAN, "latest snapshot price, USD per million output tokens (NaN: unknown)"),
-    "snapshot_infra": (None, "latest snapshot infra profile as JSON text (local models)"),
-    "first": (None, "cascades: the model asked first"),
-    "second": (None, "cascades: the fallback asked when the first output is invalid"),
-    "escalated": (0, "cascades: trials sent on to the fallback"),
-}
-_TEXT = ("category", "model_id", "constraints", "tier", "display_name", "snapshot_infra", "first", "second")
-_COUNTS = ("trials", "tasks", "correct", "valid", "max_k", "attempts", "unpriced_attempts", "untokened_attempts",
-           "input_tokens_sum", "output_tokens_sum", "retry_input_tokens_sum", "retry_output_tokens_sum",
-           "cached_input_tokens_sum", "cached_output_tokens_sum", "judge_tpr_n", "judge_tnr_n", "escalated")
+
+# The contract, one column a line: name, kind, meaning. The kind fixes the default a frame that lacks the column
+# gets (a kind ending in "!" is required) and how it is stored: counts as integers, text as plain strings.
+_CONTRACT = """
+category                      text!   job category
+model_id                      text!   catalog model id (or 'first → second' for a simulated cascade)
+trials                        count!  graded trials stored
+tasks                         count!  distinct tasks among them: the evidence a verdict counts
+correct                       count!  trials the gold grader passed
+valid                         count!  trials the production validator passed
+bar                           share!  the category's quality bar, a share in (0, 1]
+max_k                         k       most trials of one task in one run
+constraints                   text    the suite's route constraints as JSON text, or None
+pass_hat_k                    share   share of tasks whose every trial was correct
+task_correct                  list    per task, correct trials; only where some task ran more than once
+task_trials                   list    per task, trials; aligned with task_correct
+attempts                      count   model calls, retries included
+unpriced_attempts             count   attempts whose cost is unknown (no price and no cost recorded)
+untokened_attempts            count   attempts without token counts (cannot be re-priced)
+cost_usd_sum                  usd     model USD of priced attempts at their run's price snapshot
+retry_cost_usd_sum            usd     the part of cost_usd_sum spent on attempts after the first
+judge_usd_sum                 usd     USD paid to llm_judge models grading these trials (a tool cost)
+infra_usd_sum                 usd     local models: busy time x infra rate
+input_tokens_sum              count   input tokens
+output_tokens_sum             count   output tokens
+retry_input_tokens_sum        count   input tokens of retries
+retry_output_tokens_sum       count   output tokens of retries
+cached_input_tokens_sum       count   input tokens of answers reused from the cache (priced at the snapshot)
+cached_output_tokens_sum      count   output tokens of reused answers
+latency_ms_sum                usd     milliseconds of all attempts (summed like money)
+cached_latency_ms_sum         usd     milliseconds the reused answers took when first asked
+latency_ms_p50                share   median latency of successful attempts, ms (NaN: none succeeded)
+latency_ms_p95                share   95th percentile latency of successful attempts, ms
+judged                        flag    True where the category is graded by an llm_judge
+judge_tpr                     share   judge pass rate on outputs people marked correct
+judge_tpr_n                   count   people's labels behind judge_tpr
+judge_tnr                     share   judge fail rate on outputs people marked wrong
+judge_tnr_n                   count   people's labels behind judge_tnr
+tier                          text    frontier, small-proprietary, hosted-open-weight, local or cascade
+display_name                  text    the model's display name
+snapshot_input_per_mtok_usd   share   latest snapshot price, USD per million input tokens (NaN: unknown)
+snapshot_output_per_mtok_usd  share   latest snapshot price, USD per million output tokens (NaN: unknown)
+snapshot_infra                text    latest snapshot infra profile as JSON text (local models)
+first                         text    cascades: the model asked first
+second                        text    cascades: the fallback asked when the first output is invalid
+escalated                     count   cascades: trials sent on to the fallback
+"""
+# "share" stands for any measured number whose absence is NaN, "usd" for sums that start at 0.0
+_DEFAULTS = {"count": 0, "usd": 0.0, "share": math.nan, "text": None, "list": None, "flag": None, "k": 1}
+
+
+def _parse(table: str) -> dict[str, tuple[str, object, str]]:
+    columns = {}
+    for line in table.strip().splitlines():
+        name, kind, meaning = line.split(maxsplit=2)
+        required = kind.endswith("!")
+        columns[name] = (kind.rstrip("!"), REQUIRED if required else _DEFAULTS[kind], meaning)
+    return columns
+
+
+# name -> (kind, default for a frame that lacks it, meaning)
+FACT_COLUMNS: dict[str, tuple[str, object, str]] = _parse(_CONTRACT)
+_TEXT = tuple(name for name, (kind, _, _) in FACT_COLUMNS.items() if kind == "text")
+_COUNTS = tuple(name for name, (kind, _, _) in FACT_COLUMNS.items() if kind in ("count", "k"))
 
 
 def facts_frame(frame: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
@@ -71,12 +85,12 @@ def facts_frame(frame: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
         return frame.copy()  # already built by this function: a what-if pays only for the copy
     frame = pd.DataFrame(frame if frame is not None else [])
     if frame.empty and not len(frame.columns):
-        frame = pd.DataFrame(columns=[c for c, (default, _) in FACT_COLUMNS.items() if default is REQUIRED])
-    missing = [c for c, (default, _) in FACT_COLUMNS.items() if default is REQUIRED and c not in frame]
+        frame = pd.DataFrame(columns=[c for c, (_, default, _) in FACT_COLUMNS.items() if default is REQUIRED])
+    missing = [c for c, (_, default, _) in FACT_COLUMNS.items() if default is REQUIRED and c not in frame]
     if missing:
         raise ValueError(f"facts lack required columns: {', '.join(missing)}")
     frame = frame.copy()
-    for column, (default, _) in FACT_COLUMNS.items():
+    for column, (_, default, _) in FACT_COLUMNS.items():
         if column not in frame:
             frame[column] = [default] * len(frame) if default is None else default
         elif column in _COUNTS or isinstance(default, (int, float)) and default is not None:
