@@ -14,10 +14,16 @@ stored = facts_or_stop()
 
 options = decision_options("frontier")
 left, right = st.columns(2)
-axis = left.radio("Cost axis", ["cpat_usd", "model_usd"], horizontal=True, key="frontier_axis",
-                  format_func=lambda c: "per accepted task" if c == "cpat_usd" else "model cost per trial")
-with_cascades = right.checkbox("Show simulated cascades (cheap first, escalate invalid outputs)", value=True,
-                               key="frontier_cascades")
+axis = left.radio(
+    "Cost axis",
+    ["cpat_usd", "model_usd"],
+    horizontal=True,
+    key="frontier_axis",
+    format_func=lambda c: "per accepted task" if c == "cpat_usd" else "model cost per trial",
+)
+with_cascades = right.checkbox(
+    "Show simulated cascades (cheap first, escalate invalid outputs)", value=True, key="frontier_cascades"
+)
 scenario = current_scenario(con)
 decision = decide(stored, scenario, **options)
 if with_cascades:
@@ -32,18 +38,46 @@ missing = unplotted(points, axis)
 if len(missing):
     st.caption(f"{len(missing)} model(s) not on the chart:")
     st.dataframe(missing, hide_index=True, key="frontier_unplotted")
-st.caption(f"Intervals: {options['method']} at {options['level']:.0%} "
-           "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint.")
+st.caption(
+    f"Intervals: {options['method']} at {options['level']:.0%} "
+    "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint."
+)
 for status in points["judge_status"].dropna().unique() if "judge_status" in points else []:
     st.warning(f"Accuracy here is graded by an LLM judge: {status}.")
 
 st.subheader("Routing table")
-view = table.assign(model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
-                    cpat=[usd(v) for v in table["cpat_usd"]])
-st.dataframe(view[["category", "bar", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "cpat",
-                   "runner_up", "near_ties", "tasks_needed", "reason"]], hide_index=True, key="frontier_routes")
+view = table.assign(
+    model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
+    cpat=[usd(v) for v in table["cpat_usd"]],
+)
+st.dataframe(
+    view[
+        [
+            "category",
+            "bar",
+            "model",
+            "tier",
+            "verdict",
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "cpat",
+            "runner_up",
+            "near_ties",
+            "tasks_needed",
+            "reason",
+        ]
+    ],
+    hide_index=True,
+    key="frontier_routes",
+)
 not_routable = points[(points["verdict"] != "clears") | points["excluded"].notna()]
 if len(not_routable):
     st.markdown("**Not routable in this category**")
-    st.dataframe(not_routable[["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high",
-                               "tasks_needed"]], hide_index=True, key="frontier_excluded")
+    st.dataframe(
+        not_routable[
+            ["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high", "tasks_needed"]
+        ],
+        hide_index=True,
+        key="frontier_excluded",
+    )

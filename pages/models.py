@@ -23,16 +23,33 @@ else:
     st.info(ollama.reason)
 
 st.subheader("Catalog")
-st.caption("Prices are USD per million tokens from litellm's bundled price map unless you set your own "
-           "(marked 'user'). A model with no known price is flagged and kept out of routes, never treated as free; "
-           "a model marked 'free' costs nothing on purpose.")
-table = pd.DataFrame([{"id": m.id, "name": m.display_name, "tier": m.tier,
-                       "input_per_mtok_usd": m.price.input_per_mtok_usd,
-                       "output_per_mtok_usd": m.price.output_per_mtok_usd, "price_source": m.price.source,
-                       "available": m.available, "why not": m.unavailable_reason} for m in models])
-edited = st.data_editor(table, hide_index=True, key="models_catalog", disabled=["id", "name", "price_source",
-                        "available", "why not"],
-                        column_config={"tier": st.column_config.SelectboxColumn("tier", options=list(TIERS))})
+st.caption(
+    "Prices are USD per million tokens from litellm's bundled price map unless you set your own "
+    "(marked 'user'). A model with no known price is flagged and kept out of routes, never treated as free; "
+    "a model marked 'free' costs nothing on purpose."
+)
+table = pd.DataFrame(
+    [
+        {
+            "id": m.id,
+            "name": m.display_name,
+            "tier": m.tier,
+            "input_per_mtok_usd": m.price.input_per_mtok_usd,
+            "output_per_mtok_usd": m.price.output_per_mtok_usd,
+            "price_source": m.price.source,
+            "available": m.available,
+            "why not": m.unavailable_reason,
+        }
+        for m in models
+    ]
+)
+edited = st.data_editor(
+    table,
+    hide_index=True,
+    key="models_catalog",
+    disabled=["id", "name", "price_source", "available", "why not"],
+    column_config={"tier": st.column_config.SelectboxColumn("tier", options=list(TIERS))},
+)
 if st.button("Save price and tier changes", key="models_save"):
     try:
         changed = save_catalog_edits(con, models, edited.to_dict("records"))
@@ -41,8 +58,10 @@ if st.button("Save price and tier changes", key="models_save"):
         show_error(exc)
 
 st.subheader("Infra profiles of local models")
-st.caption("Hardware, power and operations turn a local model's busy time into USD: (hardware / amortisation + "
-           "power + ops) / utilisation per busy hour.")
+st.caption(
+    "Hardware, power and operations turn a local model's busy time into USD: (hardware / amortisation + "
+    "power + ops) / utilisation per busy hour."
+)
 local = [m for m in models if m.tier == "local"]
 profiles = pd.DataFrame([{"id": m.id, **asdict(m.infra or InfraProfile())} for m in local])
 edited_infra = st.data_editor(profiles, hide_index=True, key="models_infra", disabled=["id"])
@@ -52,8 +71,15 @@ if st.button("Save infra profiles", key="models_save_infra"):
         for row in edited_infra.to_dict("records"):
             model = by_id[row.pop("id")]
             row["parallel_requests"] = int(row["parallel_requests"])
-            add_model(con, model.id, litellm_model=model.litellm_model, display_name=model.display_name, tier="local",
-                      api_base=model.api_base, infra=InfraProfile(**row))
+            add_model(
+                con,
+                model.id,
+                litellm_model=model.litellm_model,
+                display_name=model.display_name,
+                tier="local",
+                api_base=model.api_base,
+                infra=InfraProfile(**row),
+            )
         st.success("Saved.")
     except RouteboardError as exc:
         show_error(exc)
@@ -62,19 +88,29 @@ with st.expander("Add a model"):
     with st.form("models_add"):
         cols = st.columns(3)
         model_id = cols[0].text_input("litellm model id", placeholder="openai/gpt-4.1-mini", key="models_add_id")
-        tier = cols[1].selectbox("Tier", TIERS, index=None, placeholder="guess from the id and price",
-                                 key="models_add_tier")
+        tier = cols[1].selectbox(
+            "Tier", TIERS, index=None, placeholder="guess from the id and price", key="models_add_tier"
+        )
         api_base = cols[2].text_input("API base (optional)", key="models_add_base")
         # empty prices mean "take litellm's price"; a model it does not know needs prices or the free mark
-        price_in = cols[0].number_input("USD / M input tokens", min_value=0.0, value=None,
-                                        placeholder="litellm's price", key="models_add_in")
-        price_out = cols[1].number_input("USD / M output tokens", min_value=0.0, value=None,
-                                         placeholder="litellm's price", key="models_add_out")
+        price_in = cols[0].number_input(
+            "USD / M input tokens", min_value=0.0, value=None, placeholder="litellm's price", key="models_add_in"
+        )
+        price_out = cols[1].number_input(
+            "USD / M output tokens", min_value=0.0, value=None, placeholder="litellm's price", key="models_add_out"
+        )
         free = cols[2].checkbox("Free: it really costs nothing", key="models_add_free")
         if st.form_submit_button("Add", key="models_add_submit"):
             try:
-                added = add_model(con, model_id.strip(), tier=tier, input_price_per_mtok_usd=price_in,
-                                  output_price_per_mtok_usd=price_out, api_base=api_base or None, free=free)
+                added = add_model(
+                    con,
+                    model_id.strip(),
+                    tier=tier,
+                    input_price_per_mtok_usd=price_in,
+                    output_price_per_mtok_usd=price_out,
+                    api_base=api_base or None,
+                    free=free,
+                )
                 st.success(f"Added {added.id} ({added.tier}): {price_note(added)}.")
             except RouteboardError as exc:
                 show_error(exc)

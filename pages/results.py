@@ -33,10 +33,33 @@ if not stored.empty:
     if categories:
         led = led[led["category"].isin(categories)]
     st.subheader("Ledger per category and model")
-    st.dataframe(led[["category", "model_id", "tier", "trials", "accuracy", "ci_low", "ci_high", "verdict",
-                      "tasks_needed", "pass_hat_k", "model_usd", "retry_usd", "infra_usd", "review_usd",
-                      "rework_usd", "failure_usd", "cpat_usd", "latency_ms_p50", "latency_ms_p95"]],
-                 hide_index=True, key="results_ledger")
+    st.dataframe(
+        led[
+            [
+                "category",
+                "model_id",
+                "tier",
+                "trials",
+                "accuracy",
+                "ci_low",
+                "ci_high",
+                "verdict",
+                "tasks_needed",
+                "pass_hat_k",
+                "model_usd",
+                "retry_usd",
+                "infra_usd",
+                "review_usd",
+                "rework_usd",
+                "failure_usd",
+                "cpat_usd",
+                "latency_ms_p50",
+                "latency_ms_p95",
+            ]
+        ],
+        hide_index=True,
+        key="results_ledger",
+    )
 
 rows = trial_rows(con, runs=chosen_runs, categories=categories, models=models, outcomes=outcomes)
 st.subheader(f"Trials ({len(rows):,})")
@@ -46,8 +69,13 @@ left, right = st.columns(2)
 left.download_button("Download CSV", to_csv(rows), "routeboard-results.csv", "text/csv", key="results_csv")
 parquet = io.BytesIO()
 neutralised(rows).to_parquet(parquet, index=False)
-right.download_button("Download Parquet", parquet.getvalue(), "routeboard-results.parquet",
-                      "application/octet-stream", key="results_parquet")
+right.download_button(
+    "Download Parquet",
+    parquet.getvalue(),
+    "routeboard-results.parquet",
+    "application/octet-stream",
+    key="results_parquet",
+)
 
 st.subheader("One task in detail")
 keys = rows[["suite_id", "task_id"]].drop_duplicates()

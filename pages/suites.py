@@ -17,8 +17,10 @@ st.title("Suites")
 con = connection()
 
 with st.expander("Upload a task file", expanded=not list_suites(con)):
-    st.caption("CSV, JSONL or YAML: routeboard's own format, promptfoo test CSVs, OpenAI evals JSONL or "
-               "inspect-style files. Nothing is written until every problem is fixed.")
+    st.caption(
+        "CSV, JSONL or YAML: routeboard's own format, promptfoo test CSVs, OpenAI evals JSONL or "
+        "inspect-style files. Nothing is written until every problem is fixed."
+    )
     upload = st.file_uploader("Task file", type=["csv", "jsonl", "yaml", "yml"], key="suites_upload")
     cols = st.columns(4)
     name = cols[0].text_input("Name (bare files)", key="suites_name")
@@ -28,20 +30,41 @@ with st.expander("Upload a task file", expanded=not list_suites(con)):
     bar = cols[3].number_input("Bar", 0.01, 1.0, None, 0.01, key="suites_bar", placeholder="from the file")
     template = st.text_input("Prompt template (optional, {{var}} placeholders)", key="suites_template")
     if upload is not None:
-        overrides = Overrides(name=name or None, category=category or None,
-                              grader=None if grader == "(from file)" else grader, bar=bar,
-                              prompt_template=template or None)
+        overrides = Overrides(
+            name=name or None,
+            category=category or None,
+            grader=None if grader == "(from file)" else grader,
+            bar=bar,
+            prompt_template=template or None,
+        )
         try:
             suite = load_suite_bytes(upload.name, upload.getvalue(), overrides)
         except InvalidInput as exc:
             st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
-            st.dataframe(pd.DataFrame([{"file": p.file, "line": p.line, "field": p.field, "problem": p.message}
-                                       for p in exc.problems]), hide_index=True, key="suites_problems")
+            st.dataframe(
+                pd.DataFrame(
+                    [{"file": p.file, "line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]
+                ),
+                hide_index=True,
+                key="suites_problems",
+            )
         else:
             st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
-            st.dataframe(pd.DataFrame([{"id": t.id, "input": t.input, "vars": json.dumps(t.vars, ensure_ascii=False),
-                                        "expected": t.expected} for t in suite.tasks[:50]]),
-                         hide_index=True, key="suites_preview")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "id": t.id,
+                            "input": t.input,
+                            "vars": json.dumps(t.vars, ensure_ascii=False),
+                            "expected": t.expected,
+                        }
+                        for t in suite.tasks[:50]
+                    ]
+                ),
+                hide_index=True,
+                key="suites_preview",
+            )
             if st.button("Import", key="suites_import", type="primary"):
                 result = save_suite(con, suite)
                 st.success(f"{result.suite_id}: {'imported' if result.created else 'already imported (same content)'}")
@@ -61,8 +84,16 @@ suite_id, suite = load_stored_suite(con, chosen)
 st.markdown(f"**{suite.category}**: {suite.description}")
 if suite.risk:
     st.caption(f"Risk: {suite.risk}")
-st.dataframe(pd.DataFrame([{"id": t.id, "input": t.input, "vars": json.dumps(t.vars, ensure_ascii=False)[:300],
-                            "expected": t.expected} for t in suite.tasks]), hide_index=True, key="suites_tasks")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"id": t.id, "input": t.input, "vars": json.dumps(t.vars, ensure_ascii=False)[:300], "expected": t.expected}
+            for t in suite.tasks
+        ]
+    ),
+    hide_index=True,
+    key="suites_tasks",
+)
 
 # Every widget is keyed on the suite id: one key for all suites would keep the first suite's values on screen
 # and Save would write them over the suite being browsed.
@@ -72,18 +103,29 @@ if saved:
 with st.form(f"suites_edit_{suite_id}"):
     st.markdown(f"**Grading settings of {suite_id}**")
     new_bar = st.number_input("Quality bar", 0.01, 1.0, float(suite.bar), 0.01, key=f"suites_edit_bar_{suite_id}")
-    options = st.text_area("Grader options (JSON)", json.dumps(suite.grader.options, indent=2, ensure_ascii=False),
-                           key=f"suites_edit_options_{suite_id}", height=150)
-    rules = st.text_area(f"Route constraints (JSON: {', '.join(KNOWN)})", json.dumps(suite.constraints, indent=2),
-                         key=f"suites_edit_constraints_{suite_id}")
+    options = st.text_area(
+        "Grader options (JSON)",
+        json.dumps(suite.grader.options, indent=2, ensure_ascii=False),
+        key=f"suites_edit_options_{suite_id}",
+        height=150,
+    )
+    rules = st.text_area(
+        f"Route constraints (JSON: {', '.join(KNOWN)})",
+        json.dumps(suite.constraints, indent=2),
+        key=f"suites_edit_constraints_{suite_id}",
+    )
     if st.form_submit_button("Save", key=f"suites_edit_save_{suite_id}"):
         try:
             parsed, constraints = json.loads(options or "{}"), json.loads(rules or "{}")
             spec = GraderSpec(suite.grader.name, parsed)
             # only what the user changed is written, so an untouched setting keeps its stored value exactly
-            update_suite_settings(con, suite_id, bar=new_bar if new_bar != suite.bar else None,
-                                  grader=spec if parsed != suite.grader.options else None,
-                                  constraints=constraints if constraints != suite.constraints else None)
+            update_suite_settings(
+                con,
+                suite_id,
+                bar=new_bar if new_bar != suite.bar else None,
+                grader=spec if parsed != suite.grader.options else None,
+                constraints=constraints if constraints != suite.constraints else None,
+            )
         except json.JSONDecodeError as exc:
             st.error(f"Grader options or route constraints are not valid JSON: {exc}")
         except RouteboardError as exc:

@@ -6,9 +6,9 @@ from dataclasses import asdict, replace
 import pandas as pd
 import streamlit as st
 
+from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.decisions import decide, local_break_even_volume, review_rate_break_even, sensitivity
 from routeboard.errors import RouteboardError
-from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
 from ui.charts import cost_breakdown_figure, tornado_figure
 from ui.state import connection, facts_or_stop, show_error
@@ -33,48 +33,88 @@ base = scenario.defaults if scope == "every category" else scenario.for_category
 c1, c2, c3 = st.columns(3)
 values = {
     "review_rate": c1.slider("Review rate (share checked)", 0.0, 1.0, base.review_rate, 0.05, key=f"whatif_r_{scope}"),
-    "catch_rate": c1.slider("Catch rate (errors a review catches)", 0.0, 1.0, base.catch_rate, 0.05,
-                            key=f"whatif_q_{scope}"),
+    "catch_rate": c1.slider(
+        "Catch rate (errors a review catches)", 0.0, 1.0, base.catch_rate, 0.05, key=f"whatif_q_{scope}"
+    ),
     "review_minutes": c2.number_input("Review minutes", 0.0, 600.0, base.review_minutes, key=f"whatif_rm_{scope}"),
-    "rework_minutes": c2.number_input("Rework minutes per caught error", 0.0, 600.0, base.rework_minutes,
-                                      key=f"whatif_wm_{scope}"),
-    "reviewer_usd_per_hour": c3.number_input("Reviewer USD / hour", 0.0, 1000.0, base.reviewer_usd_per_hour,
-                                             key=f"whatif_wage_{scope}"),
-    "failure_usd": c3.number_input("Cost of an error that escapes (USD)", 0.0, 1e7, base.failure_usd,
-                                   key=f"whatif_failure_{scope}"),
+    "rework_minutes": c2.number_input(
+        "Rework minutes per caught error", 0.0, 600.0, base.rework_minutes, key=f"whatif_wm_{scope}"
+    ),
+    "reviewer_usd_per_hour": c3.number_input(
+        "Reviewer USD / hour", 0.0, 1000.0, base.reviewer_usd_per_hour, key=f"whatif_wage_{scope}"
+    ),
+    "failure_usd": c3.number_input(
+        "Cost of an error that escapes (USD)", 0.0, 1e7, base.failure_usd, key=f"whatif_failure_{scope}"
+    ),
 }
-volumes = st.data_editor(pd.DataFrame({"category": categories, "monthly_volume": [
-    scenario.for_category(c).monthly_volume for c in categories]}), hide_index=True, disabled=["category"],
-    key="whatif_volumes")
+volumes = st.data_editor(
+    pd.DataFrame(
+        {"category": categories, "monthly_volume": [scenario.for_category(c).monthly_volume for c in categories]}
+    ),
+    hide_index=True,
+    disabled=["category"],
+    key="whatif_volumes",
+)
 with st.expander("Re-price models and local hardware (no new calls)"):
     priced = stored.drop_duplicates("model_id")
-    prices = st.data_editor(pd.DataFrame({
-        "model_id": priced["model_id"],
-        "input_per_mtok_usd": [scenario.prices.get(m, {}).get("input_per_mtok_usd", v)
-                               for m, v in zip(priced["model_id"], priced["snapshot_input_per_mtok_usd"])],
-        "output_per_mtok_usd": [scenario.prices.get(m, {}).get("output_per_mtok_usd", v)
-                                for m, v in zip(priced["model_id"], priced["snapshot_output_per_mtok_usd"])]}),
-        hide_index=True, disabled=["model_id"], key="whatif_prices")
+    prices = st.data_editor(
+        pd.DataFrame(
+            {
+                "model_id": priced["model_id"],
+                "input_per_mtok_usd": [
+                    scenario.prices.get(m, {}).get("input_per_mtok_usd", v)
+                    for m, v in zip(priced["model_id"], priced["snapshot_input_per_mtok_usd"])
+                ],
+                "output_per_mtok_usd": [
+                    scenario.prices.get(m, {}).get("output_per_mtok_usd", v)
+                    for m, v in zip(priced["model_id"], priced["snapshot_output_per_mtok_usd"])
+                ],
+            }
+        ),
+        hide_index=True,
+        disabled=["model_id"],
+        key="whatif_prices",
+    )
     local = priced[priced["snapshot_infra"].notna()]
-    hardware = st.data_editor(pd.DataFrame([{"model_id": m, **(scenario.infra.get(m) or json.loads(raw))}
-                                            for m, raw in zip(local["model_id"], local["snapshot_infra"])]),
-                              hide_index=True, disabled=["model_id"], key="whatif_infra")
+    hardware = st.data_editor(
+        pd.DataFrame(
+            [
+                {"model_id": m, **(scenario.infra.get(m) or json.loads(raw))}
+                for m, raw in zip(local["model_id"], local["snapshot_infra"])
+            ]
+        ),
+        hide_index=True,
+        disabled=["model_id"],
+        key="whatif_infra",
+    )
 with st.expander("Route constraints for this scenario (override the suites' own)"):
-    rules_text = st.text_area("Per category, JSON", json.dumps(scenario.constraints, indent=2),
-                              key="whatif_constraints",
-                              help='e.g. {"customer-request classification": {"max_latency_ms_p95": 2000, '
-                                   '"allowed_tiers": ["local"]}}')
+    rules_text = st.text_area(
+        "Per category, JSON",
+        json.dumps(scenario.constraints, indent=2),
+        key="whatif_constraints",
+        help='e.g. {"customer-request classification": {"max_latency_ms_p95": 2000, "allowed_tiers": ["local"]}}',
+    )
 try:
     data = scenario.to_dict()
     data["constraints"] = json.loads(rules_text or "{}")
-    snapshot = dict(zip(priced["model_id"], zip(priced["snapshot_input_per_mtok_usd"],
-                                                priced["snapshot_output_per_mtok_usd"])))
-    data["prices"] = {r.model_id: {"input_per_mtok_usd": r.input_per_mtok_usd, "output_per_mtok_usd": r.output_per_mtok_usd}
-                      for r in prices.itertuples(index=False)
-                      if (r.input_per_mtok_usd, r.output_per_mtok_usd) != snapshot[r.model_id]
-                      and pd.notna(r.input_per_mtok_usd) and pd.notna(r.output_per_mtok_usd)}
-    data["infra"] = {row.pop("model_id"): {**row, "parallel_requests": int(row["parallel_requests"])}
-                     for row in hardware.to_dict("records")} if len(hardware) else {}
+    snapshot = dict(
+        zip(priced["model_id"], zip(priced["snapshot_input_per_mtok_usd"], priced["snapshot_output_per_mtok_usd"]))
+    )
+    data["prices"] = {
+        r.model_id: {"input_per_mtok_usd": r.input_per_mtok_usd, "output_per_mtok_usd": r.output_per_mtok_usd}
+        for r in prices.itertuples(index=False)
+        if (r.input_per_mtok_usd, r.output_per_mtok_usd) != snapshot[r.model_id]
+        and pd.notna(r.input_per_mtok_usd)
+        and pd.notna(r.output_per_mtok_usd)
+    }
+    data["infra"] = (
+        {
+            row.pop("model_id"): {**row, "parallel_requests": int(row["parallel_requests"])}
+            for row in hardware.to_dict("records")
+        }
+        if len(hardware)
+        else {}
+    )
     if scope == "every category":
         data["defaults"] = {**asdict(scenario.defaults), **values}
     else:
@@ -101,22 +141,47 @@ else:  # no route: say so, and still show how the assumptions move the nearest m
     left, right = st.columns(2)
     left.metric(f"Routed cpat for {category}", "none clears", help=route["reason"])
     nearest = rows.set_index("model_id").loc[route["nearest"]]
-    right.metric(f"cpat of the nearest model, {route['nearest']} (not routable)",
-                 cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]), help=route["reason"])
+    right.metric(
+        f"cpat of the nearest model, {route['nearest']} (not routable)",
+        cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]),
+        help=route["reason"],
+    )
 st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
-st.dataframe(rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
-             [["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd",
-               "rework_usd", "failure_usd"]], hide_index=True, key="whatif_ledger")
+st.dataframe(
+    rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])[
+        [
+            "model_id",
+            "verdict",
+            "accuracy",
+            "cpat",
+            "model_usd",
+            "tool_usd",
+            "infra_usd",
+            "review_usd",
+            "rework_usd",
+            "failure_usd",
+        ]
+    ],
+    hide_index=True,
+    key="whatif_ledger",
+)
 
 st.subheader("Portfolio per month")
 singles = sorted(led["model_id"].unique())
-baseline = st.selectbox("Baseline: send everything to", singles, index=singles.index(book["baseline_model"])
-                        if book["baseline_model"] in singles else 0, key="whatif_baseline")
+baseline = st.selectbox(
+    "Baseline: send everything to",
+    singles,
+    index=singles.index(book["baseline_model"]) if book["baseline_model"] in singles else 0,
+    key="whatif_baseline",
+)
 book = decide(stored, replace(scenario, baseline_model=baseline)).portfolio
 st.dataframe(pd.DataFrame(book["rows"]), hide_index=True, key="whatif_portfolio")
 if book["saving_monthly_usd"] is None:
-    st.metric("Saving per month vs the baseline", "unknown",
-              help="No category has both a route and a known cost for the baseline model.")
+    st.metric(
+        "Saving per month vs the baseline",
+        "unknown",
+        help="No category has both a route and a known cost for the baseline model.",
+    )
 else:
     saving = f" ({book['saving_share']:.0%})" if book["saving_share"] is not None else ""
     st.metric("Saving per month vs the baseline", usd(book["saving_monthly_usd"], 2) + saving)
@@ -134,16 +199,20 @@ if others:
     st.subheader("Break-evens")
     other = st.selectbox("Compare with", others, key="whatif_other")
     even = review_rate_break_even(stored, scenario, category, focus, other)
-    st.write(f"Review rate at which {focus} and {other} cost the same per accepted task: "
-             + (f"{even.rate:.0%}" if even.rate is not None else even.reason))
+    st.write(
+        f"Review rate at which {focus} and {other} cost the same per accepted task: "
+        + (f"{even.rate:.0%}" if even.rate is not None else even.reason)
+    )
     local_rows = rows[rows["tier"] == "local"]
     if len(local_rows) and focus != local_rows["model_id"].iat[0]:
         local = local_rows["model_id"].iat[0]
         snapshot = local_rows["snapshot_infra"].iat[0]
         infra = json.loads(snapshot) if snapshot else asdict(DEFAULT_LOCAL_INFRA)
         even = local_break_even_volume(led, category, local, focus, infra)
-        st.write(f"Monthly volume above which owning the box for {local} beats {focus}: "
-                 f"{even['break_even_monthly_volume'] or 'never'} (box capacity {even['capacity_monthly_volume']:,.0f})")
+        st.write(
+            f"Monthly volume above which owning the box for {local} beats {focus}: "
+            f"{even['break_even_monthly_volume'] or 'never'} (box capacity {even['capacity_monthly_volume']:,.0f})"
+        )
 
 name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
 if st.button("Save scenario", key="whatif_save"):

@@ -28,13 +28,21 @@ ROOT = PERF.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(PERF))
 
-import routeboard  # noqa: E402
 from ledger_scale import build  # noqa: E402
+
+import routeboard  # noqa: E402
 
 TARGET_S = 3.0
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -67,9 +75,26 @@ def start_once(browser, db: Path, ready: str, log: Path) -> tuple[float, float, 
     with open(log, "ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         while not healthy(url):
             if process.poll() is not None:
@@ -81,8 +106,9 @@ def start_once(browser, db: Path, ready: str, log: Path) -> tuple[float, float, 
         page.goto(url)
         page.get_by_role("heading", name=ready, exact=True).wait_for(timeout=180_000)
         if ready == "Routing board":  # the board itself (a data grid with a "routed" column), not only its heading
-            page.locator('[data-testid="stDataFrame"]').filter(has=page.locator(
-                "th[role='columnheader']", has_text="routed")).first.wait_for(timeout=180_000)
+            page.locator('[data-testid="stDataFrame"]').filter(
+                has=page.locator("th[role='columnheader']", has_text="routed")
+            ).first.wait_for(timeout=180_000)
         return health_s, time.perf_counter() - started, cpu_seconds(process.pid)
     finally:
         page.close()
@@ -111,12 +137,22 @@ def overview_breakdown(db: Path) -> list[tuple[str, float]]:
 
     con = step("routeboard.connect (open + migrations)", lambda: routeboard.connect(db))
     step("list_suites", lambda: list_suites(con))
-    step("data_version (counts, max finished_at)", lambda: con.cursor().execute(
-        "SELECT (SELECT count(*) FROM trials), (SELECT max(finished_at) FROM trials), (SELECT count(*) FROM suites),"
-        " (SELECT max(created_at) FROM suites)").fetchone())
+    step(
+        "data_version (counts, max finished_at)",
+        lambda: (
+            con.cursor()
+            .execute(
+                "SELECT (SELECT count(*) FROM trials), (SELECT max(finished_at) FROM trials),"
+                " (SELECT count(*) FROM suites), (SELECT max(created_at) FROM suites)"
+            )
+            .fetchone()
+        ),
+    )
     facts = step("ledger_facts (the cached facts)", lambda: ledger_facts(con))
-    step("count(*) runs, attempts", lambda: con.cursor().execute(
-        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone())
+    step(
+        "count(*) runs, attempts",
+        lambda: con.cursor().execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone(),
+    )
     step("list_scenarios", lambda: list_scenarios(con))
     step("decide (ledger, verdicts, routes, book)", lambda: decide(facts, Scenario()))
     con.close()
@@ -126,12 +162,18 @@ def overview_breakdown(db: Path) -> list[tuple[str, float]]:
 def import_seconds() -> list[tuple[str, float]]:
     """Module imports of the app's first script run, one group after the other in a fresh interpreter
     (streamlit itself is already imported by the server before its health endpoint answers)."""
-    groups = [("streamlit (before health)", "streamlit"), ("routeboard (pandas, duckdb, jsonschema)", "routeboard"),
-              ("routeboard.decisions (routeboard.stats -> scipy.stats)", "routeboard.decisions"),
-              ("the rest of app.py + the Overview", "routeboard.run, routeboard.store.suites, routeboard.catalog, "
-                                                    "ui.state, ui.runs, ui.widgets")]
+    groups = [
+        ("streamlit (before health)", "streamlit"),
+        ("routeboard (pandas, duckdb, jsonschema)", "routeboard"),
+        ("routeboard.decisions (routeboard.stats -> scipy.stats)", "routeboard.decisions"),
+        (
+            "the rest of app.py + the Overview",
+            "routeboard.run, routeboard.store.suites, routeboard.catalog, ui.state, ui.runs, ui.widgets",
+        ),
+    ]
     code = "import time\n" + "".join(
-        f"t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)\n" for _, modules in groups)
+        f"t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)\n" for _, modules in groups
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return [(name, float(line)) for (name, _), line in zip(groups, out.stdout.split())]
 
@@ -154,9 +196,11 @@ def main() -> None:
         started = time.perf_counter()
         attempts = build(con, args.models, args.categories, args.tasks)
         con.close()
-        print(f"built {attempts:,} attempts ({args.models} models x {args.categories} categories x {args.tasks} tasks) "
-              f"in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs, load average "
-              f"{os.getloadavg()[0]:.1f}")
+        print(
+            f"built {attempts:,} attempts ({args.models} models x {args.categories} categories x {args.tasks} tasks) "
+            f"in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
         cases = [("empty database", None, "Get started"), (f"{attempts:,} attempts", large, "Routing board")]
         results = {}
         with sync_playwright() as playwright:
@@ -172,10 +216,12 @@ def main() -> None:
                     cpu = statistics.median(r[2] for r in runs)
                     results[label] = page
                     verdict = "meets" if page <= TARGET_S else "MISSES"
-                    print(f"{label}: health endpoint {health:.2f} s, Overview rendered {page:.2f} s "
-                          f"(median of {args.repeat}; runs {', '.join(f'{r[1]:.2f}' for r in runs)}) "
-                          f"-> {verdict} the target of <= {TARGET_S:.0f} s to the first page; the server used "
-                          f"{cpu:.2f} CPU s until then")
+                    print(
+                        f"{label}: health endpoint {health:.2f} s, Overview rendered {page:.2f} s "
+                        f"(median of {args.repeat}; runs {', '.join(f'{r[1]:.2f}' for r in runs)}) "
+                        f"-> {verdict} the target of <= {TARGET_S:.0f} s to the first page; the server used "
+                        f"{cpu:.2f} CPU s until then"
+                    )
             finally:
                 browser.close()
         print("imports of app.py + the Overview, in a fresh interpreter:")

@@ -76,8 +76,10 @@ def main() -> None:
     parser.add_argument("--level", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(f"{args.models} models, accuracy uniform in [0.80, 0.99], bar {args.bar}, {args.tasks} tasks each, "
-          f"rounds of {args.round_tasks}, {args.level:.0%} level, seed {args.seed}\n")
+    print(
+        f"{args.models} models, accuracy uniform in [0.80, 0.99], bar {args.bar}, {args.tasks} tasks each, "
+        f"rounds of {args.round_tasks}, {args.level:.0%} level, seed {args.seed}\n"
+    )
     result = simulate(args.models, args.tasks, args.round_tasks, args.bar, args.level, args.seed)
     report(result, args.models, args.tasks)
 

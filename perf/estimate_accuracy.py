@@ -47,16 +47,24 @@ def main() -> None:
     for path in paths:
         suite_id = save_suite(con, load_suite(path)).suite_id
         for label in ("first", "second"):
-            [row] = estimate(con, resolve_suites(con, (suite_id,)), models, 1, args.limit, settings,
-                             calibrate_local=True)
+            [row] = estimate(
+                con, resolve_suites(con, (suite_id,)), models, 1, args.limit, settings, calibrate_local=True
+            )
             started = time.perf_counter()
-            runner = start_run(con, RunRequest(suites=(suite_id,), models=(EMBEDDED_ID,), limit=args.limit,
-                                               settings=settings, use_cache=False))
+            runner = start_run(
+                con,
+                RunRequest(
+                    suites=(suite_id,), models=(EMBEDDED_ID,), limit=args.limit, settings=settings, use_cache=False
+                ),
+            )
             runner.run()
             wall_s = time.perf_counter() - started
             spend = run_totals(con, runner.run_id)[0]["spend_usd"]
-            print(f"{suite_id:34} {label:6} {row.local_seconds:7.1f} {wall_s:7.1f} {wall_s / row.local_seconds:6.2f} "
-                  f"{row.cost_usd:9.6f} {spend:9.6f}  {row.basis}", flush=True)
+            print(
+                f"{suite_id:34} {label:6} {row.local_seconds:7.1f} {wall_s:7.1f} {wall_s / row.local_seconds:6.2f} "
+                f"{row.cost_usd:9.6f} {spend:9.6f}  {row.basis}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -26,12 +26,23 @@ from routeboard.scenario import Scenario  # noqa: E402
 
 def build(con, models: int, categories: int, tasks: int) -> int:
     """Fill the store with synthetic results through SQL (the shape a real run writes)."""
-    prices = {f"m{m:02d}": {"litellm_model": f"openai/m{m:02d}", "tier": "small-proprietary",
-                            "display_name": f"m{m:02d}", "input_per_mtok_usd": 0.1 * (m + 1),
-                            "output_per_mtok_usd": 0.4 * (m + 1), "price_source": "user", "api_base": None,
-                            "infra": None} for m in range(models)}
-    con.execute("INSERT INTO runs (run_id, status, settings, prices) VALUES ('scale', 'imported', '{}', ?)",
-                [json.dumps(prices)])
+    prices = {
+        f"m{m:02d}": {
+            "litellm_model": f"openai/m{m:02d}",
+            "tier": "small-proprietary",
+            "display_name": f"m{m:02d}",
+            "input_per_mtok_usd": 0.1 * (m + 1),
+            "output_per_mtok_usd": 0.4 * (m + 1),
+            "price_source": "user",
+            "api_base": None,
+            "infra": None,
+        }
+        for m in range(models)
+    }
+    con.execute(
+        "INSERT INTO runs (run_id, status, settings, prices) VALUES ('scale', 'imported', '{}', ?)",
+        [json.dumps(prices)],
+    )
     con.execute(f"""INSERT INTO suites (suite_id, name, version, category, grader, bar, content_hash, task_count)
                     SELECT 'c' || c || '@1', 'c' || c, 1, 'category ' || c, '{{"name": "exact"}}', 0.9, 'h' || c,
                            {tasks} FROM range({categories}) r(c)""")
@@ -70,12 +81,17 @@ def main() -> None:
         con = routeboard.connect(Path(tmp) / "scale.duckdb")
         started = time.perf_counter()
         attempts = build(con, args.models, args.categories, args.tasks)
-        print(f"built {attempts:,} attempts ({args.models} models x {args.categories} categories x {args.tasks} "
-              f"tasks) in {time.perf_counter() - started:.1f} s")
-        raw_s, _ = timed(lambda: con.execute(
-            """SELECT s.category, a.model_id, count(*), sum(a.cost_usd), avg(t.correct::INTEGER)
+        print(
+            f"built {attempts:,} attempts ({args.models} models x {args.categories} categories x {args.tasks} "
+            f"tasks) in {time.perf_counter() - started:.1f} s"
+        )
+        raw_s, _ = timed(
+            lambda: con.execute(
+                """SELECT s.category, a.model_id, count(*), sum(a.cost_usd), avg(t.correct::INTEGER)
                FROM attempts a JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
-               JOIN suites s USING (suite_id) GROUP BY ALL""").fetchall())
+               JOIN suites s USING (suite_id) GROUP BY ALL"""
+            ).fetchall()
+        )
         scenario = Scenario()
 
         def decide():
@@ -88,10 +104,13 @@ def main() -> None:
         whatif_s, _ = timed(lambda: routes(with_tasks_needed(apply_scenario(facts, what_if))), repeat=9)
         cleared = int(table["model"].notna().sum())
         print(f"raw GROUP BY (attempts x trials x suites): {raw_s * 1000:.0f} ms")
-        print(f"ledger + verdicts + frontier + routes: {full_s * 1000:.0f} ms (target <= 500 ms); "
-              f"{len(points)} (category, model) rows, {cleared}/{len(table)} categories routed")
-        print(f"what-if recompute (cached facts -> ledger, verdicts, routes): {whatif_s * 1000:.1f} ms "
-              f"(target <= 50 ms)")
+        print(
+            f"ledger + verdicts + frontier + routes: {full_s * 1000:.0f} ms (target <= 500 ms); "
+            f"{len(points)} (category, model) rows, {cleared}/{len(table)} categories routed"
+        )
+        print(
+            f"what-if recompute (cached facts -> ledger, verdicts, routes): {whatif_s * 1000:.1f} ms (target <= 50 ms)"
+        )
         con.close()
 
 

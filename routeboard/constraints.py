@@ -20,8 +20,9 @@ REASONS = ("deny", "tier", "no_price", "min_tasks", "latency", "cost")
 
 
 def _ceiling(value) -> str | None:
-    if value is None or (not isinstance(value, bool) and isinstance(value, (int, float))
-                         and math.isfinite(value) and value > 0):
+    if value is None or (
+        not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+    ):
         return None
     return "must be a positive number (or null for no ceiling)"
 
@@ -42,8 +43,13 @@ def _model_ids(value) -> str | None:
 
 
 # one check per known constraint: the value's problem, or None
-_CHECKS = {"max_latency_ms_p95": _ceiling, "max_cpat_usd": _ceiling, "allowed_tiers": _tiers,
-           "deny_models": _model_ids, "min_tasks": _min_tasks}
+_CHECKS = {
+    "max_latency_ms_p95": _ceiling,
+    "max_cpat_usd": _ceiling,
+    "allowed_tiers": _tiers,
+    "deny_models": _model_ids,
+    "min_tasks": _min_tasks,
+}
 
 
 def constraint_problems(constraints) -> list[tuple[str, str]]:
@@ -79,8 +85,11 @@ def exclusions(led: pd.DataFrame, per_category: dict[str, dict]) -> tuple[np.nda
     """(reason, detail) per ledger row: the first constraint the model breaks in its category, or None."""
     reasons = np.full(len(led), None, dtype=object)
     details = np.full(len(led), None, dtype=object)
-    for i, row in enumerate(led[["category", "model_id", "tier", "tasks", "latency_ms_p95", "cpat_usd",
-                                 "cost_unknown"]].itertuples(index=False)):
+    for i, row in enumerate(
+        led[["category", "model_id", "tier", "tasks", "latency_ms_p95", "cpat_usd", "cost_unknown"]].itertuples(
+            index=False
+        )
+    ):
         found = _first_broken(row, per_category.get(row.category) or effective(None, None))
         if found:
             reasons[i], details[i] = found
@@ -105,4 +114,3 @@ def _first_broken(row, c: dict) -> tuple[str, str] | None:
     if cost and row.cpat_usd == row.cpat_usd and row.cpat_usd > cost:
         return "cost", f"cpat ${row.cpat_usd:.4f} is over the ${cost:.4f} ceiling"
     return None
-

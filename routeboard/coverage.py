@@ -50,8 +50,9 @@ def _task_results(rng: np.random.Generator, p: float, tasks: int, k: int) -> np.
     return np.where(settled, np.where(always, k, 0), flips)
 
 
-def cluster_coverage(p: float, tasks: int, k: int, runs: int = 200, level: float = 0.95, method: str = "wilson",
-                     seed: int = 0) -> Coverage:
+def cluster_coverage(
+    p: float, tasks: int, k: int, runs: int = 200, level: float = 0.95, method: str = "wilson", seed: int = 0
+) -> Coverage:
     """Coverage of the interval over tasks (``stats.cluster_interval``) at k trials per task, by simulation."""
     rng = np.random.default_rng(seed)
     hits = 0
@@ -62,8 +63,16 @@ def cluster_coverage(p: float, tasks: int, k: int, runs: int = 200, level: float
     return Coverage(f"cluster k={k}", p, tasks, k, hits / runs, runs)
 
 
-def judge_coverage(p: float, tasks: int, runs: int = 100, level: float = 0.95, tpr: float = 0.9,
-                   tnr: float = 0.85, labels: int = 60, seed: int = 0) -> Coverage:
+def judge_coverage(
+    p: float,
+    tasks: int,
+    runs: int = 100,
+    level: float = 0.95,
+    tpr: float = 0.9,
+    tnr: float = 0.85,
+    labels: int = 60,
+    seed: int = 0,
+) -> Coverage:
     """Coverage of the judge-corrected interval: an imperfect judge grades ``tasks`` outputs, people label
     ``labels`` correct and ``labels`` wrong outputs to measure it."""
     rng = np.random.default_rng(seed)
@@ -74,16 +83,18 @@ def judge_coverage(p: float, tasks: int, runs: int = 100, level: float = 0.95, t
         seen_tpr = rng.binomial(labels, tpr) / labels
         seen_tnr = rng.binomial(labels, tnr) / labels
         try:
-            _, low, high = stats.judge_corrected_accuracy(int(passed.sum()), tasks, seen_tpr, seen_tnr, labels,
-                                                          labels, level)
+            _, low, high = stats.judge_corrected_accuracy(
+                int(passed.sum()), tasks, seen_tpr, seen_tnr, labels, labels, level
+            )
         except ValueError:  # a judge measured as no better than chance gives no interval: counted as a miss
             continue
         hits += low <= p <= high
     return Coverage("judge-corrected", p, tasks, 1, hits / runs, runs)
 
 
-def sequential_coverage(p: float, tasks: int, k: int = 1, runs: int = 200, level: float = 0.95, looks: int = 5,
-                        seed: int = 0) -> Coverage:
+def sequential_coverage(
+    p: float, tasks: int, k: int = 1, runs: int = 200, level: float = 0.95, looks: int = 5, seed: int = 0
+) -> Coverage:
     """Coverage of sequential certification's anytime bound: the share of runs in which EVERY look's interval
     holds p (the guarantee optional stopping needs), with tasks sent in ``looks`` equal rounds and, for k > 1,
     each task counted once (its share of correct trials), as ``run --certify`` does."""

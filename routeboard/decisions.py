@@ -21,6 +21,7 @@ MAX_TASKS_NEEDED = 100_000
 
 # ---------------------------------------------------------------- verdict details
 
+
 def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
     """Add ``tasks_needed``: about how many more independent tasks would likely settle each undecided verdict.
 
@@ -42,6 +43,7 @@ def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- frontier
 
+
 def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     """Mark the non-dominated points per category: nothing else is at least as cheap and at least as accurate."""
     points = points.copy()
@@ -55,9 +57,27 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 
 # ---------------------------------------------------------------- routes
 
-ROUTE_INPUTS = ("category", "model_id", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "cpat_usd",
-                "cpat_best_usd", "cpat_worst_usd", "monthly_usd", "monthly_volume", "tasks_needed", "trials",
-                "tasks", "excluded", "excluded_detail", "max_cpat_usd")
+ROUTE_INPUTS = (
+    "category",
+    "model_id",
+    "tier",
+    "verdict",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "bar",
+    "cpat_usd",
+    "cpat_best_usd",
+    "cpat_worst_usd",
+    "monthly_usd",
+    "monthly_volume",
+    "tasks_needed",
+    "trials",
+    "tasks",
+    "excluded",
+    "excluded_detail",
+    "max_cpat_usd",
+)
 
 
 def routes(led: pd.DataFrame) -> pd.DataFrame:
@@ -76,44 +96,82 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
 def _route(category: str, rows: list[dict]) -> dict:
     for r in rows:  # pandas hands missing reasons back as NaN
         r["excluded"] = r["excluded"] if isinstance(r["excluded"], str) else None
-    excluded = [{"model": r["model_id"], "reason": r["excluded"], "detail": r["excluded_detail"]}
-                for r in rows if r["excluded"]]
-    base = {"category": category, "bar": float(rows[0]["bar"]), "monthly_volume": float(rows[0]["monthly_volume"]),
-            "excluded": excluded, "affordable": True, "cost_gap_usd": None}
-    clearing = sorted((r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])),
-                      key=lambda r: r["cpat_usd"])
+    excluded = [
+        {"model": r["model_id"], "reason": r["excluded"], "detail": r["excluded_detail"]} for r in rows if r["excluded"]
+    ]
+    base = {
+        "category": category,
+        "bar": float(rows[0]["bar"]),
+        "monthly_volume": float(rows[0]["monthly_volume"]),
+        "excluded": excluded,
+        "affordable": True,
+        "cost_gap_usd": None,
+    }
+    clearing = sorted(
+        (r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])), key=lambda r: r["cpat_usd"]
+    )
     over_budget = [r for r in clearing if r["excluded"] == "cost"]
     clearing = [r for r in clearing if not r["excluded"]]
     if not clearing and over_budget:
         cheapest = over_budget[0]
         gap = cheapest["cpat_usd"] - cheapest["max_cpat_usd"]
-        return {**base, **_route_fields(cheapest), "model": None, "runner_up": None, "near_ties": [],
-                "nearest": cheapest["model_id"], "accuracy_gap": 0.0, "affordable": False, "cost_gap_usd": gap,
-                "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
-                          f"per accepted task over the ceiling"}
+        return {
+            **base,
+            **_route_fields(cheapest),
+            "model": None,
+            "runner_up": None,
+            "near_ties": [],
+            "nearest": cheapest["model_id"],
+            "accuracy_gap": 0.0,
+            "affordable": False,
+            "cost_gap_usd": gap,
+            "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
+            f"per accepted task over the ceiling",
+        }
     unpriced = [r for r in rows if r["verdict"] == "clears" and r["excluded"] == "no_price"]
     if not clearing and unpriced:
         names = ", ".join(r["model_id"] for r in unpriced)
-        return {**base, **_route_fields(unpriced[0]), "model": None, "runner_up": None, "near_ties": [],
-                "nearest": unpriced[0]["model_id"], "accuracy_gap": 0.0,
-                "reason": f"no priced model clears the bar; {names} clears but has no price: set one on Models "
-                          "(or in the scenario) to route it"}
+        return {
+            **base,
+            **_route_fields(unpriced[0]),
+            "model": None,
+            "runner_up": None,
+            "near_ties": [],
+            "nearest": unpriced[0]["model_id"],
+            "accuracy_gap": 0.0,
+            "reason": f"no priced model clears the bar; {names} clears but has no price: set one on Models "
+            "(or in the scenario) to route it",
+        }
     rows = [r for r in rows if r["excluded"] in (None, "min_tasks")] or rows
     if clearing:
         best, others = clearing[0], clearing[1:]
         # near-ties: another clearing model whose best-case cpat reaches the route's worst case
         near = [r["model_id"] for r in others if r["cpat_best_usd"] <= best["cpat_worst_usd"]]
-        return {**base, **_route_fields(best), "model": best["model_id"],
-                "runner_up": others[0]["model_id"] if others else None, "near_ties": near, "nearest": None,
-                "accuracy_gap": 0.0, "reason": "cheapest model that clears the bar"}
+        return {
+            **base,
+            **_route_fields(best),
+            "model": best["model_id"],
+            "runner_up": others[0]["model_id"] if others else None,
+            "near_ties": near,
+            "nearest": None,
+            "accuracy_gap": 0.0,
+            "reason": "cheapest model that clears the bar",
+        }
     closest = max(rows, key=lambda r: (r["ci_low"], r["accuracy"]))
     gap = max(0.0, base["bar"] - float(closest["ci_low"]))
     lacks = f"its interval's lower bound is {gap:.1%} under the bar"
     if not _nan(closest["tasks_needed"]) and closest["tasks_needed"] > 0:
         lacks += f"; about {int(closest['tasks_needed'])} more tasks would likely settle it"
-    return {**base, **_route_fields(closest), "model": None, "runner_up": None, "near_ties": [],
-            "nearest": closest["model_id"], "accuracy_gap": gap,
-            "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}"}
+    return {
+        **base,
+        **_route_fields(closest),
+        "model": None,
+        "runner_up": None,
+        "near_ties": [],
+        "nearest": closest["model_id"],
+        "accuracy_gap": gap,
+        "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}",
+    }
 
 
 def _nan(value) -> bool:
@@ -121,15 +179,22 @@ def _nan(value) -> bool:
 
 
 def _route_fields(row: dict) -> dict:
-    return {"tier": row.get("tier"), "verdict": row["verdict"], "accuracy": float(row["accuracy"]),
-            "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
-            "cpat_usd": None if _nan(row["cpat_usd"]) else float(row["cpat_usd"]),
-            "monthly_usd": None if _nan(row["monthly_usd"]) else float(row["monthly_usd"]),
-            "tasks_needed": None if _nan(row["tasks_needed"]) else int(row["tasks_needed"]),
-            "trials": int(row["trials"]), "tasks": int(row["tasks"])}
+    return {
+        "tier": row.get("tier"),
+        "verdict": row["verdict"],
+        "accuracy": float(row["accuracy"]),
+        "ci_low": float(row["ci_low"]),
+        "ci_high": float(row["ci_high"]),
+        "cpat_usd": None if _nan(row["cpat_usd"]) else float(row["cpat_usd"]),
+        "monthly_usd": None if _nan(row["monthly_usd"]) else float(row["monthly_usd"]),
+        "tasks_needed": None if _nan(row["tasks_needed"]) else int(row["tasks_needed"]),
+        "trials": int(row["trials"]),
+        "tasks": int(row["tasks"]),
+    }
 
 
 # ---------------------------------------------------------------- cascades
+
 
 def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, str, str]]:
     """(category, first, second) pairs worth simulating: a cheap first model, an accurate fallback."""
@@ -144,6 +209,7 @@ def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, 
 
 
 # ---------------------------------------------------------------- portfolio
+
 
 def default_baseline(led: pd.DataFrame) -> str | None:
     """The model companies send everything to: the one with the highest model cost per trial."""
@@ -164,26 +230,39 @@ def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str 
         routed_monthly = routed * route.monthly_volume if routed is not None else None
         base_monthly = base_cpat * route.monthly_volume if base_cpat is not None else None
         saving = base_monthly - routed_monthly if None not in (routed_monthly, base_monthly) else None
-        rows.append({"category": route.category, "monthly_volume": route.monthly_volume, "model": route.model,
-                     "routed_cpat_usd": routed, "routed_monthly_usd": routed_monthly,
-                     "baseline_cpat_usd": base_cpat, "baseline_monthly_usd": base_monthly,
-                     "saving_monthly_usd": saving})
+        rows.append(
+            {
+                "category": route.category,
+                "monthly_volume": route.monthly_volume,
+                "model": route.model,
+                "routed_cpat_usd": routed,
+                "routed_monthly_usd": routed_monthly,
+                "baseline_cpat_usd": base_cpat,
+                "baseline_monthly_usd": base_monthly,
+                "saving_monthly_usd": saving,
+            }
+        )
     comparable = [r for r in rows if r["saving_monthly_usd"] is not None]
     routed_total = sum(r["routed_monthly_usd"] for r in comparable)
     base_total = sum(r["baseline_monthly_usd"] for r in comparable)
     # with no category comparable, every total is unknown: a $0 saving would read as a finding
     known = bool(comparable)
-    return {"baseline_model": baseline_model, "rows": rows, "routed_monthly_usd": routed_total if known else None,
-            "baseline_monthly_usd": base_total if known else None,
-            "saving_monthly_usd": base_total - routed_total if known else None,
-            "saving_share": (base_total - routed_total) / base_total if known and base_total else None,
-            "categories_compared": len(comparable), "categories": len(rows)}
+    return {
+        "baseline_model": baseline_model,
+        "rows": rows,
+        "routed_monthly_usd": routed_total if known else None,
+        "baseline_monthly_usd": base_total if known else None,
+        "saving_monthly_usd": base_total - routed_total if known else None,
+        "saving_share": (base_total - routed_total) / base_total if known and base_total else None,
+        "categories_compared": len(comparable),
+        "categories": len(rows),
+    }
 
 
 # ---------------------------------------------------------------- break-evens
 
-def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, hosted_model: str,
-                            infra: dict) -> dict:
+
+def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, hosted_model: str, infra: dict) -> dict:
     """Monthly volume above which owning the box for ``local_model`` is cheaper than ``hosted_model``.
 
     The box is a fixed monthly cost (hardware amortised + operations) plus power while busy; the hosted model
@@ -194,14 +273,23 @@ def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, 
     busy_s = local["latency_ms_sum"] / local["trials"] / 1000 / max(infra.get("parallel_requests", 1), 1)
     power_usd = busy_s / 3600 * infra.get("power_watts", 0) / 1000 * infra.get("usd_per_kwh", 0)
     accepted = local["accepted_share"]
-    local_variable = (local["total_usd_per_trial"] - local["infra_usd"] + power_usd) / accepted if accepted else math.inf
+    local_variable = (
+        (local["total_usd_per_trial"] - local["infra_usd"] + power_usd) / accepted if accepted else math.inf
+    )
     hosted_cpat = hosted["cpat_usd"]
     capacity = 730 * 3600 / busy_s * accepted if busy_s > 0 else math.inf
     volume = fixed / (hosted_cpat - local_variable) if hosted_cpat > local_variable else None
-    return {"category": category, "local_model": local_model, "hosted_model": hosted_model,
-            "fixed_monthly_usd": fixed, "local_variable_cpat_usd": local_variable, "hosted_cpat_usd": hosted_cpat,
-            "break_even_monthly_volume": volume, "capacity_monthly_volume": capacity,
-            "feasible": volume is not None and volume <= capacity}
+    return {
+        "category": category,
+        "local_model": local_model,
+        "hosted_model": hosted_model,
+        "fixed_monthly_usd": fixed,
+        "local_variable_cpat_usd": local_variable,
+        "hosted_cpat_usd": hosted_cpat,
+        "break_even_monthly_volume": volume,
+        "capacity_monthly_volume": capacity,
+        "feasible": volume is not None and volume <= capacity,
+    }
 
 
 @dataclass(frozen=True)
@@ -213,11 +301,13 @@ class BreakEven:
     reason: str = ""
 
 
-def review_rate_break_even(facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str,
-                           better: str) -> BreakEven:
+def review_rate_break_even(
+    facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str, better: str
+) -> BreakEven:
     """The review rate at which the cheaper model stops being cheaper per accepted task."""
-    rows = apply_scenario(facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])],
-                          scenario).set_index("model_id")
+    rows = apply_scenario(
+        facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])], scenario
+    ).set_index("model_id")
     unknown = [m for m in (cheaper, better) if isinstance(rows.loc[m, "cost_unknown"], str)]
     if unknown:
         return BreakEven(None, f"unknown: no price for {', '.join(unknown)}")
@@ -242,8 +332,15 @@ def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- sensitivity
 
-SENSITIVITY_INPUTS = ("review_rate", "catch_rate", "review_minutes", "reviewer_usd_per_hour", "rework_minutes",
-                      "failure_usd", "tool_usd_per_trial")
+SENSITIVITY_INPUTS = (
+    "review_rate",
+    "catch_rate",
+    "review_minutes",
+    "reviewer_usd_per_hour",
+    "rework_minutes",
+    "failure_usd",
+    "tool_usd_per_trial",
+)
 
 
 def sensitivity(facts: pd.DataFrame, scenario: Scenario, category: str, model: str, swing: float = 0.5) -> pd.DataFrame:
@@ -259,20 +356,41 @@ def sensitivity(facts: pd.DataFrame, scenario: Scenario, category: str, model: s
             low_value, high_value = max(0.0, value - swing / 2), min(1.0, value + swing / 2)
         else:
             low_value, high_value = value * (1 - swing), value * (1 + swing)
-        cpats = [float(apply_scenario(row, scenario.with_values(category, **{name: v}))["cpat_usd"].iat[0])
-                 for v in (low_value, high_value)]
-        out.append({"input": name, "low_value": low_value, "high_value": high_value, "cpat_at_low_usd": cpats[0],
-                    "cpat_at_high_usd": cpats[1], "swing_usd": abs(cpats[1] - cpats[0])})
+        cpats = [
+            float(apply_scenario(row, scenario.with_values(category, **{name: v}))["cpat_usd"].iat[0])
+            for v in (low_value, high_value)
+        ]
+        out.append(
+            {
+                "input": name,
+                "low_value": low_value,
+                "high_value": high_value,
+                "cpat_at_low_usd": cpats[0],
+                "cpat_at_high_usd": cpats[1],
+                "swing_usd": abs(cpats[1] - cpats[0]),
+            }
+        )
     for label, scale in (("model price", (1 - swing, 1 + swing)),):
         cpats = []
         for factor in scale:
-            scaled = row.assign(cost_usd_sum=row["cost_usd_sum"] * factor,
-                                retry_cost_usd_sum=row["retry_cost_usd_sum"] * factor,
-                                snapshot_input_per_mtok_usd=row["snapshot_input_per_mtok_usd"] * factor
-                                if row["snapshot_input_per_mtok_usd"].notna().all() else None)
+            scaled = row.assign(
+                cost_usd_sum=row["cost_usd_sum"] * factor,
+                retry_cost_usd_sum=row["retry_cost_usd_sum"] * factor,
+                snapshot_input_per_mtok_usd=row["snapshot_input_per_mtok_usd"] * factor
+                if row["snapshot_input_per_mtok_usd"].notna().all()
+                else None,
+            )
             cpats.append(float(apply_scenario(scaled, scenario)["cpat_usd"].iat[0]))
-        out.append({"input": label, "low_value": scale[0], "high_value": scale[1], "cpat_at_low_usd": cpats[0],
-                    "cpat_at_high_usd": cpats[1], "swing_usd": abs(cpats[1] - cpats[0])})
+        out.append(
+            {
+                "input": label,
+                "low_value": scale[0],
+                "high_value": scale[1],
+                "cpat_at_low_usd": cpats[0],
+                "cpat_at_high_usd": cpats[1],
+                "swing_usd": abs(cpats[1] - cpats[0]),
+            }
+        )
     table = pd.DataFrame(out).sort_values("swing_usd", ascending=False, ignore_index=True)
     table.attrs["base_cpat_usd"] = base
     return table
@@ -287,9 +405,8 @@ def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
     return match.iloc[0]
 
 
-
-
 # ---------------------------------------------------------------- everything at once
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -301,8 +418,15 @@ class Decision:
     portfolio: dict
 
 
-def decide(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson",
-           bar: float | None = None, cascade_rows: pd.DataFrame | None = None) -> Decision:
+def decide(
+    facts: pd.DataFrame,
+    scenario: Scenario,
+    *,
+    level: float = 0.95,
+    method: str = "wilson",
+    bar: float | None = None,
+    cascade_rows: pd.DataFrame | None = None,
+) -> Decision:
     """The decision pipeline for one scenario: ledger, verdicts, exclusions, frontier, routes and portfolio."""
     led = with_tasks_needed(apply_scenario(facts, scenario, level=level, method=method, bar=bar))
     if cascade_rows is not None and not cascade_rows.empty:

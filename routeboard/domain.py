@@ -141,17 +141,17 @@ class Attempt:
     task_id: str
     model_id: str
     trial: int
-    attempt: int                      # 1 for the first call of the trial
+    attempt: int  # 1 for the first call of the trial
     started_at: datetime
-    request_hash: str                 # identity of the request for the reuse cache
+    request_hash: str  # identity of the request for the reuse cache
     input_tokens: int
     output_tokens: int
-    cost_usd: float | None            # model tokens at the run's price snapshot; 0 for an answer reused from the cache
+    cost_usd: float | None  # model tokens at the run's price snapshot; 0 for an answer reused from the cache
     infra_usd: float = 0.0
-    latency_ms: float | None = None   # None when the call failed
+    latency_ms: float | None = None  # None when the call failed
     tokens_estimated: bool = False
     output: str | None = None
-    valid: bool | None = None         # the validator's verdict on the output; None when there was no output
+    valid: bool | None = None  # the validator's verdict on the output; None when there was no output
     error_kind: str | None = None
     error: str | None = None
     cached: bool = False
@@ -179,7 +179,7 @@ class Trial:
     attempts: int
     output: str | None
     finished_at: datetime
-    judge_model: str | None = None    # None: no judge graded this trial (not a judge that cost $0)
+    judge_model: str | None = None  # None: no judge graded this trial (not a judge that cost $0)
     judge_input_tokens: int | None = None
     judge_output_tokens: int | None = None
     judge_cost_usd: float | None = None

@@ -68,8 +68,10 @@ class Problems:
         if self.limit is None or len(self.found) <= self.limit:
             return list(self.found)
         hidden = len(self.found) - self.limit
-        return [*self.found[: self.limit], Problem(self.file, None, None, f"{hidden} more problems not shown; "
-                                                   "fix the ones above and import again")]
+        return [
+            *self.found[: self.limit],
+            Problem(self.file, None, None, f"{hidden} more problems not shown; fix the ones above and import again"),
+        ]
 
     def raise_if_any(self) -> None:
         """Raise InvalidInput listing the problems, if there are any."""
@@ -98,8 +100,14 @@ class StoreError(RouteboardError):
 class ProviderError(RouteboardError):
     """A model call failed; ``kind`` classifies it for retries and outcome accounting."""
 
-    def __init__(self, message: str, kind: str = "error", retry_after_s: float | None = None,
-                 billed_input_tokens: int = 0, billed_output_tokens: int = 0):
+    def __init__(
+        self,
+        message: str,
+        kind: str = "error",
+        retry_after_s: float | None = None,
+        billed_input_tokens: int = 0,
+        billed_output_tokens: int = 0,
+    ):
         super().__init__(message)
         self.kind = kind
         self.retry_after_s = retry_after_s

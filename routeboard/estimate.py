@@ -31,9 +31,9 @@ from routeboard.suites import render_messages
 # SmolLM2-135M on one thread of a shared 2-core box, measured.
 ASSUMED_PROMPT_TOKENS_PER_S = 60.0
 ASSUMED_OUTPUT_TOKENS_PER_S = 20.0
-MIN_CALLS_FOR_THREE_TERMS = 6   # below this the per-call overhead is not fitted (taken as 0)
-SAMPLE_LIMIT = 400              # most recent stored calls used for the fit
-OUTPUT_HISTORY_MIN_CALLS = 1    # one measured answer of this model on this suite beats the expected answers
+MIN_CALLS_FOR_THREE_TERMS = 6  # below this the per-call overhead is not fitted (taken as 0)
+SAMPLE_LIMIT = 400  # most recent stored calls used for the fit
+OUTPUT_HISTORY_MIN_CALLS = 1  # one measured answer of this model on this suite beats the expected answers
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,10 @@ class Speed:
         return self.prompt_ms_per_token * new_input_tokens + self.output_ms_per_token * output_tokens + self.overhead_ms
 
     def describe(self) -> str:
-        rates = (f"{1000 / self.prompt_ms_per_token:,.0f} prompt tok/s, {1000 / self.output_ms_per_token:,.0f} gen "
-                 f"tok/s" + (f", {self.overhead_ms:,.0f} ms a call" if self.overhead_ms >= 1 else ""))
+        rates = (
+            f"{1000 / self.prompt_ms_per_token:,.0f} prompt tok/s, {1000 / self.output_ms_per_token:,.0f} gen "
+            f"tok/s" + (f", {self.overhead_ms:,.0f} ms a call" if self.overhead_ms >= 1 else "")
+        )
         if self.assumed:
             return f"speed assumed (no stored calls, no calibration): {rates}"
         sources = [f"{self.stored_calls:,} stored calls"] if self.stored_calls else []
@@ -73,12 +75,13 @@ class Estimate:
     calls: int
     input_tokens: int
     output_tokens: int
-    cost_usd: float | None          # None: price unknown
-    local_seconds: float | None     # None: hosted
-    basis: str = ""                 # one sentence: where each figure came from
+    cost_usd: float | None  # None: price unknown
+    local_seconds: float | None  # None: hosted
+    basis: str = ""  # one sentence: where each figure came from
 
 
 # ---------------------------------------------------------------- pure helpers
+
 
 def _tokens(model: Model, text_or_messages) -> int:
     import litellm
@@ -140,6 +143,7 @@ def _collinear(first, second) -> bool:
 
 # ---------------------------------------------------------------- speed from the store
 
+
 def local_speed(con: duckdb.DuckDBPyConnection, model: Model) -> Speed:
     """The model's speed fitted on its stored calls and calibration probes; assumed only when there are none."""
     samples = history.speed_samples(con, model.id, SAMPLE_LIMIT)
@@ -190,13 +194,17 @@ class _PromptCache:
 
 # ---------------------------------------------------------------- calibration
 
+
 def _speed_probes() -> list[tuple[list[dict], int]]:
     """A short prompt with a long answer (generation speed) and a long prompt with a one-token answer (prompt
     speed), each opened by a fresh tag so no cached prefix from an earlier call makes it look fast."""
     tag = uuid.uuid4().hex[:8]
     short = [{"role": "user", "content": f"[{tag}] Count from 1 to 200, separated by spaces."}]
-    lines = [f"Line {i}: the office in region {i % 7} reported {100 + i * 13} orders, {i % 5} late deliveries and "
-             f"a note from the manager about staffing." for i in range(16)]
+    lines = [
+        f"Line {i}: the office in region {i % 7} reported {100 + i * 13} orders, {i % 5} late deliveries and "
+        f"a note from the manager about staffing."
+        for i in range(16)
+    ]
     long = [{"role": "user", "content": f"[{tag}] Read these lines.\n" + "\n".join(lines) + "\nSay OK."}]
     return [(short, 48), (long, 1)]
 
@@ -209,8 +217,12 @@ def _suite_sample(suite: Suite) -> list[dict]:
     return [first, *messages[1:]]
 
 
-def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[str, Suite]] = (),
-              settings: GenerationSettings | None = None) -> int:
+def calibrate(
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    suites: list[tuple[str, Suite]] = (),
+    settings: GenerationSettings | None = None,
+) -> int:
     """Measure a local model once: two speed probes, and one answer on each suite it has never answered (its
     output length). Kept in the store, so later estimates make no call. Returns the number of calls made."""
     settings = settings or GenerationSettings()
@@ -236,8 +248,16 @@ def calibrate(con: duckdb.DuckDBPyConnection, model: Model, suites: list[tuple[s
             completion = asyncio.run(provider.complete(model, messages, replace(settings, max_output_tokens=cap)))
             # a retry repeats the conversation: only what follows it is new prompt (the speed fit's unit)
             new_tokens = round(_tokens(model, messages) * new_share(previous, _text(messages)))
-            history.record_calibration(con, model.id, suite_id, task_id, completion.input_tokens, new_tokens,
-                                       completion.output_tokens, completion.latency_ms)
+            history.record_calibration(
+                con,
+                model.id,
+                suite_id,
+                task_id,
+                completion.input_tokens,
+                new_tokens,
+                completion.output_tokens,
+                completion.latency_ms,
+            )
             made += 1
             problem = _invalid(suite_by_id.get(suite_id), completion.text)
             if problem is None:
@@ -268,16 +288,29 @@ def _output_per_call(con, model: Model, suite_id: str, tasks, settings: Generati
     if past.calls >= OUTPUT_HISTORY_MIN_CALLS and past.mean_output_tokens is not None:
         # the mean, not the median: the time and cost of a run are sums
         per_call = min(cap, round(past.mean_output_tokens))
-        return [per_call] * len(tasks), f"output from this model's {past.calls:,} answers on this suite " \
-                                        f"(mean {past.mean_output_tokens:,.0f} tokens, cap {cap})"
+        return (
+            [per_call] * len(tasks),
+            f"output from this model's {past.calls:,} answers on this suite "
+            f"(mean {past.mean_output_tokens:,.0f} tokens, cap {cap})",
+        )
     if any(t.expected for t in tasks):
-        return ([min(cap, _tokens(model, t.expected)) if t.expected else cap for t in tasks],
-                f"output from the expected answers (capped at {cap})")
+        return (
+            [min(cap, _tokens(model, t.expected)) if t.expected else cap for t in tasks],
+            f"output from the expected answers (capped at {cap})",
+        )
     return [cap] * len(tasks), f"output at the max-tokens cap ({cap}): no expected answers, no stored answers"
 
 
-def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], models: list[Model], trials: int,
-             limit: int | None, settings: GenerationSettings, *, calibrate_local: bool = False) -> list[Estimate]:
+def estimate(
+    con: duckdb.DuckDBPyConnection,
+    suites: list[tuple[str, Suite]],
+    models: list[Model],
+    trials: int,
+    limit: int | None,
+    settings: GenerationSettings,
+    *,
+    calibrate_local: bool = False,
+) -> list[Estimate]:
     """Per model x suite: calls, tokens, USD (tokens x price + local infra time) and local busy seconds, with
     the basis of each. ``calibrate_local`` first measures local models that have no stored basis (a few calls)."""
     if calibrate_local:
@@ -303,7 +336,8 @@ def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], mo
             seconds = new_tokens = None
             if model.tier == "local":
                 seconds, new_tokens, previous[model.id] = _local_seconds(
-                    speeds[model.id], previous[model.id], texts, counted, outputs, trials, retry_share)
+                    speeds[model.id], previous[model.id], texts, counted, outputs, trials, retry_share
+                )
             cost = model_usd(model.price, input_tokens, output_tokens)
             if cost is not None and seconds is not None:
                 cost += infra_usd(model, seconds * 1000)
@@ -314,13 +348,15 @@ def estimate(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], mo
                 basis += f"; {speeds[model.id].describe()}"
             if cost is None:
                 basis += "; cost unknown: no price"
-            rows.append(Estimate(model.id, suite_id, len(tasks) * trials, input_tokens, output_tokens, cost, seconds,
-                                 basis))
+            rows.append(
+                Estimate(model.id, suite_id, len(tasks) * trials, input_tokens, output_tokens, cost, seconds, basis)
+            )
     return rows
 
 
-def _local_seconds(speed, previous: str | None, texts, counted, outputs, trials: int,
-                   retry_share: float) -> tuple[float, float, str | None]:
+def _local_seconds(
+    speed, previous: str | None, texts, counted, outputs, trials: int, retry_share: float
+) -> tuple[float, float, str | None]:
     """(busy seconds, prompt tokens not shared with the prompt before, the last prompt) of a local model's calls
     in run order: llama.cpp reuses the prefix a prompt shares with the one before it."""
     new_tokens, ms = 0.0, 0.0

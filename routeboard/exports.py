@@ -70,9 +70,15 @@ def litellm_router_config(route_table: pd.DataFrame, models: dict) -> dict:
 
 def _key_names(litellm_model: str) -> list[str]:
     provider = litellm_model.split("/", 1)[0]
-    env = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
-           "deepseek": "DEEPSEEK_API_KEY", "together_ai": "TOGETHERAI_API_KEY", "mistral": "MISTRAL_API_KEY",
-           "groq": "GROQ_API_KEY"}
+    env = {
+        "openai": "OPENAI_API_KEY",
+        "anthropic": "ANTHROPIC_API_KEY",
+        "gemini": "GEMINI_API_KEY",
+        "deepseek": "DEEPSEEK_API_KEY",
+        "together_ai": "TOGETHERAI_API_KEY",
+        "mistral": "MISTRAL_API_KEY",
+        "groq": "GROQ_API_KEY",
+    }
     return [env[provider]] if provider in env else []
 
 
@@ -90,5 +96,3 @@ def routes_csv(route_table: pd.DataFrame) -> str:
     if "near_ties" in table:
         table["near_ties"] = table["near_ties"].map(lambda v: ";".join(v) if isinstance(v, list) else v)
     return to_csv(table)
-
-

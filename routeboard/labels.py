@@ -37,8 +37,9 @@ def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path) 
     return len(labels)
 
 
-def _labels(records: list[Record], suite_id: str, models: list[str], tasks: set[str],
-            problems: Problems) -> dict[tuple[str, str], bool]:
+def _labels(
+    records: list[Record], suite_id: str, models: list[str], tasks: set[str], problems: Problems
+) -> dict[tuple[str, str], bool]:
     """(task_id, model_id) -> correct for each record, noting every bad value by line and field."""
     labels = {}
     for line, record in records:
@@ -49,8 +50,9 @@ def _labels(records: list[Record], suite_id: str, models: list[str], tasks: set[
         if value not in TRUE | FALSE:
             problems.add(line, "correct", f"use yes/no or true/false; got {raw!r}")
         if model is None and len(models) != 1:
-            problems.add(line, "model", "say which model's output this label is about "
-                         f"({len(models)} models ran on this suite)")
+            problems.add(
+                line, "model", f"say which model's output this label is about ({len(models)} models ran on this suite)"
+            )
         elif (model or (models[0] if models else None)) not in models:
             problems.add(line, "model", f"no results of {model!r} on {suite_id}")
         else:

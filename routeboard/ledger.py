@@ -41,8 +41,9 @@ def _infra_rate_per_ms(profile_json: str | None, override: dict | None) -> float
     return profile.usd_for_latency(1.0)
 
 
-def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson",
-                   bar: float | None = None) -> pd.DataFrame:
+def apply_scenario(
+    facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson", bar: float | None = None
+) -> pd.DataFrame:
     """Per (category, model): money per trial by part, accepted share, cpat_usd, interval, verdict, exclusion."""
     df = facts_frame(facts)
     n = df["trials"].to_numpy(dtype=float)
@@ -54,23 +55,38 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
     df["valid_share"] = np.divide(df["valid"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
 
     model_sum, retry_sum, infra_sum, unknown = _priced_sums(df, scenario)
-    df["model_usd"] = np.where(unknown, np.nan, model_sum / n)   # retries included (docs/design.md)
+    df["model_usd"] = np.where(unknown, np.nan, model_sum / n)  # retries included (docs/design.md)
     df["retry_usd"] = np.where(unknown, np.nan, retry_sum / n)
     df["infra_usd"] = infra_sum / n
-    df["cost_unknown"] = [_unknown_reason(row) if u else None
-                          for u, row in zip(unknown, df[["model_id", "unpriced_attempts", "attempts"]]
-                                            .itertuples(index=False))]
+    df["cost_unknown"] = [
+        _unknown_reason(row) if u else None
+        for u, row in zip(unknown, df[["model_id", "unpriced_attempts", "attempts"]].itertuples(index=False))
+    ]
 
     per_category = {c: scenario.for_category(c) for c in df["category"].unique()}
     categories = df["category"].to_numpy()
-    a_cols = {name: np.array([getattr(per_category[c], name) for c in categories], dtype=float)
-              for name in ("review_rate", "review_minutes", "reviewer_usd_per_hour", "catch_rate", "rework_minutes",
-                           "failure_usd", "tool_usd_per_trial", "monthly_volume")}
+    a_cols = {
+        name: np.array([getattr(per_category[c], name) for c in categories], dtype=float)
+        for name in (
+            "review_rate",
+            "review_minutes",
+            "reviewer_usd_per_hour",
+            "catch_rate",
+            "rework_minutes",
+            "failure_usd",
+            "tool_usd_per_trial",
+            "monthly_volume",
+        )
+    }
     # tool cost: the judge calls that graded these trials, plus the scenario's per-trial tool price
     df["tool_usd"] = df["judge_usd_sum"].to_numpy(dtype=float) / n + a_cols["tool_usd_per_trial"]
     machine_usd = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy()
     terms = cost_terms(p, machine_usd, a_cols)
-    df["review_usd"], df["rework_usd"], df["failure_usd"] = terms["review_usd"], terms["rework_usd"], terms["failure_usd"]
+    df["review_usd"], df["rework_usd"], df["failure_usd"] = (
+        terms["review_usd"],
+        terms["rework_usd"],
+        terms["failure_usd"],
+    )
     df["total_usd_per_trial"] = df[list(COST_PARTS)].sum(axis=1, skipna=False)
     df["accepted_share"] = terms["accepted_share"]
     cpat = terms["cpat_usd"]
@@ -90,15 +106,18 @@ def apply_scenario(facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.
 def _intervals_and_verdicts(df: pd.DataFrame, corrected, level: float, method: str, scenario: Scenario) -> None:
     """Interval (over tasks where tasks repeat, judge-corrected where people labelled a judge), the verdict with
     its minimum evidence, and the first constraint each model breaks."""
-    low, high, kind = stats.row_intervals(df["correct"].to_numpy(), df["trials"].to_numpy(), df["task_correct"],
-                                          df["task_trials"], level, method)
+    low, high, kind = stats.row_intervals(
+        df["correct"].to_numpy(), df["trials"].to_numpy(), df["task_correct"], df["task_trials"], level, method
+    )
     fixed = ~np.isnan(corrected[0])
     low, high = np.where(fixed, corrected[1], low), np.where(fixed, corrected[2], high)
     kind[fixed] = "judge-corrected bootstrap"
     df["ci_low"], df["ci_high"], df["interval"], df["level"] = low, high, kind, level
     stated = df.dropna(subset=["constraints"]).drop_duplicates("category").set_index("category")["constraints"]
-    rules = {c: effective(json.loads(stated[c]) if c in stated.index else None, scenario.constraints.get(c))
-             for c in df["category"].unique()}
+    rules = {
+        c: effective(json.loads(stated[c]) if c in stated.index else None, scenario.constraints.get(c))
+        for c in df["category"].unique()
+    }
     min_tasks = np.array([rules[c]["min_tasks"] for c in df["category"]], dtype=float)
     df["min_tasks"] = min_tasks
     df["verdict"] = stats.verdicts(low, high, df["bar"].to_numpy(dtype=float), df["tasks"].to_numpy(), min_tasks)
@@ -107,8 +126,10 @@ def _intervals_and_verdicts(df: pd.DataFrame, corrected, level: float, method: s
 
 
 def _unknown_reason(row) -> str:
-    return (f"no price: {row.unpriced_attempts} of {row.attempts} attempts of {row.model_id} have no known cost; "
-            "set its price on Models (or in the scenario) to cost them")
+    return (
+        f"no price: {row.unpriced_attempts} of {row.attempts} attempts of {row.model_id} have no known cost; "
+        "set its price on Models (or in the scenario) to cost them"
+    )
 
 
 def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,19 +140,30 @@ def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.n
     if "judged" not in df:
         df["judge_status"] = status
         return out
-    for i, row in enumerate(df[["judged", "judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct",
-                                "trials"]].itertuples(index=False)):
+    for i, row in enumerate(
+        df[["judged", "judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct", "trials"]].itertuples(
+            index=False
+        )
+    ):
         if row.judged is not True:
             continue
         if not (row.judge_tpr_n and row.judge_tnr_n) or row.judge_tpr_n != row.judge_tpr_n:
             status[i] = "unvalidated judge: no people's labels of both correct and wrong outputs"
             continue
         try:
-            out[:, i] = stats.judge_corrected_accuracy(int(row.correct), int(row.trials), row.judge_tpr,
-                                                       row.judge_tnr, int(row.judge_tpr_n), int(row.judge_tnr_n),
-                                                       level)
-            status[i] = (f"judge validated on {int(row.judge_tpr_n + row.judge_tnr_n)} labels "
-                         f"(agrees on {row.judge_tpr:.0%} of correct, {row.judge_tnr:.0%} of wrong outputs)")
+            out[:, i] = stats.judge_corrected_accuracy(
+                int(row.correct),
+                int(row.trials),
+                row.judge_tpr,
+                row.judge_tnr,
+                int(row.judge_tpr_n),
+                int(row.judge_tnr_n),
+                level,
+            )
+            status[i] = (
+                f"judge validated on {int(row.judge_tpr_n + row.judge_tnr_n)} labels "
+                f"(agrees on {row.judge_tpr:.0%} of correct, {row.judge_tnr:.0%} of wrong outputs)"
+            )
         except ValueError as exc:  # a judge no better than chance cannot be corrected
             status[i] = f"judge unusable: {exc}"
     df["judge_status"] = status
@@ -150,8 +182,13 @@ def cost_terms(p, machine_usd, a) -> dict:
     accepted = p + (1 - p) * r * q  # caught errors are fixed, then accepted
     with np.errstate(divide="ignore", invalid="ignore"):
         cpat = np.where(accepted > 0, (machine_usd + review + rework + failure) / accepted, np.nan)
-    return {"review_usd": review, "rework_usd": rework, "failure_usd": failure, "accepted_share": accepted,
-            "cpat_usd": cpat}
+    return {
+        "review_usd": review,
+        "rework_usd": rework,
+        "failure_usd": failure,
+        "accepted_share": accepted,
+        "cpat_usd": cpat,
+    }
 
 
 def cpat_at_accuracy(df: pd.DataFrame, p: np.ndarray, a: dict) -> np.ndarray:
@@ -170,7 +207,9 @@ def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.n
     infra_sum = df["infra_usd_sum"].to_numpy(dtype=float).copy()
     unknown = df["unpriced_attempts"].to_numpy() > 0
     models = df["model_id"].to_numpy()
-    snapshot_known = df["snapshot_input_per_mtok_usd"].notna().to_numpy() & df["snapshot_output_per_mtok_usd"].notna().to_numpy()
+    snapshot_known = (
+        df["snapshot_input_per_mtok_usd"].notna().to_numpy() & df["snapshot_output_per_mtok_usd"].notna().to_numpy()
+    )
     cached = (df["cached_input_tokens_sum"].to_numpy() > 0) | (df["cached_latency_ms_sum"].to_numpy() > 0)
     unknown |= (df["cached_input_tokens_sum"].to_numpy() > 0) & ~snapshot_known
     touched = np.flatnonzero(cached | np.isin(models, list(scenario.prices) + list(scenario.infra)))
@@ -193,8 +232,22 @@ def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.n
     return model_sum, retry_sum, infra_sum, unknown
 
 
-def ledger(con: duckdb.DuckDBPyConnection, scenario: Scenario | None = None, *, runs=None, suites=None,
-           models=None, level: float = 0.95, method: str = "wilson", bar: float | None = None) -> pd.DataFrame:
+def ledger(
+    con: duckdb.DuckDBPyConnection,
+    scenario: Scenario | None = None,
+    *,
+    runs=None,
+    suites=None,
+    models=None,
+    level: float = 0.95,
+    method: str = "wilson",
+    bar: float | None = None,
+) -> pd.DataFrame:
     """The full ledger for a selection of stored results under one scenario."""
-    return apply_scenario(ledger_facts(con, runs=runs, suites=suites, models=models), scenario or Scenario(),
-                          level=level, method=method, bar=bar)
+    return apply_scenario(
+        ledger_facts(con, runs=runs, suites=suites, models=models),
+        scenario or Scenario(),
+        level=level,
+        method=method,
+        bar=bar,
+    )

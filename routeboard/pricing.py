@@ -14,10 +14,16 @@ from routeboard.domain import InfraProfile, Model, Price
 
 def snapshot_entry(model: Model) -> dict:
     """One model's entry in a run's price snapshot (the keys every reader of ``runs.prices`` expects)."""
-    return {"litellm_model": model.litellm_model, "tier": model.tier, "display_name": model.display_name,
-            "input_per_mtok_usd": model.price.input_per_mtok_usd,
-            "output_per_mtok_usd": model.price.output_per_mtok_usd, "price_source": model.price.source,
-            "api_base": model.api_base, "infra": asdict(model.infra) if model.infra else None}
+    return {
+        "litellm_model": model.litellm_model,
+        "tier": model.tier,
+        "display_name": model.display_name,
+        "input_per_mtok_usd": model.price.input_per_mtok_usd,
+        "output_per_mtok_usd": model.price.output_per_mtok_usd,
+        "price_source": model.price.source,
+        "api_base": model.api_base,
+        "infra": asdict(model.infra) if model.infra else None,
+    }
 
 
 def price_snapshot(models: list[Model]) -> dict:
@@ -27,10 +33,15 @@ def price_snapshot(models: list[Model]) -> dict:
 
 def model_from_snapshot(model_id: str, snap: dict) -> Model:
     """The model as a run saw it, rebuilt from its snapshot entry."""
-    return Model(id=model_id, litellm_model=snap["litellm_model"], display_name=snap["display_name"],
-                 tier=snap["tier"], price=Price(snap["input_per_mtok_usd"], snap["output_per_mtok_usd"],
-                                                snap["price_source"]),
-                 api_base=snap.get("api_base"), infra=InfraProfile(**snap["infra"]) if snap.get("infra") else None)
+    return Model(
+        id=model_id,
+        litellm_model=snap["litellm_model"],
+        display_name=snap["display_name"],
+        tier=snap["tier"],
+        price=Price(snap["input_per_mtok_usd"], snap["output_per_mtok_usd"], snap["price_source"]),
+        api_base=snap.get("api_base"),
+        infra=InfraProfile(**snap["infra"]) if snap.get("infra") else None,
+    )
 
 
 def model_usd(price: Price, input_tokens: int | None, output_tokens: int | None) -> float | None:
@@ -47,8 +58,9 @@ def infra_usd(model: Model, latency_ms: float | None) -> float:
     return model.infra.usd_for_latency(latency_ms or 0.0)
 
 
-def attempt_cost(model: Model, input_tokens: int | None, output_tokens: int | None,
-                 latency_ms: float | None) -> tuple[float | None, float]:
+def attempt_cost(
+    model: Model, input_tokens: int | None, output_tokens: int | None, latency_ms: float | None
+) -> tuple[float | None, float]:
     """(model_usd, infra_usd) of one attempt from the snapshot price and, for local models, the infra profile."""
     return model_usd(model.price, input_tokens, output_tokens), infra_usd(model, latency_ms)
 

@@ -49,14 +49,22 @@ class ImportSummary:
 
 # ---------------------------------------------------------------- entry points
 
+
 def load_results(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportSummary:
     """Read a results file from disk and import it (``options`` as for ``import_results``)."""
     return import_results(con, str(path), file_bytes(path), **options)
 
 
-def import_results(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, *, category: str | None = None,
-                   suite: str | None = None, bar: float | None = None,
-                   max_bytes: int | None = None) -> ImportSummary:
+def import_results(
+    con: duckdb.DuckDBPyConnection,
+    filename: str,
+    data: bytes,
+    *,
+    category: str | None = None,
+    suite: str | None = None,
+    bar: float | None = None,
+    max_bytes: int | None = None,
+) -> ImportSummary:
     """Validate a results file and store it as one 'imported' run, all or nothing; a re-import is a no-op."""
     problems = Problems(filename)
     text = decode(data, problems, max_bytes)
@@ -77,56 +85,95 @@ def import_results(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, *
 
 # ---------------------------------------------------------------- storing
 
+
 def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummary | None:
     """The run an identical file was imported as, so importing it twice never counts its results twice."""
     earlier = earlier_import(cur, digest)
     if earlier is None:
         return None
     run_id, settings = earlier["run_id"], earlier["settings"]
-    return ImportSummary(run_id, settings["total_trials"], settings["suites"], settings["models"], earlier["tasks"],
-                         created=False, notes=[f"already imported as run {run_id}; nothing written"])
+    return ImportSummary(
+        run_id,
+        settings["total_trials"],
+        settings["suites"],
+        settings["models"],
+        earlier["tasks"],
+        created=False,
+        notes=[f"already imported as run {run_id}; nothing written"],
+    )
 
 
 def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None) -> ImportSummary:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     problems, notes = Problems(filename), []
-    suite_ids = {name: _place_suite(cur, name, group, bar, filename, problems, notes)
-                 for name, group in _suite_groups(rows).items()}
+    suite_ids = {
+        name: _place_suite(cur, name, group, bar, filename, problems, notes)
+        for name, group in _suite_groups(rows).items()
+    }
     problems.raise_if_any()  # inside the transaction: nothing is written
     models = _price_models(cur, rows, notes)
     run_id = new_run_id()
-    settings = {"suites": list(dict.fromkeys(suite_ids.values())), "models": list(models),
-                "trials": max(row.trial for row in rows), "total_trials": len(rows), "source_file": filename,
-                "content_hash": digest, "format": fmt}
-    insert_run(cur, run_id, settings, list(models.values()), status="imported", finished_at=now,
-               note=f"imported from {Path(filename).name}")
-    keys = {"run_id": ("VARCHAR", run_id), "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
-            "task_id": ("VARCHAR", [r.task_id for r in rows]), "model_id": ("VARCHAR", [r.model for r in rows]),
-            "trial": ("INTEGER", [r.trial for r in rows])}
+    settings = {
+        "suites": list(dict.fromkeys(suite_ids.values())),
+        "models": list(models),
+        "trials": max(row.trial for row in rows),
+        "total_trials": len(rows),
+        "source_file": filename,
+        "content_hash": digest,
+        "format": fmt,
+    }
+    insert_run(
+        cur,
+        run_id,
+        settings,
+        list(models.values()),
+        status="imported",
+        finished_at=now,
+        note=f"imported from {Path(filename).name}",
+    )
+    keys = {
+        "run_id": ("VARCHAR", run_id),
+        "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
+        "task_id": ("VARCHAR", [r.task_id for r in rows]),
+        "model_id": ("VARCHAR", [r.model for r in rows]),
+        "trial": ("INTEGER", [r.trial for r in rows]),
+    }
     insert_results(cur, {**keys, **_trial_columns(rows, now)}, {**keys, **_attempt_columns(rows, now, models)})
     tasks = len({(row.suite, row.task_id) for row in rows})
     return ImportSummary(run_id, len(rows), settings["suites"], settings["models"], tasks, notes=notes)
 
 
 def _trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
-    return {"outcome": ("VARCHAR", [r.outcome() for r in rows]), "valid": ("BOOLEAN", [r.valid for r in rows]),
-            "correct": ("BOOLEAN", [r.correct for r in rows]), "score": ("DOUBLE", [r.score for r in rows]),
-            "detail": ("VARCHAR", [r.detail for r in rows]), "attempts": ("INTEGER", 1),
-            "output": ("VARCHAR", [r.output for r in rows]), "finished_at": ("TIMESTAMP", now)}
+    return {
+        "outcome": ("VARCHAR", [r.outcome() for r in rows]),
+        "valid": ("BOOLEAN", [r.valid for r in rows]),
+        "correct": ("BOOLEAN", [r.correct for r in rows]),
+        "score": ("DOUBLE", [r.score for r in rows]),
+        "detail": ("VARCHAR", [r.detail for r in rows]),
+        "attempts": ("INTEGER", 1),
+        "output": ("VARCHAR", [r.output for r in rows]),
+        "finished_at": ("TIMESTAMP", now),
+    }
 
 
 def _attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
     costs = [_costs(r, models[r.model]) for r in rows]
-    return {"attempt": ("INTEGER", 1), "started_at": ("TIMESTAMP", now),
-            "latency_ms": ("DOUBLE", [r.latency_ms for r in rows]),
-            "input_tokens": ("INTEGER", [r.input_tokens for r in rows]),
-            "output_tokens": ("INTEGER", [r.output_tokens for r in rows]), "tokens_estimated": ("BOOLEAN", False),
-            "cost_usd": ("DOUBLE", [model_usd for model_usd, _ in costs]),
-            "infra_usd": ("DOUBLE", [infra_usd for _, infra_usd in costs]),
-            "valid": ("BOOLEAN", [r.valid for r in rows]), "output": ("VARCHAR", [r.output for r in rows]),
-            "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
-            "error": ("VARCHAR", [shortened(r.error) for r in rows]), "cached": ("BOOLEAN", [r.cached for r in rows]),
-            "request_hash": ("VARCHAR", None)}
+    return {
+        "attempt": ("INTEGER", 1),
+        "started_at": ("TIMESTAMP", now),
+        "latency_ms": ("DOUBLE", [r.latency_ms for r in rows]),
+        "input_tokens": ("INTEGER", [r.input_tokens for r in rows]),
+        "output_tokens": ("INTEGER", [r.output_tokens for r in rows]),
+        "tokens_estimated": ("BOOLEAN", False),
+        "cost_usd": ("DOUBLE", [model_usd for model_usd, _ in costs]),
+        "infra_usd": ("DOUBLE", [infra_usd for _, infra_usd in costs]),
+        "valid": ("BOOLEAN", [r.valid for r in rows]),
+        "output": ("VARCHAR", [r.output for r in rows]),
+        "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
+        "error": ("VARCHAR", [shortened(r.error) for r in rows]),
+        "cached": ("BOOLEAN", [r.cached for r in rows]),
+        "request_hash": ("VARCHAR", None),
+    }
 
 
 def _costs(row: ResultRow, model: Model) -> tuple[float | None, float]:
@@ -152,8 +199,7 @@ def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, Resul
     return groups
 
 
-def _place_suite(cur, name: str, group, bar: float | None, source: str, problems: Problems,
-                 notes: list[str]) -> str:
+def _place_suite(cur, name: str, group, bar: float | None, source: str, problems: Problems, notes: list[str]) -> str:
     """The suite id these results belong to: an existing suite holding every task, or a new/extended one.
 
     Results are attached to a suite file's version rather than shadowing it with a newer, input-less version
@@ -161,25 +207,38 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
     category, tasks = group
     latest = latest_version(cur, name)
     if latest is None:
-        suite = _imported_suite(name, category, bar if bar is not None else DEFAULT_BAR,
-                                [_task(row) for row in tasks.values()], source)
+        suite = _imported_suite(
+            name, category, bar if bar is not None else DEFAULT_BAR, [_task(row) for row in tasks.values()], source
+        )
         suite_id = write_suite(cur, suite, origin="imported-results").suite_id
         notes.append(f"{suite_id}: new suite of {len(tasks)} tasks")
         return suite_id
     suite_id, stored_category, stored_bar = latest["suite_id"], latest["category"], latest["bar"]
     if stored_category != category:
-        problems.add(None, "category", f"suite {suite_id} is category {stored_category!r}, these results say "
-                     f"{category!r}; pass --suite NAME to store them as a suite of their own")
+        problems.add(
+            None,
+            "category",
+            f"suite {suite_id} is category {stored_category!r}, these results say "
+            f"{category!r}; pass --suite NAME to store them as a suite of their own",
+        )
     if bar is not None and bar != stored_bar:
-        problems.add(None, "bar", f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
-                     "results to it, or pass --suite NAME for a suite of their own")
+        problems.add(
+            None,
+            "bar",
+            f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
+            "results to it, or pass --suite NAME for a suite of their own",
+        )
     stored = stored_tasks(cur, suite_id)
     known = {task.id for task in stored}
     missing = [task_id for task_id in tasks if task_id not in known]
     if missing and latest["origin"] != "imported-results":
-        problems.add(None, "task_id", f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
-                     f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
-                     "as a suite of their own")
+        problems.add(
+            None,
+            "task_id",
+            f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
+            f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
+            "as a suite of their own",
+        )
     elif missing:
         # extended in place, so all of an imported suite's results stay under one version
         new = [_task(tasks[task_id]) for task_id in missing]
@@ -193,9 +252,16 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
 
 def _imported_suite(name: str, category: str, bar: float, tasks: list[Task], source: str) -> Suite:
     # no retries: an imported result is final, there is no model to ask again
-    return Suite(name=name, category=category, grader=IMPORTED_GRADER, tasks=tuple(tasks), bar=bar,
-                 description="results imported from another tool; tasks carry ids only", max_invalid_retries=0,
-                 source=source)
+    return Suite(
+        name=name,
+        category=category,
+        grader=IMPORTED_GRADER,
+        tasks=tuple(tasks),
+        bar=bar,
+        description="results imported from another tool; tasks carry ids only",
+        max_invalid_retries=0,
+        source=source,
+    )
 
 
 def _task(row: ResultRow) -> Task:
@@ -222,26 +288,40 @@ def _price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Mod
         row = stored.get(model_id)
         if row is None:
             display, builtin_tier = builtin.get(model_id, (model_id, None))
-            row = {"model_id": model_id, "litellm_model": model_id, "display_name": display,
-                   "tier": tier or builtin_tier or guess_tier(model_id, litellm_price(model_id)),
-                   "input_price_per_mtok_usd": None, "output_price_per_mtok_usd": None, "api_base": None,
-                   "infra": None, "origin": "imported", "free": False}
+            row = {
+                "model_id": model_id,
+                "litellm_model": model_id,
+                "display_name": display,
+                "tier": tier or builtin_tier or guess_tier(model_id, litellm_price(model_id)),
+                "input_price_per_mtok_usd": None,
+                "output_price_per_mtok_usd": None,
+                "api_base": None,
+                "infra": None,
+                "origin": "imported",
+                "free": False,
+            }
             new_rows.append(row)
         elif tier and tier != row["tier"]:
             notes.append(f"{model_id}: the catalog's tier {row['tier']!r} kept (file says {tier!r})")
         models[model_id] = _with_last_price(model_from_row(row), last.get(model_id, {}))
     insert_models(cur, new_rows)
     if new_rows:
-        notes.append("added to the catalog (origin 'imported'): " + ", ".join(
-            f"{r['model_id']} ({r['tier']}, {_price_words(models[r['model_id']].price)})" for r in new_rows))
+        notes.append(
+            "added to the catalog (origin 'imported'): "
+            + ", ".join(f"{r['model_id']} ({r['tier']}, {_price_words(models[r['model_id']].price)})" for r in new_rows)
+        )
     return models
 
 
 def _with_last_price(model: Model, earlier: dict) -> Model:
     if model.price.known or earlier.get("input_per_mtok_usd") is None or earlier.get("output_per_mtok_usd") is None:
         return model
-    return replace(model, price=Price(earlier["input_per_mtok_usd"], earlier["output_per_mtok_usd"],
-                                      earlier.get("price_source") or "unknown"))
+    return replace(
+        model,
+        price=Price(
+            earlier["input_per_mtok_usd"], earlier["output_per_mtok_usd"], earlier.get("price_source") or "unknown"
+        ),
+    )
 
 
 def _price_words(price: Price) -> str:

@@ -25,12 +25,12 @@ CATEGORY_FIELDS = RATE_FIELDS + MONEY_FIELDS + MINUTE_FIELDS + ("monthly_volume"
 class Assumptions:
     """The per-category inputs of the ledger in docs/design.md (all per trial, USD, minutes, shares in [0, 1])."""
 
-    review_rate: float = 0.0            # r: share of outputs a person checks
+    review_rate: float = 0.0  # r: share of outputs a person checks
     review_minutes: float = 2.0
     reviewer_usd_per_hour: float = 45.0
-    catch_rate: float = 0.9             # q: share of wrong outputs a review catches
-    rework_minutes: float = 5.0         # to fix a caught error
-    failure_usd: float = 20.0           # an error that reaches the business
+    catch_rate: float = 0.9  # q: share of wrong outputs a review catches
+    rework_minutes: float = 5.0  # to fix a caught error
+    failure_usd: float = 20.0  # an error that reaches the business
     tool_usd_per_trial: float = 0.0
     monthly_volume: float = 10_000.0
 
@@ -42,10 +42,12 @@ class Scenario:
     name: str = "default"
     defaults: Assumptions = field(default_factory=Assumptions)
     categories: dict[str, dict[str, float]] = field(default_factory=dict)
-    prices: dict[str, dict[str, float]] = field(default_factory=dict)   # model -> {input_per_mtok_usd, output_per_mtok_usd}
-    infra: dict[str, dict[str, float]] = field(default_factory=dict)    # model -> InfraProfile fields
-    baseline_model: str | None = None                                    # the portfolio's "send everything here"
-    constraints: dict[str, dict] = field(default_factory=dict)           # category -> route constraints
+    prices: dict[str, dict[str, float]] = field(
+        default_factory=dict
+    )  # model -> {input_per_mtok_usd, output_per_mtok_usd}
+    infra: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> InfraProfile fields
+    baseline_model: str | None = None  # the portfolio's "send everything here"
+    constraints: dict[str, dict] = field(default_factory=dict)  # category -> route constraints
 
     def for_category(self, category: str) -> Assumptions:
         return replace(self.defaults, **self.categories.get(category, {}))
@@ -58,9 +60,15 @@ class Scenario:
         return replace(self, categories=merged)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "defaults": asdict(self.defaults), "categories": self.categories,
-                "prices": self.prices, "infra": self.infra, "baseline_model": self.baseline_model,
-                "constraints": self.constraints}
+        return {
+            "name": self.name,
+            "defaults": asdict(self.defaults),
+            "categories": self.categories,
+            "prices": self.prices,
+            "infra": self.infra,
+            "baseline_model": self.baseline_model,
+            "constraints": self.constraints,
+        }
 
 
 def validate_assumption(name: str, value: Any) -> str | None:
@@ -93,8 +101,15 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     constraints = _constraints(data.get("constraints") or {}, source, problems)
     if problems:
         raise InvalidInput(problems)
-    return Scenario(name=str(data.get("name") or "default"), defaults=defaults, categories=categories,
-                    prices=prices, infra=infra, baseline_model=data.get("baseline_model"), constraints=constraints)
+    return Scenario(
+        name=str(data.get("name") or "default"),
+        defaults=defaults,
+        categories=categories,
+        prices=prices,
+        infra=infra,
+        baseline_model=data.get("baseline_model"),
+        constraints=constraints,
+    )
 
 
 def _prices(data: dict, source: str, problems: list[Problem]) -> dict:
@@ -141,7 +156,9 @@ def _assumptions(values, where: str, source: str, problems: list[Problem]) -> As
         return Assumptions()
     for key, value in values.items():
         if key not in CATEGORY_FIELDS:
-            problems.append(Problem(source, None, f"{where}.{key}", f"unknown assumption (known: {', '.join(CATEGORY_FIELDS)})"))
+            problems.append(
+                Problem(source, None, f"{where}.{key}", f"unknown assumption (known: {', '.join(CATEGORY_FIELDS)})")
+            )
             continue
         message = validate_assumption(key, value)
         if message:
@@ -177,8 +194,9 @@ def load_scenario(con: duckdb.DuckDBPyConnection, name_or_file: str | None) -> S
         return scenario_from_dict(body, f"scenario {name_or_file}")
     if Path(name_or_file).suffix.lower() in (".yaml", ".yml", ".json"):
         return load_scenario_file(name_or_file)
-    raise NotFound(f"no saved scenario named {name_or_file!r} and no such file; saved: "
-                   f"{', '.join(list_scenarios(con)) or 'none'}")
+    raise NotFound(
+        f"no saved scenario named {name_or_file!r} and no such file; saved: {', '.join(list_scenarios(con)) or 'none'}"
+    )
 
 
 def list_scenarios(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -7,6 +7,7 @@ Accuracies are shares in [0, 1]; ``n`` counts tasks (or trials), ``successes`` t
 from __future__ import annotations
 
 import numpy as np
+
 # scipy.special, not scipy.stats: the same inverse beta (bit for bit) for a second less at every app and CLI start
 from scipy.special import betaincinv, ndtri
 
@@ -48,8 +49,9 @@ def _clopper_pearson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.nda
     return np.where(k == 0, 0.0, low), np.where(k == n, 1.0, high)
 
 
-def intervals(successes: np.ndarray, n: np.ndarray, level: float = 0.95,
-              method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
+def intervals(
+    successes: np.ndarray, n: np.ndarray, level: float = 0.95, method: str = "wilson"
+) -> tuple[np.ndarray, np.ndarray]:
     """Confidence bounds (low, high) for many (successes, n) rows at once; rows with n == 0 get (0, 1)."""
     _check_level(level)
     _check_method(method)
@@ -89,8 +91,9 @@ def _trial_matrix(correct: np.ndarray) -> np.ndarray:
     return matrix
 
 
-def cluster_interval(task_correct, task_trials, level: float = 0.95,
-                     method: str = "wilson") -> tuple[float, float, float]:
+def cluster_interval(
+    task_correct, task_trials, level: float = 0.95, method: str = "wilson"
+) -> tuple[float, float, float]:
     """pass@1 with an interval over tasks, for k trials per task (even or not): (mean, low, high).
 
     k trials of one task are not k samples: the interval is ``method`` over the tasks, each counted once at its
@@ -107,16 +110,22 @@ def cluster_interval(task_correct, task_trials, level: float = 0.95,
     _check_method(method)
     correct = np.asarray(task_correct, dtype=float)
     trials = np.asarray(task_trials, dtype=float)
-    if correct.ndim != 1 or correct.size == 0 or correct.shape != trials.shape or np.any(trials < 1) \
-            or np.any((correct < 0) | (correct > trials)):
+    if (
+        correct.ndim != 1
+        or correct.size == 0
+        or correct.shape != trials.shape
+        or np.any(trials < 1)
+        or np.any((correct < 0) | (correct > trials))
+    ):
         raise ValueError("need one (correct, trials) pair per task, with 0 <= correct <= trials and trials >= 1")
     mean = float(correct.sum() / trials.sum())
     low, high = intervals(mean * correct.size, correct.size, level, method)
     return mean, float(low), float(high)
 
 
-def row_intervals(correct, trials, task_correct, task_trials, level: float = 0.95,
-                  method: str = "wilson") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def row_intervals(
+    correct, trials, task_correct, task_trials, level: float = 0.95, method: str = "wilson"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(low, high, kind) for ledger rows: ``method`` on trials where each task ran once, the cluster interval over
     tasks where a row's tasks ran more than once (``task_correct`` / ``task_trials`` hold its per-task counts)."""
     low, high = intervals(correct, trials, level, method)
@@ -144,12 +153,16 @@ def verdicts(low, high, bar, tasks=None, min_tasks=None) -> np.ndarray:
 
 def verdict(low: float, high: float, bar: float, tasks: int | None = None, min_tasks: int | None = None) -> str:
     """``verdicts`` for one row."""
-    return str(verdicts([low], [high], [bar], None if tasks is None else [tasks],
-                        None if min_tasks is None else [min_tasks])[0])
+    return str(
+        verdicts([low], [high], [bar], None if tasks is None else [tasks], None if min_tasks is None else [min_tasks])[
+            0
+        ]
+    )
 
 
-def tasks_needed_array(successes, n, bar, level: float = 0.95, method: str = "wilson",
-                       max_tasks: int = 100_000) -> np.ndarray:
+def tasks_needed_array(
+    successes, n, bar, level: float = 0.95, method: str = "wilson", max_tasks: int = 100_000
+) -> np.ndarray:
     """More tasks that would likely settle each verdict if the observed accuracy held (0: settled; NaN: cannot).
 
     A binary search over all rows at once (intervals narrow as n grows), so thousands of rows take milliseconds."""
@@ -175,8 +188,9 @@ def tasks_needed_array(successes, n, bar, level: float = 0.95, method: str = "wi
     return result
 
 
-def tasks_needed(successes: int, n: int, bar: float, level: float = 0.95, method: str = "wilson",
-                 max_tasks: int = 100_000) -> int | None:
+def tasks_needed(
+    successes: int, n: int, bar: float, level: float = 0.95, method: str = "wilson", max_tasks: int = 100_000
+) -> int | None:
     """About how many more tasks would settle an undecided verdict if the observed accuracy held.
 
     0 when already settled; None when it cannot settle (accuracy exactly at the bar, no tasks yet,
@@ -186,8 +200,9 @@ def tasks_needed(successes: int, n: int, bar: float, level: float = 0.95, method
     return None if np.isnan(value) else int(value)
 
 
-def anytime_interval(successes: int, n: int, level: float = 0.95, look: int = 1,
-                     max_looks: int = 20) -> tuple[float, float]:
+def anytime_interval(
+    successes: int, n: int, level: float = 0.95, look: int = 1, max_looks: int = 20
+) -> tuple[float, float]:
     """Bounds that stay valid when the same model is checked after every round: Clopper-Pearson at alpha / max_looks.
 
     Bonferroni over a fixed budget of looks holds for any stopping rule (the chance that some look excludes the
@@ -200,14 +215,15 @@ def anytime_interval(successes: int, n: int, level: float = 0.95, look: int = 1,
     """
     _check_level(level)
     if not 1 <= look <= max_looks:
-        raise ValueError(f"look must be between 1 and max_looks ({max_looks}), got {look}; "
-                         "raise max_looks before the run starts, not during it")
+        raise ValueError(
+            f"look must be between 1 and max_looks ({max_looks}), got {look}; "
+            "raise max_looks before the run starts, not during it"
+        )
     per_look_level = 1 - (1 - level) / max_looks
     return interval(successes, n, per_look_level, "clopper-pearson")
 
 
-def sequential_verdict(successes: int, n: int, bar: float, look: int, level: float = 0.95,
-                       max_looks: int = 20) -> str:
+def sequential_verdict(successes: int, n: int, bar: float, look: int, level: float = 0.95, max_looks: int = 20) -> str:
     """Verdict at one look of a sequential run; once it is not 'undecided' the model needs no more tasks."""
     low, high = anytime_interval(successes, n, level, look, max_looks)
     return verdict(low, high, bar)
@@ -219,8 +235,9 @@ def _rate_draws(rng: np.random.Generator, rate: float, count: int) -> np.ndarray
     return rng.beta(hits + 0.5, count - hits + 0.5, size=_JUDGE_DRAWS)
 
 
-def judge_corrected_accuracy(judged_pass: int, n: int, tpr: float, tnr: float, tpr_n: int, tnr_n: int,
-                             level: float = 0.95) -> tuple[float, float, float]:
+def judge_corrected_accuracy(
+    judged_pass: int, n: int, tpr: float, tnr: float, tpr_n: int, tnr_n: int, level: float = 0.95
+) -> tuple[float, float, float]:
     """Accuracy behind an imperfect LLM judge: (corrected p, low, high) by Rogan-Gladen.
 
     tpr is the judge's pass rate on tpr_n truly correct calibration outputs, tnr its fail rate on tnr_n truly
@@ -235,12 +252,13 @@ def judge_corrected_accuracy(judged_pass: int, n: int, tpr: float, tnr: float, t
         raise ValueError("tpr and tnr must be shares in [0, 1] measured on tpr_n, tnr_n > 0 calibration outputs")
     youden = tpr + tnr - 1
     if youden <= 0:
-        raise ValueError(f"the judge is no better than chance (tpr + tnr = {tpr + tnr:.3f} <= 1); "
-                         "its verdicts cannot be corrected, so calibrate or replace the judge")
+        raise ValueError(
+            f"the judge is no better than chance (tpr + tnr = {tpr + tnr:.3f} <= 1); "
+            "its verdicts cannot be corrected, so calibrate or replace the judge"
+        )
     corrected = float(np.clip((judged_pass / n + tnr - 1) / youden, 0, 1))
     rng = np.random.default_rng(_JUDGE_SEED)
-    q, tpr_d, tnr_d = (_rate_draws(rng, judged_pass / n, n), _rate_draws(rng, tpr, tpr_n),
-                       _rate_draws(rng, tnr, tnr_n))
+    q, tpr_d, tnr_d = (_rate_draws(rng, judged_pass / n, n), _rate_draws(rng, tpr, tpr_n), _rate_draws(rng, tnr, tnr_n))
     youden_d = tpr_d + tnr_d - 1
     # Condition on a judge better than chance, as the point estimate does; such draws are rare for a useful judge.
     keep = youden_d > 0

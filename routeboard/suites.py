@@ -46,6 +46,7 @@ class Overrides:
 
 # ---------------------------------------------------------------- entry points
 
+
 def load_suite(path: str | Path, overrides: Overrides | None = None, max_bytes: int | None = None) -> Suite:
     """Load a suite folder, a YAML suite, or a bare CSV/JSONL task file; raise InvalidInput on any problem."""
     path = Path(path)
@@ -53,12 +54,18 @@ def load_suite(path: str | Path, overrides: Overrides | None = None, max_bytes: 
         return _load_folder(path, overrides, max_bytes)
     if not path.exists():
         raise InvalidInput(Problem(str(path), None, None, "no such file or folder"))
-    return load_suite_bytes(path.name, path.read_bytes(), overrides, max_bytes, display=str(path),
-                            base_dir=path.parent)
+    return load_suite_bytes(path.name, path.read_bytes(), overrides, max_bytes, display=str(path), base_dir=path.parent)
 
 
-def load_suite_bytes(filename: str, data: bytes, overrides: Overrides | None = None, max_bytes: int | None = None,
-                     *, display: str | None = None, base_dir: Path | None = None) -> Suite:
+def load_suite_bytes(
+    filename: str,
+    data: bytes,
+    overrides: Overrides | None = None,
+    max_bytes: int | None = None,
+    *,
+    display: str | None = None,
+    base_dir: Path | None = None,
+) -> Suite:
     """Load a suite from one file's bytes (an upload, or a file on disk)."""
     problems = Problems(display or filename)
     text = decode(data, problems, max_bytes)
@@ -88,11 +95,13 @@ def _load_folder(folder: Path, overrides: Overrides | None, max_bytes: int | Non
         meta_file = folder / "suite.yml"
     if not meta_file.exists():
         raise InvalidInput(Problem(str(folder), None, None, "a suite folder needs a suite.yaml next to its tasks"))
-    return load_suite_bytes(meta_file.name, meta_file.read_bytes(), overrides, max_bytes,
-                            display=str(meta_file), base_dir=folder)
+    return load_suite_bytes(
+        meta_file.name, meta_file.read_bytes(), overrides, max_bytes, display=str(meta_file), base_dir=folder
+    )
 
 
 # ---------------------------------------------------------------- building and validating
+
 
 def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Problems) -> Suite:
     meta, task_problems = source.meta, source.task_problems
@@ -100,8 +109,9 @@ def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Probl
     template = overrides.prompt_template or meta.get("prompt_template")
     if template is None:
         template = default_template(source, tasks_raw)
-    grader = _grader_spec(overrides.grader or meta.get("grader") or default_grader(source.fmt, tasks_raw),
-                          "grader", problems)
+    grader = _grader_spec(
+        overrides.grader or meta.get("grader") or default_grader(source.fmt, tasks_raw), "grader", problems
+    )
     validator = _grader_spec(meta["validator"], "validator", problems) if meta.get("validator") else None
     bar = _bar(overrides.bar if overrides.bar is not None else meta.get("bar", 0.9), problems)
     retries = meta.get("max_invalid_retries", 1)
@@ -120,18 +130,33 @@ def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Probl
     if not tasks and not any(p.file == task_problems.file for p in problems):
         task_problems.add(None, None, "no tasks found")
     problems.raise_if_any()
-    return Suite(name=str(fields["name"]), category=str(fields["category"]), grader=grader, tasks=tuple(tasks),
-                 bar=bar, description=str(fields["description"]), risk=str(fields["risk"]), validator=validator,
-                 prompt_template=template, system_prompt=fields["system_prompt"], max_invalid_retries=retries,
-                 constraints=constraints if isinstance(constraints, dict) else {}, source=problems.file)
+    return Suite(
+        name=str(fields["name"]),
+        category=str(fields["category"]),
+        grader=grader,
+        tasks=tuple(tasks),
+        bar=bar,
+        description=str(fields["description"]),
+        risk=str(fields["risk"]),
+        validator=validator,
+        prompt_template=template,
+        system_prompt=fields["system_prompt"],
+        max_invalid_retries=retries,
+        constraints=constraints if isinstance(constraints, dict) else {},
+        source=problems.file,
+    )
 
 
 def _suite_fields(meta: dict, overrides: Overrides, stem: str, problems: Problems) -> dict:
     """Name, category, description, risk and system prompt: the override, else the file's, else a default."""
     name = overrides.name or meta.get("name") or stem
-    fields = {"name": name, "category": overrides.category or meta.get("category") or name,
-              "description": overrides.description or meta.get("description") or "",
-              "risk": meta.get("risk") or "", "system_prompt": overrides.system_prompt or meta.get("system_prompt")}
+    fields = {
+        "name": name,
+        "category": overrides.category or meta.get("category") or name,
+        "description": overrides.description or meta.get("description") or "",
+        "risk": meta.get("risk") or "",
+        "system_prompt": overrides.system_prompt or meta.get("system_prompt"),
+    }
     for key, value in fields.items():
         if value is not None and not isinstance(value, str):
             problems.add(None, key, "must be text")
@@ -149,8 +174,11 @@ def _grader_spec(raw, kind: str, problems: Problems) -> GraderSpec:
             problems.add(None, f"{kind}.options", "must be a mapping of option names to values")
             options = {}
         if not storable(options):
-            problems.add(None, f"{kind}.options", "options must be text, numbers, true/false, lists and "
-                         "mappings (not YAML dates, binary or sets)")
+            problems.add(
+                None,
+                f"{kind}.options",
+                "options must be text, numbers, true/false, lists and mappings (not YAML dates, binary or sets)",
+            )
             options = {}
         spec = GraderSpec(raw["name"], options)
     else:
@@ -196,8 +224,16 @@ def _tasks(tasks_raw: list[tuple[Record, dict]], template, grader: GraderSpec, p
             problems.add(r.line, "expected", f"empty expected answer, but the {grader.name!r} grader needs one")
             ok = False
         if ok:
-            tasks.append(Task(id=task_id, input=t["input"], messages=t["messages"], vars=t["vars"],
-                              expected=expected, metadata=t["metadata"]))
+            tasks.append(
+                Task(
+                    id=task_id,
+                    input=t["input"],
+                    messages=t["messages"],
+                    vars=t["vars"],
+                    expected=expected,
+                    metadata=t["metadata"],
+                )
+            )
     return tasks
 
 
@@ -217,8 +253,12 @@ def _check_task_fields(line, t, template, template_vars, problems: Problems) -> 
         return False
     for key in ("messages", "vars", "metadata"):  # stored as JSON; metadata keeps YAML dates as text
         if not storable(t[key], lenient=key == "metadata"):
-            problems.add(line, key, f"{key} must hold only text, numbers, true/false, null, lists and "
-                         "mappings (not YAML dates, binary, sets or an alias that contains itself)")
+            problems.add(
+                line,
+                key,
+                f"{key} must hold only text, numbers, true/false, null, lists and "
+                "mappings (not YAML dates, binary, sets or an alias that contains itself)",
+            )
             ok = False
     if template is None and not t["input"] and not t["messages"]:
         problems.add(line, "input", "task has no input, no messages and the suite has no prompt template")
@@ -232,8 +272,13 @@ def _check_task_fields(line, t, template, template_vars, problems: Problems) -> 
 
 
 def _valid_messages(messages) -> bool:
-    return (isinstance(messages, list) and bool(messages) and all(
-        isinstance(m, dict) and m.get("role") in CHAT_ROLES and isinstance(m.get("content"), str) for m in messages))
+    return (
+        isinstance(messages, list)
+        and bool(messages)
+        and all(
+            isinstance(m, dict) and m.get("role") in CHAT_ROLES and isinstance(m.get("content"), str) for m in messages
+        )
+    )
 
 
 def _needs_expected(spec: GraderSpec) -> bool:
@@ -244,6 +289,7 @@ def _needs_expected(spec: GraderSpec) -> bool:
 
 
 # ---------------------------------------------------------------- prompts and identity
+
 
 def render_messages(suite: Suite, task: Task) -> list[dict[str, str]]:
     """The chat a model receives for one task: system prompt, then the task's messages or rendered template."""

@@ -27,9 +27,10 @@ import operator
 import random
 import re
 import sys
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -184,9 +185,7 @@ _Dumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
-    return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
-    )
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
 def task_line(task: dict[str, Any]) -> str:
@@ -370,7 +369,7 @@ def build_financial_analysis(datasets: Path, notes: list[str]) -> tuple[dict, li
             ):
                 excluded.append(
                     f"`{q['uid']}`: derivation `{q['derivation'].strip()}` = {value:.6g} (rounded to two "
-                    f"decimals: {rounded:g}) but gold answer is {gold} (question: \"{q['question'].strip()}\")"
+                    f'decimals: {rounded:g}) but gold answer is {gold} (question: "{q["question"].strip()}")'
                 )
                 continue
             keep.append(q)
@@ -409,8 +408,7 @@ def build_financial_analysis(datasets: Path, notes: list[str]) -> tuple[dict, li
             "forecasts and decisions."
         ),
         "prompt_template": (
-            TATQA_CONTEXT +
-            "Work out the answer, then reply with only the final number: no words, units, currency "
+            TATQA_CONTEXT + "Work out the answer, then reply with only the final number: no words, units, currency "
             "symbols or thousands separators. Use a minus sign for a decrease or negative value. Give "
             "percentages as the percentage value (write 12.5 for 12.5%) and amounts in the units the "
             "report uses (if the table is in thousands, write 1234 for 1,234 thousand). Round to two "
@@ -426,7 +424,7 @@ def build_financial_analysis(datasets: Path, notes: list[str]) -> tuple[dict, li
             source_block(TATQA_SOURCE),
             "## Selection rule",
             "",
-            f"- Pool: every question with `answer_type == \"arithmetic\"` in the test gold file ({total} questions "
+            f'- Pool: every question with `answer_type == "arithmetic"` in the test gold file ({total} questions '
             f"over {len(data)} contexts), in file order.",
             "- Quality filter: each question's `derivation` is re-evaluated (thousands separators removed, "
             "`x%` read as x/100, `[...]` as brackets) and the question is kept only if both the result and the "
@@ -483,7 +481,7 @@ def build_document_extraction(datasets: Path, notes: list[str]) -> tuple[dict, l
                 not_single += 1
                 continue
             if _norm_ws_lower(ans[0]) not in haystack:
-                not_found.append(f"`{q['uid']}`: \"{ans[0].strip()[:70]}\"")
+                not_found.append(f'`{q["uid"]}`: "{ans[0].strip()[:70]}"')
                 continue
             if " ".join(ans[0].split()) not in exact_haystack:
                 case_only += 1
@@ -516,8 +514,7 @@ def build_document_extraction(datasets: Path, notes: list[str]) -> tuple[dict, l
             "the extracted field."
         ),
         "prompt_template": (
-            TATQA_CONTEXT +
-            "The answer is a single span copied from the table or the text (a value, year, name or "
+            TATQA_CONTEXT + "The answer is a single span copied from the table or the text (a value, year, name or "
             "phrase). Reply with only that span, exactly as it appears: no explanation, no full sentence, "
             "no added units."
         ),
@@ -530,7 +527,7 @@ def build_document_extraction(datasets: Path, notes: list[str]) -> tuple[dict, l
             source_block(TATQA_SOURCE),
             "## Selection rule",
             "",
-            f"- Pool: every question with `answer_type == \"span\"` in the test gold file ({total} questions "
+            f'- Pool: every question with `answer_type == "span"` in the test gold file ({total} questions '
             f"over {len(data)} contexts), in file order.",
             f"- Kept only when the answer is a list of exactly one non-empty string ({not_single} are not) and "
             "that string occurs in the rendered table or paragraphs, ignoring case and whitespace "
@@ -718,8 +715,7 @@ def build_arithmetic_word_problems(datasets: Path, notes: list[str]) -> tuple[di
         "validator": {"name": "number", "options": {}},
         "bar": 0.9,
         "risk": (
-            "A wrong total or quantity is reused in a quote, order or invoice without anyone redoing the "
-            "arithmetic."
+            "A wrong total or quantity is reused in a quote, order or invoice without anyone redoing the arithmetic."
         ),
         "prompt_template": (
             "Solve this problem.\n"
@@ -1264,7 +1260,7 @@ def build_internal_email_drafting(datasets: Path, notes: list[str]) -> tuple[dic
             "- Make the ask or next step clear.\n"
             "- Keep a professional tone and stay under 200 words.\n"
             "\n"
-            "Reply with only the email: a line starting with \"Subject:\", a blank line, then the body."
+            'Reply with only the email: a line starting with "Subject:", a blank line, then the body.'
         ),
         "max_invalid_retries": 1,
     }
@@ -1277,7 +1273,7 @@ def build_internal_email_drafting(datasets: Path, notes: list[str]) -> tuple[dic
             "- Written for routeboard by the project's contributors; not taken from any dataset.",
             "- Licence: CC BY 4.0 (Creative Commons Attribution 4.0 International, "
             "https://creativecommons.org/licenses/by/4.0/), the same as the project's other shipped data.",
-            "- Attribution: \"routeboard internal-email-drafting suite, routeboard contributors, CC BY 4.0\".",
+            '- Attribution: "routeboard internal-email-drafting suite, routeboard contributors, CC BY 4.0".',
             "- All people, companies, ticket numbers, phone numbers (UK drama range 020 7946 0xxx) and email "
             "addresses (`northwind.example`) are fictional.",
             "",
@@ -1291,7 +1287,7 @@ def build_internal_email_drafting(datasets: Path, notes: list[str]) -> tuple[dic
             "from the facts that the email must contain: dates, amounts, names, reference numbers) and "
             "`expected` (a one-line summary of what a good email does, for the judge and for reviewers).",
             "- Build-time checks: every `must_contain` string occurs verbatim in the facts, and every "
-            "\"<weekday> <day> <month> [<year>]\" in the facts names the right weekday (year 2025 when omitted).",
+            '"<weekday> <day> <month> [<year>]" in the facts names the right weekday (year 2025 when omitted).',
             "",
             "## Regenerating",
             "",
@@ -1428,9 +1424,7 @@ def main(argv: list[str] | None = None) -> int:
         write_text(folder / "tasks.jsonl", tasks_text)
         write_text(folder / "SOURCE.md", source_md)
         vars_ = sorted(set(TEMPLATE_VAR.findall(suite["prompt_template"])))
-        print(
-            f"{name}: {len(tasks)} tasks, vars {vars_}, tasks.jsonl {len(tasks_text.encode('utf-8')):,} bytes"
-        )
+        print(f"{name}: {len(tasks)} tasks, vars {vars_}, tasks.jsonl {len(tasks_text.encode('utf-8')):,} bytes")
     if args.verbose:
         print("\n".join(notes))
     return 1 if failed else 0

@@ -37,5 +37,11 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
     """Run ``python -m routeboard`` in a subprocess, as a user would (``env`` values of None unset a variable)."""
     merged = {**os.environ, **(env or {})}
     merged = {k: v for k, v in merged.items() if v is not None}  # None removes a variable
-    return subprocess.run([sys.executable, "-m", "routeboard", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT, env=merged)
+    return subprocess.run(
+        [sys.executable, "-m", "routeboard", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=merged,
+    )

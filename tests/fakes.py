@@ -14,10 +14,15 @@ from routeboard.providers import DEFAULT_CAPABILITIES, Capabilities, Completion,
 class FakeProvider:
     """Answers by a function of the prompt; scripted failures; counts calls and the peak in flight."""
 
-    def __init__(self, answer: Callable[[str], str] | None = None, input_tokens: int = 100,
-                 output_tokens: int = 10, latency_s: float = 0.0,
-                 failures: Callable[[str, int], ProviderError | None] | None = None,
-                 capabilities: Capabilities = DEFAULT_CAPABILITIES):
+    def __init__(
+        self,
+        answer: Callable[[str], str] | None = None,
+        input_tokens: int = 100,
+        output_tokens: int = 10,
+        latency_s: float = 0.0,
+        failures: Callable[[str, int], ProviderError | None] | None = None,
+        capabilities: Capabilities = DEFAULT_CAPABILITIES,
+    ):
         self.capabilities = capabilities  # what the runner may assume, as a real backend declares it
         self.answer = answer or (lambda prompt: prompt.rsplit(":", 1)[-1].strip())
         self.input_tokens = input_tokens

@@ -27,8 +27,13 @@ CHEAP, PRICEY = "fake/cheap", "fake/pricey"
 ECHO, JUDGED = "echo", "judged"
 TASKS = 12
 BARS = (0.5, 0.7, 0.8, 0.9, 0.95)
-CONSTRAINTS = ({}, {"deny_models": [PRICEY]}, {"max_latency_ms_p95": 5000}, {"allowed_tiers": ["frontier"]},
-               {"max_cpat_usd": 0.5})
+CONSTRAINTS = (
+    {},
+    {"deny_models": [PRICEY]},
+    {"max_latency_ms_p95": 5000},
+    {"allowed_tiers": ["frontier"]},
+    {"max_cpat_usd": 0.5},
+)
 TIERS = ("frontier", "small-proprietary", "hosted-open-weight")
 RUBRICS = ("Is the reply polite?", "Does the reply answer the question?", "Is the reply short?")
 EDITS = ("bar", "constraints", "grader option", "model tier", "model price", "judge label", "new trial")
@@ -46,29 +51,56 @@ def stocked(app_con, tmp_path):  # noqa: F811  (app_con is the imported fixture)
     install_fake(FakeProvider(answer=answer))
     add_model(app_con, CHEAP, tier="small-proprietary", input_price_per_mtok_usd=0.1, output_price_per_mtok_usd=0.2)
     add_model(app_con, PRICEY, tier="frontier", input_price_per_mtok_usd=10.0, output_price_per_mtok_usd=30.0)
-    save_suite(app_con, Suite(name=ECHO, category=ECHO, grader=GraderSpec("exact"), bar=0.6,
-                              tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i))
-                                          for i in range(TASKS))))
-    save_suite(app_con, Suite(name=JUDGED, category=JUDGED, grader=GraderSpec("llm_judge", {"rubric": RUBRICS[0]}),
-                              bar=0.6, tasks=tuple(Task(id=f"j{i}", input=f"write: {i}") for i in range(4))))
+    save_suite(
+        app_con,
+        Suite(
+            name=ECHO,
+            category=ECHO,
+            grader=GraderSpec("exact"),
+            bar=0.6,
+            tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
+        ),
+    )
+    save_suite(
+        app_con,
+        Suite(
+            name=JUDGED,
+            category=JUDGED,
+            grader=GraderSpec("llm_judge", {"rubric": RUBRICS[0]}),
+            bar=0.6,
+            tasks=tuple(Task(id=f"j{i}", input=f"write: {i}") for i in range(4)),
+        ),
+    )
     run(app_con, (ECHO,), (CHEAP, PRICEY))
     run(app_con, (JUDGED,), (CHEAP,))
     return app_con, tmp_path
 
 
 def run(con, suites: tuple[str, ...], models: tuple[str, ...], limit: int | None = None) -> None:
-    progress = start_run(con, RunRequest(suites=suites, models=models, limit=limit, judge_model=CHEAP,
-                                         use_cache=False, settings=GenerationSettings(max_output_tokens=10))).run()
+    progress = start_run(
+        con,
+        RunRequest(
+            suites=suites,
+            models=models,
+            limit=limit,
+            judge_model=CHEAP,
+            use_cache=False,
+            settings=GenerationSettings(max_output_tokens=10),
+        ),
+    ).run()
     assert progress.status == "completed"
 
 
 def same_facts(cached: pd.DataFrame, fresh: pd.DataFrame) -> None:
     """Equal facts; per-task counts compared as a multiset (the ledger lists tasks in no set order)."""
+
     def comparable(facts: pd.DataFrame) -> pd.DataFrame:
         if "task_correct" not in facts:
             return facts
-        pairs = [sorted(zip(c, k)) if hasattr(c, "__len__") else None  # None/NaN: one trial per task
-                 for c, k in zip(facts["task_correct"], facts["task_trials"])]
+        pairs = [
+            sorted(zip(c, k)) if hasattr(c, "__len__") else None  # None/NaN: one trial per task
+            for c, k in zip(facts["task_correct"], facts["task_trials"])
+        ]
         return facts.drop(columns=["task_correct", "task_trials"]).assign(task_counts=pairs)
 
     pd.testing.assert_frame_equal(comparable(cached), comparable(fresh))
@@ -93,17 +125,22 @@ def edit(con, folder: Path, kind: str, n: int) -> None:
         rubric = other(RUBRICS, judged.grader.options["rubric"], n)
         update_suite_settings(con, judged_id, grader=GraderSpec("llm_judge", {"rubric": rubric}))
     elif kind == "model tier":
-        add_model(con, model.id, tier=other(TIERS, model.tier, n),
-                  input_price_per_mtok_usd=model.price.input_per_mtok_usd,
-                  output_price_per_mtok_usd=model.price.output_per_mtok_usd)
+        add_model(
+            con,
+            model.id,
+            tier=other(TIERS, model.tier, n),
+            input_price_per_mtok_usd=model.price.input_per_mtok_usd,
+            output_price_per_mtok_usd=model.price.output_per_mtok_usd,
+        )
     elif kind == "model price":
         price_in = model.price.input_per_mtok_usd + 0.5 + n % 7
-        add_model(con, model.id, tier=model.tier, input_price_per_mtok_usd=price_in,
-                  output_price_per_mtok_usd=2 * price_in)
+        add_model(
+            con, model.id, tier=model.tier, input_price_per_mtok_usd=price_in, output_price_per_mtok_usd=2 * price_in
+        )
     elif kind == "judge label":
         labels = folder / "labels.csv"
         rows = [f"j{i},{CHEAP},{'yes' if (n >> i) & 1 else 'no'}" for i in range(4)]
-        labels.write_text("task_id,model,correct\n" + "\n".join(rows[:1 + n % 4]) + "\n")
+        labels.write_text("task_id,model,correct\n" + "\n".join(rows[: 1 + n % 4]) + "\n")
         import_labels(con, JUDGED, labels)
     elif kind == "new trial":
         run(con, (ECHO,), (CHEAP,), limit=1 + n % 3)
@@ -143,8 +180,11 @@ def test_every_kind_of_edit_is_seen_by_a_page_that_cached_the_facts_before(stock
         same_facts(shown, ledger_facts(con))
         echo = shown[shown["category"] == ECHO]
         if kind == "bar":
-            assert echo["bar"].iat[0] == load_stored_suite(con, ECHO)[1].bar != stale[stale["category"] == ECHO][
-                "bar"].iat[0]
+            assert (
+                echo["bar"].iat[0]
+                == load_stored_suite(con, ECHO)[1].bar
+                != stale[stale["category"] == ECHO]["bar"].iat[0]
+            )
         elif kind == "judge label":
             judged = shown[shown["category"] == JUDGED]
             assert (judged["judge_tpr_n"] + judged["judge_tnr_n"]).iat[0] > 0  # the labels now count

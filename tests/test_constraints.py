@@ -18,9 +18,11 @@ RIGHT = dict(correct=990, trials=1000)
 
 def rows(constraints: dict | None = None, **extra_models):
     """Three models that all clear a 0.9 bar: a cheap hosted one, a slow local one, a dear frontier one."""
-    base = [dict(model="hosted-small", tier="small-proprietary", cost_usd=1.0, latency_ms_p95=800.0, **RIGHT),
-            dict(model="local", tier="local", cost_usd=0.0, infra_usd=0.5, latency_ms_p95=9000.0, **RIGHT),
-            dict(model="frontier", tier="frontier", cost_usd=30.0, latency_ms_p95=1500.0, **RIGHT)]
+    base = [
+        dict(model="hosted-small", tier="small-proprietary", cost_usd=1.0, latency_ms_p95=800.0, **RIGHT),
+        dict(model="local", tier="local", cost_usd=0.0, infra_usd=0.5, latency_ms_p95=9000.0, **RIGHT),
+        dict(model="frontier", tier="frontier", cost_usd=30.0, latency_ms_p95=1500.0, **RIGHT),
+    ]
     frame = pd.concat([facts(**r) for r in base], ignore_index=True)
     frame["constraints"] = json.dumps(constraints) if constraints else None
     return frame
@@ -56,8 +58,9 @@ def test_deny_list_removes_a_model():
 
 
 def test_min_tasks_stops_a_small_perfect_run_from_clearing():
-    frame = pd.concat([rows(), facts(model="lucky", tier="local", correct=5, trials=5, cost_usd=0.0)],
-                      ignore_index=True)
+    frame = pd.concat(
+        [rows(), facts(model="lucky", tier="local", correct=5, trials=5, cost_usd=0.0)], ignore_index=True
+    )
     decision = decide(frame, Scenario(defaults=Assumptions(failure_usd=0.0)))
     led, table = decision.ledger, decision.routes
     lucky = led.set_index("model_id").loc["lucky"]
@@ -74,8 +77,9 @@ def test_cost_ceiling_flags_no_affordable_model_with_the_gap():
 
 
 def test_a_scenario_overrides_a_suites_constraints_per_category():
-    scenario = scenario_from_dict({"defaults": {"failure_usd": 0},
-                                   "constraints": {"tickets": {"allowed_tiers": ["frontier"]}}})
+    scenario = scenario_from_dict(
+        {"defaults": {"failure_usd": 0}, "constraints": {"tickets": {"allowed_tiers": ["frontier"]}}}
+    )
     assert route_for(rows({"max_latency_ms_p95": 2000}), scenario)["model"] == "frontier"
     with pytest.raises(InvalidInput, match="constraints.tickets.allowed_tiers"):
         scenario_from_dict({"constraints": {"tickets": {"allowed_tiers": ["gpu"]}}})
@@ -89,8 +93,11 @@ constraints: {max_latency_ms_p95: 1500, allowed_tiers: [local, small-proprietary
 tasks: [{id: a, input: x, expected: y}]
 """
     suite = load_suite_bytes("s.yaml", yaml_text)
-    assert suite.constraints == {"max_latency_ms_p95": 1500, "allowed_tiers": ["local", "small-proprietary"],
-                                 "min_tasks": 50}
+    assert suite.constraints == {
+        "max_latency_ms_p95": 1500,
+        "allowed_tiers": ["local", "small-proprietary"],
+        "min_tasks": 50,
+    }
     with pytest.raises(InvalidInput) as info:
         load_suite_bytes("s.yaml", yaml_text.replace(b"min_tasks: 50", b"min_tasks: 0, speed: 3"))
     assert {p.field for p in info.value.problems} == {"constraints.min_tasks", "constraints.speed"}

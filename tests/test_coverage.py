@@ -27,21 +27,28 @@ def test_wilson_is_nominal_on_average(tasks):
 
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_interval_over_tasks_covers_with_repeated_trials(k):
-    values = [coverage.cluster_coverage(p, n, k, runs=150, seed=i).coverage
-              for i, p in enumerate(COARSE_P) for n in coverage.TASK_COUNTS]
+    values = [
+        coverage.cluster_coverage(p, n, k, runs=150, seed=i).coverage
+        for i, p in enumerate(COARSE_P)
+        for n in coverage.TASK_COUNTS
+    ]
     assert np.mean(values) >= 0.94, values
 
 
 def test_judge_corrected_interval_covers():
-    values = [coverage.judge_coverage(p, n, runs=150, seed=i).coverage
-              for i, p in enumerate(COARSE_P) for n in (30, 100, 300)]
+    values = [
+        coverage.judge_coverage(p, n, runs=150, seed=i).coverage for i, p in enumerate(COARSE_P) for n in (30, 100, 300)
+    ]
     assert np.mean(values) >= 0.94, values
 
 
 @pytest.mark.parametrize("k", [1, 3])
 def test_sequential_bound_holds_at_every_look(k):
-    values = [coverage.sequential_coverage(p, n, k, runs=150, seed=i).coverage
-              for i, p in enumerate(COARSE_P) for n in (30, 100, 300)]
+    values = [
+        coverage.sequential_coverage(p, n, k, runs=150, seed=i).coverage
+        for i, p in enumerate(COARSE_P)
+        for n in (30, 100, 300)
+    ]
     assert np.mean(values) >= 0.94, values
 
 

@@ -24,12 +24,20 @@ def model_rows(draw):
     correct = sum(correct_per_task) if k > 1 else draw(st.integers(0, tasks))
     priced = draw(st.sampled_from(["priced", "unpriced", "free"]))
     trials = tasks * k
-    return dict(model=f"m{draw(st.integers(0, 10**6))}", tier=draw(st.sampled_from(["local", "frontier"])),
-                correct=correct, trials=trials, tasks=tasks, max_k=k, bar=draw(st.sampled_from([0.8, 0.9, 0.95])),
-                task_correct=correct_per_task, task_trials=[k] * tasks if k > 1 else None,
-                cost_usd=0.0 if priced != "priced" else draw(st.floats(1e-6, 50)),
-                infra_usd=0.0 if priced == "free" else draw(st.floats(0, 5)),
-                unpriced_attempts=trials if priced == "unpriced" else 0)
+    return dict(
+        model=f"m{draw(st.integers(0, 10**6))}",
+        tier=draw(st.sampled_from(["local", "frontier"])),
+        correct=correct,
+        trials=trials,
+        tasks=tasks,
+        max_k=k,
+        bar=draw(st.sampled_from([0.8, 0.9, 0.95])),
+        task_correct=correct_per_task,
+        task_trials=[k] * tasks if k > 1 else None,
+        cost_usd=0.0 if priced != "priced" else draw(st.floats(1e-6, 50)),
+        infra_usd=0.0 if priced == "free" else draw(st.floats(0, 5)),
+        unpriced_attempts=trials if priced == "unpriced" else 0,
+    )
 
 
 def frame(rows) -> pd.DataFrame:
@@ -37,10 +45,15 @@ def frame(rows) -> pd.DataFrame:
     return pd.concat([facts(**{**r, "bar": bar}) for r in rows], ignore_index=True).drop_duplicates("model_id")
 
 
-scenarios = st.builds(Assumptions, review_rate=st.floats(0, 1), catch_rate=st.floats(0, 1),
-                      review_minutes=st.floats(0, 30), rework_minutes=st.floats(0, 30),
-                      reviewer_usd_per_hour=st.floats(0, 200), failure_usd=st.floats(0, 1000)).map(
-    lambda a: Scenario(defaults=a))
+scenarios = st.builds(
+    Assumptions,
+    review_rate=st.floats(0, 1),
+    catch_rate=st.floats(0, 1),
+    review_minutes=st.floats(0, 30),
+    rework_minutes=st.floats(0, 30),
+    reviewer_usd_per_hour=st.floats(0, 200),
+    failure_usd=st.floats(0, 1000),
+).map(lambda a: Scenario(defaults=a))
 
 
 @settings(max_examples=60, deadline=None)
@@ -85,8 +98,11 @@ def test_verdicts_are_monotone_in_the_bar(rows, bar_a, bar_b):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.floats(0.5, 0.99), st.integers(1, 100))
+@given(
+    st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.floats(0.5, 0.99),
+    st.integers(1, 100),
+)
 def test_the_verdict_rule_needs_the_minimum_tasks_to_clear(case, bar, min_tasks):
     k, n = case
     low, high = stats.interval(k, n)

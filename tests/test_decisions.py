@@ -6,8 +6,15 @@ import pandas as pd
 import pytest
 
 from routeboard.catalog import add_model
-from routeboard.decisions import (frontier, local_break_even_volume, portfolio, review_rate_break_even, routes,
-                                  sensitivity, with_tasks_needed)
+from routeboard.decisions import (
+    frontier,
+    local_break_even_volume,
+    portfolio,
+    review_rate_break_even,
+    routes,
+    sensitivity,
+    with_tasks_needed,
+)
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.ledger import apply_scenario, ledger
 from routeboard.run import RunRequest, start_run
@@ -30,9 +37,11 @@ def led_of(*rows, scenario=SCENARIO):
 
 
 def test_route_is_the_cheapest_model_that_clears():
-    led = led_of(dict(model="frontier", correct=990, trials=1000, cost_usd=20.0, bar=0.94),
-                 dict(model="small", correct=985, trials=1000, cost_usd=1.0, bar=0.94),
-                 dict(model="tiny", correct=900, trials=1000, cost_usd=0.1, bar=0.94))
+    led = led_of(
+        dict(model="frontier", correct=990, trials=1000, cost_usd=20.0, bar=0.94),
+        dict(model="small", correct=985, trials=1000, cost_usd=1.0, bar=0.94),
+        dict(model="tiny", correct=900, trials=1000, cost_usd=0.1, bar=0.94),
+    )
     [route] = routes(led).to_dict("records")
     assert (route["model"], route["verdict"], route["runner_up"]) == ("small", "clears", "frontier")
     assert route["cpat_usd"] == pytest.approx(led.set_index("model_id").loc["small", "cpat_usd"])
@@ -47,32 +56,43 @@ def test_when_none_clears_the_route_names_the_nearest_and_what_it_lacks():
 
 
 def test_near_ties_are_shown_not_hidden():
-    led = led_of(dict(model="a", correct=995, trials=1000, cost_usd=1.00, bar=0.9),
-                 dict(model="b", correct=995, trials=1000, cost_usd=1.02, bar=0.9),
-                 dict(model="c", correct=995, trials=1000, cost_usd=40.0, bar=0.9))
+    led = led_of(
+        dict(model="a", correct=995, trials=1000, cost_usd=1.00, bar=0.9),
+        dict(model="b", correct=995, trials=1000, cost_usd=1.02, bar=0.9),
+        dict(model="c", correct=995, trials=1000, cost_usd=40.0, bar=0.9),
+    )
     [route] = routes(led).to_dict("records")
     assert route["model"] == "a" and route["near_ties"] == ["b"]
 
 
 def test_frontier_marks_only_non_dominated_points():
-    led = led_of(dict(model="cheap-bad", correct=80, cost_usd=0.1), dict(model="mid", correct=95, cost_usd=1.0),
-                 dict(model="dear-worse", correct=90, cost_usd=5.0), dict(model="dear-best", correct=99, cost_usd=50.0),
-                 scenario=Scenario(defaults=Assumptions(failure_usd=0.0)))
+    led = led_of(
+        dict(model="cheap-bad", correct=80, cost_usd=0.1),
+        dict(model="mid", correct=95, cost_usd=1.0),
+        dict(model="dear-worse", correct=90, cost_usd=5.0),
+        dict(model="dear-best", correct=99, cost_usd=50.0),
+        scenario=Scenario(defaults=Assumptions(failure_usd=0.0)),
+    )
     marked = frontier(led, cost="model_usd").set_index("model_id")["on_frontier"].to_dict()
     assert marked == {"cheap-bad": True, "mid": True, "dear-worse": False, "dear-best": True}
 
 
 def test_tasks_needed_is_shown_for_undecided_rows_only():
-    led = led_of(dict(model="a", correct=95, trials=100, bar=0.94), dict(model="b", correct=1000, trials=1000, bar=0.94))
+    led = led_of(
+        dict(model="a", correct=95, trials=100, bar=0.94), dict(model="b", correct=1000, trials=1000, bar=0.94)
+    )
     needed = led.set_index("model_id")["tasks_needed"]
     assert needed["b"] == 0 and 1000 < needed["a"] < 5000
 
 
 def test_portfolio_compares_routed_cost_to_one_baseline_model():
     s = Scenario(defaults=Assumptions(failure_usd=0.0, monthly_volume=1000))
-    led = led_of(dict(model="big", category="x", correct=999, trials=1000, cost_usd=10.0),
-                 dict(model="small", category="x", correct=999, trials=1000, cost_usd=1.0),
-                 dict(model="big", category="y", correct=999, trials=1000, cost_usd=10.0), scenario=s)
+    led = led_of(
+        dict(model="big", category="x", correct=999, trials=1000, cost_usd=10.0),
+        dict(model="small", category="x", correct=999, trials=1000, cost_usd=1.0),
+        dict(model="big", category="y", correct=999, trials=1000, cost_usd=10.0),
+        scenario=s,
+    )
     result = portfolio(led, routes(led), baseline_model="big")
     by_cat = {r["category"]: r for r in result["rows"]}
     assert by_cat["x"]["model"] == "small" and by_cat["y"]["model"] == "big"
@@ -83,11 +103,16 @@ def test_portfolio_compares_routed_cost_to_one_baseline_model():
 
 
 def test_review_rate_break_even_is_where_the_two_cpats_meet():
-    rows = table(dict(model="cheap", correct=900, trials=1000, cost_usd=1.0),
-                 dict(model="better", correct=990, trials=1000, cost_usd=30.0))
+    rows = table(
+        dict(model="cheap", correct=900, trials=1000, cost_usd=1.0),
+        dict(model="better", correct=990, trials=1000, cost_usd=30.0),
+    )
     # without review the cheap model wins; reviewing everything makes its extra errors cost rework
-    s = Scenario(defaults=Assumptions(failure_usd=0.01, review_minutes=1, reviewer_usd_per_hour=30, catch_rate=1.0,
-                                      rework_minutes=30))
+    s = Scenario(
+        defaults=Assumptions(
+            failure_usd=0.01, review_minutes=1, reviewer_usd_per_hour=30, catch_rate=1.0, rework_minutes=30
+        )
+    )
     r = review_rate_break_even(rows, s, "tickets", "cheap", "better").rate
     assert r is not None and 0 < r < 1
     at = apply_scenario(rows, s.with_values("tickets", review_rate=r)).set_index("model_id")["cpat_usd"]
@@ -95,10 +120,18 @@ def test_review_rate_break_even_is_where_the_two_cpats_meet():
 
 
 def test_local_break_even_volume_pays_off_the_box():
-    infra = {"hardware_usd": 3600, "amortisation_months": 36, "ops_usd_per_month": 0, "power_watts": 0,
-             "usd_per_kwh": 0, "parallel_requests": 1}
-    led = led_of(dict(model="local", correct=1000, trials=1000, cost_usd=0.0, infra_usd=0.0),
-                 dict(model="hosted", correct=1000, trials=1000, cost_usd=10.0, infra_usd=0.0))  # $0.01 a task
+    infra = {
+        "hardware_usd": 3600,
+        "amortisation_months": 36,
+        "ops_usd_per_month": 0,
+        "power_watts": 0,
+        "usd_per_kwh": 0,
+        "parallel_requests": 1,
+    }
+    led = led_of(
+        dict(model="local", correct=1000, trials=1000, cost_usd=0.0, infra_usd=0.0),
+        dict(model="hosted", correct=1000, trials=1000, cost_usd=10.0, infra_usd=0.0),
+    )  # $0.01 a task
     result = local_break_even_volume(led, "tickets", "local", "hosted", infra)
     assert result["fixed_monthly_usd"] == pytest.approx(100)
     assert result["break_even_monthly_volume"] == pytest.approx(100 / 0.01)
@@ -113,13 +146,23 @@ def test_sensitivity_ranks_what_moves_cpat_most():
 
 
 def test_cascade_of_a_model_with_itself_costs_no_less_and_escalation_uses_stored_outcomes(con):
-    suite = Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=0.9,
-                  validator=GraderSpec("regex", {"pattern": r"\d+"}), max_invalid_retries=0,
-                  tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(40)))
+    suite = Suite(
+        name="echo",
+        category="echo",
+        grader=GraderSpec("exact"),
+        bar=0.9,
+        validator=GraderSpec("regex", {"pattern": r"\d+"}),
+        max_invalid_retries=0,
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(40)),
+    )
     save_suite(con, suite)
     for name in ("fake/cheap", "fake/strong"):
-        add_model(con, name, input_price_per_mtok_usd=1.0 if name == "fake/cheap" else 10.0,
-                  output_price_per_mtok_usd=1.0 if name == "fake/cheap" else 10.0)
+        add_model(
+            con,
+            name,
+            input_price_per_mtok_usd=1.0 if name == "fake/cheap" else 10.0,
+            output_price_per_mtok_usd=1.0 if name == "fake/cheap" else 10.0,
+        )
     fake = install_fake(FakeProvider())
     answer = fake.complete
 
@@ -139,6 +182,7 @@ def test_cascade_of_a_model_with_itself_costs_no_less_and_escalation_uses_stored
     chain = cascades.loc["fake/cheap → fake/strong"]
     assert chain["accuracy"] == 1.0 and singles.loc["fake/cheap", "accuracy"] == 0.75
     assert chain["escalated"] == 10
-    assert chain["model_usd"] == pytest.approx(singles.loc["fake/cheap", "model_usd"]
-                                              + 10 / 40 * singles.loc["fake/strong", "model_usd"])
+    assert chain["model_usd"] == pytest.approx(
+        singles.loc["fake/cheap", "model_usd"] + 10 / 40 * singles.loc["fake/strong", "model_usd"]
+    )
     assert cascades.loc["fake/cheap → fake/cheap", "model_usd"] >= singles.loc["fake/cheap", "model_usd"]

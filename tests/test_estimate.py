@@ -23,8 +23,9 @@ SETTINGS = GenerationSettings(max_output_tokens=64)
 
 
 def short_suite(con, name="short", expected=True) -> list[tuple[str, Suite]]:
-    tasks = tuple(Task(id=f"t{i}", input=f"What is {i} plus {i}?", expected=str(2 * i) if expected else None)
-                  for i in range(1, 6))
+    tasks = tuple(
+        Task(id=f"t{i}", input=f"What is {i} plus {i}?", expected=str(2 * i) if expected else None) for i in range(1, 6)
+    )
     save_suite(con, Suite(name=name, category=name, grader=GraderSpec("exact"), tasks=tasks))
     return resolve_suites(con, (name,))
 
@@ -32,8 +33,10 @@ def short_suite(con, name="short", expected=True) -> list[tuple[str, Suite]]:
 def test_fit_recovers_prompt_and_generation_speed_apart():
     rng = random.Random(3)
     # 80 prompt tok/s (12.5 ms each), 20 gen tok/s (50 ms each), 200 ms a call, with 5% noise
-    points = [(i, o, (12.5 * i + 50 * o + 200) * rng.uniform(0.95, 1.05))
-              for i, o in ((rng.randint(50, 3000), rng.randint(1, 200)) for _ in range(40))]
+    points = [
+        (i, o, (12.5 * i + 50 * o + 200) * rng.uniform(0.95, 1.05))
+        for i, o in ((rng.randint(50, 3000), rng.randint(1, 200)) for _ in range(40))
+    ]
     speed = fit_speed(points, stored_calls=40, calibration_calls=0)
     assert 1000 / speed.prompt_ms_per_token == pytest.approx(80, rel=0.1)
     assert 1000 / speed.output_ms_per_token == pytest.approx(20, rel=0.1)
@@ -87,13 +90,16 @@ def test_this_models_answers_on_the_suite_beat_the_expected_answers(con):
 
 def test_without_expected_answers_output_is_the_cap_and_unknown_price_is_unknown(con):
     suites = short_suite(con, expected=False)
-    unpriced = Model("someone/model", "someone/model", "someone/model", "small-proprietary", Price(None, None, "unknown"))
+    unpriced = Model(
+        "someone/model", "someone/model", "someone/model", "small-proprietary", Price(None, None, "unknown")
+    )
     [row] = estimate(con, suites, [unpriced], 1, None, SETTINGS)
     assert row.output_tokens == 5 * 64 and row.cost_usd is None and row.local_seconds is None
     assert "max-tokens cap (64)" in row.basis and "cost unknown: no price" in row.basis
 
 
 # ---------------------------------------------------------------- the real embedded model
+
 
 def long_prompt_suite(tmp_path, n: int = 3, clauses: int = 45) -> str:
     """Contracts of ~2,000 tokens each (the model's count; ~1,500 by litellm's) and a one-word answer: the shape
@@ -102,16 +108,22 @@ def long_prompt_suite(tmp_path, n: int = 3, clauses: int = 45) -> str:
     parties = ["Acme Ltd", "Birch GmbH", "Cobalt SA", "Delta Inc", "Ember BV"]
     lines = []
     for i in range(n):
-        body = "\n".join(f"{k}. {rng.choice(parties)} shall deliver {rng.randint(2, 900)} units of part "
-                         f"{rng.randint(1000, 9999)} by day {rng.randint(1, 365)}; late delivery costs "
-                         f"{rng.randint(1, 20)} percent of the order value, payable within {rng.randint(5, 90)} days."
-                         for k in range(1, clauses + 1))
-        lines.append(json.dumps({"id": f"c{i}", "vars": {"contract": f"Contract {i}\n{body}"},
-                                 "expected": parties[i % len(parties)]}))
+        body = "\n".join(
+            f"{k}. {rng.choice(parties)} shall deliver {rng.randint(2, 900)} units of part "
+            f"{rng.randint(1000, 9999)} by day {rng.randint(1, 365)}; late delivery costs "
+            f"{rng.randint(1, 20)} percent of the order value, payable within {rng.randint(5, 90)} days."
+            for k in range(1, clauses + 1)
+        )
+        lines.append(
+            json.dumps(
+                {"id": f"c{i}", "vars": {"contract": f"Contract {i}\n{body}"}, "expected": parties[i % len(parties)]}
+            )
+        )
     (tmp_path / "contracts.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "contracts.yaml").write_text(
         "name: contracts\ncategory: contract review\ngrader: {name: exact}\ntasks: contracts.jsonl\n"
-        "prompt_template: |-\n  Contract text:\n  {{contract}}\n\n  Which party delivers first? Reply with its name.\n")
+        "prompt_template: |-\n  Contract text:\n  {{contract}}\n\n  Which party delivers first? Reply with its name.\n"
+    )
     return str(tmp_path / "contracts.yaml")
 
 

@@ -39,15 +39,20 @@ class JudgedWorld:
 
 @pytest.fixture
 def judged_run(con):
-    suite = Suite(name="emails", category="email drafting", bar=0.7,
-                  grader=GraderSpec("llm_judge", {"rubric": "The answer equals the number asked for."}),
-                  tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)))
+    suite = Suite(
+        name="emails",
+        category="email drafting",
+        bar=0.7,
+        grader=GraderSpec("llm_judge", {"rubric": "The answer equals the number asked for."}),
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
+    )
     save_suite(con, suite)
     for name in ("fake/candidate", "fake/judge"):
         add_model(con, name, input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
     register_provider("fake/", lambda: JudgedWorld(seed=3))
-    start_run(con, RunRequest(suites=("emails",), models=("fake/candidate",), judge_model="fake/judge",
-                              concurrency=8)).run()
+    start_run(
+        con, RunRequest(suites=("emails",), models=("fake/candidate",), judge_model="fake/judge", concurrency=8)
+    ).run()
     return con
 
 
@@ -69,8 +74,14 @@ def test_labels_correct_the_accuracy_for_the_judges_error(judged_run, tmp_path):
     assert row["ci_low"] <= TRUE_ACCURACY <= row["ci_high"]
     assert row["ci_high"] - row["ci_low"] > 0.05  # widened for the judge's own uncertainty
     assert row["interval"] == "judge-corrected bootstrap" and row["judge_status"].startswith("judge validated")
-    expected = stats.judge_corrected_accuracy(int(row["correct"]), int(row["trials"]), row["judge_tpr"],
-                                              row["judge_tnr"], int(row["judge_tpr_n"]), int(row["judge_tnr_n"]))
+    expected = stats.judge_corrected_accuracy(
+        int(row["correct"]),
+        int(row["trials"]),
+        row["judge_tpr"],
+        row["judge_tnr"],
+        int(row["judge_tpr_n"]),
+        int(row["judge_tnr_n"]),
+    )
     assert (row["accuracy"], row["ci_low"], row["ci_high"]) == pytest.approx(expected)
 
 

@@ -10,23 +10,47 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routeboard.errors import InvalidInput
 from routeboard.ledger import apply_scenario
 from routeboard.scenario import Assumptions, Scenario, scenario_from_dict
-from routeboard.errors import InvalidInput
 from routeboard.stats import wilson_interval
 
 
 def facts(correct=90, trials=100, cost_usd=0.5, infra_usd=0.1, category="tickets", model="m", bar=0.9, **extra):
     """One (category, model) row of ledger facts: sums over ``trials`` trials."""
-    row = {"category": category, "model_id": model, "trials": trials, "tasks": trials, "correct": correct,
-           "valid": trials, "bar": bar, "max_k": 1, "min_k": 1, "task_correct": None, "task_trials": None,
-           "pass_hat_k": correct / trials, "attempts": trials, "cost_usd_sum": cost_usd,
-           "retry_cost_usd_sum": 0.0, "infra_usd_sum": infra_usd, "input_tokens_sum": 1000 * trials,
-           "output_tokens_sum": 100 * trials, "retry_input_tokens_sum": 0, "retry_output_tokens_sum": 0,
-           "cached_input_tokens_sum": 0, "cached_output_tokens_sum": 0, "latency_ms_sum": 500.0 * trials,
-           "cached_latency_ms_sum": 0.0, "latency_ms_p50": 500.0, "latency_ms_p95": 900.0, "tier": "local",
-           "display_name": model, "snapshot_input_per_mtok_usd": 1.0, "snapshot_output_per_mtok_usd": 2.0,
-           "snapshot_infra": None}
+    row = {
+        "category": category,
+        "model_id": model,
+        "trials": trials,
+        "tasks": trials,
+        "correct": correct,
+        "valid": trials,
+        "bar": bar,
+        "max_k": 1,
+        "min_k": 1,
+        "task_correct": None,
+        "task_trials": None,
+        "pass_hat_k": correct / trials,
+        "attempts": trials,
+        "cost_usd_sum": cost_usd,
+        "retry_cost_usd_sum": 0.0,
+        "infra_usd_sum": infra_usd,
+        "input_tokens_sum": 1000 * trials,
+        "output_tokens_sum": 100 * trials,
+        "retry_input_tokens_sum": 0,
+        "retry_output_tokens_sum": 0,
+        "cached_input_tokens_sum": 0,
+        "cached_output_tokens_sum": 0,
+        "latency_ms_sum": 500.0 * trials,
+        "cached_latency_ms_sum": 0.0,
+        "latency_ms_p50": 500.0,
+        "latency_ms_p95": 900.0,
+        "tier": "local",
+        "display_name": model,
+        "snapshot_input_per_mtok_usd": 1.0,
+        "snapshot_output_per_mtok_usd": 2.0,
+        "snapshot_infra": None,
+    }
     row.update(extra)
     return pd.DataFrame([row])
 
@@ -36,15 +60,22 @@ def scenario(**values) -> Scenario:
 
 
 def test_cpat_matches_the_design_formula_by_hand():
-    s = scenario(review_rate=0.2, review_minutes=3, reviewer_usd_per_hour=60, catch_rate=0.5, rework_minutes=10,
-                 failure_usd=50, tool_usd_per_trial=0.01)
+    s = scenario(
+        review_rate=0.2,
+        review_minutes=3,
+        reviewer_usd_per_hour=60,
+        catch_rate=0.5,
+        rework_minutes=10,
+        failure_usd=50,
+        tool_usd_per_trial=0.01,
+    )
     row = apply_scenario(facts(correct=90, trials=100, cost_usd=0.5, infra_usd=0.1), s).iloc[0]
     p, r, q = 0.9, 0.2, 0.5
     model, infra, tool = 0.005, 0.001, 0.01
-    review = r * 3 / 60 * 60                        # 0.6
-    rework = (1 - p) * r * q * 10 / 60 * 60          # 0.1
-    failure = (1 - p) * (1 - r * q) * 50             # 4.5
-    accepted = p + (1 - p) * r * q                   # 0.91
+    review = r * 3 / 60 * 60  # 0.6
+    rework = (1 - p) * r * q * 10 / 60 * 60  # 0.1
+    failure = (1 - p) * (1 - r * q) * 50  # 4.5
+    accepted = p + (1 - p) * r * q  # 0.91
     assert row["review_usd"] == pytest.approx(review)
     assert row["rework_usd"] == pytest.approx(rework)
     assert row["failure_usd"] == pytest.approx(failure)
@@ -69,8 +100,9 @@ def test_repricing_uses_tokens_without_new_calls():
 
 
 def test_cached_answers_are_priced_at_the_runs_snapshot():
-    row = apply_scenario(facts(cost_usd=0.0, cached_input_tokens_sum=100_000, cached_output_tokens_sum=10_000),
-                         scenario()).iloc[0]
+    row = apply_scenario(
+        facts(cost_usd=0.0, cached_input_tokens_sum=100_000, cached_output_tokens_sum=10_000), scenario()
+    ).iloc[0]
     assert row["model_usd"] == pytest.approx((100_000 * 1.0 + 10_000 * 2.0) / 1e6 / 100)
 
 
@@ -79,8 +111,15 @@ share = st.floats(0, 1, allow_nan=False)
 
 
 @settings(max_examples=200, deadline=None)
-@given(correct=st.integers(1, 100), r=share, q=share, minutes=st.floats(0, 60), wage=money, failure=money,
-       bump=st.floats(0.01, 100))
+@given(
+    correct=st.integers(1, 100),
+    r=share,
+    q=share,
+    minutes=st.floats(0, 60),
+    wage=money,
+    failure=money,
+    bump=st.floats(0.01, 100),
+)
 def test_cpat_never_falls_when_failures_or_reviews_cost_more(correct, r, q, minutes, wage, failure, bump):
     base = dict(review_rate=r, catch_rate=q, review_minutes=minutes, reviewer_usd_per_hour=wage, failure_usd=failure)
     before = apply_scenario(facts(correct=correct), scenario(**base))["cpat_usd"].iat[0]
@@ -91,23 +130,29 @@ def test_cpat_never_falls_when_failures_or_reviews_cost_more(correct, r, q, minu
 
 
 @settings(max_examples=200, deadline=None)
-@given(correct=st.integers(1, 100), cost=st.floats(0, 100), infra=st.floats(0, 10), tool=st.floats(0, 1),
-       failure=money)
+@given(correct=st.integers(1, 100), cost=st.floats(0, 100), infra=st.floats(0, 10), tool=st.floats(0, 1), failure=money)
 def test_without_review_cpat_reduces_to_the_simple_form(correct, cost, infra, tool, failure):
-    row = apply_scenario(facts(correct=correct, cost_usd=cost, infra_usd=infra),
-                         scenario(review_rate=0.0, failure_usd=failure, tool_usd_per_trial=tool)).iloc[0]
+    row = apply_scenario(
+        facts(correct=correct, cost_usd=cost, infra_usd=infra),
+        scenario(review_rate=0.0, failure_usd=failure, tool_usd_per_trial=tool),
+    ).iloc[0]
     p = correct / 100
     expected = (cost / 100 + tool + infra / 100 + (1 - p) * failure) / p
     assert row["cpat_usd"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_interval_and_verdict_follow_the_bar():
-    rows = pd.concat([facts(correct=990, trials=1000, model="a", bar=0.94),
-                      facts(correct=850, trials=1000, model="b", bar=0.94),
-                      facts(correct=95, trials=100, model="c", bar=0.94)], ignore_index=True)
+    rows = pd.concat(
+        [
+            facts(correct=990, trials=1000, model="a", bar=0.94),
+            facts(correct=850, trials=1000, model="b", bar=0.94),
+            facts(correct=95, trials=100, model="c", bar=0.94),
+        ],
+        ignore_index=True,
+    )
     led = apply_scenario(rows, scenario()).set_index("model_id")
     assert list(led["verdict"]) == ["clears", "fails", "undecided"]
-    assert (led.loc["c", "ci_low"] < 0.94 < led.loc["c", "ci_high"])
+    assert led.loc["c", "ci_low"] < 0.94 < led.loc["c", "ci_high"]
     cp = apply_scenario(rows, scenario(), method="clopper-pearson").set_index("model_id")
     assert cp.loc["c", "ci_low"] < led.loc["c", "ci_low"]  # the conservative interval is wider
     assert list(apply_scenario(rows, scenario(), bar=0.8)["verdict"]) == ["clears", "clears", "clears"]
@@ -115,8 +160,7 @@ def test_interval_and_verdict_follow_the_bar():
 
 def test_repeated_trials_use_an_interval_over_tasks():
     # 50 tasks x 4 trials, each task all-right or all-wrong: 200 trials but only 50 independent answers
-    row = facts(correct=160, trials=200, tasks=50, max_k=4, task_correct=[4] * 40 + [0] * 10,
-                task_trials=[4] * 50)
+    row = facts(correct=160, trials=200, tasks=50, max_k=4, task_correct=[4] * 40 + [0] * 10, task_trials=[4] * 50)
     clustered = apply_scenario(row, scenario()).iloc[0]
     naive = apply_scenario(facts(correct=160, trials=200), scenario()).iloc[0]
     assert clustered["interval"] == "wilson over tasks"
@@ -125,8 +169,10 @@ def test_repeated_trials_use_an_interval_over_tasks():
 
 
 def test_unknown_price_makes_cpat_unknown_never_zero():
-    row = apply_scenario(facts(cost_usd=0.0, unpriced_attempts=100, snapshot_input_per_mtok_usd=None,
-                               snapshot_output_per_mtok_usd=None), scenario(failure_usd=0.0)).iloc[0]
+    row = apply_scenario(
+        facts(cost_usd=0.0, unpriced_attempts=100, snapshot_input_per_mtok_usd=None, snapshot_output_per_mtok_usd=None),
+        scenario(failure_usd=0.0),
+    ).iloc[0]
     assert math.isnan(row["model_usd"]) and math.isnan(row["cpat_usd"]) and math.isnan(row["monthly_usd"])
     assert row["cost_unknown"].startswith("no price: 100 of 100 attempts of m")
     assert row["excluded"] == "no_price"
@@ -149,8 +195,13 @@ def test_judge_calls_are_tool_cost():
 
 def test_scenario_values_are_checked_by_field():
     with pytest.raises(InvalidInput) as info:
-        scenario_from_dict({"defaults": {"review_rate": 1.5, "failure_usd": -3},
-                            "categories": {"tickets": {"catch_rate": "high"}}, "colour": "red"})
+        scenario_from_dict(
+            {
+                "defaults": {"review_rate": 1.5, "failure_usd": -3},
+                "categories": {"tickets": {"catch_rate": "high"}},
+                "colour": "red",
+            }
+        )
     fields = {p.field for p in info.value.problems}
     assert fields == {"defaults.review_rate", "defaults.failure_usd", "categories.tickets.catch_rate", "colour"}
 

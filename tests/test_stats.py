@@ -10,9 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom, binomtest
 
-from routeboard.stats import (anytime_interval, clopper_pearson_interval, cluster_interval, interval,
-                              intervals, judge_corrected_accuracy, pass_hat_k, sequential_verdict, tasks_needed,
-                              verdict, wilson_interval)
+from routeboard.stats import (
+    anytime_interval,
+    clopper_pearson_interval,
+    cluster_interval,
+    interval,
+    intervals,
+    judge_corrected_accuracy,
+    pass_hat_k,
+    sequential_verdict,
+    tasks_needed,
+    verdict,
+    wilson_interval,
+)
 
 LEVELS = [0.8, 0.9, 0.95, 0.99]
 SIZES = [50, 100, 200, 500, 1000, 2000]
@@ -32,10 +42,12 @@ def test_intervals_equal_scipy(case):
     k, n, level = case
     result = binomtest(k, n)
     assert wilson_interval(k, n, level) == pytest.approx(
-        tuple(result.proportion_ci(confidence_level=level, method="wilson")), abs=1e-12)
+        tuple(result.proportion_ci(confidence_level=level, method="wilson")), abs=1e-12
+    )
     # scipy finds exact bounds with brentq (xtol 2e-12); ours are beta quantiles, so they agree to solver precision.
     assert clopper_pearson_interval(k, n, level) == pytest.approx(
-        tuple(result.proportion_ci(confidence_level=level, method="exact")), abs=1e-9)
+        tuple(result.proportion_ci(confidence_level=level, method="exact")), abs=1e-9
+    )
 
 
 def test_array_version_matches_rows_and_handles_empty():
@@ -130,27 +142,31 @@ def test_perfect_repeated_runs_count_each_task_once():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(1, 5)), min_size=1, max_size=60),
-       st.sampled_from(["wilson", "clopper-pearson"]))
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 5)), min_size=1, max_size=60),
+    st.sampled_from(["wilson", "clopper-pearson"]),
+)
 def test_one_more_correct_trial_never_lowers_the_lower_bound(tasks, method):
     correct = [min(c, k) for c, k in tasks]
     trials = [k for _, k in tasks]
     _, low, _ = cluster_interval(correct, trials, method=method)
     for i, (c, k) in enumerate(zip(correct, trials)):
         if c < k:
-            better = correct[:i] + [c + 1] + correct[i + 1:]
+            better = correct[:i] + [c + 1] + correct[i + 1 :]
             assert cluster_interval(better, trials, method=method)[1] >= low - 1e-12
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.sampled_from(["wilson", "clopper-pearson"]))
+@given(
+    st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.sampled_from(["wilson", "clopper-pearson"]),
+)
 def test_one_more_correct_answer_never_lowers_the_lower_bound(case, method):
     k, n = case
     low = interval(k, n, method=method)[0]
-    assert interval(k + 1, n + 1, method=method)[0] >= low - 1e-12   # one more task, answered right
+    assert interval(k + 1, n + 1, method=method)[0] >= low - 1e-12  # one more task, answered right
     if k < n:
-        assert interval(k + 1, n, method=method)[0] >= low - 1e-12   # one wrong answer turned right
+        assert interval(k + 1, n, method=method)[0] >= low - 1e-12  # one wrong answer turned right
 
 
 def test_pass_hat_k_counts_tasks_with_every_trial_correct():

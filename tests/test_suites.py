@@ -36,18 +36,26 @@ prompt_template: "Classify: {{text}}"
 
 def test_folder_suite_with_jsonl_tasks(tmp_path):
     write(tmp_path / "s" / "suite.yaml", SUITE_YAML)
-    write(tmp_path / "s" / "tasks.jsonl",
-          '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}\n'
-          '{"id": "b", "vars": {"text": "my card was stolen"}, "expected": "lost_or_stolen_card"}\n')
+    write(
+        tmp_path / "s" / "tasks.jsonl",
+        '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}\n'
+        '{"id": "b", "vars": {"text": "my card was stolen"}, "expected": "lost_or_stolen_card"}\n',
+    )
     suite = load_suite(tmp_path / "s")
     assert (suite.name, suite.category, suite.bar, len(suite.tasks)) == (
-        "tickets", "customer-request classification", 0.95, 2)
+        "tickets",
+        "customer-request classification",
+        0.95,
+        2,
+    )
     assert suite.validator.name == "one_of"
     assert render_messages(suite, suite.tasks[0])[-1]["content"] == "Classify: where is my card"
 
 
 def test_yaml_with_inline_tasks_and_chat_messages(tmp_path):
-    path = write(tmp_path / "inline.yaml", """\
+    path = write(
+        tmp_path / "inline.yaml",
+        """\
 name: inline
 category: qa
 grader: exact
@@ -58,7 +66,8 @@ tasks:
   - id: q2
     messages: [{role: system, content: be brief}, {role: user, content: "Capital of France?"}]
     expected: Paris
-""")
+""",
+    )
     suite = load_suite(path)
     assert [t.id for t in suite.tasks] == ["q1", "q2"]
     assert render_messages(suite, suite.tasks[1])[0] == {"role": "system", "content": "be brief"}
@@ -72,8 +81,10 @@ def test_bare_csv_takes_metadata_from_overrides(tmp_path):
 
 
 def test_promptfoo_csv(tmp_path):
-    path = write(tmp_path / "pf.csv",
-                 "question,__expected\nCapital of France?,contains: Paris\nCapital of Peru?,contains: Lima\n")
+    path = write(
+        tmp_path / "pf.csv",
+        "question,__expected\nCapital of France?,contains: Paris\nCapital of Peru?,contains: Lima\n",
+    )
     suite = load_suite(path)
     assert suite.grader.name == "contains"
     assert [t.expected for t in suite.tasks] == ["Paris", "Lima"]
@@ -81,8 +92,10 @@ def test_promptfoo_csv(tmp_path):
 
 
 def test_openai_evals_jsonl(tmp_path):
-    line = {"input": [{"role": "system", "content": "Answer briefly"}, {"role": "user", "content": "2+3?"}],
-            "ideal": "5"}
+    line = {
+        "input": [{"role": "system", "content": "Answer briefly"}, {"role": "user", "content": "2+3?"}],
+        "ideal": "5",
+    }
     path = write(tmp_path / "evals.jsonl", json.dumps(line) + "\n")
     suite = load_suite(path)
     assert suite.tasks[0].expected == "5"
@@ -117,20 +130,26 @@ def test_file_over_the_size_limit(tmp_path):
 
 def test_every_problem_is_listed_with_line_and_field(tmp_path):
     write(tmp_path / "s" / "suite.yaml", SUITE_YAML.replace("bar: 0.95", "bar: 1.5").replace("label,", "lable,"))
-    write(tmp_path / "s" / "tasks.jsonl", "\n".join([
-        '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}',
-        '{"id": "a", "vars": {"text": "dup"}, "expected": "card_arrival"}',
-        '{"id": "c", "vars": {"txt": "typo"}, "expected": "card_arrival"}',
-        '{"id": "d", "vars": {"text": "x"}, "expected": "card_arrival", "expcted": 1}',
-        '{"id": "e", "vars": {"text": "x"',
-    ]) + "\n")
+    write(
+        tmp_path / "s" / "tasks.jsonl",
+        "\n".join(
+            [
+                '{"id": "a", "vars": {"text": "where is my card"}, "expected": "card_arrival"}',
+                '{"id": "a", "vars": {"text": "dup"}, "expected": "card_arrival"}',
+                '{"id": "c", "vars": {"txt": "typo"}, "expected": "card_arrival"}',
+                '{"id": "d", "vars": {"text": "x"}, "expected": "card_arrival", "expcted": 1}',
+                '{"id": "e", "vars": {"text": "x"',
+            ]
+        )
+        + "\n",
+    )
     found = {(Path(p.file).name, p.line, p.field) for p in problems_of(tmp_path / "s")}
     assert ("suite.yaml", None, "bar") in found
-    assert ("suite.yaml", None, "grader") in found          # unknown grader "lable"
-    assert ("tasks.jsonl", 2, "id") in found                 # duplicate id
-    assert ("tasks.jsonl", 3, "text") in found               # template variable missing
-    assert ("tasks.jsonl", 4, "expcted") in found            # unknown field
-    assert ("tasks.jsonl", 5, None) in found                 # not JSON
+    assert ("suite.yaml", None, "grader") in found  # unknown grader "lable"
+    assert ("tasks.jsonl", 2, "id") in found  # duplicate id
+    assert ("tasks.jsonl", 3, "text") in found  # template variable missing
+    assert ("tasks.jsonl", 4, "expcted") in found  # unknown field
+    assert ("tasks.jsonl", 5, None) in found  # not JSON
 
 
 def test_empty_expected_when_the_grader_needs_one(tmp_path):
@@ -150,7 +169,8 @@ def test_yaml_alias_bomb_is_refused(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
         f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(8))
+        for i in range(8)
+    )
     [problem] = problems_of(write(tmp_path / "bomb.yaml", bomb))
     assert "alias" in problem.message
 

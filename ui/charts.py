@@ -5,10 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-TIER_COLOURS = {"frontier": "#d62728", "small-proprietary": "#1f77b4", "hosted-open-weight": "#2ca02c",
-                "local": "#9467bd", "cascade": "#7f7f7f"}
-PART_COLOURS = {"model": "#1f77b4", "retry": "#aec7e8", "tool": "#8c564b", "infra": "#9467bd",
-                "review": "#2ca02c", "rework": "#ff7f0e", "failure": "#d62728"}
+TIER_COLOURS = {
+    "frontier": "#d62728",
+    "small-proprietary": "#1f77b4",
+    "hosted-open-weight": "#2ca02c",
+    "local": "#9467bd",
+    "cascade": "#7f7f7f",
+}
+PART_COLOURS = {
+    "model": "#1f77b4",
+    "retry": "#aec7e8",
+    "tool": "#8c564b",
+    "infra": "#9467bd",
+    "review": "#2ca02c",
+    "rework": "#ff7f0e",
+    "failure": "#d62728",
+}
 
 
 def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> go.Figure:
@@ -17,41 +29,82 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") ->
     shown = points[points[cost].notna() & (points[cost] > 0)]
     for tier, group in shown.groupby("tier"):
         cascade = tier == "cascade"
-        fig.add_trace(go.Scatter(
-            x=group[cost], y=group["accuracy"], mode="markers", name=tier,
-            marker={"size": 11, "color": TIER_COLOURS.get(tier, "#333"), "symbol": "diamond" if cascade else "circle",
-                    "opacity": [1.0 if v == "clears" and not isinstance(x, str) else 0.3
-                                for v, x in zip(group["verdict"], group.get("excluded", [None] * len(group)))]},
-            error_y={"type": "data", "symmetric": False, "array": group["ci_high"] - group["accuracy"],
-                     "arrayminus": group["accuracy"] - group["ci_low"]},
-            customdata=group.assign(why=group.get("excluded_detail", "").fillna("") if "excluded_detail" in group
-                                    else "")[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd",
-                                              "why"]].to_numpy(),
-            hovertemplate="<b>%{customdata[0]}</b><br>accuracy %{y:.1%} [%{customdata[2]:.1%}, %{customdata[3]:.1%}]"
-                          "<br>cost %{x:$.5f}<br>model cost per trial %{customdata[5]:$.6f}<br>%{customdata[4]} "
-                          "trials, %{customdata[1]}<br>%{customdata[6]}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=group[cost],
+                y=group["accuracy"],
+                mode="markers",
+                name=tier,
+                marker={
+                    "size": 11,
+                    "color": TIER_COLOURS.get(tier, "#333"),
+                    "symbol": "diamond" if cascade else "circle",
+                    "opacity": [
+                        1.0 if v == "clears" and not isinstance(x, str) else 0.3
+                        for v, x in zip(group["verdict"], group.get("excluded", [None] * len(group)))
+                    ],
+                },
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": group["ci_high"] - group["accuracy"],
+                    "arrayminus": group["accuracy"] - group["ci_low"],
+                },
+                customdata=group.assign(
+                    why=group.get("excluded_detail", "").fillna("") if "excluded_detail" in group else ""
+                )[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd", "why"]].to_numpy(),
+                hovertemplate="<b>%{customdata[0]}</b><br>accuracy %{y:.1%} "
+                "[%{customdata[2]:.1%}, %{customdata[3]:.1%}]<br>cost %{x:$.5f}"
+                "<br>model cost per trial %{customdata[5]:$.6f}<br>%{customdata[4]} "
+                "trials, %{customdata[1]}<br>%{customdata[6]}<extra></extra>",
+            )
+        )
     line = shown[shown["on_frontier"]].sort_values(cost)
-    fig.add_trace(go.Scatter(x=line[cost], y=line["accuracy"], mode="lines", name="frontier",
-                             line={"color": "#555", "dash": "dot"}, hoverinfo="skip"))
+    fig.add_trace(
+        go.Scatter(
+            x=line[cost],
+            y=line["accuracy"],
+            mode="lines",
+            name="frontier",
+            line={"color": "#555", "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
     fig.add_hline(y=bar, line={"color": "#d62728", "dash": "dash"}, annotation_text=f"bar {bar:.0%}")
     # accuracy is a share: the axis never runs past 100%, whatever error bars or an empty chart would suggest
     floor = min([bar, *shown["ci_low"].tolist()]) if len(shown) else bar
-    fig.update_layout(xaxis={"type": "log", "title": "cost per accepted task (USD, log)" if cost == "cpat_usd"
-                             else "cost per trial (USD, log)"},
-                      yaxis={"title": "accuracy", "tickformat": ".0%", "range": [max(0.0, floor - 0.05), 1.0]},
-                      height=460, margin={"t": 30})
+    fig.update_layout(
+        xaxis={
+            "type": "log",
+            "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
+        },
+        yaxis={"title": "accuracy", "tickformat": ".0%", "range": [max(0.0, floor - 0.05), 1.0]},
+        height=460,
+        margin={"t": 30},
+    )
     if shown.empty:
-        fig.add_annotation(text="No model here has a known cost to plot (see the list below)", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5)
+        fig.add_annotation(
+            text="No model here has a known cost to plot (see the list below)",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
     return fig
 
 
 def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     """The points a cost chart cannot place, each with the reason (unknown price, nothing accepted, free)."""
     missing = points[points[cost].isna() | (points[cost] <= 0)]
-    reasons = [row.cost_unknown if isinstance(row.cost_unknown, str)
-               else "nothing accepted: cost per accepted task is undefined" if row.accepted_share == 0
-               else "free: no cost to place on a log axis" for row in missing.itertuples(index=False)]
+    reasons = [
+        row.cost_unknown
+        if isinstance(row.cost_unknown, str)
+        else "nothing accepted: cost per accepted task is undefined"
+        if row.accepted_share == 0
+        else "free: no cost to place on a log axis"
+        for row in missing.itertuples(index=False)
+    ]
     return pd.DataFrame({"model_id": missing["model_id"].tolist(), "why not plotted": reasons})
 
 
@@ -60,8 +113,15 @@ def cost_breakdown_figure(led: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     labels = led["model_id"]
     first = led["model_usd"] - led["retry_usd"]
-    parts = {"model": first, "retry": led["retry_usd"], "tool": led["tool_usd"], "infra": led["infra_usd"],
-             "review": led["review_usd"], "rework": led["rework_usd"], "failure": led["failure_usd"]}
+    parts = {
+        "model": first,
+        "retry": led["retry_usd"],
+        "tool": led["tool_usd"],
+        "infra": led["infra_usd"],
+        "review": led["review_usd"],
+        "rework": led["rework_usd"],
+        "failure": led["failure_usd"],
+    }
     for name, values in parts.items():
         fig.add_trace(go.Bar(name=name, x=labels, y=values / led["accepted_share"], marker_color=PART_COLOURS[name]))
     fig.update_layout(barmode="stack", yaxis={"title": "USD per accepted task"}, height=380, margin={"t": 30})
@@ -75,6 +135,5 @@ def tornado_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_low_usd"] - base, base=base, orientation="h", name="low"))
     fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_high_usd"] - base, base=base, orientation="h", name="high"))
-    fig.update_layout(barmode="overlay", xaxis={"title": "cost per accepted task (USD)"}, height=360,
-                      margin={"t": 30})
+    fig.update_layout(barmode="overlay", xaxis={"title": "cost per accepted task (USD)"}, height=360, margin={"t": 30})
     return fig

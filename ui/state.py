@@ -11,8 +11,14 @@ from routeboard.settings import db_path
 from routeboard.store.version import data_version
 
 # Providers whose keys the sidebar reports as set / not set (never their values).
-PROVIDER_KEYS = {"OpenAI": "OPENAI_API_KEY", "Anthropic": "ANTHROPIC_API_KEY", "Gemini": "GEMINI_API_KEY",
-                 "DeepSeek": "DEEPSEEK_API_KEY", "Together": "TOGETHERAI_API_KEY", "Mistral": "MISTRAL_API_KEY"}
+PROVIDER_KEYS = {
+    "OpenAI": "OPENAI_API_KEY",
+    "Anthropic": "ANTHROPIC_API_KEY",
+    "Gemini": "GEMINI_API_KEY",
+    "DeepSeek": "DEEPSEEK_API_KEY",
+    "Together": "TOGETHERAI_API_KEY",
+    "Mistral": "MISTRAL_API_KEY",
+}
 
 
 @st.cache_resource(show_spinner=False)

@@ -27,8 +27,13 @@ def decision_options(prefix: str) -> dict:
     """Confidence level and interval method, side by side."""
     left, right = st.columns(2)
     level = left.select_slider("Confidence level", options=[0.8, 0.9, 0.95, 0.99], value=0.95, key=f"{prefix}_level")
-    method = right.radio("Interval", ["wilson", "clopper-pearson"], horizontal=True, key=f"{prefix}_method",
-                         help="Clopper-Pearson never under-covers: the conservative choice for high-risk jobs.")
+    method = right.radio(
+        "Interval",
+        ["wilson", "clopper-pearson"],
+        horizontal=True,
+        key=f"{prefix}_method",
+        help="Clopper-Pearson never under-covers: the conservative choice for high-risk jobs.",
+    )
     return {"level": level, "method": method}
 
 

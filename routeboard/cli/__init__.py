@@ -22,8 +22,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from routeboard.cli import models, report, results, runs, suites
 
-    parser = _Parser(prog="python -m routeboard", description="Benchmark your own jobs and route each to the "
-                     "cheapest model that reliably clears the bar.")
+    parser = _Parser(
+        prog="python -m routeboard",
+        description="Benchmark your own jobs and route each to the cheapest model that reliably clears the bar.",
+    )
     parser.add_argument("--db", help="DuckDB file (default: $ROUTEBOARD_DB or data/routeboard.duckdb)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     suites.register(commands)

@@ -15,20 +15,28 @@ def register(commands) -> None:
     lst.add_argument("--no-ollama", action="store_true", help="do not ask the Ollama server")
     lst.set_defaults(handler=cmd_list)
 
-    add = sub.add_parser("add", help="add or update a model: litellm's price when its map has one, else give "
-                         "--input-price and --output-price (explicit prices override litellm's), or --free")
+    add = sub.add_parser(
+        "add",
+        help="add or update a model: litellm's price when its map has one, else give "
+        "--input-price and --output-price (explicit prices override litellm's), or --free",
+    )
     add.add_argument("model_id")
     add.add_argument("--litellm-model", help="litellm model string (default: the id)")
     add.add_argument("--display-name")
-    add.add_argument("--tier", choices=TIERS, help="default: guessed from the id and litellm's price "
-                     "(local runtimes, open-weight hosts, frontier at $8+ per million output tokens)")
+    add.add_argument(
+        "--tier",
+        choices=TIERS,
+        help="default: guessed from the id and litellm's price "
+        "(local runtimes, open-weight hosts, frontier at $8+ per million output tokens)",
+    )
     add.add_argument("--input-price", type=float, help="USD per million input tokens")
     add.add_argument("--output-price", type=float, help="USD per million output tokens")
     add.add_argument("--free", action="store_true", help="the model really costs nothing (price 0 on purpose)")
     add.add_argument("--api-base", help="e.g. http://127.0.0.1:8000/v1 for an OpenAI-compatible server")
     for field in InfraProfile.__dataclass_fields__:
-        add.add_argument(f"--{field.replace('_', '-')}", dest=f"infra_{field}", type=float,
-                         help="infra profile (local models)")
+        add.add_argument(
+            f"--{field.replace('_', '-')}", dest=f"infra_{field}", type=float, help="infra profile (local models)"
+        )
     add.set_defaults(handler=cmd_add)
 
     discover = sub.add_parser("discover", help="list the models an Ollama server has (OLLAMA_HOST)")
@@ -38,10 +46,17 @@ def register(commands) -> None:
 
 
 def model_row(model) -> dict:
-    return {"id": model.id, "display_name": model.display_name, "tier": model.tier,
-            "input_price_per_mtok_usd": model.price.input_per_mtok_usd,
-            "output_price_per_mtok_usd": model.price.output_per_mtok_usd, "price_source": model.price.source,
-            "api_base": model.api_base, "available": model.available, "reason": model.unavailable_reason}
+    return {
+        "id": model.id,
+        "display_name": model.display_name,
+        "tier": model.tier,
+        "input_price_per_mtok_usd": model.price.input_per_mtok_usd,
+        "output_price_per_mtok_usd": model.price.output_per_mtok_usd,
+        "price_source": model.price.source,
+        "api_base": model.api_base,
+        "available": model.available,
+        "reason": model.unavailable_reason,
+    }
 
 
 def cmd_list(args) -> int:
@@ -50,33 +65,55 @@ def cmd_list(args) -> int:
     ollama = None if args.no_ollama else discover_ollama()
     rows = [model_row(m) for m in list_models(open_db(args), ollama=ollama)]
     if ollama is not None and not ollama.available:
-        rows.append({"id": "ollama_chat/*", "display_name": "Ollama models", "tier": "local",
-                     "input_price_per_mtok_usd": 0.0, "output_price_per_mtok_usd": 0.0, "price_source": "local",
-                     "api_base": ollama.host, "available": False, "reason": ollama.reason})
+        rows.append(
+            {
+                "id": "ollama_chat/*",
+                "display_name": "Ollama models",
+                "tier": "local",
+                "input_price_per_mtok_usd": 0.0,
+                "output_price_per_mtok_usd": 0.0,
+                "price_source": "local",
+                "api_base": ollama.host,
+                "available": False,
+                "reason": ollama.reason,
+            }
+        )
     if args.json:
         print_json(rows)
     else:
         for row in rows:
             row["available"] = "yes" if row["available"] else f"no: {row['reason']}"
-        print_table(rows, ["id", "tier", "input_price_per_mtok_usd", "output_price_per_mtok_usd", "price_source",
-                           "available"])
+        print_table(
+            rows, ["id", "tier", "input_price_per_mtok_usd", "output_price_per_mtok_usd", "price_source", "available"]
+        )
     return 0
 
 
 def cmd_add(args) -> int:
     from routeboard.catalog import DEFAULT_LOCAL_INFRA, add_model, price_note
 
-    infra_values = {f: getattr(args, f"infra_{f}") for f in InfraProfile.__dataclass_fields__
-                    if getattr(args, f"infra_{f}") is not None}
+    infra_values = {
+        f: getattr(args, f"infra_{f}")
+        for f in InfraProfile.__dataclass_fields__
+        if getattr(args, f"infra_{f}") is not None
+    }
     infra = None
     if infra_values or args.tier == "local":
         base = DEFAULT_LOCAL_INFRA.__dict__ | infra_values
         base["parallel_requests"] = int(base["parallel_requests"])
         infra = InfraProfile(**base)
-    model = add_model(open_db(args), args.model_id, litellm_model=args.litellm_model,
-                      display_name=args.display_name, tier=args.tier, input_price_per_mtok_usd=args.input_price,
-                      output_price_per_mtok_usd=args.output_price, api_base=args.api_base, infra=infra,
-                      free=args.free)
+    model = add_model(
+        open_db(args),
+        args.model_id,
+        litellm_model=args.litellm_model,
+        display_name=args.display_name,
+        tier=args.tier,
+        input_price_per_mtok_usd=args.input_price,
+        output_price_per_mtok_usd=args.output_price,
+        api_base=args.api_base,
+        infra=infra,
+        free=args.free,
+    )
     print(f"{model.id}: {model.tier}, {price_note(model)}")
     return 0
 

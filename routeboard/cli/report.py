@@ -9,14 +9,61 @@ from pathlib import Path
 from routeboard.cli import open_db, print_json, print_table
 from routeboard.errors import InvalidInput
 
-REPORT_COLUMNS = ["category", "model", "tier", "trials", "tasks", "correct", "accuracy", "ci_low", "ci_high",
-                  "interval", "bar", "verdict", "excluded", "excluded_detail", "tasks_needed", "pass_hat_k", "model_usd", "retry_usd", "tool_usd",
-                  "infra_usd", "review_usd", "rework_usd", "failure_usd", "total_usd_per_trial", "accepted_share",
-                  "cpat_usd", "cost_unknown", "monthly_usd", "latency_ms_p50", "latency_ms_p95", "input_tokens_per_trial",
-                  "output_tokens_per_trial"]
-ROUTE_COLUMNS = ["category", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "bar", "tasks", "cpat_usd",
-                 "monthly_usd", "runner_up", "near_ties", "nearest", "tasks_needed", "excluded", "affordable",
-                 "cost_gap_usd", "reason"]
+REPORT_COLUMNS = [
+    "category",
+    "model",
+    "tier",
+    "trials",
+    "tasks",
+    "correct",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "interval",
+    "bar",
+    "verdict",
+    "excluded",
+    "excluded_detail",
+    "tasks_needed",
+    "pass_hat_k",
+    "model_usd",
+    "retry_usd",
+    "tool_usd",
+    "infra_usd",
+    "review_usd",
+    "rework_usd",
+    "failure_usd",
+    "total_usd_per_trial",
+    "accepted_share",
+    "cpat_usd",
+    "cost_unknown",
+    "monthly_usd",
+    "latency_ms_p50",
+    "latency_ms_p95",
+    "input_tokens_per_trial",
+    "output_tokens_per_trial",
+]
+ROUTE_COLUMNS = [
+    "category",
+    "model",
+    "tier",
+    "verdict",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "bar",
+    "tasks",
+    "cpat_usd",
+    "monthly_usd",
+    "runner_up",
+    "near_ties",
+    "nearest",
+    "tasks_needed",
+    "excluded",
+    "affordable",
+    "cost_gap_usd",
+    "reason",
+]
 
 
 def _common(parser) -> None:
@@ -79,8 +126,10 @@ def build(con, args, cascades: bool = False):
     scenario = load_scenario(con, args.scenario)
     facts = ledger_facts(con, runs=args.run, suites=args.suite, models=args.model)
     if facts.empty:
-        raise InvalidInput("no stored results match: run a suite first (`python -m routeboard run ...`) "
-                           "or import results (`python -m routeboard results import FILE`)")
+        raise InvalidInput(
+            "no stored results match: run a suite first (`python -m routeboard run ...`) "
+            "or import results (`python -m routeboard results import FILE`)"
+        )
     options = dict(level=args.level, method=args.interval, bar=args.bar)
     extra = None
     if cascades:
@@ -110,8 +159,11 @@ def cmd_report(args) -> int:
     for row in rows:
         row["accuracy"] = f"{row['accuracy']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}]"
         row["cpat_usd"] = _cpat_text(row["cpat_usd"], row.get("cost_unknown"))
-    print_table(rows, ["category", "model", "tasks", "trials", "accuracy", "bar", "verdict", "cpat_usd"],
-                title=f"ledger ({args.interval}, {args.level:.0%})")
+    print_table(
+        rows,
+        ["category", "model", "tasks", "trials", "accuracy", "bar", "verdict", "cpat_usd"],
+        title=f"ledger ({args.interval}, {args.level:.0%})",
+    )
     return 0
 
 
@@ -147,8 +199,14 @@ def cmd_export(args) -> int:
     elif args.csv:
         text = exports.routes_csv(table.rename(columns={"model_id": "model"}))
     else:
-        text = json.dumps([{k: exports.neutralise_cell(v) for k, v in row.items()}
-                           for row in exports.routes_records(table)], indent=2, ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                [{k: exports.neutralise_cell(v) for k, v in row.items()} for row in exports.routes_records(table)],
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)

@@ -10,11 +10,16 @@ from routeboard.cli import open_db, print_json
 def register(commands) -> None:
     results = commands.add_parser("results", help="per-sample results produced elsewhere: import")
     sub = results.add_subparsers(dest="results_command", required=True, parser_class=type(results))
-    imp = sub.add_parser("import", help="import a CSV/JSONL of results or promptfoo's results.json "
-                         "(all or nothing; a file already imported is recognised)")
+    imp = sub.add_parser(
+        "import",
+        help="import a CSV/JSONL of results or promptfoo's results.json "
+        "(all or nothing; a file already imported is recognised)",
+    )
     imp.add_argument("path")
-    imp.add_argument("--category", help="category of every row (CSV/JSONL: instead of a category column; "
-                     "promptfoo: default 'promptfoo')")
+    imp.add_argument(
+        "--category",
+        help="category of every row (CSV/JSONL: instead of a category column; promptfoo: default 'promptfoo')",
+    )
     imp.add_argument("--suite", help="suite name for every row (default: the suite column, else the category)")
     imp.add_argument("--bar", type=float, help="quality bar of a new suite, in (0, 1] (default 0.9)")
     imp.add_argument("--json", action="store_true")
@@ -31,8 +36,10 @@ def cmd_import(args) -> int:
     if not summary.created:
         print(f"{args.path}: already imported as run {summary.run_id} ({summary.rows} results); nothing written")
         return 0
-    print(f"{args.path}: imported {summary.rows} results as run {summary.run_id}: {summary.tasks} tasks, "
-          f"suites {', '.join(summary.suites)}, models {', '.join(summary.models)}")
+    print(
+        f"{args.path}: imported {summary.rows} results as run {summary.run_id}: {summary.tasks} tasks, "
+        f"suites {', '.join(summary.suites)}, models {', '.join(summary.models)}"
+    )
     for note in summary.notes:
         print(f"  {note}")
     return 0

@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
+from routeboard.cli import open_db, print_json, print_table
 from routeboard.errors import StoreError
 
 
@@ -23,10 +23,16 @@ def register(commands) -> None:
     run.add_argument("--max-tokens", type=int, default=256)
     run.add_argument("--seed", type=int)
     run.add_argument("--timeout-s", type=float, default=60.0)
-    run.add_argument("--judge-model", help="model that grades llm_judge suites, overriding each suite's judge_model "
-                     "(default: the suite's, else the embedded 135M model, which cannot judge free-form text reliably)")
-    run.add_argument("--certify", action="store_true",
-                     help="sequential certification: send tasks in rounds, stop a model once its verdict is settled")
+    run.add_argument(
+        "--judge-model",
+        help="model that grades llm_judge suites, overriding each suite's judge_model "
+        "(default: the suite's, else the embedded 135M model, which cannot judge free-form text reliably)",
+    )
+    run.add_argument(
+        "--certify",
+        action="store_true",
+        help="sequential certification: send tasks in rounds, stop a model once its verdict is settled",
+    )
     run.add_argument("--round-tasks", type=int, default=25, help="tasks per certification round (default 25)")
     run.add_argument("--estimate-only", action="store_true", help="print the estimate and stop")
     run.add_argument("--no-cache", action="store_true", help="ask again even if an identical request was answered")
@@ -56,12 +62,22 @@ def _request(args):
     from routeboard.providers import GenerationSettings
     from routeboard.run import RunRequest
 
-    return RunRequest(suites=tuple(args.suite), models=tuple(args.model), trials=args.trials, limit=args.limit,
-                      concurrency=args.concurrency, per_provider_concurrency=args.per_provider,
-                      budget_usd=args.budget_usd, use_cache=not args.no_cache, judge_model=args.judge_model,
-                      certify=args.certify, round_tasks=args.round_tasks,
-                      settings=GenerationSettings(temperature=args.temperature, max_output_tokens=args.max_tokens,
-                                                  seed=args.seed, timeout_s=args.timeout_s))
+    return RunRequest(
+        suites=tuple(args.suite),
+        models=tuple(args.model),
+        trials=args.trials,
+        limit=args.limit,
+        concurrency=args.concurrency,
+        per_provider_concurrency=args.per_provider,
+        budget_usd=args.budget_usd,
+        use_cache=not args.no_cache,
+        judge_model=args.judge_model,
+        certify=args.certify,
+        round_tasks=args.round_tasks,
+        settings=GenerationSettings(
+            temperature=args.temperature, max_output_tokens=args.max_tokens, seed=args.seed, timeout_s=args.timeout_s
+        ),
+    )
 
 
 def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
@@ -70,8 +86,15 @@ def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
 
     # --estimate-only asks for an estimate: a local model with no stored basis is measured first (a few calls);
     # before a run, the estimate uses what is stored and says when its speed is assumed
-    rows = estimate(con, resolve_suites(con, request.suites), resolve_models(con, request.models),
-                    request.trials, request.limit, request.settings, calibrate_local=calibrate)
+    rows = estimate(
+        con,
+        resolve_suites(con, request.suites),
+        resolve_models(con, request.models),
+        request.trials,
+        request.limit,
+        request.settings,
+        calibrate_local=calibrate,
+    )
     return [r.__dict__ for r in rows]
 
 
@@ -118,8 +141,9 @@ def _print_estimate(rows) -> None:
     for r in rows:
         cost = "unknown" if r["cost_usd"] is None else f"{r['cost_usd']:.4f}"
         local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
-        table.add_row(r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]),
-                      cost, local)
+        table.add_row(
+            r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]), cost, local
+        )
     console = Console(stderr=True)
     console.print(table)
     for r in rows:
@@ -137,13 +161,20 @@ def _follow(runner, as_json: bool) -> int:
         _err("cancelling: waiting for calls in flight to be recorded ...")
 
     signal.signal(signal.SIGINT, on_sigint)
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("spend ${task.fields[spend]:.4f}  errors {task.fields[errors]}"), TimeRemainingColumn()]
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("spend ${task.fields[spend]:.4f}  errors {task.fields[errors]}"),
+        TimeRemainingColumn(),
+    ]
     try:
-        with Progress(*columns, transient=as_json, disable=not sys.stderr.isatty() and as_json,
-                      console=_stderr_console()) as bar:
-            task = bar.add_task("trials", total=runner.progress.total, completed=runner.progress.done, spend=0.0,
-                                errors=0)
+        with Progress(
+            *columns, transient=as_json, disable=not sys.stderr.isatty() and as_json, console=_stderr_console()
+        ) as bar:
+            task = bar.add_task(
+                "trials", total=runner.progress.total, completed=runner.progress.done, spend=0.0, errors=0
+            )
             lock = threading.Lock()
 
             def update(p):
@@ -169,18 +200,30 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
 
     totals = run_totals(con, run_id)[0]
     reasons = error_reasons(con, run_id)
-    summary = {"run_id": run_id, "status": progress.status, "trials": totals["trials"],
-               "total_trials": totals["total_trials"], "accepted": totals["accepted"], "errors": totals["errors"],
-               "error_reasons": {model: reason for model, (_, reason) in reasons.items()},
-               "attempts": totals["attempts"], "judge_usd": round(totals["judge_usd"], 8),
-               "spend_usd": round(totals["spend_usd"], 8)}
+    summary = {
+        "run_id": run_id,
+        "status": progress.status,
+        "trials": totals["trials"],
+        "total_trials": totals["total_trials"],
+        "accepted": totals["accepted"],
+        "errors": totals["errors"],
+        "error_reasons": {model: reason for model, (_, reason) in reasons.items()},
+        "attempts": totals["attempts"],
+        "judge_usd": round(totals["judge_usd"], 8),
+        "spend_usd": round(totals["spend_usd"], 8),
+    }
     if as_json:
         print_json(summary)
     else:
-        print_table(outcome_counts(con, run_id), ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"],
-                    title=f"run {run_id}")
-        print(f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
-              f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}")
+        print_table(
+            outcome_counts(con, run_id),
+            ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"],
+            title=f"run {run_id}",
+        )
+        print(
+            f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
+            f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}"
+        )
     return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
 
 
@@ -191,8 +234,9 @@ def cmd_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd",
-                           "error_reasons"])
+        print_table(
+            rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd", "error_reasons"]
+        )
     return 0
 
 
@@ -205,8 +249,22 @@ def cmd_show(args) -> int:
     if args.json:
         print_json(body)
     else:
-        for key in ("run_id", "status", "created_at", "finished_at", "trials", "total_trials", "accepted", "errors",
-                    "error_reasons", "attempts", "cached_attempts", "judge_usd", "spend_usd", "budget_usd"):
+        for key in (
+            "run_id",
+            "status",
+            "created_at",
+            "finished_at",
+            "trials",
+            "total_trials",
+            "accepted",
+            "errors",
+            "error_reasons",
+            "attempts",
+            "cached_attempts",
+            "judge_usd",
+            "spend_usd",
+            "budget_usd",
+        ):
             print(f"{key:>16}: {body.get(key)}")
         print(f"{'models':>16}: {', '.join(run['settings']['models'])}")
         print(f"{'suites':>16}: {', '.join(run['settings']['suites'])}")

@@ -52,8 +52,14 @@ def _add_overrides(parser) -> None:
 
 
 def _overrides(args) -> Overrides:
-    return Overrides(name=args.name, category=args.category, grader=args.grader, bar=args.bar,
-                     prompt_template=args.template, system_prompt=args.system_prompt)
+    return Overrides(
+        name=args.name,
+        category=args.category,
+        grader=args.grader,
+        bar=args.bar,
+        prompt_template=args.template,
+        system_prompt=args.system_prompt,
+    )
 
 
 def cmd_validate(args) -> int:
@@ -64,8 +70,10 @@ def cmd_validate(args) -> int:
         print(f"{args.path}: {len(problems)} problem(s); nothing was imported", file=sys.stderr)
         return EXIT_USER_ERROR
     suite = load_suite(args.path, _overrides(args))
-    print(f"{args.path}: valid suite {suite.name!r} ({suite.category}), {len(suite.tasks)} tasks, "
-          f"grader {suite.grader.name}, bar {suite.bar:g}")
+    print(
+        f"{args.path}: valid suite {suite.name!r} ({suite.category}), {len(suite.tasks)} tasks, "
+        f"grader {suite.grader.name}, bar {suite.bar:g}"
+    )
     return 0
 
 
@@ -80,8 +88,10 @@ def cmd_import(args) -> int:
     # Validate everything before writing anything, so a bad file in a batch imports nothing.
     loaded = [load_suite(path, overrides) for path in paths]
     con = open_db(args)
-    results = [save_suite(con, suite, origin="shipped" if args.shipped and path in shipped_suite_paths() else "file")
-               for path, suite in zip(paths, loaded)]
+    results = [
+        save_suite(con, suite, origin="shipped" if args.shipped and path in shipped_suite_paths() else "file")
+        for path, suite in zip(paths, loaded)
+    ]
     if args.json:
         print_json([r.__dict__ for r in results])
         return 0
@@ -108,8 +118,12 @@ def cmd_show(args) -> int:
     from routeboard.store.suites import load_stored_suite
 
     suite_id, suite = load_stored_suite(open_db(args), args.name)
-    body = {"suite_id": suite_id, **suite.metadata(), "task_count": len(suite.tasks),
-            "tasks": [t.__dict__ for t in suite.tasks[: max(args.tasks, 0)]]}
+    body = {
+        "suite_id": suite_id,
+        **suite.metadata(),
+        "task_count": len(suite.tasks),
+        "tasks": [t.__dict__ for t in suite.tasks[: max(args.tasks, 0)]],
+    }
     if args.json:
         print_json(body)
         return 0
@@ -117,8 +131,11 @@ def cmd_show(args) -> int:
         print(f"{key:>12}: {body[key]}")
     print(f"{'grader':>12}: {suite.grader.name} {suite.grader.options or ''}"[:300])
     print(f"{'validator':>12}: {suite.validator.name if suite.validator else '-'}")
-    print_table([{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in suite.tasks[: args.tasks]],
-                ["id", "expected", "vars"], title="first tasks")
+    print_table(
+        [{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in suite.tasks[: args.tasks]],
+        ["id", "expected", "vars"],
+        title="first tasks",
+    )
     return 0
 
 

@@ -45,12 +45,20 @@ def parse_verdict(text: str) -> Grade:
     lines = [line for line in (text or "").splitlines() if line.strip()]
     verdict = _VERDICT_LINE_RE.match(lines[-1]) if lines else None
     if verdict is None or len(re.findall(r"verdict\s*:", text, re.IGNORECASE)) != 1:
-        return Grade(valid=False, correct=False, score=0.0,
-                     detail=f"judge answered in an unexpected form: {clip(text or '(empty)')!r}")
+        return Grade(
+            valid=False,
+            correct=False,
+            score=0.0,
+            detail=f"judge answered in an unexpected form: {clip(text or '(empty)')!r}",
+        )
     passed = verdict.group(1).lower() == "pass"
     reason = clip(" ".join(lines[:-1]))
-    return Grade(valid=True, correct=passed, score=float(passed),
-                 detail=f"judge: {'PASS' if passed else 'FAIL'}" + (f" ({reason})" if reason else ""))
+    return Grade(
+        valid=True,
+        correct=passed,
+        score=float(passed),
+        detail=f"judge: {'PASS' if passed else 'FAIL'}" + (f" ({reason})" if reason else ""),
+    )
 
 
 def _precheck_spec(value: Any) -> GraderSpec:
@@ -78,16 +86,34 @@ def _precheck_needs_expected(options: dict[str, Any]) -> bool:
     return bool(options.get("precheck")) and needs_expected(_precheck_spec(options["precheck"]))
 
 
-@grader("llm_judge", options=[
-    Option("rubric", "text", required=True, check=_check_rubric,
-           help="what a passing answer does, in words the judge model reads"),
-    Option("precheck", "grader", check=_check_precheck,
-           help="a cheaper grader run first: an answer it marks wrong fails without a judge call"),
-    Option("judge_model", "text", check=_check_judge_model,
-           help="the model that judges, e.g. openai/gpt-4.1-mini (a run's --judge-model overrides it)"),
-], needs_expected=_precheck_needs_expected)
-def llm_judge_grader(*, rubric: str, precheck: str | dict | None, judge_model: str | None,
-                     judge: Judge | None = None) -> Grader:
+@grader(
+    "llm_judge",
+    options=[
+        Option(
+            "rubric",
+            "text",
+            required=True,
+            check=_check_rubric,
+            help="what a passing answer does, in words the judge model reads",
+        ),
+        Option(
+            "precheck",
+            "grader",
+            check=_check_precheck,
+            help="a cheaper grader run first: an answer it marks wrong fails without a judge call",
+        ),
+        Option(
+            "judge_model",
+            "text",
+            check=_check_judge_model,
+            help="the model that judges, e.g. openai/gpt-4.1-mini (a run's --judge-model overrides it)",
+        ),
+    ],
+    needs_expected=_precheck_needs_expected,
+)
+def llm_judge_grader(
+    *, rubric: str, precheck: str | dict | None, judge_model: str | None, judge: Judge | None = None
+) -> Grader:
     """A judge model grades against ``rubric``; a failing ``precheck`` grader marks the answer wrong without a call.
 
     ``judge_model`` names the suite's judge; the runner resolves it (a run's --judge-model overrides it) and
@@ -106,4 +132,5 @@ def llm_judge_grader(*, rubric: str, precheck: str | dict | None, judge_model: s
         except Exception as error:  # a judge outage grades this output as ungradable, it does not end the run
             return Grade(valid=False, correct=False, score=0.0, detail=f"judge error: {type(error).__name__}: {error}")
         return parse_verdict("" if answer is None else str(answer))
+
     return grade

@@ -29,10 +29,26 @@ SCALE_FACTORS: dict[str, float] = {
 
 # Every way a unit is written after a number, mapped to its scale name.
 _SCALE_ALIASES: dict[str, str] = {
-    "": "", "none": "", "%": "percent", "percent": "percent", "per cent": "percent", "percentage": "percent",
-    "pct": "percent", "k": "thousand", "thousand": "thousand", "thousands": "thousand", "m": "million",
-    "mn": "million", "million": "million", "millions": "million", "b": "billion",
-    "bn": "billion", "billion": "billion", "billions": "billion", "tn": "trillion", "trillion": "trillion",
+    "": "",
+    "none": "",
+    "%": "percent",
+    "percent": "percent",
+    "per cent": "percent",
+    "percentage": "percent",
+    "pct": "percent",
+    "k": "thousand",
+    "thousand": "thousand",
+    "thousands": "thousand",
+    "m": "million",
+    "mn": "million",
+    "million": "million",
+    "millions": "million",
+    "b": "billion",
+    "bn": "billion",
+    "billion": "billion",
+    "billions": "billion",
+    "tn": "trillion",
+    "trillion": "trillion",
 }
 
 _DASHES = "\\-\u2212\u2012\u2013\ufe63\uff0d"  # ASCII hyphen-minus, unicode minus, figure and en dash, small/full-width
@@ -131,6 +147,7 @@ def _mention(match: re.Match[str]) -> NumberMention:
 
 # ---- grader and validator ------------------------------------------------------------------------------
 
+
 def numbers_close(got: float, want: float, abs_tol: float = 0.0, rel_tol: float = 0.01) -> bool:
     """Within ``abs_tol`` or ``rel_tol`` of the gold value (plus float noise, so 0.125/0.01 still equals 12.5)."""
     noise = 1e-9 * max(abs(got), abs(want))
@@ -152,25 +169,47 @@ def _scale_label(scale: str) -> str:
     return {"": "", "percent": "%"}.get(scale, f" {scale}")
 
 
-@grader("numeric", options=[
-    Option("abs_tol", "number", default=0.0, check=non_negative,
-           help="absolute tolerance in the task's scale units (percentage points for percent)"),
-    Option("rel_tol", "number", default=0.01, check=non_negative,
-           help="tolerance relative to the gold value: 0.01 accepts answers within 1%"),
-    Option("scale_field", "text", default="scale",
-           help="the task metadata field giving the gold's scale (thousand, million, billion, percent)"),
-])
+@grader(
+    "numeric",
+    options=[
+        Option(
+            "abs_tol",
+            "number",
+            default=0.0,
+            check=non_negative,
+            help="absolute tolerance in the task's scale units (percentage points for percent)",
+        ),
+        Option(
+            "rel_tol",
+            "number",
+            default=0.01,
+            check=non_negative,
+            help="tolerance relative to the gold value: 0.01 accepts answers within 1%",
+        ),
+        Option(
+            "scale_field",
+            "text",
+            default="scale",
+            help="the task metadata field giving the gold's scale (thousand, million, billion, percent)",
+        ),
+    ],
+)
 def numeric_grader(*, abs_tol: float, rel_tol: float, scale_field: str) -> Grader:
     """Correct when the output's answer number is the gold number, compared in the task's scale units.
 
     ``abs_tol`` is in those units (percentage points for percent); ``rel_tol`` is relative to the gold value.
     """
+
     def grade(output: str, task: Task) -> Grade:
         expected = single_expected(task)
         gold = answer_mention(expected) if expected else None
         if gold is None:
-            return Grade(valid=True, correct=False, score=0.0, detail=f"expected answer is not a number: {expected!r}"
-                         if expected else "task has no expected answer")
+            return Grade(
+                valid=True,
+                correct=False,
+                score=0.0,
+                detail=f"expected answer is not a number: {expected!r}" if expected else "task has no expected answer",
+            )
         try:
             scale = normalize_scale(task.metadata.get(scale_field))
         except ValueError as error:
@@ -181,18 +220,21 @@ def numeric_grader(*, abs_tol: float, rel_tol: float, scale_field: str) -> Grade
         mention = answer_mention(output)
         if mention is None:
             return Grade(valid=True, correct=False, score=0.0, detail=f"no number in output (expected {want})")
-        written = output[mention.start:mention.end].strip()
+        written = output[mention.start : mention.end].strip()
         ok = any(numbers_close(reading, gold_units, abs_tol, rel_tol) for reading in _readings(mention, factor))
         return Grade(valid=True, correct=ok, score=float(ok), detail=f"answer {written!r}, expected {want}")
+
     return grade
 
 
 @validator("number")
 def number_validator() -> Validator:
     """Passes when a number can be read from the output."""
+
     def validate(output: str) -> tuple[bool, str]:
         mention = answer_mention(output)
         if mention is None:
             return False, "no number found"
-        return True, f"number {output[mention.start:mention.end].strip()!r}"
+        return True, f"number {output[mention.start : mention.end].strip()!r}"
+
     return validate

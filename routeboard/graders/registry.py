@@ -45,8 +45,14 @@ class Option:
 
     def as_dict(self) -> dict[str, Any]:
         """The option as plain data for a form or JSON (without its check function)."""
-        return {"name": self.name, "type": self.type, "required": self.required, "default": self.default,
-                "help": self.help, "choices": list(self.choices)}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "help": self.help,
+            "choices": list(self.choices),
+        }
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` for this option, as the end of a sentence; None when it is fine."""
@@ -79,8 +85,7 @@ VALIDATORS: dict[str, Callable[..., Validator]] = {}
 _REGISTERED: dict[tuple[str, str], Registered] = {}
 
 
-def grader(name: str, options: Sequence[Option] = (),
-           needs_expected: bool | Callable[[dict[str, Any]], bool] = True):
+def grader(name: str, options: Sequence[Option] = (), needs_expected: bool | Callable[[dict[str, Any]], bool] = True):
     """Register a grader factory under ``name``; ``needs_expected`` may depend on the spec's options."""
     rule = needs_expected if callable(needs_expected) else (lambda spec_options: needs_expected)
     return _register("grader", name, options, rule)
@@ -101,10 +106,12 @@ def _register(kind: str, name: str, options: Sequence[Option], rule: Callable[[d
         _REGISTERED[(kind, name)] = Registered(kind, name, factory, tuple(options), rule)
         (GRADERS if kind == "grader" else VALIDATORS)[name] = factory
         return factory
+
     return register
 
 
 # ---- reading the registry ------------------------------------------------------------------------------
+
 
 def option_schema(name: str, kind: str = "grader") -> list[Option]:
     """The options a grader (or validator) accepts, in declared order; raises UnknownGrader for an unknown name."""
@@ -127,8 +134,11 @@ def spec_problems(spec: GraderSpec, kind: str = "grader") -> list[str]:
         return [f"{kind} {spec.name!r}: options must be a mapping, got {type(options).__name__}"]
     declared = {option.name: option for option in _REGISTERED[(kind, spec.name)].options}
     known = ", ".join(declared) or "none"
-    problems = [f"{kind} {spec.name!r}: unknown option {key!r}{_suggest(str(key), declared)}; known: {known}"
-                for key in options if key not in declared]
+    problems = [
+        f"{kind} {spec.name!r}: unknown option {key!r}{_suggest(str(key), declared)}; known: {known}"
+        for key in options
+        if key not in declared
+    ]
     for key, option in declared.items():
         if key not in options:
             if option.required:
@@ -146,6 +156,7 @@ def needs_expected(spec: GraderSpec) -> bool:
 
 
 # ---- building ------------------------------------------------------------------------------------------
+
 
 def build_grader(spec: GraderSpec, judge: Judge | None = None) -> Grader:
     """A grader for ``spec``; raises UnknownGrader for an unknown name and ValueError for bad options."""
@@ -174,8 +185,12 @@ def grade_output(output: str, task: Task, grader: Grader, validator: Validator |
     except Exception as error:  # same for graders: record the failure on this task and move on
         grade = Grade(valid=True, correct=False, score=0.0, detail=f"grader error: {type(error).__name__}: {error}")
     parts = [f"validator: {valid_detail}" if valid_detail else "", f"grader: {grade.detail}" if grade.detail else ""]
-    return Grade(valid=bool(valid), correct=bool(grade.correct), score=min(max(float(grade.score), 0.0), 1.0),
-                 detail="; ".join(part for part in parts if part))
+    return Grade(
+        valid=bool(valid),
+        correct=bool(grade.correct),
+        score=min(max(float(grade.score), 0.0), 1.0),
+        detail="; ".join(part for part in parts if part),
+    )
 
 
 def _with_defaults(entry: Registered, spec: GraderSpec) -> dict[str, Any]:

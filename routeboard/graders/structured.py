@@ -22,6 +22,7 @@ _MATCHERS = ("exact", "numeric", "contains")
 
 # ---- finding JSON --------------------------------------------------------------------------------------
 
+
 def parse_json_document(text: str) -> tuple[Any, str]:
     """The output as a JSON object or array, whole or inside a ``` fence; (None, reason) when it is not one."""
     error = ""
@@ -58,6 +59,7 @@ def extract_json_object(text: str) -> dict[str, Any] | None:
 
 
 # ---- comparing fields ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -109,8 +111,13 @@ def _field_problems(name: str, spec: Any) -> list[str]:
         problems.append(f"{name}: weight must be a number > 0, got {spec.get('weight')!r}")
     if not isinstance(spec.get("required", True), bool):
         problems.append(f"{name}: required must be true or false, got {spec.get('required')!r}")
-    problems += [f"{name}: {key} {problem}" for key in ("rel_tol", "abs_tol") if key in spec
-                 for problem in [non_negative(spec[key])] if problem]
+    problems += [
+        f"{name}: {key} {problem}"
+        for key in ("rel_tol", "abs_tol")
+        if key in spec
+        for problem in [non_negative(spec[key])]
+        if problem
+    ]
     return problems
 
 
@@ -135,13 +142,27 @@ def _check_schema(value: Any) -> str | None:
 
 # ---- grader and validators -----------------------------------------------------------------------------
 
-@grader("json_fields", options=[
-    Option("fields", "mapping", required=True, check=_check_fields,
-           help="each field to grade: {matcher: exact|numeric|contains, weight, required, rel_tol, abs_tol}, "
-                "or just the matcher's name"),
-    Option("threshold", "number", default=1.0, check=unit_interval,
-           help="the weighted share of matching fields (0 to 1) from which an answer is correct"),
-])
+
+@grader(
+    "json_fields",
+    options=[
+        Option(
+            "fields",
+            "mapping",
+            required=True,
+            check=_check_fields,
+            help="each field to grade: {matcher: exact|numeric|contains, weight, required, rel_tol, abs_tol}, "
+            "or just the matcher's name",
+        ),
+        Option(
+            "threshold",
+            "number",
+            default=1.0,
+            check=unit_interval,
+            help="the weighted share of matching fields (0 to 1) from which an answer is correct",
+        ),
+    ],
+)
 def json_fields_grader(*, fields: dict[str, Any], threshold: float) -> Grader:
     """Score is the weighted share of ``fields`` matching the expected JSON object; a missing required field fails."""
     specs = {name: _field_spec(spec) for name, spec in fields.items()}
@@ -173,21 +194,29 @@ def json_fields_grader(*, fields: dict[str, Any], threshold: float) -> Grader:
         ok = total > 0 and not missing_required and score >= threshold - 1e-9
         head = f"score {score:.2f}" + (f", missing required: {', '.join(missing_required)}" if missing_required else "")
         return Grade(valid=True, correct=ok, score=score, detail="; ".join([head] + notes))
+
     return grade
 
 
 @validator("json")
 def json_validator() -> Validator:
     """Passes when the output is a JSON object or array (a ``` fence around it is fine)."""
+
     def validate(output: str) -> tuple[bool, str]:
         value, error = parse_json_document(output)
         return (False, error) if error else (True, "JSON " + ("object" if isinstance(value, dict) else "array"))
+
     return validate
 
 
-@validator("json_schema", options=[
-    Option("schema", "mapping", required=True, check=_check_schema, help="the JSON Schema a valid output satisfies"),
-])
+@validator(
+    "json_schema",
+    options=[
+        Option(
+            "schema", "mapping", required=True, check=_check_schema, help="the JSON Schema a valid output satisfies"
+        ),
+    ],
+)
 def json_schema_validator(*, schema: dict[str, Any]) -> Validator:
     """Passes when the output is JSON that satisfies ``schema``."""
     checker = jsonschema.validators.validator_for(schema)(schema)
@@ -201,4 +230,5 @@ def json_schema_validator(*, schema: dict[str, Any]) -> Validator:
             return True, "matches schema"
         where = "/".join(str(part) for part in problem.absolute_path) or "(root)"
         return False, f"schema: {where}: {clip(problem.message)}"
+
     return validate

@@ -27,6 +27,7 @@ _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE
 
 # ---- string logic --------------------------------------------------------------------------------------
 
+
 def _strip_wrapping(text: str) -> str:
     """Drop surrounding quotes/backticks and a trailing period: models add them to short answers."""
     previous = None
@@ -40,8 +41,9 @@ def _strip_wrapping(text: str) -> str:
     return text
 
 
-def normalize_text(text: str, ignore_case: bool = True, ignore_punctuation: bool = True,
-                   normalize_whitespace: bool = True) -> str:
+def normalize_text(
+    text: str, ignore_case: bool = True, ignore_punctuation: bool = True, normalize_whitespace: bool = True
+) -> str:
     """The comparison form used by ``exact``: unwrapped, then case-, punctuation- and space-folded as asked."""
     text = _strip_wrapping(text)
     if ignore_case:
@@ -64,8 +66,10 @@ def label_key(label: str) -> str:
 
 def label_patterns(labels: list[str]) -> dict[str, re.Pattern[str]]:
     """One pattern per label that finds it written with spaces, underscores or hyphens, in any case."""
-    return {label: re.compile(r"(?<!\w)" + r"[\s_\-]+".join(map(re.escape, _label_words(label))) + r"(?!\w)",
-                              re.IGNORECASE) for label in labels}
+    return {
+        label: re.compile(r"(?<!\w)" + r"[\s_\-]+".join(map(re.escape, _label_words(label))) + r"(?!\w)", re.IGNORECASE)
+        for label in labels
+    }
 
 
 def find_labels(text: str, patterns: dict[str, re.Pattern[str]]) -> list[str]:
@@ -74,11 +78,17 @@ def find_labels(text: str, patterns: dict[str, re.Pattern[str]]) -> list[str]:
     spans = {label: found for label, found in spans.items() if found}
 
     def inside_longer(label: str, span: tuple[int, int]) -> bool:
-        return any(other != label and start <= span[0] and span[1] <= end and end - start > span[1] - span[0]
-                   for other, others in spans.items() for start, end in others)
+        return any(
+            other != label and start <= span[0] and span[1] <= end and end - start > span[1] - span[0]
+            for other, others in spans.items()
+            for start, end in others
+        )
 
-    firsts = {label: min(start for start, end in found if not inside_longer(label, (start, end)))
-              for label, found in spans.items() if any(not inside_longer(label, span) for span in found)}
+    firsts = {
+        label: min(start for start, end in found if not inside_longer(label, (start, end)))
+        for label, found in spans.items()
+        if any(not inside_longer(label, span) for span in found)
+    }
     return sorted(firsts, key=firsts.get)
 
 
@@ -108,6 +118,7 @@ def regex_flags(flags: str) -> int:
 
 
 # ---- option checks -------------------------------------------------------------------------------------
+
 
 def _check_pattern(value: Any) -> str | None:
     if not value:
@@ -141,23 +152,29 @@ _IGNORE_CASE = Option("ignore_case", "bool", default=True, help="compare without
 
 # ---- graders -------------------------------------------------------------------------------------------
 
-@grader("exact", options=[
-    _IGNORE_CASE,
-    Option("ignore_punctuation", "bool", default=True, help="drop punctuation before comparing"),
-    Option("normalize_whitespace", "bool", default=True, help="treat any run of spaces and newlines as one space"),
-])
+
+@grader(
+    "exact",
+    options=[
+        _IGNORE_CASE,
+        Option("ignore_punctuation", "bool", default=True, help="drop punctuation before comparing"),
+        Option("normalize_whitespace", "bool", default=True, help="treat any run of spaces and newlines as one space"),
+    ],
+)
 def exact_grader(*, ignore_case: bool, ignore_punctuation: bool, normalize_whitespace: bool) -> Grader:
     """Correct when the output equals the expected answer after normalisation (quotes, final period dropped)."""
+
     def grade(output: str, task: Task) -> Grade:
         expected = single_expected(task)
         if expected is None:
             return no_expected()
-        got, want = (normalize_text(text, ignore_case, ignore_punctuation, normalize_whitespace)
-                     for text in (output, expected))
+        got, want = (
+            normalize_text(text, ignore_case, ignore_punctuation, normalize_whitespace) for text in (output, expected)
+        )
         if got == want:
             return Grade(valid=True, correct=True, score=1.0, detail="exact match")
-        return Grade(valid=True, correct=False, score=0.0,
-                     detail=f"expected {clip(expected)!r}, got {clip(output)!r}")
+        return Grade(valid=True, correct=False, score=0.0, detail=f"expected {clip(expected)!r}, got {clip(output)!r}")
+
     return grade
 
 
@@ -175,14 +192,20 @@ def label_grader(*, labels: list[str]) -> Grader:
         if len(found) > 1:
             return Grade(valid=True, correct=False, score=0.0, detail=f"ambiguous: {', '.join(found)}")
         ok = label_key(found[0]) == label_key(task.expected)
-        return Grade(valid=True, correct=ok, score=float(ok),
-                     detail=f"label {found[0]}" + ("" if ok else f", expected {task.expected}"))
+        return Grade(
+            valid=True,
+            correct=ok,
+            score=float(ok),
+            detail=f"label {found[0]}" + ("" if ok else f", expected {task.expected}"),
+        )
+
     return grade
 
 
 @grader("contains", options=[_IGNORE_CASE], needs_expected=False)
 def contains_grader(*, ignore_case: bool) -> Grader:
     """Every item of metadata ``must_contain`` (else the expected answer) must appear; score is the share found."""
+
     def grade(output: str, task: Task) -> Grade:
         items = task.metadata.get("must_contain") or ([task.expected] if task.expected else [])
         items = [items] if isinstance(items, str) else [str(item) for item in items]
@@ -193,14 +216,23 @@ def contains_grader(*, ignore_case: bool) -> Grader:
         score = 1.0 - len(missing) / len(items)
         detail = f"found all {len(items)}" if not missing else f"missing: {', '.join(map(repr, missing))}"
         return Grade(valid=True, correct=not missing, score=score, detail=detail)
+
     return grade
 
 
-@grader("regex", options=[
-    Option("pattern", "text", help="the regular expression to find; without it, each task's expected answer is "
-           "read as the pattern", check=_check_pattern),
-    Option("flags", "text", default="", help=_FLAGS_HELP, check=_check_flags),
-], needs_expected=lambda options: not options.get("pattern"))
+@grader(
+    "regex",
+    options=[
+        Option(
+            "pattern",
+            "text",
+            help="the regular expression to find; without it, each task's expected answer is read as the pattern",
+            check=_check_pattern,
+        ),
+        Option("flags", "text", default="", help=_FLAGS_HELP, check=_check_flags),
+    ],
+    needs_expected=lambda options: not options.get("pattern"),
+)
 def regex_grader(*, pattern: str | None, flags: str) -> Grader:
     """Correct when ``pattern`` (else the expected answer, read as a pattern) is found in the output."""
     compiled = re.compile(pattern, regex_flags(flags)) if pattern else None
@@ -217,21 +249,36 @@ def regex_grader(*, pattern: str | None, flags: str) -> Grader:
         match = regex.search(output)
         detail = f"matched {clip(match.group(0))!r}" if match else f"no match for {clip(regex.pattern)!r}"
         return Grade(valid=True, correct=bool(match), score=float(bool(match)), detail=detail)
+
     return grade
 
 
-@grader("f1", options=[
-    Option("threshold", "number", default=0.8, help="the token F1 (0 to 1) from which an answer is correct",
-           check=unit_interval),
-    Option("spans", "text", default="all", choices=("all", "any"),
-           help="with a list as expected answer: all spans joined into one, or the best matching one"),
-])
+@grader(
+    "f1",
+    options=[
+        Option(
+            "threshold",
+            "number",
+            default=0.8,
+            help="the token F1 (0 to 1) from which an answer is correct",
+            check=unit_interval,
+        ),
+        Option(
+            "spans",
+            "text",
+            default="all",
+            choices=("all", "any"),
+            help="with a list as expected answer: all spans joined into one, or the best matching one",
+        ),
+    ],
+)
 def f1_grader(*, threshold: float, spans: str) -> Grader:
     """Score is token F1 against the expected answer; correct when F1 >= ``threshold``.
 
     A JSON list as expected answer is a multi-span answer (TAT-QA) joined into one with ``spans: all``,
     or a set of alternatives of which the best counts with ``spans: any``.
     """
+
     def grade(output: str, task: Task) -> Grade:
         golds = expected_spans(task.expected)
         if not golds:
@@ -240,17 +287,25 @@ def f1_grader(*, threshold: float, spans: str) -> Grader:
         score, best = max((token_f1(output, gold), gold) for gold in candidates)
         ok = score >= threshold
         return Grade(valid=True, correct=ok, score=score, detail=f"F1 {score:.2f} against {clip(best, 80)!r}")
+
     return grade
 
 
 # ---- validators ----------------------------------------------------------------------------------------
 
-@validator("regex", options=[
-    Option("pattern", "text", required=True, help="the regular expression a valid output matches",
-           check=_check_pattern),
-    Option("search", "bool", default=False, help="a match anywhere in the output is enough (else the whole output)"),
-    Option("flags", "text", default="", help=_FLAGS_HELP, check=_check_flags),
-])
+
+@validator(
+    "regex",
+    options=[
+        Option(
+            "pattern", "text", required=True, help="the regular expression a valid output matches", check=_check_pattern
+        ),
+        Option(
+            "search", "bool", default=False, help="a match anywhere in the output is enough (else the whole output)"
+        ),
+        Option("flags", "text", default="", help=_FLAGS_HELP, check=_check_flags),
+    ],
+)
 def regex_validator(*, pattern: str, search: bool, flags: str) -> Validator:
     """Passes when the stripped output fully matches ``pattern`` (or contains a match, with ``search``)."""
     compiled = re.compile(pattern, regex_flags(flags))
@@ -259,6 +314,7 @@ def regex_validator(*, pattern: str, search: bool, flags: str) -> Validator:
         text = output.strip()
         match = compiled.search(text) if search else compiled.fullmatch(text)
         return (True, "matches pattern") if match else (False, f"does not match {clip(pattern, 80)!r}")
+
     return validate
 
 
@@ -272,4 +328,5 @@ def one_of_validator(*, labels: list[str]) -> Validator:
         if len(found) == 1:
             return True, f"label {found[0]}"
         return False, f"ambiguous: {', '.join(found)}" if found else "no label found"
+
     return validate

@@ -20,7 +20,7 @@ def litellm_name(provider_id: str) -> str:
     if not sep or not rest or rest.startswith("//") or "/" in prefix:
         return provider_id  # a URL, a file:// provider or a bare name: keep it as promptfoo named it
     mode = next((m for m in PROMPTFOO_MODES if rest.startswith(m)), "")
-    rest = rest[len(mode):]
+    rest = rest[len(mode) :]
     if prefix == "ollama":
         return f"{'ollama_chat' if mode == 'chat:' else 'ollama'}/{rest}"
     return f"{PROMPTFOO_PREFIXES.get(prefix, prefix)}/{rest}"
@@ -36,20 +36,26 @@ def read_promptfoo(text: str, category: str, suite: str | None, problems: Proble
     if isinstance(results, dict):
         results = results.get("results")
     if not isinstance(results, list):
-        problems.add(None, "results", 'not a promptfoo results file: expected {"results": {"results": [...]}} '
-                     "(promptfoo eval -o results.json)")
+        problems.add(
+            None,
+            "results",
+            'not a promptfoo results file: expected {"results": {"results": [...]}} (promptfoo eval -o results.json)',
+        )
         return []
     prompts = {r.get("promptIdx", 0) for r in results if isinstance(r, dict)}
     if len(prompts) > 1:
-        problems.add(None, "promptIdx", f"results from {len(prompts)} prompts: routeboard compares models on one "
-                     "prompt per suite; export one prompt per file (or pass --suite per prompt)")
+        problems.add(
+            None,
+            "promptIdx",
+            f"results from {len(prompts)} prompts: routeboard compares models on one "
+            "prompt per suite; export one prompt per file (or pass --suite per prompt)",
+        )
         return []
     rows = [_row_from_promptfoo(i, r, category, suite, problems) for i, r in enumerate(results)]
     return [row for row in rows if row is not None]
 
 
-def _row_from_promptfoo(index: int, result, category: str, suite: str | None,
-                        problems: Problems) -> ResultRow | None:
+def _row_from_promptfoo(index: int, result, category: str, suite: str | None, problems: Problems) -> ResultRow | None:
     where = f"results[{index}]"
     if not isinstance(result, dict):
         problems.add(None, where, "each result must be a JSON object")
@@ -73,14 +79,23 @@ def _row_from_promptfoo(index: int, result, category: str, suite: str | None,
     test_case = result.get("testCase") if isinstance(result.get("testCase"), dict) else {}
     variables = result.get("vars") if isinstance(result.get("vars"), dict) else test_case.get("vars")
     output = response.get("output")
-    return ResultRow(line=None, prefix=f"{where}.", suite=suite or category, category=category,
-                     task_id=f"test-{test_idx}", model=litellm_name(provider_id.strip()),
-                     correct=result["success"] and error is None, valid=error is None, error=error,
-                     output=None if output is None else as_output(output),
-                     detail=shortened(grading.get("reason") or error),
-                     cached=bool(response.get("cached")), vars=variables if isinstance(variables, dict) else {},
-                     metadata={"description": test_case["description"]} if test_case.get("description") else {},
-                     **values)
+    return ResultRow(
+        line=None,
+        prefix=f"{where}.",
+        suite=suite or category,
+        category=category,
+        task_id=f"test-{test_idx}",
+        model=litellm_name(provider_id.strip()),
+        correct=result["success"] and error is None,
+        valid=error is None,
+        error=error,
+        output=None if output is None else as_output(output),
+        detail=shortened(grading.get("reason") or error),
+        cached=bool(response.get("cached")),
+        vars=variables if isinstance(variables, dict) else {},
+        metadata={"description": test_case["description"]} if test_case.get("description") else {},
+        **values,
+    )
 
 
 def _promptfoo_numbers(where: str, result: dict, response: dict, problems: Problems) -> dict[str, Any]:
@@ -88,12 +103,14 @@ def _promptfoo_numbers(where: str, result: dict, response: dict, problems: Probl
     usage = response.get("tokenUsage") or result.get("tokenUsage")
     usage = usage if isinstance(usage, dict) else {}
     repeat = result.get("repeatIndex")
-    fields = {"input_tokens": ("tokenUsage.prompt", usage.get("prompt"), as_count(0)),
-              "output_tokens": ("tokenUsage.completion", usage.get("completion"), as_count(0)),
-              "cost_usd": ("cost", _first(result.get("cost"), response.get("cost")), as_amount),
-              "latency_ms": ("latencyMs", _first(result.get("latencyMs"), response.get("latencyMs")), as_amount),
-              "score": ("score", result.get("score"), as_score),
-              "trial": ("repeatIndex", repeat + 1 if type(repeat) is int else repeat, as_count(1))}
+    fields = {
+        "input_tokens": ("tokenUsage.prompt", usage.get("prompt"), as_count(0)),
+        "output_tokens": ("tokenUsage.completion", usage.get("completion"), as_count(0)),
+        "cost_usd": ("cost", _first(result.get("cost"), response.get("cost")), as_amount),
+        "latency_ms": ("latencyMs", _first(result.get("latencyMs"), response.get("latencyMs")), as_amount),
+        "score": ("score", result.get("score"), as_score),
+        "trial": ("repeatIndex", repeat + 1 if type(repeat) is int else repeat, as_count(1)),
+    }
     values = {}
     for name, (label, raw, convert) in fields.items():
         try:

@@ -12,15 +12,25 @@ from routeboard.io.records import Record, read_csv, read_jsonl
 from routeboard.io.result_rows import CONVERTERS, ResultRow
 
 REQUIRED_COLUMNS = ("task_id", "category", "model", "correct")
-OPTIONAL_COLUMNS = ("suite", "trial", "valid", "input_tokens", "output_tokens", "cost_usd", "latency_ms", "output",
-                    "tier")
+OPTIONAL_COLUMNS = (
+    "suite",
+    "trial",
+    "valid",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "output",
+    "tier",
+)
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 PROMPTFOO_CATEGORY = "promptfoo"
 MAX_PROBLEMS = 200  # a systematic mistake in a 100,000-row file should not print 100,000 lines
 
 
-def parse_results(filename: str, text: str, *, category: str | None = None,
-                  suite: str | None = None) -> tuple[list[ResultRow], str]:
+def parse_results(
+    filename: str, text: str, *, category: str | None = None, suite: str | None = None
+) -> tuple[list[ResultRow], str]:
     """Rows and the format name ('csv', 'jsonl', 'promptfoo') of a decoded file; raises InvalidInput."""
     problems = Problems(filename, MAX_PROBLEMS)
     suffix = Path(filename).suffix.lower()
@@ -32,8 +42,12 @@ def parse_results(filename: str, text: str, *, category: str | None = None,
         records = read_csv(text, problems)[1] if fmt == "csv" else read_jsonl(text, problems)
         rows = _rows_from_records(records, fmt, category, suite, problems)
     else:
-        problems.add(None, None, "unsupported file type: use .csv or .jsonl (columns task_id, category, model, "
-                     "correct, ...) or promptfoo's .json results (promptfoo eval -o results.json)")
+        problems.add(
+            None,
+            None,
+            "unsupported file type: use .csv or .jsonl (columns task_id, category, model, "
+            "correct, ...) or promptfoo's .json results (promptfoo eval -o results.json)",
+        )
         rows, fmt = [], ""
     if not rows and not problems:
         problems.add(None, None, "no results found")
@@ -42,8 +56,9 @@ def parse_results(filename: str, text: str, *, category: str | None = None,
     return rows, fmt
 
 
-def _rows_from_records(records: list[Record], fmt: str, category: str | None, suite: str | None,
-                       problems: Problems) -> list[ResultRow]:
+def _rows_from_records(
+    records: list[Record], fmt: str, category: str | None, suite: str | None, problems: Problems
+) -> list[ResultRow]:
     """Check the columns once, then every record; a missing CSV column is reported once, not per row."""
     first_seen: dict[str, int] = dict.fromkeys(records[0].fields, 1) if fmt == "csv" and records else {}
     for line, record in records if fmt == "jsonl" else ():  # CSV rows all carry the header's columns
@@ -59,8 +74,11 @@ def _rows_from_records(records: list[Record], fmt: str, category: str | None, su
                 problems.add(1, column, "missing column" + (" (or pass --category)" if column == "category" else ""))
         if problems:
             return []
-    return [row for line, record in records
-            if (row := _row_from_record(line, record, category, suite, required, problems)) is not None]
+    return [
+        row
+        for line, record in records
+        if (row := _row_from_record(line, record, category, suite, required, problems)) is not None
+    ]
 
 
 def _row_from_record(line, record, category, suite, required, problems: Problems) -> ResultRow | None:
@@ -81,12 +99,24 @@ def _row_from_record(line, record, category, suite, required, problems: Problems
     if failed or missing:
         return None
     category_name = category or values["category"]  # an argument wins over the file, as for suites
-    return ResultRow(line=line, prefix="", suite=suite or values.get("suite") or category_name,
-                     category=category_name, task_id=values["task_id"], model=values["model"],
-                     correct=values["correct"], trial=values.get("trial", 1), valid=values.get("valid", True),
-                     score=1.0 if values["correct"] else 0.0, input_tokens=values.get("input_tokens"),
-                     output_tokens=values.get("output_tokens"), cost_usd=values.get("cost_usd"),
-                     latency_ms=values.get("latency_ms"), output=values.get("output"), tier=values.get("tier"))
+    return ResultRow(
+        line=line,
+        prefix="",
+        suite=suite or values.get("suite") or category_name,
+        category=category_name,
+        task_id=values["task_id"],
+        model=values["model"],
+        correct=values["correct"],
+        trial=values.get("trial", 1),
+        valid=values.get("valid", True),
+        score=1.0 if values["correct"] else 0.0,
+        input_tokens=values.get("input_tokens"),
+        output_tokens=values.get("output_tokens"),
+        cost_usd=values.get("cost_usd"),
+        latency_ms=values.get("latency_ms"),
+        output=values.get("output"),
+        tier=values.get("tier"),
+    )
 
 
 def _check_consistency(rows: list[ResultRow], problems: Problems) -> None:
@@ -98,22 +128,30 @@ def _check_consistency(rows: list[ResultRow], problems: Problems) -> None:
         key = (row.suite, row.task_id, row.model, row.trial)
         first = seen.setdefault(key, row)
         if first is not row:
-            problems.add(row.line, row.prefix + ("testIdx" if row.prefix else "task_id"),
-                         f"duplicate result for task {row.task_id!r}, model {row.model!r}, trial {row.trial} "
-                         f"(first at {_where(first)}, again at {_where(row)})")
+            problems.add(
+                row.line,
+                row.prefix + ("testIdx" if row.prefix else "task_id"),
+                f"duplicate result for task {row.task_id!r}, model {row.model!r}, trial {row.trial} "
+                f"(first at {_where(first)}, again at {_where(row)})",
+            )
         first = suite_category.setdefault(row.suite, row)
         if first.category != row.category:
-            problems.add(row.line, row.prefix + "category", f"suite {row.suite!r} is category {first.category!r} at "
-                         f"{_where(first)} but {row.category!r} here; one suite holds one category (add a suite "
-                         "column)")
+            problems.add(
+                row.line,
+                row.prefix + "category",
+                f"suite {row.suite!r} is category {first.category!r} at "
+                f"{_where(first)} but {row.category!r} here; one suite holds one category (add a suite "
+                "column)",
+            )
         if row.tier is not None:
             first = model_tier.setdefault(row.model, row)
             if first.tier != row.tier:
-                problems.add(row.line, row.prefix + "tier", f"model {row.model!r} is tier {first.tier!r} at "
-                             f"{_where(first)} but {row.tier!r} here")
+                problems.add(
+                    row.line,
+                    row.prefix + "tier",
+                    f"model {row.model!r} is tier {first.tier!r} at {_where(first)} but {row.tier!r} here",
+                )
 
 
 def _where(row: ResultRow) -> str:
     return f"line {row.line}" if row.line is not None else row.prefix.rstrip(".")
-
-

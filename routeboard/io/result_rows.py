@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from routeboard.domain import TIERS
 
-MAX_COUNT = 2 ** 31 - 1  # trials and token counts are INTEGER columns
+MAX_COUNT = 2**31 - 1  # trials and token counts are INTEGER columns
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -19,8 +19,8 @@ BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": Fals
 class ResultRow:
     """One result: one trial of one task by one model, with what it cost."""
 
-    line: int | None            # CSV/JSONL line; None for promptfoo JSON (located by ``prefix``)
-    prefix: str                 # "" or "results[3]." for promptfoo, so problems name the JSON path
+    line: int | None  # CSV/JSONL line; None for promptfoo JSON (located by ``prefix``)
+    prefix: str  # "" or "results[3]." for promptfoo, so problems name the JSON path
     suite: str
     category: str
     task_id: str
@@ -28,12 +28,12 @@ class ResultRow:
     correct: bool
     trial: int = 1
     valid: bool = True
-    error: str | None = None    # a provider error (promptfoo): outcome 'error', as in our own runs
+    error: str | None = None  # a provider error (promptfoo): outcome 'error', as in our own runs
     score: float | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None
-    cached: bool = False        # promptfoo answered from its cache (response.cached)
+    cached: bool = False  # promptfoo answered from its cache (response.cached)
     latency_ms: float | None = None
     output: str | None = None
     tier: str | None = None
@@ -51,6 +51,7 @@ class ResultRow:
 
 
 # ---------------------------------------------------------------- value converters (raise ValueError)
+
 
 def as_text(value) -> str:
     """Text, stripped; a whole number becomes text (JSONL ids)."""
@@ -74,6 +75,7 @@ def as_boolean(value) -> bool:
 
 def as_count(minimum: int):
     """A converter to a whole number from ``minimum`` up to the INTEGER column's maximum."""
+
     def convert(value) -> int:
         if isinstance(value, str) and value.strip().lstrip("+-").isdecimal():
             value = int(value)
@@ -86,6 +88,7 @@ def as_count(minimum: int):
         if value > MAX_COUNT:
             raise ValueError(f"must be at most {MAX_COUNT:,}")
         return value
+
     return convert
 
 
@@ -127,6 +130,18 @@ def shortened(text) -> str | None:
     return None if text is None else str(text)[:1000]
 
 
-CONVERTERS = {"task_id": as_text, "category": as_text, "model": as_text, "suite": as_text, "correct": as_boolean,
-              "valid": as_boolean, "trial": as_count(1), "input_tokens": as_count(0), "output_tokens": as_count(0),
-              "cost_usd": as_amount, "latency_ms": as_amount, "output": as_output, "tier": as_tier}
+CONVERTERS = {
+    "task_id": as_text,
+    "category": as_text,
+    "model": as_text,
+    "suite": as_text,
+    "correct": as_boolean,
+    "valid": as_boolean,
+    "trial": as_count(1),
+    "input_tokens": as_count(0),
+    "output_tokens": as_count(0),
+    "cost_usd": as_amount,
+    "latency_ms": as_amount,
+    "output": as_output,
+    "tier": as_tier,
+}

@@ -15,8 +15,20 @@ from routeboard.io.records import Record, read_csv, read_jsonl
 from routeboard.io.text import decode
 from routeboard.io.yaml_doc import item_lines, key_line, read_yaml
 
-SUITE_KEYS = {"name", "category", "description", "grader", "validator", "bar", "risk", "prompt_template",
-              "system_prompt", "max_invalid_retries", "constraints", "tasks"}
+SUITE_KEYS = {
+    "name",
+    "category",
+    "description",
+    "grader",
+    "validator",
+    "bar",
+    "risk",
+    "prompt_template",
+    "system_prompt",
+    "max_invalid_retries",
+    "constraints",
+    "tasks",
+}
 TASK_KEYS = {"id", "input", "messages", "vars", "expected", "metadata"}
 TASK_FILE_NAMES = ("tasks.jsonl", "tasks.csv")
 TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_][\w]*)\s*\}\}")
@@ -33,8 +45,9 @@ class SuiteSource(NamedTuple):
     task_problems: Problems
 
 
-def read_suite_source(filename: str, text: str, problems: Problems, base_dir: Path | None,
-                      max_bytes: int | None) -> SuiteSource:
+def read_suite_source(
+    filename: str, text: str, problems: Problems, base_dir: Path | None, max_bytes: int | None
+) -> SuiteSource:
     """Read a suite file by its suffix: YAML metadata (and its tasks), or a bare task file."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".yaml", ".yml"):
@@ -100,12 +113,18 @@ def _task_file(suffix: str, text: str, problems: Problems) -> tuple[list[Record]
         keys = set().union(*(r.fields for r in records)) if records else set()
         return records, "openai-evals" if "ideal" in keys else "inspect" if "target" in keys else "native"
     header, records = read_csv(text, problems, empty="the CSV is empty: it needs a header row and at least one task")
-    fmt = ("promptfoo" if any(h.startswith("__expected") for h in header)
-           else "inspect" if "target" in header else "native-csv")
+    fmt = (
+        "promptfoo"
+        if any(h.startswith("__expected") for h in header)
+        else "inspect"
+        if "target" in header
+        else "native-csv"
+    )
     return records, fmt
 
 
 # ---------------------------------------------------------------- one record -> task fields
+
 
 def _empty_task() -> dict:
     return {"id": None, "input": None, "messages": None, "vars": {}, "expected": None, "metadata": {}}
@@ -116,8 +135,14 @@ def _from_native(record: Record, problems: Problems) -> dict:
     for key in f:
         if key not in TASK_KEYS:
             problems.add(record.line, str(key), f"unknown task field (known: {', '.join(sorted(TASK_KEYS))})")
-    return {"id": f.get("id"), "input": f.get("input"), "messages": f.get("messages"),
-            "vars": f.get("vars") or {}, "expected": f.get("expected"), "metadata": f.get("metadata") or {}}
+    return {
+        "id": f.get("id"),
+        "input": f.get("input"),
+        "messages": f.get("messages"),
+        "vars": f.get("vars") or {},
+        "expected": f.get("expected"),
+        "metadata": f.get("metadata") or {},
+    }
 
 
 def _from_native_csv(record: Record, problems: Problems) -> dict:
@@ -144,8 +169,14 @@ def _from_inspect(record: Record, problems: Problems) -> dict:
     if isinstance(target, list):
         metadata["targets"] = target
         target = target[0] if target else None
-    return {"id": f.get("id"), "input": None if messages else value, "messages": messages, "vars": {},
-            "expected": target, "metadata": metadata}
+    return {
+        "id": f.get("id"),
+        "input": None if messages else value,
+        "messages": messages,
+        "vars": {},
+        "expected": target,
+        "metadata": metadata,
+    }
 
 
 def _from_openai_evals(record: Record, problems: Problems) -> dict:
@@ -156,9 +187,14 @@ def _from_openai_evals(record: Record, problems: Problems) -> dict:
     if isinstance(ideal, list):
         metadata["ideals"] = ideal
         ideal = ideal[0] if ideal else None
-    return {"id": f.get("id"), "input": value if isinstance(value, str) else None,
-            "messages": value if isinstance(value, list) else None, "vars": {}, "expected": ideal,
-            "metadata": metadata}
+    return {
+        "id": f.get("id"),
+        "input": value if isinstance(value, str) else None,
+        "messages": value if isinstance(value, list) else None,
+        "vars": {},
+        "expected": ideal,
+        "metadata": metadata,
+    }
 
 
 def _from_promptfoo(record: Record, problems: Problems) -> dict:
@@ -171,8 +207,12 @@ def _from_promptfoo(record: Record, problems: Problems) -> dict:
                     task["metadata"]["promptfoo_assert"] = kind.strip()
                     value = rest.strip()
                 elif sep and re.fullmatch(r"[a-z-]+", kind.strip()):
-                    problems.add(record.line, key, f"promptfoo assertion {kind.strip()!r} is not supported "
-                                 f"(supported: {', '.join(PROMPTFOO_GRADERS)} or a plain value)")
+                    problems.add(
+                        record.line,
+                        key,
+                        f"promptfoo assertion {kind.strip()!r} is not supported "
+                        f"(supported: {', '.join(PROMPTFOO_GRADERS)} or a plain value)",
+                    )
                 task["expected"] = value if task["expected"] is None else task["expected"]
         elif key == "__description":
             task["metadata"]["description"] = value
@@ -185,8 +225,13 @@ def _from_promptfoo(record: Record, problems: Problems) -> dict:
     return task
 
 
-NORMALISERS = {"native": _from_native, "native-csv": _from_native_csv, "inspect": _from_inspect,
-               "openai-evals": _from_openai_evals, "promptfoo": _from_promptfoo}
+NORMALISERS = {
+    "native": _from_native,
+    "native-csv": _from_native_csv,
+    "inspect": _from_inspect,
+    "openai-evals": _from_openai_evals,
+    "promptfoo": _from_promptfoo,
+}
 
 
 def normalised_tasks(source: SuiteSource) -> list[tuple[Record, dict]]:
@@ -196,6 +241,7 @@ def normalised_tasks(source: SuiteSource) -> list[tuple[Record, dict]]:
 
 
 # ---------------------------------------------------------------- what a format implies
+
 
 def default_grader(fmt: str, tasks: list[tuple[Record, dict]]) -> str:
     """promptfoo's assertion when every task uses the same one; otherwise exact match."""
@@ -212,8 +258,12 @@ def default_template(source: SuiteSource, tasks: list[tuple[Record, dict]]) -> s
     names = list(tasks[0][1]["vars"])
     if len(names) == 1:
         return "{{" + names[0] + "}}"
-    source.task_problems.add(1, None, f"no input column and no prompt template: give a template using "
-                             f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or --template)")
+    source.task_problems.add(
+        1,
+        None,
+        f"no input column and no prompt template: give a template using "
+        f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or --template)",
+    )
     return None
 
 
@@ -227,7 +277,10 @@ def check_csv_columns(source: SuiteSource, template: str | None) -> None:
         if column in ("id", "input", "expected") or column.startswith(("meta_", "metadata.")):
             continue
         if template is not None and column not in used:
-            source.task_problems.add(1, column, "unknown column: not used by the prompt template (prefix it with "
-                                     "meta_ to keep it as task metadata)")
+            source.task_problems.add(
+                1,
+                column,
+                "unknown column: not used by the prompt template (prefix it with meta_ to keep it as task metadata)",
+            )
     if "expected" not in header:
         source.task_problems.add(1, None, "missing column: expected (or use an inspect-style `target` column)")

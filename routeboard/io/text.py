@@ -11,19 +11,28 @@ from routeboard.settings import max_file_bytes
 
 LONE_SURROGATE = "text holds an unpaired surrogate escape such as \\ud800 (half a character); not valid Unicode"
 # Longest first: a UTF-32 LE mark begins with the UTF-16 LE one. Excel's "Unicode text" is UTF-16 with a mark.
-_MARKS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
-          (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def decode(data: bytes, problems: Problems, max_bytes: int | None = None) -> str | None:
     """The file's text, or None after noting why not (over the size limit, not UTF-8/UTF-16)."""
     limit = max_bytes if max_bytes is not None else max_file_bytes()
     if len(data) > limit:
-        problems.add(None, None, f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit "
-                     "(set ROUTEBOARD_MAX_FILE_MB to raise it)")
+        problems.add(
+            None,
+            None,
+            f"file is {len(data) / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit "
+            "(set ROUTEBOARD_MAX_FILE_MB to raise it)",
+        )
         return None
     mark, encoding = next(((m, e) for m, e in _MARKS if data.startswith(m)), (b"", "utf-8"))
-    body = data[len(mark):]
+    body = data[len(mark) :]
     try:
         return body.decode(encoding)
     except UnicodeDecodeError as exc:

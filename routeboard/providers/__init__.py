@@ -45,9 +45,9 @@ def _callable_now(model: Model) -> str | None:
 class Capabilities:
     """What a backend declares about itself, so the runner and the catalog never guess from a model id."""
 
-    in_process: bool = False             # calls run in this process: a timeout cannot abandon one
-    max_concurrency: int | None = None   # calls it serves at once, whatever a run allows (None: no ceiling)
-    needs_api_key: bool = False          # its models may need a key from the environment (hosted APIs)
+    in_process: bool = False  # calls run in this process: a timeout cannot abandon one
+    max_concurrency: int | None = None  # calls it serves at once, whatever a run allows (None: no ceiling)
+    needs_api_key: bool = False  # its models may need a key from the environment (hosted APIs)
     # why a model cannot be called now ('OPENAI_API_KEY is not set', a package not installed); None when it can
     unavailable_reason: Callable[[Model], str | None] = _callable_now
 

@@ -58,8 +58,13 @@ class EmbeddedProvider:
                 except ImportError as exc:
                     raise ModelUnavailable(f"llama-cpp-python is not installed: {exc}") from None
                 atexit.register(self.close)  # free llama.cpp before the interpreter tears its bindings down
-                self._llama = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=self._threads,
-                                    n_threads_batch=self._threads, verbose=False)
+                self._llama = Llama(
+                    model_path=str(path),
+                    n_ctx=CONTEXT_TOKENS,
+                    n_threads=self._threads,
+                    n_threads_batch=self._threads,
+                    verbose=False,
+                )
             return self._llama
 
     def close(self) -> None:
@@ -77,16 +82,23 @@ class EmbeddedProvider:
         started = time.perf_counter()
         try:
             result = llama.create_chat_completion(
-                messages=messages, temperature=settings.temperature, max_tokens=settings.max_output_tokens,
-                seed=settings.seed if settings.seed is not None else 0)
+                messages=messages,
+                temperature=settings.temperature,
+                max_tokens=settings.max_output_tokens,
+                seed=settings.seed if settings.seed is not None else 0,
+            )
         except ValueError as exc:  # e.g. the prompt is longer than the context window
             raise ProviderError(f"embedded model refused the request: {exc}", kind="bad_request") from None
         latency_ms = (time.perf_counter() - started) * 1000
         usage = result.get("usage") or {}
         choice = result["choices"][0]
-        return Completion(text=choice["message"].get("content") or "", input_tokens=int(usage.get("prompt_tokens", 0)),
-                          output_tokens=int(usage.get("completion_tokens", 0)), latency_ms=latency_ms,
-                          finish_reason=choice.get("finish_reason"))
+        return Completion(
+            text=choice["message"].get("content") or "",
+            input_tokens=int(usage.get("prompt_tokens", 0)),
+            output_tokens=int(usage.get("completion_tokens", 0)),
+            latency_ms=latency_ms,
+            finish_reason=choice.get("finish_reason"),
+        )
 
     async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
         loop = asyncio.get_running_loop()

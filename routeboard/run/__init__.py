@@ -27,7 +27,28 @@ from routeboard.run.runner import Runner, cancel_marker
 from routeboard.run.start import cancel_stale_run, resume_run, start_run
 from routeboard.run.trial import backoff_s, outcome_of, retry_messages
 
-__all__ = ["Budget", "Job", "Progress", "RunRequest", "Runner", "backoff_s", "cancel_marker", "cancel_stale_run",
-           "describe_errors", "judge_warning", "min_tasks", "outcome_of", "plan_jobs", "request_hash",
-           "resolve_judges", "resolve_models", "resolve_suites", "resume_run", "retry_messages", "start_run",
-           "task_evidence", "unavailable_reason", "worst_case_input_tokens"]
+__all__ = [
+    "Budget",
+    "Job",
+    "Progress",
+    "RunRequest",
+    "Runner",
+    "backoff_s",
+    "cancel_marker",
+    "cancel_stale_run",
+    "describe_errors",
+    "judge_warning",
+    "min_tasks",
+    "outcome_of",
+    "plan_jobs",
+    "request_hash",
+    "resolve_judges",
+    "resolve_models",
+    "resolve_suites",
+    "resume_run",
+    "retry_messages",
+    "start_run",
+    "task_evidence",
+    "unavailable_reason",
+    "worst_case_input_tokens",
+]

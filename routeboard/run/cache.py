@@ -16,9 +16,16 @@ from routeboard.store import runs as run_store
 
 def request_hash(model: Model, messages: list[dict], settings: GenerationSettings, trial: int, attempt: int) -> str:
     """Identity of a request for the reuse cache: model, messages, settings, trial and attempt number."""
-    body = {"model": model.litellm_model, "api_base": model.api_base, "messages": messages,
-            "temperature": settings.temperature, "max_output_tokens": settings.max_output_tokens,
-            "seed": settings.seed, "trial": trial, "attempt": attempt}
+    body = {
+        "model": model.litellm_model,
+        "api_base": model.api_base,
+        "messages": messages,
+        "temperature": settings.temperature,
+        "max_output_tokens": settings.max_output_tokens,
+        "seed": settings.seed,
+        "trial": trial,
+        "attempt": attempt,
+    }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -47,5 +54,9 @@ class ReuseCache:
             return None
         if found is None:
             return None
-        return Completion(found["output"] or "", int(found["input_tokens"] or 0), int(found["output_tokens"] or 0),
-                          float(found["latency_ms"] or 0))
+        return Completion(
+            found["output"] or "",
+            int(found["input_tokens"] or 0),
+            int(found["output_tokens"] or 0),
+            float(found["latency_ms"] or 0),
+        )

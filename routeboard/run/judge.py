@@ -20,9 +20,11 @@ from routeboard.run.plan import Job
 from routeboard.run.resolve import resolve_models
 
 JUDGE_MAX_OUTPUT_TOKENS = 256
-EMBEDDED_JUDGE_WARNING = ("the judge of {suites} is the embedded 135M model ({model}), which cannot judge free-form "
-                          "text reliably; use a hosted judge: --judge-model MODEL (on the Run page: 'Judge model'), "
-                          "or judge_model in the suite's llm_judge options")
+EMBEDDED_JUDGE_WARNING = (
+    "the judge of {suites} is the embedded 135M model ({model}), which cannot judge free-form "
+    "text reliably; use a hosted judge: --judge-model MODEL (on the Run page: 'Judge model'), "
+    "or judge_model in the suite's llm_judge options"
+)
 
 
 @dataclass
@@ -37,10 +39,16 @@ class JudgeUsage:
 
     def add(self, model: Model, completion: Completion) -> None:
         """Count one judge call, priced from the run's snapshot (an unknown price makes the sum unknown)."""
-        model_usd, infra = attempt_cost(model, completion.input_tokens, completion.output_tokens,
-                                        completion.latency_ms)
-        self.merge(JudgeUsage(model.id, completion.input_tokens, completion.output_tokens, completion.latency_ms,
-                              None if model_usd is None else model_usd + infra))
+        model_usd, infra = attempt_cost(model, completion.input_tokens, completion.output_tokens, completion.latency_ms)
+        self.merge(
+            JudgeUsage(
+                model.id,
+                completion.input_tokens,
+                completion.output_tokens,
+                completion.latency_ms,
+                None if model_usd is None else model_usd + infra,
+            )
+        )
 
     def merge(self, other: JudgeUsage) -> None:
         self.model_id = other.model_id or self.model_id
@@ -53,15 +61,22 @@ class JudgeUsage:
         """The Trial's judge_* fields (none when no judge graded it: not a judge that cost $0)."""
         if not self.model_id:
             return {}
-        return {"judge_model": self.model_id, "judge_input_tokens": self.input_tokens,
-                "judge_output_tokens": self.output_tokens, "judge_cost_usd": self.cost_usd,
-                "judge_latency_ms": self.latency_ms}
+        return {
+            "judge_model": self.model_id,
+            "judge_input_tokens": self.input_tokens,
+            "judge_output_tokens": self.output_tokens,
+            "judge_cost_usd": self.cost_usd,
+            "judge_latency_ms": self.latency_ms,
+        }
 
 
 def judge_ids(suites: list[tuple[str, Suite]], override: str | None) -> dict[str, str]:
     """The judge of each llm_judge suite: the run's --judge-model, else the suite's judge_model, else embedded."""
-    return {suite_id: override or (suite.grader.options or {}).get("judge_model") or EMBEDDED_ID
-            for suite_id, suite in suites if suite.grader.name == "llm_judge"}
+    return {
+        suite_id: override or (suite.grader.options or {}).get("judge_model") or EMBEDDED_ID
+        for suite_id, suite in suites
+        if suite.grader.name == "llm_judge"
+    }
 
 
 def judge_warning(suites: list[tuple[str, Suite]], override: str | None) -> str | None:
@@ -73,8 +88,9 @@ def judge_warning(suites: list[tuple[str, Suite]], override: str | None) -> str 
     return EMBEDDED_JUDGE_WARNING.format(suites=", ".join(names), model=EMBEDDED_ID)
 
 
-def resolve_judges(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]],
-                   override: str | None) -> dict[str, Model]:
+def resolve_judges(
+    con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]], override: str | None
+) -> dict[str, Model]:
     """Each llm_judge suite's judge model, refused up front like a run's models (price, key)."""
     ids = judge_ids(suites, override)
     models = {m.id: m for m in resolve_models(con, tuple(ids.values()), role="judge ")}
@@ -86,11 +102,11 @@ class Grading:
     itself runs in a worker thread) and are counted into the usage of the trial being graded."""
 
     def __init__(self, judges: dict[str, Model], settings: GenerationSettings):
-        self.judges = judges                  # suite id -> judge model, as priced in the run's snapshot
+        self.judges = judges  # suite id -> judge model, as priced in the run's snapshot
         self._settings = replace(settings, temperature=0.0, max_output_tokens=JUDGE_MAX_OUTPUT_TOKENS)
         self._answer_tokens = settings.max_output_tokens
         self._built: dict[str, tuple] = {}
-        self._local = threading.local()       # the judge usage of the trial a grading thread is working on
+        self._local = threading.local()  # the judge usage of the trial a grading thread is working on
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -117,7 +133,8 @@ class Grading:
         if usage is None:
             return graders.grade_output(output, job.task, grader, validator)
         grade = await asyncio.get_running_loop().run_in_executor(
-            None, self._grade_counting, output, job.task, grader, validator, usage)
+            None, self._grade_counting, output, job.task, grader, validator, usage
+        )
         usage.model_id = self.judges[job.suite_id].id  # also when the precheck failed and no call was needed
         return grade
 
@@ -139,8 +156,9 @@ class Grading:
     def _judge(self, suite_id: str, messages: list[dict]) -> str:
         """Called from a grading thread: runs the judge's call on the run's event loop and counts its usage."""
         model = self.judges[suite_id]
-        future = asyncio.run_coroutine_threadsafe(provider_for(model).complete(model, messages, self._settings),
-                                                  self._loop)
+        future = asyncio.run_coroutine_threadsafe(
+            provider_for(model).complete(model, messages, self._settings), self._loop
+        )
         completion = future.result(timeout=self._settings.timeout_s + 10)
         usage = getattr(self._local, "usage", None)
         if usage is not None:

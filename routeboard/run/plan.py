@@ -21,7 +21,7 @@ class Job:
     task: Task
     model: Model
     trial: int
-    position: int = 0   # the task's place in its suite (certification rounds go by it)
+    position: int = 0  # the task's place in its suite (certification rounds go by it)
 
     @property
     def key(self) -> tuple:
@@ -70,12 +70,11 @@ class Certification:
 
     Without certification every pending job is one round and nothing is ever settled."""
 
-    def __init__(self, jobs: list[Job], finished: dict[tuple, bool], *, enabled: bool, trials: int,
-                 round_tasks: int):
+    def __init__(self, jobs: list[Job], finished: dict[tuple, bool], *, enabled: bool, trials: int, round_tasks: int):
         self.enabled = enabled
         self.trials = trials
         self.round_tasks = round_tasks
-        self.certified: dict[tuple, dict] = {}          # (suite, model) -> {verdict, look, tasks}
+        self.certified: dict[tuple, dict] = {}  # (suite, model) -> {verdict, look, tasks}
         self._counts: dict[tuple, dict[str, list[int]]] = {}  # (suite, model) -> {task: [correct, finished]}
         self._finished: set[tuple] = set()
         self._bars = {job.suite_id: job.suite.bar for job in jobs}
@@ -99,8 +98,10 @@ class Certification:
         size = self.round_tasks
         last = max((job.position for job in pending), default=-1)
         for look, start in enumerate(range(0, last + 1, size), start=1):
-            yield look, [job for job in pending if start <= job.position < start + size
-                         and job.pair not in self.certified]
+            yield (
+                look,
+                [job for job in pending if start <= job.position < start + size and job.pair not in self.certified],
+            )
 
     def settle(self, look: int, pending: list[Job]) -> int:
         """After a round: settle each pair whose anytime-valid bound already clears or fails the bar; returns the

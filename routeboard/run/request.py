@@ -9,8 +9,17 @@ from routeboard.run.trial import RetryPolicy
 
 # Request fields stored as they are in a run's settings (a resume reads them back). The budget has its own
 # column; the backoff is not stored, so a resume uses the defaults.
-STORED_FIELDS = ("trials", "limit", "concurrency", "per_provider_concurrency", "use_cache", "max_attempts",
-                 "judge_model", "certify", "round_tasks")
+STORED_FIELDS = (
+    "trials",
+    "limit",
+    "concurrency",
+    "per_provider_concurrency",
+    "use_cache",
+    "max_attempts",
+    "judge_model",
+    "certify",
+    "round_tasks",
+)
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,12 @@ class RunRequest:
     budget_usd: float | None = None
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     use_cache: bool = True
-    max_attempts: int = 4                  # provider errors per trial before it ends as `error`
+    max_attempts: int = 4  # provider errors per trial before it ends as `error`
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
-    judge_model: str | None = None         # overrides each llm_judge suite's own judge_model (default: embedded)
-    certify: bool = False                  # sequential certification: stop a model once its verdict is settled
-    round_tasks: int = 25                  # tasks per certification round
+    judge_model: str | None = None  # overrides each llm_judge suite's own judge_model (default: embedded)
+    certify: bool = False  # sequential certification: stop a model once its verdict is settled
+    round_tasks: int = 25  # tasks per certification round
 
     def problems(self) -> list[str]:
         """What is wrong with the request, one line each (empty when it can run)."""
@@ -52,15 +61,27 @@ class RunRequest:
         """How a trial of a suite with this many invalid-answer retries tries."""
         return RetryPolicy(self.max_attempts, max_invalid_retries, self.backoff_base_s, self.backoff_max_s)
 
-    def to_settings(self, suite_ids: list[str], model_ids: list[str], judges: dict[str, str],
-                    total_trials: int) -> dict:
+    def to_settings(
+        self, suite_ids: list[str], model_ids: list[str], judges: dict[str, str], total_trials: int
+    ) -> dict:
         """The run's stored settings: the resolved suite and model ids, each suite's judge, and the planned trials."""
-        return {"suites": suite_ids, "models": model_ids, **{name: getattr(self, name) for name in STORED_FIELDS},
-                "judges": judges, "generation": asdict(self.settings), "total_trials": total_trials}
+        return {
+            "suites": suite_ids,
+            "models": model_ids,
+            **{name: getattr(self, name) for name in STORED_FIELDS},
+            "judges": judges,
+            "generation": asdict(self.settings),
+            "total_trials": total_trials,
+        }
 
     @classmethod
     def from_settings(cls, settings: dict, budget_usd: float | None) -> RunRequest:
         """The request a stored run was started with (fields a run from an older version lacks take defaults)."""
         stored = {name: settings[name] for name in STORED_FIELDS if name in settings}
-        return cls(suites=tuple(settings["suites"]), models=tuple(settings["models"]), budget_usd=budget_usd,
-                   settings=GenerationSettings(**settings["generation"]), **stored)
+        return cls(
+            suites=tuple(settings["suites"]),
+            models=tuple(settings["models"]),
+            budget_usd=budget_usd,
+            settings=GenerationSettings(**settings["generation"]),
+            **stored,
+        )

@@ -35,8 +35,10 @@ def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], role: s
     models = [get_model(con, model_id) for model_id in dict.fromkeys(ids)]
     unknown = [m.id for m in models if not m.price.known]
     if unknown:
-        raise InvalidInput(f"no known price for {role}{', '.join(unknown)}: set one with `python -m routeboard models "
-                           f"add {unknown[0]} --input-price USD --output-price USD` (never assumed $0)")
+        raise InvalidInput(
+            f"no known price for {role}{', '.join(unknown)}: set one with `python -m routeboard models "
+            f"add {unknown[0]} --input-price USD --output-price USD` (never assumed $0)"
+        )
     refuse_unavailable([(role, m) for m in models])
     return models
 

@@ -49,9 +49,16 @@ def _now() -> datetime:
 class Runner:
     """Executes one run's pending trials; create with ``start_run`` or ``resume_run``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, request: RunRequest, jobs: list[Job],
-                 on_progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
-                 judges: dict[str, Model] | None = None):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        run_id: str,
+        request: RunRequest,
+        jobs: list[Job],
+        on_progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+        judges: dict[str, Model] | None = None,
+    ):
         self.con = con
         self.run_id = run_id
         self.request = request
@@ -61,14 +68,21 @@ class Runner:
         self.pending = left_to_send(jobs, finished)
         self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
         totals = run_store.run_totals(con, run_id)[0]
-        self.progress = Progress(run_id, total=len(jobs), done=len(finished), accepted=totals["accepted"],
-                                 errors=totals["errors"], spend_usd=totals["spend_usd"])
+        self.progress = Progress(
+            run_id,
+            total=len(jobs),
+            done=len(finished),
+            accepted=totals["accepted"],
+            errors=totals["errors"],
+            spend_usd=totals["spend_usd"],
+        )
         self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
         self.rng = random.Random(hash(run_id))
         self.cache = ReuseCache(con, request.use_cache)
         self.grading = Grading(judges or {}, request.settings)
-        self.plan = Certification(jobs, finished, enabled=request.certify, trials=request.trials,
-                                  round_tasks=request.round_tasks)
+        self.plan = Certification(
+            jobs, finished, enabled=request.certify, trials=request.trials, round_tasks=request.round_tasks
+        )
         self._marker = cancel_marker(con, run_id)
         self._writer = None
         self._global: asyncio.Semaphore | None = None
@@ -124,8 +138,9 @@ class Runner:
         queue: asyncio.Queue = asyncio.Queue()
         for job in batch:
             queue.put_nowait(job)
-        workers = [asyncio.create_task(self._worker(queue))
-                   for _ in range(min(self.request.concurrency, max(len(batch), 1)))]
+        workers = [
+            asyncio.create_task(self._worker(queue)) for _ in range(min(self.request.concurrency, max(len(batch), 1)))
+        ]
         try:
             await asyncio.gather(*workers)
         finally:
@@ -152,8 +167,11 @@ class Runner:
 
     async def _run_trial(self, job: Job) -> None:
         """Drive one trial's state machine; leave it without an outcome when cancelled or out of budget."""
-        state = TrialState.resumed(render_messages(job.suite, job.task),
-                                   self.request.retry_policy(job.suite.max_invalid_retries), self.prior.get(job.key))
+        state = TrialState.resumed(
+            render_messages(job.suite, job.task),
+            self.request.retry_policy(job.suite.max_invalid_retries),
+            self.prior.get(job.key),
+        )
         usage = self.grading.usage_for(job.suite_id)
         judge_worst = self.grading.worst_usd(job) if self.budget.capped else 0.0
         step, last = state.first(), None
@@ -172,8 +190,9 @@ class Runner:
             last, step = asked
         self._finish(job, step, state.attempts, last, usage)
 
-    async def _ask(self, job: Job, state: TrialState, step: Call, usage: JudgeUsage | None,
-                   judge_worst: float) -> tuple[Attempt, Step] | None:
+    async def _ask(
+        self, job: Job, state: TrialState, step: Call, usage: JudgeUsage | None, judge_worst: float
+    ) -> tuple[Attempt, Step] | None:
         """Make one call (reserving its worst case and its judge's), grade the answer; the attempt and the next
         step, or None when cancelled or the budget cannot take the call."""
         if step.wait_s:
@@ -232,20 +251,46 @@ class Runner:
             self._per_provider[key] = (asyncio.Semaphore(limit), timeout_s)
         return self._per_provider[key]
 
-    def _attempt(self, job: Job, number: int, started_at: datetime, digest: str, result: Completion | ProviderError,
-                 cached: bool) -> Attempt:
+    def _attempt(
+        self, job: Job, number: int, started_at: datetime, digest: str, result: Completion | ProviderError, cached: bool
+    ) -> Attempt:
         """The stored attempt, priced from the run's snapshot (an answer reused from the cache costs nothing)."""
-        made = {"run_id": self.run_id, "suite_id": job.suite_id, "task_id": job.task.id, "model_id": job.model.id,
-                "trial": job.trial, "attempt": number, "started_at": started_at, "request_hash": digest}
+        made = {
+            "run_id": self.run_id,
+            "suite_id": job.suite_id,
+            "task_id": job.task.id,
+            "model_id": job.model.id,
+            "trial": job.trial,
+            "attempt": number,
+            "started_at": started_at,
+            "request_hash": digest,
+        }
         if isinstance(result, ProviderError):  # a server that bills a failed call says what it used
             model_usd, _ = attempt_cost(job.model, result.billed_input_tokens, result.billed_output_tokens, 0)
-            return Attempt(**made, input_tokens=result.billed_input_tokens, output_tokens=result.billed_output_tokens,
-                           cost_usd=model_usd, error_kind=result.kind, error=str(result)[:500])
-        model_usd, infra_usd = (0.0, 0.0) if cached else attempt_cost(
-            job.model, result.input_tokens, result.output_tokens, result.latency_ms)
-        return Attempt(**made, input_tokens=result.input_tokens, output_tokens=result.output_tokens,
-                       cost_usd=model_usd, infra_usd=infra_usd, latency_ms=result.latency_ms,
-                       tokens_estimated=result.tokens_estimated, output=result.text, cached=cached)
+            return Attempt(
+                **made,
+                input_tokens=result.billed_input_tokens,
+                output_tokens=result.billed_output_tokens,
+                cost_usd=model_usd,
+                error_kind=result.kind,
+                error=str(result)[:500],
+            )
+        model_usd, infra_usd = (
+            (0.0, 0.0)
+            if cached
+            else attempt_cost(job.model, result.input_tokens, result.output_tokens, result.latency_ms)
+        )
+        return Attempt(
+            **made,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            cost_usd=model_usd,
+            infra_usd=infra_usd,
+            latency_ms=result.latency_ms,
+            tokens_estimated=result.tokens_estimated,
+            output=result.text,
+            cached=cached,
+        )
 
     async def _grade(self, job: Job, output: str, usage: JudgeUsage | None, judge_reserved_usd: float):
         """Grade one answer; a judge's calls are counted into ``usage`` and settled against their reservation."""
@@ -264,11 +309,22 @@ class Runner:
     def _finish(self, job: Job, done: Done, attempts: int, last: Attempt | None, usage: JudgeUsage | None) -> None:
         """Record a trial's final outcome, together with its last attempt (they land in one transaction)."""
         grade = done.grade
-        trial = Trial(run_id=self.run_id, suite_id=job.suite_id, task_id=job.task.id, model_id=job.model.id,
-                      trial=job.trial, outcome=done.outcome, valid=bool(grade and grade.valid),
-                      correct=bool(grade and grade.correct), score=grade.score if grade else 0.0,
-                      detail=(grade.detail if grade else "provider error")[:1000], attempts=attempts,
-                      output=done.output, finished_at=_now(), **(usage.trial_fields() if usage else {}))
+        trial = Trial(
+            run_id=self.run_id,
+            suite_id=job.suite_id,
+            task_id=job.task.id,
+            model_id=job.model.id,
+            trial=job.trial,
+            outcome=done.outcome,
+            valid=bool(grade and grade.valid),
+            correct=bool(grade and grade.correct),
+            score=grade.score if grade else 0.0,
+            detail=(grade.detail if grade else "provider error")[:1000],
+            attempts=attempts,
+            output=done.output,
+            finished_at=_now(),
+            **(usage.trial_fields() if usage else {}),
+        )
         self._writer.add(attempts=[last] if last else [], trials=[trial])
         self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, trial.correct)
         self.progress.done += 1

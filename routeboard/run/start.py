@@ -18,8 +18,14 @@ from routeboard.store import runs as run_store
 from routeboard.store.suites import load_stored_suite
 
 
-def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: str | None = None,
-              on_progress=None, cancel: threading.Event | None = None) -> Runner:
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    request: RunRequest,
+    *,
+    run_id: str | None = None,
+    on_progress=None,
+    cancel: threading.Event | None = None,
+) -> Runner:
     """Plan a run, snapshot prices, write the run row and return a Runner ready to ``run()``."""
     problems = request.problems()
     if problems:
@@ -29,15 +35,25 @@ def start_run(con: duckdb.DuckDBPyConnection, request: RunRequest, *, run_id: st
     judges = resolve_judges(con, suites, request.judge_model)
     jobs = plan_jobs(suites, models, request.trials, request.limit)
     run_id = run_id or run_store.new_run_id()
-    settings = request.to_settings([suite_id for suite_id, _ in suites], [m.id for m in models],
-                                   {suite_id: judge.id for suite_id, judge in judges.items()}, len(jobs))
+    settings = request.to_settings(
+        [suite_id for suite_id, _ in suites],
+        [m.id for m in models],
+        {suite_id: judge.id for suite_id, judge in judges.items()},
+        len(jobs),
+    )
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
     run_store.create_run(con, run_id, settings, [*judges.values(), *models], request.budget_usd)
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 
-def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
-               cancel: threading.Event | None = None, budget_usd: float | None = None) -> Runner:
+def resume_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    on_progress=None,
+    cancel: threading.Event | None = None,
+    budget_usd: float | None = None,
+) -> Runner:
     """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused."""
     run = run_store.get_run(con, run_id)
     if run["status"] == "imported":
@@ -49,14 +65,19 @@ def resume_run(con: duckdb.DuckDBPyConnection, run_id: str, *, on_progress=None,
     models = [model_from_snapshot(model_id, run["prices"][model_id]) for model_id in request.models]
     suites = [load_stored_suite(con, suite_id) for suite_id in request.suites]
     judge_by_suite = stored.get("judges") or judge_ids(suites, request.judge_model)  # runs from before judges
-    judges = {suite_id: model_from_snapshot(model_id, run["prices"][model_id]) if model_id in run["prices"]
-              else get_model(con, model_id) for suite_id, model_id in judge_by_suite.items()}
+    judges = {
+        suite_id: model_from_snapshot(model_id, run["prices"][model_id])
+        if model_id in run["prices"]
+        else get_model(con, model_id)
+        for suite_id, model_id in judge_by_suite.items()
+    }
     # refused before any call, as at the start (e.g. a key unset since)
     refuse_unavailable([("", m) for m in models] + [("judge ", m) for m in judges.values()])
     run_store.set_status(con, run_id, "running")
     settled = {(c["suite_id"], c["model_id"]) for c in stored.get("certified", [])}
-    jobs = [job for job in plan_jobs(suites, models, request.trials, request.limit)
-            if job.pair not in settled]  # certified pairs need nothing more
+    jobs = [
+        job for job in plan_jobs(suites, models, request.trials, request.limit) if job.pair not in settled
+    ]  # certified pairs need nothing more
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 

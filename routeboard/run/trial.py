@@ -21,8 +21,8 @@ RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection", "malform
 class RetryPolicy:
     """How hard a trial tries: provider errors allowed, invalid answers asked again, and the backoff."""
 
-    max_attempts: int = 4          # provider errors per trial before it ends as `error`
-    max_invalid_retries: int = 1   # answers failing the validator that are asked again (the suite's setting)
+    max_attempts: int = 4  # provider errors per trial before it ends as `error`
+    max_invalid_retries: int = 1  # answers failing the validator that are asked again (the suite's setting)
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
 
@@ -61,12 +61,12 @@ Step = Call | Check | Done
 class TrialState:
     """Where one trial stands: calls made, provider errors and invalid answers so far, and what to send next."""
 
-    base: list[dict]                  # the task's own messages
+    base: list[dict]  # the task's own messages
     policy: RetryPolicy
     attempts: int = 0
     errors: int = 0
     invalid: int = 0
-    unchecked: str | None = None      # an answer paid for before a resume, not graded since
+    unchecked: str | None = None  # an answer paid for before a resume, not graded since
     messages: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
@@ -81,8 +81,14 @@ class TrialState:
         prior = prior or []
         unchecked = prior[-1].output if prior and not prior[-1].error_kind else None
         followed_up = prior[:-1] if unchecked is not None else prior
-        return cls(base, policy, attempts=len(prior), errors=sum(1 for a in prior if a.error_kind),
-                   invalid=sum(1 for a in followed_up if not a.error_kind and a.valid is False), unchecked=unchecked)
+        return cls(
+            base,
+            policy,
+            attempts=len(prior),
+            errors=sum(1 for a in prior if a.error_kind),
+            invalid=sum(1 for a in followed_up if not a.error_kind and a.valid is False),
+            unchecked=unchecked,
+        )
 
     def first(self) -> Step:
         """The first step: grade a paid-for answer if there is one, else ask."""
@@ -98,8 +104,9 @@ class TrialState:
         self.errors += 1
         if kind not in RETRYABLE or self.errors >= self.policy.max_attempts:
             return Done(None, None)
-        return self._ask(backoff_s(self.errors, self.policy.backoff_base_s, self.policy.backoff_max_s,
-                                   retry_after_s, rng))
+        return self._ask(
+            backoff_s(self.errors, self.policy.backoff_base_s, self.policy.backoff_max_s, retry_after_s, rng)
+        )
 
     def graded(self, output: str, grade: Grade) -> Step:
         """An answer was graded: it stands, or (invalid, retries left) the model is told why and asked again."""
@@ -128,8 +135,9 @@ def retry_messages(messages: list[dict], output: str, detail: str) -> list[dict]
     """The conversation for a retry after an invalid output: the answer and what the check said about it.
 
     Re-sending the identical request would mostly get the identical answer back (temperature 0, seeds)."""
-    feedback = (f"Your answer did not pass the format check ({detail[:200]}). "
-                "Reply again, following the instructions exactly.")
+    feedback = (
+        f"Your answer did not pass the format check ({detail[:200]}). Reply again, following the instructions exactly."
+    )
     return [*messages, {"role": "assistant", "content": output}, {"role": "user", "content": feedback}]
 
 

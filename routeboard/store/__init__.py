@@ -60,19 +60,22 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, 
     loading pandas/pyarrow into a run's process (~150 MB). Large imports use ``insert_columns``."""
     one = "(" + ", ".join("?" * len(columns)) + ")"
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start:start + ROWS_PER_STATEMENT]
-        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
-                    [value for row in chunk for value in row])
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        cur.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
 
 
 def insert_columns(cur: duckdb.DuckDBPyConnection, table: str, columns: dict[str, tuple[str, object]]) -> None:
     """Bulk insert given column-wise: ``{name: (sql_type, values)}``, a list holding one value per row and
     anything else being every row's value. One statement binding whole columns: 100,000 rows in about a second,
     where multi-row VALUES takes a minute; use it for imports, ``insert_rows`` for a run's small batches."""
-    select = ", ".join(f"unnest(?::{sql_type}[])" if isinstance(value, list) else f"?::{sql_type}"
-                       for sql_type, value in columns.values())
-    cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select}",
-                [value for _, value in columns.values()])
+    select = ", ".join(
+        f"unnest(?::{sql_type}[])" if isinstance(value, list) else f"?::{sql_type}"
+        for sql_type, value in columns.values()
+    )
+    cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select}", [value for _, value in columns.values()])
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:

@@ -6,17 +6,25 @@ import duckdb
 import pandas as pd
 
 
-def trial_rows(con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None,
-               limit: int = 50_000) -> pd.DataFrame:
+def trial_rows(
+    con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None, limit: int = 50_000
+) -> pd.DataFrame:
     """One row per trial with its category, task, output and summed attempt cost (newest first)."""
     clauses, params = [], []
-    for column, values in (("t.run_id", runs), ("s.category", categories), ("t.model_id", models),
-                           ("t.outcome", outcomes)):
+    for column, values in (
+        ("t.run_id", runs),
+        ("s.category", categories),
+        ("t.model_id", models),
+        ("t.outcome", outcomes),
+    ):
         if values:
             clauses.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
             params.append(list(values))
     where = " AND ".join(clauses) or "true"
-    return con.cursor().execute(f"""
+    return (
+        con.cursor()
+        .execute(
+            f"""
         SELECT t.run_id, s.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid, t.correct,
                t.score, t.attempts, k.expected, t.output, t.detail,
                a.cost_usd, a.infra_usd, a.latency_ms, a.input_tokens, a.output_tokens
@@ -26,21 +34,37 @@ def trial_rows(con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, mo
                           sum(infra_usd) AS infra_usd, sum(latency_ms) AS latency_ms,
                           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
                    FROM attempts GROUP BY ALL) a USING (run_id, suite_id, task_id, model_id, trial)
-        WHERE {where} ORDER BY t.finished_at DESC LIMIT {int(limit)}""", params).df()
+        WHERE {where} ORDER BY t.finished_at DESC LIMIT {int(limit)}""",
+            params,
+        )
+        .df()
+    )
 
 
 def task_trials(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> pd.DataFrame:
     """Every model's graded trials of one task."""
-    return con.cursor().execute("""
+    return (
+        con.cursor()
+        .execute(
+            """
         SELECT run_id, model_id, trial, outcome, valid, correct, score, detail, output
         FROM trials WHERE suite_id = ? AND task_id = ? ORDER BY model_id, run_id, trial""",
-        [suite_id, task_id]).df()
+            [suite_id, task_id],
+        )
+        .df()
+    )
 
 
 def task_attempts(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> pd.DataFrame:
     """Every attempt behind one task's trials, retries included."""
-    return con.cursor().execute("""
+    return (
+        con.cursor()
+        .execute(
+            """
         SELECT run_id, model_id, trial, attempt, started_at, latency_ms, input_tokens, output_tokens,
                tokens_estimated, cost_usd, infra_usd, valid, cached, error_kind, error, output
         FROM attempts WHERE suite_id = ? AND task_id = ? ORDER BY model_id, run_id, trial, attempt""",
-        [suite_id, task_id]).df()
+            [suite_id, task_id],
+        )
+        .df()
+    )

@@ -12,8 +12,18 @@ import duckdb
 
 from routeboard.store import insert_rows, transaction
 
-MODEL_COLUMNS = ("model_id", "litellm_model", "display_name", "tier", "input_price_per_mtok_usd",
-                 "output_price_per_mtok_usd", "api_base", "infra", "origin", "free")
+MODEL_COLUMNS = (
+    "model_id",
+    "litellm_model",
+    "display_name",
+    "tier",
+    "input_price_per_mtok_usd",
+    "output_price_per_mtok_usd",
+    "api_base",
+    "infra",
+    "origin",
+    "free",
+)
 
 
 def save_model(con: duckdb.DuckDBPyConnection, row: dict) -> None:
@@ -25,8 +35,10 @@ def save_model(con: duckdb.DuckDBPyConnection, row: dict) -> None:
 
 def insert_models(cur: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     """Append model rows in the caller's transaction (an import adds the models its results name)."""
-    values = [[json.dumps(row[c]) if c == "infra" and row[c] is not None else row.get(c) for c in MODEL_COLUMNS]
-              for row in rows]
+    values = [
+        [json.dumps(row[c]) if c == "infra" and row[c] is not None else row.get(c) for c in MODEL_COLUMNS]
+        for row in rows
+    ]
     for value in values:
         value[-1] = bool(value[-1])  # free: never NULL
     if values:
@@ -49,8 +61,7 @@ def select_models(cur: duckdb.DuckDBPyConnection, model_ids: list[str] | None = 
     where, params = "", []
     if model_ids is not None:
         where, params = "WHERE model_id IN (SELECT unnest(?::VARCHAR[]))", [list(model_ids)]
-    rows = cur.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM models {where} ORDER BY model_id",
-                       params).fetchall()
+    rows = cur.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM models {where} ORDER BY model_id", params).fetchall()
     return [_decoded(dict(zip(MODEL_COLUMNS, row))) for row in rows]
 
 

@@ -30,9 +30,12 @@ def _selection(suites, runs) -> tuple[str, list]:
     """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
     columns = "suite_id, category, bar, constraints"
     if suites:
-        return (f"SELECT {columns} FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
-                "OR (name IN (SELECT unnest(?::VARCHAR[])) AND version = (SELECT max(version) FROM suites s2 "
-                "WHERE s2.name = suites.name))", [list(suites), list(suites)])
+        return (
+            f"SELECT {columns} FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
+            "OR (name IN (SELECT unnest(?::VARCHAR[])) AND version = (SELECT max(version) FROM suites s2 "
+            "WHERE s2.name = suites.name))",
+            [list(suites), list(suites)],
+        )
     if runs:
         return f"SELECT {columns} FROM suites", []
     return f"SELECT {columns} FROM suites QUALIFY version = max(version) OVER (PARTITION BY name)", []
@@ -47,7 +50,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     # Evidence is counted in independent tasks. Only groups where some task ran more than once (repeated trials,
     # or several runs of one suite) pay for the per-task grouping: a million-group aggregation is most of the
     # cost at scale.
-    trials = cur.execute(f"""
+    trials = cur.execute(
+        f"""
         WITH sel AS ({selection})
         SELECT s.category, t.model_id, count(*) AS trials, count(DISTINCT t.run_id) AS runs,
                sum(t.correct::INTEGER)::BIGINT AS correct, sum(t.valid::INTEGER)::BIGINT AS valid,
@@ -56,13 +60,16 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         FROM trials t JOIN sel s USING (suite_id)
         JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
              USING (category)
-        WHERE true {where_t} GROUP BY ALL""", sel_params + params_t).df()
+        WHERE true {where_t} GROUP BY ALL""",
+        sel_params + params_t,
+    ).df()
     # A task can only repeat with k > 1 trials or across runs (the key allows one trial per run and number), so
     # only those groups are counted task by task; elsewhere tasks = trials. Counting distinct tasks for every
     # group instead costs ~250 ms at a million trials.
     maybe_repeated = trials[(trials["max_k"] > 1) | (trials["runs"] > 1)]
-    trials = trials.assign(tasks=trials["trials"], pass_hat_k=trials["correct"] / trials["trials"],
-                           task_correct=None, task_trials=None)
+    trials = trials.assign(
+        tasks=trials["trials"], pass_hat_k=trials["correct"] / trials["trials"], task_correct=None, task_trials=None
+    )
     if len(maybe_repeated):
         per_task = _per_task(cur, selection, sel_params, where_t, params_t, sorted(set(maybe_repeated["model_id"])))
         trials = trials.set_index(["category", "model_id"])
@@ -72,7 +79,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         trials.loc[repeated.index, "task_correct"] = pd.Series(repeated["task_correct"].tolist(), index=repeated.index)
         trials.loc[repeated.index, "task_trials"] = pd.Series(repeated["task_trials"].tolist(), index=repeated.index)
         trials = trials.reset_index()
-    attempts = cur.execute(f"""
+    attempts = cur.execute(
+        f"""
         WITH sel AS ({selection})
         SELECT s.category, a.model_id,
                count(*) AS attempts,
@@ -92,7 +100,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
                quantile_cont(a.latency_ms, 0.5) FILTER (a.error_kind IS NULL) AS latency_ms_p50,
                quantile_cont(a.latency_ms, 0.95) FILTER (a.error_kind IS NULL) AS latency_ms_p95
         FROM attempts a JOIN sel s USING (suite_id) WHERE true {where_a} GROUP BY ALL""",
-        sel_params + params_a).df()
+        sel_params + params_a,
+    ).df()
     trials = trials.merge(_judge_agreement(cur, selection, sel_params), on="category", how="left")
     facts = trials.merge(attempts, on=["category", "model_id"], how="left")
     return facts_frame(facts.merge(model_info(cur), on="model_id", how="left"))
@@ -102,7 +111,8 @@ def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
     """Per category graded by llm_judge: whether it is, and the judge's agreement with people's labels.
 
     tpr: share of outputs people marked correct that the judge passed; tnr: share marked wrong it failed."""
-    return cur.execute(f"""
+    return cur.execute(
+        f"""
         WITH sel AS ({selection}),
         judged AS (SELECT DISTINCT s.category FROM sel s JOIN suites USING (suite_id)
                    WHERE suites.grader->>'name' = 'llm_judge'),
@@ -115,12 +125,15 @@ def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
                avg(l.judge_pass::INTEGER) FILTER (l.human_correct) AS judge_tpr,
                count(*) FILTER (NOT l.human_correct) AS judge_tnr_n,
                avg((NOT l.judge_pass)::INTEGER) FILTER (NOT l.human_correct) AS judge_tnr
-        FROM judged j LEFT JOIN labelled l USING (category) GROUP BY j.category""", sel_params).df()
+        FROM judged j LEFT JOIN labelled l USING (category) GROUP BY j.category""",
+        sel_params,
+    ).df()
 
 
 def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str]) -> pd.DataFrame:
     """Tasks, pass^k and per-task counts (correct trials, trials) for the models whose tasks may repeat."""
-    return cur.execute(f"""
+    return cur.execute(
+        f"""
         WITH sel AS ({selection}),
         per_task AS (
             SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
@@ -131,7 +144,8 @@ def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str
                list(correct ORDER BY suite_id, task_id) AS task_correct,
                list(k ORDER BY suite_id, task_id) AS task_trials
         FROM per_task GROUP BY ALL""",
-        sel_params + [model_ids] + params_t).df()
+        sel_params + [model_ids] + params_t,
+    ).df()
 
 
 def model_info(cur) -> pd.DataFrame:
@@ -145,17 +159,32 @@ def model_info(cur) -> pd.DataFrame:
     # correct at any time, so the catalog's current tier wins.
     for model_id, tier in cur.execute("SELECT model_id, tier FROM models").fetchall():
         info[model_id] = {**info.get(model_id, {}), "tier": tier}
-    return pd.DataFrame([{"model_id": m, "tier": s.get("tier"), "display_name": s.get("display_name") or m,
-                          "snapshot_input_per_mtok_usd": s.get("input_per_mtok_usd"),
-                          "snapshot_output_per_mtok_usd": s.get("output_per_mtok_usd"),
-                          "snapshot_infra": json.dumps(s["infra"]) if s.get("infra") else None}
-                         for m, s in info.items()],
-                        columns=["model_id", "tier", "display_name", "snapshot_input_per_mtok_usd",
-                                 "snapshot_output_per_mtok_usd", "snapshot_infra"])
+    return pd.DataFrame(
+        [
+            {
+                "model_id": m,
+                "tier": s.get("tier"),
+                "display_name": s.get("display_name") or m,
+                "snapshot_input_per_mtok_usd": s.get("input_per_mtok_usd"),
+                "snapshot_output_per_mtok_usd": s.get("output_per_mtok_usd"),
+                "snapshot_infra": json.dumps(s["infra"]) if s.get("infra") else None,
+            }
+            for m, s in info.items()
+        ],
+        columns=[
+            "model_id",
+            "tier",
+            "display_name",
+            "snapshot_input_per_mtok_usd",
+            "snapshot_output_per_mtok_usd",
+            "snapshot_infra",
+        ],
+    )
 
 
-def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None,
-                  suites=None) -> pd.DataFrame:
+def cascade_facts(
+    con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None, suites=None
+) -> pd.DataFrame:
     """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
     invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls.
 
@@ -166,7 +195,8 @@ def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, st
     cur = con.cursor()
     selection, sel_params = _selection(suites, runs)
     where_t, params_t = _filters("t", runs, None)
-    facts = cur.execute(f"""
+    facts = cur.execute(
+        f"""
         WITH sel AS ({selection}),
         pairs AS (SELECT unnest(?::VARCHAR[]) AS category, unnest(?::VARCHAR[]) AS first,
                          unnest(?::VARCHAR[]) AS second),
@@ -210,23 +240,28 @@ def cascade_facts(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, st
              AND y.suite_id = x.suite_id AND y.task_id = x.task_id AND y.trial = x.trial
         JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
              ON b.category = p.category
-        GROUP BY ALL""", sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs],
-                                       [b for _, _, b in pairs]] + params_t).df()
+        GROUP BY ALL""",
+        sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs], [b for _, _, b in pairs]] + params_t,
+    ).df()
     if facts.empty:
         return facts_frame(facts)
-    return facts_frame(facts.assign(attempts=facts["trials"], pass_hat_k=float("nan"), tier="cascade",
-                                    display_name=facts["model_id"]))
+    return facts_frame(
+        facts.assign(attempts=facts["trials"], pass_hat_k=float("nan"), tier="cascade", display_name=facts["model_id"])
+    )
 
 
 def stored_counts(con: duckdb.DuckDBPyConnection) -> dict:
     """How many runs and attempts the database holds (the Overview's headline numbers)."""
-    runs, attempts = con.cursor().execute(
-        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone()
+    runs, attempts = (
+        con.cursor().execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone()
+    )
     return {"runs": runs, "attempts": attempts}
 
 
 def result_filters(con: duckdb.DuckDBPyConnection) -> dict:
     """The categories and models stored results can be filtered by (Results page)."""
     cur = con.cursor()
-    return {"categories": [c for (c,) in cur.execute("SELECT DISTINCT category FROM suites ORDER BY 1").fetchall()],
-            "models": [m for (m,) in cur.execute("SELECT DISTINCT model_id FROM trials ORDER BY 1").fetchall()]}
+    return {
+        "categories": [c for (c,) in cur.execute("SELECT DISTINCT category FROM suites ORDER BY 1").fetchall()],
+        "models": [m for (m,) in cur.execute("SELECT DISTINCT model_id FROM trials ORDER BY 1").fetchall()],
+    }

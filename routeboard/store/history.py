@@ -46,7 +46,8 @@ class OutputHistory:
 def speed_samples(con: duckdb.DuckDBPyConnection, model_id: str, limit: int = 400) -> list[CallSample]:
     """The model's most recent successful, non-cached first attempts, then its calibration probes."""
     cur = con.cursor()
-    rows = cur.execute("""
+    rows = cur.execute(
+        """
         WITH ordered AS (
             SELECT suite_id, task_id, input_tokens, output_tokens, latency_ms, started_at, error_kind, cached,
                    tokens_estimated,
@@ -57,19 +58,29 @@ def speed_samples(con: duckdb.DuckDBPyConnection, model_id: str, limit: int = 40
         FROM ordered
         WHERE error_kind IS NULL AND NOT cached AND NOT tokens_estimated AND latency_ms > 0
               AND input_tokens > 0 AND output_tokens IS NOT NULL
-        ORDER BY started_at DESC LIMIT ?""", [model_id, limit]).fetchall()
+        ORDER BY started_at DESC LIMIT ?""",
+        [model_id, limit],
+    ).fetchall()
     samples = [CallSample(*row) for row in rows]
-    probes = cur.execute("""
+    probes = cur.execute(
+        """
         SELECT suite_id, task_id, input_tokens, output_tokens, latency_ms, counted_input_tokens
-        FROM speed_calibrations WHERE model_id = ? ORDER BY measured_at DESC LIMIT ?""", [model_id, limit]).fetchall()
-    samples += [CallSample(suite_id, task_id, None, None, tokens_in, tokens_out, latency, counted)
-                for suite_id, task_id, tokens_in, tokens_out, latency, counted in probes]
+        FROM speed_calibrations WHERE model_id = ? ORDER BY measured_at DESC LIMIT ?""",
+        [model_id, limit],
+    ).fetchall()
+    samples += [
+        CallSample(suite_id, task_id, None, None, tokens_in, tokens_out, latency, counted)
+        for suite_id, task_id, tokens_in, tokens_out, latency, counted in probes
+    ]
     return samples
 
 
 def output_history(con: duckdb.DuckDBPyConnection, model_id: str, suite_id: str) -> OutputHistory:
     """Output tokens of the model's successful first answers on this suite (stored runs and calibration samples)."""
-    row = con.cursor().execute("""
+    row = (
+        con.cursor()
+        .execute(
+            """
         WITH calls AS (
             SELECT output_tokens FROM attempts
             WHERE model_id = ? AND suite_id = ? AND attempt = 1 AND error_kind IS NULL AND NOT cached
@@ -77,28 +88,51 @@ def output_history(con: duckdb.DuckDBPyConnection, model_id: str, suite_id: str)
             UNION ALL
             SELECT output_tokens FROM speed_calibrations WHERE model_id = ? AND suite_id = ?)
         SELECT count(*), avg(output_tokens), median(output_tokens) FROM calls""",
-        [model_id, suite_id, model_id, suite_id]).fetchone()
+            [model_id, suite_id, model_id, suite_id],
+        )
+        .fetchone()
+    )
     # attempts a trial: from stored runs, else from the calibration sample (a retried sample has two rows)
-    retries = con.cursor().execute("""
+    retries = (
+        con.cursor()
+        .execute(
+            """
         SELECT coalesce(
             (SELECT count(*) / nullif(count(DISTINCT (run_id, task_id, trial)), 0) FROM attempts
              WHERE model_id = ? AND suite_id = ? AND error_kind IS NULL AND NOT cached),
             (SELECT count(*) / nullif(count(DISTINCT task_id), 0) FROM speed_calibrations
-             WHERE model_id = ? AND suite_id = ?))""", [model_id, suite_id, model_id, suite_id]).fetchone()
+             WHERE model_id = ? AND suite_id = ?))""",
+            [model_id, suite_id, model_id, suite_id],
+        )
+        .fetchone()
+    )
     return OutputHistory(int(row[0]), row[1], row[2], retries[0] if retries else None)
 
 
 def probed_suites(con: duckdb.DuckDBPyConnection, model_id: str) -> set[str | None]:
     """Suites (None: the speed probes) this model already has calibration samples for."""
-    rows = con.cursor().execute("SELECT DISTINCT suite_id FROM speed_calibrations WHERE model_id = ?",
-                                [model_id]).fetchall()
+    rows = (
+        con.cursor()
+        .execute("SELECT DISTINCT suite_id FROM speed_calibrations WHERE model_id = ?", [model_id])
+        .fetchall()
+    )
     return {r[0] for r in rows}
 
 
-def record_calibration(con: duckdb.DuckDBPyConnection, model_id: str, suite_id: str | None, task_id: str | None,
-                       input_tokens: int, counted_input_tokens: int, output_tokens: int, latency_ms: float) -> None:
+def record_calibration(
+    con: duckdb.DuckDBPyConnection,
+    model_id: str,
+    suite_id: str | None,
+    task_id: str | None,
+    input_tokens: int,
+    counted_input_tokens: int,
+    output_tokens: int,
+    latency_ms: float,
+) -> None:
     """Keep one measured calibration call, so the next estimate needs no new call."""
     with transaction(con) as cur:
-        cur.execute("""INSERT INTO speed_calibrations (model_id, suite_id, task_id, input_tokens, counted_input_tokens,
+        cur.execute(
+            """INSERT INTO speed_calibrations (model_id, suite_id, task_id, input_tokens, counted_input_tokens,
                            output_tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    [model_id, suite_id, task_id, input_tokens, counted_input_tokens, output_tokens, latency_ms])
+            [model_id, suite_id, task_id, input_tokens, counted_input_tokens, output_tokens, latency_ms],
+        )

@@ -16,12 +16,16 @@ from routeboard.store import insert_columns
 
 def earlier_import(cur: duckdb.DuckDBPyConnection, content_hash: str) -> dict | None:
     """The imported run of an identical file (run_id, settings, tasks), or None."""
-    row = cur.execute("SELECT run_id, settings FROM runs WHERE status = 'imported' "
-                      "AND settings->>'content_hash' = ? ORDER BY created_at LIMIT 1", [content_hash]).fetchone()
+    row = cur.execute(
+        "SELECT run_id, settings FROM runs WHERE status = 'imported' "
+        "AND settings->>'content_hash' = ? ORDER BY created_at LIMIT 1",
+        [content_hash],
+    ).fetchone()
     if row is None:
         return None
-    tasks = cur.execute("SELECT count(DISTINCT (suite_id, task_id)) FROM trials WHERE run_id = ?",
-                        [row[0]]).fetchone()[0]
+    tasks = cur.execute("SELECT count(DISTINCT (suite_id, task_id)) FROM trials WHERE run_id = ?", [row[0]]).fetchone()[
+        0
+    ]
     return {"run_id": row[0], "settings": json.loads(row[1]), "tasks": tasks}
 
 

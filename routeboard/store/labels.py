@@ -9,8 +9,11 @@ from routeboard.store import insert_columns, transaction
 
 def judged_models(con: duckdb.DuckDBPyConnection, suite_id: str) -> list[str]:
     """The models with results on this suite (the outputs a label can be about)."""
-    rows = con.cursor().execute("SELECT DISTINCT model_id FROM trials WHERE suite_id = ? ORDER BY model_id",
-                                [suite_id]).fetchall()
+    rows = (
+        con.cursor()
+        .execute("SELECT DISTINCT model_id FROM trials WHERE suite_id = ? ORDER BY model_id", [suite_id])
+        .fetchall()
+    )
     return [model_id for (model_id,) in rows]
 
 
@@ -23,8 +26,18 @@ def replace_labels(con: duckdb.DuckDBPyConnection, suite_id: str, labels: dict[t
     """Store labels keyed (task_id, model_id), replacing earlier labels of the same outputs; all or nothing."""
     tasks, models = [t for t, _ in labels], [m for _, m in labels]
     with transaction(con) as cur:
-        cur.execute("DELETE FROM judge_labels WHERE suite_id = ? AND (task_id, model_id) IN "
-                    "(SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))", [suite_id, tasks, models])
-        insert_columns(cur, "judge_labels", {"suite_id": ("VARCHAR", suite_id), "task_id": ("VARCHAR", tasks),
-                                             "model_id": ("VARCHAR", models),
-                                             "human_correct": ("BOOLEAN", list(labels.values()))})
+        cur.execute(
+            "DELETE FROM judge_labels WHERE suite_id = ? AND (task_id, model_id) IN "
+            "(SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))",
+            [suite_id, tasks, models],
+        )
+        insert_columns(
+            cur,
+            "judge_labels",
+            {
+                "suite_id": ("VARCHAR", suite_id),
+                "task_id": ("VARCHAR", tasks),
+                "model_id": ("VARCHAR", models),
+                "human_correct": ("BOOLEAN", list(labels.values())),
+            },
+        )

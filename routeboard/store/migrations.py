@@ -20,9 +20,7 @@ def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied now."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
-    )
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
     for name, fn in MIGRATIONS:
@@ -188,9 +186,13 @@ def m007_unknown_costs_and_judge_costs(con):
     con.execute("ALTER TABLE attempts ALTER COLUMN cost_usd DROP DEFAULT")
     con.execute("CREATE INDEX attempts_request_hash ON attempts (request_hash)")
     # llm_judge calls are paid for too: their tokens, time and cost per trial, counted in the ledger as tool cost
-    for column, sql_type in (("judge_model", "VARCHAR"), ("judge_input_tokens", "INTEGER"),
-                             ("judge_output_tokens", "INTEGER"), ("judge_cost_usd", "DOUBLE"),
-                             ("judge_latency_ms", "DOUBLE")):
+    for column, sql_type in (
+        ("judge_model", "VARCHAR"),
+        ("judge_input_tokens", "INTEGER"),
+        ("judge_output_tokens", "INTEGER"),
+        ("judge_cost_usd", "DOUBLE"),
+        ("judge_latency_ms", "DOUBLE"),
+    ):
         con.execute(f"ALTER TABLE trials ADD COLUMN {column} {sql_type}")
     # a model that really costs nothing is marked free on purpose; a missing price is unknown, never $0
     con.execute("ALTER TABLE models ADD COLUMN free BOOLEAN DEFAULT false")

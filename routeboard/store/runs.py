@@ -15,12 +15,47 @@ from routeboard.pricing import price_snapshot
 from routeboard.store import insert_rows, transaction
 
 # The stored columns of an Attempt and a Trial (routeboard.domain): rows exist only at this boundary.
-ATTEMPT_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "attempt", "started_at", "latency_ms",
-                   "input_tokens", "output_tokens", "tokens_estimated", "cost_usd", "infra_usd", "valid", "output",
-                   "error_kind", "error", "cached", "request_hash")
-TRIAL_COLUMNS = ("run_id", "suite_id", "task_id", "model_id", "trial", "outcome", "valid", "correct", "score",
-                 "detail", "attempts", "output", "finished_at", "judge_model", "judge_input_tokens",
-                 "judge_output_tokens", "judge_cost_usd", "judge_latency_ms")
+ATTEMPT_COLUMNS = (
+    "run_id",
+    "suite_id",
+    "task_id",
+    "model_id",
+    "trial",
+    "attempt",
+    "started_at",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "tokens_estimated",
+    "cost_usd",
+    "infra_usd",
+    "valid",
+    "output",
+    "error_kind",
+    "error",
+    "cached",
+    "request_hash",
+)
+TRIAL_COLUMNS = (
+    "run_id",
+    "suite_id",
+    "task_id",
+    "model_id",
+    "trial",
+    "outcome",
+    "valid",
+    "correct",
+    "score",
+    "detail",
+    "attempts",
+    "output",
+    "finished_at",
+    "judge_model",
+    "judge_input_tokens",
+    "judge_output_tokens",
+    "judge_cost_usd",
+    "judge_latency_ms",
+)
 REASON_CHARS = 160  # an error reason shown beside a run: the status and the server's first words
 FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "imported")
 
@@ -30,17 +65,29 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
-def insert_run(cur: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model], *, status: str,
-               budget_usd: float | None = None, finished_at: datetime | None = None, note: str | None = None) -> None:
+def insert_run(
+    cur: duckdb.DuckDBPyConnection,
+    run_id: str,
+    settings: dict,
+    models: list[Model],
+    *,
+    status: str,
+    budget_usd: float | None = None,
+    finished_at: datetime | None = None,
+    note: str | None = None,
+) -> None:
     """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
     judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``)."""
-    cur.execute("INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", [run_id, status, json.dumps(settings),
-                                                 json.dumps(price_snapshot(models)), budget_usd, finished_at, note])
+    cur.execute(
+        "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_id, status, json.dumps(settings), json.dumps(price_snapshot(models)), budget_usd, finished_at, note],
+    )
 
 
-def create_run(con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model],
-               budget_usd: float | None) -> None:
+def create_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model], budget_usd: float | None
+) -> None:
     """A new run row, 'running', with the price snapshot of its models and judges."""
     with transaction(con) as cur:
         insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd)
@@ -49,8 +96,11 @@ def create_run(con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, mode
 def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, note: str | None = None) -> None:
     finished = status in FINAL_STATUSES
     with transaction(con) as cur:
-        cur.execute(f"UPDATE runs SET status = ?, note = coalesce(?, note), "
-                    f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?", [status, note, run_id])
+        cur.execute(
+            f"UPDATE runs SET status = ?, note = coalesce(?, note), "
+            f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?",
+            [status, note, run_id],
+        )
 
 
 def record_certified(con: duckdb.DuckDBPyConnection, run_id: str, certified: dict, total_trials: int) -> None:
@@ -89,7 +139,8 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
     where = "WHERE r.run_id = ?" if run_id else ""
     cur = con.cursor()
     reasons = _ERROR_REASONS.format(where="AND t.run_id = ?" if run_id else "")
-    rows = cur.execute(f"""
+    rows = cur.execute(
+        f"""
         WITH t AS (SELECT run_id, count(*) AS trials, count(*) FILTER (outcome = 'accepted') AS accepted,
                           count(*) FILTER (outcome = 'error') AS errors, sum(judge_cost_usd) AS judge_usd
                    FROM trials GROUP BY run_id),
@@ -106,44 +157,62 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
                coalesce(a.model_usd, 0) + coalesce(a.infra_usd, 0) + coalesce(t.judge_usd, 0) AS spend_usd,
                (r.settings->>'total_trials')::INTEGER AS total_trials, er.error_reasons
         FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN er USING (run_id) {where}
-        ORDER BY r.created_at DESC""", ([run_id, run_id] if run_id else [])).fetchall()
+        ORDER BY r.created_at DESC""",
+        ([run_id, run_id] if run_id else []),
+    ).fetchall()
     return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in rows]
 
 
 def error_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple[int, str]]:
     """Per model with error trials in a run: (error trials, the most common reason), from the stored attempts."""
     cur = con.cursor()
-    rows = cur.execute(f"""
+    rows = cur.execute(
+        f"""
         WITH {_ERROR_REASONS.format(where="AND t.run_id = ?")}
         SELECT em.model_id, (SELECT sum(n) FROM e WHERE e.model_id = em.model_id) AS trials, em.error
-        FROM em ORDER BY em.model_id""", [run_id]).fetchall()
+        FROM em ORDER BY em.model_id""",
+        [run_id],
+    ).fetchall()
     return {model_id: (int(trials), error) for model_id, trials, error in rows}
 
 
 def outcome_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
     """Per (model, suite) of a run: trials and how many ended accepted, wrong, invalid or in error."""
     cur = con.cursor()
-    rows = cur.execute("""
+    rows = cur.execute(
+        """
         SELECT model_id AS model, suite_id AS suite, count(*) AS trials,
                count(*) FILTER (outcome = 'accepted') AS accepted, count(*) FILTER (outcome = 'wrong') AS wrong,
                count(*) FILTER (outcome = 'invalid') AS invalid, count(*) FILTER (outcome = 'error') AS errors
-        FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""", [run_id]).fetchall()
+        FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""",
+        [run_id],
+    ).fetchall()
     return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in rows]
 
 
 def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, bool]:
     """Trials of a run with a final outcome: (suite, task, model, trial) -> correct."""
-    rows = con.cursor().execute("SELECT suite_id, task_id, model_id, trial, correct FROM trials WHERE run_id = ?",
-                                [run_id]).fetchall()
+    rows = (
+        con.cursor()
+        .execute("SELECT suite_id, task_id, model_id, trial, correct FROM trials WHERE run_id = ?", [run_id])
+        .fetchall()
+    )
     return {tuple(r[:4]): bool(r[4]) for r in rows}
 
 
 def unfinished_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, list[Attempt]]:
     """Attempts already made (and paid for) in trials that have no final outcome yet, by trial key."""
-    rows = con.cursor().execute(f"""
+    rows = (
+        con.cursor()
+        .execute(
+            f"""
         SELECT {", ".join(f"a.{c}" for c in ATTEMPT_COLUMNS)}
         FROM attempts a ANTI JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
-        WHERE a.run_id = ? ORDER BY a.attempt""", [run_id]).fetchall()
+        WHERE a.run_id = ? ORDER BY a.attempt""",
+            [run_id],
+        )
+        .fetchall()
+    )
     found: dict[tuple, list[Attempt]] = defaultdict(list)
     for row in rows:
         attempt = Attempt(**dict(zip(ATTEMPT_COLUMNS, row, strict=True)))
@@ -156,11 +225,14 @@ def cached_answers(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> dict[st
     if not hashes:
         return {}
     cur = con.cursor()
-    rows = cur.execute("""
+    rows = cur.execute(
+        """
         SELECT a.request_hash, any_value(a.output), any_value(a.input_tokens), any_value(a.output_tokens),
                any_value(a.latency_ms)
         FROM attempts a SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS request_hash) w USING (request_hash)
-        WHERE a.error_kind IS NULL AND NOT a.cached GROUP BY a.request_hash""", [hashes]).fetchall()
+        WHERE a.error_kind IS NULL AND NOT a.cached GROUP BY a.request_hash""",
+        [hashes],
+    ).fetchall()
     return {r[0]: {"output": r[1], "input_tokens": r[2], "output_tokens": r[3], "latency_ms": r[4]} for r in rows}
 
 

@@ -12,8 +12,9 @@ from routeboard.store import transaction
 def save_scenario_body(con: duckdb.DuckDBPyConnection, name: str, body: dict) -> None:
     """Store (or replace) a scenario's body under its name."""
     with transaction(con) as cur:
-        cur.execute("INSERT OR REPLACE INTO scenarios (name, body, updated_at) VALUES (?, ?, now())",
-                    [name, json.dumps(body)])
+        cur.execute(
+            "INSERT OR REPLACE INTO scenarios (name, body, updated_at) VALUES (?, ?, now())", [name, json.dumps(body)]
+        )
 
 
 def scenario_body(con: duckdb.DuckDBPyConnection, name: str) -> dict | None:

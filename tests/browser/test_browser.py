@@ -115,8 +115,13 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     # Suites and Models: the five shipped suites and the embedded model in the catalog.
     open_page(page, "Suites")
     suites = grid_text(page, "suite_id", "name", "version")
-    for name in ("customer-request-classification", "document-extraction", "financial-analysis",
-                 "arithmetic-word-problems", "internal-email-drafting"):
+    for name in (
+        "customer-request-classification",
+        "document-extraction",
+        "financial-analysis",
+        "arithmetic-word-problems",
+        "internal-email-drafting",
+    ):
         assert name in suites, suites
     shoot(page, screenshots, "suites")
     open_page(page, "Models")
@@ -164,5 +169,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     before, after = money(before_text), money(after_text)
     assert after > before, (before_text, after_text)
     expect(failure).to_have_value(re.compile(r"^5000(\.0+)?$"))
-    print(f"run completed {run_seconds:.0f} s after the first page load; whole session "
-          f"{time.monotonic() - started:.0f} s; routed cpat {before_text} -> {after_text}")
+    print(
+        f"run completed {run_seconds:.0f} s after the first page load; whole session "
+        f"{time.monotonic() - started:.0f} s; routed cpat {before_text} -> {after_text}"
+    )

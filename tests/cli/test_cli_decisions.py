@@ -21,8 +21,11 @@ def _write(path, rows, columns):
 
 
 def test_ten_tasks_all_correct_three_times_do_not_clear_a_95_bar(tmp_path):
-    rows = [[f"t{i}", "ticket triage", "openai/gpt-4.1-nano", "true", trial, 0.0001]
-            for i in range(10) for trial in (1, 2, 3)]
+    rows = [
+        [f"t{i}", "ticket triage", "openai/gpt-4.1-nano", "true", trial, 0.0001]
+        for i in range(10)
+        for trial in (1, 2, 3)
+    ]
     path = _write(tmp_path / "tiny.csv", rows, ["task_id", "category", "model", "correct", "trial", "cost_usd"])
     assert run_cli("results", "import", str(path), "--bar", "0.95").returncode == 0
     [row] = json.loads(run_cli("report", "--json").stdout)
@@ -38,8 +41,11 @@ def test_ten_tasks_all_correct_three_times_do_not_clear_a_95_bar(tmp_path):
 
 
 def test_results_without_price_or_cost_are_never_routed_as_free(tmp_path):
-    rows = [[f"t{i}", "ticket triage", model, "true" if i % 50 else "false"]
-            for model in ("acme/house-model-a", "acme/house-model-b") for i in range(400)]
+    rows = [
+        [f"t{i}", "ticket triage", model, "true" if i % 50 else "false"]
+        for model in ("acme/house-model-a", "acme/house-model-b")
+        for i in range(400)
+    ]
     path = _write(tmp_path / "no_cost.csv", rows, ["task_id", "category", "model", "correct"])
     assert run_cli("results", "import", str(path), "--bar", "0.9").returncode == 0
     zero_failure = tmp_path / "cheap_errors.yaml"

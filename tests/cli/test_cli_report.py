@@ -20,16 +20,27 @@ def imported(tmp_path):
     """Two models over the same 1,200 tasks: a cheap one right 96.5% of the time, a dear one 99%."""
     rng = random.Random(11)
     path = tmp_path / "results.csv"
-    correct = {"openai/gpt-4.1-nano": set(rng.sample(range(TASKS), round(TASKS * 0.965))),
-               "openai/gpt-4.1": set(rng.sample(range(TASKS), round(TASKS * 0.99)))}
+    correct = {
+        "openai/gpt-4.1-nano": set(rng.sample(range(TASKS), round(TASKS * 0.965))),
+        "openai/gpt-4.1": set(rng.sample(range(TASKS), round(TASKS * 0.99))),
+    }
     cost = {"openai/gpt-4.1-nano": 0.0001, "openai/gpt-4.1": 0.004}
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["task_id", "category", "model", "correct", "cost_usd", "latency_ms", "output"])
         for model, right in correct.items():
             for i in range(TASKS):
-                writer.writerow([f"t{i}", "ticket triage", model, "true" if i in right else "false", cost[model], 300,
-                                 "=HYPERLINK(\"http://x\")" if i == 0 else "ok"])
+                writer.writerow(
+                    [
+                        f"t{i}",
+                        "ticket triage",
+                        model,
+                        "true" if i in right else "false",
+                        cost[model],
+                        300,
+                        '=HYPERLINK("http://x")' if i == 0 else "ok",
+                    ]
+                )
     result = run_cli("results", "import", str(path), "--bar", "0.95", "--json")
     assert result.returncode == 0, result.stderr
     return {m: len(r) for m, r in correct.items()}, cost
@@ -85,8 +96,12 @@ def test_exports_routes_and_a_litellm_router_config(imported, tmp_path):
     out = tmp_path / "router.yaml"
     assert run_cli("export", "litellm-router", "--out", str(out)).returncode == 0
     config = yaml.safe_load(out.read_text())
-    assert config["model_list"] == [{"model_name": "openai/gpt-4.1", "litellm_params": {
-        "model": "openai/gpt-4.1", "api_key": "os.environ/OPENAI_API_KEY"}}]
+    assert config["model_list"] == [
+        {
+            "model_name": "openai/gpt-4.1",
+            "litellm_params": {"model": "openai/gpt-4.1", "api_key": "os.environ/OPENAI_API_KEY"},
+        }
+    ]
     assert config["router_settings"]["model_group_alias"] == {"route-ticket-triage": "openai/gpt-4.1"}
     routes_csv = run_cli("export", "routes", "--csv").stdout
     assert "ticket triage" in routes_csv.splitlines()[1]
@@ -97,9 +112,9 @@ def test_csv_exports_neutralise_spreadsheet_formulas():
 
     from routeboard.exports import to_csv
 
-    text = to_csv(pd.DataFrame({"output": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "fine"], "n": range(5)}))
+    text = to_csv(pd.DataFrame({"output": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "fine"], "n": range(5)}))
     cells = [row[0] for row in csv.reader(text.splitlines()[1:])]
-    assert cells == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "fine"]
+    assert cells == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "fine"]
 
 
 def test_route_honours_every_constraint_on_imported_results(imported, tmp_path):

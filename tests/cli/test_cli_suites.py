@@ -8,8 +8,13 @@ import duckdb
 
 from tests.conftest import BENCHMARKS, run_cli
 
-SHIPPED = ["arithmetic-word-problems", "customer-request-classification", "document-extraction",
-           "financial-analysis", "internal-email-drafting"]
+SHIPPED = [
+    "arithmetic-word-problems",
+    "customer-request-classification",
+    "document-extraction",
+    "financial-analysis",
+    "internal-email-drafting",
+]
 
 
 def table_counts(path):

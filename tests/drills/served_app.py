@@ -32,8 +32,7 @@ def seed():
     install_fake(FakeProvider(latency_s=LATENCY_S))
     con = ui.state._connection(str(db_path()))
     for model_id in MODELS:
-        add_model(con, model_id, tier="small-proprietary", input_price_per_mtok_usd=1.0,
-                  output_price_per_mtok_usd=2.0)
+        add_model(con, model_id, tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
     tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS))
     save_suite(con, Suite(name="busy", category="busy", grader=GraderSpec("exact"), tasks=tasks))
     return con
@@ -46,8 +45,10 @@ def run_when_asked(con, go_file: Path, done_file: Path) -> None:
 
     while not go_file.exists():
         time.sleep(0.05)
-    handle = runs.launch(con, RunRequest(suites=("busy",), models=MODELS, concurrency=4,
-                                         settings=GenerationSettings(max_output_tokens=8)))
+    handle = runs.launch(
+        con,
+        RunRequest(suites=("busy",), models=MODELS, concurrency=4, settings=GenerationSettings(max_output_tokens=8)),
+    )
     handle.done.wait()
     done_file.write_text(json.dumps({"run_id": handle.run_id, "error": handle.error, **asdict(handle.progress)}))
 
@@ -58,8 +59,13 @@ def main() -> None:
     threading.Thread(target=run_when_asked, args=(con, go_file, done_file), daemon=True).start()
     from streamlit.web import bootstrap
 
-    flags = {"server_port": port, "server_address": "127.0.0.1", "server_headless": True,
-             "server_fileWatcherType": "none", "browser_gatherUsageStats": False}
+    flags = {
+        "server_port": port,
+        "server_address": "127.0.0.1",
+        "server_headless": True,
+        "server_fileWatcherType": "none",
+        "browser_gatherUsageStats": False,
+    }
     bootstrap.load_config_options(flag_options=flags)
     bootstrap.run(str(ROOT / "app.py"), False, [], flags)
 

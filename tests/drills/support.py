@@ -41,23 +41,34 @@ def row_counts(con) -> dict[str, int]:
 def cli(*args: str, db: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """``python -m routeboard --db DB ...`` as a user runs it."""
     merged = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "routeboard", "--db", str(db), *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, env=merged)
+    return subprocess.run(
+        [sys.executable, "-m", "routeboard", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=merged,
+    )
 
 
 def spawn(*args: str, db: Path, env: dict | None = None, **popen) -> subprocess.Popen:
     """The same, in the background (to be killed)."""
     merged = {**os.environ, **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "routeboard", "--db", str(db), *args], cwd=ROOT, env=merged,
-                            **popen)
+    return subprocess.Popen([sys.executable, "-m", "routeboard", "--db", str(db), *args], cwd=ROOT, env=merged, **popen)
 
 
 class Zygote:
     """Forks pre-warmed CLI processes (see tests/drills/zygote.py) so a drill can kill twenty in a few minutes."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.drills.zygote"], cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.drills.zygote"],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=os.environ.copy(),
+        )
         ready = self.proc.stdout.readline().strip()
         assert ready == "ready", f"the launcher did not start: {ready!r}"
 

@@ -72,18 +72,31 @@ def one_run(con, number: int) -> Outcome:
     rng = random.Random(SEED * 1000 + number)
     model_id = f"fake/budget-{number}"
     price_in, price_out = rng.uniform(0.05, 30.0), rng.uniform(0.1, 60.0)
-    add_model(con, model_id, tier="small-proprietary", input_price_per_mtok_usd=price_in,
-              output_price_per_mtok_usd=price_out)
+    add_model(
+        con, model_id, tier="small-proprietary", input_price_per_mtok_usd=price_in, output_price_per_mtok_usd=price_out
+    )
     tasks, trials = rng.randint(5, TASKS), rng.choice((1, 2))
     concurrency = rng.choice((1, 2, 4, 8, 16, 32))
     max_tokens = rng.randint(4, 300)
     fake = install_fake(RandomCostFake(rng.random(), over_counting=rng.random() < 0.3))
-    one_call = (worst_case_input_tokens([{"role": "user", "content": f"say: {TASKS}"}]) * price_in
-                + max_tokens * price_out) / 1e6
+    one_call = (
+        worst_case_input_tokens([{"role": "user", "content": f"say: {TASKS}"}]) * price_in + max_tokens * price_out
+    ) / 1e6
     cap = rng.uniform(0.0, 1.3) * tasks * trials * one_call  # from nothing allowed to more than the run needs
-    runner = start_run(con, RunRequest(suites=("budget",), models=(model_id,), trials=trials, limit=tasks,
-                                       concurrency=concurrency, budget_usd=cap, backoff_base_s=0.001,
-                                       backoff_max_s=0.002, settings=GenerationSettings(max_output_tokens=max_tokens)))
+    runner = start_run(
+        con,
+        RunRequest(
+            suites=("budget",),
+            models=(model_id,),
+            trials=trials,
+            limit=tasks,
+            concurrency=concurrency,
+            budget_usd=cap,
+            backoff_base_s=0.001,
+            backoff_max_s=0.002,
+            settings=GenerationSettings(max_output_tokens=max_tokens),
+        ),
+    )
     progress = runner.run()
     spend = run_totals(con, runner.run_id)[0]["spend_usd"]
     assert spend == pytest.approx(progress.spend_usd, abs=1e-12)  # the budget counted what was stored
@@ -93,14 +106,19 @@ def one_run(con, number: int) -> Outcome:
     else:
         assert progress.status == "budget_exhausted" and progress.done < tasks * trials
     most = max(fake.max_call_usd, fake.max_reserved_usd)  # the most one call could cost in this run
-    return Outcome(cap, spend, concurrency * most, progress.status, fake.over_counting,
-                   fake.max_call_usd > fake.max_reserved_usd)
+    return Outcome(
+        cap, spend, concurrency * most, progress.status, fake.over_counting, fake.max_call_usd > fake.max_reserved_usd
+    )
 
 
 def test_overshoot_never_passes_the_in_flight_bound_over_fifty_seeded_runs(con):
     tasks = tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS))
-    save_suite(con, Suite(name="budget", category="budget", grader=GraderSpec("exact"), tasks=tasks,
-                          validator=GraderSpec("number")))
+    save_suite(
+        con,
+        Suite(
+            name="budget", category="budget", grader=GraderSpec("exact"), tasks=tasks, validator=GraderSpec("number")
+        ),
+    )
     outcomes = [one_run(con, number) for number in range(RUNS)]
 
     beyond = [(o.cap_usd, o.spend_usd, o.bound_usd) for o in outcomes if o.spend_usd > o.cap_usd + o.bound_usd + 1e-12]
@@ -113,5 +131,7 @@ def test_overshoot_never_passes_the_in_flight_bound_over_fifty_seeded_runs(con):
     assert statuses >= {(False, "budget_exhausted"), (False, "completed"), (True, "budget_exhausted")}
     assert any(o.exceeded for o in outcomes if o.over_counting)  # the over-counting calls did cost more
     worst = max((o.spend_usd - o.cap_usd) / o.bound_usd for o in outcomes if o.bound_usd)
-    print(f"\nbudget drill: {RUNS} runs, {sum(o.status == 'budget_exhausted' for o in outcomes)} stopped by their "
-          f"cap; largest overshoot {worst:.1%} of the in-flight bound")
+    print(
+        f"\nbudget drill: {RUNS} runs, {sum(o.status == 'budget_exhausted' for o in outcomes)} stopped by their "
+        f"cap; largest overshoot {worst:.1%} of the in-flight bound"
+    )

@@ -21,10 +21,10 @@ TASKS, TRIALS = 1000, 2
 TOTAL = TASKS * TRIALS
 KILLS = 20
 CONCURRENCY = 16
-WRONG_EVERY = 7                      # every 7th task expects another answer: accepted != trials
-PRICE_IN, PRICE_OUT = 1.0, 2.0       # USD per million tokens
+WRONG_EVERY = 7  # every 7th task expects another answer: accepted != trials
+PRICE_IN, PRICE_OUT = 1.0, 2.0  # USD per million tokens
 CALL_USD = (FaultHandler.usage[0] * PRICE_IN + FaultHandler.usage[1] * PRICE_OUT) / 1e6
-WAIT_S = 120                         # the longest a kill moment may take to come
+WAIT_S = 120  # the longest a kill moment may take to come
 
 
 def kill_moments(rng: random.Random) -> list[tuple[str, float]]:
@@ -53,8 +53,10 @@ def wait_for_moment(pid: int, server, kind: str, amount: float, log) -> None:
     while time.monotonic() - start_s < WAIT_S:
         if not alive(pid):
             said = log.read_text() if log.exists() else ""
-            pytest.fail(f"the process ended by itself before its kill moment {kind}={amount}: {said}"
-                        f"{_database_now(log.parent / 'crash.duckdb')}")
+            pytest.fail(
+                f"the process ended by itself before its kill moment {kind}={amount}: {said}"
+                f"{_database_now(log.parent / 'crash.duckdb')}"
+            )
         if kind == "requests" and requests(server) - start_calls >= amount:
             return
         if kind == "seconds" and time.monotonic() - start_s >= amount:
@@ -85,23 +87,43 @@ def show(db, run_id) -> dict:
 
 
 def add_model(db, server) -> None:
-    added = cli("models", "add", "openai/loop", "--input-price", str(PRICE_IN), "--output-price", str(PRICE_OUT),
-                "--api-base", f"{server.url}/v1", db=db)
+    added = cli(
+        "models",
+        "add",
+        "openai/loop",
+        "--input-price",
+        str(PRICE_IN),
+        "--output-price",
+        str(PRICE_OUT),
+        "--api-base",
+        f"{server.url}/v1",
+        db=db,
+    )
     assert added.returncode == 0, added.stderr
 
 
 def final_trials(db, run_id) -> list[tuple]:
     con = read_only(db)
-    rows = con.execute("SELECT task_id, trial, outcome, output FROM trials WHERE run_id = ? ORDER BY ALL",
-                       [run_id]).fetchall()
+    rows = con.execute(
+        "SELECT task_id, trial, outcome, output FROM trials WHERE run_id = ? ORDER BY ALL", [run_id]
+    ).fetchall()
     con.close()
     return rows
 
 
 def test_kill_9_twenty_times_then_resume_gives_the_totals_of_an_uninterrupted_run(tmp_path):
     suite = echo_suite_file(tmp_path, TASKS, wrong_every=WRONG_EVERY)
-    run_args = ("run", "--suite", str(suite), "--model", "openai/loop", "--trials", str(TRIALS),
-                "--concurrency", str(CONCURRENCY))
+    run_args = (
+        "run",
+        "--suite",
+        str(suite),
+        "--model",
+        "openai/loop",
+        "--trials",
+        str(TRIALS),
+        "--concurrency",
+        str(CONCURRENCY),
+    )
     latency = random.Random(SEED)
     plan = lambda prompt, number: "ok"  # noqa: E731 - every request is answered; only our process dies
     slow = {"latency_s": lambda: latency.uniform(0.02, 0.2)}
@@ -111,8 +133,9 @@ def test_kill_9_twenty_times_then_resume_gives_the_totals_of_an_uninterrupted_ru
         add_model(baseline_db, reference)
         add_model(db, server)
         # the reference: the same suite uninterrupted, alongside, in a database of its own (no answers to reuse)
-        uninterrupted = spawn(*run_args, "--json", db=baseline_db, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+        uninterrupted = spawn(
+            *run_args, "--json", db=baseline_db, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         launcher, first, pid = Zygote(), None, None
         try:
             kills = []
@@ -141,7 +164,7 @@ def test_kill_9_twenty_times_then_resume_gives_the_totals_of_an_uninterrupted_ru
             raise
         finally:
             launcher.close()
-        assert json.loads(log.read_text()[log.read_text().index("{"):])["status"] == "completed", log.read_text()
+        assert json.loads(log.read_text()[log.read_text().index("{") :])["status"] == "completed", log.read_text()
         out, err = uninterrupted.communicate(timeout=300)
         assert uninterrupted.returncode == 0, err
         baseline = json.loads(out)
@@ -159,22 +182,32 @@ def test_kill_9_twenty_times_then_resume_gives_the_totals_of_an_uninterrupted_ru
     assert crashed["spend_usd"] == pytest.approx(TOTAL * CALL_USD, abs=1e-12)
 
     con = read_only(db)
-    trials = con.execute("""SELECT count(*), count(DISTINCT (suite_id, task_id, model_id, trial)),
-                                   count(*) FILTER (attempts = 1) FROM trials WHERE run_id = ?""", [run_id]).fetchone()
+    trials = con.execute(
+        """SELECT count(*), count(DISTINCT (suite_id, task_id, model_id, trial)),
+                                   count(*) FILTER (attempts = 1) FROM trials WHERE run_id = ?""",
+        [run_id],
+    ).fetchone()
     assert trials == (TOTAL, TOTAL, TOTAL)  # one final outcome per trial, each from its one answered attempt
-    attempts = con.execute("""SELECT count(*), count(DISTINCT (suite_id, task_id, model_id, trial, attempt)),
+    attempts = con.execute(
+        """SELECT count(*), count(DISTINCT (suite_id, task_id, model_id, trial, attempt)),
                                      count(*) FILTER (attempt = 1 AND error_kind IS NULL)
-                              FROM attempts WHERE run_id = ?""", [run_id]).fetchone()
+                              FROM attempts WHERE run_id = ?""",
+        [run_id],
+    ).fetchone()
     assert attempts == (TOTAL, TOTAL, TOTAL)  # nothing stored twice, no stray retry
-    orphans = con.execute("""SELECT count(*) FROM trials t ANTI JOIN attempts a
+    orphans = con.execute(
+        """SELECT count(*) FROM trials t ANTI JOIN attempts a
                              USING (run_id, suite_id, task_id, model_id, trial) WHERE t.run_id = ?""",
-                          [run_id]).fetchone()[0]
+        [run_id],
+    ).fetchone()[0]
     con.close()
     assert orphans == 0  # a trial's outcome and its last attempt land in one transaction
     assert final_trials(db, run_id) == final_trials(baseline_db, baseline["run_id"])  # trial by trial
 
     # Asked again: only calls in flight at a kill, or answered in the writer's last window before it.
     wasted = asked - TOTAL
-    print(f"\ncrash drill: {elapsed:.0f} s; kills (kind, moment, requests so far): {kills}; "
-          f"{asked} requests for {TOTAL} trials ({wasted} asked again)")
+    print(
+        f"\ncrash drill: {elapsed:.0f} s; kills (kind, moment, requests so far): {kills}; "
+        f"{asked} requests for {TOTAL} trials ({wasted} asked again)"
+    )
     assert 0 <= wasted <= KILLS * 2 * CONCURRENCY

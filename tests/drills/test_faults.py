@@ -27,13 +27,20 @@ TASKS = 300
 FAULT_SHARE = 0.3
 FAULTS = ("rate_limit", "server", "billed_error", "slow", "malformed", "drop")
 RETRY_AFTER_S = (0.3, 0.6, 1.0)
-BILLED_USAGE = (40, 3)               # tokens a billing 500 reports as used
-PRICE_IN, PRICE_OUT = 1.0, 2.0       # USD per million tokens
+BILLED_USAGE = (40, 3)  # tokens a billing 500 reports as used
+PRICE_IN, PRICE_OUT = 1.0, 2.0  # USD per million tokens
 MAX_ATTEMPTS = 4
 TIMEOUT_S = 1.0
 # what the runner must call each injected fault (a dropped body may surface as either)
-KINDS = {"ok": {None}, "rate_limit": {"rate_limit"}, "server": {"server"}, "billed_error": {"server"},
-         "slow": {"timeout"}, "malformed": {"malformed"}, "drop": {"connection", "malformed"}}
+KINDS = {
+    "ok": {None},
+    "rate_limit": {"rate_limit"},
+    "server": {"server"},
+    "billed_error": {"server"},
+    "slow": {"timeout"},
+    "malformed": {"malformed"},
+    "drop": {"connection", "malformed"},
+}
 
 
 def usd(tokens: tuple[int, int]) -> float:
@@ -61,14 +68,21 @@ class BillingFaultHandler(FaultHandler):
         if fault == "billed_error":
             self._log(prompt)
             prompt_tokens, completion_tokens = BILLED_USAGE
-            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                     "total_tokens": prompt_tokens + completion_tokens}
-            return self.send_json(500, {"error": {"message": "upstream failed after generating",
-                                                  "type": "server_error"}, "usage": usage})
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            return self.send_json(
+                500, {"error": {"message": "upstream failed after generating", "type": "server_error"}, "usage": usage}
+            )
         if fault == "rate_limit":
             self._log(prompt)
-            return self.send_json(429, {"error": {"message": f"rate limited; retry after {retry_after:g} s",
-                                                  "type": "rate_limit"}}, {"Retry-After": f"{retry_after:g}"})
+            return self.send_json(
+                429,
+                {"error": {"message": f"rate limited; retry after {retry_after:g} s", "type": "rate_limit"}},
+                {"Retry-After": f"{retry_after:g}"},
+            )
         return super().do_POST()  # logs the request and serves ok / server / slow / malformed / drop
 
     def _log(self, prompt: str) -> None:
@@ -77,9 +91,15 @@ class BillingFaultHandler(FaultHandler):
 
 
 def serve_billing_faults(served: list, latency_s) -> LoopbackServer:
-    return LoopbackServer(BillingFaultHandler, plan=staticmethod(lambda prompt, number: fault_for(prompt, number)[0]),
-                          log=[], lock=threading.Lock(), latency_s=staticmethod(latency_s), served=served,
-                          slow_s=TIMEOUT_S + 0.5)
+    return LoopbackServer(
+        BillingFaultHandler,
+        plan=staticmethod(lambda prompt, number: fault_for(prompt, number)[0]),
+        log=[],
+        lock=threading.Lock(),
+        latency_s=staticmethod(latency_s),
+        served=served,
+        slow_s=TIMEOUT_S + 0.5,
+    )
 
 
 def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_bills_exactly(con, tmp_path):
@@ -87,11 +107,26 @@ def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_b
     served: list = []
     latency = random.Random(SEED)
     with serve_billing_faults(served, latency_s=lambda: latency.uniform(0.0, 0.02)) as server:
-        add_model(con, "openai/faulty", tier="small-proprietary", input_price_per_mtok_usd=PRICE_IN,
-                  output_price_per_mtok_usd=PRICE_OUT, api_base=f"{server.url}/v1")
-        runner = start_run(con, RunRequest(suites=("drill",), models=("openai/faulty",), concurrency=8,
-                                           max_attempts=MAX_ATTEMPTS, backoff_base_s=0.01, backoff_max_s=0.05,
-                                           settings=GenerationSettings(max_output_tokens=8, timeout_s=TIMEOUT_S)))
+        add_model(
+            con,
+            "openai/faulty",
+            tier="small-proprietary",
+            input_price_per_mtok_usd=PRICE_IN,
+            output_price_per_mtok_usd=PRICE_OUT,
+            api_base=f"{server.url}/v1",
+        )
+        runner = start_run(
+            con,
+            RunRequest(
+                suites=("drill",),
+                models=("openai/faulty",),
+                concurrency=8,
+                max_attempts=MAX_ATTEMPTS,
+                backoff_base_s=0.01,
+                backoff_max_s=0.05,
+                settings=GenerationSettings(max_output_tokens=8, timeout_s=TIMEOUT_S),
+            ),
+        )
         progress = runner.run()
     assert progress.status == "completed"
 
@@ -99,9 +134,11 @@ def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_b
     share = 1 - faults["ok"] / len(served)
     assert 0.2 <= share <= 0.4 and all(faults[f] > 0 for f in FAULTS), faults
 
-    rows = con.execute("""SELECT task_id, attempt, started_at, error_kind, error, cost_usd, input_tokens,
+    rows = con.execute(
+        """SELECT task_id, attempt, started_at, error_kind, error, cost_usd, input_tokens,
                                  output_tokens FROM attempts WHERE run_id = ? ORDER BY task_id, attempt""",
-                       [runner.run_id]).fetchall()
+        [runner.run_id],
+    ).fetchall()
     by_task = defaultdict(list)
     for row in rows:
         by_task[row[0]].append(row)

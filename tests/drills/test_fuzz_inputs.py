@@ -23,9 +23,19 @@ from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite_bytes
 from tests.drills.support import row_counts
 
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 DEEP = 10_000
 MAX_BYTES = 150_000  # the upload limit for this drill, so a huge field also meets it
 
@@ -40,16 +50,54 @@ def db(tmp_path_factory):
 
 # ---------------------------------------------------------------- values people and tools put in files
 
-HOSTILE = ["", " ", "=1+1", "+SUM(A1:A9)", "-2+3", "@cmd", "\t=1", "\r=1", '=HYPERLINK("http://evil","x")',
-           "=cmd|' /C calc'!A0", "é", "日本語", "\x00", "\ufeff", "a,b", 'say "hi"', "two\nlines", "{{input}}",
-           "{{missing}}", "say: 1", "1", "0", "-1", "true", "yes", "nan", "inf", "1e400", "99999999999", "2.5",
-           "<script>alert(1)</script>", "openai:gpt-4o-mini", "small-proprietary", "local"]
+HOSTILE = [
+    "",
+    " ",
+    "=1+1",
+    "+SUM(A1:A9)",
+    "-2+3",
+    "@cmd",
+    "\t=1",
+    "\r=1",
+    '=HYPERLINK("http://evil","x")',
+    "=cmd|' /C calc'!A0",
+    "é",
+    "日本語",
+    "\x00",
+    "\ufeff",
+    "a,b",
+    'say "hi"',
+    "two\nlines",
+    "{{input}}",
+    "{{missing}}",
+    "say: 1",
+    "1",
+    "0",
+    "-1",
+    "true",
+    "yes",
+    "nan",
+    "inf",
+    "1e400",
+    "99999999999",
+    "2.5",
+    "<script>alert(1)</script>",
+    "openai:gpt-4o-mini",
+    "small-proprietary",
+    "local",
+]
 TEXT = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12))
-SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70),
-                   st.sampled_from([0, 1, 2, 2 ** 31, 2 ** 31 - 1, 10 ** 10, -1]),
-                   st.floats(allow_nan=True, allow_infinity=True), TEXT)
-VALUE = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                     max_leaves=6)
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([0, 1, 2, 2**31, 2**31 - 1, 10**10, -1]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    TEXT,
+)
+VALUE = st.recursive(
+    SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=6
+)
 HUGE = st.sampled_from([5_000, 60_000, 200_000]).map(lambda n: "x" * n)
 
 
@@ -62,12 +110,16 @@ def task_record(i: int) -> dict:
 
 
 TASK_FIELD = st.one_of(st.sampled_from(sorted(TASK_KEYS) + ["target", "ideal", "choices", "bogus"]), TEXT)
-GOOD_TASK_VALUE = st.sampled_from([{"role": "user", "content": "hi"}, [{"role": "user", "content": "say: 1"}],
-                                   {"x": "1"}, "say: 1", "1", 7, None])
-TASK = st.one_of(st.integers(0, 50).map(task_record),
-                 st.dictionaries(TASK_FIELD, st.one_of(VALUE, GOOD_TASK_VALUE, HUGE), max_size=5),
-                 st.builds(lambda i, key, value: {**task_record(i), key: value}, st.integers(0, 50), TASK_FIELD,
-                           st.one_of(VALUE, HUGE)))
+GOOD_TASK_VALUE = st.sampled_from(
+    [{"role": "user", "content": "hi"}, [{"role": "user", "content": "say: 1"}], {"x": "1"}, "say: 1", "1", 7, None]
+)
+TASK = st.one_of(
+    st.integers(0, 50).map(task_record),
+    st.dictionaries(TASK_FIELD, st.one_of(VALUE, GOOD_TASK_VALUE, HUGE), max_size=5),
+    st.builds(
+        lambda i, key, value: {**task_record(i), key: value}, st.integers(0, 50), TASK_FIELD, st.one_of(VALUE, HUGE)
+    ),
+)
 
 
 @st.composite
@@ -76,10 +128,24 @@ def damaged(draw, text: str) -> bytes:
     lines = text.split("\n")
     if draw(st.booleans()) and lines:
         at = draw(st.integers(0, len(lines)))
-        junk = draw(st.one_of(TEXT, st.sampled_from(["{", "[1, 2]", '{"a": NaN}', nested_json(DEEP),
-                                                     '{"id": ' + nested_json(900) + "}", "\x00\x01", "---",
-                                                     '{"id": "\\ud800", "input": "hi", "expected": "x"}',
-                                                     '{"task_id": "t1", "output": "\\udc00"}'])))
+        junk = draw(
+            st.one_of(
+                TEXT,
+                st.sampled_from(
+                    [
+                        "{",
+                        "[1, 2]",
+                        '{"a": NaN}',
+                        nested_json(DEEP),
+                        '{"id": ' + nested_json(900) + "}",
+                        "\x00\x01",
+                        "---",
+                        '{"id": "\\ud800", "input": "hi", "expected": "x"}',
+                        '{"task_id": "t1", "output": "\\udc00"}',
+                    ]
+                ),
+            )
+        )
         lines.insert(at, junk)
     data = "\n".join(lines)
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "latin-1", "utf-16", "cp1252"]))
@@ -91,6 +157,7 @@ def damaged(draw, text: str) -> bytes:
 
 # ---------------------------------------------------------------- suite files
 
+
 @st.composite
 def jsonl_suite(draw) -> tuple[str, bytes]:
     records = draw(st.lists(TASK, min_size=0, max_size=6))
@@ -100,8 +167,19 @@ def jsonl_suite(draw) -> tuple[str, bytes]:
     return "tasks.jsonl", draw(damaged(text))
 
 
-CSV_COLUMNS = ["id", "input", "expected", "meta_note", "metadata.src", "question", "__expected", "__description",
-               "target", "", "id"]
+CSV_COLUMNS = [
+    "id",
+    "input",
+    "expected",
+    "meta_note",
+    "metadata.src",
+    "question",
+    "__expected",
+    "__description",
+    "target",
+    "",
+    "id",
+]
 
 
 @st.composite
@@ -123,13 +201,19 @@ def csv_suite(draw) -> tuple[str, bytes]:
     return "tasks.csv", draw(damaged(draw(csv_text(CSV_COLUMNS, st.one_of(TEXT, HUGE)))))
 
 
-GOOD_SUITE_VALUES = {"name": "fuzzed", "category": "fuzz", "grader": "exact", "bar": 0.9,
-                     "prompt_template": "{{input}}", "validator": {"name": "regex", "options": {"pattern": "\\d"}},
-                     "max_invalid_retries": 1}
+GOOD_SUITE_VALUES = {
+    "name": "fuzzed",
+    "category": "fuzz",
+    "grader": "exact",
+    "bar": 0.9,
+    "prompt_template": "{{input}}",
+    "validator": {"name": "regex", "options": {"pattern": "\\d"}},
+    "max_invalid_retries": 1,
+}
 YAML_SPECIALS = [
     # billion laughs: 9 levels of 9 aliases
-    "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    "a: &a [x,x,x,x,x,x,x,x,x]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
     + "tasks: [*i]\n",
     "name: rec\ntasks: &t\n- {id: a, input: hi, expected: x, metadata: {self: *t}}\n",
     "name: rec2\ntasks:\n- &v {id: a, input: hi, expected: x, vars: {me: *v}}\n",
@@ -190,22 +274,40 @@ def clean_suite(draw) -> tuple[str, bytes]:
         text = out.getvalue()
     else:
         name = "suite-" + draw(LEGAL_TEXT)
-        text = yaml.safe_dump({"name": name, "category": draw(LEGAL_TEXT), "grader": "exact", "tasks": tasks},
-                              allow_unicode=draw(st.booleans()))
+        text = yaml.safe_dump(
+            {"name": name, "category": draw(LEGAL_TEXT), "grader": "exact", "tasks": tasks},
+            allow_unicode=draw(st.booleans()),
+        )
     return f"clean.{kind}", text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])))
 
 
-SUITE_FILES = st.one_of(jsonl_suite(), csv_suite(), yaml_suite(),
-                        st.tuples(st.sampled_from(["tasks.txt", "tasks", "tasks.json"]), st.binary(max_size=50)),
-                        clean_suite())
+SUITE_FILES = st.one_of(
+    jsonl_suite(),
+    csv_suite(),
+    yaml_suite(),
+    st.tuples(st.sampled_from(["tasks.txt", "tasks", "tasks.json"]), st.binary(max_size=50)),
+    clean_suite(),
+)
 
 
 # ---------------------------------------------------------------- results files
 
 RESULT_COLUMN = st.one_of(st.sampled_from(list(KNOWN_COLUMNS) + ["bogus"]), TEXT)
-GOOD_RESULT = {"task_id": "t1", "category": "fuzz-results", "model": "openai/gpt-4.1-mini", "correct": "true",
-               "trial": 1, "valid": True, "input_tokens": 10, "output_tokens": 2, "cost_usd": 0.001,
-               "latency_ms": 12.5, "output": "1", "tier": "small-proprietary", "suite": "fuzz-results"}
+GOOD_RESULT = {
+    "task_id": "t1",
+    "category": "fuzz-results",
+    "model": "openai/gpt-4.1-mini",
+    "correct": "true",
+    "trial": 1,
+    "valid": True,
+    "input_tokens": 10,
+    "output_tokens": 2,
+    "cost_usd": 0.001,
+    "latency_ms": 12.5,
+    "output": "1",
+    "tier": "small-proprietary",
+    "suite": "fuzz-results",
+}
 
 
 @st.composite
@@ -213,8 +315,10 @@ def result_record(draw) -> dict:
     keys = draw(st.lists(RESULT_COLUMN, unique=True, min_size=1, max_size=8))
     if draw(st.booleans()):
         keys = list(dict.fromkeys(["task_id", "category", "model", "correct", *keys]))
-    return {key: draw(st.one_of(st.just(GOOD_RESULT.get(key, "x")), st.integers(0, 60).map(lambda i: f"t{i}"),
-                                VALUE, HUGE)) for key in keys}
+    return {
+        key: draw(st.one_of(st.just(GOOD_RESULT.get(key, "x")), st.integers(0, 60).map(lambda i: f"t{i}"), VALUE, HUGE))
+        for key in keys
+    }
 
 
 @st.composite
@@ -235,14 +339,25 @@ def results_csv(draw) -> tuple[str, bytes]:
 
 @st.composite
 def promptfoo_json(draw) -> tuple[str, bytes]:
-    result = st.fixed_dictionaries({}, optional={
-        "provider": st.one_of(st.just({"id": "openai:gpt-4o-mini"}), st.just("ollama:chat:llama3"), VALUE),
-        "testIdx": st.one_of(st.integers(-2, 10), st.just(10 ** 12), VALUE),
-        "promptIdx": st.one_of(st.just(0), VALUE), "success": st.one_of(st.booleans(), VALUE),
-        "score": st.one_of(st.floats(allow_nan=True), VALUE), "repeatIndex": st.one_of(st.integers(-1, 3), VALUE),
-        "response": st.one_of(st.just({"output": "1", "tokenUsage": {"prompt": 5, "completion": 1}}), VALUE),
-        "cost": VALUE, "latencyMs": VALUE, "error": VALUE, "failureReason": st.one_of(st.sampled_from([1, 2]), VALUE),
-        "vars": VALUE, "testCase": VALUE, "gradingResult": VALUE})
+    result = st.fixed_dictionaries(
+        {},
+        optional={
+            "provider": st.one_of(st.just({"id": "openai:gpt-4o-mini"}), st.just("ollama:chat:llama3"), VALUE),
+            "testIdx": st.one_of(st.integers(-2, 10), st.just(10**12), VALUE),
+            "promptIdx": st.one_of(st.just(0), VALUE),
+            "success": st.one_of(st.booleans(), VALUE),
+            "score": st.one_of(st.floats(allow_nan=True), VALUE),
+            "repeatIndex": st.one_of(st.integers(-1, 3), VALUE),
+            "response": st.one_of(st.just({"output": "1", "tokenUsage": {"prompt": 5, "completion": 1}}), VALUE),
+            "cost": VALUE,
+            "latencyMs": VALUE,
+            "error": VALUE,
+            "failureReason": st.one_of(st.sampled_from([1, 2]), VALUE),
+            "vars": VALUE,
+            "testCase": VALUE,
+            "gradingResult": VALUE,
+        },
+    )
     results = draw(st.lists(st.one_of(result, VALUE), max_size=5))
     doc = draw(st.sampled_from([{"results": {"results": results}}, {"results": results}, results]))
     text = json.dumps(doc)
@@ -256,8 +371,18 @@ def clean_results(draw) -> tuple[str, bytes]:
     category = "results-" + draw(LEGAL_TEXT).strip()
     tasks = draw(st.lists(LEGAL_TEXT.map(str.strip).filter(bool), min_size=1, max_size=5, unique=True))
     models = draw(st.lists(LEGAL_TEXT.map(str.strip).filter(bool), min_size=1, max_size=2, unique=True))
-    rows = [{"task_id": task, "category": category, "model": model, "correct": draw(st.sampled_from(["true", "no"])),
-             "output": draw(LEGAL_TEXT), "cost_usd": draw(st.floats(0, 1))} for task in tasks for model in models]
+    rows = [
+        {
+            "task_id": task,
+            "category": category,
+            "model": model,
+            "correct": draw(st.sampled_from(["true", "no"])),
+            "output": draw(LEGAL_TEXT),
+            "cost_usd": draw(st.floats(0, 1)),
+        }
+        for task in tasks
+        for model in models
+    ]
     if draw(st.booleans()):
         text = "\n".join(json.dumps(r, ensure_ascii=draw(st.booleans())) for r in rows) + "\n"
         return "clean.jsonl", text.encode()
@@ -268,15 +393,25 @@ def clean_results(draw) -> tuple[str, bytes]:
     return "clean.csv", out.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig"])))
 
 
-RESULT_FILES = st.one_of(results_csv(), results_jsonl(), promptfoo_json(),
-                         st.tuples(st.sampled_from(["results.txt", "results.xlsx"]), st.binary(max_size=50)),
-                         clean_results())
-OPTIONS = st.fixed_dictionaries({}, optional={
-    "category": st.one_of(st.none(), TEXT), "suite": st.one_of(st.none(), TEXT),
-    "bar": st.one_of(st.none(), st.sampled_from([0.9, 0, 1.5, math.nan, True, -1]))})
+RESULT_FILES = st.one_of(
+    results_csv(),
+    results_jsonl(),
+    promptfoo_json(),
+    st.tuples(st.sampled_from(["results.txt", "results.xlsx"]), st.binary(max_size=50)),
+    clean_results(),
+)
+OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "category": st.one_of(st.none(), TEXT),
+        "suite": st.one_of(st.none(), TEXT),
+        "bar": st.one_of(st.none(), st.sampled_from([0.9, 0, 1.5, math.nan, True, -1])),
+    },
+)
 
 
 # ---------------------------------------------------------------- what every case must end in
+
 
 def check_rejection(exc: InvalidInput, filename: str, data: bytes) -> None:
     """Every problem names the file and says what is wrong; a line, if given, is in the file."""
@@ -300,10 +435,14 @@ def check_rejection(exc: InvalidInput, filename: str, data: bytes) -> None:
 @example(("binary.yaml", YAML_SPECIALS[6].encode()))
 @example(("latin1.csv", "id,input,expected\nt1,café: 1,1\n".encode("latin-1")))
 @example(("utf16.jsonl", json.dumps(task_record(1)).encode("utf-16")))
-@example(("injection.csv", b'id,input,expected\nt1,"=cmd|\' /C calc\'!A0",=1+1\nt1,@SUM(A1),-1\n'))
+@example(("injection.csv", b"id,input,expected\nt1,\"=cmd|' /C calc'!A0\",=1+1\nt1,@SUM(A1),-1\n"))
 @example(("huge.jsonl", json.dumps({**task_record(1), "input": "x" * (MAX_BYTES + 1)}).encode()))
-@example(("clean.jsonl", (json.dumps({"id": "a", "input": "say:\u2028 1\x85", "expected": "1"}, ensure_ascii=False)
-                          + "\r\n").encode()))
+@example(
+    (
+        "clean.jsonl",
+        (json.dumps({"id": "a", "input": "say:\u2028 1\x85", "expected": "1"}, ensure_ascii=False) + "\r\n").encode(),
+    )
+)
 @example(("lone-surrogate.jsonl", b'{"id": "a", "input": "\\ud83d", "expected": "x"}'))
 @given(case=SUITE_FILES)
 @FUZZ
@@ -327,17 +466,43 @@ def test_the_suite_loader_accepts_or_explains_every_file(db, case):
 
 @example(("overflow.csv", b"task_id,category,model,correct,trial\nt1,c,m,true,99999999999\n"), {})
 @example(("overflow.jsonl", b'{"task_id":"t1","category":"c","model":"m","correct":true,"input_tokens":1e10}\n'), {})
-@example(("overflow.json", b'{"results": {"results": [{"provider": "openai:x", "testIdx": 0, "success": true,'
-                           b' "repeatIndex": 9999999999}]}}'), {})
+@example(
+    (
+        "overflow.json",
+        b'{"results": {"results": [{"provider": "openai:x", "testIdx": 0, "success": true,'
+        b' "repeatIndex": 9999999999}]}}',
+    ),
+    {},
+)
 @example(("deep.json", nested_json(DEEP).encode()), {})
 @example(("deep.jsonl", ('{"task_id": ' + nested_json(DEEP) + "}").encode()), {})
 @example(("latin1.csv", "task_id,category,model,correct\nt1,café,m,true\n".encode("latin-1")), {})
 @example(("injection.csv", b'task_id,category,model,correct,output\n=1+1,@cat,-m,true,"=HYPERLINK(""x"")"\n'), {})
 @example(("dupes.csv", b"task_id,category,model,correct\nt1,c,m,true\nt1,c,m,false\n"), {})
-@example(("clean.jsonl", json.dumps({"task_id": "t1", "category": "results-separators", "model": "m", "correct": True,
-                                     "output": "a\u2028b\x85c"}, ensure_ascii=False).encode()), {})
-@example(("lone-surrogate.json", b'{"results": {"results": [{"provider": "openai:x", "testIdx": 0, "success": true,'
-                                 b' "response": {"output": "\\udc00"}}]}}'), {})
+@example(
+    (
+        "clean.jsonl",
+        json.dumps(
+            {
+                "task_id": "t1",
+                "category": "results-separators",
+                "model": "m",
+                "correct": True,
+                "output": "a\u2028b\x85c",
+            },
+            ensure_ascii=False,
+        ).encode(),
+    ),
+    {},
+)
+@example(
+    (
+        "lone-surrogate.json",
+        b'{"results": {"results": [{"provider": "openai:x", "testIdx": 0, "success": true,'
+        b' "response": {"output": "\\udc00"}}]}}',
+    ),
+    {},
+)
 @given(case=RESULT_FILES, options=OPTIONS)
 @FUZZ
 def test_the_results_importer_accepts_or_explains_every_file_and_rejects_atomically(db, case, options):

@@ -24,8 +24,18 @@ from tests.fakes import install_fake
 
 SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil","x")'
-ANSWERS = {"html": SCRIPT, "formula": FORMULA, "both": FORMULA + SCRIPT, "plus": "+1+1", "minus": "-2+3",
-           "at": "@SUM(A1:A9)", "tab": "\t=1+1", "cr": "\r=1+1", "smuggled": "ok\r" + FORMULA, "plain": "42"}
+ANSWERS = {
+    "html": SCRIPT,
+    "formula": FORMULA,
+    "both": FORMULA + SCRIPT,
+    "plus": "+1+1",
+    "minus": "-2+3",
+    "at": "@SUM(A1:A9)",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+    "smuggled": "ok\r" + FORMULA,
+    "plain": "42",
+}
 MARKERS = ("<script", "onerror", "HYPERLINK")
 INERT = {"dataframe", "text"}  # elements that show a string as-is
 
@@ -52,11 +62,13 @@ def app_con(isolated_db):
 @pytest.fixture
 def run_id(app_con) -> str:
     install_fake(HostileModel())
-    add_model(app_con, "fake/hostile", tier="small-proprietary", input_price_per_mtok_usd=1.0,
-              output_price_per_mtok_usd=2.0)
+    add_model(
+        app_con, "fake/hostile", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0
+    )
     # the html task expects the script itself, so the page also shows it as the expected answer
-    tasks = tuple(Task(id=key, input=f"answer for {key}", expected=SCRIPT if key == "html" else "42")
-                  for key in ANSWERS)
+    tasks = tuple(
+        Task(id=key, input=f"answer for {key}", expected=SCRIPT if key == "html" else "42") for key in ANSWERS
+    )
     save_suite(app_con, Suite(name="hostile", category="hostile", grader=GraderSpec("exact"), tasks=tasks))
     runner = start_run(app_con, RunRequest(suites=("hostile",), models=("fake/hostile",)))
     assert runner.run().status == "completed"
@@ -65,8 +77,9 @@ def run_id(app_con) -> str:
 
 def test_hostile_answers_are_stored_verbatim(app_con, run_id):
     for table in ("trials", "attempts"):
-        stored = dict(app_con.cursor().execute(f"SELECT task_id, output FROM {table} WHERE run_id = ?",
-                                               [run_id]).fetchall())
+        stored = dict(
+            app_con.cursor().execute(f"SELECT task_id, output FROM {table} WHERE run_id = ?", [run_id]).fetchall()
+        )
         assert stored == ANSWERS, table
 
 
@@ -112,6 +125,6 @@ def test_results_page_shows_hostile_text_only_in_tables_and_plain_text(app_con, 
     assert all(kinds <= INERT for kinds in shown_in.values()), shown_in
     assert [m.value for m in at.markdown if "<script" in m.value or "onerror" in m.value] == []
     texts = [t.value for t in at.text]
-    assert f"[user]\nanswer for html" in texts and SCRIPT in texts  # the prompt and the expected answer, verbatim
+    assert "[user]\nanswer for html" in texts and SCRIPT in texts  # the prompt and the expected answer, verbatim
     outputs = [d.value for d in at.dataframe if "output" in d.value.columns]
     assert any((frame["output"] == SCRIPT).any() for frame in outputs)  # the answer itself, as a table cell

@@ -36,7 +36,7 @@ TOTAL = TASKS * len(MODELS)
 class Page:
     """What one script run of a page sent to the browser."""
 
-    elements: list = field(default_factory=list)   # (type, proto) in arrival order
+    elements: list = field(default_factory=list)  # (type, proto) in arrival order
     status: str = ""
 
     def of(self, kind: str) -> list:
@@ -62,8 +62,11 @@ class Page:
         return int(values[0].replace(",", "")) if values else None
 
     def tables(self) -> list:
-        return [pa.ipc.open_stream(d.arrow_data.data).read_all().to_pandas() for d in self.of("dataframe")
-                if d.arrow_data.data]
+        return [
+            pa.ipc.open_stream(d.arrow_data.data).read_all().to_pandas()
+            for d in self.of("dataframe")
+            if d.arrow_data.data
+        ]
 
 
 class Browser:
@@ -159,9 +162,13 @@ def wait_until_up(port: int, server: subprocess.Popen, log) -> None:
 def test_eight_sessions_read_while_a_run_writes_and_then_see_the_final_count(isolated_db, tmp_path):
     port, go, done, log = free_port(), tmp_path / "go", tmp_path / "done.json", tmp_path / "server.log"
     with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "tests.drills.served_app", str(port), str(go), str(done)],
-                                  cwd=ROOT, env={**os.environ, "ROUTEBOARD_DB": str(isolated_db)}, stdout=out,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.drills.served_app", str(port), str(go), str(done)],
+            cwd=ROOT,
+            env={**os.environ, "ROUTEBOARD_DB": str(isolated_db)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_up(port, server, log)
         sessions = [Session(port, time.monotonic() + READ_S) for _ in range(SESSIONS)]
@@ -182,8 +189,9 @@ def test_eight_sessions_read_while_a_run_writes_and_then_see_the_final_count(iso
         server.wait(timeout=60)
 
     assert (final["error"], final["status"], final["done"]) == (None, "completed", TOTAL)
-    assert [line for line in log.read_text().splitlines()
-            if re.search(r"Traceback|[Ll]ock|[Cc]onflict|Error", line)] == []  # nothing went wrong off-page either
+    assert [
+        line for line in log.read_text().splitlines() if re.search(r"Traceback|[Ll]ock|[Cc]onflict|Error", line)
+    ] == []  # nothing went wrong off-page either
     assert not any(s.is_alive() for s in sessions)
     assert [f for s in sessions for f in s.failures] == []  # no lock, conflict or other error on any read
     assert all(s.reads >= 4 for s in sessions), [s.reads for s in sessions]
@@ -198,5 +206,7 @@ def test_eight_sessions_read_while_a_run_writes_and_then_see_the_final_count(iso
     ledger = [t for t in results.tables() if {"model_id", "trials", "cpat_usd"} <= set(t.columns)]
     assert len(ledger) == 1 and int(ledger[0]["trials"].sum()) == TOTAL
     assert overview.problems() == [] and overview.metric("Attempts stored") >= TOTAL
-    print(f"\nreaders/writer: {sum(s.reads for s in sessions)} page reads by {SESSIONS} sessions in {READ_S:.0f} s; "
-          f"trial counts seen while the run wrote: {len(seen)} distinct, from {seen[0]} to {seen[-1]}")
+    print(
+        f"\nreaders/writer: {sum(s.reads for s in sessions)} page reads by {SESSIONS} sessions in {READ_S:.0f} s; "
+        f"trial counts seen while the run wrote: {len(seen)} distinct, from {seen[0]} to {seen[-1]}"
+    )

@@ -35,12 +35,21 @@ class KeyRecordingHandler(FaultHandler):
     """The fault server, noting each request's Authorization header; one task is refused with a 401."""
 
     keys_seen: list = None
+
     def do_POST(self):
         key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         self.keys_seen.append(key)
         if self.read_json()["messages"][-1]["content"] == REFUSED:
-            return self.send_json(401, {"error": {"message": f"Incorrect API key provided: {key[:8]}****{key[-4:]}",
-                                                  "type": "invalid_request_error", "code": "invalid_api_key"}})
+            return self.send_json(
+                401,
+                {
+                    "error": {
+                        "message": f"Incorrect API key provided: {key[:8]}****{key[-4:]}",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+            )
         return super().do_POST()
 
 
@@ -50,13 +59,21 @@ def plan(prompt: str, number: int) -> str:
 
 
 def serve(keys_seen: list) -> LoopbackServer:
-    return LoopbackServer(KeyRecordingHandler, plan=staticmethod(plan), log=[], lock=threading.Lock(),
-                          latency_s=None, retry_after_s=0.05, keys_seen=keys_seen)
+    return LoopbackServer(
+        KeyRecordingHandler,
+        plan=staticmethod(plan),
+        log=[],
+        lock=threading.Lock(),
+        latency_s=None,
+        retry_after_s=0.05,
+        keys_seen=keys_seen,
+    )
 
 
 def suite_file(folder: Path) -> Path:
-    lines = [json.dumps({"id": f"t{i}", "input": f"say: {MARKER}-{i}", "expected": f"{MARKER}-{i}"})
-             for i in range(TASKS)]
+    lines = [
+        json.dumps({"id": f"t{i}", "input": f"say: {MARKER}-{i}", "expected": f"{MARKER}-{i}"}) for i in range(TASKS)
+    ]
     path = folder / "secrets.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -88,12 +105,26 @@ def test_canary_keys_never_leave_the_process(isolated_db, tmp_path, monkeypatch)
     outputs: list[str] = []
     seen: list = []
     with serve(seen) as server:
-        steps = [("models", "add", "openai/canary", "--input-price", "1", "--output-price", "2", "--api-base",
-                  f"{server.url}/v1"),
-                 ("run", "--suite", str(suite_file(tmp_path)), "--model", "openai/canary", "--concurrency", "4"),
-                 ("runs", "list"), ("models", "list", "--json", "--no-ollama"),
-                 ("export", "routes", "--json"), ("export", "routes", "--csv"), ("export", "litellm-router"),
-                 ("export", "litellm-router", "--out", str(tmp_path / "router.yaml"))]
+        steps = [
+            (
+                "models",
+                "add",
+                "openai/canary",
+                "--input-price",
+                "1",
+                "--output-price",
+                "2",
+                "--api-base",
+                f"{server.url}/v1",
+            ),
+            ("run", "--suite", str(suite_file(tmp_path)), "--model", "openai/canary", "--concurrency", "4"),
+            ("runs", "list"),
+            ("models", "list", "--json", "--no-ollama"),
+            ("export", "routes", "--json"),
+            ("export", "routes", "--csv"),
+            ("export", "litellm-router"),
+            ("export", "litellm-router", "--out", str(tmp_path / "router.yaml")),
+        ]
         for step in steps:
             done = cli(*step, db=db)
             assert done.returncode == 0, (step, done.stderr)

@@ -24,6 +24,7 @@ from tests.graders.conftest import BANKING77, CARD_ARRIVAL, RD_TASK, RUBRIC
 
 # ---- specs, registry, grade_output ---------------------------------------------------------------------
 
+
 def test_registered_names():
     assert set(GRADERS) == {"exact", "label", "contains", "regex", "numeric", "json_fields", "f1", "llm_judge"}
     assert set(VALIDATORS) == {"json", "json_schema", "regex", "one_of", "number"}
@@ -40,12 +41,15 @@ def test_spec_problems_name_each_bad_option():
     assert spec_problems(GraderSpec("numeric", {"rel_tol": 0.01})) == []
     assert spec_problems(GraderSpec("exact", {"ignore_cas": False})) == [
         "grader 'exact': unknown option 'ignore_cas' (did you mean 'ignore_case'?); "
-        "known: ignore_case, ignore_punctuation, normalize_whitespace"]
+        "known: ignore_case, ignore_punctuation, normalize_whitespace"
+    ]
     assert spec_problems(GraderSpec("numeric", {"rel_tol": -1})) == [
-        "grader 'numeric': option 'rel_tol' must be a number >= 0, got -1"]
+        "grader 'numeric': option 'rel_tol' must be a number >= 0, got -1"
+    ]
     assert spec_problems(GraderSpec("label")) == ["grader 'label': missing required option 'labels'"]
     assert spec_problems(GraderSpec("regex", {"pattern": "(unclosed"}), kind="validator")[0].startswith(
-        "validator 'regex': option 'pattern' is not a valid regular expression")
+        "validator 'regex': option 'pattern' is not a valid regular expression"
+    )
     problems = spec_problems(GraderSpec("json_fields", {"fields": {"change": {"matcher": "fuzzy", "weight": 0}}}))
     assert "change: matcher must be one of exact, numeric, contains, got 'fuzzy'" in problems[0]
     assert "change: weight must be a number > 0, got 0" in problems[0]
@@ -86,19 +90,29 @@ def test_grade_output_records_a_grader_crash():
 
 # ---- option schemas ------------------------------------------------------------------------------------
 
+
 def schema(name: str, kind: str = "grader") -> list[tuple]:
     return [(option.name, option.type, option.required, option.default) for option in option_schema(name, kind)]
 
 
 def test_each_grader_declares_the_options_a_form_shows():
     assert schema("label") == [("labels", "list", True, None)]
-    assert schema("numeric") == [("abs_tol", "number", False, 0.0), ("rel_tol", "number", False, 0.01),
-                                 ("scale_field", "text", False, "scale")]
+    assert schema("numeric") == [
+        ("abs_tol", "number", False, 0.0),
+        ("rel_tol", "number", False, 0.01),
+        ("scale_field", "text", False, "scale"),
+    ]
     assert schema("json_fields") == [("fields", "mapping", True, None), ("threshold", "number", False, 1.0)]
-    assert schema("llm_judge") == [("rubric", "text", True, None), ("precheck", "grader", False, None),
-                                   ("judge_model", "text", False, None)]
-    assert schema("exact") == [("ignore_case", "bool", False, True), ("ignore_punctuation", "bool", False, True),
-                               ("normalize_whitespace", "bool", False, True)]
+    assert schema("llm_judge") == [
+        ("rubric", "text", True, None),
+        ("precheck", "grader", False, None),
+        ("judge_model", "text", False, None),
+    ]
+    assert schema("exact") == [
+        ("ignore_case", "bool", False, True),
+        ("ignore_punctuation", "bool", False, True),
+        ("normalize_whitespace", "bool", False, True),
+    ]
     assert [option.choices for option in option_schema("f1")] == [(), ("all", "any")]
     assert schema("regex", "validator")[0] == ("pattern", "text", True, None)
     assert schema("number", "validator") == []
@@ -114,8 +128,13 @@ def test_every_option_has_help_and_the_listing_covers_every_name():
     numeric = next(entry for entry in registered("grader") if entry.name == "numeric")
     assert numeric.summary.startswith("Correct when the output's answer number is the gold number")
     assert numeric.options[0].as_dict() == {
-        "name": "abs_tol", "type": "number", "required": False, "default": 0.0, "choices": [],
-        "help": "absolute tolerance in the task's scale units (percentage points for percent)"}
+        "name": "abs_tol",
+        "type": "number",
+        "required": False,
+        "default": 0.0,
+        "choices": [],
+        "help": "absolute tolerance in the task's scale units (percentage points for percent)",
+    }
 
 
 def test_option_schema_of_an_unknown_grader_names_the_known_ones():
@@ -123,38 +142,69 @@ def test_option_schema_of_an_unknown_grader_names_the_known_ones():
         option_schema("numerik")
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"labels": "card_arrival"}, "grader 'label': option 'labels' must be a list, got 'card_arrival'"),
-    ({"labels": ["card_arrival"], "abs_tol": 0.1},
-     "grader 'label': unknown option 'abs_tol'; known: labels"),
-    ({"labels": ["card_arrival"], "lables": ["x"]},
-     "grader 'label': unknown option 'lables' (did you mean 'labels'?); known: labels"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"labels": "card_arrival"}, "grader 'label': option 'labels' must be a list, got 'card_arrival'"),
+        ({"labels": ["card_arrival"], "abs_tol": 0.1}, "grader 'label': unknown option 'abs_tol'; known: labels"),
+        (
+            {"labels": ["card_arrival"], "lables": ["x"]},
+            "grader 'label': unknown option 'lables' (did you mean 'labels'?); known: labels",
+        ),
+    ],
+)
 def test_a_suite_with_a_wrong_option_is_refused_with_a_clear_message(tmp_path, options, message):
     grader = json.dumps({"name": "label", "options": options})
     path = tmp_path / "suite.yaml"
-    path.write_text(f"name: tickets\ncategory: triage\ngrader: {grader}\nprompt_template: '{{{{text}}}}'\n"
-                    "tasks:\n  - {id: a, vars: {text: where is my card}, expected: card_arrival}\n")
+    path.write_text(
+        f"name: tickets\ncategory: triage\ngrader: {grader}\nprompt_template: '{{{{text}}}}'\n"
+        "tasks:\n  - {id: a, vars: {text: where is my card}, expected: card_arrival}\n"
+    )
     with pytest.raises(InvalidInput) as info:
         load_suite(path)
     assert [(problem.field, problem.message) for problem in info.value.problems] == [("grader", message)]
 
 
-@pytest.mark.parametrize("kind, spec, message", [
-    ("grader", GraderSpec("numeric", {"rel_tol": "1%"}),
-     "grader 'numeric': option 'rel_tol' must be a number, got '1%'"),
-    ("grader", GraderSpec("numeric", {"abs_tol": True}),
-     "grader 'numeric': option 'abs_tol' must be a number, got True"),
-    ("grader", GraderSpec("f1", {"spans": "some"}), "grader 'f1': option 'spans' must be 'all' or 'any', got 'some'"),
-    ("grader", GraderSpec("json_fields", {"fields": ["change"]}),
-     "grader 'json_fields': option 'fields' must be a mapping, got ['change']"),
-    ("grader", GraderSpec("llm_judge", {"rubric": RUBRIC, "precheck": "llm_judge"}),
-     "grader 'llm_judge': option 'precheck' cannot itself be llm_judge"),
-    ("grader", GraderSpec("llm_judge", {"rubric": RUBRIC, "precheck": {"name": "numeric", "options": {"tol": 1}}}),
-     "grader 'llm_judge': option 'precheck' grader 'numeric': unknown option 'tol' (did you mean 'rel_tol'?); "
-     "known: abs_tol, rel_tol, scale_field"),
-    ("validator", GraderSpec("regex", {"pattern": "x", "search": "yes"}),
-     "validator 'regex': option 'search' must be true or false, got 'yes'"),
-])
+@pytest.mark.parametrize(
+    "kind, spec, message",
+    [
+        (
+            "grader",
+            GraderSpec("numeric", {"rel_tol": "1%"}),
+            "grader 'numeric': option 'rel_tol' must be a number, got '1%'",
+        ),
+        (
+            "grader",
+            GraderSpec("numeric", {"abs_tol": True}),
+            "grader 'numeric': option 'abs_tol' must be a number, got True",
+        ),
+        (
+            "grader",
+            GraderSpec("f1", {"spans": "some"}),
+            "grader 'f1': option 'spans' must be 'all' or 'any', got 'some'",
+        ),
+        (
+            "grader",
+            GraderSpec("json_fields", {"fields": ["change"]}),
+            "grader 'json_fields': option 'fields' must be a mapping, got ['change']",
+        ),
+        (
+            "grader",
+            GraderSpec("llm_judge", {"rubric": RUBRIC, "precheck": "llm_judge"}),
+            "grader 'llm_judge': option 'precheck' cannot itself be llm_judge",
+        ),
+        (
+            "grader",
+            GraderSpec("llm_judge", {"rubric": RUBRIC, "precheck": {"name": "numeric", "options": {"tol": 1}}}),
+            "grader 'llm_judge': option 'precheck' grader 'numeric': unknown option 'tol' (did you mean 'rel_tol'?); "
+            "known: abs_tol, rel_tol, scale_field",
+        ),
+        (
+            "validator",
+            GraderSpec("regex", {"pattern": "x", "search": "yes"}),
+            "validator 'regex': option 'search' must be true or false, got 'yes'",
+        ),
+    ],
+)
 def test_wrong_option_types_name_the_grader_the_option_and_the_type(kind, spec, message):
     assert spec_problems(spec, kind) == [message]

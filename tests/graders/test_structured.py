@@ -9,6 +9,7 @@ from tests.graders.conftest import BANKING77, RD_FIELDS, RD_TASK, grade, validat
 
 # ---- json_fields ---------------------------------------------------------------------------------------
 
+
 def test_json_fields_weighted_score_in_fenced_json():
     output = 'Here it is:\n```json\n{"change": "273", "scale": "Million", "derivation": "6,332 - 6,059"}\n```'
     strict = grade("json_fields", output, RD_TASK, fields=RD_FIELDS)
@@ -36,6 +37,7 @@ def test_json_fields_without_json_is_invalid():
 
 
 # ---- validators ----------------------------------------------------------------------------------------
+
 
 def test_json_validator():
     assert validate("json", '```json\n{"intent": "card_arrival"}\n```') == (True, "JSON object")

@@ -9,11 +9,15 @@ from tests.graders.conftest import BANKING77, CARD_ARRIVAL, WRONG_RATE, grade, t
 
 # ---- label ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("output", [
-    "card_arrival",
-    "Card Arrival",
-    'Based on "I ordered over a week ago", the intent is **card_arrival**.',
-])
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "card_arrival",
+        "Card Arrival",
+        'Based on "I ordered over a week ago", the intent is **card_arrival**.',
+    ],
+)
 def test_label_found_in_verbose_answer(output):
     result = grade("label", output, CARD_ARRIVAL, labels=BANKING77)
     assert (result.correct, result.score, result.detail) == (True, 1.0, "label card_arrival")
@@ -38,12 +42,15 @@ def test_label_with_odd_spelling_in_the_dataset_matches_plain_words():
 
 
 def test_wrong_or_missing_label():
-    assert grade("label", "exchange_rate", CARD_ARRIVAL, labels=BANKING77).detail == \
-        "label exchange_rate, expected card_arrival"
+    assert (
+        grade("label", "exchange_rate", CARD_ARRIVAL, labels=BANKING77).detail
+        == "label exchange_rate, expected card_arrival"
+    )
     assert grade("label", "I am not sure.", CARD_ARRIVAL, labels=BANKING77).detail == "no label found"
 
 
 # ---- exact, contains, regex ----------------------------------------------------------------------------
+
 
 def test_exact_ignores_quotes_case_and_final_period():
     task = tatqa(["the modified retrospective method"])
@@ -81,6 +88,7 @@ def test_regex_uses_expected_as_pattern_with_flags():
 
 # ---- f1 ------------------------------------------------------------------------------------------------
 
+
 def test_f1_on_a_tatqa_span():
     task = tatqa(["the modified retrospective method"])
     assert grade("f1", "The modified retrospective method.", task).score == 1.0
@@ -99,6 +107,7 @@ def test_f1_multi_span_needs_every_span():
 
 # ---- validators ----------------------------------------------------------------------------------------
 
+
 def test_regex_validator_fullmatch_unless_search():
     assert validate("regex", " card_arrival\n", pattern=r"[a-z_]+\??")[0]
     assert not validate("regex", "The intent is card_arrival", pattern=r"[a-z_]+\??")[0]
@@ -107,6 +116,8 @@ def test_regex_validator_fullmatch_unless_search():
 
 def test_one_of_validator():
     assert validate("one_of", "Card Arrival", labels=BANKING77) == (True, "label card_arrival")
-    assert validate("one_of", "card_arrival or pending_top_up", labels=BANKING77) == \
-        (False, "ambiguous: card_arrival, pending_top_up")
+    assert validate("one_of", "card_arrival or pending_top_up", labels=BANKING77) == (
+        False,
+        "ambiguous: card_arrival, pending_top_up",
+    )
     assert validate("one_of", "no idea", labels=BANKING77) == (False, "no label found")

@@ -21,8 +21,10 @@ def test_a_csv_row_is_located_where_it_starts_even_after_a_multiline_cell():
 def test_csv_header_mistakes_are_named_by_column():
     problems = Problems("t.csv")
     read_csv("id,,id\n1,2,3\n", problems)
-    assert [(p.line, p.field, p.message) for p in problems] == [(1, "column 2", "empty column name"),
-                                                                (1, "id", "duplicate column name")]
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (1, "column 2", "empty column name"),
+        (1, "id", "duplicate column name"),
+    ]
 
 
 def test_cells_are_read_as_written_formulas_included():
@@ -36,8 +38,10 @@ def test_jsonl_keeps_unicode_line_separators_inside_strings_and_names_bad_lines(
     records = read_jsonl('{"a": "x\u2028y"}\r\n[1]\n{"a": "\\ud800"}\n{oops\n', problems)
     assert [(r.line, r.fields) for r in records] == [(1, {"a": "x\u2028y"})]
     assert [(p.line, p.message.split(":")[0]) for p in problems] == [
-        (2, "each line must be a JSON object"), (3, "text holds an unpaired surrogate escape such as \\ud800 (half a "
-                                                    "character); not valid Unicode"), (4, "not valid JSON")]
+        (2, "each line must be a JSON object"),
+        (3, "text holds an unpaired surrogate escape such as \\ud800 (half a character); not valid Unicode"),
+        (4, "not valid JSON"),
+    ]
 
 
 def test_a_deeply_nested_json_document_is_a_problem_not_a_crash():
@@ -48,7 +52,8 @@ def test_a_deeply_nested_json_document_is_a_problem_not_a_crash():
 
 def test_a_yaml_alias_bomb_is_refused_before_it_expands():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
     problems = Problems("bomb.yaml")
     assert read_yaml(bomb, problems) is None
     assert "alias bomb" in problems.found[0].message

@@ -41,7 +41,8 @@ def test_the_size_limit_says_how_to_raise_it(monkeypatch):
     assert decode(b"x" * 2000, problems) is None
     message = problems.found[0].message
     assert message.startswith("file is 0.0 MB, over the 0.001") and message.endswith(
-        "MB limit (set ROUTEBOARD_MAX_FILE_MB to raise it)")
+        "MB limit (set ROUTEBOARD_MAX_FILE_MB to raise it)"
+    )
 
 
 def test_a_missing_file_is_named(tmp_path):

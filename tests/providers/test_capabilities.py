@@ -24,8 +24,14 @@ def test_hosted_models_need_their_key_and_local_servers_do_not(con, monkeypatch)
     caps = capabilities_for(hosted)
     assert (caps.in_process, caps.max_concurrency, caps.needs_api_key) == (False, None, True)
     assert caps.unavailable_reason(hosted) == "ANTHROPIC_API_KEY is not set"
-    add_model(con, "openai/box", tier="local", input_price_per_mtok_usd=0.0, output_price_per_mtok_usd=0.0,
-              api_base="http://127.0.0.1:9/v1")
+    add_model(
+        con,
+        "openai/box",
+        tier="local",
+        input_price_per_mtok_usd=0.0,
+        output_price_per_mtok_usd=0.0,
+        api_base="http://127.0.0.1:9/v1",
+    )
     assert caps.unavailable_reason(get_model(con, "openai/box")) is None
     assert caps.unavailable_reason(get_model(con, "ollama_chat/smollm2:135m")) is None
 
@@ -43,4 +49,8 @@ def test_a_backend_that_declares_nothing_is_remote_unlimited_keyless_and_always_
     caps = capabilities_for(model)
     assert caps == DEFAULT_CAPABILITIES
     assert (caps.in_process, caps.max_concurrency, caps.needs_api_key, caps.unavailable_reason(model)) == (
-        False, None, False, None)
+        False,
+        None,
+        False,
+        None,
+    )

@@ -36,8 +36,9 @@ def test_embedded_calls_leave_the_event_loop_free():
 
     async def main():
         task = asyncio.create_task(ticker())
-        await provider.complete(model, [{"role": "user", "content": "Count from 1 to 20."}],
-                                GenerationSettings(max_output_tokens=48))
+        await provider.complete(
+            model, [{"role": "user", "content": "Count from 1 to 20."}], GenerationSettings(max_output_tokens=48)
+        )
         task.cancel()
 
     asyncio.run(main())

@@ -8,15 +8,24 @@ from routeboard.catalog import embedded_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.run.plan import Certification, left_to_send, plan_jobs
 
-SUITE = Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=0.5,
-              tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(60)))
+SUITE = Suite(
+    name="echo",
+    category="echo",
+    grader=GraderSpec("exact"),
+    bar=0.5,
+    tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(60)),
+)
 A, B = replace(embedded_model(), id="a"), replace(embedded_model(), id="b")
 
 
 def test_models_are_interleaved_so_each_progresses_at_the_same_pace():
     jobs = plan_jobs([("echo@1", SUITE)], [A, B], trials=2, limit=3)
-    assert [(j.task.id, j.model.id, j.trial) for j in jobs[:4]] == [("t0", "a", 1), ("t0", "b", 1), ("t1", "a", 1),
-                                                                   ("t1", "b", 1)]
+    assert [(j.task.id, j.model.id, j.trial) for j in jobs[:4]] == [
+        ("t0", "a", 1),
+        ("t0", "b", 1),
+        ("t1", "a", 1),
+        ("t1", "b", 1),
+    ]
     assert len(jobs) == 3 * 2 * 2 and jobs[-1].key == ("echo@1", "t2", "b", 2)
 
 

@@ -24,24 +24,41 @@ ONE_CALL_USD = (100 * PRICE_IN + 10 * PRICE_OUT) / 1e6
 @pytest.fixture
 def setup(con):
     """A 20-task suite whose prompt ends with the answer, and one priced fake model."""
-    suite = Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=0.9,
-                  validator=GraderSpec("regex", {"pattern": r"\d+"}),
-                  tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(20)))
+    suite = Suite(
+        name="echo",
+        category="echo",
+        grader=GraderSpec("exact"),
+        bar=0.9,
+        validator=GraderSpec("regex", {"pattern": r"\d+"}),
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(20)),
+    )
     save_suite(con, suite)
-    add_model(con, "fake/model", tier="small-proprietary", input_price_per_mtok_usd=PRICE_IN,
-              output_price_per_mtok_usd=PRICE_OUT)
+    add_model(
+        con,
+        "fake/model",
+        tier="small-proprietary",
+        input_price_per_mtok_usd=PRICE_IN,
+        output_price_per_mtok_usd=PRICE_OUT,
+    )
     return con
 
 
 def request(**kw) -> RunRequest:
-    base = dict(suites=("echo",), models=("fake/model",), concurrency=4, backoff_base_s=0.001, backoff_max_s=0.01,
-                settings=GenerationSettings(max_output_tokens=10))
+    base = dict(
+        suites=("echo",),
+        models=("fake/model",),
+        concurrency=4,
+        backoff_base_s=0.001,
+        backoff_max_s=0.01,
+        settings=GenerationSettings(max_output_tokens=10),
+    )
     return RunRequest(**{**base, **kw})
 
 
 def trial_rows(con, run_id):
-    return con.execute("SELECT task_id, trial, outcome, attempts FROM trials WHERE run_id = ? ORDER BY ALL",
-                       [run_id]).fetchall()
+    return con.execute(
+        "SELECT task_id, trial, outcome, attempts FROM trials WHERE run_id = ? ORDER BY ALL", [run_id]
+    ).fetchall()
 
 
 def test_a_run_stores_one_outcome_per_trial_and_costed_attempts(setup):
@@ -75,8 +92,11 @@ def test_retryable_errors_are_retried_and_each_attempt_is_stored(setup):
     fake = install_fake(FakeProvider(failures=failures))
     runner = start_run(setup, request())
     runner.run()
-    attempts = setup.execute("""SELECT attempt, error_kind, started_at FROM attempts
-                                WHERE run_id = ? AND task_id = 't5' ORDER BY attempt""", [runner.run_id]).fetchall()
+    attempts = setup.execute(
+        """SELECT attempt, error_kind, started_at FROM attempts
+                                WHERE run_id = ? AND task_id = 't5' ORDER BY attempt""",
+        [runner.run_id],
+    ).fetchall()
     assert [a[1] for a in attempts] == ["rate_limit", "server", None]
     assert (attempts[1][2] - attempts[0][2]).total_seconds() >= 0.05  # Retry-After honoured
     assert ("t5", 1, "accepted", 3) in trial_rows(setup, runner.run_id)
@@ -108,8 +128,11 @@ def test_invalid_output_is_retried_once_and_costed(setup):
     install_fake(FakeProvider(answer=answer))
     runner = start_run(setup, request())
     runner.run()
-    rows = setup.execute("""SELECT attempt, valid, cost_usd FROM attempts WHERE run_id = ? AND task_id = 't3'
-                            ORDER BY attempt""", [runner.run_id]).fetchall()
+    rows = setup.execute(
+        """SELECT attempt, valid, cost_usd FROM attempts WHERE run_id = ? AND task_id = 't3'
+                            ORDER BY attempt""",
+        [runner.run_id],
+    ).fetchall()
     assert rows == [(1, False, pytest.approx(ONE_CALL_USD)), (2, True, pytest.approx(ONE_CALL_USD))]
     assert ("t3", 1, "accepted", 2) in trial_rows(setup, runner.run_id)
 
@@ -184,8 +207,13 @@ def test_backoff_grows_and_never_undercuts_retry_after():
 def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
     from routeboard.ledger import ledger
 
-    suite = Suite(name="many", category="many", grader=GraderSpec("exact"), bar=0.8,
-                  tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(300)))
+    suite = Suite(
+        name="many",
+        category="many",
+        grader=GraderSpec("exact"),
+        bar=0.8,
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(300)),
+    )
     save_suite(con, suite)
     for name in ("fake/right", "fake/wrong"):
         add_model(con, name, input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
@@ -198,8 +226,9 @@ def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
         return replace(completion, text="nope") if model.id == "fake/wrong" else completion
 
     fake.complete = complete
-    runner = start_run(con, RunRequest(suites=("many",), models=("fake/right", "fake/wrong"), certify=True,
-                                       round_tasks=25))
+    runner = start_run(
+        con, RunRequest(suites=("many",), models=("fake/right", "fake/wrong"), certify=True, round_tasks=25)
+    )
     progress = runner.run()
     assert progress.status == "completed"
     assert len(fake.calls) <= 2 * 50  # both settled within two rounds instead of 600 calls
@@ -229,8 +258,9 @@ def test_a_cancel_leaves_trials_still_queued_open_for_the_resume(setup):
     """Trials waiting for a one-at-a-time provider when the run is cancelled were never sent: they are not errors."""
     cancel = threading.Event()
     fake = install_fake(FakeProvider(latency_s=0.01, capabilities=Capabilities(max_concurrency=1)))
-    runner = start_run(setup, request(concurrency=4), cancel=cancel,
-                       on_progress=lambda p: cancel.set() if p.done >= 3 else None)
+    runner = start_run(
+        setup, request(concurrency=4), cancel=cancel, on_progress=lambda p: cancel.set() if p.done >= 3 else None
+    )
     progress = runner.run()
     assert progress.status == "cancelled" and progress.errors == 0
     assert setup.execute("SELECT count(*) FROM attempts WHERE error_kind IS NOT NULL").fetchone() == (0,)

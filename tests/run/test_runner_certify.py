@@ -15,8 +15,16 @@ from tests.fakes import FakeProvider, install_fake
 
 
 def echo_suite(con, tasks: int, bar: float) -> None:
-    save_suite(con, Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=bar,
-                          tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks))))
+    save_suite(
+        con,
+        Suite(
+            name="echo",
+            category="echo",
+            grader=GraderSpec("exact"),
+            bar=bar,
+            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks)),
+        ),
+    )
     add_model(con, "fake/right", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
 
 
@@ -32,8 +40,9 @@ def test_ten_tasks_times_three_all_correct_do_not_certify(con):
     assert stats.sequential_verdict(10, 10, bar, look=1, max_looks=1) == "undecided"
     echo_suite(con, 10, bar)
     fake = install_fake(FakeProvider())
-    runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True,
-                                       round_tasks=10))
+    runner = start_run(
+        con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True, round_tasks=10)
+    )
     assert runner.run().status == "completed"
     assert len(fake.calls) == 30
     assert certified(con, runner.run_id) == {}
@@ -43,8 +52,9 @@ def test_ten_tasks_times_three_all_correct_do_not_certify(con):
 def test_ten_tasks_never_certify_a_clear_whatever_the_bar(con, bar):
     echo_suite(con, 10, bar)
     install_fake(FakeProvider())
-    runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True,
-                                       round_tasks=10))
+    runner = start_run(
+        con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True, round_tasks=10)
+    )
     runner.run()
     assert certified(con, runner.run_id) == {}
 
@@ -57,8 +67,10 @@ def test_a_model_clears_only_on_the_minimum_number_of_tasks(con):
     runner.run()
     # 20/20 correct already clears 0.5 at the first look, but 20 tasks are fewer than 30: it waits one round
     assert stats.sequential_verdict(20, 20, 0.5, look=1, max_looks=3) == "clears"
-    assert certified(con, runner.run_id)["fake/right"] | {"verdict": "clears", "look": 2, "tasks": 40} \
+    assert (
+        certified(con, runner.run_id)["fake/right"] | {"verdict": "clears", "look": 2, "tasks": 40}
         == certified(con, runner.run_id)["fake/right"]
+    )
 
 
 def test_task_evidence_counts_finished_tasks_once_with_their_share_of_correct_trials():

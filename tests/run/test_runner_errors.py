@@ -34,18 +34,34 @@ def echo_suite(tmp_path, n: int):
 def test_refusals_end_the_trial_after_one_attempt_with_their_own_kind(con, tmp_path):
     save_suite(con, load_suite(echo_suite(tmp_path, 6)))
     with serve_faults(lambda prompt, number: REFUSED.get(prompt, "ok")) as server:
-        add_model(con, "openai/refusing", tier="small-proprietary", input_price_per_mtok_usd=1.0,
-                  output_price_per_mtok_usd=2.0, api_base=f"{server.url}/v1")
-        runner = start_run(con, RunRequest(suites=("echo",), models=("openai/refusing",), max_attempts=4,
-                                           backoff_base_s=0.01, settings=GenerationSettings(max_output_tokens=8)))
+        add_model(
+            con,
+            "openai/refusing",
+            tier="small-proprietary",
+            input_price_per_mtok_usd=1.0,
+            output_price_per_mtok_usd=2.0,
+            api_base=f"{server.url}/v1",
+        )
+        runner = start_run(
+            con,
+            RunRequest(
+                suites=("echo",),
+                models=("openai/refusing",),
+                max_attempts=4,
+                backoff_base_s=0.01,
+                settings=GenerationSettings(max_output_tokens=8),
+            ),
+        )
         assert runner.run().status == "completed"
         asked = [prompt for _, prompt in server.httpd.RequestHandlerClass.log]
     assert sorted(asked) == [f"say: {i}" for i in range(6)]  # each refused task was asked once, never retried
     kinds = dict(con.execute("SELECT task_id, error_kind FROM attempts WHERE run_id = ?", [runner.run_id]).fetchall())
-    assert kinds == {"t0": None, "t1": "auth", "t2": "permission", "t3": "not_found", "t4": "bad_request",
-                     "t5": None}
-    errors = dict(con.execute("SELECT task_id, error FROM attempts WHERE run_id = ? AND error IS NOT NULL",
-                              [runner.run_id]).fetchall())
+    assert kinds == {"t0": None, "t1": "auth", "t2": "permission", "t3": "not_found", "t4": "bad_request", "t5": None}
+    errors = dict(
+        con.execute(
+            "SELECT task_id, error FROM attempts WHERE run_id = ? AND error IS NOT NULL", [runner.run_id]
+        ).fetchall()
+    )
     assert errors["t1"] == "401 invalid api key"  # the status and the server's words, no SDK wrapping
     assert errors["t3"].startswith("404 ") and "does not exist" in errors["t3"]
     assert errors["t4"].startswith("400 ") and "context too long" in errors["t4"]
@@ -58,8 +74,20 @@ def test_refusals_end_the_trial_after_one_attempt_with_their_own_kind(con, tmp_p
 def test_the_cli_and_runs_list_say_why_a_models_trials_ended_in_error(tmp_path):
     path = echo_suite(tmp_path, 3)
     with serve_faults(lambda prompt, number: "auth" if prompt != "say: 0" else "ok") as server:
-        assert run_cli("models", "add", "openai/badkey", "--input-price", "1", "--output-price", "2",
-                       "--api-base", f"{server.url}/v1").returncode == 0
+        assert (
+            run_cli(
+                "models",
+                "add",
+                "openai/badkey",
+                "--input-price",
+                "1",
+                "--output-price",
+                "2",
+                "--api-base",
+                f"{server.url}/v1",
+            ).returncode
+            == 0
+        )
         result = run_cli("run", "--suite", str(path), "--model", "openai/badkey", "--max-tokens", "8")
     assert result.returncode == 0, result.stderr
     status = result.stdout.strip().splitlines()[-1]
@@ -91,8 +119,14 @@ def test_local_servers_and_the_embedded_model_need_no_key(con, tmp_path, monkeyp
     from routeboard.run import unavailable_reason
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    add_model(con, "openai/local", tier="local", input_price_per_mtok_usd=0.0, output_price_per_mtok_usd=0.0,
-              api_base="http://127.0.0.1:9/v1")
+    add_model(
+        con,
+        "openai/local",
+        tier="local",
+        input_price_per_mtok_usd=0.0,
+        output_price_per_mtok_usd=0.0,
+        api_base="http://127.0.0.1:9/v1",
+    )
     assert unavailable_reason(get_model(con, "openai/local")) is None
     assert unavailable_reason(get_model(con, "local/smollm2-135m")) is None
     assert unavailable_reason(get_model(con, "ollama_chat/smollm2:135m")) is None
@@ -117,7 +151,7 @@ def test_resuming_a_run_whose_key_is_gone_is_refused_before_any_call(con, tmp_pa
     runner = start_run(con, RunRequest(suites=("echo",), models=("openai/gpt-4.1-nano",)))
     runner.cancel.set()
     assert runner.run().status == "cancelled"  # ... is cancelled before any call ...
-    monkeypatch.delenv("OPENAI_API_KEY")       # ... and resumed without one
+    monkeypatch.delenv("OPENAI_API_KEY")  # ... and resumed without one
     with pytest.raises(ModelUnavailable, match=r"^openai/gpt-4.1-nano: OPENAI_API_KEY is not set$"):
         resume_run(con, runner.run_id)
     assert get_run(con, runner.run_id)["status"] == "cancelled"

@@ -18,7 +18,7 @@ from tests.conftest import run_cli
 
 TASKS = 10
 JUDGE_IN, JUDGE_OUT, JUDGE_MS = 400, 20, 7.0  # what the fake judge reports per call
-JUDGE_PRICE = (3.0, 15.0)                      # USD per million tokens
+JUDGE_PRICE = (3.0, 15.0)  # USD per million tokens
 ONE_JUDGE_CALL_USD = (JUDGE_IN * JUDGE_PRICE[0] + JUDGE_OUT * JUDGE_PRICE[1]) / 1e6
 
 
@@ -37,9 +37,13 @@ class Judged:
 
 
 def judged_suite(name: str = "emails", **options) -> Suite:
-    return Suite(name=name, category="email drafting", bar=0.7,
-                 grader=GraderSpec("llm_judge", {"rubric": "The answer is the number asked for.", **options}),
-                 tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)))
+    return Suite(
+        name=name,
+        category="email drafting",
+        bar=0.7,
+        grader=GraderSpec("llm_judge", {"rubric": "The answer is the number asked for.", **options}),
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
+    )
 
 
 @pytest.fixture
@@ -55,8 +59,11 @@ def test_each_trial_stores_its_judges_tokens_latency_and_cost(con, world):
     save_suite(con, judged_suite(judge_model="fake/judge"))
     runner = start_run(con, RunRequest(suites=("emails",), models=("fake/candidate",)))
     assert runner.run().status == "completed"
-    rows = con.execute("""SELECT judge_model, judge_input_tokens, judge_output_tokens, judge_latency_ms,
-                                 judge_cost_usd FROM trials WHERE run_id = ?""", [runner.run_id]).fetchall()
+    rows = con.execute(
+        """SELECT judge_model, judge_input_tokens, judge_output_tokens, judge_latency_ms,
+                                 judge_cost_usd FROM trials WHERE run_id = ?""",
+        [runner.run_id],
+    ).fetchall()
     assert len(rows) == TASKS
     assert rows == [("fake/judge", JUDGE_IN, JUDGE_OUT, JUDGE_MS, pytest.approx(ONE_JUDGE_CALL_USD))] * TASKS
     totals = run_totals(con, runner.run_id)[0]
@@ -77,8 +84,16 @@ def test_the_run_flag_overrides_the_suites_judge(con, world):
 
 
 def test_suites_without_a_judge_store_no_judge_columns(con, world):
-    save_suite(con, Suite(name="exact", category="echo", bar=0.7, grader=GraderSpec("exact"),
-                          tasks=(Task(id="t0", input="say: 0", expected="0"),)))
+    save_suite(
+        con,
+        Suite(
+            name="exact",
+            category="echo",
+            bar=0.7,
+            grader=GraderSpec("exact"),
+            tasks=(Task(id="t0", input="say: 0", expected="0"),),
+        ),
+    )
     runner = start_run(con, RunRequest(suites=("exact",), models=("fake/candidate",)))
     runner.run()
     row = con.execute("SELECT judge_model, judge_cost_usd FROM trials WHERE run_id = ?", [runner.run_id]).fetchone()
@@ -89,8 +104,16 @@ def test_the_budget_reserves_the_judges_calls(con, world):
     save_suite(con, judged_suite(judge_model="fake/judge"))
     add_model(con, "fake/cheap", input_price_per_mtok_usd=0.01, output_price_per_mtok_usd=0.01)
     cap = 0.01  # the candidate costs next to nothing: the judge is what spends the money (~$0.0015 a call)
-    runner = start_run(con, RunRequest(suites=("emails",), models=("fake/cheap",), budget_usd=cap, concurrency=1,
-                                       settings=GenerationSettings(max_output_tokens=8)))
+    runner = start_run(
+        con,
+        RunRequest(
+            suites=("emails",),
+            models=("fake/cheap",),
+            budget_usd=cap,
+            concurrency=1,
+            settings=GenerationSettings(max_output_tokens=8),
+        ),
+    )
     progress = runner.run()
     assert progress.status == "budget_exhausted"
     totals = run_totals(con, runner.run_id)[0]
@@ -114,17 +137,26 @@ def test_the_embedded_judge_comes_with_a_warning(con, world):
     save_suite(con, judged_suite())
     suites = resolve_suites(con, ("emails",))
     warning = judge_warning(suites, None)
-    assert warning.startswith(f"the judge of emails is the embedded 135M model ({EMBEDDED_ID}), which cannot judge "
-                              "free-form text reliably")
+    assert warning.startswith(
+        f"the judge of emails is the embedded 135M model ({EMBEDDED_ID}), which cannot judge free-form text reliably"
+    )
     assert "--judge-model" in warning
     assert judge_warning(suites, "fake/judge") is None
 
 
 def test_the_cli_warns_when_the_embedded_model_judges(tmp_path):
     suite = tmp_path / "emails.yaml"
-    suite.write_text(json.dumps({"name": "emails", "category": "email drafting", "bar": 0.7,
-                                 "grader": {"name": "llm_judge", "options": {"rubric": "Polite."}},
-                                 "tasks": [{"id": "t0", "input": "Write to Ann."}]}))
+    suite.write_text(
+        json.dumps(
+            {
+                "name": "emails",
+                "category": "email drafting",
+                "bar": 0.7,
+                "grader": {"name": "llm_judge", "options": {"rubric": "Polite."}},
+                "tasks": [{"id": "t0", "input": "Write to Ann."}],
+            }
+        )
+    )
     result = run_cli("run", "--suite", str(suite), "--model", EMBEDDED_ID, "--estimate-only")
     assert result.returncode == 0, result.stderr
     assert "warning: the judge of emails is the embedded 135M model" in result.stderr

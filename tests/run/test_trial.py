@@ -23,9 +23,25 @@ def fresh() -> TrialState:
 
 def prior(*kinds: str | None, valid: bool | None = None) -> list[Attempt]:
     """Stored attempts of a trial a stopped run left behind: an error kind each, or None for an answer."""
-    return [Attempt("r", "s", "t", "m", 1, n, datetime(2025, 1, 1), "h", 10, 1, 0.0, error_kind=kind,
-                    output=None if kind else "five", valid=None if kind else valid)
-            for n, kind in enumerate(kinds, start=1)]
+    return [
+        Attempt(
+            "r",
+            "s",
+            "t",
+            "m",
+            1,
+            n,
+            datetime(2025, 1, 1),
+            "h",
+            10,
+            1,
+            0.0,
+            error_kind=kind,
+            output=None if kind else "five",
+            valid=None if kind else valid,
+        )
+        for n, kind in enumerate(kinds, start=1)
+    ]
 
 
 def test_a_first_answer_that_passes_ends_the_trial_after_one_call():

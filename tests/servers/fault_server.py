@@ -4,7 +4,6 @@ the timeout, malformed JSON, connections dropped mid-body, and the request's own
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -16,10 +15,18 @@ FAULTS = ("ok", "rate_limit", "server", "slow", "malformed", "drop", "auth", "pe
 REFUSALS = {
     "auth": (401, {"message": "invalid api key", "type": "invalid_request_error", "code": "invalid_api_key"}),
     "permission": (403, {"message": "this key may not use the model", "type": "permission_error"}),
-    "not_found": (404, {"message": "The model `nope` does not exist", "type": "invalid_request_error",
-                        "code": "model_not_found"}),
-    "bad_request": (400, {"message": "context too long: 9000 tokens, the limit is 8192",
-                          "type": "invalid_request_error", "code": "context_length_exceeded"}),
+    "not_found": (
+        404,
+        {"message": "The model `nope` does not exist", "type": "invalid_request_error", "code": "model_not_found"},
+    ),
+    "bad_request": (
+        400,
+        {
+            "message": "context too long: 9000 tokens, the limit is 8192",
+            "type": "invalid_request_error",
+            "code": "context_length_exceeded",
+        },
+    ),
 }
 
 
@@ -47,8 +54,11 @@ class FaultHandler(JSONHandler):
         if self.latency_s:
             time.sleep(self.latency_s())
         if fault == "rate_limit":
-            return self.send_json(429, {"error": {"message": "rate limited", "type": "rate_limit"}},
-                                  {"Retry-After": f"{self.retry_after_s:g}"})
+            return self.send_json(
+                429,
+                {"error": {"message": "rate limited", "type": "rate_limit"}},
+                {"Retry-After": f"{self.retry_after_s:g}"},
+            )
         if fault in REFUSALS:
             status, error = REFUSALS[fault]
             return self.send_json(status, {"error": error})
@@ -73,16 +83,37 @@ class FaultHandler(JSONHandler):
             self.wfile.flush()
             self.close_connection = True  # the client sees the body end early
             return
-        self.send_json(200, {
-            "id": f"chatcmpl-{number}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "fault"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer_for(prompt)},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": self.usage[0], "completion_tokens": self.usage[1],
-                      "total_tokens": sum(self.usage)}})
+        self.send_json(
+            200,
+            {
+                "id": f"chatcmpl-{number}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fault"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer_for(prompt)},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": self.usage[0],
+                    "completion_tokens": self.usage[1],
+                    "total_tokens": sum(self.usage),
+                },
+            },
+        )
 
 
-def serve_faults(plan: Callable[[str, int], str], latency_s: Callable[[], float] | None = None,
-                 **attrs) -> LoopbackServer:
-    return LoopbackServer(FaultHandler, plan=staticmethod(plan), log=[], lock=threading.Lock(),
-                          latency_s=staticmethod(latency_s) if latency_s else None, **attrs)
+def serve_faults(
+    plan: Callable[[str, int], str], latency_s: Callable[[], float] | None = None, **attrs
+) -> LoopbackServer:
+    return LoopbackServer(
+        FaultHandler,
+        plan=staticmethod(plan),
+        log=[],
+        lock=threading.Lock(),
+        latency_s=staticmethod(latency_s) if latency_s else None,
+        **attrs,
+    )

@@ -12,8 +12,14 @@ from routeboard.providers.embedded import EmbeddedProvider
 from tests.servers.http_base import JSONHandler, LoopbackServer
 
 MODEL_NAME = "smollm2:135m"
-DETAILS = {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
-           "parameter_size": "134.52M", "quantization_level": "Q4_1"}
+DETAILS = {
+    "parent_model": "",
+    "format": "gguf",
+    "family": "llama",
+    "families": ["llama"],
+    "parameter_size": "134.52M",
+    "quantization_level": "Q4_1",
+}
 
 
 class OllamaHandler(JSONHandler):
@@ -23,9 +29,21 @@ class OllamaHandler(JSONHandler):
     def do_GET(self):
         self.requests.append(("GET", self.path))
         if self.path == "/api/tags":
-            self.send_json(200, {"models": [{"name": MODEL_NAME, "model": MODEL_NAME,
-                                             "modified_at": "2025-02-07T07:02:00Z", "size": 98362432,
-                                             "digest": "0" * 64, "details": DETAILS}]})
+            self.send_json(
+                200,
+                {
+                    "models": [
+                        {
+                            "name": MODEL_NAME,
+                            "model": MODEL_NAME,
+                            "modified_at": "2025-02-07T07:02:00Z",
+                            "size": 98362432,
+                            "digest": "0" * 64,
+                            "details": DETAILS,
+                        }
+                    ]
+                },
+            )
         elif self.path == "/api/version":
             self.send_json(200, {"version": "0.5.7"})
         elif self.path == "/":
@@ -39,9 +57,17 @@ class OllamaHandler(JSONHandler):
         if self.path == "/api/show":
             if body.get("model", body.get("name")) != MODEL_NAME:
                 return self.send_json(404, {"error": f"model '{body.get('model')}' not found"})
-            return self.send_json(200, {"modelfile": "", "parameters": "", "template": "{{ .Prompt }}",
-                                        "details": DETAILS, "model_info": {"llama.context_length": 8192},
-                                        "capabilities": ["completion"]})
+            return self.send_json(
+                200,
+                {
+                    "modelfile": "",
+                    "parameters": "",
+                    "template": "{{ .Prompt }}",
+                    "details": DETAILS,
+                    "model_info": {"llama.context_length": 8192},
+                    "capabilities": ["completion"],
+                },
+            )
         if self.path in ("/api/chat", "/api/generate"):
             return self._chat(body)
         self.send_json(404, {"error": "not found"})
@@ -51,20 +77,33 @@ class OllamaHandler(JSONHandler):
             return self.send_json(404, {"error": f"model '{body.get('model')}' not found, try pulling it first"})
         options = body.get("options") or {}
         messages = body.get("messages") or [{"role": "user", "content": body.get("prompt", "")}]
-        settings = GenerationSettings(temperature=options.get("temperature", 0.0),
-                                      max_output_tokens=options.get("num_predict") or 128, seed=options.get("seed"))
+        settings = GenerationSettings(
+            temperature=options.get("temperature", 0.0),
+            max_output_tokens=options.get("num_predict") or 128,
+            seed=options.get("seed"),
+        )
         started = time.perf_counter_ns()
         result = self.provider.complete_sync(messages, settings)
-        answer = {"model": MODEL_NAME, "created_at": datetime.now(timezone.utc).isoformat(),
-                  "message": {"role": "assistant", "content": result.text}, "done": True, "done_reason": "stop",
-                  "total_duration": time.perf_counter_ns() - started, "prompt_eval_count": result.input_tokens,
-                  "eval_count": result.output_tokens}
+        answer = {
+            "model": MODEL_NAME,
+            "created_at": datetime.now(timezone.utc).isoformat(),
+            "message": {"role": "assistant", "content": result.text},
+            "done": True,
+            "done_reason": "stop",
+            "total_duration": time.perf_counter_ns() - started,
+            "prompt_eval_count": result.input_tokens,
+            "eval_count": result.output_tokens,
+        }
         if body.get("stream", True):
             # Ollama streams NDJSON by default; send the whole answer as one chunk then the final one.
             chunk = {**answer, "done": False}
             chunk.pop("prompt_eval_count")
-            data = (json.dumps(chunk) + "\n" + json.dumps({**answer, "message": {"role": "assistant", "content": ""}})
-                    + "\n").encode()
+            data = (
+                json.dumps(chunk)
+                + "\n"
+                + json.dumps({**answer, "message": {"role": "assistant", "content": ""}})
+                + "\n"
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
             self.send_header("Content-Length", str(len(data)))

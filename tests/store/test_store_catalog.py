@@ -9,9 +9,19 @@ from routeboard.store.catalog import insert_models, model_row, model_rows, save_
 
 
 def row(model_id: str, **values) -> dict:
-    return {"model_id": model_id, "litellm_model": model_id, "display_name": model_id, "tier": "small-proprietary",
-            "input_price_per_mtok_usd": None, "output_price_per_mtok_usd": None, "api_base": None, "infra": None,
-            "origin": "user", "free": False, **values}
+    return {
+        "model_id": model_id,
+        "litellm_model": model_id,
+        "display_name": model_id,
+        "tier": "small-proprietary",
+        "input_price_per_mtok_usd": None,
+        "output_price_per_mtok_usd": None,
+        "api_base": None,
+        "infra": None,
+        "origin": "user",
+        "free": False,
+        **values,
+    }
 
 
 def test_rows_keep_unknown_prices_unknown_and_the_free_mark(con):

@@ -11,16 +11,23 @@ from tests.fakes import FakeProvider, install_fake
 
 
 def _run(con, trials: int = 1) -> None:
-    progress = start_run(con, RunRequest(suites=("echo",), models=("fake/m",), trials=trials,
-                                         use_cache=False)).run()
+    progress = start_run(con, RunRequest(suites=("echo",), models=("fake/m",), trials=trials, use_cache=False)).run()
     assert progress.status == "completed"
 
 
 def test_two_runs_of_one_suite_are_the_same_tasks_twice(con):
     install_fake(FakeProvider())
     add_model(con, "fake/m", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
-    save_suite(con, Suite(name="echo", category="echo", grader=GraderSpec("exact"), bar=0.9,
-                          tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(12))))
+    save_suite(
+        con,
+        Suite(
+            name="echo",
+            category="echo",
+            grader=GraderSpec("exact"),
+            bar=0.9,
+            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(12)),
+        ),
+    )
     _run(con)
     [once] = ledger_facts(con).to_dict("records")
     assert (once["trials"], once["tasks"], once["task_correct"]) == (12, 12, None)

@@ -21,8 +21,13 @@ from routeboard.suites import content_hash
 
 
 def make_suite(expected="4", name="math", ids=("a", "b")) -> Suite:
-    return Suite(name=name, category="arithmetic", grader=GraderSpec("exact"), bar=0.9,
-                 tasks=tuple(Task(id=i, input=f"q {i}", expected=expected) for i in ids))
+    return Suite(
+        name=name,
+        category="arithmetic",
+        grader=GraderSpec("exact"),
+        bar=0.9,
+        tasks=tuple(Task(id=i, input=f"q {i}", expected=expected) for i in ids),
+    )
 
 
 def counts(con):
@@ -63,10 +68,17 @@ def test_a_failed_import_writes_nothing(con):
 
 
 def test_round_trip_keeps_everything_a_run_needs(con):
-    suite = Suite(name="chat", category="c", grader=GraderSpec("label", {"labels": ["x", "y"]}), bar=0.8,
-                  validator=GraderSpec("one_of", {"labels": ["x", "y"]}), system_prompt="sys",
-                  prompt_template="Q: {{q}}", max_invalid_retries=2,
-                  tasks=(Task(id="1", vars={"q": "é?"}, expected="x", metadata={"scale": "million"}),))
+    suite = Suite(
+        name="chat",
+        category="c",
+        grader=GraderSpec("label", {"labels": ["x", "y"]}),
+        bar=0.8,
+        validator=GraderSpec("one_of", {"labels": ["x", "y"]}),
+        system_prompt="sys",
+        prompt_template="Q: {{q}}",
+        max_invalid_retries=2,
+        tasks=(Task(id="1", vars={"q": "é?"}, expected="x", metadata={"scale": "million"}),),
+    )
     save_suite(con, suite)
     _, stored = load_stored_suite(con, "chat")
     assert stored.metadata() == suite.metadata()
@@ -74,17 +86,27 @@ def test_round_trip_keeps_everything_a_run_needs(con):
 
 
 def test_settings_change_only_what_is_given_and_a_bad_value_writes_nothing(con):
-    suite = Suite(name="figures", category="figures", bar=0.94, tasks=(Task(id="a", input="1+1?", expected="2"),),
-                  grader=GraderSpec("numeric", {"rel_tol": 0.01, "scale_field": "scale"}),
-                  constraints={"max_latency_ms_p95": 2000})
+    suite = Suite(
+        name="figures",
+        category="figures",
+        bar=0.94,
+        tasks=(Task(id="a", input="1+1?", expected="2"),),
+        grader=GraderSpec("numeric", {"rel_tol": 0.01, "scale_field": "scale"}),
+        constraints={"max_latency_ms_p95": 2000},
+    )
     suite_id = save_suite(con, suite).suite_id
     update_suite_settings(con, suite_id, bar=0.9)
     stored = load_stored_suite(con, suite_id)[1]
     assert (stored.bar, stored.grader, stored.constraints) == (0.9, suite.grader, suite.constraints)
 
     with pytest.raises(InvalidInput) as caught:
-        update_suite_settings(con, suite_id, bar=1.5, grader=GraderSpec("numeric", {"rel_tol": -1}),
-                              constraints={"allowed_tiers": ["huge"]})
+        update_suite_settings(
+            con,
+            suite_id,
+            bar=1.5,
+            grader=GraderSpec("numeric", {"rel_tol": -1}),
+            constraints={"allowed_tiers": ["huge"]},
+        )
     assert [p.field for p in caught.value.problems] == ["constraints.allowed_tiers", "bar", "grader"]
     assert load_stored_suite(con, suite_id)[1].bar == 0.9
 

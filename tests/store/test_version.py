@@ -10,8 +10,13 @@ from routeboard.store.version import data_version
 
 
 def suite() -> Suite:
-    return Suite(name="math", category="arithmetic", grader=GraderSpec("numeric", {"rel_tol": 0.01}), bar=0.9,
-                 tasks=(Task(id="a", input="1+1?", expected="2"),))
+    return Suite(
+        name="math",
+        category="arithmetic",
+        grader=GraderSpec("numeric", {"rel_tol": 0.01}),
+        bar=0.9,
+        tasks=(Task(id="a", input="1+1?", expected="2"),),
+    )
 
 
 def test_reading_changes_nothing_and_restoring_a_setting_restores_the_version(con):
@@ -30,10 +35,12 @@ def test_each_settings_table_moves_the_version(con):
     edits = {
         "constraints": lambda: update_suite_settings(con, suite_id, constraints={"max_latency_ms_p95": 900}),
         "grader option": lambda: update_suite_settings(con, suite_id, grader=GraderSpec("numeric", {"rel_tol": 0.1})),
-        "model tier": lambda: add_model(con, "fake/m", tier="small-proprietary", input_price_per_mtok_usd=1.0,
-                                        output_price_per_mtok_usd=2.0),
-        "model price": lambda: add_model(con, "fake/m", tier="small-proprietary", input_price_per_mtok_usd=1.5,
-                                         output_price_per_mtok_usd=2.0),
+        "model tier": lambda: add_model(
+            con, "fake/m", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0
+        ),
+        "model price": lambda: add_model(
+            con, "fake/m", tier="small-proprietary", input_price_per_mtok_usd=1.5, output_price_per_mtok_usd=2.0
+        ),
         "free flag": lambda: add_model(con, "fake/m", tier="small-proprietary", free=True),
         "judge label": lambda: con.execute("INSERT INTO judge_labels VALUES (?, 'a', 'fake/m', true)", [suite_id]),
     }

@@ -47,8 +47,13 @@ class PerModelFake(FakeProvider):
 
 def echo_suite() -> Suite:
     """A suite whose prompt ends with the answer, so the fake knows it."""
-    return Suite(name=SUITE, category=SUITE, grader=GraderSpec("exact"), bar=BAR,
-                 tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)))
+    return Suite(
+        name=SUITE,
+        category=SUITE,
+        grader=GraderSpec("exact"),
+        bar=BAR,
+        tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +87,13 @@ def fake():
 def models(app_con):
     """The two priced fake models in the catalog."""
     for model_id, (price_in, price_out) in PRICES.items():
-        add_model(app_con, model_id, tier="small-proprietary", input_price_per_mtok_usd=price_in,
-                  output_price_per_mtok_usd=price_out)
+        add_model(
+            app_con,
+            model_id,
+            tier="small-proprietary",
+            input_price_per_mtok_usd=price_in,
+            output_price_per_mtok_usd=price_out,
+        )
     return list(PRICES)
 
 
@@ -98,8 +108,12 @@ class Seeded:
 def seeded(app_con, models, fake) -> Seeded:
     """The echo suite run once on both fake models, through the core."""
     suite_id = save_suite(app_con, echo_suite()).suite_id
-    runner = start_run(app_con, RunRequest(suites=(SUITE,), models=tuple(models), concurrency=4,
-                                           settings=GenerationSettings(max_output_tokens=10)))
+    runner = start_run(
+        app_con,
+        RunRequest(
+            suites=(SUITE,), models=tuple(models), concurrency=4, settings=GenerationSettings(max_output_tokens=10)
+        ),
+    )
     progress = runner.run()
     assert (progress.status, progress.done) == ("completed", 2 * TASKS)
     return Seeded(app_con, runner.run_id, suite_id)
@@ -118,6 +132,7 @@ def open_page(at: AppTest, name: str) -> AppTest:
 
 
 # ---------------------------------------------------------------- reading what a page shows
+
 
 def table(at, *columns: str):
     """The one table on the page (or in a container of it) with these columns.

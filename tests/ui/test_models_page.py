@@ -31,12 +31,15 @@ def test_the_price_inputs_start_empty_meaning_litellms_price(app):
 
 def test_adding_a_model_litellm_prices_stores_its_price_not_zero(app, app_con):
     at = add(open_page(app, "models"), "openai/gpt-4o-mini")
-    assert [s.value for s in at.success] == ["Added openai/gpt-4o-mini (small-proprietary): price from litellm's "
-                                            "price map: $0.15 input / $0.6 output per million tokens."]
+    assert [s.value for s in at.success] == [
+        "Added openai/gpt-4o-mini (small-proprietary): price from litellm's "
+        "price map: $0.15 input / $0.6 output per million tokens."
+    ]
     stored = model_row(app_con, "openai/gpt-4o-mini")
     assert (stored["input_price_per_mtok_usd"], stored["free"]) == (None, False)
-    assert get_model(app_con, "openai/gpt-4o-mini").price == Price(pytest.approx(0.15), pytest.approx(0.6),
-                                                                   "litellm price map")
+    assert get_model(app_con, "openai/gpt-4o-mini").price == Price(
+        pytest.approx(0.15), pytest.approx(0.6), "litellm price map"
+    )
 
 
 def test_an_unpriced_model_is_refused_until_priced_or_marked_free(app, app_con):

@@ -44,7 +44,8 @@ def test_models_on_an_empty_database_offer_the_embedded_model_and_say_why_ollama
     at = open_page(app, "models")
     assert [i.value for i in at.info] == [
         "no Ollama server answered at http://127.0.0.1:9 (ConnectionError); start it with `ollama serve` "
-        "or set OLLAMA_HOST"]
+        "or set OLLAMA_HOST"
+    ]
     catalog = at.data_editor(key="models_catalog").value.set_index("id")
     assert catalog.loc[EMBEDDED_ID, ["tier", "input_per_mtok_usd"]].tolist() == ["local", 0.0]
 
@@ -63,6 +64,7 @@ def test_overview_guides_a_first_import_then_offers_the_first_run(app, app_con):
 
 
 # ---------------------------------------------------------------- after a run on two fake models
+
 
 def test_overview_board_routes_the_category_to_the_cheap_model_that_clears(app, seeded):
     at = open_page(app, "overview")
@@ -92,8 +94,11 @@ def test_models_page_lists_the_embedded_model_and_the_user_prices(app, seeded):
     assert EMBEDDED_ID in catalog.index
     assert catalog.loc[EMBEDDED_ID, "tier"] == "local"
     for model, (price_in, price_out) in PRICES.items():
-        assert catalog.loc[model, ["input_per_mtok_usd", "output_per_mtok_usd", "price_source"]].tolist() == \
-            [price_in, price_out, "user"]
+        assert catalog.loc[model, ["input_per_mtok_usd", "output_per_mtok_usd", "price_source"]].tolist() == [
+            price_in,
+            price_out,
+            "user",
+        ]
     assert EMBEDDED_ID in at.data_editor(key="models_infra").value["id"].tolist()
 
 

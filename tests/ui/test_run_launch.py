@@ -38,9 +38,13 @@ def test_a_run_launched_on_the_page_finishes_and_its_trials_are_stored(app, app_
     assert label.startswith(f"{run_id}: completed, {LIMIT}/{LIMIT} trials"), label
     assert [p.value for p in at.progress if p.text == label] == [100]
 
-    outcomes = dict(app_con.cursor().execute(
-        "SELECT outcome, count(*) FROM trials WHERE run_id = ? AND model_id = ? GROUP BY outcome",
-        [run_id, CHEAP]).fetchall())
+    outcomes = dict(
+        app_con.cursor()
+        .execute(
+            "SELECT outcome, count(*) FROM trials WHERE run_id = ? AND model_id = ? GROUP BY outcome", [run_id, CHEAP]
+        )
+        .fetchall()
+    )
     wrong = LIMIT // WRONG_EVERY[CHEAP]  # task 9 of the first 10
     assert outcomes == {"accepted": LIMIT - wrong, "wrong": wrong}
     history = table(at, "run_id", "status").set_index("run_id")
@@ -65,8 +69,9 @@ def wait_for_label(at, run_id: str, done: str) -> str:
 def test_the_page_says_why_a_models_trials_ended_in_error(app, app_con, models, fake):
     from routeboard.errors import ProviderError
 
-    fake.failures = lambda prompt, number: (ProviderError("401 invalid api key", kind="auth")
-                                            if prompt in ("say: 3", "say: 7") else None)
+    fake.failures = lambda prompt, number: (
+        ProviderError("401 invalid api key", kind="auth") if prompt in ("say: 3", "say: 7") else None
+    )
     save_suite(app_con, echo_suite())
     at = open_page(app, "run")
     at.multiselect(key="run_suites").set_value([SUITE])
@@ -96,15 +101,24 @@ def test_a_hosted_model_without_its_key_is_refused_on_the_page(app, app_con, mod
 def test_the_page_warns_when_the_embedded_model_would_judge(app, app_con, models):
     from routeboard.domain import GraderSpec, Suite, Task
 
-    save_suite(app_con, Suite(name="emails", category="email drafting", bar=0.8,
-                              grader=GraderSpec("llm_judge", {"rubric": "Polite and complete."}),
-                              tasks=(Task(id="t0", input="Write to Ann."),)))
+    save_suite(
+        app_con,
+        Suite(
+            name="emails",
+            category="email drafting",
+            bar=0.8,
+            grader=GraderSpec("llm_judge", {"rubric": "Polite and complete."}),
+            tasks=(Task(id="t0", input="Write to Ann."),),
+        ),
+    )
     at = open_page(app, "run")
     at.multiselect(key="run_suites").set_value(["emails"])
     at.multiselect(key="run_models").set_value([CHEAP])
     at.run()
     [warning] = [w.value for w in at.warning]
-    assert warning.startswith("the judge of emails is the embedded 135M model (local/smollm2-135m), which cannot "
-                              "judge free-form text reliably")
+    assert warning.startswith(
+        "the judge of emails is the embedded 135M model (local/smollm2-135m), which cannot "
+        "judge free-form text reliably"
+    )
     at.selectbox(key="run_judge").set_value(PRICEY).run()
     assert not at.warning

@@ -11,9 +11,15 @@ FIGURES_OPTIONS = {"abs_tol": 0.005, "rel_tol": 0.01, "scale_field": "scale"}
 
 
 def figures_suite() -> Suite:
-    return Suite(name="figures", category="figures", grader=GraderSpec("numeric", FIGURES_OPTIONS), bar=0.94,
-                 tasks=tuple(Task(id=f"f{i}", input=f"{i} + 1?", expected=str(i + 1), metadata={"scale": "unit"})
-                             for i in range(3)))
+    return Suite(
+        name="figures",
+        category="figures",
+        grader=GraderSpec("numeric", FIGURES_OPTIONS),
+        bar=0.94,
+        tasks=tuple(
+            Task(id=f"f{i}", input=f"{i} + 1?", expected=str(i + 1), metadata={"scale": "unit"}) for i in range(3)
+        ),
+    )
 
 
 def stored(con, suite_id: str) -> tuple[float, str, dict, dict]:
@@ -50,8 +56,9 @@ def test_a_bad_constraint_is_refused_in_words_and_nothing_is_written(app, app_co
     at.text_area(key=f"suites_edit_constraints_{suite_id}").set_value('{"max_latency_ms_p95": -1}')
     at.button(key=f"suites_edit_save_{suite_id}").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [f"- {suite_id} [constraints.max_latency_ms_p95]: must be a positive "
-                                           "number (or null for no ceiling)"]
+    assert [e.value for e in at.error] == [
+        f"- {suite_id} [constraints.max_latency_ms_p95]: must be a positive number (or null for no ceiling)"
+    ]
     assert stored(app_con, suite_id) == (0.94, "numeric", FIGURES_OPTIONS, {})
 
 

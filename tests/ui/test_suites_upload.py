@@ -35,8 +35,7 @@ def test_a_bad_file_lists_every_problem_by_line_and_field_and_writes_nothing(app
     assert not at.exception
     assert [e.value for e in at.error] == ["2 problem(s) in bad.csv; nothing was imported."]
     problems = table(at, "file", "line", "field", "problem")
-    assert problems[["file", "line", "field"]].values.tolist() == [["bad.csv", 3, "expected"],
-                                                                   ["bad.csv", 4, "input"]]
+    assert problems[["file", "line", "field"]].values.tolist() == [["bad.csv", 3, "expected"], ["bad.csv", 4, "input"]]
     assert "suites_import" not in [b.key for b in at.button]
     assert list_suites(app_con) == []
     assert [i.value for i in at.info] == ["No suites yet: upload a file or import the shipped suites."]

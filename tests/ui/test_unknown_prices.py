@@ -15,8 +15,11 @@ CATEGORY = "ticket triage"
 def unpriced(app_con):
     """Per-sample results of two models nobody has priced, without cost or token columns: 400 tasks each."""
     lines = ["task_id,category,model,correct"]
-    lines += [f"t{i},{CATEGORY},{model},{'false' if i % (25 if model.endswith('a') else 50) == 0 else 'true'}"
-              for model in MODELS for i in range(400)]
+    lines += [
+        f"t{i},{CATEGORY},{model},{'false' if i % (25 if model.endswith('a') else 50) == 0 else 'true'}"
+        for model in MODELS
+        for i in range(400)
+    ]
     import_results(app_con, "results.csv", ("\n".join(lines) + "\n").encode(), bar=0.9)
     return app_con
 
@@ -47,8 +50,10 @@ def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
     assert any("Cannot show what moves its cost" in i.value for i in at.info)
     break_even = [m.value for m in at.markdown if m.value.startswith("Review rate at which")]
     assert len(break_even) == 1
-    assert break_even[0].split(": ", 1)[1] in (f"unknown: no price for {MODELS[0]}, {MODELS[1]}",
-                                               f"unknown: no price for {MODELS[1]}, {MODELS[0]}")
+    assert break_even[0].split(": ", 1)[1] in (
+        f"unknown: no price for {MODELS[0]}, {MODELS[1]}",
+        f"unknown: no price for {MODELS[1]}, {MODELS[0]}",
+    )
     assert "$0.0000" not in _texts(at) and " 0%" not in break_even[0]
 
 
