@@ -1,0 +1,382 @@
+"""The leader's one-page answer: routed vs baseline per month, the saving, each category's route or gap, and the
+assumptions the figures rest on; as tables, CSV, a self-contained HTML page, and a scenario shared as a link.
+
+Pure: the Report page, the What-if page and tests call the same functions (no streamlit, no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+
+import pandas as pd
+
+from routeboard.decisions import MAX_TASKS_NEEDED, Decision
+from routeboard.exports import to_csv
+from routeboard.scenario import CATEGORY_FIELDS, Assumptions, Scenario, validate_assumption
+
+DASH = "—"
+
+# What each assumption means, in the words a report uses (value formatter, label).
+ASSUMPTION_LABELS = {
+    "failure_usd": "cost of an error that reaches the business",
+    "review_rate": "share of outputs a person reviews",
+    "catch_rate": "share of wrong outputs a review catches",
+    "review_minutes": "minutes to review one output",
+    "rework_minutes": "minutes to fix a caught error",
+    "reviewer_usd_per_hour": "reviewer wage",
+    "tool_usd_per_trial": "tool cost per trial",
+    "monthly_volume": "tasks a month",
+}
+
+
+# ---------------------------------------------------------------- numbers for people
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value) -> str:
+    """USD with sensible precision: whole dollars from $1,000, cents from $1, three significant figures below."""
+    if _missing(value):
+        return DASH
+    size = abs(value)
+    if size >= 1000:
+        return f"${value:,.0f}"
+    if size >= 1 or size == 0:
+        return f"${value:,.2f}"
+    return f"${value:,.{2 - math.floor(math.log10(size))}f}"
+
+
+def percent(share, digits: int = 1) -> str:
+    """A share as a percentage (0.9 -> 90.0%)."""
+    return DASH if _missing(share) else f"{share:.{digits}%}"
+
+
+def assumption_text(name: str, value: float) -> str:
+    """One assumption's value with its unit."""
+    if name in ("review_rate", "catch_rate"):
+        return percent(value, 0)
+    if name in ("review_minutes", "rework_minutes"):
+        return f"{value:g} min"
+    if name == "reviewer_usd_per_hour":
+        return f"{money(value)} an hour"
+    if name == "monthly_volume":
+        return f"{value:,.0f} tasks a month"
+    return money(value)
+
+
+# ---------------------------------------------------------------- the report's data
+
+
+@dataclass(frozen=True)
+class Report:
+    """The one-page answer. ``headline``: totals and baseline; ``categories``: one display row per category
+    (text, never None); ``numbers``: the same rows as numbers for CSV; ``assumptions``: what the figures rest on."""
+
+    headline: dict
+    categories: pd.DataFrame
+    numbers: pd.DataFrame
+    assumptions: pd.DataFrame
+
+    def summary(self) -> str:
+        """The answer in one sentence."""
+        h = self.headline
+        if h["saving_monthly_usd"] is None:
+            return (
+                f"No saving can be stated yet: none of the {h['categories']} categories has both a route and a "
+                f"known cost on the baseline model ({h['baseline_model'] or 'none'})."
+            )
+        share = f" ({percent(h['saving_share'], 0)})" if h["saving_share"] is not None else ""
+        return (
+            f"Routing costs {money(h['routed_monthly_usd'])} a month against {money(h['baseline_monthly_usd'])} "
+            f"sending everything to {h['baseline_model']}: a saving of {money(h['saving_monthly_usd'])}{share} "
+            f"over {h['categories_compared']} of {h['categories']} categories."
+        )
+
+
+CATEGORY_COLUMNS = ("category", "bar", "route", "accuracy", "cpat", "routed monthly", "baseline monthly", "saving")
+CATEGORY_COLUMNS += ("gap", "tasks needed")
+NUMBER_COLUMNS = (
+    "category",
+    "bar",
+    "model",
+    "nearest_model",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "cpat_usd",
+    "monthly_volume",
+    "routed_monthly_usd",
+    "baseline_monthly_usd",
+    "saving_monthly_usd",
+    "accuracy_gap",
+    "tasks_needed",
+    "reason",
+)
+
+
+def build_report(decision: Decision, scenario: Scenario) -> Report:
+    """The report's tables from one decision and the scenario it was made under."""
+    book = decision.portfolio
+    money_rows = {r["category"]: r for r in book["rows"]}
+    shown, numbers = [], []
+    for route in decision.routes.to_dict("records"):
+        row = money_rows.get(route["category"], {})
+        routed = isinstance(route["model"], str)
+        # a category with no route has no monthly cost: the nearest model's figures would read as a decision
+        routed_monthly = row.get("routed_monthly_usd") if routed else None
+        baseline_monthly = row.get("baseline_monthly_usd") if routed else None
+        saving = row.get("saving_monthly_usd") if routed else None
+        needed = route.get("tasks_needed")
+        shown.append(
+            {
+                "category": route["category"],
+                "bar": percent(route["bar"], 0),
+                "route": route["model"] if routed else "none clears",
+                "accuracy": f"{percent(route['accuracy'])} [{percent(route['ci_low'])}, {percent(route['ci_high'])}]",
+                "cpat": money(route["cpat_usd"]) if routed else DASH,
+                "routed monthly": money(routed_monthly),
+                "baseline monthly": money(baseline_monthly),
+                "saving": money(saving),
+                "gap": DASH if routed else gap_text(route),
+                "tasks needed": DASH if routed else tasks_text(needed),
+            }
+        )
+        numbers.append(
+            {
+                "category": route["category"],
+                "bar": route["bar"],
+                "model": route["model"] if routed else None,
+                "nearest_model": None if routed else route["nearest"],
+                "accuracy": route["accuracy"],
+                "ci_low": route["ci_low"],
+                "ci_high": route["ci_high"],
+                "cpat_usd": route["cpat_usd"] if routed else None,
+                "monthly_volume": route["monthly_volume"],
+                "routed_monthly_usd": routed_monthly,
+                "baseline_monthly_usd": baseline_monthly,
+                "saving_monthly_usd": saving,
+                "accuracy_gap": None if routed else route["accuracy_gap"],
+                "tasks_needed": None if routed or _missing(needed) else int(needed),
+                "reason": route["reason"],
+            }
+        )
+    return Report(
+        _headline(book["baseline_model"], numbers),
+        pd.DataFrame(shown, columns=list(CATEGORY_COLUMNS)),
+        pd.DataFrame(numbers, columns=list(NUMBER_COLUMNS)),
+        assumptions_table(scenario, list(decision.routes["category"]) if len(decision.routes) else []),
+    )
+
+
+def _headline(baseline_model: str | None, numbers: list[dict]) -> dict:
+    """Totals over the categories with a route and a known baseline cost; unknown (None) when there are none.
+
+    Counted here from the routed rows alone: a category with no route must never add its nearest model's cost."""
+    compared = [r for r in numbers if r["saving_monthly_usd"] is not None]
+    routed = sum(r["routed_monthly_usd"] for r in compared) if compared else None
+    baseline = sum(r["baseline_monthly_usd"] for r in compared) if compared else None
+    return {
+        "baseline_model": baseline_model,
+        "categories_compared": len(compared),
+        "categories": len(numbers),
+        "routed_monthly_usd": routed,
+        "baseline_monthly_usd": baseline,
+        "saving_monthly_usd": baseline - routed if compared else None,
+        "saving_share": (baseline - routed) / baseline if compared and baseline else None,
+    }
+
+
+def gap_text(route: Mapping) -> str:
+    """Why a category has no route, in numbers: the nearest model and how far it is from the bar (or ceiling)."""
+    nearest = route.get("nearest") or "no model"
+    if not route.get("affordable", True) and not _missing(route.get("cost_gap_usd")):
+        return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
+    if route.get("accuracy_gap", 0) > 0:
+        points = route["accuracy_gap"] * 100
+        return (
+            f"nearest {nearest}: its lower bound {percent(route['ci_low'])} is {points:.1f} points under "
+            f"the {percent(route['bar'], 0)} bar"
+        )
+    return route.get("reason") or f"nearest {nearest}"
+
+
+def tasks_text(needed) -> str:
+    """More tasks that would likely settle the verdict, or why no number is given."""
+    if _missing(needed):
+        return "not reachable at this accuracy"
+    if needed >= MAX_TASKS_NEEDED:
+        return f"more than {MAX_TASKS_NEEDED:,}"
+    return f"about {int(needed):,} more"
+
+
+def assumptions_table(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
+    """Every assumption the figures rest on: its value, where it applies, and whether it was set or is a default."""
+    stock = asdict(Assumptions())
+    rows = [
+        _assumption_row(name, value, "every category", value == stock[name])
+        for name, value in asdict(scenario.defaults).items()
+        if name != "monthly_volume"
+    ]
+    for category in categories:
+        values = asdict(scenario.for_category(category))
+        own = scenario.categories.get(category, {})
+        rows += [
+            _assumption_row(name, values[name], category, values[name] == stock[name])
+            for name in ("monthly_volume", *sorted(k for k in own if k != "monthly_volume"))
+        ]
+    for model, price in sorted(scenario.prices.items()):
+        text = f"{money(price.get('input_per_mtok_usd'))} in / {money(price.get('output_per_mtok_usd'))} out per Mtok"
+        rows.append({"assumption": f"price of {model}", "value": text, "applies to": model, "basis": "assumed (set)"})
+    if scenario.baseline_model:
+        rows.append(
+            {"assumption": "baseline", "value": scenario.baseline_model, "applies to": "portfolio", "basis": "chosen"}
+        )
+    return pd.DataFrame(rows, columns=["assumption", "value", "applies to", "basis"])
+
+
+def _assumption_row(name: str, value: float, where: str, stock: bool) -> dict:
+    basis = "assumed (default)" if stock else "assumed (set in this scenario)"
+    return {
+        "assumption": ASSUMPTION_LABELS[name],
+        "value": assumption_text(name, value),
+        "applies to": where,
+        "basis": basis,
+    }
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def report_csv(report: Report) -> str:
+    """The per-category figures as numbers (formula-safe CSV)."""
+    return to_csv(report.numbers)
+
+
+def assumptions_csv(report: Report) -> str:
+    return to_csv(report.assumptions)
+
+
+def report_html(report: Report, generated: dt.datetime | None = None) -> str:
+    """One self-contained HTML page (inline CSS and SVG chart; no script, no network) that opens offline."""
+    when = (generated or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>routeboard: routing report</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}}
+table{{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0 1.5rem}}
+th,td{{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}}
+th{{background:#f4f4f4}} .lead{{font-size:1.15rem}} small{{color:#666}}
+</style></head><body>
+<h1>Which model for each job, and what it costs</h1>
+<p class="lead">{html.escape(report.summary())}</p>
+<h2>Per month, routed against the baseline</h2>
+{monthly_svg(report)}
+<h2>Per category</h2>
+{_html_table(report.categories)}
+<h2>What these figures rest on</h2>
+<p>Every cost below is an assumption, not a measurement: change it on the What-if page and the answer changes.</p>
+{_html_table(report.assumptions)}
+<p><small>Generated by routeboard on {when}. Accuracy is shown with its confidence interval; a model routes only
+when the interval's lower bound clears the category's bar.</small></p>
+</body></html>
+"""
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def monthly_svg(report: Report, width: int = 720) -> str:
+    """Routed and baseline monthly cost per routed category as horizontal bars (inline SVG)."""
+    rows = report.numbers.dropna(subset=["routed_monthly_usd", "baseline_monthly_usd"])
+    if rows.empty:
+        return "<p>No category has both a route and a baseline cost to compare.</p>"
+    top = float(max(rows["routed_monthly_usd"].max(), rows["baseline_monthly_usd"].max())) or 1.0
+    label_w, bar_h, gap = 220, 14, 14
+    scale = (width - label_w - 110) / top
+    parts, y = [], 10
+    for row in rows.itertuples(index=False):
+        parts.append(f'<text x="0" y="{y + bar_h + 4}" font-size="12">{html.escape(row.category)}</text>')
+        for value, colour, name in (
+            (row.routed_monthly_usd, "#2ca02c", "routed"),
+            (row.baseline_monthly_usd, "#d62728", "baseline"),
+        ):
+            w = max(value * scale, 1)
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
+            parts.append(
+                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 3}" font-size="11">{name} {money(value)}</text>'
+            )
+            y += bar_h + 2
+        y += gap
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" role="img" '
+        f'aria-label="monthly cost, routed against baseline">{"".join(parts)}</svg>'
+    )
+
+
+# ---------------------------------------------------------------- a scenario shared as a link
+
+LINK_FIELDS = tuple(f.name for f in fields(Assumptions) if f.name in CATEGORY_FIELDS)
+
+
+@dataclass(frozen=True)
+class LinkedScenario:
+    """A scenario read from a link's query parameters; ``problems`` name each value that was ignored and why."""
+
+    scenario: Scenario
+    problems: tuple[str, ...] = ()
+
+
+def scenario_from_query(params: Mapping, base: Scenario) -> LinkedScenario:
+    """``base`` with the assumptions a link carries (``?failure_usd=50&review_rate=0.2``); a bad value keeps
+    the default and is reported, so a mistyped link never breaks the page."""
+    values, problems = {}, []
+    for name, raw in params.items():
+        if name == "baseline":
+            continue
+        if name not in LINK_FIELDS:
+            problems.append(f"'{name}' in the link is not an assumption (known: {', '.join(LINK_FIELDS)}); ignored")
+            continue
+        text = raw[-1] if isinstance(raw, list) else raw
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            problems.append(f"{name}={text!r} in the link is not a number; using {assumption_text(name, _stock(name))}")
+            continue
+        message = validate_assumption(name, value)
+        if message:
+            problems.append(f"{message} (from the link); using {assumption_text(name, _stock(name))}")
+            continue
+        values[name] = value
+    baseline = params.get("baseline")
+    scenario = base.with_values(**values) if values else base
+    if isinstance(baseline, str) and baseline:
+        scenario = replace(scenario, baseline_model=baseline)
+    return LinkedScenario(scenario, tuple(problems))
+
+
+def _stock(name: str) -> float:
+    return getattr(Assumptions(), name)
+
+
+def query_from_scenario(scenario: Scenario) -> dict[str, str]:
+    """The link parameters for a scenario's default assumptions: only the values that differ from the stock ones."""
+    stock = Assumptions()
+    query = {
+        name: f"{getattr(scenario.defaults, name):g}"
+        for name in LINK_FIELDS
+        if getattr(scenario.defaults, name) != getattr(stock, name)
+    }
+    if scenario.baseline_model:
+        query["baseline"] = scenario.baseline_model
+    return query

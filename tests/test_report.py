@@ -1,0 +1,111 @@
+"""The leader's report: routed vs baseline, the gap where nothing clears, the assumptions, CSV, HTML and links."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from routeboard.decisions import decide
+from routeboard.report import build_report, money, query_from_scenario, report_csv, report_html, scenario_from_query
+from routeboard.scenario import Assumptions, Scenario
+from tests.test_ledger import facts
+
+# tickets: the cheap model clears (98/100), the dear one too; contracts: nothing clears a 95% bar
+FACTS = pd.concat(
+    [
+        facts(correct=98, cost_usd=0.5, category="tickets", model="cheap", bar=0.9),
+        facts(correct=99, cost_usd=50.0, category="tickets", model="dear", bar=0.9),
+        facts(correct=80, cost_usd=0.5, category="contracts", model="cheap", bar=0.95),
+        facts(correct=85, cost_usd=50.0, category="contracts", model="dear", bar=0.95),
+    ],
+    ignore_index=True,
+)
+SCENARIO = Scenario(defaults=Assumptions(failure_usd=50.0, review_rate=0.2))
+
+
+def report():
+    return build_report(decide(FACTS, SCENARIO), SCENARIO)
+
+
+def test_the_report_routes_the_cheap_model_and_states_the_saving_against_the_dear_one():
+    r = report()
+    rows = r.categories.set_index("category")
+    assert rows.loc["tickets", "route"] == "cheap"
+    tickets = next(row for row in decide(FACTS, SCENARIO).portfolio["rows"] if row["category"] == "tickets")
+    assert r.headline["baseline_model"] == "dear" and tickets["saving_monthly_usd"] > 0
+    assert rows.loc["tickets", "saving"] == money(tickets["saving_monthly_usd"])
+    # the totals count the routed category only: contracts (no route) adds no cost of its nearest model
+    assert r.headline["routed_monthly_usd"] == tickets["routed_monthly_usd"]
+    assert money(tickets["saving_monthly_usd"]) in r.summary()
+    assert "over 1 of 2 categories" in r.summary()
+
+
+def test_a_category_where_nothing_clears_shows_the_gap_and_no_monthly_cost():
+    rows = report().categories.set_index("category")
+    contracts = rows.loc["contracts"]
+    assert contracts["route"] == "none clears"
+    assert (contracts["cpat"], contracts["routed monthly"], contracts["saving"]) == ("—", "—", "—")
+    assert contracts["gap"].startswith("nearest dear: its lower bound ")
+    assert "points under the 95% bar" in contracts["gap"]
+    assert contracts["tasks needed"] != "—"
+    assert "None" not in report().categories.to_string()
+
+
+def test_accuracy_reads_as_a_percentage_with_its_interval():
+    assert report().categories.set_index("category").loc["tickets", "accuracy"].startswith("98.0% [")
+
+
+def test_the_assumptions_say_assumed_with_their_values():
+    table = report().assumptions.set_index("assumption")
+    assert table.loc["cost of an error that reaches the business", "value"] == "$50.00"
+    assert table.loc["cost of an error that reaches the business", "basis"] == "assumed (set in this scenario)"
+    assert table.loc["share of outputs a person reviews", "value"] == "20%"
+    assert table.loc["reviewer wage", "value"] == "$45.00 an hour"
+    assert table.loc["reviewer wage", "basis"] == "assumed (default)"
+    volumes = table.loc["tasks a month"]
+    assert set(volumes["value"]) == {"10,000 tasks a month"} and set(volumes["applies to"]) == {"tickets", "contracts"}
+
+
+def test_money_has_sensible_precision():
+    assert [money(v) for v in (1_800_068.01, 180.0068, 0.012345, 0.00012, 0.0, None)] == [
+        "$1,800,068",
+        "$180.01",
+        "$0.0123",
+        "$0.000120",
+        "$0.00",
+        "—",
+    ]
+
+
+def test_the_html_report_holds_the_route_the_saving_and_the_assumptions_and_needs_no_network():
+    r = report()
+    page = report_html(r)
+    assert "cheap" in page and r.categories.set_index("category").loc["tickets", "saving"] in page
+    assert "cost of an error that reaches the business" in page and "$50.00" in page and "assumed" in page
+    assert "<svg" in page and "routed " in page  # the chart is inline
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert "<script" not in page
+
+
+def test_the_csv_has_the_columns_as_numbers_and_neutralises_formulas():
+    r = report()
+    rows = list(csv.DictReader(io.StringIO(report_csv(r))))
+    assert {"category", "model", "routed_monthly_usd", "baseline_monthly_usd", "saving_monthly_usd"} <= set(rows[0])
+    tickets = next(row for row in rows if row["category"] == "tickets")
+    assert float(tickets["saving_monthly_usd"]) > 0
+    hostile = build_report(decide(FACTS.assign(category="=cmd()"), SCENARIO), SCENARIO)
+    assert "'=cmd()" in report_csv(hostile)
+
+
+def test_a_link_round_trips_the_assumptions_and_reports_bad_values():
+    linked = scenario_from_query({"failure_usd": "50", "review_rate": "0.2"}, Scenario())
+    assert linked.problems == ()
+    assert (linked.scenario.defaults.failure_usd, linked.scenario.defaults.review_rate) == (50.0, 0.2)
+    assert query_from_scenario(linked.scenario) == {"failure_usd": "50", "review_rate": "0.2"}
+    bad = scenario_from_query({"failure_usd": "lots", "review_rate": "2", "colour": "red"}, Scenario())
+    assert bad.scenario == Scenario()
+    assert len(bad.problems) == 3
+    assert bad.problems[0] == "failure_usd='lots' in the link is not a number; using $20.00"
+    assert "between 0 and 1" in bad.problems[1]
