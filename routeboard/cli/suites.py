@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
+from routeboard.errors import InvalidInput, Problem
 from routeboard.suites import Overrides, load_suite, shipped_suite_paths, validate_path
 
 
@@ -46,6 +49,14 @@ def _add_overrides(parser) -> None:
     parser.add_argument("--name")
     parser.add_argument("--category")
     parser.add_argument("--grader", help="grader name for bare CSV/JSONL files (default exact)")
+    parser.add_argument("--labels", help="the label grader's labels, comma-separated: billing,technical,other")
+    parser.add_argument(
+        "--grader-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a grader option (repeatable): numbers, true/false and comma lists are read as the grader declares",
+    )
     parser.add_argument("--bar", type=float, help="quality bar in (0, 1], e.g. 0.94")
     parser.add_argument("--template", help="prompt template with {{var}} placeholders")
     parser.add_argument("--system-prompt")
@@ -55,11 +66,72 @@ def _overrides(args) -> Overrides:
     return Overrides(
         name=args.name,
         category=args.category,
-        grader=args.grader,
+        grader=_grader(args),
         bar=args.bar,
         prompt_template=args.template,
         system_prompt=args.system_prompt,
     )
+
+
+def _grader(args) -> str | dict | None:
+    """The grader as a name, or as {name, options} when options are given on the command line."""
+    from routeboard.graders import option_schema
+
+    pairs = [("labels", args.labels)] if args.labels is not None else []
+    for item in args.grader_option:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(Problem("--grader-option", None, None, f"give KEY=VALUE, got {item!r}"))
+        pairs.append((key.strip(), text))
+    if not args.grader:
+        if pairs:
+            raise InvalidInput(
+                Problem("--grader", None, None, "grader options need --grader NAME, e.g. --grader label")
+            )
+        return None
+    schema = option_schema(args.grader)
+    given = {key for key, _ in pairs}
+    missing = [option for option in schema if option.required and option.name not in given]
+    if missing:  # said here in flags, not as the suite check's "missing required option"
+        raise InvalidInput(
+            [
+                Problem(f"--grader {args.grader}", None, None, f"needs {_flag(option.name)} ({option.help})")
+                for option in missing
+            ]
+        )
+    if not pairs:
+        return args.grader
+    types = {option.name: option.type for option in schema}
+    # an unknown key is passed through as text: the suite check names it and suggests the nearest known one
+    return {
+        "name": args.grader,
+        "options": {key: option_from_text(types.get(key, "text"), text) for key, text in pairs},
+    }
+
+
+def _flag(name: str) -> str:
+    return "--labels a,b,c" if name == "labels" else f"--grader-option {name}=..."
+
+
+def option_from_text(kind: str, text: str) -> Any:
+    """A grader option typed as text, read as its declared type (number, bool, comma list, JSON mapping); text
+    that does not read as that type is returned unchanged, so the grader's own check names the problem."""
+    text = text.strip()
+    if kind == "list":
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if kind == "bool" and text.lower() in ("true", "yes", "1", "false", "no", "0"):
+        return text.lower() in ("true", "yes", "1")
+    if kind == "number":
+        try:
+            return int(text) if text.lstrip("+-").isdigit() else float(text)
+        except ValueError:
+            return text
+    if kind in ("mapping", "grader") and text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
 
 
 def cmd_validate(args) -> int:

@@ -72,3 +72,37 @@ def test_bad_argument_is_one_line_not_usage_dump():
     result = run_cli("suites", "import", "--bar", "high")
     assert result.returncode == 2
     assert "invalid float value" in result.stderr and "Traceback" not in result.stderr
+
+
+TICKETS = "input,target\nMy card was charged twice,billing\nThe app crashes on login,technical\n"
+README_IMPORT = ["suites", "import", "--name", "tickets", "--category", "ticket triage", "--grader", "label"]
+
+
+def test_the_readme_label_example_imports_once_given_its_labels(tmp_path):
+    tasks = tmp_path / "my_tasks.csv"
+    tasks.write_text(TICKETS)
+    without = run_cli(*README_IMPORT, str(tasks), "--bar", "0.95")
+    assert without.returncode == 2
+    assert without.stderr.startswith("error: --grader label: needs --labels a,b,c")
+    assert json.loads(run_cli("suites", "list", "--json").stdout) == []
+
+    result = run_cli(*README_IMPORT, str(tasks), "--bar", "0.95", "--labels", "billing, technical,other")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(run_cli("suites", "show", "tickets", "--json").stdout)
+    assert shown["grader"] == {"name": "label", "options": {"labels": ["billing", "technical", "other"]}}
+    assert (shown["category"], shown["bar"], shown["task_count"]) == ("ticket triage", 0.95, 2)
+
+
+def test_grader_options_are_read_as_the_grader_declares_and_a_wrong_one_is_named(tmp_path):
+    tasks = tmp_path / "figures.csv"
+    tasks.write_text("input,target\n2+2?,4\n")
+    options = ["--grader", "numeric", "--grader-option", "abs_tol=0.5", "--grader-option", "rel_tol=0"]
+    assert run_cli("suites", "import", str(tasks), *options).returncode == 0
+    shown = json.loads(run_cli("suites", "show", "figures", "--json").stdout)
+    assert shown["grader"] == {"name": "numeric", "options": {"abs_tol": 0.5, "rel_tol": 0}}
+
+    wrong = run_cli("suites", "validate", str(tasks), "--grader", "numeric", "--grader-option", "rel=0.1")
+    assert wrong.returncode == 2
+    assert "unknown option 'rel' (did you mean 'rel_tol'?)" in wrong.stderr and "Traceback" not in wrong.stderr
+    flag = run_cli("suites", "validate", str(tasks), "--grader-option", "abs_tol")
+    assert flag.returncode == 2 and "give KEY=VALUE, got 'abs_tol'" in flag.stderr
