@@ -100,6 +100,27 @@ class Report:
 
 CATEGORY_COLUMNS = ("category", "bar", "route", "accuracy", "cpat", "routed monthly", "baseline monthly", "saving")
 CATEGORY_COLUMNS += ("gap", "tasks needed")
+# the help each report column shows on hover: what it means, and why a cell may read as a dash
+COLUMN_HELP = {
+    "category": "The job category (one suite's category).",
+    "bar": "The accuracy a model must reliably reach here: its interval's lower bound must clear it.",
+    "route": "The cheapest model that clears the bar and every constraint; 'none clears' when no model does.",
+    "accuracy": "Measured accuracy with its confidence interval (the routed model's, else the nearest model's).",
+    "cpat": "Cost per accepted task: model, review, rework and escaped-error costs over the accepted share. "
+    "A dash where nothing is routed.",
+    "routed monthly": "Monthly volume x the routed cpat. A dash where nothing is routed: no decision, no cost.",
+    "baseline monthly": "The same volume sent to the baseline model. A dash where nothing is routed or the "
+    "baseline has no known cost.",
+    "saving": "Baseline monthly minus routed monthly. A dash where either is unknown.",
+    "gap": "Where nothing clears: the nearest model and how far its interval's lower bound is under the bar "
+    "(or its cost over the ceiling). A dash where a model is routed.",
+    "tasks needed": "About how many more tasks would likely settle the nearest model's verdict. A dash where a "
+    "model is routed.",
+    "assumption": "An input the costs rest on; none of these is measured.",
+    "value": "The value in use.",
+    "applies to": "Every category, or one category that overrides the default.",
+    "basis": "assumed (default): the stock value nobody changed; assumed (set in this scenario): chosen on What-if.",
+}
 NUMBER_COLUMNS = (
     "category",
     "bar",

@@ -137,3 +137,30 @@ def tornado_figure(table: pd.DataFrame) -> go.Figure:
     fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_high_usd"] - base, base=base, orientation="h", name="high"))
     fig.update_layout(barmode="overlay", xaxis={"title": "cost per accepted task (USD)"}, height=360, margin={"t": 30})
     return fig
+
+
+def monthly_comparison_figure(numbers: pd.DataFrame) -> go.Figure:
+    """Routed against baseline monthly cost per category (only categories with a route and a baseline cost)."""
+    shown = numbers.dropna(subset=["routed_monthly_usd", "baseline_monthly_usd"])
+    fig = go.Figure()
+    for column, name, colour in (
+        ("routed_monthly_usd", "routed", "#2ca02c"),
+        ("baseline_monthly_usd", "baseline", "#d62728"),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=shown["category"],
+                x=shown[column],
+                name=name,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate="%{y}: %{x:$,.2f} a month<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        xaxis={"title": "USD per month", "tickformat": "$,.0f"},
+        height=max(220, 70 * len(shown) + 120),
+        margin={"t": 30},
+    )
+    return fig

@@ -1,0 +1,88 @@
+"""Report: a leader's one-screen answer (routed vs baseline, the saving, each category's route or gap, the
+assumptions), downloadable as one self-contained HTML page and CSV."""
+
+import streamlit as st
+
+from routeboard.decisions import decide
+from routeboard.report import (
+    COLUMN_HELP,
+    assumptions_csv,
+    build_report,
+    money,
+    report_csv,
+    report_html,
+    scenario_from_query,
+)
+from ui.charts import monthly_comparison_figure
+from ui.state import connection, facts_or_stop
+from ui.widgets import current_scenario, set_scenario
+
+st.title("Report")
+con = connection()
+stored = facts_or_stop()
+scenario = current_scenario(con)
+if st.query_params:  # a shared link carries the scenario's assumptions
+    linked = scenario_from_query(st.query_params.to_dict(), scenario)
+    for problem in linked.problems:
+        st.warning(problem)
+    scenario = linked.scenario
+    set_scenario(scenario)
+
+report = build_report(decide(stored, scenario), scenario)
+head = report.headline
+left, middle, right = st.columns(3)
+known = head["saving_monthly_usd"] is not None
+why_unknown = "No category has both a route and a known cost on the baseline model."
+left.metric("Routed, per month", money(head["routed_monthly_usd"]), help=None if known else why_unknown)
+middle.metric(
+    "Baseline, per month",
+    money(head["baseline_monthly_usd"]),
+    help=f"Everything sent to {head['baseline_model'] or 'no model'}." + ("" if known else " " + why_unknown),
+)
+share = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None else ""
+right.metric("Saving, per month", money(head["saving_monthly_usd"]) + share, help=None if known else why_unknown)
+st.markdown(report.summary())
+if known:
+    st.plotly_chart(monthly_comparison_figure(report.numbers), key="report_monthly")
+
+
+def _columns(frame) -> dict:
+    """Every column with its help text (what it means and why a cell may be a dash)."""
+    return {c: st.column_config.TextColumn(c, help=COLUMN_HELP[c]) for c in frame.columns}
+
+
+st.subheader("Per category")
+st.dataframe(
+    report.categories,
+    hide_index=True,
+    column_config=_columns(report.categories),
+    key="report_categories",
+)
+st.subheader("What these figures rest on")
+st.caption("Every cost here rests on these assumptions, not on measurements: change them on What-if.")
+st.dataframe(
+    report.assumptions,
+    hide_index=True,
+    column_config=_columns(report.assumptions),
+    key="report_assumptions",
+)
+
+left, middle, right = st.columns(3)
+left.download_button(
+    "Download the report (HTML)",
+    report_html(report),
+    file_name="routeboard-report.html",
+    mime="text/html",
+    key="report_download_html",
+    help="One page with the chart, the tables and the assumptions; opens offline.",
+)
+middle.download_button(
+    "Categories (CSV)", report_csv(report), file_name="routeboard-categories.csv", mime="text/csv", key="report_csv"
+)
+right.download_button(
+    "Assumptions (CSV)",
+    assumptions_csv(report),
+    file_name="routeboard-assumptions.csv",
+    mime="text/csv",
+    key="report_assumptions_csv",
+)
