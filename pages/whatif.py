@@ -9,6 +9,7 @@ import streamlit as st
 from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.decisions import decide, local_break_even_volume, review_rate_break_even, sensitivity
 from routeboard.errors import RouteboardError
+from routeboard.report import COLUMN_HELP, build_report, money, query_from_scenario, scenario_from_query
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
 from ui.charts import cost_breakdown_figure, tornado_figure
 from ui.state import connection, facts_or_stop, show_error
@@ -18,6 +19,11 @@ st.title("What-if")
 con = connection()
 stored = facts_or_stop()
 scenario = current_scenario(con)
+if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
+    linked = scenario_from_query(st.query_params.to_dict(), scenario)
+    for problem in linked.problems:
+        st.warning(problem)
+    scenario = linked.scenario
 categories = sorted(stored["category"].unique())
 
 saved = list_scenarios(con)
@@ -174,17 +180,25 @@ baseline = st.selectbox(
     index=singles.index(book["baseline_model"]) if book["baseline_model"] in singles else 0,
     key="whatif_baseline",
 )
-book = decide(stored, replace(scenario, baseline_model=baseline)).portfolio
-st.dataframe(pd.DataFrame(book["rows"]), hide_index=True, key="whatif_portfolio")
-if book["saving_monthly_usd"] is None:
-    st.metric(
-        "Saving per month vs the baseline",
-        "unknown",
-        help="No category has both a route and a known cost for the baseline model.",
-    )
+scenario = replace(scenario, baseline_model=baseline)
+set_scenario(scenario)
+if st.query_params.to_dict() != (link := query_from_scenario(scenario)):
+    st.query_params.from_dict(link)  # the address bar always holds this scenario, ready to share
+report = build_report(decide(stored, scenario), scenario)
+columns = ["category", "route", "routed monthly", "baseline monthly", "saving", "gap"]
+st.dataframe(
+    report.categories[columns],
+    hide_index=True,
+    column_config={c: st.column_config.TextColumn(c, help=COLUMN_HELP[c]) for c in columns},
+    key="whatif_portfolio",
+)
+head = report.headline
+if head["saving_monthly_usd"] is None:
+    st.metric("Saving per month vs the baseline", "unknown", help=report.summary())
 else:
-    saving = f" ({book['saving_share']:.0%})" if book["saving_share"] is not None else ""
-    st.metric("Saving per month vs the baseline", usd(book["saving_monthly_usd"], 2) + saving)
+    saving = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None else ""
+    st.metric("Saving per month vs the baseline", money(head["saving_monthly_usd"]) + saving, help=report.summary())
+st.caption("The one-page answer, with downloads, is on the Report page; this page's address shares the scenario.")
 
 focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
 st.subheader(f"What moves the cpat of {focus} on {category}")

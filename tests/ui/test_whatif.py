@@ -31,3 +31,38 @@ def test_report_answers_routed_vs_baseline_with_the_saving_and_the_assumptions(a
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Download the report (HTML)", "Categories (CSV)", "Assumptions (CSV)"} <= labels
     assert "None" not in _texts(at)
+
+
+def _open_whatif(app, **params):
+    for name, value in params.items():
+        app.query_params[name] = value
+    return open_page(app, "whatif")
+
+
+def test_a_shared_link_fills_the_what_if_fields_and_the_routed_cost(app, seeded):
+    at = _open_whatif(app, failure_usd="50", review_rate="0.2")
+    assert at.number_input(key="whatif_failure_every category").value == 50.0
+    assert at.slider(key="whatif_r_every category").value == 0.2
+    linked = Scenario().with_values(failure_usd=50.0, review_rate=0.2)
+    routed = build_report(decide(ledger_facts(seeded.con), linked), linked).numbers.set_index("category")
+    assert metric(at, f"Routed cpat for {SUITE}") == f"${routed.loc[SUITE, 'cpat_usd']:,.4f}"
+    assert not at.warning
+
+
+def test_changing_a_field_puts_the_scenario_in_the_address(app, seeded):
+    at = _open_whatif(app)
+    assert "failure_usd" not in at.query_params  # the stock value needs no parameter
+    at.number_input(key="whatif_failure_every category").set_value(75.0).run()
+    at.slider(key="whatif_r_every category").set_value(0.25).run()
+    assert (at.query_params["failure_usd"], at.query_params["review_rate"]) == ("75", "0.25")
+
+
+def test_bad_values_in_a_link_say_so_and_keep_the_defaults(app, seeded):
+    at = _open_whatif(app, failure_usd="lots", review_rate="2", colour="red")
+    warnings = [w.value for w in at.warning]
+    assert "failure_usd='lots' in the link is not a number; using $20.00" in warnings
+    assert any(w.startswith("review_rate must be a share between 0 and 1; got 2.0") for w in warnings)
+    assert any(w.startswith("'colour' in the link is not an assumption") for w in warnings)
+    assert at.number_input(key="whatif_failure_every category").value == 20.0
+    assert at.slider(key="whatif_r_every category").value == 0.0
+    assert "failure_usd" not in at.query_params and "colour" not in at.query_params  # the address is cleaned
