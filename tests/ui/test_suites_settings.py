@@ -49,17 +49,65 @@ def test_the_form_shows_the_browsed_suite_and_save_changes_only_that_suite(app, 
     assert table(at, "suite_id", "name", "bar").set_index("suite_id").loc[second, "bar"] == 0.8
 
 
-def test_a_bad_constraint_is_refused_in_words_and_nothing_is_written(app, app_con):
+def test_a_bad_constraint_is_refused_naming_its_field_and_nothing_is_written(app, app_con):
     suite_id = save_suite(app_con, figures_suite()).suite_id
     at = open_page(app, "suites")
     at.number_input(key=f"suites_edit_bar_{suite_id}").set_value(0.5)
-    at.text_area(key=f"suites_edit_constraints_{suite_id}").set_value('{"max_latency_ms_p95": -1}')
+    at.number_input(key=f"suites_edit_constraint_{suite_id}_max_latency_ms_p95").set_value(-1)
     at.button(key=f"suites_edit_save_{suite_id}").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        f"- {suite_id} [constraints.max_latency_ms_p95]: must be a positive number (or null for no ceiling)"
+        f"- {suite_id}: p95 latency ceiling (ms): must be a positive number (or null for no ceiling)"
     ]
     assert stored(app_con, suite_id) == (0.94, "numeric", FIGURES_OPTIONS, {})
+
+
+def test_constraints_and_grader_options_set_through_their_fields_are_stored(app, app_con, models):
+    suite_id = save_suite(app_con, figures_suite()).suite_id
+    at = open_page(app, "suites")
+    prefix = f"suites_edit_constraint_{suite_id}"
+    assert at.number_input(key=f"{prefix}_min_tasks").value == 30  # the default, shown
+    at.number_input(key=f"{prefix}_max_latency_ms_p95").set_value(2000)
+    at.multiselect(key=f"{prefix}_allowed_tiers").set_value(["local", "small-proprietary"])
+    at.multiselect(key=f"{prefix}_deny_models").set_value(["fake/pricey"])
+    at.number_input(key=f"{prefix}_min_tasks").set_value(50)
+    at.number_input(key=f"suites_edit_option_{suite_id}_abs_tol").set_value(0.5)
+    at.button(key=f"suites_edit_save_{suite_id}").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Saved the grading settings of {suite_id}."]
+    assert stored(app_con, suite_id) == (
+        0.94,
+        "numeric",
+        {**FIGURES_OPTIONS, "abs_tol": 0.5},
+        {
+            "max_latency_ms_p95": 2000,
+            "allowed_tiers": ["local", "small-proprietary"],
+            "deny_models": ["fake/pricey"],
+            "min_tasks": 50,
+        },
+    )
+    # the form now shows what was stored
+    assert at.number_input(key=f"{prefix}_max_latency_ms_p95").value == 2000
+
+
+def test_a_wrong_grader_option_is_named_in_words_and_the_json_view_still_edits(app, app_con):
+    suite_id = save_suite(app_con, figures_suite()).suite_id
+    at = open_page(app, "suites")
+    at.text_input(key=f"suites_edit_option_{suite_id}_scale_field").set_value("")
+    at.text_area(key=f"suites_edit_constraints_{suite_id}").set_value('{"max_cpat_usd": 0.01}')
+    at.button(key=f"suites_edit_save_{suite_id}").click().run()
+    assert not at.exception
+    # the JSON view wins once edited; a cleared field drops its option (the grader's default applies)
+    assert stored(app_con, suite_id)[2:] == ({"abs_tol": 0.005, "rel_tol": 0.01}, {"max_cpat_usd": 0.01})
+    assert at.number_input(key=f"suites_edit_constraint_{suite_id}_max_cpat_usd").value == 0.01
+
+    at.text_area(key=f"suites_edit_options_{suite_id}").set_value('{"abs_tol": "half"}')
+    at.button(key=f"suites_edit_save_{suite_id}").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"- {suite_id} [grader]: grader 'numeric': option 'abs_tol' must be a number, got 'half'"
+    ]
+    assert stored(app_con, suite_id)[2] == {"abs_tol": 0.005, "rel_tol": 0.01}
 
 
 SUITE_YAML = b"""name: strict
@@ -94,5 +142,5 @@ def test_overview_shows_the_new_verdict_after_a_bar_edit_on_the_suites_page(app,
     assert not at.exception
 
     board = table(open_page(at, "overview"), "category", "routed", "bar").set_index("category")
-    assert board.loc[SUITE, "bar"] == 0.95
+    assert board.loc[SUITE, "bar"] == "95.0%"
     assert board.loc[SUITE, "routed"] == f"none clears (nearest {CHEAP})"  # 36/40 cannot show 95%

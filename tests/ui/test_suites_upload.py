@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.store.suites import list_suites, save_suite
+from routeboard.store.suites import list_suites, load_stored_suite, save_suite
 from tests.ui.conftest import SUITE, echo_suite, open_page, table
 
 GOOD = b"input,target\n2+2?,4\n3+3?,6\n"
@@ -39,3 +39,38 @@ def test_a_bad_file_lists_every_problem_by_line_and_field_and_writes_nothing(app
     assert "suites_import" not in [b.key for b in at.button]
     assert list_suites(app_con) == []
     assert [i.value for i in at.info] == ["No suites yet: upload a file or import the shipped suites."]
+
+
+TICKETS = b"input,target\nMy card was charged twice,billing\nThe app crashes on login,technical\n"
+
+
+def test_a_label_suite_is_uploaded_with_the_labels_typed_in_its_field(app, app_con):
+    at = open_page(app, "suites")
+    at.selectbox(key="suites_grader").set_value("label").run()
+    at.file_uploader(key="suites_upload").set_value(("tickets.csv", TICKETS, "text/csv")).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("- Labels: required")  # said by the field, before anything is read
+    at.text_input(key="suites_upload_option_labels").set_value("billing, technical, other").run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["'tickets': 2 tasks, grader label, bar 0.9"]
+    at.button(key="suites_import").click().run()
+    assert not at.exception
+    _, suite = load_stored_suite(app_con, "tickets")
+    assert (suite.grader.name, suite.grader.options) == ("label", {"labels": ["billing", "technical", "other"]})
+
+
+RESULTS_CSV = b"task_id,category,model,correct\n" + b"".join(
+    f"t{i},triage,openai/gpt-4o-mini,{i % 2}\n".encode() for i in range(500)
+)
+
+
+def test_a_results_file_dropped_on_suites_points_to_results_import_instead_of_listing_problems(app, app_con):
+    at = open_page(app, "suites")
+    at.file_uploader(key="suites_upload").set_value(("results.csv", RESULTS_CSV, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == []
+    assert [w.value for w in at.warning] == [
+        "results.csv: this is a results file (per-sample results: task_id, model, correct), not a task file: "
+        "import it under Results import, or `python -m routeboard results import FILE`."
+    ]
+    assert list_suites(app_con) == []
