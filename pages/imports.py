@@ -1,0 +1,69 @@
+"""Results import: per-sample results from another tool (CSV, JSONL, promptfoo JSON), previewed, then stored
+as one 'imported' run (all or nothing; the same file twice is recognised)."""
+
+import pandas as pd
+import streamlit as st
+
+from routeboard.errors import InvalidInput, Problems, RouteboardError
+from routeboard.io.result_formats import parse_results
+from routeboard.io.text import decode
+from routeboard.results_import import import_results
+from ui.state import connection, show_error
+
+st.title("Results import")
+st.caption(
+    "Per-sample results produced elsewhere: a CSV or JSONL with columns task_id, category, model, correct "
+    "(optional: suite, trial, valid, input_tokens, output_tokens, cost_usd, latency_ms, output, tier), or "
+    "promptfoo's results.json (`promptfoo eval -o results.json`), costed and judged like routeboard's own runs."
+)
+upload = st.file_uploader("Results file", type=["csv", "jsonl", "ndjson", "json"], key="imports_upload")
+cols = st.columns(3)
+category = cols[0].text_input("Category (if the file has none)", key="imports_category") or None
+suite = cols[1].text_input("Suite name (default: the file's, else the category)", key="imports_suite") or None
+bar = cols[2].number_input("Bar of a new suite", 0.01, 1.0, None, 0.01, key="imports_bar", placeholder="0.9")
+if upload is None:
+    st.info("Drop a results file above to preview it; nothing is written until you press Import.")
+    st.stop()
+
+data = upload.getvalue()
+try:
+    problems = Problems(upload.name)
+    text = decode(data, problems)
+    problems.raise_if_any()
+    rows, fmt = parse_results(upload.name, text, category=category, suite=suite)
+except InvalidInput as exc:
+    st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
+    st.dataframe(
+        pd.DataFrame([{"line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]),
+        hide_index=True,
+        key="imports_problems",
+    )
+    st.stop()
+
+frame = pd.DataFrame({"category": [r.category for r in rows], "model": [r.model for r in rows]})
+frame["correct"] = [r.correct for r in rows]
+metrics = st.columns(4)
+metrics[0].metric("Results", f"{len(rows):,}")
+metrics[1].metric("Models", frame["model"].nunique())
+metrics[2].metric("Categories", frame["category"].nunique())
+metrics[3].metric("Format", fmt)
+preview = frame.groupby(["category", "model"], as_index=False).agg(
+    results=("correct", "size"), correct=("correct", "sum")
+)
+st.dataframe(preview, hide_index=True, key="imports_preview")
+
+if st.button("Import", key="imports_import", type="primary"):
+    try:
+        summary = import_results(connection(), upload.name, data, category=category, suite=suite, bar=bar)
+    except RouteboardError as exc:
+        show_error(exc)
+    else:
+        if summary.created:
+            st.success(
+                f"Imported {summary.rows:,} results as run {summary.run_id}: {summary.tasks} tasks, "
+                f"suites {', '.join(summary.suites)}, models {', '.join(summary.models)}."
+            )
+        else:
+            st.info(f"{upload.name} was already imported as run {summary.run_id}; nothing was written.")
+        for note in summary.notes:
+            st.caption(note)
