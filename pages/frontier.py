@@ -6,11 +6,12 @@ from routeboard.decisions import cascade_candidates, decide
 from routeboard.store.facts import cascade_facts
 from ui.charts import frontier_figure, unplotted
 from ui.state import connection, facts_or_stop
-from ui.widgets import current_scenario, decision_options, usd
+from ui.tables import DASH, money, money_log_ticks, show
+from ui.widgets import current_scenario, decision_options
 
 st.title("Frontier")
 con = connection()
-stored = facts_or_stop()
+stored = facts_or_stop("frontier")
 
 options = decision_options("frontier")
 left, right = st.columns(2)
@@ -33,11 +34,13 @@ led, table = decision.ledger, decision.routes
 
 category = st.selectbox("Category", sorted(led["category"].unique()), key="frontier_category")
 points = led[led["category"] == category]
-st.plotly_chart(frontier_figure(points, float(points["bar"].iat[0]), axis), key="frontier_chart")
+figure = frontier_figure(points, float(points["bar"].iat[0]), axis)
+figure.update_xaxes(**money_log_ticks(points[axis]))
+st.plotly_chart(figure, key="frontier_chart")
 missing = unplotted(points, axis)
 if len(missing):
     st.caption(f"{len(missing)} model(s) not on the chart:")
-    st.dataframe(missing, hide_index=True, key="frontier_unplotted")
+    show(missing, key="frontier_unplotted")
 st.caption(
     f"Intervals: {options['method']} at {options['level']:.0%} "
     "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint."
@@ -48,36 +51,12 @@ for status in points["judge_status"].dropna().unique() if "judge_status" in poin
 st.subheader("Routing table")
 view = table.assign(
     model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
-    cpat=[usd(v) for v in table["cpat_usd"]],
+    cpat_usd=[money(v) if m else DASH for v, m in zip(table["cpat_usd"], table["model"])],
 )
-st.dataframe(
-    view[
-        [
-            "category",
-            "bar",
-            "model",
-            "tier",
-            "verdict",
-            "accuracy",
-            "ci_low",
-            "ci_high",
-            "cpat",
-            "runner_up",
-            "near_ties",
-            "tasks_needed",
-            "reason",
-        ]
-    ],
-    hide_index=True,
-    key="frontier_routes",
-)
+columns = ["category", "bar", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "cpat_usd"]
+show(view[[*columns, "runner_up", "near_ties", "tasks_needed", "reason"]], key="frontier_routes")
 not_routable = points[(points["verdict"] != "clears") | points["excluded"].notna()]
 if len(not_routable):
     st.markdown("**Not routable in this category**")
-    st.dataframe(
-        not_routable[
-            ["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high", "tasks_needed"]
-        ],
-        hide_index=True,
-        key="frontier_excluded",
-    )
+    columns = ["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high"]
+    show(not_routable[[*columns, "tasks_needed"]], key="frontier_excluded")

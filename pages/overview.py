@@ -10,7 +10,10 @@ from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
 from ui.state import connection, facts, show_error
-from ui.widgets import cpat_text, current_scenario, usd
+from ui.tables import DASH, money, pct_interval, show
+from ui.widgets import cpat_text, current_scenario, rests_on, route_gap
+
+FIRST_SUITE = "customer-request-classification"
 
 st.title("routeboard")
 st.caption("Which model should do each job, and what an accepted output really costs.")
@@ -32,19 +35,23 @@ if not suites or stored.empty:
     if st.button("Import the shipped suites", key="overview_import_shipped", disabled=bool(suites)):
         import_shipped(con)
         st.rerun()
-    if suites and st.button("Run 10 classification tasks on the embedded model", key="overview_first_run"):
+    busy = runs.running()
+    if suites and st.button(
+        "Run 10 classification tasks on the embedded model", key="overview_first_run", disabled=bool(busy)
+    ):
         # a label is a few tokens: a short output allowance keeps a first run on a laptop CPU to a minute or two
-        handle = runs.launch(
-            con,
-            RunRequest(
-                suites=("customer-request-classification",),
-                models=(EMBEDDED_ID,),
-                limit=10,
-                concurrency=1,
-                settings=GenerationSettings(max_output_tokens=24),
-            ),
+        request = RunRequest(
+            suites=(FIRST_SUITE,),
+            models=(EMBEDDED_ID,),
+            limit=10,
+            concurrency=1,
+            settings=GenerationSettings(max_output_tokens=24),
         )
-        st.success(f"Run {handle.run_id} started: follow it on the Run page.")
+        runs.launch(con, request)
+        st.rerun()
+    if busy:
+        st.success(f"Run {busy[0]} is under way: follow it on the Run page.")
+        st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
     st.stop()
 
 counts = stored_counts(con)
@@ -58,51 +65,38 @@ decision = decide(stored, scenario)
 led, table, book = decision.ledger, decision.routes, decision.portfolio
 st.subheader("Routing board")
 routed = table["model"].notna()
+saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board = table.assign(
-    accuracy=[
-        f"{a:.1%} [{lo:.1%}, {hi:.1%}]" for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])
-    ],
+    accuracy=[pct_interval(a, lo, hi) for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])],
     routed=[
         m if isinstance(m, str) else f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])
     ],
     # a category with no route has no routed cost: the nearest model's figures would read as a decision
-    cpat=[usd(v) if r else "—" for v, r in zip(table["cpat_usd"], routed)],
-    monthly=[usd(v, 2) if r else "—" for v, r in zip(table["monthly_usd"], routed)],
+    cpat=[money(v) if r else DASH for v, r in zip(table["cpat_usd"], routed)],
+    monthly=[money(v) if r else DASH for v, r in zip(table["monthly_usd"], routed)],
+    gap=[DASH if r else route_gap(row) for r, row in zip(routed, table.to_dict("records"))],
 )
-saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
-board["saving vs baseline"] = [usd(saving.get(c), 2) for c in board["category"]]
-st.dataframe(
-    board[["category", "bar", "routed", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]],
-    hide_index=True,
-    key="overview_board",
-)
+board["saving vs baseline"] = [money(saving.get(c)) for c in board["category"]]
+board["rests on"] = [rests_on(scenario, c) for c in board["category"]]
+columns = ["category", "bar", "routed", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]
+show(board[[*columns, "gap", "rests on"] if (~routed).any() else [*columns, "rests on"]], key="overview_board")
 if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
     st.caption(
-        f"Baseline: everything to {book['baseline_model']}: {usd(book['baseline_monthly_usd'], 2)} a month; "
-        f"routed: {usd(book['routed_monthly_usd'], 2)} ({book['saving_share']:.0%} saved) over "
+        f"Baseline: everything to {book['baseline_model']}: {money(book['baseline_monthly_usd'])} a month; "
+        f"routed: {money(book['routed_monthly_usd'])} ({book['saving_share']:.0%} saved) over "
         f"{book['categories_compared']} categories with results for both."
     )
+st.caption(
+    "Each cost per accepted task rests on the scenario's failure cost (an error that reaches the business), "
+    "review rate and monthly volume, shown per category under 'rests on'."
+)
+st.page_link("pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:")
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):
     pairs = "pair" if len(excluded) == 1 else "pairs"
     with st.expander(f"{len(excluded)} model/category {pairs} cannot be routed (below the bar or a constraint)"):
-        st.dataframe(
-            excluded.assign(cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])])[
-                [
-                    "category",
-                    "model_id",
-                    "verdict",
-                    "excluded",
-                    "excluded_detail",
-                    "accuracy",
-                    "ci_low",
-                    "tasks",
-                    "tasks_needed",
-                    "cpat",
-                ]
-            ],
-            hide_index=True,
-            key="overview_excluded",
-        )
+        shown = excluded.assign(cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])])
+        columns = ["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low"]
+        show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")

@@ -9,15 +9,37 @@ from routeboard.decisions import decide
 from routeboard.exports import neutralised, to_csv
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
-from ui.state import connection, facts
-from ui.widgets import current_scenario, decision_options
+from ui.state import connection, empty_state, facts
+from ui.tables import show
+from ui.widgets import cpat_text, current_scenario, decision_options
+
+LEDGER = [
+    "category",
+    "model_id",
+    "tier",
+    "trials",
+    "accuracy",
+    "ci_low",
+    "ci_high",
+    "verdict",
+    "tasks_needed",
+    "pass_hat_k",
+    "model_usd",
+    "retry_usd",
+    "infra_usd",
+    "review_usd",
+    "rework_usd",
+    "failure_usd",
+    "cpat_usd",
+    "latency_ms_p50",
+    "latency_ms_p95",
+]
 
 st.title("Results")
 con = connection()
 runs = [r["run_id"] for r in run_totals(con)]
 if not runs:
-    st.info("No results yet: launch a run on the Run page or import results with the CLI.")
-    st.stop()
+    empty_state("results")
 
 cols = st.columns(4)
 chosen_runs = cols[0].multiselect("Runs", runs, key="results_runs")
@@ -33,38 +55,15 @@ if not stored.empty:
     if categories:
         led = led[led["category"].isin(categories)]
     st.subheader("Ledger per category and model")
-    st.dataframe(
-        led[
-            [
-                "category",
-                "model_id",
-                "tier",
-                "trials",
-                "accuracy",
-                "ci_low",
-                "ci_high",
-                "verdict",
-                "tasks_needed",
-                "pass_hat_k",
-                "model_usd",
-                "retry_usd",
-                "infra_usd",
-                "review_usd",
-                "rework_usd",
-                "failure_usd",
-                "cpat_usd",
-                "latency_ms_p50",
-                "latency_ms_p95",
-            ]
-        ],
-        hide_index=True,
+    show(
+        led[LEDGER].assign(cpat_usd=[cpat_text(v, u) for v, u in zip(led["cpat_usd"], led["cost_unknown"])]),
         key="results_ledger",
     )
 
 rows = trial_rows(con, runs=chosen_runs, categories=categories, models=models, outcomes=outcomes)
 st.subheader(f"Trials ({len(rows):,})")
 # st.dataframe renders cells as text: model output never runs as HTML or markdown here.
-st.dataframe(rows, hide_index=True, key="results_trials")
+show(rows, key="results_trials")
 left, right = st.columns(2)
 left.download_button("Download CSV", to_csv(rows), "routeboard-results.csv", "text/csv", key="results_csv")
 parquet = io.BytesIO()
@@ -90,6 +89,6 @@ for message in detail["messages"]:
 st.markdown("**Expected**")
 st.text((detail["task"].expected if detail["task"] else None) or "(none)")
 st.markdown("**Graded outputs**")
-st.dataframe(detail["trials"], hide_index=True, key="results_detail_trials")
+show(detail["trials"], key="results_detail_trials")
 st.markdown("**Every attempt**")
-st.dataframe(detail["attempts"], hide_index=True, key="results_detail_attempts")
+show(detail["attempts"], key="results_detail_attempts")

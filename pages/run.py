@@ -7,22 +7,26 @@ from routeboard.catalog import EMBEDDED_ID, list_models
 from routeboard.errors import RouteboardError
 from routeboard.estimate import calibrate, estimate
 from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest, describe_errors, judge_warning, resolve_judges, resolve_models, resolve_suites
-from routeboard.store.runs import error_reasons, run_totals
+from routeboard.run import RunRequest, judge_warning, resolve_judges, resolve_models, resolve_suites
+from routeboard.store.runs import run_totals
 from routeboard.store.suites import list_suites
 from ui import runs
-from ui.state import connection, show_error
+from ui.state import connection, empty_state, show_error
+from ui.tables import show
+
+STARTED = "run_started"  # session key: the run this session launched
 
 st.title("Run")
 con = connection()
 suite_names = [s["name"] for s in list_suites(con)]
 if not suite_names:
-    st.info("Import a suite first (Suites page).")
-    st.stop()
+    empty_state("run")
 model_ids = [m.id for m in list_models(con, check_keys=False)]
 
 left, right = st.columns(2)
-suites = left.multiselect("Suites", suite_names, default=suite_names[:1], key="run_suites")
+# the suites just run stay chosen (a first run launched from the Overview included)
+default = [s for s in runs.last_suites() if s in suite_names] or suite_names[:1]
+suites = left.multiselect("Suites", suite_names, default=default, key="run_suites")
 models = right.multiselect("Models", model_ids, default=[EMBEDDED_ID], key="run_models")
 cols = st.columns(6)
 trials = cols[0].number_input("Trials per task", 1, 20, 1, key="run_trials")
@@ -67,7 +71,7 @@ if suites and models:
         frame = pd.DataFrame([r.__dict__ for r in rows])
         frame["local_minutes"] = frame.pop("local_seconds") / 60
         st.caption("Estimate before launching:")
-        st.dataframe(frame.drop(columns="basis"), hide_index=True, key="run_estimate")
+        show(frame.drop(columns="basis"), key="run_estimate")
         for r in rows:
             st.caption(f"{r.model_id} × {r.suite}: {r.basis}")
         assumed = [
@@ -83,35 +87,24 @@ if suites and models:
             for model in assumed:
                 calibrate(con, model, chosen, request.settings)
             st.rerun()
-        if st.button("Launch run", type="primary", key="run_launch"):
-            handle = runs.launch(con, request)
-            st.success(f"Run {handle.run_id} started.")
+        under_way = runs.running(request)
+        if st.button(
+            "Launch run",
+            type="primary",
+            key="run_launch",
+            disabled=bool(under_way),
+            help=f"Run {under_way[0]} of this selection is under way." if under_way else None,
+        ):
+            st.session_state[STARTED] = runs.launch(con, request).run_id
+            st.rerun()  # redraw the button disabled while its run goes on
+        if STARTED in st.session_state:
+            st.success(f"Run {st.session_state[STARTED]} started.")
     except RouteboardError as exc:
         show_error(exc)
 
 
-@st.fragment(run_every="1s")
-def live_runs() -> None:
-    handles = list(runs.registry().values())
-    for handle in reversed(handles[-5:]):
-        p = handle.progress
-        reasons = error_reasons(con, handle.run_id) if p.errors else {}
-        label = (
-            f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend ${p.spend_usd:.4f}, "
-            f"{describe_errors(p.errors, reasons)}"
-        )
-        if p.eta_s is not None and not handle.done.is_set():
-            label += f", about {p.eta_s:.0f} s left"
-        st.progress(p.done / p.total if p.total else 1.0, text=label)
-        if handle.error:
-            st.error(f"{handle.run_id} failed: {handle.error}")
-        if not handle.done.is_set() and st.button("Cancel", key=f"run_cancel_{handle.run_id}"):
-            handle.cancel.set()
-
-
 st.subheader("Runs")
-live_runs()
-busy = {run_id for run_id, handle in runs.registry().items() if not handle.done.is_set()}
+busy = set(runs.running())
 unfinished = [
     r
     for r in run_totals(con)
@@ -125,4 +118,4 @@ if unfinished:
             st.rerun()
         except RouteboardError as exc:
             show_error(exc)
-st.dataframe(pd.DataFrame(run_totals(con)), hide_index=True, key="run_history")
+runs.live(con)

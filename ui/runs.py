@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import pandas as pd
 import streamlit as st
 
-from routeboard.run import Progress, RunRequest, resume_run, start_run
+from routeboard.run import Progress, RunRequest, describe_errors, resume_run, start_run
+from routeboard.store.runs import error_reasons, run_totals
+from ui.tables import show
 
 
 @dataclass
@@ -20,6 +23,36 @@ class RunHandle:
     thread: threading.Thread | None = None
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    request: RunRequest | None = None  # None for a resumed run
+
+
+def running(request: RunRequest | None = None) -> list[str]:
+    """Ids of the runs still going in this server process (of this request, if given): a launch button stays
+    disabled while its launch runs, so a second click cannot start the same run twice."""
+    return [
+        run_id
+        for run_id, handle in registry().items()
+        if not handle.done.is_set() and (request is None or handle.request == request)
+    ]
+
+
+def last_suites() -> tuple[str, ...]:
+    """The suites of the latest run launched here (the Run page preselects them), or none."""
+    launched = [h.request.suites for h in registry().values() if h.request is not None]
+    return launched[-1] if launched else ()
+
+
+def history(con) -> pd.DataFrame:
+    """Every stored run, with the live progress of the ones still going in this process (the stored row of a
+    running run lags its progress: it is written as trials finish and closed at the end)."""
+    rows = run_totals(con)
+    live = registry()
+    for row in rows:
+        handle = live.get(row["run_id"])
+        if handle is not None and not handle.done.is_set():
+            p = handle.progress
+            row.update(status=p.status, trials=max(row["trials"], p.done), spend_usd=max(row["spend_usd"], p.spend_usd))
+    return pd.DataFrame(rows)
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,9 +75,40 @@ def launch(con, request: RunRequest | None = None, resume: str | None = None) ->
     """Start (or resume) a run in a background thread and return its handle."""
     cancel = threading.Event()
     runner = resume_run(con, resume, cancel=cancel) if resume else start_run(con, request, cancel=cancel)
-    handle = RunHandle(runner.run_id, runner.progress, cancel)
+    handle = RunHandle(runner.run_id, runner.progress, cancel, request=request)
     runner.on_progress = lambda progress: setattr(handle, "progress", progress)
     handle.thread = threading.Thread(target=_work, args=(handle, runner), name=f"run-{runner.run_id}", daemon=True)
     registry()[runner.run_id] = handle
     handle.thread.start()
     return handle
+
+
+BUSY = "run_busy"  # session key: the runs this session last saw going
+
+
+@st.fragment(run_every="1s")
+def live(con) -> None:
+    """Progress bars and the run history, redrawn together each second so they never disagree."""
+    handles = list(registry().values())
+    for handle in reversed(handles[-5:]):
+        p = handle.progress
+        reasons = error_reasons(con, handle.run_id) if p.errors else {}
+        label = (
+            f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend ${p.spend_usd:.4f}, "
+            f"{describe_errors(p.errors, reasons)}"
+        )
+        if p.eta_s is not None and not handle.done.is_set():
+            label += f", about {p.eta_s:.0f} s left"
+        st.progress(p.done / p.total if p.total else 1.0, text=label)
+        for model_id, (failed, reason) in reasons.items():
+            st.caption(f"{model_id}: {failed} trial(s) ended in error: {reason}")
+        if handle.error:
+            st.error(f"{handle.run_id} failed: {handle.error}")
+        if not handle.done.is_set() and st.button("Cancel", key=f"run_cancel_{handle.run_id}"):
+            handle.cancel.set()
+    show(history(con), key="run_history")
+    busy = set(running())
+    if st.session_state.get(BUSY, set()) - busy:  # a run ended: enable its launch button, offer resumes
+        st.session_state[BUSY] = busy
+        st.rerun(scope="app")
+    st.session_state[BUSY] = busy

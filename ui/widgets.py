@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from routeboard.scenario import Scenario, list_scenarios, load_scenario
+from ui.tables import missing, money, pct
 
 SCENARIO_KEY = "scenario"
 
@@ -37,12 +38,34 @@ def decision_options(prefix: str) -> dict:
     return {"level": level, "method": method}
 
 
-def cpat_text(value, cost_unknown=None, digits: int = 4) -> str:
-    """A cost per accepted task for display: 'no price' when a cost part is unknown, 'undefined' when nothing is
-    accepted, never $0 for either."""
+def cpat_text(value, cost_unknown=None) -> str:
+    """A cost per accepted task for display: 'no price' when a cost part is unknown, a dash when nothing is
+    accepted (the column's help says so), never $0 for either."""
     if isinstance(cost_unknown, str):
         return "no price"
-    return usd(value, digits) if value is not None and value == value else "undefined (nothing accepted)"
+    return money(value)
+
+
+def rests_on(scenario: Scenario, category: str) -> str:
+    """The assumptions a category's cost per accepted task rests on, in a few words."""
+    a = scenario.for_category(category)
+    return f"failure {money(a.failure_usd)}, review {a.review_rate:.0%}, {a.monthly_volume:,.0f} tasks/month"
+
+
+def route_gap(route: dict) -> str:
+    """Why a category has no route: the nearest model, how far below the bar (or over the ceiling), tasks needed."""
+    nearest = route.get("nearest")
+    if not isinstance(nearest, str):
+        return "no model has results here"
+    if route.get("affordable") is False:
+        return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
+    if not route.get("accuracy_gap"):
+        return f"{nearest} clears but has no price: set one on Models"
+    gap = f"{nearest}: {pct(route['accuracy_gap'])} below the bar"
+    needed = route.get("tasks_needed")
+    if not missing(needed) and needed > 0:
+        gap += f"; about {int(needed):,} more tasks would settle it"
+    return gap
 
 
 def usd(value, digits: int = 4) -> str:

@@ -8,9 +8,10 @@ from routeboard.catalog import EMBEDDED_ID
 from routeboard.decisions import decide
 from routeboard.ledger import ledger_facts
 from routeboard.scenario import Scenario
-from routeboard.store.suites import list_suites
+from routeboard.store.suites import list_suites, update_suite_settings
 from routeboard.suites import shipped_suite_paths
 from tests.ui.conftest import BAR, CHEAP, PRICES, PRICEY, SUITE, TASKS, WRONG_EVERY, chart, metric, open_page, table
+from ui.tables import money
 from ui.widgets import usd
 
 WRONG = {model: len(range(every - 1, TASKS, every)) for model, every in WRONG_EVERY.items()}  # 4 and 10 of 40
@@ -22,22 +23,53 @@ def routed_cpat(con, scenario: Scenario) -> float:
     return float(routes.set_index("category").loc[SUITE, "cpat_usd"])
 
 
+def _texts(at) -> str:
+    """Everything a person reads on the page: markdown, captions, infos, metrics, links and table cells."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "subheader") for e in at.get(kind)]
+    parts += [m.value for m in at.metric] + [e.proto.label for e in at.get("page_link")]
+    parts += [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    return "\n".join(map(str, parts))
+
+
+def _column_helps(at) -> dict[str, str]:
+    """Each shown table column's help text, as the browser receives it."""
+    import json
+
+    helps = {}
+    for d in at.dataframe:
+        config = json.loads(d.proto.columns or "{}")
+        for column in d.value.columns:
+            helps[column] = config.get(column, {}).get("help", "")
+    return helps
+
+
 # ---------------------------------------------------------------- empty database
 
-EMPTY_MESSAGES = {
-    "suites": "No suites yet: upload a file or import the shipped suites.",
-    "run": "Import a suite first (Suites page).",
-    "results": "No results yet: launch a run on the Run page or import results with the CLI.",
-    "frontier": "No results yet: run a suite first.",
-    "whatif": "No results yet: run a suite first.",
-}
+NO_SUITES = "No suites yet: import the five shipped suites (or upload your own on Suites), then run one."
+NO_RESULTS = (
+    "No results yet: run a suite on the Run page (the embedded local model needs no keys), "
+    "or import another tool's results with `python -m routeboard results import`."
+)
 
 
-@pytest.mark.parametrize("page", sorted(EMPTY_MESSAGES))
-def test_on_an_empty_database_each_page_says_what_to_do_first(app, page):
+def test_the_suites_page_on_an_empty_database_says_what_to_do_first(app):
+    at = open_page(app, "suites")
+    assert [i.value for i in at.info] == ["No suites yet: upload a file or import the shipped suites."]
+
+
+@pytest.mark.parametrize("page", ["run", "results", "frontier", "whatif"])
+def test_an_empty_page_offers_the_button_that_gets_the_user_unstuck(app, app_con, page):
     at = open_page(app, page)
-    assert [i.value for i in at.info] == [EMPTY_MESSAGES[page]]
-    assert not at.error
+    assert [i.value for i in at.info] == [NO_SUITES] and not at.error
+    prefix = "page" if page == "whatif" else page  # What-if calls facts_or_stop() without its page name
+    at.button(key=f"{prefix}_empty_import").click().run()
+    assert not at.exception
+    assert len(list_suites(app_con)) == len(shipped_suite_paths())
+    if page == "run":  # suites are all the Run page needs
+        assert at.multiselect(key="run_suites").options
+    else:  # the next step: a run, one click away
+        assert [i.value for i in at.info] == [NO_RESULTS]
+        assert "Go to Run" in _texts(at)
 
 
 def test_models_on_an_empty_database_offer_the_embedded_model_and_say_why_ollama_is_missing(app):
@@ -73,7 +105,10 @@ def test_overview_board_routes_the_category_to_the_cheap_model_that_clears(app, 
     assert board.loc[SUITE, "routed"] == CHEAP
     assert board.loc[SUITE, "verdict"] == "clears"
     assert board.loc[SUITE, "accuracy"].startswith("90.0% [")
-    assert board.loc[SUITE, "cpat"] == usd(routed_cpat(seeded.con, Scenario()))
+    assert board.loc[SUITE, "cpat"] == money(routed_cpat(seeded.con, Scenario()))
+    # what the figure rests on, and where to change it
+    assert board.loc[SUITE, "rests on"] == "failure $20.00, review 0%, 10,000 tasks/month"
+    assert "Change these assumptions on What-if" in _texts(at)
     excluded = table(at, "model_id", "verdict", "tasks_needed")
     assert excluded["model_id"].tolist() == [PRICEY]  # 75% cannot yet clear a 70% bar on 40 tasks
 
@@ -105,9 +140,9 @@ def test_models_page_lists_the_embedded_model_and_the_user_prices(app, seeded):
 def test_results_shows_the_ledger_and_filters_trials_by_outcome(app, seeded):
     at = open_page(app, "results")
     ledger = table(at, "model_id", "accuracy", "cpat_usd").set_index("model_id")
-    assert ledger.loc[CHEAP, "accuracy"] == pytest.approx(0.9)
-    assert ledger.loc[PRICEY, "accuracy"] == pytest.approx(0.75)
-    assert ledger["trials"].tolist() == [TASKS, TASKS]
+    assert (ledger.loc[CHEAP, "accuracy"], ledger.loc[PRICEY, "accuracy"]) == ("90.0%", "75.0%")
+    assert ledger.loc[CHEAP, "ci_low"].endswith("%") and ledger.loc[CHEAP, "cpat_usd"].startswith("$")
+    assert ledger["trials"].tolist() == [str(TASKS), str(TASKS)]
     assert f"Trials ({2 * TASKS})" in [s.value for s in at.subheader]
     assert len(table(at, "run_id", "task_id", "outcome", "output")) == 2 * TASKS
 
@@ -155,3 +190,32 @@ def test_whatif_failure_cost_moves_the_routed_cpat_by_what_the_ledger_says(app, 
     assert after - before == pytest.approx(moved)
     shown = float(metric(at, label).lstrip("$").replace(",", ""))
     assert shown - before == pytest.approx(moved, abs=1e-4)  # shown to 4 decimals
+
+
+@pytest.mark.parametrize("page", ["overview", "results", "frontier", "run"])
+def test_no_cell_or_text_reads_none_and_every_column_is_explained(app, seeded, page):
+    at = open_page(app, page)
+    assert at.dataframe, "the page shows its tables"
+    cells = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    assert "None" not in cells and "nan" not in cells and "NaN" not in cells
+    assert "None" not in _texts(at).split()
+    assert {column for column, text in _column_helps(at).items() if not text} == set()
+
+
+def test_a_category_where_nothing_clears_shows_the_gap_instead_of_a_cost(app, seeded):
+    update_suite_settings(seeded.con, seeded.suite_id, bar=0.99)
+    at = open_page(app, "overview")
+    board = table(at, "category", "routed", "gap").set_index("category")
+    assert board.loc[SUITE, "routed"] == f"none clears (nearest {CHEAP})"
+    assert (board.loc[SUITE, "cpat"], board.loc[SUITE, "monthly"]) == ("—", "—")
+    gap = board.loc[SUITE, "gap"]
+    assert gap.startswith(f"{CHEAP}: ") and "% below the bar" in gap, gap
+
+
+def test_the_frontier_cost_axis_reads_as_money(app, seeded):
+    at = open_page(app, "frontier")
+    axis = chart(at, "frontier_chart")["layout"]["xaxis"]
+    assert axis["type"] == "log" and axis["ticktext"]
+    assert all(t.startswith("$") for t in axis["ticktext"]), axis["ticktext"]
+    routes = table(at, "category", "model", "runner_up", "reason").set_index("category")
+    assert routes.loc[SUITE, "accuracy"] == "90.0%" and routes.loc[SUITE, "cpat_usd"].startswith("$")

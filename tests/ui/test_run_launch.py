@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+from routeboard.run import RunRequest
 from routeboard.store.suites import save_suite
 from tests.ui.conftest import CHEAP, PRICEY, SUITE, TIMEOUT_S, WRONG_EVERY, echo_suite, open_page, table
+from ui import runs
 
 LIMIT = 10
 
@@ -19,12 +21,14 @@ def test_a_run_launched_on_the_page_finishes_and_its_trials_are_stored(app, app_
     at.run()
     assert not at.exception and not at.error
     estimate = table(at, "model_id", "suite", "calls", "cost_usd")
-    assert estimate[["model_id", "calls"]].values.tolist() == [[CHEAP, LIMIT]]
+    assert estimate[["model_id", "calls"]].values.tolist() == [[CHEAP, str(LIMIT)]]
 
     at.button(key="run_launch").click().run()
     started = [s.value for s in at.success if s.value.startswith("Run ")]
     assert len(started) == 1, [e.value for e in at.error]
     run_id = started[0].split()[1]
+    if run_id in runs.running():  # no double launch: the same selection cannot start again while it runs
+        assert at.button(key="run_launch").disabled
 
     deadline = time.monotonic() + TIMEOUT_S
     label = ""
@@ -48,8 +52,53 @@ def test_a_run_launched_on_the_page_finishes_and_its_trials_are_stored(app, app_
     wrong = LIMIT // WRONG_EVERY[CHEAP]  # task 9 of the first 10
     assert outcomes == {"accepted": LIMIT - wrong, "wrong": wrong}
     history = table(at, "run_id", "status").set_index("run_id")
-    assert history.loc[run_id, "status"] == "completed"
+    assert history.loc[run_id, ["status", "trials"]].tolist() == ["completed", str(LIMIT)]
+    assert history.loc[run_id, "finished_at"] != "—"
     assert len(fake.calls) == LIMIT
+    assert not at.button(key="run_launch").disabled  # free again once the run ended
+
+
+def test_the_history_shows_the_live_progress_of_a_running_run(app, app_con, models, fake):
+    """The stored row of a running run lags: the table reads the same status and count as the progress bar."""
+    import asyncio
+
+    gate = asyncio.Event()  # holds every call until released: the run stays "running" meanwhile
+    original = fake.complete
+
+    async def held(model, messages, settings):
+        if "say: 5" in str(messages):
+            while not gate.is_set():
+                await asyncio.sleep(0.05)
+        return await original(model, messages, settings)
+
+    fake.complete = held
+    save_suite(app_con, echo_suite())
+    at = open_page(app, "run")
+    at.multiselect(key="run_suites").set_value([SUITE])
+    at.multiselect(key="run_models").set_value([CHEAP])
+    at.number_input(key="run_limit").set_value(LIMIT)
+    at.number_input(key="run_concurrency").set_value(1)
+    at.run()
+    at.button(key="run_launch").click().run()
+    run_id = at.session_state["run_started"]
+    label = wait_for_label(at, run_id, "5/10 trials")
+    assert label.startswith(f"{run_id}: running, 5/{LIMIT} trials"), label
+    assert at.button(key="run_launch").disabled  # this launch is under way
+    history = table(at, "run_id", "status").set_index("run_id")
+    assert history.loc[run_id, ["status", "trials", "finished_at"]].tolist() == ["running", "5", "—"]
+    gate.set()
+    label = wait_for_label(at, run_id, "completed")
+    assert table(at, "run_id", "status").set_index("run_id").loc[run_id, "status"] == "completed"
+
+
+def test_after_a_first_run_from_the_overview_the_run_page_preselects_its_suite(app, app_con, models, fake):
+    from routeboard.domain import GraderSpec, Suite, Task
+
+    save_suite(app_con, Suite(name="aaa-first", category="a", grader=GraderSpec("exact"), tasks=(Task("t", "x", "x"),)))
+    save_suite(app_con, echo_suite())
+    runs.launch(app_con, RunRequest(suites=(SUITE,), models=(CHEAP,), limit=2))
+    at = open_page(app, "run")
+    assert at.multiselect(key="run_suites").value == [SUITE]  # not the first suite in the list
 
 
 def wait_for_label(at, run_id: str, done: str) -> str:
@@ -82,6 +131,7 @@ def test_the_page_says_why_a_models_trials_ended_in_error(app, app_con, models, 
     run_id = [s.value for s in at.success if s.value.startswith("Run ")][0].split()[1]
     label = wait_for_label(at, run_id, "completed")
     assert label.endswith(", 2 errors: fake/cheap: 401 invalid api key"), label
+    assert "fake/cheap: 2 trial(s) ended in error: 401 invalid api key" in [c.value for c in at.caption]
     assert len(fake.calls) == LIMIT  # refused calls were not retried
     history = table(at, "run_id", "error_reasons").set_index("run_id")
     assert history.loc[run_id, "error_reasons"] == "fake/cheap: 401 invalid api key"

@@ -1,0 +1,225 @@
+"""How numbers read on the pages: shares as percentages, money at a precision that fits its size, a dash for
+an unknown (its reason in the column's help), and one st.column_config per table with help on every column."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+DASH = "—"
+UNKNOWN = f"{DASH} means unknown or not applicable"
+
+# column -> (header a person reads, help); a column missing here still gets a help naming it (never none)
+COLUMNS = {
+    "category": ("category", "The job category the suite's tasks belong to."),
+    "suite": ("suite", "The suite of tasks."),
+    "suite_id": ("suite id", "The stored suite version (name and content hash)."),
+    "task_id": ("task", "The task's id within its suite."),
+    "run_id": ("run", "The run that produced these results."),
+    "model_id": ("model", "The model, as provider/name."),
+    "model": ("routed to", f"The cheapest model that clears the bar; 'none clears' names the nearest. {UNKNOWN}."),
+    "routed": ("routed to", "The cheapest model that clears the bar; 'none clears' names the nearest one."),
+    "tier": ("tier", "Frontier, small proprietary, hosted open-weight, local, or a simulated cascade."),
+    "bar": ("bar", "The accuracy a category's work must clear (the lower end of the interval must reach it)."),
+    "verdict": (
+        "verdict",
+        "clears: the interval's lower end reaches the bar; fails: its upper end is below; "
+        "undecided: more tasks are needed.",
+    ),
+    "accuracy": ("accuracy", "Share of trials accepted (valid and correct), with its confidence interval."),
+    "ci_low": ("interval low", "Lower end of the accuracy's confidence interval."),
+    "ci_high": ("interval high", "Upper end of the accuracy's confidence interval."),
+    "trials": ("trials", "Graded trials behind the figures."),
+    "tasks": ("tasks", "Distinct tasks behind the figures."),
+    "tasks_needed": (
+        "tasks needed",
+        f"About how many more tasks would likely settle an undecided verdict. {UNKNOWN}: the verdict is settled.",
+    ),
+    "pass_hat_k": ("pass^k", f"Chance that all k repeated trials of a task are accepted. {UNKNOWN}: one trial a task."),
+    "model_usd": ("model $/trial", "Model (token) cost per trial, retries included."),
+    "retry_usd": ("retry $/trial", "Part of the model cost spent on retries, per trial."),
+    "infra_usd": ("infra $/trial", "Hardware cost per trial for self-hosted and local models."),
+    "review_usd": ("review $/trial", "A person's review time per trial (review rate x minutes x hourly rate)."),
+    "rework_usd": ("rework $/trial", "Fixing the wrong outputs a review catches, per trial."),
+    "failure_usd": ("failure $/trial", "Wrong outputs that reach the business, per trial (failure cost x escapes)."),
+    "cpat_usd": (
+        "cost per accepted task",
+        f"Every cost part per trial divided by the accepted share. {DASH}: "
+        "nothing accepted, so undefined; 'no price': a price is unknown.",
+    ),
+    "cpat": (
+        "cost per accepted task",
+        f"What one accepted output costs, all parts included. {DASH}: no routed model; 'no price': a price is unknown.",
+    ),
+    "monthly": ("monthly", f"Cost per accepted task x the monthly volume. {DASH}: nothing is routed here."),
+    "saving vs baseline": (
+        "saving vs baseline",
+        f"Monthly cost of the baseline model minus the routed one. {DASH}: no baseline or no route to compare.",
+    ),
+    "gap": (
+        "why nothing clears",
+        "The nearest model, how far its interval's lower end is below the bar, and about "
+        "how many more tasks would settle it.",
+    ),
+    "latency_ms_p50": ("p50 latency", "Median latency of a trial."),
+    "latency_ms_p95": ("p95 latency", "95th-percentile latency of a trial."),
+    "latency_ms": ("latency", "Time the call took."),
+    "excluded": ("excluded by", f"The constraint that keeps the model off the route. {DASH}: none."),
+    "excluded_detail": ("why", f"The constraint's detail. {DASH}: not excluded."),
+    "runner_up": ("runner-up", f"The next cheapest model that clears. {DASH}: none."),
+    "near_ties": ("near ties", f"Models whose best-case cost reaches the route's worst case. {DASH}: none."),
+    "reason": ("reason", "Why the route is what it is."),
+    "trial": ("trial", "Which repetition of the task."),
+    "attempt": ("attempt", "Which call of the trial (retries count)."),
+    "outcome": ("outcome", "accepted, wrong, invalid (unparseable) or error (the call failed)."),
+    "valid": ("valid", "The output had the required form."),
+    "correct": ("correct", "The grader accepted the answer."),
+    "score": ("score", f"The grader's score where it gives one. {DASH}: pass/fail grader."),
+    "attempts": ("attempts", "Calls made (retries included)."),
+    "expected": ("expected", f"The reference answer. {DASH}: none (a judge or a person grades)."),
+    "output": ("output", "What the model answered (shown as text, never run)."),
+    "detail": ("grader note", f"What the grader said. {DASH}: nothing to add."),
+    "cost_usd": ("model $", f"Token cost. {DASH}: the price is unknown."),
+    "input_tokens": ("input tokens", "Tokens sent."),
+    "output_tokens": ("output tokens", "Tokens received."),
+    "tokens_estimated": ("tokens estimated", "Token counts were estimated (the provider reported none)."),
+    "started_at": ("started", "When the call started (UTC)."),
+    "cached": ("cached", "Answered from the cache: no new call was paid for."),
+    "error_kind": ("error kind", f"auth, rate limit, timeout... {DASH}: no error."),
+    "error": ("error", f"The provider's message. {DASH}: no error."),
+    "calls": ("calls", "Model calls the run would make."),
+    "local_minutes": ("local minutes", f"Estimated time on this machine. {DASH}: a hosted model."),
+    "status": ("status", "running, completed, cancelled, budget_exhausted or failed (live for runs in progress)."),
+    "created_at": ("started", "When the run was launched (UTC)."),
+    "finished_at": ("finished", f"When the run ended (UTC). {DASH}: still running or interrupted."),
+    "budget_usd": ("budget", f"The run's spending cap. {DASH}: no cap."),
+    "total_trials": ("planned trials", "Trials the run planned."),
+    "accepted": ("accepted", "Trials accepted."),
+    "errors": ("errors", "Trials whose calls failed."),
+    "cached_attempts": ("cached calls", "Calls answered from the cache."),
+    "judge_usd": ("judge $", "What the run's LLM-judge calls cost."),
+    "spend_usd": ("spend", "What the run paid: model, infra and judge costs."),
+    "error_reasons": ("why models failed", f"Per model with errors, the most common reason. {DASH}: no errors."),
+    "why not plotted": ("why not plotted", "Why the chart cannot place this model."),
+}
+PERCENT = {"bar", "accuracy", "ci_low", "ci_high", "pass_hat_k", "accuracy_gap", "accepted_share"}
+COUNTS = {
+    "trials",
+    "tasks",
+    "tasks_needed",
+    "trial",
+    "attempt",
+    "attempts",
+    "input_tokens",
+    "output_tokens",
+    "calls",
+    "total_trials",
+    "accepted",
+    "errors",
+    "cached_attempts",
+}
+PINNED = ("category", "model_id", "run_id", "routed", "task_id")
+
+
+def missing(value) -> bool:
+    """None, NaN or pandas' NA: a value nobody knows."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def pct(value, digits: int = 1) -> str:
+    """A share as a percentage: 0.1 -> '10.0%'."""
+    return DASH if missing(value) else f"{float(value):.{digits}%}"
+
+
+def pct_interval(value, low, high) -> str:
+    """'10.0% [1.8%, 40.4%]': a share and its confidence interval."""
+    return DASH if missing(value) else f"{pct(value)} [{pct(low)}, {pct(high)}]"
+
+
+def money(value) -> str:
+    """USD at a precision that fits its size: $1,800,068 · $180.01 · $0.0179 · $0.000123."""
+    if missing(value):
+        return DASH
+    v = float(value)
+    if v == 0:
+        return "$0"
+    size = abs(v)
+    if size >= 1000:
+        return f"${v:,.0f}"
+    if size >= 1:
+        return f"${v:,.2f}"
+    # three significant digits for fractions of a cent; never scientific notation
+    digits = min(8, 2 - math.floor(math.log10(size)))
+    return f"${v:.{digits}f}"
+
+
+def count(value) -> str:
+    return DASH if missing(value) else f"{int(value):,}"
+
+
+def _cell(column: str, value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or DASH
+    if missing(value):
+        return DASH
+    if isinstance(value, str):  # already as a person reads it
+        return value
+    if column in PERCENT:
+        return pct(value)
+    if column in COUNTS:
+        return count(value)
+    if column.endswith("_usd"):
+        return money(value)
+    if column.startswith("latency_ms"):
+        return f"{float(value):,.0f} ms"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a person reads it (text formatted by column, a dash for an unknown)."""
+    return pd.DataFrame(
+        {c: [_cell(c, v) for v in frame[c].tolist()] for c in frame.columns}, index=frame.index, dtype=object
+    )
+
+
+def column_config(columns) -> dict:
+    """Header and help for each column; the key columns stay pinned while a wide table scrolls."""
+    config = {}
+    for column in columns:
+        label, help_text = COLUMNS.get(column, (column.replace("_", " "), f"{column.replace('_', ' ')}."))
+        config[column] = st.column_config.TextColumn(label, help=help_text, pinned=column in PINNED or None)
+    return config
+
+
+def show(frame: pd.DataFrame, key: str, **kwargs) -> None:
+    """A table as a person reads it: formatted cells, help on every column, key columns pinned."""
+    st.dataframe(
+        display(frame),
+        hide_index=True,
+        column_config=column_config(frame.columns),
+        key=key,
+        placeholder=DASH,
+        **kwargs,
+    )
+
+
+def money_log_ticks(values) -> dict:
+    """Tick positions and money labels for a log cost axis: 1-2-5 steps across the values' range, so the
+    ticks read "$0.001 $0.002 $0.005" rather than plotly's bare "9 100 2 3"."""
+    known = [float(v) for v in values if not missing(v) and float(v) > 0]
+    if not known:
+        return {}
+    low, high = math.floor(math.log10(min(known))), math.ceil(math.log10(max(known)))
+    steps = (1, 2, 5) if high - low <= 3 else (1,)
+    ticks = [m * 10.0**e for e in range(low, high + 1) for m in steps]
+    ticks = [t for t in ticks if min(known) / 2.5 <= t <= max(known) * 2.5] or ticks
+    text = [f"${t:,.{max(2 if t < 1 else 0, -math.floor(math.log10(t) + 1e-9))}f}" for t in ticks]
+    return {"tickvals": ticks, "ticktext": text}
