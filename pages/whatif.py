@@ -1,5 +1,6 @@
 """What-if: review, error and volume assumptions; cpat broken down; portfolio vs a baseline; what moves it."""
 
+import hashlib
 import json
 from dataclasses import asdict, replace
 
@@ -9,9 +10,11 @@ import streamlit as st
 from routeboard.catalog import DEFAULT_LOCAL_INFRA
 from routeboard.decisions import decide, local_break_even_volume, review_rate_break_even, sensitivity
 from routeboard.errors import RouteboardError
+from routeboard.exports import slug
 from routeboard.report import COLUMN_HELP, build_report, money, query_from_scenario, scenario_from_query
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
 from ui.charts import cost_breakdown_figure, tornado_figure
+from ui.forms import Filled, advanced_json, constraint_fields
 from ui.state import connection, facts_or_stop, show_error
 from ui.widgets import cpat_text, current_scenario, set_scenario, usd
 
@@ -93,16 +96,22 @@ with st.expander("Re-price models and local hardware (no new calls)"):
         disabled=["model_id"],
         key="whatif_infra",
     )
-with st.expander("Route constraints for this scenario (override the suites' own)"):
-    rules_text = st.text_area(
-        "Per category, JSON",
-        json.dumps(scenario.constraints, indent=2),
-        key="whatif_constraints",
-        help='e.g. {"customer-request classification": {"max_latency_ms_p95": 2000, "allowed_tiers": ["local"]}}',
-    )
+st.markdown("**Route constraints for this scenario** (override the suites' own, per category)")
+rule_category = st.selectbox("Constraints for", categories, key="whatif_constraint_category")
+in_category = sorted(stored.loc[stored["category"] == rule_category, "model_id"])
+filled = constraint_fields(scenario.constraints.get(rule_category), in_category, f"whatif_c_{slug(rule_category)}")
+rules = {k: v for k, v in {**scenario.constraints, rule_category: filled.values}.items() if v}
+# keyed on the stored text, so the JSON view follows the fields instead of holding an old copy
+stored_json = hashlib.sha1(json.dumps(scenario.constraints, sort_keys=True).encode()).hexdigest()[:10]
+filled = advanced_json(
+    "Route constraints", Filled(rules, filled.problems), scenario.constraints, f"whatif_cj_{stored_json}"
+)
+if filled.problems:
+    st.error("\n".join(f"- {p}" for p in filled.problems))
+    st.stop()
 try:
     data = scenario.to_dict()
-    data["constraints"] = json.loads(rules_text or "{}")
+    data["constraints"] = filled.values
     snapshot = dict(
         zip(priced["model_id"], zip(priced["snapshot_input_per_mtok_usd"], priced["snapshot_output_per_mtok_usd"]))
     )
@@ -129,9 +138,6 @@ try:
         data["categories"].setdefault(row.category, {})["monthly_volume"] = row.monthly_volume
     scenario = scenario_from_dict(data)
     set_scenario(scenario)
-except json.JSONDecodeError as exc:
-    st.error(f"Route constraints are not valid JSON: {exc}")
-    st.stop()
 except RouteboardError as exc:
     show_error(exc)
     st.stop()
