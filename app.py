@@ -15,6 +15,7 @@ page = st.navigation(
         st.Page("pages/results.py", title="Results", icon=":material/table_view:"),
         st.Page("pages/frontier.py", title="Frontier", icon=":material/scatter_plot:"),
         st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"),
+        st.Page("pages/report.py", title="Report", icon=":material/summarize:"),
     ]
 )
 sidebar()

@@ -226,7 +226,8 @@ def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str 
     for route in route_table.itertuples(index=False):
         base = led[(led["category"] == route.category) & (led["model_id"] == baseline_model)]
         base_cpat = float(base["cpat_usd"].iat[0]) if len(base) and not pd.isna(base["cpat_usd"].iat[0]) else None
-        routed = route.cpat_usd if route.model else None
+        # pandas hands a missing route back as NaN, which is truthy: only a named model is a route
+        routed = route.cpat_usd if isinstance(route.model, str) else None
         routed_monthly = routed * route.monthly_volume if routed is not None else None
         base_monthly = base_cpat * route.monthly_volume if base_cpat is not None else None
         saving = base_monthly - routed_monthly if None not in (routed_monthly, base_monthly) else None

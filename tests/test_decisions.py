@@ -186,3 +186,19 @@ def test_cascade_of_a_model_with_itself_costs_no_less_and_escalation_uses_stored
         singles.loc["fake/cheap", "model_usd"] + 10 / 40 * singles.loc["fake/strong", "model_usd"]
     )
     assert cascades.loc["fake/cheap → fake/cheap", "model_usd"] >= singles.loc["fake/cheap", "model_usd"]
+
+
+def test_a_category_with_no_route_adds_nothing_to_the_routed_portfolio():
+    led = led_of(
+        dict(category="a-first", model="weak", correct=500, trials=1000, cost_usd=1.0),
+        dict(category="b-second", model="weak", correct=990, trials=1000, cost_usd=1.0),
+    )
+    table = routes(led)
+    assert table.set_index("category").loc["a-first", "model"] is None or pd.isna(
+        table.set_index("category").loc["a-first", "model"]
+    )
+    book = portfolio(led, table, "weak")
+    rows = {r["category"]: r for r in book["rows"]}
+    assert rows["a-first"]["routed_cpat_usd"] is None and rows["a-first"]["saving_monthly_usd"] is None
+    assert book["categories_compared"] == 1
+    assert book["routed_monthly_usd"] == pytest.approx(rows["b-second"]["routed_monthly_usd"])
