@@ -10,6 +10,7 @@ page = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/suites.py", title="Suites", icon=":material/list_alt:"),
+        st.Page("pages/imports.py", title="Results import", icon=":material/upload_file:"),
         st.Page("pages/models.py", title="Models", icon=":material/memory:"),
         st.Page("pages/run.py", title="Run", icon=":material/play_circle:"),
         st.Page("pages/results.py", title="Results", icon=":material/table_view:"),

@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from routeboard.cli.results import RESULTS_HINT, looks_like_results
 from routeboard.domain import GraderSpec
 from routeboard.errors import InvalidInput, Problem, RouteboardError
 from routeboard.graders import GRADERS, registered
+from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
 from routeboard.store.catalog import model_rows
 from routeboard.store.suites import import_shipped, list_suites, load_stored_suite, save_suite, update_suite_settings
 from routeboard.suites import Overrides, load_suite_bytes

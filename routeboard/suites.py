@@ -37,7 +37,7 @@ class Overrides:
 
     name: str | None = None
     category: str | None = None
-    grader: str | None = None
+    grader: str | dict | None = None  # a name, or {name, options}
     bar: float | None = None
     prompt_template: str | None = None
     system_prompt: str | None = None

@@ -9,11 +9,10 @@ from typing import Any
 
 import streamlit as st
 
-from routeboard.cli.suites import option_from_text
 from routeboard.constraints import DEFAULT_MIN_TASKS, KNOWN, constraint_problems
 from routeboard.domain import TIERS
 from routeboard.graders import GRADERS, option_schema
-from routeboard.graders.registry import Option
+from routeboard.graders.registry import Option, option_from_text
 
 # the words a person reads for each route constraint (the stored keys stay as in suite.yaml)
 CONSTRAINT_LABELS = {

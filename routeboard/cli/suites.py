@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
 from routeboard.errors import InvalidInput, Problem
@@ -75,7 +73,7 @@ def _overrides(args) -> Overrides:
 
 def _grader(args) -> str | dict | None:
     """The grader as a name, or as {name, options} when options are given on the command line."""
-    from routeboard.graders import option_schema
+    from routeboard.graders.registry import option_from_text, option_schema
 
     pairs = [("labels", args.labels)] if args.labels is not None else []
     for item in args.grader_option:
@@ -111,27 +109,6 @@ def _grader(args) -> str | dict | None:
 
 def _flag(name: str) -> str:
     return "--labels a,b,c" if name == "labels" else f"--grader-option {name}=..."
-
-
-def option_from_text(kind: str, text: str) -> Any:
-    """A grader option typed as text, read as its declared type (number, bool, comma list, JSON mapping); text
-    that does not read as that type is returned unchanged, so the grader's own check names the problem."""
-    text = text.strip()
-    if kind == "list":
-        return [item.strip() for item in text.split(",") if item.strip()]
-    if kind == "bool" and text.lower() in ("true", "yes", "1", "false", "no", "0"):
-        return text.lower() in ("true", "yes", "1")
-    if kind == "number":
-        try:
-            return int(text) if text.lstrip("+-").isdigit() else float(text)
-        except ValueError:
-            return text
-    if kind in ("mapping", "grader") and text.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text
 
 
 def cmd_validate(args) -> int:

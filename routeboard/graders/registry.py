@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,3 +226,24 @@ def _suggest(word: str, known) -> str:
 def _either(choices: Sequence[str]) -> str:
     quoted = [repr(choice) for choice in choices]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def option_from_text(kind: str, text: str) -> Any:
+    """A grader option typed as text, read as its declared type (number, bool, comma list, JSON mapping); text
+    that does not read as that type is returned unchanged, so the grader's own check names the problem."""
+    text = text.strip()
+    if kind == "list":
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if kind == "bool" and text.lower() in ("true", "yes", "1", "false", "no", "0"):
+        return text.lower() in ("true", "yes", "1")
+    if kind == "number":
+        try:
+            return int(text) if text.lstrip("+-").isdigit() else float(text)
+        except ValueError:
+            return text
+    if kind in ("mapping", "grader") and text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text

@@ -3,6 +3,9 @@ promptfoo's results JSON, checked row by row and across rows (one result per tri
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +158,34 @@ def _check_consistency(rows: list[ResultRow], problems: Problems) -> None:
 
 def _where(row: ResultRow) -> str:
     return f"line {row.line}" if row.line is not None else row.prefix.rstrip(".")
+
+
+RESULT_COLUMNS = {"task_id", "model", "correct"}
+RESULTS_HINT = (
+    "this is a results file (per-sample results: task_id, model, correct), not a task file: import it under "
+    "Results import, or `python -m routeboard results import FILE`"
+)
+
+
+def looks_like_results(filename: str, data: bytes) -> bool:
+    """Whether a file is per-sample results (columns task_id + model + correct, or promptfoo's results JSON),
+    read from its first line or document, so a task uploader can point to the import instead of listing problems."""
+    suffix = Path(filename).suffix.lower()
+    head = data[:65536].decode("utf-8-sig", errors="replace")
+    if suffix == ".csv":
+        header = next(csv.reader(io.StringIO(head)), [])
+        return RESULT_COLUMNS <= {column.strip().lower() for column in header}
+    if suffix in (".jsonl", ".ndjson"):
+        first = next((line for line in head.splitlines() if line.strip()), "")
+        try:
+            record = json.loads(first)
+        except json.JSONDecodeError:
+            return False
+        return isinstance(record, dict) and RESULT_COLUMNS <= set(record)
+    if suffix == ".json":
+        try:
+            doc = json.loads(data.decode("utf-8-sig", errors="replace"))
+        except json.JSONDecodeError:
+            return False
+        return isinstance(doc, dict) and isinstance(doc.get("results"), (dict, list))
+    return False

@@ -3,7 +3,7 @@ as the option's declared type."""
 
 from __future__ import annotations
 
-from routeboard.cli.suites import option_from_text
+from routeboard.graders.registry import option_from_text
 from ui.forms import CONSTRAINT_LABELS, constraint_words, label
 
 
