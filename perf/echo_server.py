@@ -51,13 +51,20 @@ async def chat_completions(request: Request) -> JSONResponse:
     number = next(_served)
     _state["served"] = number
     _state["models"].add(body.get("model", ""))
-    return JSONResponse({
-        "id": f"chatcmpl-echo-{number}", "object": "chat.completion", "created": int(time.time()),
-        "model": body.get("model", "echo"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    })
+    return JSONResponse(
+        {
+            "id": f"chatcmpl-echo-{number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "echo"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )
 
 
 async def models(request: Request) -> JSONResponse:
@@ -69,9 +76,14 @@ async def stats(request: Request) -> JSONResponse:
     return JSONResponse({"completions": _state["served"]})
 
 
-app = Starlette(routes=[Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-                        Route("/chat/completions", chat_completions, methods=["POST"]),
-                        Route("/v1/models", models), Route("/stats", stats)])
+app = Starlette(
+    routes=[
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", models),
+        Route("/stats", stats),
+    ]
+)
 
 
 def main() -> None:

@@ -89,6 +89,7 @@ def peak_rss_mb() -> float:
 
 # ---------------------------------------------------------------- routeboard
 
+
 def run_routeboard(tasks: int, concurrency: int) -> dict:
     import litellm  # noqa: F401  (import time is not part of the measurement)
 
@@ -109,19 +110,30 @@ def run_routeboard(tasks: int, concurrency: int) -> dict:
                 f.write(json.dumps({"id": f"t{i}", "input": prompt(i), "expected": ANSWER}) + "\n")
         started = time.perf_counter()
         con = routeboard.connect(Path(tmp) / "peer.duckdb")
-        request = RunRequest(suites=(str(suite),), models=(MODEL,), concurrency=concurrency, use_cache=False,
-                             settings=GenerationSettings(max_output_tokens=16))
+        request = RunRequest(
+            suites=(str(suite),),
+            models=(MODEL,),
+            concurrency=concurrency,
+            use_cache=False,
+            settings=GenerationSettings(max_output_tokens=16),
+        )
         run = start_run(con, request)
         progress = run.run()
         seconds = time.perf_counter() - started
         totals = run_totals(con, run.run_id)[0]
         attempts = con.execute("SELECT count(*) FROM attempts WHERE run_id = ?", [run.run_id]).fetchone()[0]
         con.close()
-    return {"seconds": seconds, "status": progress.status, "samples": totals["trials"], "correct": totals["accepted"],
-            "stored": f"{attempts} attempts + {totals['trials']} trials in DuckDB"}
+    return {
+        "seconds": seconds,
+        "status": progress.status,
+        "samples": totals["trials"],
+        "correct": totals["accepted"],
+        "stored": f"{attempts} attempts + {totals['trials']} trials in DuckDB",
+    }
 
 
 # ---------------------------------------------------------------- inspect_ai
+
 
 def run_inspect(tasks: int, concurrency: int, log_samples: bool) -> dict:
     import inspect_ai  # noqa: F401  (import time is not part of the measurement)
@@ -138,28 +150,55 @@ def run_inspect(tasks: int, concurrency: int, log_samples: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         model = get_model("mockllm/model", custom_outputs=mocked)
-        task = Task(dataset=MemoryDataset([Sample(id=f"t{i}", input=prompt(i), target=ANSWER) for i in range(tasks)]),
-                    solver=generate(), scorer=match(), name="peer")
-        logs = inspect_eval(task, model=model, log_dir=tmp, display="none", log_level="error",
-                            max_connections=concurrency, max_samples=concurrency, max_tasks=1,
-                            log_samples=log_samples, log_realtime=False, log_images=False, log_model_api=False,
-                            log_shared=False, score_display=False, temperature=0.0, max_tokens=16)
+        task = Task(
+            dataset=MemoryDataset([Sample(id=f"t{i}", input=prompt(i), target=ANSWER) for i in range(tasks)]),
+            solver=generate(),
+            scorer=match(),
+            name="peer",
+        )
+        logs = inspect_eval(
+            task,
+            model=model,
+            log_dir=tmp,
+            display="none",
+            log_level="error",
+            max_connections=concurrency,
+            max_samples=concurrency,
+            max_tasks=1,
+            log_samples=log_samples,
+            log_realtime=False,
+            log_images=False,
+            log_model_api=False,
+            log_shared=False,
+            score_display=False,
+            temperature=0.0,
+            max_tokens=16,
+        )
         seconds = time.perf_counter() - started
         log = logs[0]
         results = log.results
         accuracy = results.scores[0].metrics["accuracy"].value if results and results.scores else None
         log_bytes = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
     completed = results.completed_samples if results else 0
-    return {"seconds": seconds, "status": log.status, "samples": completed,
-            "correct": round(accuracy * completed) if accuracy is not None else None,
-            "stored": f"{log_bytes / 1e6:.1f} MB eval log ({'every sample' if log_samples else 'no samples'})"}
+    return {
+        "seconds": seconds,
+        "status": log.status,
+        "samples": completed,
+        "correct": round(accuracy * completed) if accuracy is not None else None,
+        "stored": f"{log_bytes / 1e6:.1f} MB eval log ({'every sample' if log_samples else 'no samples'})",
+    }
 
 
 # ---------------------------------------------------------------- promptfoo
 
+
 def promptfoo_binary(explicit: str | None) -> str | None:
-    for candidate in (explicit, os.environ.get("ROUTEBOARD_PROMPTFOO"), "/tmp/rb-promptfoo/node_modules/.bin/promptfoo",
-                      shutil.which("promptfoo")):
+    for candidate in (
+        explicit,
+        os.environ.get("ROUTEBOARD_PROMPTFOO"),
+        "/tmp/rb-promptfoo/node_modules/.bin/promptfoo",
+        shutil.which("promptfoo"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -171,20 +210,44 @@ def run_promptfoo(tasks: int, concurrency: int, binary: str, write: bool = False
         tests = tmp_path / "tests.jsonl"
         with tests.open("w") as f:
             for i in range(tasks):
-                f.write(json.dumps({"vars": {"question": prompt(i)},
-                                    "assert": [{"type": "contains", "value": ANSWER}]}) + "\n")
+                f.write(
+                    json.dumps({"vars": {"question": prompt(i)}, "assert": [{"type": "contains", "value": ANSWER}]})
+                    + "\n"
+                )
         config = tmp_path / "promptfooconfig.yaml"
-        config.write_text("description: routeboard peer benchmark\n"
-                          "prompts:\n  - '{{question}}'\n"
-                          "providers:\n  - echo\n"
-                          f"tests: file://{tests}\n")
+        config.write_text(
+            "description: routeboard peer benchmark\n"
+            "prompts:\n  - '{{question}}'\n"
+            "providers:\n  - echo\n"
+            f"tests: file://{tests}\n"
+        )
         output = tmp_path / "out.json"
-        env = {**os.environ, "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
-               "PROMPTFOO_CONFIG_DIR": str(tmp_path / "home"), "PROMPTFOO_DISABLE_SHARING": "1",
-               "PROMPTFOO_SELF_HOSTED": "1", "PROMPTFOO_DISABLE_REMOTE_GENERATION": "true",
-               "PROMPTFOO_NO_TESTCASE_ASSERT_WARNING": "1", "NO_COLOR": "1", "CI": "1"}
-        command = [binary, "eval", "-c", str(config), "--max-concurrency", str(concurrency), "--no-cache",
-                   "--no-share", "--no-table", "--no-progress-bar", "-o", str(output)]
+        env = {
+            **os.environ,
+            "PROMPTFOO_DISABLE_TELEMETRY": "1",
+            "PROMPTFOO_DISABLE_UPDATE": "1",
+            "PROMPTFOO_CONFIG_DIR": str(tmp_path / "home"),
+            "PROMPTFOO_DISABLE_SHARING": "1",
+            "PROMPTFOO_SELF_HOSTED": "1",
+            "PROMPTFOO_DISABLE_REMOTE_GENERATION": "true",
+            "PROMPTFOO_NO_TESTCASE_ASSERT_WARNING": "1",
+            "NO_COLOR": "1",
+            "CI": "1",
+        }
+        command = [
+            binary,
+            "eval",
+            "-c",
+            str(config),
+            "--max-concurrency",
+            str(concurrency),
+            "--no-cache",
+            "--no-share",
+            "--no-table",
+            "--no-progress-bar",
+            "-o",
+            str(output),
+        ]
         if not write:
             command.append("--no-write")  # else every result goes to its SQLite file in PROMPTFOO_CONFIG_DIR (temp)
         started = time.perf_counter()
@@ -195,10 +258,14 @@ def run_promptfoo(tasks: int, concurrency: int, binary: str, write: bool = False
         data = json.loads(output.read_text())
     stats = (data.get("results") or {}).get("stats") or {}
     passed, failed, errors = stats.get("successes", 0), stats.get("failures", 0), stats.get("errors", 0)
-    return {"seconds": seconds, "status": "success" if done.returncode in (0, 100) else f"exit {done.returncode}",
-            "samples": passed + failed + errors, "correct": passed,
-            "stored": "its SQLite database + JSON output" if write else "JSON output file only (--no-write)",
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "status": "success" if done.returncode in (0, 100) else f"exit {done.returncode}",
+        "samples": passed + failed + errors,
+        "correct": passed,
+        "stored": "its SQLite database + JSON output" if write else "JSON output file only (--no-write)",
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 # ---------------------------------------------------------------- over HTTP: a loopback OpenAI-compatible server
@@ -217,13 +284,13 @@ class EchoServer:
     """perf/echo_server.py in its own process on 127.0.0.1 (a free port), for the length of one harness run."""
 
     def __enter__(self):
-        self.process = subprocess.Popen([sys.executable, str(ECHO_SERVER)], stdout=subprocess.PIPE, text=True,
-                                        cwd=ROOT)
+        self.process = subprocess.Popen([sys.executable, str(ECHO_SERVER)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
         line = self.process.stdout.readline().split()  # "listening http://127.0.0.1:PORT/v1"
         if len(line) != 2:
             self.process.kill()
-            raise RuntimeError("perf/echo_server.py did not start (uvicorn and starlette come with "
-                               "llama-cpp-python[server])")
+            raise RuntimeError(
+                "perf/echo_server.py did not start (uvicorn and starlette come with llama-cpp-python[server])"
+            )
         self.url = line[1]
         return self
 
@@ -249,17 +316,32 @@ def timed_process(command: list[str], env: dict, cwd: Path) -> dict:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "exit": process.returncode,
-                "stdout": out.read().decode(errors="replace"), "stderr": err.read().decode(errors="replace")}
+        return {
+            "seconds": seconds,
+            "peak_rss_mb": usage.ru_maxrss / 1024,
+            "exit": process.returncode,
+            "stdout": out.read().decode(errors="replace"),
+            "stderr": err.read().decode(errors="replace"),
+        }
 
 
 def http_environment(tmp: Path) -> dict:
     """The harness processes' environment: offline, no telemetry, any API key (the server takes any)."""
     offline_environment()
-    return {**os.environ, "OPENAI_API_KEY": "not-needed", "ROUTEBOARD_DB": str(tmp / "routeboard.duckdb"),
-            "INSPECT_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
-            "PROMPTFOO_CONFIG_DIR": str(tmp / "promptfoo-home"), "PROMPTFOO_DISABLE_SHARING": "1",
-            "PROMPTFOO_SELF_HOSTED": "1", "PROMPTFOO_DISABLE_REMOTE_GENERATION": "true", "NO_COLOR": "1", "CI": "1"}
+    return {
+        **os.environ,
+        "OPENAI_API_KEY": "not-needed",
+        "ROUTEBOARD_DB": str(tmp / "routeboard.duckdb"),
+        "INSPECT_DISABLE_TELEMETRY": "1",
+        "PROMPTFOO_DISABLE_TELEMETRY": "1",
+        "PROMPTFOO_DISABLE_UPDATE": "1",
+        "PROMPTFOO_CONFIG_DIR": str(tmp / "promptfoo-home"),
+        "PROMPTFOO_DISABLE_SHARING": "1",
+        "PROMPTFOO_SELF_HOSTED": "1",
+        "PROMPTFOO_DISABLE_REMOTE_GENERATION": "true",
+        "NO_COLOR": "1",
+        "CI": "1",
+    }
 
 
 def write_tasks(path: Path, tasks: int, shape: str) -> None:
@@ -277,19 +359,54 @@ def http_routeboard(server: EchoServer, tmp: Path, tasks: int, concurrency: int,
     write_tasks(suite, tasks, "routeboard")
     cli = [sys.executable, "-m", "routeboard", "--db", env["ROUTEBOARD_DB"]]
     # setup, not timed: the catalog entry a user adds once for a local server
-    subprocess.run([*cli, "models", "add", HTTP_MODEL, "--litellm-model", f"openai/{HTTP_MODEL}", "--api-base",
-                    server.url, "--free"], env=env, cwd=ROOT, check=True, capture_output=True)
-    result = timed_process([*cli, "run", "--suite", str(suite), "--model", HTTP_MODEL, "--concurrency",
-                            str(concurrency), "--max-tokens", "16", "--no-cache", "--json"], env, ROOT)
+    subprocess.run(
+        [
+            *cli,
+            "models",
+            "add",
+            HTTP_MODEL,
+            "--litellm-model",
+            f"openai/{HTTP_MODEL}",
+            "--api-base",
+            server.url,
+            "--free",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    result = timed_process(
+        [
+            *cli,
+            "run",
+            "--suite",
+            str(suite),
+            "--model",
+            HTTP_MODEL,
+            "--concurrency",
+            str(concurrency),
+            "--max-tokens",
+            "16",
+            "--no-cache",
+            "--json",
+        ],
+        env,
+        ROOT,
+    )
     try:
         summary = json.loads(result["stdout"])  # `run --json`: one document, read back from the database
     except json.JSONDecodeError:
         raise RuntimeError(f"routeboard run failed (exit {result['exit']}): {result['stderr'][-800:]}") from None
-    return {**result, "samples": summary["trials"], "correct": summary["accepted"],
-            "stored": f"{summary['attempts']} attempts + {summary['trials']} trials in DuckDB"}
+    return {
+        **result,
+        "samples": summary["trials"],
+        "correct": summary["accepted"],
+        "stored": f"{summary['attempts']} attempts + {summary['trials']} trials in DuckDB",
+    }
 
 
-INSPECT_TASK = '''from inspect_ai import Task, task
+INSPECT_TASK = """from inspect_ai import Task, task
 from inspect_ai.dataset import json_dataset
 from inspect_ai.scorer import match
 from inspect_ai.solver import generate
@@ -298,7 +415,7 @@ from inspect_ai.solver import generate
 @task
 def peer():
     return Task(dataset=json_dataset({tasks!r}), solver=generate(), scorer=match(), name="peer")
-'''
+"""
 
 
 def http_inspect(server: EchoServer, tmp: Path, tasks: int, concurrency: int, env: dict) -> dict:
@@ -308,11 +425,37 @@ def http_inspect(server: EchoServer, tmp: Path, tasks: int, concurrency: int, en
     task_file.write_text(INSPECT_TASK.format(tasks=str(data)))
     logs = tmp / "inspect-logs"
     inspect_cli = str(Path(sys.executable).with_name("inspect"))
-    result = timed_process([inspect_cli, "eval", f"{task_file}@peer", "--model", f"openai/{HTTP_MODEL}",
-                            "--model-base-url", server.url, "-M", "responses_api=false",
-                            "--max-connections", str(concurrency), "--max-samples", str(concurrency),
-                            "--max-tokens", "16", "--temperature", "0", "--display", "none", "--log-level", "error",
-                            "--log-dir", str(logs), "--no-log-realtime", "--no-fail-on-error"], env, tmp)
+    result = timed_process(
+        [
+            inspect_cli,
+            "eval",
+            f"{task_file}@peer",
+            "--model",
+            f"openai/{HTTP_MODEL}",
+            "--model-base-url",
+            server.url,
+            "-M",
+            "responses_api=false",
+            "--max-connections",
+            str(concurrency),
+            "--max-samples",
+            str(concurrency),
+            "--max-tokens",
+            "16",
+            "--temperature",
+            "0",
+            "--display",
+            "none",
+            "--log-level",
+            "error",
+            "--log-dir",
+            str(logs),
+            "--no-log-realtime",
+            "--no-fail-on-error",
+        ],
+        env,
+        tmp,
+    )
     samples, correct = _inspect_counts(logs)
     size = sum(p.stat().st_size for p in logs.rglob("*") if p.is_file()) if logs.exists() else 0
     return {**result, "samples": samples, "correct": correct, "stored": f"{size / 1e6:.1f} MB eval log, every sample"}
@@ -336,25 +479,47 @@ def http_promptfoo(server: EchoServer, tmp: Path, tasks: int, concurrency: int, 
     tests = tmp / "tests.jsonl"
     write_tasks(tests, tasks, "promptfoo")
     config = tmp / "promptfooconfig.yaml"
-    config.write_text("description: routeboard peer benchmark over HTTP\n"
-                      "prompts:\n  - '{{question}}'\n"
-                      "providers:\n"
-                      f"  - id: openai:chat:{HTTP_MODEL}\n"
-                      "    config:\n"
-                      f"      apiBaseUrl: {server.url}\n"
-                      "      apiKey: not-needed\n"
-                      "      temperature: 0\n"
-                      "      max_tokens: 16\n"
-                      f"tests: file://{tests}\n")
+    config.write_text(
+        "description: routeboard peer benchmark over HTTP\n"
+        "prompts:\n  - '{{question}}'\n"
+        "providers:\n"
+        f"  - id: openai:chat:{HTTP_MODEL}\n"
+        "    config:\n"
+        f"      apiBaseUrl: {server.url}\n"
+        "      apiKey: not-needed\n"
+        "      temperature: 0\n"
+        "      max_tokens: 16\n"
+        f"tests: file://{tests}\n"
+    )
     output = tmp / "out.json"
-    result = timed_process([binary, "eval", "-c", str(config), "--max-concurrency", str(concurrency), "--no-cache",
-                            "--no-share", "--no-table", "--no-progress-bar", "-o", str(output)], env, tmp)
+    result = timed_process(
+        [
+            binary,
+            "eval",
+            "-c",
+            str(config),
+            "--max-concurrency",
+            str(concurrency),
+            "--no-cache",
+            "--no-share",
+            "--no-table",
+            "--no-progress-bar",
+            "-o",
+            str(output),
+        ],
+        env,
+        tmp,
+    )
     if not output.exists():
         raise RuntimeError(f"promptfoo failed (exit {result['exit']}): {(result['stderr'] or result['stdout'])[-800:]}")
     stats = (json.loads(output.read_text()).get("results") or {}).get("stats") or {}
     passed, failed, errors = stats.get("successes", 0), stats.get("failures", 0), stats.get("errors", 0)
-    return {**result, "samples": passed + failed + errors, "correct": passed,
-            "stored": "every result in its SQLite database + JSON output"}
+    return {
+        **result,
+        "samples": passed + failed + errors,
+        "correct": passed,
+        "stored": "every result in its SQLite database + JSON output",
+    }
 
 
 def run_http(args) -> None:
@@ -363,8 +528,10 @@ def run_http(args) -> None:
     rows, notes = {}, []
     for mode in modes:
         if mode == "promptfoo" and not args.promptfoo:
-            notes.append("promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo "
-                         "promptfoo@0.121.20, then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)")
+            notes.append(
+                "promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo "
+                "promptfoo@0.121.20, then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)"
+            )
             continue
         with tempfile.TemporaryDirectory() as tmp, EchoServer() as server:
             env = http_environment(Path(tmp))
@@ -388,20 +555,28 @@ def run_http(args) -> None:
 
 
 def print_http_table(args, rows: dict, notes: list[str]) -> None:
-    print(f"over HTTP: {args.tasks} tasks, concurrency {args.concurrency}, a loopback OpenAI-compatible server "
-          f"(perf/echo_server.py, uvicorn + starlette) answering {ANSWER!r} at once on the same {os.cpu_count()} CPUs; "
-          "whole-process wall time and peak RSS of each harness's CLI")
-    print(f"{'harness':<70} {'wall s':>7} {'calls/s':>8} {'peak RSS MB':>12} {'load 1-min':>11}  "
-          "correct/samples  calls served  stored")
+    print(
+        f"over HTTP: {args.tasks} tasks, concurrency {args.concurrency}, a loopback OpenAI-compatible server "
+        f"(perf/echo_server.py, uvicorn + starlette) answering {ANSWER!r} at once on the same {os.cpu_count()} CPUs; "
+        "whole-process wall time and peak RSS of each harness's CLI"
+    )
+    print(
+        f"{'harness':<70} {'wall s':>7} {'calls/s':>8} {'peak RSS MB':>12} {'load 1-min':>11}  "
+        "correct/samples  calls served  stored"
+    )
     for mode, r in rows.items():
-        print(f"{HTTP_HARNESSES[mode]:<70} {r['seconds']:>7.1f} {args.tasks / r['seconds']:>8.0f} "
-              f"{r['peak_rss_mb']:>12.0f} {r['load'][0]:>5.1f}-{r['load'][1]:<5.1f}  {r['correct']}/{r['samples']}"
-              f"  {r['served']:>12}  {r['stored']}")
+        print(
+            f"{HTTP_HARNESSES[mode]:<70} {r['seconds']:>7.1f} {args.tasks / r['seconds']:>8.0f} "
+            f"{r['peak_rss_mb']:>12.0f} {r['load'][0]:>5.1f}-{r['load'][1]:<5.1f}  {r['correct']}/{r['samples']}"
+            f"  {r['served']:>12}  {r['stored']}"
+        )
     base = rows.get("routeboard")
     for mode, r in rows.items():
         if base and mode != "routeboard":
-            print(f"{mode} / routeboard wall time: {r['seconds'] / base['seconds']:.2f}x (> 1: routeboard faster); "
-                  f"routeboard / {mode} peak RSS: {base['peak_rss_mb'] / r['peak_rss_mb']:.2f}")
+            print(
+                f"{mode} / routeboard wall time: {r['seconds'] / base['seconds']:.2f}x (> 1: routeboard faster); "
+                f"routeboard / {mode} peak RSS: {base['peak_rss_mb'] / r['peak_rss_mb']:.2f}"
+            )
     for note in notes:
         print(note)
 
@@ -445,11 +620,21 @@ def run_mocked(args) -> None:
         if mode.startswith("promptfoo") and not args.promptfoo:
             if mode == "promptfoo-db" and "promptfoo" in modes:
                 continue  # one note for both
-            notes.append("promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo "
-                         "promptfoo@0.121.20, then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)")
+            notes.append(
+                "promptfoo: skipped, CLI not found (npm install --prefix /tmp/rb-promptfoo "
+                "promptfoo@0.121.20, then --promptfoo /tmp/rb-promptfoo/node_modules/.bin/promptfoo)"
+            )
             continue
-        command = [sys.executable, __file__, "--mode", mode, "--tasks", str(args.tasks),
-                   "--concurrency", str(args.concurrency)]
+        command = [
+            sys.executable,
+            __file__,
+            "--mode",
+            mode,
+            "--tasks",
+            str(args.tasks),
+            "--concurrency",
+            str(args.concurrency),
+        ]
         if mode.startswith("promptfoo"):
             command += ["--promptfoo", args.promptfoo]
         load_before = os.getloadavg()[0]
@@ -463,24 +648,34 @@ def run_mocked(args) -> None:
 
 
 def print_mocked_table(args, results: dict, notes: list[str]) -> None:
-    print(f"tasks: {args.tasks}, concurrency: {args.concurrency}, zero-latency mocked model answering {ANSWER!r}; "
-          f"{os.cpu_count()} CPUs; load: 1-min load average at the harness's start-end")
-    print(f"{'harness':<66} {'wall s':>8} {'calls/s':>9} {'peak RSS MB':>12} {'warm-up s':>10} {'load':>9}  "
-          "correct/samples  stored")
+    print(
+        f"tasks: {args.tasks}, concurrency: {args.concurrency}, zero-latency mocked model answering {ANSWER!r}; "
+        f"{os.cpu_count()} CPUs; load: 1-min load average at the harness's start-end"
+    )
+    print(
+        f"{'harness':<66} {'wall s':>8} {'calls/s':>9} {'peak RSS MB':>12} {'warm-up s':>10} {'load':>9}  "
+        "correct/samples  stored"
+    )
     for mode, r in results.items():
         warm = f"{r['warm_up_s']:.2f}" if r.get("warm_up_s") is not None else "-"
         load = f"{r['load'][0]:.1f}-{r['load'][1]:.1f}"
-        print(f"{HARNESSES[mode]:<66} {r['seconds']:>8.2f} {args.tasks / r['seconds']:>9.0f} {r['peak_rss_mb']:>12.0f}"
-              f" {warm:>10} {load:>9}  {r['correct']}/{r['samples']} ({r['status']})  {r['stored']}")
+        print(
+            f"{HARNESSES[mode]:<66} {r['seconds']:>8.2f} {args.tasks / r['seconds']:>9.0f} {r['peak_rss_mb']:>12.0f}"
+            f" {warm:>10} {load:>9}  {r['correct']}/{r['samples']} ({r['status']})  {r['stored']}"
+        )
     base = results.get("routeboard")
     for mode, r in results.items():
         if base and mode != "routeboard":
-            print(f"wall-time ratio routeboard / {mode}: {base['seconds'] / r['seconds']:.2f} "
-                  f"(< 1 means routeboard is faster); peak RSS ratio: {base['peak_rss_mb'] / r['peak_rss_mb']:.2f}")
+            print(
+                f"wall-time ratio routeboard / {mode}: {base['seconds'] / r['seconds']:.2f} "
+                f"(< 1 means routeboard is faster); peak RSS ratio: {base['peak_rss_mb'] / r['peak_rss_mb']:.2f}"
+            )
             if r.get("net_seconds"):
-                print(f"  {mode} net of its start-up (wall minus the 2-task run): {r['net_seconds']:.2f} s, "
-                      f"{args.tasks / r['net_seconds']:.0f} calls/s; ratio routeboard / {mode} net: "
-                      f"{base['seconds'] / r['net_seconds']:.2f}")
+                print(
+                    f"  {mode} net of its start-up (wall minus the 2-task run): {r['net_seconds']:.2f} s, "
+                    f"{args.tasks / r['net_seconds']:.0f} calls/s; ratio routeboard / {mode} net: "
+                    f"{base['seconds'] / r['net_seconds']:.2f}"
+                )
     for note in notes:
         print(note)
 
@@ -489,12 +684,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--promptfoo", help="path to the promptfoo CLI (default: ROUTEBOARD_PROMPTFOO, "
-                                            "/tmp/rb-promptfoo/node_modules/.bin/promptfoo, PATH)")
-    parser.add_argument("--http", action="store_true", help="the fair run over HTTP: each harness's CLI against a "
-                        "loopback OpenAI-compatible server (perf/echo_server.py), every result stored")
-    parser.add_argument("--only", nargs="+", choices=sorted(set(HARNESSES) | set(HTTP_HARNESSES)),
-                        help="run only these harnesses")
+    parser.add_argument(
+        "--promptfoo",
+        help="path to the promptfoo CLI (default: ROUTEBOARD_PROMPTFOO, "
+        "/tmp/rb-promptfoo/node_modules/.bin/promptfoo, PATH)",
+    )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="the fair run over HTTP: each harness's CLI against a "
+        "loopback OpenAI-compatible server (perf/echo_server.py), every result stored",
+    )
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(set(HARNESSES) | set(HTTP_HARNESSES)), help="run only these harnesses"
+    )
     parser.add_argument("--mode", choices=list(HARNESSES), help=argparse.SUPPRESS)  # one harness, in a child process
     args = parser.parse_args()
     if args.mode:

@@ -34,9 +34,11 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 MODEL = "openai/gpt-4.1-mini"
 ANSWER = "42"
 RATIO_GOAL = 1.3
-MODES = {"bare": "bare litellm.acompletion, litellm defaults",
-         "bare-settings": "bare litellm.acompletion, routeboard's litellm settings",
-         "runner": "routeboard runner via LiteLLMProvider"}
+MODES = {
+    "bare": "bare litellm.acompletion, litellm defaults",
+    "bare-settings": "bare litellm.acompletion, routeboard's litellm settings",
+    "runner": "routeboard runner via LiteLLMProvider",
+}
 
 
 def prompt(i: int) -> str:
@@ -58,9 +60,15 @@ async def bare(tasks: int, concurrency: int) -> float:
 
     async def one(i):
         async with semaphore:
-            await litellm.acompletion(model=MODEL, messages=[{"role": "user", "content": prompt(i)}],
-                                      mock_response=ANSWER, max_retries=0, num_retries=0, temperature=0.0,
-                                      max_tokens=16)
+            await litellm.acompletion(
+                model=MODEL,
+                messages=[{"role": "user", "content": prompt(i)}],
+                mock_response=ANSWER,
+                max_retries=0,
+                num_retries=0,
+                temperature=0.0,
+                max_tokens=16,
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(tasks)))
@@ -81,8 +89,13 @@ def runner(tasks: int, concurrency: int) -> tuple[float, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         con = routeboard.connect(Path(tmp) / "overhead.duckdb")
         suite = write_suite(Path(tmp), tasks)
-        request = RunRequest(suites=(str(suite),), models=(MODEL,), concurrency=concurrency, use_cache=False,
-                             settings=GenerationSettings(max_output_tokens=16))
+        request = RunRequest(
+            suites=(str(suite),),
+            models=(MODEL,),
+            concurrency=concurrency,
+            use_cache=False,
+            settings=GenerationSettings(max_output_tokens=16),
+        )
         run = start_run(con, request)
         started = time.perf_counter()
         run.run()
@@ -108,8 +121,11 @@ def child(mode: str, tasks: int, concurrency: int) -> dict:
         import litellm  # noqa: F401
 
         result = {"seconds": asyncio.run(bare(tasks, concurrency))}
-    return {**result, "load": [load_start, os.getloadavg()[0]],
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        **result,
+        "load": [load_start, os.getloadavg()[0]],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -127,29 +143,50 @@ def main() -> None:
     rounds: dict[str, list[dict]] = {mode: [] for mode in MODES}
     for _ in range(args.repeat):
         for mode in MODES:
-            out = subprocess.run([sys.executable, __file__, "--mode", mode, "--tasks", str(args.tasks),
-                                  "--concurrency", str(args.concurrency)], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--mode",
+                    mode,
+                    "--tasks",
+                    str(args.tasks),
+                    "--concurrency",
+                    str(args.concurrency),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rounds[mode].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    report(args, {mode: sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2] for mode, runs in rounds.items()},
-           rounds)
+    report(
+        args, {mode: sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2] for mode, runs in rounds.items()}, rounds
+    )
 
 
 def report(args, results: dict, rounds: dict) -> None:
-    print(f"tasks: {args.tasks}, concurrency: {args.concurrency}, model: {MODEL} (litellm mock_response), "
-          f"{os.cpu_count()} CPUs, median of {args.repeat} round(s); load: 1-min load average at start-end")
+    print(
+        f"tasks: {args.tasks}, concurrency: {args.concurrency}, model: {MODEL} (litellm mock_response), "
+        f"{os.cpu_count()} CPUs, median of {args.repeat} round(s); load: 1-min load average at start-end"
+    )
     for mode, label in MODES.items():
         r = results[mode]
         stored = f", {r['trials']} trials stored, {r['accepted']} accepted" if mode == "runner" else ""
-        every = ", ".join(f"{args.tasks / x['seconds']:.0f} (load {x['load'][0]:.1f}-{x['load'][1]:.1f})"
-                          for x in rounds[mode])
-        print(f"{label:<56} {r['seconds']:6.2f} s {args.tasks / r['seconds']:6.0f} calls/s  "
-              f"load {r['load'][0]:.1f}-{r['load'][1]:.1f}  peak RSS {r['peak_rss_mb']:.0f} MB{stored}")
+        every = ", ".join(
+            f"{args.tasks / x['seconds']:.0f} (load {x['load'][0]:.1f}-{x['load'][1]:.1f})" for x in rounds[mode]
+        )
+        print(
+            f"{label:<56} {r['seconds']:6.2f} s {args.tasks / r['seconds']:6.0f} calls/s  "
+            f"load {r['load'][0]:.1f}-{r['load'][1]:.1f}  peak RSS {r['peak_rss_mb']:.0f} MB{stored}"
+        )
         if len(rounds[mode]) > 1:
             print(f"    every round, calls/s: {every}")
     ratio = results["bare"]["seconds"] / results["runner"]["seconds"]
     settings_ratio = results["bare"]["seconds"] / results["bare-settings"]["seconds"]
-    print(f"runner / bare litellm (calls/s): {ratio:.2f} (goal >= {RATIO_GOAL}); "
-          f"routeboard's litellm settings alone: {settings_ratio:.2f}")
+    print(
+        f"runner / bare litellm (calls/s): {ratio:.2f} (goal >= {RATIO_GOAL}); "
+        f"routeboard's litellm settings alone: {settings_ratio:.2f}"
+    )
     print(f"runner peak RSS: {results['runner']['peak_rss_mb']:.0f} MB (target <= 400 MB)")
 
 

@@ -12,24 +12,42 @@ from routeboard.providers import Completion, GenerationSettings
 from routeboard.settings import configure_litellm
 
 # How a body that is cut short or not JSON reads once the SDK has wrapped it.
-MALFORMED_MARKERS = ("Expecting value", "Unterminated string", "Extra data", "JSONDecodeError",
-                     "Expecting ',' delimiter", "Expecting property name", "incomplete chunked read",
-                     "peer closed connection")
+MALFORMED_MARKERS = (
+    "Expecting value",
+    "Unterminated string",
+    "Extra data",
+    "JSONDecodeError",
+    "Expecting ',' delimiter",
+    "Expecting property name",
+    "incomplete chunked read",
+    "peer closed connection",
+)
 
 
 # Errors that asking again cannot fix: the trial ends at once with this kind (the runner retries none of them).
 NOT_RETRYABLE = ("no_key", "auth", "permission", "not_found", "bad_request")
 # The same by HTTP status, for SDK wrappers that hide the class (litellm wraps a 403 as a plain APIError).
-_STATUS_KINDS = {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found", 413: "bad_request",
-                 422: "bad_request"}
+_STATUS_KINDS = {
+    400: "bad_request",
+    401: "auth",
+    403: "permission",
+    404: "not_found",
+    413: "bad_request",
+    422: "bad_request",
+}
 
 
 def classify_error(exc: BaseException) -> ProviderError:
     """Turn a litellm/OpenAI SDK exception into a ProviderError with a retry class and Retry-After."""
     message = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
     billed_input, billed_output = _billed_tokens(exc)
-    return ProviderError(_reason(exc, message), kind=_kind(exc, message), retry_after_s=_retry_after_s(exc),
-                         billed_input_tokens=billed_input, billed_output_tokens=billed_output)
+    return ProviderError(
+        _reason(exc, message),
+        kind=_kind(exc, message),
+        retry_after_s=_retry_after_s(exc),
+        billed_input_tokens=billed_input,
+        billed_output_tokens=billed_output,
+    )
 
 
 def _kind(exc: BaseException, message: str) -> str:
@@ -37,10 +55,20 @@ def _kind(exc: BaseException, message: str) -> str:
     import litellm
 
     # The request's own faults first: a 401 or 404 is never a flaky server, however the SDK wrapped it.
-    for classes, kind in ((litellm.AuthenticationError, "auth"), (litellm.PermissionDeniedError, "permission"),
-                          (litellm.NotFoundError, "not_found"),
-                          ((litellm.ContextWindowExceededError, litellm.BadRequestError,
-                            litellm.UnprocessableEntityError, litellm.UnsupportedParamsError), "bad_request")):
+    for classes, kind in (
+        (litellm.AuthenticationError, "auth"),
+        (litellm.PermissionDeniedError, "permission"),
+        (litellm.NotFoundError, "not_found"),
+        (
+            (
+                litellm.ContextWindowExceededError,
+                litellm.BadRequestError,
+                litellm.UnprocessableEntityError,
+                litellm.UnsupportedParamsError,
+            ),
+            "bad_request",
+        ),
+    ):
         if isinstance(exc, classes):
             return kind
     status = getattr(exc, "status_code", None)
@@ -54,9 +82,11 @@ def _kind(exc: BaseException, message: str) -> str:
         return "rate_limit"
     if isinstance(exc, litellm.Timeout) or "timeout" in type(exc).__name__.lower():
         return "timeout"
-    for classes, kind in ((litellm.APIConnectionError, "connection"),
-                          ((litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError), "server"),
-                          ((ValueError, KeyError, TypeError), "malformed")):
+    for classes, kind in (
+        (litellm.APIConnectionError, "connection"),
+        ((litellm.InternalServerError, litellm.ServiceUnavailableError, litellm.APIError), "server"),
+        ((ValueError, KeyError, TypeError), "malformed"),
+    ):
         if isinstance(exc, classes):
             return kind
     return "connection"
@@ -119,9 +149,15 @@ class LiteLLMProvider:
         self._keys_checked: set[str] = set()
 
     async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
-        kwargs = {"model": model.litellm_model, "messages": messages, "temperature": settings.temperature,
-                  "max_tokens": settings.max_output_tokens, "timeout": settings.timeout_s,
-                  "num_retries": 0, "max_retries": 0}
+        kwargs = {
+            "model": model.litellm_model,
+            "messages": messages,
+            "temperature": settings.temperature,
+            "max_tokens": settings.max_output_tokens,
+            "timeout": settings.timeout_s,
+            "num_retries": 0,
+            "max_retries": 0,
+        }
         if settings.seed is not None:
             kwargs["seed"] = settings.seed
         kwargs.update(self._extra)
@@ -153,6 +189,11 @@ class LiteLLMProvider:
         if estimated:
             input_tokens = self._litellm.token_counter(model=model.litellm_model, messages=messages)
             output_tokens = self._litellm.token_counter(model=model.litellm_model, text=text) if text else 0
-        return Completion(text=text, input_tokens=int(input_tokens or 0), output_tokens=int(output_tokens or 0),
-                          latency_ms=latency_ms, tokens_estimated=estimated,
-                          finish_reason=getattr(choice, "finish_reason", None))
+        return Completion(
+            text=text,
+            input_tokens=int(input_tokens or 0),
+            output_tokens=int(output_tokens or 0),
+            latency_ms=latency_ms,
+            tokens_estimated=estimated,
+            finish_reason=getattr(choice, "finish_reason", None),
+        )

@@ -21,8 +21,9 @@ PROMPT = "Task 7: reply with the number 42."
 @pytest.fixture(scope="module")
 def echo_url():
     """The loopback OpenAI-compatible server the perf script uses, in its own process."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "perf" / "echo_server.py")], stdout=subprocess.PIPE,
-                               text=True, cwd=ROOT)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "perf" / "echo_server.py")], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         line = process.stdout.readline().split()  # "listening http://127.0.0.1:PORT/v1"
         assert len(line) == 2, "perf/echo_server.py did not start"
