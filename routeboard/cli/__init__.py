@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from routeboard.cli import models, report, results, runs, suites
+    from routeboard.cli import models, report, results, runs, sample, suites
 
     parser = _Parser(
         prog="python -m routeboard",
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.register(commands)
     results.register(commands)
     report.register(commands)
+    sample.register(commands)
     return parser
 
 
