@@ -127,7 +127,9 @@ def page(request, tmp_path):
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    folder = ROOT / "docs" / "screenshots"
+def screenshots(tmp_path) -> Path:
+    """Where the journey saves its screenshots: docs/screenshots (the README's) only when
+    ROUTEBOARD_SCREENSHOTS=1 asks, else the test's own folder, so a test run leaves the tree clean."""
+    folder = ROOT / "docs" / "screenshots" if os.environ.get("ROUTEBOARD_SCREENSHOTS") == "1" else tmp_path / "shots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder

@@ -2,7 +2,8 @@
 
 Empty Overview -> import the shipped suites -> run 10 classification tasks on the embedded model -> follow the
 run to completion -> Results (ledger), Frontier (chart), What-if (a higher cost of escaped errors raises the
-routed cpat). Every page is saved to docs/screenshots/<page>.png for the README.
+routed cpat). No page shows "None". Every page is saved as <page>.png: to docs/screenshots for the README when
+ROUTEBOARD_SCREENSHOTS=1, else to the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def settle(page: Page, timeout_s: float = 30) -> None:
 
 def open_page(page: Page, title: str) -> None:
     """Click the page's link in the sidebar, as a user would, and wait for its title."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     heading = HEADINGS.get(title, title)
     expect(page.get_by_role("heading", level=1, name=heading, exact=True)).to_be_visible(timeout=ms(CONTENT_S))
 
@@ -65,6 +66,21 @@ def grid_text(page: Page, *headers: str) -> str:
     return table.text_content() or ""
 
 
+def assert_no_none(page: Page, name: str) -> None:
+    """No text on the page reads "None": an unknown shows as a dash, its reason in the column's help."""
+    settle_quietly(page)
+    text = page.locator('[data-testid="stMain"]').text_content() or ""
+    found = [m.start() for m in re.finditer(r"\bNone\b", text)]
+    assert not found, f"{name}: 'None' in " + " | ".join(text[max(0, i - 60) : i + 20] for i in found[:5])
+
+
+def settle_quietly(page: Page) -> None:
+    try:
+        settle(page, 15)
+    except Exception:  # the Run page's progress fragment reruns every second
+        pass
+
+
 def money(text: str) -> float:
     found = re.search(r"\$\s*([\d,]+(?:\.\d+)?)", text)
     assert found, f"no USD amount in {text!r}"
@@ -83,23 +99,32 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     expect(run_button).to_be_visible(timeout=ms(CONTENT_S))
     expect(page.get_by_role("button", name="Import the shipped suites")).to_be_disabled()
     run_button.click()
-    started_note = page.get_by_text(re.compile(r"Run \S+ started: follow it on the Run page"))
+    started_note = page.get_by_text(re.compile(r"Run \S+ is under way: follow it on the Run page"))
     expect(started_note).to_be_visible(timeout=ms(CONTENT_S))
-    run_id = re.search(r"Run (\S+) started", started_note.inner_text()).group(1)
+    run_id = re.search(r"Run (\S+) is under way", started_note.inner_text()).group(1)
+    expect(run_button).to_be_disabled()  # no second launch while the first runs
 
     # Run: the live progress bar of that run reaches completed, 10/10.
     open_page(page, "Run")
     progress = page.locator('[data-testid="stProgress"]', has_text=run_id)
-    expect(progress).to_be_visible(timeout=ms(CONTENT_S))
-    expect(progress).to_contain_text("completed", timeout=ms(RUN_S))
+    expect(progress.first).to_be_visible(timeout=ms(CONTENT_S))
+    # when the run ends the page reruns (its launch buttons come back): for a moment the old bar is still drawn
+    completed = page.locator('[data-testid="stProgress"]', has_text=f"{run_id}: completed")
+    expect(completed.first).to_be_visible(timeout=ms(RUN_S))
+    settle_quietly(page)
+    expect(progress).to_have_count(1, timeout=ms(CONTENT_S))
     expect(progress).to_contain_text("10/10 trials")
     expect(progress).to_contain_text("0 errors")
     run_seconds = time.monotonic() - started
-    # the run history table (re-read on the next full rerun of the page)
-    open_page(page, "Overview")
-    open_page(page, "Run")
-    history = grid_text(page, "run_id", "status", "created_at")
+    # the run history redraws with the progress bar: it reads completed too, without leaving the page
+    deadline = time.monotonic() + 30
+    history = grid_text(page, "run", "status", "started")
+    while "completed" not in history and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        history = grid_text(page, "run", "status", "started")
     assert run_id in history and "completed" in history, history
+    assert page.locator(".st-key-run_suites").get_by_text("customer-request-classification").count() >= 1
+    assert_no_none(page, "Run")
     shoot(page, screenshots, "run")
 
     # Overview now shows the routing board.
@@ -108,8 +133,11 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     attempts = page.locator('[data-testid="stMetric"]', has_text="Attempts stored")
     expect(attempts).to_be_visible()
     assert int(attempts.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) >= 10
-    board = grid_text(page, "category", "bar", "routed")
+    board = grid_text(page, "category", "bar", "routed to")
     assert "customer-request classification" in board and EMBEDDED in board, board
+    assert re.search(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]", board), board  # accuracy as a percentage
+    expect(page.get_by_role("link", name="Change these assumptions on What-if")).to_be_visible()
+    assert_no_none(page, "Overview")
     shoot(page, screenshots, "overview")
 
     # Suites and Models: the five shipped suites and the embedded model in the catalog.
@@ -123,19 +151,23 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
         "internal-email-drafting",
     ):
         assert name in suites, suites
+    assert_no_none(page, "Suites")
     shoot(page, screenshots, "suites")
     open_page(page, "Models")
     expect(page.get_by_role("heading", name="Catalog")).to_be_visible(timeout=ms(CONTENT_S))
     assert EMBEDDED in grid_text(page, "id", "name", "tier")
+    assert_no_none(page, "Models")
     shoot(page, screenshots, "models")
 
     # Results: the ledger per (category, model) and the 10 stored trials.
     open_page(page, "Results")
     expect(page.get_by_role("heading", name="Ledger per category and model")).to_be_visible(timeout=ms(CONTENT_S))
-    ledger = grid_text(page, "category", "model_id", "tier", "trials")
+    ledger = grid_text(page, "category", "model", "tier", "trials")
     assert EMBEDDED in ledger and "customer-request classification" in ledger, ledger
     expect(page.get_by_role("heading", name="Trials (10)")).to_be_visible(timeout=ms(CONTENT_S))
     expect(page.get_by_text("Prompt sent")).to_be_visible(timeout=ms(CONTENT_S))
+    assert re.search(r"\d+\.\d%", ledger), ledger  # accuracy as a percentage, never 0.1
+    assert_no_none(page, "Results")
     shoot(page, screenshots, "results")
 
     # Frontier: a plotly chart with the category's quality bar, and the routing table.
@@ -145,7 +177,8 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     expect(chart.locator(".main-svg").first).to_be_visible()
     expect(chart.get_by_text("bar 95%")).to_be_visible(timeout=ms(CONTENT_S))
     expect(page.get_by_role("heading", name="Routing table")).to_be_visible()
-    assert "customer-request classification" in grid_text(page, "category", "bar", "model", "tier")
+    assert "customer-request classification" in grid_text(page, "category", "bar", "routed to", "tier")
+    assert_no_none(page, "Frontier")
     shoot(page, screenshots, "frontier")
 
     # What-if: 10 tasks are too few to route anything (30 needed), so the page says "none clears" and shows the
@@ -157,6 +190,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     value = metric.locator('[data-testid="stMetricValue"]')
     expect(value).to_have_text(re.compile(r"\$[\d,]+\.\d+"), timeout=ms(CONTENT_S))
     settle(page)
+    assert_no_none(page, "What-if")
     shoot(page, screenshots, "whatif")
     before_text = value.inner_text()
     failure = page.get_by_label("Cost of an error that escapes (USD)")
