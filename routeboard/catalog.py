@@ -13,6 +13,7 @@ import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.settings import configure_litellm
 from routeboard.store.catalog import model_row, model_rows, save_model
 
 EMBEDDED_ID = "local/smollm2-135m"
@@ -88,7 +89,7 @@ class OllamaStatus:
 
 def litellm_price(litellm_model: str) -> Price:
     """USD per million tokens from litellm's bundled price map (read offline)."""
-    import litellm  # lazy: importing litellm takes seconds
+    litellm = configure_litellm()  # lazy: importing litellm takes seconds
 
     entry = litellm.model_cost.get(litellm_model)
     if entry is None and "/" in litellm_model:
@@ -119,9 +120,7 @@ def guess_tier(model_id: str, price: Price) -> str:
 
 def missing_keys(litellm_model: str) -> list[str]:
     """Environment variables litellm needs for this model that are not set (never their values)."""
-    import litellm
-
-    litellm.suppress_debug_info = True  # else an unmapped id prints litellm's provider list to stdout (--json)
+    litellm = configure_litellm()
     try:
         report = litellm.validate_environment(model=litellm_model)
     except Exception:  # litellm raises for providers it cannot map; treat as "nothing known missing"

@@ -23,6 +23,7 @@ from routeboard.domain import Model, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.pricing import infra_usd, model_usd
 from routeboard.providers import GenerationSettings
+from routeboard.settings import configure_litellm
 from routeboard.store import history
 from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
@@ -84,7 +85,7 @@ class Estimate:
 
 
 def _tokens(model: Model, text_or_messages) -> int:
-    import litellm
+    litellm = configure_litellm()
 
     try:
         if isinstance(text_or_messages, str):
