@@ -78,8 +78,10 @@ board = table.assign(
 )
 board["saving vs baseline"] = [money(saving.get(c)) for c in board["category"]]
 board["rests on"] = [rests_on(scenario, c) for c in board["category"]]
-columns = ["category", "bar", "routed", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]
-show(board[[*columns, "gap", "rests on"] if (~routed).any() else [*columns, "rests on"]], key="overview_board")
+# where nothing clears, the gap is the answer: it stands next to the route, before any cost
+gap = ["gap"] if (~routed).any() else []
+columns = ["category", "routed", *gap, "bar", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]
+show(board[[*columns, "rests on"]], key="overview_board")
 if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
     st.caption(
         f"Baseline: everything to {book['baseline_model']}: {money(book['baseline_monthly_usd'])} a month; "

@@ -133,7 +133,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     attempts = page.locator('[data-testid="stMetric"]', has_text="Attempts stored")
     expect(attempts).to_be_visible()
     assert int(attempts.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) >= 10
-    board = grid_text(page, "category", "bar", "routed to")
+    board = grid_text(page, "category", "routed to")
     assert "customer-request classification" in board and EMBEDDED in board, board
     assert re.search(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]", board), board  # accuracy as a percentage
     expect(page.get_by_role("link", name="Change these assumptions on What-if")).to_be_visible()

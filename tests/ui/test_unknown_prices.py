@@ -36,9 +36,10 @@ def test_overview_never_routes_an_unpriced_model_or_shows_its_cost_as_zero(app, 
     board = table(at, "category", "routed", "cpat", "monthly").set_index("category")
     assert board.loc[CATEGORY, "routed"].startswith("none clears (nearest acme/house-model-")
     assert (board.loc[CATEGORY, "cpat"], board.loc[CATEGORY, "monthly"]) == ("—", "—")
+    assert board.loc[CATEGORY, "gap"].endswith(" clears but has no price: set one on Models")
     excluded = table(at, "model_id", "excluded", "cpat").set_index("model_id")
     assert set(excluded["excluded"]) == {"no_price"} and set(excluded["cpat"]) == {"no price"}
-    assert "$0.0000" not in _texts(at)
+    assert "$0.0000" not in _texts(at) and "$0" not in _texts(at).split()
 
 
 def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
@@ -66,3 +67,11 @@ def test_frontier_lists_what_it_cannot_plot_and_keeps_accuracy_within_100_percen
     missing = table(at, "model_id", "why not plotted")
     assert sorted(missing["model_id"]) == sorted(MODELS)
     assert all(reason.startswith("no price") for reason in missing["why not plotted"])
+
+
+def test_results_say_no_price_where_the_cost_is_unknown_never_none(app, unpriced):
+    at = open_page(app, "results")
+    ledger = table(at, "model_id", "accuracy", "cpat_usd")
+    assert set(ledger["cpat_usd"]) == {"no price"}
+    assert set(ledger["model_usd"]) == {"—"}  # an unknown token cost is a dash, its reason in the column's help
+    assert "None" not in [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
