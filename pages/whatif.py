@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.catalog import DEFAULT_LOCAL_INFRA
-from routeboard.decisions import decide, local_break_even_volume, review_rate_break_even, sensitivity
+from routeboard.decisions import decide
 from routeboard.errors import RouteboardError
 from routeboard.exports import slug
 from routeboard.report import COLUMN_HELP, build_report, money, query_from_scenario, scenario_from_query
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario, scenario_from_dict
+from routeboard.whatif import local_break_even_volume, review_rate_break_even, sensitivity
 from ui.charts import cost_breakdown_figure, tornado_figure
 from ui.forms import Filled, advanced_json, constraint_fields
 from ui.state import connection, facts_or_stop, show_error

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from routeboard import stats
-from routeboard.ledger import apply_scenario, cost_terms
+from routeboard.ledger import apply_scenario
 from routeboard.scenario import Scenario
 
 MAX_TASKS_NEEDED = 100_000
@@ -258,152 +258,6 @@ def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str 
         "categories_compared": len(comparable),
         "categories": len(rows),
     }
-
-
-# ---------------------------------------------------------------- break-evens
-
-
-def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, hosted_model: str, infra: dict) -> dict:
-    """Monthly volume above which owning the box for ``local_model`` is cheaper than ``hosted_model``.
-
-    The box is a fixed monthly cost (hardware amortised + operations) plus power while busy; the hosted model
-    costs its cpat per accepted task. Also reports how many tasks a month the box can serve at all."""
-    local = _row(led, category, local_model)
-    hosted = _row(led, category, hosted_model)
-    fixed = infra.get("hardware_usd", 0) / infra.get("amortisation_months", 36) + infra.get("ops_usd_per_month", 0)
-    busy_s = local["latency_ms_sum"] / local["trials"] / 1000 / max(infra.get("parallel_requests", 1), 1)
-    power_usd = busy_s / 3600 * infra.get("power_watts", 0) / 1000 * infra.get("usd_per_kwh", 0)
-    accepted = local["accepted_share"]
-    local_variable = (
-        (local["total_usd_per_trial"] - local["infra_usd"] + power_usd) / accepted if accepted else math.inf
-    )
-    hosted_cpat = hosted["cpat_usd"]
-    capacity = 730 * 3600 / busy_s * accepted if busy_s > 0 else math.inf
-    volume = fixed / (hosted_cpat - local_variable) if hosted_cpat > local_variable else None
-    return {
-        "category": category,
-        "local_model": local_model,
-        "hosted_model": hosted_model,
-        "fixed_monthly_usd": fixed,
-        "local_variable_cpat_usd": local_variable,
-        "hosted_cpat_usd": hosted_cpat,
-        "break_even_monthly_volume": volume,
-        "capacity_monthly_volume": capacity,
-        "feasible": volume is not None and volume <= capacity,
-    }
-
-
-@dataclass(frozen=True)
-class BreakEven:
-    """The review rate at which two models cost the same per accepted task; ``rate`` is None with a ``reason``
-    when there is none in [0, 1] or a cost is unknown."""
-
-    rate: float | None
-    reason: str = ""
-
-
-def review_rate_break_even(
-    facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str, better: str
-) -> BreakEven:
-    """The review rate at which the cheaper model stops being cheaper per accepted task."""
-    rows = apply_scenario(
-        facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])], scenario
-    ).set_index("model_id")
-    unknown = [m for m in (cheaper, better) if isinstance(rows.loc[m, "cost_unknown"], str)]
-    if unknown:
-        return BreakEven(None, f"unknown: no price for {', '.join(unknown)}")
-    a = scenario.for_category(category)
-    rates = np.linspace(0, 1, 1001)
-    diffs = _cpat_over_review_rates(rows.loc[cheaper], a, rates) - _cpat_over_review_rates(rows.loc[better], a, rates)
-    if np.allclose(diffs, 0, rtol=0, atol=1e-15):
-        return BreakEven(None, "they cost the same at every review rate")
-    signs = np.sign(diffs)
-    crossing = np.flatnonzero((signs[:-1] != signs[1:]) & ~np.isnan(diffs[:-1]) & ~np.isnan(diffs[1:]))
-    if not len(crossing):
-        return BreakEven(None, "none between 0% and 100%")
-    i = crossing[0]
-    return BreakEven(float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1])))
-
-
-def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:
-    """One ledger row's cpat at every review rate in ``rates`` (everything else fixed)."""
-    machine_usd = row["model_usd"] + row["tool_usd"] + row["infra_usd"]
-    return cost_terms(row["accuracy"], machine_usd, replace(a, review_rate=rates))["cpat_usd"]
-
-
-# ---------------------------------------------------------------- sensitivity
-
-SENSITIVITY_INPUTS = (
-    "review_rate",
-    "catch_rate",
-    "review_minutes",
-    "reviewer_usd_per_hour",
-    "rework_minutes",
-    "failure_usd",
-    "tool_usd_per_trial",
-)
-
-
-def sensitivity(facts: pd.DataFrame, scenario: Scenario, category: str, model: str, swing: float = 0.5) -> pd.DataFrame:
-    """How far each input moves one route's cpat when varied ±swing (rates ±swing/2, kept in [0, 1]);
-    the data for a tornado chart, largest swing first."""
-    row = facts[(facts["category"] == category) & (facts["model_id"] == model)]
-    base_values = scenario.for_category(category)
-    base = float(apply_scenario(row, scenario)["cpat_usd"].iat[0])
-    out = []
-    for name in SENSITIVITY_INPUTS:
-        value = getattr(base_values, name)
-        if name in ("review_rate", "catch_rate"):
-            low_value, high_value = max(0.0, value - swing / 2), min(1.0, value + swing / 2)
-        else:
-            low_value, high_value = value * (1 - swing), value * (1 + swing)
-        cpats = [
-            float(apply_scenario(row, scenario.with_values(category, **{name: v}))["cpat_usd"].iat[0])
-            for v in (low_value, high_value)
-        ]
-        out.append(
-            {
-                "input": name,
-                "low_value": low_value,
-                "high_value": high_value,
-                "cpat_at_low_usd": cpats[0],
-                "cpat_at_high_usd": cpats[1],
-                "swing_usd": abs(cpats[1] - cpats[0]),
-            }
-        )
-    for label, scale in (("model price", (1 - swing, 1 + swing)),):
-        cpats = []
-        for factor in scale:
-            scaled = row.assign(
-                cost_usd_sum=row["cost_usd_sum"] * factor,
-                retry_cost_usd_sum=row["retry_cost_usd_sum"] * factor,
-                snapshot_input_per_mtok_usd=row["snapshot_input_per_mtok_usd"] * factor
-                if row["snapshot_input_per_mtok_usd"].notna().all()
-                else None,
-            )
-            cpats.append(float(apply_scenario(scaled, scenario)["cpat_usd"].iat[0]))
-        out.append(
-            {
-                "input": label,
-                "low_value": scale[0],
-                "high_value": scale[1],
-                "cpat_at_low_usd": cpats[0],
-                "cpat_at_high_usd": cpats[1],
-                "swing_usd": abs(cpats[1] - cpats[0]),
-            }
-        )
-    table = pd.DataFrame(out).sort_values("swing_usd", ascending=False, ignore_index=True)
-    table.attrs["base_cpat_usd"] = base
-    return table
-
-
-def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
-    match = led[(led["category"] == category) & (led["model_id"] == model)]
-    if match.empty:
-        from routeboard.errors import NotFound
-
-        raise NotFound(f"no results for {model} in category {category!r}")
-    return match.iloc[0]
 
 
 # ---------------------------------------------------------------- everything at once

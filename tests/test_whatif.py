@@ -1,0 +1,53 @@
+"""Break-evens and sensitivity of one route, on ledgers with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard.ledger import apply_scenario
+from routeboard.scenario import Assumptions, Scenario
+from routeboard.whatif import local_break_even_volume, review_rate_break_even, sensitivity
+from tests.test_decisions import led_of, table
+
+
+def test_review_rate_break_even_is_where_the_two_cpats_meet():
+    rows = table(
+        dict(model="cheap", correct=900, trials=1000, cost_usd=1.0),
+        dict(model="better", correct=990, trials=1000, cost_usd=30.0),
+    )
+    # without review the cheap model wins; reviewing everything makes its extra errors cost rework
+    s = Scenario(
+        defaults=Assumptions(
+            failure_usd=0.01, review_minutes=1, reviewer_usd_per_hour=30, catch_rate=1.0, rework_minutes=30
+        )
+    )
+    r = review_rate_break_even(rows, s, "tickets", "cheap", "better").rate
+    assert r is not None and 0 < r < 1
+    at = apply_scenario(rows, s.with_values("tickets", review_rate=r)).set_index("model_id")["cpat_usd"]
+    assert at["cheap"] == pytest.approx(at["better"], rel=1e-2)
+
+
+def test_local_break_even_volume_pays_off_the_box():
+    infra = {
+        "hardware_usd": 3600,
+        "amortisation_months": 36,
+        "ops_usd_per_month": 0,
+        "power_watts": 0,
+        "usd_per_kwh": 0,
+        "parallel_requests": 1,
+    }
+    led = led_of(
+        dict(model="local", correct=1000, trials=1000, cost_usd=0.0, infra_usd=0.0),
+        dict(model="hosted", correct=1000, trials=1000, cost_usd=10.0, infra_usd=0.0),
+    )  # $0.01 a task
+    result = local_break_even_volume(led, "tickets", "local", "hosted", infra)
+    assert result["fixed_monthly_usd"] == pytest.approx(100)
+    assert result["break_even_monthly_volume"] == pytest.approx(100 / 0.01)
+
+
+def test_sensitivity_ranks_what_moves_cpat_most():
+    rows = table(dict(model="m", correct=800, trials=1000, cost_usd=1.0))
+    s = Scenario(defaults=Assumptions(failure_usd=100.0, review_rate=0.1))
+    tornado = sensitivity(rows, s, "tickets", "m")
+    assert tornado["input"].iat[0] == "failure_usd"  # a 20% error rate makes failures dominate
+    assert (tornado["swing_usd"].diff().dropna() <= 1e-12).all()
