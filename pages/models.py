@@ -1,4 +1,4 @@
-"""Models: the catalog with tiers and prices (editable), Ollama discovery, the embedded model, infra profiles."""
+"""Models: API keys, the catalog with tiers and prices (editable), Ollama discovery, infra profiles."""
 
 from dataclasses import asdict
 
@@ -8,13 +8,17 @@ import streamlit as st
 from routeboard.catalog import add_model, discover_ollama, list_models, price_note, save_catalog_edits
 from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
+from ui.keys import key_form, key_table, load_secrets
 from ui.state import connection, show_error
 
 st.title("Models")
 con = connection()
+load_secrets()
+key_form()  # before the catalog is read, so a key entered now shows as available at once
 with st.spinner("Reading prices and asking Ollama ..."):
     ollama = discover_ollama(timeout_s=1.5)
     models = list_models(con, ollama=ollama)
+key_table(models)
 
 if ollama.available:
     st.success(f"Ollama at {ollama.host}: {len(ollama.models)} model(s)")

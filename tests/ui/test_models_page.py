@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from routeboard.catalog import get_model
 from routeboard.domain import Price
+from routeboard.errors import InvalidInput
+from routeboard.keys import set_session_key
 from routeboard.store.catalog import model_row
-from tests.ui.conftest import open_page
+from tests.ui.conftest import open_page, table
 
 
 def add(at, model_id: str, *, price_in=None, price_out=None, free=False):
@@ -56,3 +60,68 @@ def test_own_prices_are_user_prices(app, app_con):
     at = add(open_page(app, "models"), "acme/house-model", price_in=0.5, price_out=1.5)
     assert not at.error
     assert get_model(app_con, "acme/house-model").price == Price(0.5, 1.5, "user")
+
+
+# ---------------------------------------------------------------- API keys for this session only
+
+SECRET = "sk-test-routeboard-0123456789abcdef"
+
+
+@pytest.fixture
+def no_openai_key(monkeypatch):
+    """No OpenAI key before the test; whatever the test sets is gone after it."""
+    from routeboard.keys import forget_session_key
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    yield
+    forget_session_key("OPENAI_API_KEY")
+
+
+def catalog(at) -> dict[str, dict]:
+    return {row["id"]: row for row in table(at, "id", "available", "why not").to_dict("records")}
+
+
+def test_a_key_entered_for_the_session_unlocks_its_models_and_is_stored_nowhere(
+    app, app_con, isolated_db, no_openai_key
+):
+    at = open_page(app, "models")
+    keys = table(at, "key", "status", "unlocks").set_index("key")
+    assert keys.loc["OPENAI_API_KEY", "status"] == "missing"
+    assert "openai/gpt-4.1-mini" in keys.loc["OPENAI_API_KEY", "unlocks"]
+    assert not catalog(at)["openai/gpt-4.1"]["available"]
+    assert "never written to the database, a file or a log" in " ".join(c.value for c in at.caption)
+
+    at.selectbox(key="models_key_name").set_value("OPENAI_API_KEY")
+    at.text_input(key="models_key_value").input(SECRET)
+    at.button(key="models_key_set").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == "OPENAI_API_KEY set for this session."
+    openai = {model_id: row for model_id, row in catalog(at).items() if model_id.startswith("openai/")}
+    assert openai and all(row["available"] for row in openai.values())
+    assert not catalog(at)["anthropic/claude-haiku-4-5"]["available"]  # only the key's own models
+    keys = table(at, "key", "status", "unlocks").set_index("key")
+    assert keys.loc["OPENAI_API_KEY", "status"] == "set for this session"
+    assert "openai/gpt-4.1" in keys.loc["OPENAI_API_KEY", "unlocks"]
+    # the page shows no value, and the database (file and its log) never holds it
+    shown = [e.value for kind in (at.markdown, at.caption, at.success, at.code) for e in kind]
+    assert SECRET not in str(shown) + str([d.value.to_dict() for d in at.dataframe])
+    app_con.execute("CHECKPOINT")
+    for path in isolated_db.parent.iterdir():
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_a_pasted_value_with_spaces_is_refused_in_one_line(app, no_openai_key):
+    at = open_page(app, "models")
+    at.selectbox(key="models_key_name").set_value("OPENAI_API_KEY")
+    at.text_input(key="models_key_value").input("sk-abc Bearer xyz")
+    at.button(key="models_key_set").click().run()
+    assert [e.value for e in at.error] == [
+        "- <input>: the value for OPENAI_API_KEY is empty or has spaces in it: paste the key alone"
+    ]
+    assert "OPENAI_API_KEY" not in os.environ
+
+
+def test_a_key_name_litellm_would_not_read_is_refused():
+    with pytest.raises(InvalidInput, match="'openai key' is not a key name"):
+        set_session_key("openai key", "sk-1")
