@@ -1,4 +1,4 @@
-"""``models list | add | discover``."""
+"""``models list | add | discover | keys``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def register(commands) -> None:
     discover.add_argument("--host")
     discover.add_argument("--json", action="store_true")
     discover.set_defaults(handler=cmd_discover)
+
+    keys = sub.add_parser("keys", help="which API keys are set (never their values) and which models each unlocks")
+    keys.add_argument("--json", action="store_true")
+    keys.set_defaults(handler=cmd_keys)
 
 
 def model_row(model) -> dict:
@@ -130,4 +134,18 @@ def cmd_discover(args) -> int:
         return 0
     print(f"Ollama at {status.host}: {len(status.models)} model(s)")
     print_table(status.models, ["name", "parameter_size", "quantization", "family"])
+    return 0
+
+
+def cmd_keys(args) -> int:
+    from routeboard.catalog import list_models
+    from routeboard.keys import key_statuses
+
+    statuses = key_statuses(list_models(open_db(args), check_keys=False))
+    rows = [{"key": k.name, "status": k.status, "unlocks": list(k.models)} for k in statuses]
+    if args.json:
+        print_json(rows)
+        return 0
+    print_table([{**r, "unlocks": ", ".join(r["unlocks"])} for r in rows], ["key", "status", "unlocks"])
+    print("set a key in the environment (or .streamlit/secrets.toml for the app); the app also takes one per session")
     return 0

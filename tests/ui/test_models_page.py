@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -11,6 +12,7 @@ from routeboard.domain import Price
 from routeboard.errors import InvalidInput
 from routeboard.keys import set_session_key
 from routeboard.store.catalog import model_row
+from tests.conftest import run_cli
 from tests.ui.conftest import open_page, table
 
 
@@ -125,3 +127,12 @@ def test_a_pasted_value_with_spaces_is_refused_in_one_line(app, no_openai_key):
 def test_a_key_name_litellm_would_not_read_is_refused():
     with pytest.raises(InvalidInput, match="'openai key' is not a key name"):
         set_session_key("openai key", "sk-1")
+
+
+def test_the_cli_lists_each_key_with_its_models_and_never_a_value():
+    listed = run_cli("models", "keys", "--json", env={"OPENAI_API_KEY": None, "ANTHROPIC_API_KEY": SECRET})
+    keys = {row["key"]: row for row in json.loads(listed.stdout)}
+    assert keys["OPENAI_API_KEY"]["status"] == "missing"
+    assert "openai/gpt-4.1-nano" in keys["OPENAI_API_KEY"]["unlocks"]
+    assert "ANTHROPIC_API_KEY" not in keys or keys["ANTHROPIC_API_KEY"]["status"] != "missing"
+    assert SECRET not in listed.stdout + listed.stderr
