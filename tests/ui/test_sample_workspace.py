@@ -1,0 +1,40 @@
+"""The sample workspace as a leader with no keys sees it: a real routing board, labelled as sample data."""
+
+from __future__ import annotations
+
+from routeboard.sample import GPT4, MIXTRAL, build, remove
+from tests.ui.conftest import open_page, table
+
+
+def test_the_overview_shows_a_routing_board_of_the_sample_and_is_empty_again_after_removal(app, app_con):
+    build(app_con)
+    at = open_page(app, "overview")
+    board = table(at, "category", "routed").set_index("category")
+    assert sorted(board.index) == [
+        "sample: biology & medicine",
+        "sample: marketing & civics",
+        "sample: mathematics",
+        "sample: psychology & geography",
+    ]
+    assert board.loc["sample: marketing & civics", "routed"] == MIXTRAL
+    assert board.loc["sample: biology & medicine", "routed"] == GPT4
+    assert board.loc["sample: mathematics", "routed"] == f"none clears (nearest {GPT4})"
+    assert board.loc["sample: marketing & civics", "cpat"].startswith("$")
+
+    remove(app_con)
+    at = open_page(app, "overview")
+    assert [s.value for s in at.subheader] == ["Get started"]
+
+
+def test_results_and_models_label_it_sample_data_with_litellm_prices(app, app_con):
+    build(app_con)
+    at = open_page(app, "results")
+    shown = " ".join(str(d.value.to_dict()) for d in at.dataframe) + " ".join(str(e.value) for e in at.selectbox)
+    assert "sample: marketing & civics" in shown  # the categories carry the label
+    at = open_page(app, "models")
+    catalog = table(at, "id", "name", "price_source").set_index("id")
+    assert catalog.loc[GPT4, "name"] == "GPT-4 Turbo 1106 (sample data)"
+    assert catalog.loc[MIXTRAL, "name"] == "Mixtral 8x7B Instruct (sample data)"
+    assert (catalog.loc[GPT4, "input_per_mtok_usd"], catalog.loc[GPT4, "output_per_mtok_usd"]) == (10.0, 30.0)
+    assert (catalog.loc[MIXTRAL, "input_per_mtok_usd"], catalog.loc[MIXTRAL, "output_per_mtok_usd"]) == (0.6, 0.6)
+    assert catalog.loc[MIXTRAL, "price_source"] == "litellm price map"
