@@ -5,20 +5,19 @@ from __future__ import annotations
 import importlib.resources
 import importlib.util
 import math
-import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.ollama import OllamaStatus, discover_ollama, ollama_host, ollama_models  # noqa: F401  (re-exported)
 from routeboard.settings import configure_litellm
 from routeboard.store.catalog import model_row, model_rows, save_model
 
 EMBEDDED_ID = "local/smollm2-135m"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-OLLAMA_DEFAULT_HOST = "http://127.0.0.1:11434"
 
 # A small desktop box serving the embedded model: a reasonable default a user edits on the Models page.
 DEFAULT_LOCAL_INFRA = InfraProfile(
@@ -72,16 +71,6 @@ OPEN_WEIGHT_FAMILIES = ("llama", "mixtral", "mistral-7b", "qwen", "gemma", "deep
 # ($5) and Gemini 2.5 Flash ($2.5) are not.
 FRONTIER_OUTPUT_USD_PER_MTOK = 8.0
 FREE_SOURCE = "free"
-
-
-@dataclass
-class OllamaStatus:
-    """What an Ollama server said (or that none answered)."""
-
-    host: str
-    available: bool
-    reason: str = ""
-    models: list[dict] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- prices
@@ -157,61 +146,6 @@ def embedded_model() -> Model:
         available=not reason,
         unavailable_reason=reason,
     )
-
-
-# ---------------------------------------------------------------- Ollama
-
-
-def ollama_host() -> str:
-    host = os.environ.get("OLLAMA_API_BASE") or os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_HOST
-    return host if "://" in host else f"http://{host}"
-
-
-def discover_ollama(host: str | None = None, timeout_s: float = 2.0) -> OllamaStatus:
-    """Ask an Ollama server which models it has, with their parameter size and quantisation."""
-    import httpx
-    import ollama
-
-    host = host or ollama_host()
-    try:
-        listing = ollama.Client(host=host, timeout=timeout_s).list()
-    except (httpx.HTTPError, ConnectionError, OSError) as exc:
-        return OllamaStatus(
-            host,
-            False,
-            f"no Ollama server answered at {host} ({type(exc).__name__}); "
-            "start it with `ollama serve` or set OLLAMA_HOST",
-        )
-    except ollama.ResponseError as exc:
-        return OllamaStatus(host, False, f"the Ollama server at {host} answered with an error: {exc.error}")
-    models = []
-    for entry in listing.models:
-        details = entry.details
-        models.append(
-            {
-                "name": entry.model,
-                "parameter_size": getattr(details, "parameter_size", None),
-                "quantization": getattr(details, "quantization_level", None),
-                "family": getattr(details, "family", None),
-                "size_bytes": entry.size,
-            }
-        )
-    return OllamaStatus(host, True, "", models)
-
-
-def ollama_models(status: OllamaStatus) -> list[Model]:
-    return [
-        Model(
-            id=f"ollama_chat/{m['name']}",
-            litellm_model=f"ollama_chat/{m['name']}",
-            display_name=f"{m['name']} (Ollama, {m['parameter_size'] or '?'} {m['quantization'] or ''})".strip(),
-            tier="local",
-            price=Price(0.0, 0.0, "local"),
-            api_base=status.host,
-            infra=DEFAULT_LOCAL_INFRA,
-        )
-        for m in status.models
-    ]
 
 
 # ---------------------------------------------------------------- the catalog
@@ -378,7 +312,7 @@ def list_models(
     for row in model_rows(con):
         models[row["model_id"]] = model_from_row(row)
     if ollama is not None:
-        for model in ollama_models(ollama):
+        for model in ollama_models(ollama, DEFAULT_LOCAL_INFRA):
             models.setdefault(model.id, model)
     return [_with_availability(m, ollama, check_keys) for m in models.values()]
 
