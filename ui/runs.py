@@ -32,7 +32,10 @@ def running(request: RunRequest | None = None) -> list[str]:
     return [
         run_id
         for run_id, handle in registry().items()
-        if not handle.done.is_set() and (request is None or handle.request == request)
+        # the progress says "completed" a moment before the thread ends: the button follows what the bar says
+        if not handle.done.is_set()
+        and handle.progress.status == "running"
+        and (request is None or handle.request == request)
     ]
 
 
