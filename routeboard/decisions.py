@@ -57,26 +57,11 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 
 # ---------------------------------------------------------------- routes
 
-ROUTE_INPUTS = (
-    "category",
-    "model_id",
-    "tier",
-    "verdict",
-    "accuracy",
-    "ci_low",
-    "ci_high",
-    "bar",
-    "cpat_usd",
-    "cpat_best_usd",
-    "cpat_worst_usd",
-    "monthly_usd",
-    "monthly_volume",
-    "tasks_needed",
-    "trials",
-    "tasks",
-    "excluded",
-    "excluded_detail",
-    "max_cpat_usd",
+ROUTE_INPUTS = tuple(
+    (
+        "category model_id tier verdict accuracy ci_low ci_high bar cpat_usd cpat_best_usd cpat_worst_usd "
+        "monthly_usd monthly_volume tasks_needed trials tasks excluded excluded_detail max_cpat_usd"
+    ).split()
 )
 
 

@@ -9,61 +9,16 @@ from pathlib import Path
 from routeboard.cli import open_db, print_json, print_table
 from routeboard.errors import InvalidInput
 
-REPORT_COLUMNS = [
-    "category",
-    "model",
-    "tier",
-    "trials",
-    "tasks",
-    "correct",
-    "accuracy",
-    "ci_low",
-    "ci_high",
-    "interval",
-    "bar",
-    "verdict",
-    "excluded",
-    "excluded_detail",
-    "tasks_needed",
-    "pass_hat_k",
-    "model_usd",
-    "retry_usd",
-    "tool_usd",
-    "infra_usd",
-    "review_usd",
-    "rework_usd",
-    "failure_usd",
-    "total_usd_per_trial",
-    "accepted_share",
-    "cpat_usd",
-    "cost_unknown",
-    "monthly_usd",
-    "latency_ms_p50",
-    "latency_ms_p95",
-    "input_tokens_per_trial",
-    "output_tokens_per_trial",
-]
-ROUTE_COLUMNS = [
-    "category",
-    "model",
-    "tier",
-    "verdict",
-    "accuracy",
-    "ci_low",
-    "ci_high",
-    "bar",
-    "tasks",
-    "cpat_usd",
-    "monthly_usd",
-    "runner_up",
-    "near_ties",
-    "nearest",
-    "tasks_needed",
-    "excluded",
-    "affordable",
-    "cost_gap_usd",
-    "reason",
-]
+REPORT_COLUMNS = (
+    "category model tier trials tasks correct accuracy ci_low ci_high interval bar verdict excluded "
+    "excluded_detail tasks_needed pass_hat_k model_usd retry_usd tool_usd infra_usd review_usd "
+    "rework_usd failure_usd total_usd_per_trial accepted_share cpat_usd cost_unknown monthly_usd "
+    "latency_ms_p50 latency_ms_p95 input_tokens_per_trial output_tokens_per_trial"
+).split()
+ROUTE_COLUMNS = (
+    "category model tier verdict accuracy ci_low ci_high bar tasks cpat_usd monthly_usd runner_up "
+    "near_ties nearest tasks_needed excluded affordable cost_gap_usd reason"
+).split()
 
 
 def _common(parser) -> None:
