@@ -19,7 +19,7 @@ from ui.widgets import current_scenario, set_scenario
 
 st.title("Report")
 con = connection()
-stored = facts_or_stop()
+stored = facts_or_stop("report")
 scenario = current_scenario(con)
 if st.query_params:  # a shared link carries the scenario's assumptions
     linked = scenario_from_query(st.query_params.to_dict(), scenario)

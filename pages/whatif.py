@@ -21,7 +21,7 @@ from ui.widgets import cpat_text, current_scenario, set_scenario, usd
 
 st.title("What-if")
 con = connection()
-stored = facts_or_stop()
+stored = facts_or_stop("whatif")
 scenario = current_scenario(con)
 if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
     linked = scenario_from_query(st.query_params.to_dict(), scenario)

@@ -57,12 +57,11 @@ def test_the_suites_page_on_an_empty_database_says_what_to_do_first(app):
     assert [i.value for i in at.info] == ["No suites yet: upload a file or import the shipped suites."]
 
 
-@pytest.mark.parametrize("page", ["run", "results", "frontier", "whatif"])
+@pytest.mark.parametrize("page", ["run", "results", "frontier", "whatif", "report"])
 def test_an_empty_page_offers_the_button_that_gets_the_user_unstuck(app, app_con, page):
     at = open_page(app, page)
     assert [i.value for i in at.info] == [NO_SUITES] and not at.error
-    prefix = "page" if page == "whatif" else page  # What-if calls facts_or_stop() without its page name
-    at.button(key=f"{prefix}_empty_import").click().run()
+    at.button(key=f"{page}_empty_import").click().run()
     assert not at.exception
     assert len(list_suites(app_con)) == len(shipped_suite_paths())
     if page == "run":  # suites are all the Run page needs
