@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from routeboard.sample import (  # noqa: E402  (after the path so the script runs from a checkout)
+    BAR,
     CATEGORIES,
     DATA_FILE,
     GPT4,
@@ -89,16 +90,17 @@ def source_md(rows: list[dict]) -> str:
         "## Source and licence",
         "",
         f"- lm-sys/RouteLLM @ {SOURCE_COMMIT}, `routellm/evals/mmlu/responses/*.csv`, Apache-2.0.",
-        f"- Models: `{GPT4}` (GPT-4 Turbo 1106) and `{MIXTRAL}`; each cell says whether that model",
-        "  answered the question correctly. The data holds no outputs and no token counts.",
+        f"- Models: `{GPT4}` (GPT-4 Turbo 1106) and `{MIXTRAL}`;",
+        "  each cell says whether that model answered the question correctly. No outputs, no token counts.",
         "- Citations: Ong et al. 2024, *RouteLLM: Learning to Route LLMs with Preference Data*;",
         "  Hendrycks et al. 2021, *Measuring Massive Multitask Language Understanding* (MMLU).",
         "",
         "## Selection rule",
         "",
         "Every question of the subjects below (file order), grouped into categories chosen so the board shows",
-        "each kind of answer: a category the open-weight model clears, one only the frontier model clears, and",
-        "one nothing clears. Task ids are `<subject>-<row number in the subject file>`.",
+        f"each kind of answer at the bar {BAR:g}: the open-weight model routed (both clear; it is cheaper),",
+        "the frontier model routed though both clear (it fails less), only the frontier model clears, and",
+        "nothing clears. Task ids are `<subject>-<row number in the subject file>`.",
         "",
     ]
     for category, subjects in counts.items():
@@ -109,7 +111,9 @@ def source_md(rows: list[dict]) -> str:
         "## Tokens and prices",
         "",
         "- Input tokens: counted on each prompt with `litellm.token_counter` (for "
-        f"`{GPT4_LITELLM}` and `{MIXTRAL_LITELLM}`; litellm counts both with tiktoken).",
+        f"`{GPT4_LITELLM}` and `{MIXTRAL_LITELLM}`). litellm has no Mixtral tokenizer offline and counts both",
+        "  with tiktoken's cl100k_base, so the counts are equal; Mixtral's own tokenizer would count somewhat more,",
+        "  so its input cost here is a slight underestimate (at $0.6 per million tokens, a small one).",
         "- Output tokens: assumed 1 per answer (the answer letter); the run note says so.",
         "- Prices: litellm's bundled map when the sample is added; Mixtral priced as a hosted open-weight model,",
         f"  `{MIXTRAL_LITELLM}`.",
