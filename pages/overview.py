@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from routeboard import sample
 from routeboard.catalog import EMBEDDED_ID
 from routeboard.decisions import decide
 from routeboard.providers import GenerationSettings
@@ -52,6 +53,15 @@ if not suites or stored.empty:
     if busy:
         st.success(f"Run {busy[0]} is under way: follow it on the Run page.")
         st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
+    if st.button(
+        "Or explore a sample workspace first",
+        key="overview_sample",
+        help="RouteLLM's published MMLU results of GPT-4-1106 and Mixtral-8x7B (Apache-2.0), labelled 'sample:'; "
+        "no keys needed; removable in one click",
+    ):
+        with st.spinner("Adding the sample workspace ..."):
+            sample.build(con)
+        st.rerun()
     st.stop()
 
 counts = stored_counts(con)
@@ -64,6 +74,11 @@ scenario = current_scenario(con)
 decision = decide(stored, scenario)
 led, table, book = decision.ledger, decision.routes, decision.portfolio
 st.subheader("Routing board")
+if sample.is_present(con):
+    st.info(f"Includes {sample.NOTE}.")
+    if st.button("Remove the sample workspace", key="overview_sample_remove"):
+        sample.remove(con)
+        st.rerun()
 routed = table["model"].notna()
 saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board = table.assign(

@@ -38,3 +38,14 @@ def test_results_and_models_label_it_sample_data_with_litellm_prices(app, app_co
     assert (catalog.loc[GPT4, "input_per_mtok_usd"], catalog.loc[GPT4, "output_per_mtok_usd"]) == (10.0, 30.0)
     assert (catalog.loc[MIXTRAL, "input_per_mtok_usd"], catalog.loc[MIXTRAL, "output_per_mtok_usd"]) == (0.6, 0.6)
     assert catalog.loc[MIXTRAL, "price_source"] == "litellm price map"
+
+
+def test_one_click_on_the_empty_overview_adds_the_sample_and_one_click_removes_it(app, app_con):
+    at = open_page(app, "overview")
+    at.button(key="overview_sample").click().run()
+    assert not at.exception
+    board = table(at, "category", "routed").set_index("category")
+    assert board.loc["sample: marketing & civics", "routed"] == MIXTRAL
+    assert any("sample benchmark data" in i.value for i in at.info)  # labelled as sample data where it shows
+    at.button(key="overview_sample_remove").click().run()
+    assert [s.value for s in at.subheader] == ["Get started"]
