@@ -138,12 +138,12 @@ def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, 
         "model_id": ("VARCHAR", [r.model for r in rows]),
         "trial": ("INTEGER", [r.trial for r in rows]),
     }
-    insert_results(cur, {**keys, **_trial_columns(rows, now)}, {**keys, **_attempt_columns(rows, now, models)})
+    insert_results(cur, {**keys, **trial_columns(rows, now)}, {**keys, **attempt_columns(rows, now, models)})
     tasks = len({(row.suite, row.task_id) for row in rows})
     return ImportSummary(run_id, len(rows), settings["suites"], settings["models"], tasks, notes=notes)
 
 
-def _trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
+def trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
     return {
         "outcome": ("VARCHAR", [r.outcome() for r in rows]),
         "valid": ("BOOLEAN", [r.valid for r in rows]),
@@ -156,7 +156,7 @@ def _trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str,
     }
 
 
-def _attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
+def attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
     costs = [_costs(r, models[r.model]) for r in rows]
     return {
         "attempt": ("INTEGER", 1),

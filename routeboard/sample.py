@@ -20,7 +20,7 @@ from routeboard.catalog import model_from_row
 from routeboard.domain import GraderSpec, Model, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.io.result_rows import ResultRow
-from routeboard.results_import import _attempt_columns, _trial_columns
+from routeboard.results_import import attempt_columns, trial_columns
 from routeboard.settings import benchmarks_dir
 from routeboard.store import transaction
 from routeboard.store.catalog import insert_models, select_models
@@ -132,8 +132,8 @@ def build(con: duckdb.DuckDBPyConnection) -> SampleSummary:
             "trial": ("INTEGER", 1),
         }
         # the output tokens are assumed, not reported: marked estimated, as the runner marks its own guesses
-        attempts = {**keys, **_attempt_columns(rows, now, models), "tokens_estimated": ("BOOLEAN", True)}
-        insert_results(cur, {**keys, **_trial_columns(rows, now)}, attempts)
+        attempts = {**keys, **attempt_columns(rows, now, models), "tokens_estimated": ("BOOLEAN", True)}
+        insert_results(cur, {**keys, **trial_columns(rows, now)}, attempts)
     return SampleSummary(run_id, list(suite_ids.values()), list(models), len(rows), notes=[NOTE])
 
 
