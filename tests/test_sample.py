@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from routeboard.decisions import routes
 from routeboard.ledger import ledger
 from routeboard.sample import BAR, CATEGORIES, GPT4, MIXTRAL, NOTE, build, remove
@@ -67,3 +69,14 @@ def test_cli_adds_and_removes_the_sample():
     assert "already there" in again.stdout
     removed = run_cli("sample", "remove")
     assert removed.returncode == 0 and "4 suites" in removed.stdout
+
+
+def test_a_sample_suite_has_no_answer_key_so_a_run_of_it_is_refused_before_any_call(con):
+    from routeboard.errors import InvalidInput
+    from routeboard.run import RunRequest, start_run
+    from routeboard.store.runs import run_totals
+
+    build(con)
+    with pytest.raises(InvalidInput, match="no expected answer, which its 'exact' grader needs"):
+        start_run(con, RunRequest(suites=("sample:mmlu-mathematics",), models=("local/smollm2-135m",)))
+    assert [r["run_id"] for r in run_totals(con)] == [r["run_id"] for r in run_totals(con) if r["status"] == "imported"]

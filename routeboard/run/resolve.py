@@ -27,7 +27,22 @@ def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> li
             resolved.append(load_stored_suite(con, result.suite_id))
         else:
             resolved.append(load_stored_suite(con, name))
+    for suite_id, suite in resolved:
+        _refuse_ungradable(suite_id, suite)
     return resolved
+
+
+def _refuse_ungradable(suite_id: str, suite: Suite) -> None:
+    """A suite whose grader needs answers it lacks would be graded all wrong: refused before any call. (Suites made
+    by a results import or the sample workspace hold other tools' prompts, often with no answer key.)"""
+    from routeboard.graders import needs_expected
+
+    missing = sum(1 for task in suite.tasks if not (task.expected or "").strip())
+    if missing and needs_expected(suite.grader):
+        raise InvalidInput(
+            f"{suite_id}: {missing} of {len(suite.tasks)} tasks have no expected answer, which its "
+            f"'{suite.grader.name}' grader needs; it cannot be run (add answers, or pick a grader that needs none)"
+        )
 
 
 def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], role: str = "") -> list[Model]:
