@@ -1,26 +1,36 @@
-"""App start: time from launching ``streamlit run app.py`` to the first page rendered in Chromium.
+"""App speed in Chromium: the first page after ``streamlit run app.py``, every other page, and a What-if change.
 
 Two databases: an empty one (a new user's first start) and one holding 1,000,000 stored attempts (50 models x
-20 categories x 1,000 tasks, built with SQL by ledger_scale.build). For each it prints the time until the health
-endpoint answers and until the Overview's content is visible through Playwright (target <= 3 s to the first
-page), then where the Overview spends its time on the large database (the page's core calls, timed in-process).
+20 categories x 1,000 tasks, built with SQL by ledger_scale.build). For each, a fresh server per repeat:
+- first page: seconds from launching streamlit to its health endpoint, then to the Overview drawn (target
+  <= 2.5 s at 1M attempts);
+- every other page of app.py's st.navigation, in its order: seconds from clicking its sidebar link to the page
+  being interactive (its title drawn and Streamlit's script no longer running), on the first visit and on a
+  second one (target <= 1.0 s);
+- a What-if change: seconds from pressing Enter in "Cost of an error that escapes (USD)" to the routed cpat
+  redrawn with its new value and the script done (target <= 0.3 s);
+- which slow-to-import modules (litellm first) the app process holds after each page: the pages are visited in
+  order by streamlit's AppTest in a fresh interpreter over the same database, then sys.modules is read.
+Then where the Overview spends its time on the large database (imports and the page's core calls, in-process).
 
     .venv/bin/python perf/app_start.py [--repeat 3] [--models 50] [--categories 20] [--tasks 1000]
 
-Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure_chromium.sh); never `playwright install`.
+Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure_chromium.sh); never `playwright install`. Wall
+times grow with other load on the machine: the load average is printed next to the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PERF = Path(__file__).resolve().parent
@@ -31,32 +41,35 @@ sys.path.insert(0, str(PERF))
 from ledger_scale import build  # noqa: E402
 
 import routeboard  # noqa: E402
+from tests.servers.streamlit_app import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy  # noqa: E402
 
-TARGET_S = 3.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+FIRST_PAGE_TARGET_S = 2.5
+PAGE_TARGET_S = 1.0
+WHATIF_TARGET_S = 0.3
+HEADINGS = {"Overview": "routeboard"}  # a page's h1 when it differs from its navigation title
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+FAILURE_FIELD = "Cost of an error that escapes (USD)"
+# modules that take a second or more to import: none should load on a page visit unless a call is made
+HEAVY = ("litellm", "llama_cpp", "tiktoken", "openai", "tokenizers")
+WAIT_MS = 180_000
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read().strip() == b"ok"
-    except OSError:
-        return False
+def app_pages() -> list[tuple[str, str]]:
+    """(script path, navigation title) of every page app.py lists, in its order (the default page first)."""
+    source = (ROOT / "app.py").read_text()
+    return re.findall(r'st\.Page\(\s*"([^"]+)",\s*title="([^"]+)"', source)
+
+
+@dataclass
+class Walk:
+    """One fresh server: seconds to health and to the first page, per-page seconds to interactive, a What-if edit."""
+
+    health_s: float
+    first_page_s: float
+    first_visit_s: dict[str, float] = field(default_factory=dict)
+    second_visit_s: dict[str, float] = field(default_factory=dict)
+    whatif_s: float | None = None
+    whatif_note: str = ""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -65,59 +78,136 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_once(browser, db: Path, ready: str, log: Path) -> tuple[float, float, float]:
-    """(seconds to health ok, seconds to the Overview's content visible, both from the launch of streamlit; CPU
-    seconds the server used until then, a figure other load on the machine inflates far less than wall time)."""
+def visit(page, title: str) -> float:
+    """Click the page's sidebar link; seconds until its title is drawn and no script run is in progress."""
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True)
+    started = time.perf_counter()
+    link.click()
+    page.get_by_role("heading", level=1, name=HEADINGS.get(title, title), exact=True).wait_for(timeout=WAIT_MS)
+    page.wait_for_selector(IDLE, timeout=WAIT_MS)
+    return time.perf_counter() - started
+
+
+def whatif_change(page) -> tuple[float | None, str]:
+    """Seconds from Enter in the failure-cost field to the routed cpat showing its new value, or why not measured."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Routed cpat for")
+    if not page.get_by_label(FAILURE_FIELD).count() or not metric.count():
+        return None, "n/a (What-if shows its empty state)"
+    value = metric.first.locator('[data-testid="stMetricValue"]')
+    before = value.text_content()
+    field_ = page.get_by_label(FAILURE_FIELD)
+    current = float(field_.input_value() or 0)
+    field_.fill(f"{current * 2 + 7:g}")
+    handle = value.element_handle()
+    started = time.perf_counter()
+    field_.press("Enter")
+    try:
+        page.wait_for_function(
+            "([el, before]) => el.isConnected && el.textContent !== before",
+            arg=[handle, before],
+            timeout=30_000,
+        )
+        page.wait_for_selector(IDLE, timeout=WAIT_MS)
+    except Exception:  # playwright's TimeoutError: the figure did not move
+        return None, f"routed cpat stayed {before} within 30 s"
+    return time.perf_counter() - started, f"{before} -> {value.text_content()}"
+
+
+def walk_once(browser, db: Path, ready: str, log: Path) -> tuple[Walk, float]:
+    """A fresh server over ``db``: the first page, every other page twice, a What-if change (and its CPU seconds
+    until the first page, a figure other load on the machine inflates far less than wall time)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ROUTEBOARD_DB": str(db), "OLLAMA_HOST": os.environ.get("OLLAMA_HOST", "http://127.0.0.1:9")}
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    with open(log, "ab") as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    started = time.perf_counter()
+    process = start_app(db, log, port)
     try:
-        while not healthy(url):
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with status {process.returncode}; see {log}")
-            if time.perf_counter() - started > 120:
-                raise TimeoutError("no health answer within 120 s")
-            time.sleep(0.02)
+        wait_healthy(url, process, timeout_s=120, poll_s=0.02)
         health_s = time.perf_counter() - started
         page.goto(url)
-        page.get_by_role("heading", name=ready, exact=True).wait_for(timeout=180_000)
+        page.get_by_role("heading", name=ready, exact=True).wait_for(timeout=WAIT_MS)
         if ready == "Routing board":  # the board itself (a data grid with a "routed" column), not only its heading
             page.locator('[data-testid="stDataFrame"]').filter(
                 has=page.locator("th[role='columnheader']", has_text="routed")
-            ).first.wait_for(timeout=180_000)
-        return health_s, time.perf_counter() - started, cpu_seconds(process.pid)
+            ).first.wait_for(timeout=WAIT_MS)
+        result = Walk(health_s, time.perf_counter() - started)
+        cpu = cpu_seconds(process.pid)
+        page.wait_for_selector(IDLE, timeout=WAIT_MS)
+        titles = [title for _, title in app_pages()]
+        for title in titles[1:]:
+            result.first_visit_s[title] = visit(page, title)
+            if title == "What-if":
+                result.whatif_s, result.whatif_note = whatif_change(page)
+        for title in titles[1:] + titles[:1]:
+            result.second_visit_s[title] = visit(page, title)
+        return result, cpu
     finally:
         page.close()
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop(process)
+
+
+def modules_per_page(db: Path) -> list[tuple[str, list[str]]]:
+    """The slow-to-import modules loaded after each page, visited in order by AppTest in a fresh interpreter."""
+    code = f"""
+import json, sys
+from streamlit.testing.v1 import AppTest
+pages = {app_pages()!r}
+heavy = {HEAVY!r}
+at = AppTest.from_file("app.py", default_timeout=300)
+at.run()
+seen = []
+for i, (path, title) in enumerate(pages):
+    if i:
+        at.switch_page(path)
+        at.run()
+    seen.append((title, [m for m in heavy if m in sys.modules]))
+print(json.dumps(seen))
+"""
+    env = {**os.environ, "ROUTEBOARD_DB": str(db), "OLLAMA_HOST": os.environ.get("OLLAMA_HOST", "http://127.0.0.1:9")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return [tuple(row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def verdict(seconds: float | None, target_s: float) -> str:
+    if seconds is None:
+        return "n/a"
+    return "meets" if seconds <= target_s else "MISSES"
+
+
+def report(label: str, walks: list[tuple[Walk, float]], modules: list[tuple[str, list[str]]]) -> None:
+    """One table per database: medians over the repeats, the target and the verdict next to each figure."""
+    runs = [w for w, _ in walks]
+    median = statistics.median
+    first = median(w.first_page_s for w in runs)
+    print(f"\n== {label} (median of {len(runs)} fresh servers; load average {os.getloadavg()[0]:.2f} now)")
+    print(f"{'page':<16} {'1st visit s':>11} {'2nd visit s':>11} {'target s':>9}  verdict  heavy modules after it")
+    loaded = dict(modules)
+    print(
+        f"{'health endpoint':<16} {median(w.health_s for w in runs):>11.2f} {'':>11} {'':>9}  "
+        f"(server CPU until the first page: {median(c for _, c in walks):.2f} s)"
+    )
+    target = FIRST_PAGE_TARGET_S
+    heavy = ", ".join(loaded.get("Overview", [])) or "none"
+    second = median(w.second_visit_s["Overview"] for w in runs)
+    print(
+        f"{'Overview (first)':<16} {first:>11.2f} {second:>11.2f} {target:>9.1f}  {verdict(first, target):<7}  {heavy}"
+        f"   runs {', '.join(f'{w.first_page_s:.2f}' for w in runs)}"
+    )
+    for title in runs[0].first_visit_s:
+        one = median(w.first_visit_s[title] for w in runs)
+        two = median(w.second_visit_s[title] for w in runs)
+        worst = max(one, two)
+        heavy = ", ".join(loaded.get(title, [])) or "none"
+        print(
+            f"{title:<16} {one:>11.2f} {two:>11.2f} {PAGE_TARGET_S:>9.1f}  {verdict(worst, PAGE_TARGET_S):<7}  {heavy}"
+        )
+    changes = [w.whatif_s for w in runs if w.whatif_s is not None]
+    change = median(changes) if changes else None
+    shown = f"{change:.2f}" if change is not None else "-"
+    print(
+        f"{'What-if change':<16} {shown:>11} {'':>11} {WHATIF_TARGET_S:>9.1f}  {verdict(change, WHATIF_TARGET_S):<7}  "
+        f"{runs[-1].whatif_note}"
+    )
 
 
 def overview_breakdown(db: Path) -> list[tuple[str, float]]:
@@ -199,37 +289,28 @@ def main() -> None:
         print(
             f"built {attempts:,} attempts ({args.models} models x {args.categories} categories x {args.tasks} tasks) "
             f"in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs, load average "
-            f"{os.getloadavg()[0]:.1f}"
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)"
         )
         cases = [("empty database", None, "Get started"), (f"{attempts:,} attempts", large, "Routing board")]
-        results = {}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 for label, db, ready in cases:
-                    runs = []
+                    walks = []
                     for i in range(args.repeat):
                         path = db or tmp / f"empty-{i}.duckdb"  # a new file each time: the first start creates it
-                        runs.append(start_once(browser, path, ready, tmp / "streamlit.log"))
-                    health = statistics.median(r[0] for r in runs)
-                    page = statistics.median(r[1] for r in runs)
-                    cpu = statistics.median(r[2] for r in runs)
-                    results[label] = page
-                    verdict = "meets" if page <= TARGET_S else "MISSES"
-                    print(
-                        f"{label}: health endpoint {health:.2f} s, Overview rendered {page:.2f} s "
-                        f"(median of {args.repeat}; runs {', '.join(f'{r[1]:.2f}' for r in runs)}) "
-                        f"-> {verdict} the target of <= {TARGET_S:.0f} s to the first page; the server used "
-                        f"{cpu:.2f} CPU s until then"
-                    )
+                        walks.append(walk_once(browser, path, ready, tmp / "streamlit.log"))
+                    report(label, walks, modules_per_page(db or tmp / "empty-modules.duckdb"))
             finally:
                 browser.close()
+        print("\nheavy modules: read from sys.modules after AppTest visits the pages in order in a fresh interpreter")
         print("imports of app.py + the Overview, in a fresh interpreter:")
         for name, seconds in import_seconds():
             print(f"  {name:<55} {seconds * 1000:8.0f} ms")
         print(f"the Overview's core calls on the {attempts:,}-attempt database (first call, one process):")
         for name, seconds in overview_breakdown(large):
             print(f"  {name:<55} {seconds * 1000:8.0f} ms")
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
