@@ -9,8 +9,8 @@ Two databases: an empty one (a new user's first start) and one holding 1,000,000
   second one (target <= 1.0 s);
 - a What-if change: seconds from pressing Enter in "Cost of an error that escapes (USD)" to the routed cpat
   redrawn with its new value and the script done (target <= 0.3 s);
-- which slow-to-import modules (litellm first) the app process holds after each page: the pages are visited in
-  order by streamlit's AppTest in a fresh interpreter over the same database, then sys.modules is read.
+- which slow-to-import modules (litellm first) each page loads on its own: per page, a fresh interpreter where
+  streamlit's AppTest draws the Overview, then that page, over the same database, then reads sys.modules.
 Then where the Overview spends its time on the large database (imports and the page's core calls, in-process).
 
     .venv/bin/python perf/app_start.py [--repeat 3] [--models 50] [--categories 20] [--tasks 1000]
@@ -146,26 +146,28 @@ def walk_once(browser, db: Path, ready: str, log: Path) -> tuple[Walk, float]:
         stop(process)
 
 
-def modules_per_page(db: Path) -> list[tuple[str, list[str]]]:
-    """The slow-to-import modules loaded after each page, visited in order by AppTest in a fresh interpreter."""
+def modules_per_page(db: Path) -> dict[str, list[str]]:
+    """The slow-to-import modules loaded by each page on its own: per page a fresh interpreter where AppTest
+    draws the Overview (the app's default page), then that page, and reads sys.modules."""
+    pages = app_pages()
     code = f"""
 import json, sys
 from streamlit.testing.v1 import AppTest
-pages = {app_pages()!r}
-heavy = {HEAVY!r}
 at = AppTest.from_file("app.py", default_timeout=300)
 at.run()
-seen = []
-for i, (path, title) in enumerate(pages):
-    if i:
-        at.switch_page(path)
-        at.run()
-    seen.append((title, [m for m in heavy if m in sys.modules]))
-print(json.dumps(seen))
+if sys.argv[1] != {pages[0][0]!r}:
+    at.switch_page(sys.argv[1])
+    at.run()
+print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
 """
     env = {**os.environ, "ROUTEBOARD_DB": str(db), "OLLAMA_HOST": os.environ.get("OLLAMA_HOST", "http://127.0.0.1:9")}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    return [tuple(row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
+    loaded = {}
+    for path, title in pages:
+        out = subprocess.run(
+            [sys.executable, "-c", code, path], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        loaded[title] = json.loads(out.stdout.strip().splitlines()[-1])
+    return loaded
 
 
 def verdict(seconds: float | None, target_s: float) -> str:
@@ -174,14 +176,13 @@ def verdict(seconds: float | None, target_s: float) -> str:
     return "meets" if seconds <= target_s else "MISSES"
 
 
-def report(label: str, walks: list[tuple[Walk, float]], modules: list[tuple[str, list[str]]]) -> None:
+def report(label: str, walks: list[tuple[Walk, float]], loaded: dict[str, list[str]]) -> None:
     """One table per database: medians over the repeats, the target and the verdict next to each figure."""
     runs = [w for w, _ in walks]
     median = statistics.median
     first = median(w.first_page_s for w in runs)
     print(f"\n== {label} (median of {len(runs)} fresh servers; load average {os.getloadavg()[0]:.2f} now)")
-    print(f"{'page':<16} {'1st visit s':>11} {'2nd visit s':>11} {'target s':>9}  verdict  heavy modules after it")
-    loaded = dict(modules)
+    print(f"{'page':<16} {'1st visit s':>11} {'2nd visit s':>11} {'target s':>9}  verdict  slow modules it loads")
     print(
         f"{'health endpoint':<16} {median(w.health_s for w in runs):>11.2f} {'':>11} {'':>9}  "
         f"(server CPU until the first page: {median(c for _, c in walks):.2f} s)"
@@ -303,7 +304,10 @@ def main() -> None:
                     report(label, walks, modules_per_page(db or tmp / "empty-modules.duckdb"))
             finally:
                 browser.close()
-        print("\nheavy modules: read from sys.modules after AppTest visits the pages in order in a fresh interpreter")
+        print(
+            "\nslow modules a page loads: sys.modules after AppTest draws the Overview, then that page, in a fresh"
+            " interpreter per page"
+        )
         print("imports of app.py + the Overview, in a fresh interpreter:")
         for name, seconds in import_seconds():
             print(f"  {name:<55} {seconds * 1000:8.0f} ms")
