@@ -27,12 +27,10 @@ def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> li
             resolved.append(load_stored_suite(con, result.suite_id))
         else:
             resolved.append(load_stored_suite(con, name))
-    for suite_id, suite in resolved:
-        _refuse_ungradable(suite_id, suite)
     return resolved
 
 
-def _refuse_ungradable(suite_id: str, suite: Suite) -> None:
+def refuse_ungradable(suite_id: str, suite: Suite) -> None:
     """A suite whose grader needs answers it lacks would be graded all wrong: refused before any call. (Suites made
     by a results import or the sample workspace hold other tools' prompts, often with no answer key.)"""
     from routeboard.graders import needs_expected

@@ -12,7 +12,7 @@ from routeboard.pricing import model_from_snapshot
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
-from routeboard.run.resolve import refuse_unavailable, resolve_models, resolve_suites
+from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
 from routeboard.store.suites import load_stored_suite
@@ -31,6 +31,8 @@ def start_run(
     if problems:
         raise InvalidInput("; ".join(problems))
     suites = resolve_suites(con, request.suites)
+    for suite_id, suite in suites:  # an estimate may look at such a suite; a run would grade it all wrong
+        refuse_ungradable(suite_id, suite)
     models = resolve_models(con, request.models)
     judges = resolve_judges(con, suites, request.judge_model)
     jobs = plan_jobs(suites, models, request.trials, request.limit)

@@ -4,6 +4,7 @@ honoured, and spend is exactly what the server billed."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import threading
@@ -12,8 +13,9 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from routeboard.catalog import add_model
-from routeboard.providers import GenerationSettings
+from routeboard.catalog import add_model, get_model
+from routeboard.errors import ProviderError
+from routeboard.providers import GenerationSettings, provider_for
 from routeboard.run import RunRequest, start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
@@ -30,7 +32,7 @@ RETRY_AFTER_S = (0.3, 0.6, 1.0)
 BILLED_USAGE = (40, 3)  # tokens a billing 500 reports as used
 PRICE_IN, PRICE_OUT = 1.0, 2.0  # USD per million tokens
 MAX_ATTEMPTS = 4
-TIMEOUT_S = 1.0
+TIMEOUT_S = 2.0
 # what the runner must call each injected fault (a dropped body may surface as either)
 KINDS = {
     "ok": {None},
@@ -102,6 +104,21 @@ def serve_billing_faults(served: list, latency_s) -> LoopbackServer:
     )
 
 
+WARM_UP = GenerationSettings(max_output_tokens=8, timeout_s=30)
+
+
+def _warm_up(model) -> None:
+    """One answered call through the provider, so the run's first calls are not litellm's cold start."""
+    provider = provider_for(model)
+    for _ in range(10):  # the warm-up prompt may draw a fault too
+        try:
+            asyncio.run(provider.complete(model, [{"role": "user", "content": "warm up"}], WARM_UP))
+            return
+        except ProviderError:
+            continue
+    raise AssertionError("the fault server never answered the warm-up call")
+
+
 def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_bills_exactly(con, tmp_path):
     save_suite(con, load_suite(echo_suite_file(tmp_path, TASKS)))
     served: list = []
@@ -115,6 +132,11 @@ def test_a_run_through_thirty_percent_faults_finishes_retries_by_the_rules_and_b
             output_price_per_mtok_usd=PRICE_OUT,
             api_base=f"{server.url}/v1",
         )
+        # A cold litellm spends about a second of CPU on its first calls (imports, client set-up) inside each
+        # call's own timeout, so with 8 first calls at once a 1 s timeout can expire before a request leaves the
+        # process; that is a client-side timeout, retried at no cost, but it would break the count below.
+        _warm_up(get_model(con, "openai/faulty"))
+        served.clear()
         runner = start_run(
             con,
             RunRequest(
