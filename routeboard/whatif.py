@@ -5,8 +5,9 @@ Arithmetic on a ledger or its facts (routeboard.ledger), never a new call or a q
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -157,3 +158,88 @@ def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:
     if match.empty:
         raise NotFound(f"no results for {model} in category {category!r}")
     return match.iloc[0]
+
+
+# ---------------------------------------------------------------- editing a scenario
+
+
+def price_table(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per model: the price a what-if uses (the scenario's override, else the latest snapshot), USD per Mtok."""
+    priced = facts.drop_duplicates("model_id")
+    return pd.DataFrame(
+        {
+            "model_id": priced["model_id"].tolist(),
+            "input_per_mtok_usd": [
+                scenario.prices.get(m, {}).get("input_per_mtok_usd", v)
+                for m, v in zip(priced["model_id"], priced["snapshot_input_per_mtok_usd"])
+            ],
+            "output_per_mtok_usd": [
+                scenario.prices.get(m, {}).get("output_per_mtok_usd", v)
+                for m, v in zip(priced["model_id"], priced["snapshot_output_per_mtok_usd"])
+            ],
+        }
+    )
+
+
+def hardware_table(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per local model: the infra profile a what-if uses (the scenario's override, else the latest snapshot)."""
+    local = facts.drop_duplicates("model_id")
+    local = local[local["snapshot_infra"].notna()]
+    return pd.DataFrame(
+        [
+            {"model_id": m, **(scenario.infra.get(m) or json.loads(raw))}
+            for m, raw in zip(local["model_id"], local["snapshot_infra"])
+        ]
+    )
+
+
+def scenario_with_edits(
+    scenario: Scenario,
+    facts: pd.DataFrame,
+    *,
+    scope: str | None,
+    values: dict,
+    volumes: pd.DataFrame,
+    prices: pd.DataFrame,
+    hardware: pd.DataFrame,
+    constraints: dict,
+) -> Scenario:
+    """The scenario after a What-if form: assumptions for one category (``scope``) or every one (None), monthly
+    volumes, price and hardware overrides (only where they differ from the snapshot) and route constraints.
+    Raises InvalidInput naming each bad value (``scenario_from_dict`` checks them)."""
+    from routeboard.scenario import scenario_from_dict
+
+    data = scenario.to_dict()
+    data["constraints"] = constraints
+    snapshot = price_table(facts, Scenario()).set_index("model_id")
+    data["prices"] = {
+        r.model_id: {"input_per_mtok_usd": r.input_per_mtok_usd, "output_per_mtok_usd": r.output_per_mtok_usd}
+        for r in prices.itertuples(index=False)
+        if (r.input_per_mtok_usd, r.output_per_mtok_usd) != tuple(snapshot.loc[r.model_id])
+        and pd.notna(r.input_per_mtok_usd)
+        and pd.notna(r.output_per_mtok_usd)
+    }
+    data["infra"] = {
+        row.pop("model_id"): {**row, "parallel_requests": int(row["parallel_requests"])}
+        for row in hardware.to_dict("records")
+    }
+    if scope is None:
+        data["defaults"] = {**data["defaults"], **values}
+    else:
+        data["categories"] = {**data["categories"], scope: {**data["categories"].get(scope, {}), **values}}
+    for row in volumes.itertuples(index=False):
+        data["categories"].setdefault(row.category, {})["monthly_volume"] = row.monthly_volume
+    return scenario_from_dict(data)
+
+
+def box_break_even(led: pd.DataFrame, category: str, hosted_model: str) -> dict | None:
+    """``local_break_even_volume`` for the category's local model against ``hosted_model`` on its own box (its
+    snapshot profile, else the catalog's default box); None when the category has no other, local model."""
+    from routeboard.catalog import DEFAULT_LOCAL_INFRA
+
+    local_rows = led[(led["category"] == category) & (led["tier"] == "local")]
+    if local_rows.empty or local_rows["model_id"].iat[0] == hosted_model:
+        return None
+    snapshot = local_rows["snapshot_infra"].iat[0]
+    infra = json.loads(snapshot) if snapshot else asdict(DEFAULT_LOCAL_INFRA)
+    return local_break_even_volume(led, category, local_rows["model_id"].iat[0], hosted_model, infra)

@@ -51,3 +51,27 @@ def test_sensitivity_ranks_what_moves_cpat_most():
     tornado = sensitivity(rows, s, "tickets", "m")
     assert tornado["input"].iat[0] == "failure_usd"  # a 20% error rate makes failures dominate
     assert (tornado["swing_usd"].diff().dropna() <= 1e-12).all()
+
+
+def test_a_what_if_form_keeps_only_the_prices_it_changed_and_sets_volumes_and_assumptions():
+    import pandas as pd
+
+    from routeboard.whatif import price_table, scenario_with_edits
+
+    rows = table(dict(model="cheap", cost_usd=1.0), dict(model="dear", cost_usd=30.0))
+    prices = price_table(rows, Scenario())
+    prices.loc[prices["model_id"] == "dear", "input_per_mtok_usd"] = 0.5
+    edited = scenario_with_edits(
+        Scenario(),
+        rows,
+        scope="tickets",
+        values={"failure_usd": 50.0},
+        volumes=pd.DataFrame({"category": ["tickets"], "monthly_volume": [2500.0]}),
+        prices=prices,
+        hardware=pd.DataFrame(),
+        constraints={"tickets": {"deny_models": ["dear"]}},
+    )
+    assert edited.prices == {"dear": {"input_per_mtok_usd": 0.5, "output_per_mtok_usd": 2.0}}
+    assert (edited.for_category("tickets").failure_usd, edited.for_category("tickets").monthly_volume) == (50.0, 2500.0)
+    assert edited.defaults.failure_usd == Scenario().defaults.failure_usd
+    assert edited.constraints == {"tickets": {"deny_models": ["dear"]}}

@@ -1,0 +1,144 @@
+"""The What-if page's sections: assumption fields, re-pricing editors, constraints, the route and its parts,
+the portfolio, what moves the cost and the break-evens. Streamlit only; every figure comes from the core."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import streamlit as st
+
+from routeboard.exports import slug
+from routeboard.report import COLUMN_HELP, build_report, money
+from routeboard.scenario import Assumptions, Scenario
+from routeboard.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
+from ui.charts import cost_breakdown_figure, tornado_figure
+from ui.forms import Filled, advanced_json, constraint_fields
+from ui.widgets import cpat_text, usd
+
+LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
+LEDGER_COLUMNS += ["rework_usd", "failure_usd"]
+PORTFOLIO_COLUMNS = ["category", "route", "routed monthly", "baseline monthly", "saving", "gap"]
+
+
+def assumption_fields(base: Assumptions, scope: str) -> dict:
+    """Review, catch, minutes, wage and failure cost, keyed per scope so each category keeps its own values."""
+    c1, c2, c3 = st.columns(3)
+    return {
+        "review_rate": c1.slider(
+            "Review rate (share checked)", 0.0, 1.0, base.review_rate, 0.05, key=f"whatif_r_{scope}"
+        ),
+        "catch_rate": c1.slider(
+            "Catch rate (errors a review catches)", 0.0, 1.0, base.catch_rate, 0.05, key=f"whatif_q_{scope}"
+        ),
+        "review_minutes": c2.number_input("Review minutes", 0.0, 600.0, base.review_minutes, key=f"whatif_rm_{scope}"),
+        "rework_minutes": c2.number_input(
+            "Rework minutes per caught error", 0.0, 600.0, base.rework_minutes, key=f"whatif_wm_{scope}"
+        ),
+        "reviewer_usd_per_hour": c3.number_input(
+            "Reviewer USD / hour", 0.0, 1000.0, base.reviewer_usd_per_hour, key=f"whatif_wage_{scope}"
+        ),
+        "failure_usd": c3.number_input(
+            "Cost of an error that escapes (USD)", 0.0, 1e7, base.failure_usd, key=f"whatif_failure_{scope}"
+        ),
+    }
+
+
+def volume_editor(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
+    volumes = [scenario.for_category(c).monthly_volume for c in categories]
+    frame = pd.DataFrame({"category": categories, "monthly_volume": volumes})
+    return st.data_editor(frame, hide_index=True, disabled=["category"], key="whatif_volumes")
+
+
+def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Model prices and local hardware as edited tables (no new calls: stored tokens and latency are re-priced)."""
+    with st.expander("Re-price models and local hardware (no new calls)"):
+        prices = st.data_editor(
+            price_table(stored, scenario), hide_index=True, disabled=["model_id"], key="whatif_prices"
+        )
+        hardware = st.data_editor(
+            hardware_table(stored, scenario), hide_index=True, disabled=["model_id"], key="whatif_infra"
+        )
+    return prices, hardware
+
+
+def constraint_editor(stored: pd.DataFrame, scenario: Scenario, categories: list[str]) -> dict:
+    """The scenario's route constraints per category, as fields with a JSON view; stops the page on a bad value."""
+    st.markdown("**Route constraints for this scenario** (override the suites' own, per category)")
+    category = st.selectbox("Constraints for", categories, key="whatif_constraint_category")
+    in_category = sorted(stored.loc[stored["category"] == category, "model_id"])
+    filled = constraint_fields(scenario.constraints.get(category), in_category, f"whatif_c_{slug(category)}")
+    rules = {k: v for k, v in {**scenario.constraints, category: filled.values}.items() if v}
+    # keyed on the stored text, so the JSON view follows the fields instead of holding an old copy
+    stored_json = hashlib.sha1(json.dumps(scenario.constraints, sort_keys=True).encode()).hexdigest()[:10]
+    filled = advanced_json(
+        "Route constraints", Filled(rules, filled.problems), scenario.constraints, f"whatif_cj_{stored_json}"
+    )
+    if filled.problems:
+        st.error("\n".join(f"- {p}" for p in filled.problems))
+        st.stop()
+    return filled.values
+
+
+def route_and_parts(category: str, route: pd.Series, rows: pd.DataFrame) -> None:
+    """The routed cpat (or 'none clears' beside the nearest model's), its parts and the ledger rows."""
+    if isinstance(route["model"], str):
+        st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]), help=route["reason"])
+    else:  # no route: say so, and still show how the assumptions move the nearest model's cost
+        left, right = st.columns(2)
+        left.metric(f"Routed cpat for {category}", "none clears", help=route["reason"])
+        nearest = rows.set_index("model_id").loc[route["nearest"]]
+        right.metric(
+            f"cpat of the nearest model, {route['nearest']} (not routable)",
+            cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]),
+            help=route["reason"],
+        )
+    st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
+    shown = rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
+    st.dataframe(shown[LEDGER_COLUMNS], hide_index=True, key="whatif_ledger")
+
+
+def portfolio(decision, scenario: Scenario) -> None:
+    """Each category's route against the baseline per month, and the saving."""
+    report = build_report(decision, scenario)
+    st.dataframe(
+        report.categories[PORTFOLIO_COLUMNS],
+        hide_index=True,
+        column_config={c: st.column_config.TextColumn(c, help=COLUMN_HELP[c]) for c in PORTFOLIO_COLUMNS},
+        key="whatif_portfolio",
+    )
+    head = report.headline
+    if head["saving_monthly_usd"] is None:
+        st.metric("Saving per month vs the baseline", "unknown", help=report.summary())
+    else:
+        saving = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None else ""
+        st.metric("Saving per month vs the baseline", money(head["saving_monthly_usd"]) + saving, help=report.summary())
+
+
+def what_moves(stored: pd.DataFrame, scenario: Scenario, category: str, focus: str, rows: pd.DataFrame) -> None:
+    st.subheader(f"What moves the cpat of {focus} on {category}")
+    unknown = rows.set_index("model_id").loc[focus, "cost_unknown"]
+    if isinstance(unknown, str):
+        st.info(f"Cannot show what moves its cost: {unknown}.")
+    else:
+        st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
+
+
+def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows: pd.DataFrame) -> None:
+    others = [m for m in rows["model_id"] if m != focus]
+    if not others:
+        return
+    st.subheader("Break-evens")
+    other = st.selectbox("Compare with", others, key="whatif_other")
+    even = review_rate_break_even(stored, scenario, category, focus, other)
+    st.write(
+        f"Review rate at which {focus} and {other} cost the same per accepted task: "
+        + (f"{even.rate:.0%}" if even.rate is not None else even.reason)
+    )
+    box = box_break_even(led, category, focus)
+    if box is not None:
+        st.write(
+            f"Monthly volume above which owning the box for {box['local_model']} beats {focus}: "
+            f"{box['break_even_monthly_volume'] or 'never'} (box capacity {box['capacity_monthly_volume']:,.0f})"
+        )
