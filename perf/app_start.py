@@ -216,7 +216,9 @@ def overview_breakdown(db: Path) -> list[tuple[str, float]]:
     from routeboard.decisions import decide
     from routeboard.ledger import ledger_facts
     from routeboard.scenario import Scenario, list_scenarios
+    from routeboard.store.facts import stored_counts
     from routeboard.store.suites import list_suites
+    from routeboard.store.version import data_version
 
     steps = []
 
@@ -228,22 +230,9 @@ def overview_breakdown(db: Path) -> list[tuple[str, float]]:
 
     con = step("routeboard.connect (open + migrations)", lambda: routeboard.connect(db))
     step("list_suites", lambda: list_suites(con))
-    step(
-        "data_version (counts, max finished_at)",
-        lambda: (
-            con.cursor()
-            .execute(
-                "SELECT (SELECT count(*) FROM trials), (SELECT max(finished_at) FROM trials),"
-                " (SELECT count(*) FROM suites), (SELECT max(created_at) FROM suites)"
-            )
-            .fetchone()
-        ),
-    )
+    step("data_version (the cache key)", lambda: data_version(con))
     facts = step("ledger_facts (the cached facts)", lambda: ledger_facts(con))
-    step(
-        "count(*) runs, attempts",
-        lambda: con.cursor().execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone(),
-    )
+    step("stored_counts (runs, attempts)", lambda: stored_counts(con))
     step("list_scenarios", lambda: list_scenarios(con))
     step("decide (ledger, verdicts, routes, book)", lambda: decide(facts, Scenario()))
     con.close()

@@ -25,8 +25,8 @@ from routeboard.io.text import decode, file_bytes
 from routeboard.pricing import attempt_cost
 from routeboard.store import transaction
 from routeboard.store.catalog import insert_models, select_models
-from routeboard.store.imports import earlier_import, insert_results, latest_price_snapshots
-from routeboard.store.runs import insert_run, new_run_id
+from routeboard.store.imports import earlier_import, insert_results
+from routeboard.store.runs import insert_run, latest_price_snapshots, new_run_id
 from routeboard.store.suites import extend_suite, latest_version, stored_tasks, write_suite
 from routeboard.suites import content_hash
 

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from routeboard.facts import facts_frame
+from routeboard.store.runs import latest_price_snapshots
 
 
 def _filters(alias: str, runs, models) -> tuple[str, list]:
@@ -151,10 +152,7 @@ def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str
 def model_info(cur) -> pd.DataFrame:
     """Tier and the latest snapshot price / infra profile of every model that ran (cached answers are priced
     at it: a reused answer is free to us, not to production)."""
-    info: dict[str, dict] = {}
-    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
-        for model_id, snap in json.loads(prices).items():
-            info[model_id] = snap
+    info = latest_price_snapshots(cur)
     # Prices are snapshotted per run so old results keep their cost; a tier is a classification the user may
     # correct at any time, so the catalog's current tier wins.
     for model_id, tier in cur.execute("SELECT model_id, tier FROM models").fetchall():

@@ -29,14 +29,6 @@ def earlier_import(cur: duckdb.DuckDBPyConnection, content_hash: str) -> dict | 
     return {"run_id": row[0], "settings": json.loads(row[1]), "tasks": tasks}
 
 
-def latest_price_snapshots(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Each model's snapshot entry from the most recent run that priced it."""
-    latest: dict[str, dict] = {}
-    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
-        latest.update(json.loads(prices))
-    return latest
-
-
 def insert_results(cur: duckdb.DuckDBPyConnection, trials: dict[str, tuple], attempts: dict[str, tuple]) -> None:
     """Trials and attempts given column-wise (as for ``store.insert_columns``), in one go however many rows."""
     insert_columns(cur, "trials", trials)

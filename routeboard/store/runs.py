@@ -93,6 +93,14 @@ def create_run(
         insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd)
 
 
+def latest_price_snapshots(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Each model's snapshot entry from the most recent run that priced it."""
+    latest: dict[str, dict] = {}
+    for (prices,) in cur.execute("SELECT prices FROM runs ORDER BY created_at").fetchall():
+        latest.update(json.loads(prices))
+    return latest
+
+
 def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, note: str | None = None) -> None:
     finished = status in FINAL_STATUSES
     with transaction(con) as cur:
