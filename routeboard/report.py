@@ -35,25 +35,29 @@ ASSUMPTION_LABELS = {
 # ---------------------------------------------------------------- numbers for people
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def unknown(value) -> bool:
+    """None, NaN or pandas' NA: a value nobody knows."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def money(value) -> str:
     """USD with sensible precision: whole dollars from $1,000, cents from $1, three significant figures below."""
-    if _missing(value):
+    if unknown(value):
         return DASH
     size = abs(value)
     if size >= 1000:
         return f"${value:,.0f}"
     if size >= 1 or size == 0:
         return f"${value:,.2f}"
-    return f"${value:,.{2 - math.floor(math.log10(size))}f}"
+    # three significant digits for fractions of a cent, capped so a tiny figure never reads in scientific notation
+    return f"${value:,.{min(8, 2 - math.floor(math.log10(size)))}f}"
 
 
 def percent(share, digits: int = 1) -> str:
     """A share as a percentage (0.9 -> 90.0%)."""
-    return DASH if _missing(share) else f"{share:.{digits}%}"
+    return DASH if unknown(share) else f"{share:.{digits}%}"
 
 
 def assumption_text(name: str, value: float) -> str:
@@ -182,7 +186,7 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
                 "baseline_monthly_usd": baseline_monthly,
                 "saving_monthly_usd": saving,
                 "accuracy_gap": None if routed else route["accuracy_gap"],
-                "tasks_needed": None if routed or _missing(needed) else int(needed),
+                "tasks_needed": None if routed or unknown(needed) else int(needed),
                 "reason": route["reason"],
             }
         )
@@ -215,7 +219,7 @@ def _headline(baseline_model: str | None, numbers: list[dict]) -> dict:
 def gap_text(route: Mapping) -> str:
     """Why a category has no route, in numbers: the nearest model and how far it is from the bar (or ceiling)."""
     nearest = route.get("nearest") or "no model"
-    if not route.get("affordable", True) and not _missing(route.get("cost_gap_usd")):
+    if not route.get("affordable", True) and not unknown(route.get("cost_gap_usd")):
         return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
     if route.get("accuracy_gap", 0) > 0:
         points = route["accuracy_gap"] * 100
@@ -228,7 +232,7 @@ def gap_text(route: Mapping) -> str:
 
 def tasks_text(needed) -> str:
     """More tasks that would likely settle the verdict, or why no number is given."""
-    if _missing(needed):
+    if unknown(needed):
         return "not reachable at this accuracy"
     if needed >= MAX_TASKS_NEEDED:
         return f"more than {MAX_TASKS_NEEDED:,}"

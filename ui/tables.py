@@ -8,7 +8,11 @@ import math
 import pandas as pd
 import streamlit as st
 
-DASH = "—"
+# one formatter for money, shares and unknowns, shared with the one-page report
+from routeboard.report import DASH, money
+from routeboard.report import percent as pct
+from routeboard.report import unknown as missing
+
 UNKNOWN = f"{DASH} means unknown or not applicable"
 
 # column -> (header a person reads, help); a column missing here still gets a help naming it (never none)
@@ -123,38 +127,9 @@ COUNTS = {
 PINNED = ("category", "model_id", "run_id", "routed", "task_id")
 
 
-def missing(value) -> bool:
-    """None, NaN or pandas' NA: a value nobody knows."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def pct(value, digits: int = 1) -> str:
-    """A share as a percentage: 0.1 -> '10.0%'."""
-    return DASH if missing(value) else f"{float(value):.{digits}%}"
-
-
 def pct_interval(value, low, high) -> str:
     """'10.0% [1.8%, 40.4%]': a share and its confidence interval."""
     return DASH if missing(value) else f"{pct(value)} [{pct(low)}, {pct(high)}]"
-
-
-def money(value) -> str:
-    """USD at a precision that fits its size: $1,800,068 · $180.01 · $0.0179 · $0.000123."""
-    if missing(value):
-        return DASH
-    v = float(value)
-    if v == 0:
-        return "$0"
-    size = abs(v)
-    if size >= 1000:
-        return f"${v:,.0f}"
-    if size >= 1:
-        return f"${v:,.2f}"
-    # three significant digits for fractions of a cent; never scientific notation
-    digits = min(8, 2 - math.floor(math.log10(size)))
-    return f"${v:.{digits}f}"
 
 
 def count(value) -> str:
