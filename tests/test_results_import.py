@@ -582,3 +582,11 @@ def test_100000_rows_import_in_seconds(con):
     assert con.execute("SELECT count(*), sum(correct::INTEGER) FROM trials").fetchone() == (100_000, 90_000)
     assert con.execute("SELECT count(*) FROM attempts").fetchone() == (100_000,)
     assert elapsed_s < 30, f"{elapsed_s:.1f} s: multi-row VALUES inserts took over a minute here"
+
+
+def test_a_promptfoo_file_with_a_list_as_prompt_index_is_explained_not_a_crash(con):
+    # found by the fuzz drill: an unhashable promptIdx used to raise TypeError
+    from routeboard.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        import_results(con, "results.json", b'{"results": {"results": [{"promptIdx": []}]}}')

@@ -42,7 +42,8 @@ def read_promptfoo(text: str, category: str, suite: str | None, problems: Proble
             'not a promptfoo results file: expected {"results": {"results": [...]}} (promptfoo eval -o results.json)',
         )
         return []
-    prompts = {r.get("promptIdx", 0) for r in results if isinstance(r, dict)}
+    # a promptIdx of any JSON type (a list is unhashable) is told apart by its text
+    prompts = {repr(r.get("promptIdx", 0)) for r in results if isinstance(r, dict)}
     if len(prompts) > 1:
         problems.add(
             None,
