@@ -1,0 +1,38 @@
+"""Review: people judge outputs one at a time, blinded; what they accept is what counts (docs/design.md)."""
+
+import streamlit as st
+from routeboard.review import next_item, queue_status, reviewable_suites
+
+from ui import review
+from ui.state import connection
+
+st.title("Review")
+st.caption(
+    "Accept, reject with a reason, or accept after an edit. The model behind an output is never shown, "
+    "and the queue asks only for the reviews that would settle a verdict."
+)
+con = connection()
+suites = reviewable_suites(con)
+if not suites:
+    review.no_suites()
+    st.stop()
+reviewer = review.reviewer_name()
+st.caption(f"Reviewing as **{reviewer}**.")
+
+by_id = {s["suite_id"]: s for s in suites}
+suite_id = st.selectbox("Suite", list(by_id), format_func=lambda s: review.suite_label(by_id[s]), key="review_suite")
+status = queue_status(con, suite_id)
+left, middle, right = st.columns(3)
+left.metric("Waiting for review", status.pending)
+middle.metric("Reviewed", status.reviewed)
+right.metric("Reviews that would settle the verdicts", status.needed)
+
+item = next_item(con, suite_id, reviewer)
+if item is None:
+    review.queue_empty(suite_id)
+else:
+    review.show_item(item)
+    review.verdict_controls(con, item, reviewer)
+
+st.divider()
+review.agreement_section(con, suite_id)
