@@ -27,7 +27,8 @@ if (!window.__routeboardReviewKeys) {
   const targets = {a: "review_accept", r: "review_reject", e: "review_edit_open"};
   window.addEventListener("keydown", (event) => {
     const key = targets[event.key];
-    const typing = event.target.closest && event.target.closest("input, textarea, [contenteditable=true]");
+    const typing = event.target.closest
+      && event.target.closest("input:not([type=radio]):not([type=checkbox]), textarea, [contenteditable=true]");
     if (!key || typing || event.ctrlKey || event.metaKey || event.altKey) return;
     const button = document.querySelector(`.st-key-${key} button`);
     if (!button) return;
@@ -45,13 +46,16 @@ def reviewer_name() -> str:
     signed_in = _signed_in_name()
     if signed_in:
         return signed_in
-    if st.session_state.get(REVIEWER):
-        return st.session_state[REVIEWER]
+    # the name also rides in the address, so a page refresh (a new session) does not ask again
+    remembered = st.session_state.get(REVIEWER) or st.query_params.get("reviewer")
+    if remembered:
+        st.session_state[REVIEWER] = remembered
+        return remembered
     st.info("Your name is stored with each verdict, so agreement between reviewers can be measured.")
     name = st.text_input("Your name", key="review_name", placeholder="e.g. Dana")
     if st.button("Start reviewing", key="review_name_save", type="primary"):
         if name.strip():
-            st.session_state[REVIEWER] = name.strip()
+            st.session_state[REVIEWER] = st.query_params["reviewer"] = name.strip()
             st.rerun()
         st.error("Type your name to start reviewing.")
     st.stop()
@@ -97,7 +101,11 @@ def show_item(item: ReviewItem) -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.toast(notice)
-    st.caption(f"Item {item.position} · {item.remaining} left · keys: a accept, r reject, e accept with edit")
+    given = st.session_state.get(DONE, {}).get(item.key.suite_id, 0)
+    st.caption(
+        f"Item {item.position} · {item.remaining} left · {given} given by you in this session · "
+        "keys: a accept, r reject, e accept with edit"
+    )
     st.markdown("**Prompt**")
     st.code(item.prompt, language=None, wrap_lines=True)
     st.markdown("**Output**")
