@@ -63,12 +63,15 @@ def _plain(value):
 
 @dataclass(frozen=True)
 class Grade:
-    """The grade of one output: ``valid`` is production-checkable, ``correct`` needs the gold answer."""
+    """The grade of one output: ``valid`` is production-checkable, ``correct`` needs the gold answer.
+
+    ``pending``: a person decides ``correct`` later (the ``human`` grader); until then it counts nowhere."""
 
     valid: bool
     correct: bool
     score: float
     detail: str = ""
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Trial:
-    """A trial's final outcome (accepted / wrong / invalid / error), its grade, and what its judge used."""
+    """A trial's final outcome (accepted / wrong / invalid / error, or pending until a person reviews it), its
+    grade, and what its judge used."""
 
     run_id: str
     suite_id: str
@@ -174,7 +178,7 @@ class Trial:
     outcome: str
     valid: bool
     correct: bool
-    score: float
+    score: float | None  # None while pending: no grade yet, not a grade of 0
     detail: str
     attempts: int
     output: str | None

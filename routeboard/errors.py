@@ -117,3 +117,8 @@ class ProviderError(RouteboardError):
 
 class ModelUnavailable(RouteboardError):
     """A model cannot be used here (no server, missing package, no API key)."""
+
+
+class ReviewError(RouteboardError):
+    """A review cannot be recorded (unknown item, bad verdict, missing reason, a second review by the same
+    person); the message says what to do instead."""

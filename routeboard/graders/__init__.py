@@ -2,11 +2,12 @@
 
 A grader needs the gold answer and decides ``correct``; a validator checks only what production code could
 also check and decides ``valid``. Each is a small factory in its family's module (text, numeric, structured,
-judge) that declares its options; the registry checks a suite's options against them and builds by name.
+judge, human) that declares its options; the registry checks a suite's options against them and builds by name.
 """
 
-# Importing the family modules (judge, numeric, structured, text) registers their graders and validators.
+# Importing the family modules (human, judge, numeric, structured, text) registers their graders and validators.
 from routeboard.graders._common import Grader, Judge, Validator
+from routeboard.graders.human import PENDING_DETAIL, awaits_review, review_overlap
 from routeboard.graders.judge import judge_messages, parse_verdict
 from routeboard.graders.numeric import (
     NumberMention,
@@ -42,12 +43,14 @@ __all__ = [
     "FieldSpec",
     "Grader",
     "Judge",
+    "PENDING_DETAIL",
     "NumberMention",
     "Option",
     "Registered",
     "Validator",
     "answer_mention",
     "apply_scale",
+    "awaits_review",
     "build_grader",
     "build_validator",
     "extract_json_object",
@@ -67,6 +70,7 @@ __all__ = [
     "parse_number",
     "parse_verdict",
     "registered",
+    "review_overlap",
     "spec_problems",
     "token_f1",
     "validator",

@@ -97,6 +97,14 @@ def resolve_judges(
     return {suite_id: models[model_id] for suite_id, model_id in ids.items()}
 
 
+def _pending_if_reviewed(suite: Suite, grade: Grade) -> Grade:
+    """A valid output of a suite people grade waits for review: pending, not wrong (it is never retried as wrong
+    and settles no verdict until reviewed); an invalid one stays invalid, as the validator said."""
+    if not graders.awaits_review(suite.grader) or not grade.valid:
+        return grade
+    return replace(grade, correct=False, score=0.0, detail=graders.PENDING_DETAIL, pending=True)
+
+
 class Grading:
     """A run's graders and validators per suite; an llm_judge's calls run on the run's event loop (the grader
     itself runs in a worker thread) and are counted into the usage of the trial being graded."""
@@ -131,7 +139,7 @@ class Grading:
         """Grade one answer; an llm_judge's calls are counted into ``usage`` (graded in a worker thread then)."""
         grader, validator = self._graders(job.suite_id, job.suite)
         if usage is None:
-            return graders.grade_output(output, job.task, grader, validator)
+            return _pending_if_reviewed(job.suite, graders.grade_output(output, job.task, grader, validator))
         grade = await asyncio.get_running_loop().run_in_executor(
             None, self._grade_counting, output, job.task, grader, validator, usage
         )

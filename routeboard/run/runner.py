@@ -30,6 +30,7 @@ from routeboard.run.progress import Progress
 from routeboard.run.request import RunRequest
 from routeboard.run.trial import Call, Check, Done, Step, TrialState
 from routeboard.store import database_path
+from routeboard.store import reviews as review_store
 from routeboard.store import runs as run_store
 from routeboard.suites import render_messages
 
@@ -65,6 +66,7 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self.on_progress = on_progress
         finished = run_store.finished_trials(con, run_id)
+        waiting = review_store.pending_trial_keys(con, run_id)  # finished, but a pending trial settles nothing
         self.pending = left_to_send(jobs, finished)
         self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
         totals = run_store.run_totals(con, run_id)[0]
@@ -81,7 +83,11 @@ class Runner:
         self.cache = ReuseCache(con, request.use_cache)
         self.grading = Grading(judges or {}, request.settings)
         self.plan = Certification(
-            jobs, finished, enabled=request.certify, trials=request.trials, round_tasks=request.round_tasks
+            jobs,
+            {key: correct for key, correct in finished.items() if key not in waiting},
+            enabled=request.certify,
+            trials=request.trials,
+            round_tasks=request.round_tasks,
         )
         self._marker = cancel_marker(con, run_id)
         self._writer = None
@@ -318,7 +324,7 @@ class Runner:
             outcome=done.outcome,
             valid=bool(grade and grade.valid),
             correct=bool(grade and grade.correct),
-            score=grade.score if grade else 0.0,
+            score=None if done.outcome == "pending" else (grade.score if grade else 0.0),
             detail=(grade.detail if grade else "provider error")[:1000],
             attempts=attempts,
             output=done.output,
@@ -326,7 +332,8 @@ class Runner:
             **(usage.trial_fields() if usage else {}),
         )
         self._writer.add(attempts=[last] if last else [], trials=[trial])
-        self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, trial.correct)
+        if trial.outcome != "pending":  # a trial waiting for review is evidence of nothing yet
+            self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, trial.correct)
         self.progress.done += 1
         self.progress.accepted += trial.outcome == "accepted"
         self.progress.errors += trial.outcome == "error"

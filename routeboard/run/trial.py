@@ -142,9 +142,11 @@ def retry_messages(messages: list[dict], output: str, detail: str) -> list[dict]
 
 
 def outcome_of(grade: Grade | None) -> str:
-    """accepted / wrong / invalid / error (docs/design.md, "Words")."""
+    """accepted / wrong / invalid / error, or pending while a person has yet to review it (docs/design.md)."""
     if grade is None:
         return "error"
     if not grade.valid:
         return "invalid"
+    if grade.pending:
+        return "pending"
     return "accepted" if grade.correct else "wrong"

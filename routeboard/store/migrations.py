@@ -213,3 +213,39 @@ def m009_speed_calibration(con):
             latency_ms DOUBLE NOT NULL,
             measured_at TIMESTAMP NOT NULL DEFAULT now()
         )""")
+
+
+@migration
+def m010_human_review(con):
+    # People's verdicts on outputs (routeboard/review.py): the first review of a trial decides it, a second one
+    # (overlap) only measures agreement; claims keep two reviewers from being handed the same item at once.
+    con.execute("""
+        CREATE TABLE reviews (
+            review_id VARCHAR PRIMARY KEY,            -- uuid4 hex
+            run_id VARCHAR NOT NULL,
+            suite_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            model_id VARCHAR NOT NULL,
+            trial INTEGER NOT NULL,
+            reviewer VARCHAR NOT NULL,
+            verdict VARCHAR NOT NULL,                 -- accepted | rejected | edited
+            reason VARCHAR,                           -- rejected only
+            note VARCHAR,
+            edited_output VARCHAR,                    -- edited only
+            review_ms DOUBLE,                         -- item shown -> verdict given (NULL when unknown)
+            rework_ms DOUBLE,                         -- edited only: time spent editing
+            source VARCHAR NOT NULL DEFAULT 'app',    -- app | csv
+            created_at TIMESTAMP NOT NULL DEFAULT now()
+        )""")
+    con.execute("""
+        CREATE TABLE review_claims (
+            run_id VARCHAR NOT NULL,
+            suite_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            model_id VARCHAR NOT NULL,
+            trial INTEGER NOT NULL,
+            slot INTEGER NOT NULL,                    -- 1 = first review, 2 = overlap review
+            reviewer VARCHAR NOT NULL,
+            claimed_at TIMESTAMP NOT NULL DEFAULT now(),
+            PRIMARY KEY (run_id, suite_id, task_id, model_id, trial, slot)
+        )""")
