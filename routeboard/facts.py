@@ -2,7 +2,9 @@
 
 ``routeboard.store.facts`` builds these frames from stored results (and from simulated cascades); the ledger,
 verdicts, routes and tests all read them through ``facts_frame``, so the columns below are the interface.
-Sums are over every stored trial or attempt of that model on the category's selected suites.
+Sums are over every stored trial or attempt of that model on the category's selected suites, except trials
+still waiting for a person's review (outcome 'pending'): they are counted in ``pending`` and nowhere else, so
+every verdict and interval rests on decided trials only.
 """
 
 from __future__ import annotations
@@ -50,6 +52,16 @@ judge_tpr                     share   judge pass rate on outputs people marked c
 judge_tpr_n                   count   people's labels behind judge_tpr
 judge_tnr                     share   judge fail rate on outputs people marked wrong
 judge_tnr_n                   count   people's labels behind judge_tnr
+pending                       count   trials waiting for a person's review (in no other column)
+reviewed                      count   trials decided by a person's first review (human grader)
+reviews_n                     count   first reviews with a measured review time
+review_minutes_median         share   median minutes of those reviews (NaN: none measured)
+rework_n                      count   first reviews that were edits with a measured edit time
+rework_minutes_median         share   median minutes spent editing (NaN: none measured)
+category_reviews_n            count   reviews_n over the whole category (every model): the ledger's basis
+category_review_minutes_median share  review_minutes_median over the whole category
+category_rework_n             count   rework_n over the whole category
+category_rework_minutes_median share  rework_minutes_median over the whole category
 tier                          text    frontier, small-proprietary, hosted-open-weight, local or cascade
 display_name                  text    the model's display name
 snapshot_input_per_mtok_usd   share   latest snapshot price, USD per million input tokens (NaN: unknown)

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from routeboard.facts import facts_frame
+from routeboard.store import review_stats
 from routeboard.store.runs import latest_price_snapshots
 
 
@@ -61,7 +62,7 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         FROM trials t JOIN sel s USING (suite_id)
         JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
              USING (category)
-        WHERE true {where_t} GROUP BY ALL""",
+        WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL""",
         sel_params + params_t,
     ).df()
     # A task can only repeat with k > 1 trials or across runs (the key allows one trial per run and number), so
@@ -100,12 +101,38 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
                sum(coalesce(a.latency_ms, 0)) FILTER (a.cached) AS cached_latency_ms_sum,
                quantile_cont(a.latency_ms, 0.5) FILTER (a.error_kind IS NULL) AS latency_ms_p50,
                quantile_cont(a.latency_ms, 0.95) FILTER (a.error_kind IS NULL) AS latency_ms_p95
-        FROM attempts a JOIN sel s USING (suite_id) WHERE true {where_a} GROUP BY ALL""",
+        FROM attempts a JOIN sel s USING (suite_id)
+        ANTI JOIN (SELECT run_id, suite_id, task_id, model_id, trial FROM trials WHERE outcome = 'pending') p
+             USING (run_id, suite_id, task_id, model_id, trial)
+        WHERE true {where_a} GROUP BY ALL""",
         sel_params + params_a,
     ).df()
     trials = trials.merge(_judge_agreement(cur, selection, sel_params), on="category", how="left")
+    trials = _with_review_figures(trials, cur, selection, sel_params, runs, models)
     facts = trials.merge(attempts, on=["category", "model_id"], how="left")
     return facts_frame(facts.merge(model_info(cur), on="model_id", how="left"))
+
+
+def _with_review_figures(trials: pd.DataFrame, cur, selection, sel_params, runs, models) -> pd.DataFrame:
+    """Trials waiting for review, trials people decided, and measured review / rework minutes (routeboard.facts)."""
+    where_t, params_t = _filters("t", runs, models)
+    where_r, params_r = _filters("r", runs, models)
+    pending = review_stats.pending_counts(cur, selection, sel_params, where_t, params_t)
+    per_model, per_category = review_stats.split_figures(
+        review_stats.review_figures(cur, selection, sel_params, where_r, params_r)
+    )
+    keys = ["category", "model_id"]
+    return (
+        trials.merge(pending, on=keys, how="left")
+        .merge(per_model, on=keys, how="left")
+        .merge(_category_columns(per_category), on="category", how="left")
+    )
+
+
+def _category_columns(per_category: pd.DataFrame) -> pd.DataFrame:
+    """The per-category review figures under their contract names (category_reviews_n, ...)."""
+    figures = per_category.drop(columns="reviewed")
+    return figures.rename(columns={c: f"category_{c}" for c in figures.columns if c != "category"})
 
 
 def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
@@ -120,7 +147,7 @@ def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
         labelled AS (
             SELECT s.category, l.human_correct, t.correct AS judge_pass
             FROM judge_labels l JOIN sel s USING (suite_id)
-            JOIN trials t USING (suite_id, task_id, model_id))
+            JOIN trials t USING (suite_id, task_id, model_id) WHERE t.outcome <> 'pending')
         SELECT j.category, true AS judged,
                count(*) FILTER (l.human_correct) AS judge_tpr_n,
                avg(l.judge_pass::INTEGER) FILTER (l.human_correct) AS judge_tpr,
@@ -140,7 +167,7 @@ def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str
             SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
                    sum(t.correct::INTEGER) AS correct, bool_and(t.correct) AS all_correct
             FROM trials t JOIN sel s USING (suite_id)
-            WHERE t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
+            WHERE t.outcome <> 'pending' AND t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
         SELECT category, model_id, count(*) AS tasks, sum(k) AS k_sum, avg(all_correct::INTEGER) AS pass_hat_k,
                list(correct ORDER BY suite_id, task_id) AS task_correct,
                list(k ORDER BY suite_id, task_id) AS task_trials
@@ -215,7 +242,7 @@ def cascade_facts(
                    arg_max(a.latency_ms, t.finished_at) AS latency_ms
             FROM trials t JOIN sel s USING (suite_id)
             LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-            WHERE true {where_t} GROUP BY ALL)
+            WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL)
         SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
                count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
                sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
@@ -243,6 +270,11 @@ def cascade_facts(
     ).df()
     if facts.empty:
         return facts_frame(facts)
+    # a cascade is priced with its category's measured review minutes, like the single models it is compared with
+    where_r, params_r = _filters("r", runs, None)
+    figures = review_stats.review_figures(cur, selection, sel_params, where_r, params_r)
+    _, per_category = review_stats.split_figures(figures)
+    facts = facts.merge(_category_columns(per_category), on="category", how="left")
     return facts_frame(
         facts.assign(attempts=facts["trials"], pass_hat_k=float("nan"), tier="cascade", display_name=facts["model_id"])
     )

@@ -1,0 +1,62 @@
+"""Read-only figures from people's reviews (docs/design.md, "Acceptance by people"): how many trials people
+decided and how long reviewing and reworking took, per (category, model) and per category.
+
+Only the FIRST review of a trial counts here: it is the one that decided it, and its clock ran on an unseen
+output (a second, overlap review only feeds agreement). Unknown times (review_ms / rework_ms NULL, e.g. a CSV
+import) are left out of the medians and their counts, never read as 0 minutes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# The first review of each trial: earliest first, the review id breaking ties so the choice is stable.
+FIRST_REVIEWS = """
+    SELECT * FROM reviews
+    QUALIFY row_number() OVER (PARTITION BY run_id, suite_id, task_id, model_id, trial
+                               ORDER BY created_at, review_id) = 1"""
+
+_MS_PER_MINUTE = 60_000.0
+
+
+def review_figures(cur: duckdb.DuckDBPyConnection, selection: str, sel_params: list, where_r: str, params_r: list):
+    """Per (category, model) and per category (model_id None): trials people decided (``reviewed``, human-graded
+    suites only), median review and rework minutes of first reviews, and how many reviews each median rests on.
+
+    ``selection`` is a query of the chosen suites (suite_id, category, ...); ``where_r`` filters alias r."""
+    return cur.execute(
+        f"""
+        WITH sel AS ({selection}),
+        r AS ({FIRST_REVIEWS}),
+        f AS (SELECT s.category, r.model_id, r.verdict, r.review_ms, r.rework_ms,
+                     g.grader->>'name' = 'human' AS decides
+              FROM r JOIN sel s USING (suite_id) JOIN suites g USING (suite_id)
+              WHERE true {where_r})
+        SELECT category, model_id,
+               count(*) FILTER (decides) AS reviewed,
+               count(review_ms) AS reviews_n,
+               quantile_cont(review_ms, 0.5) / {_MS_PER_MINUTE} AS review_minutes_median,
+               count(rework_ms) FILTER (verdict = 'edited') AS rework_n,
+               quantile_cont(rework_ms, 0.5) FILTER (verdict = 'edited') / {_MS_PER_MINUTE} AS rework_minutes_median
+        FROM f GROUP BY GROUPING SETS ((category, model_id), (category))""",
+        sel_params + params_r,
+    ).df()
+
+
+def pending_counts(cur: duckdb.DuckDBPyConnection, selection: str, sel_params: list, where_t: str, params_t: list):
+    """Per (category, model): trials waiting for a person's review (outcome 'pending')."""
+    return cur.execute(
+        f"""
+        WITH sel AS ({selection})
+        SELECT s.category, t.model_id, count(*) AS pending
+        FROM trials t JOIN sel s USING (suite_id) WHERE t.outcome = 'pending' {where_t} GROUP BY ALL""",
+        sel_params + params_t,
+    ).df()
+
+
+def split_figures(figures: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per (category, model) rows, per category rows) of ``review_figures``."""
+    per_model = figures[figures["model_id"].notna()]
+    per_category = figures[figures["model_id"].isna()].drop(columns="model_id")
+    return per_model, per_category
