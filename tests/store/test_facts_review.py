@@ -24,16 +24,6 @@ def _suite(con, grader: str = "exact") -> str:
     ).suite_id
 
 
-@pytest.fixture(autouse=True)
-def reviews_table(con):
-    # TEMPORARY until migration m010_human_review lands: the contract's table, so these facts can be tested
-    con.execute("""CREATE TABLE IF NOT EXISTS reviews (
-        review_id VARCHAR PRIMARY KEY, run_id VARCHAR NOT NULL, suite_id VARCHAR NOT NULL, task_id VARCHAR NOT NULL,
-        model_id VARCHAR NOT NULL, trial INTEGER NOT NULL, reviewer VARCHAR NOT NULL, verdict VARCHAR NOT NULL,
-        reason VARCHAR, note VARCHAR, edited_output VARCHAR, review_ms DOUBLE, rework_ms DOUBLE,
-        source VARCHAR NOT NULL DEFAULT 'app', created_at TIMESTAMP NOT NULL DEFAULT now())""")
-
-
 @pytest.fixture
 def ran(con):
     """Two models ran 20 tasks each (all correct); the trials of tasks t10..t19 of fake/a then wait for review."""
