@@ -111,7 +111,7 @@ def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, 
         for name, group in _suite_groups(rows).items()
     }
     problems.raise_if_any()  # inside the transaction: nothing is written
-    models = _price_models(cur, rows, notes)
+    models = price_models(cur, rows, notes)
     run_id = new_run_id()
     settings = {
         "suites": list(dict.fromkeys(suite_ids.values())),
@@ -268,7 +268,7 @@ def _task(row: ResultRow) -> Task:
     return Task(id=row.task_id, vars=row.vars, metadata=row.metadata)
 
 
-def _price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Model]:
+def price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Model]:
     """Each model of the file as the run prices it, adding the catalog's missing ones (origin 'imported').
 
     A new model takes the file's tier, else the built-in list's, else a guess from litellm's price

@@ -28,7 +28,7 @@ from routeboard.io.suite_formats import (
 from routeboard.io.text import decode, storable
 from routeboard.settings import benchmarks_dir
 
-CHAT_ROLES = {"system", "user", "assistant"}
+CHAT_ROLES = {"system", "user", "assistant", "tool"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ def load_suite_bytes(
         raise InvalidInput(problems.shown())
     source = read_suite_source(filename, text, problems, base_dir, max_bytes)
     return _build(source, Path(filename).stem, overrides or Overrides(), problems)
+
+
+def build_suite(records: list[Record], stem: str, overrides: Overrides | None, problems: Problems) -> Suite:
+    """A suite from task records already in our shape (id, messages, metadata), e.g. read from production logs."""
+    return _build(SuiteSource({}, records, "native", problems), stem, overrides or Overrides(), problems)
 
 
 def validate_path(path: str | Path, overrides: Overrides | None = None, max_bytes: int | None = None) -> list[Problem]:
@@ -125,8 +130,8 @@ def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Probl
     if template is not None and not isinstance(template, str):
         problems.add(None, "prompt_template", "must be text")
         template = None
-    check_csv_columns(source, template)
-    tasks = _tasks(tasks_raw, template, grader, task_problems)
+    need_expected = _needs_expected(grader) and not check_csv_columns(source, template, _needs_expected(grader))
+    tasks = _tasks(tasks_raw, template, grader, need_expected, task_problems)
     if not tasks and not any(p.file == task_problems.file for p in problems):
         task_problems.add(None, None, "no tasks found")
     problems.raise_if_any()
@@ -196,9 +201,10 @@ def _bar(value, problems: Problems) -> float:
     return float(value)
 
 
-def _tasks(tasks_raw: list[tuple[Record, dict]], template, grader: GraderSpec, problems: Problems) -> list[Task]:
+def _tasks(
+    tasks_raw: list[tuple[Record, dict]], template, grader: GraderSpec, need_expected: bool, problems: Problems
+) -> list[Task]:
     template_vars = set(TEMPLATE_VAR.findall(template or ""))
-    need_expected = _needs_expected(grader)
     seen: dict[str, int] = {}
     tasks = []
     for position, (r, t) in enumerate(tasks_raw, start=1):
@@ -243,7 +249,7 @@ def _check_task_fields(line, t, template, template_vars, problems: Problems) -> 
         problems.add(line, "input", "input must be text (or use messages for a chat)")
         ok = False
     if t["messages"] is not None and not _valid_messages(t["messages"]):
-        problems.add(line, "messages", "messages must be a list of {role: system|user|assistant, content: text}")
+        problems.add(line, "messages", "messages must be a list of {role: system|user|assistant|tool, content: text}")
         ok = False
     if not isinstance(t["vars"], dict):
         problems.add(line, "vars", "vars must be a mapping of names to values")

@@ -195,3 +195,33 @@ def test_csv_with_unknown_and_missing_columns_is_named_in_the_header(tmp_path):
     found = {(p.line, p.field, p.message.split(":")[0]) for p in problems_of(tmp_path / "s")}
     assert (1, "notes", "unknown column") in found
     assert (1, None, "missing column") in found
+
+
+# ---------------------------------------------------------------- inputs only: real work with no answer key
+
+
+def test_inputs_only_csv_is_graded_by_people(tmp_path):
+    suite = load_suite(Path(__file__).parent / "fixtures" / "logs" / "inputs_only.csv")
+    assert suite.grader.name == "human"
+    assert [t.id for t in suite.tasks] == ["mail-1", "mail-2", "mail-3"]
+    assert all(t.expected is None for t in suite.tasks)
+    assert render_messages(suite, suite.tasks[0])[-1]["content"].startswith("Draft a two-line reply")
+
+
+def test_inputs_only_jsonl_is_graded_by_people(tmp_path):
+    path = write(tmp_path / "asks.jsonl", '{"input": "Reply to Ann: the meeting moves."}\n{"input": "Thank Bo."}\n')
+    suite = load_suite(path)
+    assert suite.grader.name == "human" and len(suite.tasks) == 2
+
+
+def test_a_grader_that_needs_answers_names_the_missing_column_and_the_way_out(tmp_path):
+    path = write(tmp_path / "asks.csv", "id,input\na,Reply to Ann\n")
+    [problem] = problems_of(path, Overrides(grader="exact"))
+    assert (problem.line, problem.field) == (1, None)
+    assert "missing column: expected" in problem.message and "human" in problem.message
+
+
+def test_a_grader_that_needs_no_answers_takes_an_inputs_only_file(tmp_path):
+    path = write(tmp_path / "asks.csv", "id,input\na,Reply to Ann\n")
+    suite = load_suite(path, Overrides(grader={"name": "regex", "options": {"pattern": "Ann"}}))
+    assert suite.grader.name == "regex" and suite.tasks[0].expected is None

@@ -40,13 +40,16 @@ class ResultRow:
     detail: str | None = None
     vars: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    pending: bool = False  # graded by people (the human grader): waits for review, counts once reviewed
 
     def outcome(self) -> str:
-        """accepted / wrong / invalid / error, as the runner decides it."""
+        """accepted / wrong / invalid / error / pending, as the runner decides it."""
         if self.error is not None:
             return "error"
         if not self.valid:
             return "invalid"
+        if self.pending:
+            return "pending"
         return "accepted" if self.correct else "wrong"
 
 

@@ -32,6 +32,7 @@ SUITE_KEYS = {
 TASK_KEYS = {"id", "input", "messages", "vars", "expected", "metadata"}
 TASK_FILE_NAMES = ("tasks.jsonl", "tasks.csv")
 TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_][\w]*)\s*\}\}")
+HUMAN_GRADER = "human"  # routeboard/graders/human.py: outputs wait as 'pending' until a person reviews them
 PROMPTFOO_GRADERS = {"equals": "exact", "contains": "contains", "icontains": "contains", "regex": "regex"}
 
 
@@ -244,10 +245,13 @@ def normalised_tasks(source: SuiteSource) -> list[tuple[Record, dict]]:
 
 
 def default_grader(fmt: str, tasks: list[tuple[Record, dict]]) -> str:
-    """promptfoo's assertion when every task uses the same one; otherwise exact match."""
+    """promptfoo's assertion when every task uses the same one; people's review (``human``) when no task has
+    an expected answer (inputs only: real work); otherwise exact match."""
     if fmt == "promptfoo":
         kinds = {t["metadata"].get("promptfoo_assert", "equals") for _, t in tasks}
         return PROMPTFOO_GRADERS[kinds.pop()] if len(kinds) == 1 else "exact"
+    if tasks and all(t["expected"] in (None, "") for _, t in tasks):
+        return HUMAN_GRADER
     return "exact"
 
 
@@ -267,10 +271,12 @@ def default_template(source: SuiteSource, tasks: list[tuple[Record, dict]]) -> s
     return None
 
 
-def check_csv_columns(source: SuiteSource, template: str | None) -> None:
-    """A column that is neither id/input/expected, nor metadata, nor used by the template is a mistake."""
+def check_csv_columns(source: SuiteSource, template: str | None, need_expected: bool = True) -> bool:
+    """A column that is neither id/input/expected, nor metadata, nor used by the template is a mistake; the
+    expected column is needed only when the grader needs answers (inputs-only files go to review). True when
+    the expected column is missing and was reported (so each row need not say it again)."""
     if source.fmt != "native-csv" or not source.records:
-        return
+        return False
     used = set(TEMPLATE_VAR.findall(template or ""))
     header = list(source.records[0].fields)
     for column in header:
@@ -282,5 +288,12 @@ def check_csv_columns(source: SuiteSource, template: str | None) -> None:
                 column,
                 "unknown column: not used by the prompt template (prefix it with meta_ to keep it as task metadata)",
             )
-    if "expected" not in header:
-        source.task_problems.add(1, None, "missing column: expected (or use an inspect-style `target` column)")
+    missing = "expected" not in header and need_expected
+    if missing:
+        source.task_problems.add(
+            1,
+            None,
+            "missing column: expected (or use an inspect-style `target` column; "
+            "with no answers, leave the grader unset or use --grader human to review outputs)",
+        )
+    return missing
