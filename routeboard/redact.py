@@ -9,9 +9,12 @@ that merely looks long stays as it is.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import phonenumbers
+
+from routeboard.domain import Suite
 
 EMAIL = "[EMAIL]"
 PHONE = "[PHONE]"
@@ -64,3 +67,14 @@ def _redact_phones(text: str, region: str) -> str:
     for match in reversed(matches):
         text = text[: match.start] + PHONE + text[match.end :]
     return text
+
+
+def redact_suite(suite: Suite) -> Suite:
+    """A suite whose task inputs, messages and variables are redacted (expected answers are left as given)."""
+    tasks = tuple(
+        replace(
+            task, input=redact_value(task.input), messages=redact_value(task.messages), vars=redact_value(task.vars)
+        )
+        for task in suite.tasks
+    )
+    return replace(suite, tasks=tasks)

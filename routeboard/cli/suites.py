@@ -7,6 +7,9 @@ from pathlib import Path
 
 from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
 from routeboard.errors import InvalidInput, Problem
+from routeboard.io.text import file_bytes
+from routeboard.log_import import load_log, read_log_suite, sniff_format
+from routeboard.redact import redact_suite
 from routeboard.suites import Overrides, load_suite, shipped_suite_paths, validate_path
 
 
@@ -22,6 +25,18 @@ def register(commands) -> None:
     imp = sub.add_parser("import", help="import suites (all-or-nothing per suite)")
     imp.add_argument("paths", nargs="*", help="suite folders, YAML suites or bare CSV/JSONL files")
     imp.add_argument("--shipped", action="store_true", help="import every suite shipped in benchmarks/")
+    imp.add_argument(
+        "--format",
+        choices=("auto", "chat", "litellm", "langfuse"),
+        default="auto",
+        help="production logs: chat JSONL ({messages}), LiteLLM spend logs, Langfuse observations "
+        "(auto: told apart by their fields; other files are read as suites)",
+    )
+    imp.add_argument(
+        "--redact",
+        action="store_true",
+        help="replace e-mail addresses, phone and card numbers by [EMAIL], [PHONE], [CARD] before storing",
+    )
     _add_overrides(imp)
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=cmd_import)
@@ -135,19 +150,53 @@ def cmd_import(args) -> int:
         return EXIT_USER_ERROR
     overrides = _overrides(args)
     # Validate everything before writing anything, so a bad file in a batch imports nothing.
-    loaded = [load_suite(path, overrides) for path in paths]
+    logs = {path: _log_format(path, args.format) for path in paths}
+    loaded = {path: _loaded(path, logs[path], overrides, args.redact) for path in paths}
     con = open_db(args)
-    results = [
-        save_suite(con, suite, origin="shipped" if args.shipped and path in shipped_suite_paths() else "file")
-        for path, suite in zip(paths, loaded)
-    ]
+    results = []
+    for path in paths:
+        if logs[path]:
+            results.append(load_log(con, path, fmt=logs[path], overrides=overrides, redact=args.redact).__dict__)
+        else:
+            origin = "shipped" if args.shipped and path in shipped_suite_paths() else "file"
+            results.append(
+                {**save_suite(con, loaded[path], origin=origin).__dict__, "grader": loaded[path].grader.name}
+            )
     if args.json:
-        print_json([r.__dict__ for r in results])
+        print_json(results)
         return 0
-    for r in results:
-        state = "imported" if r.created else "already imported (identical content)"
-        print(f"{r.suite_id}: {state}, {r.task_count} tasks")
+    for path, r in zip(paths, results):
+        _print_import(r, bool(logs[path]), args.grader is None)
     return 0
+
+
+def _log_format(path: Path, fmt: str) -> str | None:
+    """The log format a file is imported as, or None for a suite file."""
+    if fmt != "auto":
+        return fmt
+    return sniff_format(path.name, file_bytes(path)) if path.is_file() else None
+
+
+def _loaded(path: Path, fmt: str | None, overrides: Overrides, redact: bool):
+    if fmt:
+        return read_log_suite(str(path), file_bytes(path), fmt=fmt, overrides=overrides, redact=redact).suite
+    suite = load_suite(path, overrides)
+    return redact_suite(suite) if redact else suite
+
+
+def _print_import(r: dict, from_log: bool, grader_defaulted: bool) -> None:
+    if from_log:
+        state = "imported" if r["created"] else "already imported"
+        print(f"{r['suite_id']}: {state}, {r['tasks']} tasks from a {r['fmt']} log, grader {r['grader']}")
+        if r["run_id"] and r["created"]:
+            print(f"  {r['outputs']} logged replies of {', '.join(r['models'])} stored as run {r['run_id']}")
+        for note in r["notes"]:
+            print(f"  {note}")
+    else:
+        state = "imported" if r["created"] else "already imported (identical content)"
+        print(f"{r['suite_id']}: {state}, {r['task_count']} tasks")
+    if r["grader"] == "human" and grader_defaulted:
+        print("  grader human: the file has no expected answers, so outputs wait for people's review (Review page)")
 
 
 def cmd_list(args) -> int:
