@@ -11,6 +11,7 @@ An unknown cost part (a model with no price) makes the cpat unknown, never $0; n
 from __future__ import annotations
 
 import json
+import math
 
 import duckdb
 import numpy as np
@@ -26,6 +27,9 @@ from routeboard.store import facts as fact_store
 
 # The parts of cost per trial that add up to the total; retry_usd is the share of model_usd spent on retries.
 COST_PARTS = ("model_usd", "tool_usd", "infra_usd", "review_usd", "rework_usd", "failure_usd")
+# Fewest measured reviews (or edits) whose median replaces an assumed review (or rework) time: below it one slow
+# review would move a category's cost more than the measurement tells.
+MEASURED_MIN_REVIEWS = 10
 
 
 def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
@@ -78,6 +82,11 @@ def apply_scenario(
             "monthly_volume",
         )
     }
+    minutes = review_minutes_basis(df, scenario).set_index("category")
+    for name in ("review_minutes", "rework_minutes"):
+        a_cols[name] = minutes.loc[categories, f"{name}_used"].to_numpy(dtype=float)
+        df[f"{name}_used"] = a_cols[name]
+        df[f"{name}_source"] = minutes.loc[categories, f"{name}_source"].to_numpy()
     # tool cost: the judge calls that graded these trials, plus the scenario's per-trial tool price
     df["tool_usd"] = df["judge_usd_sum"].to_numpy(dtype=float) / n + a_cols["tool_usd_per_trial"]
     machine_usd = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy()
@@ -101,6 +110,38 @@ def apply_scenario(
     df["input_tokens_per_trial"] = df["input_tokens_sum"] / n
     df["output_tokens_per_trial"] = df["output_tokens_sum"] / n
     return df
+
+
+def review_minutes_basis(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per category, the review and rework minutes the ledger uses and why: the scenario's assumed minutes beside
+    the medians people's reviews measured (with how many reviews / edits), the value used, and its source text
+    ("measured (n reviews)" where the scenario allows it and at least MEASURED_MIN_REVIEWS were measured, else
+    "assumed"). What-if shows this table; ``apply_scenario`` prices with it."""
+    df = facts_frame(facts)
+    # every single-model row of a category carries the category's figures; cascade rows carry none
+    measured = df.sort_values("category_reviews_n", ascending=False).drop_duplicates("category").set_index("category")
+    rows = []
+    for category in sorted(df["category"].unique()):
+        assumed = scenario.for_category(category)
+        row = {"category": category}
+        for name, unit in (("review", "reviews"), ("rework", "edits")):
+            n = int(measured.at[category, f"category_{name}_n" if name == "rework" else "category_reviews_n"])
+            median = float(measured.at[category, f"category_{name}_minutes_median"])
+            use = scenario.use_measured_review and n >= MEASURED_MIN_REVIEWS and not math.isnan(median)
+            row |= {
+                f"{name}_minutes_assumed": getattr(assumed, f"{name}_minutes"),
+                f"{name}_minutes_measured": median,
+                f"{name}_minutes_n": n,
+                f"{name}_minutes_used": median if use else getattr(assumed, f"{name}_minutes"),
+                f"{name}_minutes_source": f"measured ({n} {unit})" if use else "assumed",
+            }
+        rows.append(row)
+    columns = ["category"] + [
+        f"{name}_minutes_{part}"
+        for name in ("review", "rework")
+        for part in ("assumed", "measured", "n", "used", "source")
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _intervals_and_verdicts(df: pd.DataFrame, corrected, level: float, method: str, scenario: Scenario) -> None:

@@ -48,6 +48,9 @@ class Scenario:
     infra: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> InfraProfile fields
     baseline_model: str | None = None  # the portfolio's "send everything here"
     constraints: dict[str, dict] = field(default_factory=dict)  # category -> route constraints
+    # where people's reviews measured review and rework minutes (enough of them: routeboard.ledger), use those
+    # instead of the assumed minutes
+    use_measured_review: bool = True
 
     def for_category(self, category: str) -> Assumptions:
         return replace(self.defaults, **self.categories.get(category, {}))
@@ -68,6 +71,7 @@ class Scenario:
             "infra": self.infra,
             "baseline_model": self.baseline_model,
             "constraints": self.constraints,
+            "use_measured_review": self.use_measured_review,
         }
 
 
@@ -88,6 +92,7 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise InvalidInput(Problem(source, None, None, "a scenario must be a mapping"))
     known = {"name", "defaults", "categories", "prices", "infra", "baseline_model", "constraints"}
+    known.add("use_measured_review")
     for key in data:
         if key not in known:
             problems.append(Problem(source, None, key, f"unknown scenario field (known: {', '.join(sorted(known))})"))
@@ -99,6 +104,9 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     prices = _prices(data.get("prices") or {}, source, problems)
     infra = _infra(data.get("infra") or {}, source, problems)
     constraints = _constraints(data.get("constraints") or {}, source, problems)
+    use_measured = data.get("use_measured_review", True)
+    if not isinstance(use_measured, bool):
+        problems.append(Problem(source, None, "use_measured_review", f"must be true or false; got {use_measured!r}"))
     if problems:
         raise InvalidInput(problems)
     return Scenario(
@@ -109,6 +117,7 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
         infra=infra,
         baseline_model=data.get("baseline_model"),
         constraints=constraints,
+        use_measured_review=use_measured,
     )
 
 
