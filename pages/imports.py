@@ -1,5 +1,6 @@
-"""Results import: per-sample results from another tool (CSV, JSONL, promptfoo JSON), previewed, then stored
-as one 'imported' run (all or nothing; the same file twice is recognised)."""
+"""Results import: per-sample results from another tool (CSV, JSONL, promptfoo JSON), or production logs
+(LiteLLM spend logs, Langfuse exports, chat JSONL) as tasks with their logged replies; previewed, then stored
+all or nothing (the same file twice is recognised)."""
 
 import pandas as pd
 import streamlit as st
@@ -7,16 +8,29 @@ import streamlit as st
 from routeboard.errors import InvalidInput, Problems, RouteboardError
 from routeboard.io.result_formats import parse_results
 from routeboard.io.text import decode
+from routeboard.log_import import sniff_format
 from routeboard.results_import import import_results
+from ui.log_upload import show_log_import
 from ui.state import connection, show_error
+
+KINDS = {
+    "auto": "Recognise it",
+    "results": "Per-sample results",
+    "litellm": "LiteLLM spend logs",
+    "langfuse": "Langfuse observations",
+    "chat": "Chat JSONL ({messages})",
+}
 
 st.title("Results import")
 st.caption(
     "Per-sample results produced elsewhere: a CSV or JSONL with columns task_id, category, model, correct "
     "(optional: suite, trial, valid, input_tokens, output_tokens, cost_usd, latency_ms, output, tier), or "
-    "promptfoo's results.json (`promptfoo eval -o results.json`), costed and judged like routeboard's own runs."
+    "promptfoo's results.json (`promptfoo eval -o results.json`), costed and judged like routeboard's own runs. "
+    "Production logs (LiteLLM proxy spend logs, Langfuse observation exports, chat JSONL of {messages}) become "
+    "a suite of real tasks, and their logged replies that model's results, waiting for people's review."
 )
-upload = st.file_uploader("Results file", type=["csv", "jsonl", "ndjson", "json"], key="imports_upload")
+upload = st.file_uploader("Results file or log", type=["csv", "jsonl", "ndjson", "json"], key="imports_upload")
+kind = st.selectbox("Kind of file", KINDS, format_func=KINDS.get, key="imports_kind")
 cols = st.columns(3)
 category = cols[0].text_input("Category (if the file has none)", key="imports_category") or None
 suite = cols[1].text_input("Suite name (default: the file's, else the category)", key="imports_suite") or None
@@ -26,6 +40,10 @@ if upload is None:
     st.stop()
 
 data = upload.getvalue()
+log_format = sniff_format(upload.name, data) if kind == "auto" else None if kind == "results" else kind
+if log_format:
+    show_log_import(upload.name, data, log_format, suite, category)
+    st.stop()
 try:
     problems = Problems(upload.name)
     text = decode(data, problems)

@@ -75,3 +75,37 @@ def test_a_promptfoo_results_json_is_previewed_under_its_category(page, app_con)
     at.button(key="imports_import").click().run()
     assert at.success[0].value.startswith("Imported 6 results")
     assert [s["category"] for s in list_suites(app_con)] == ["promptfoo"]
+
+
+LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+
+
+def test_a_spend_log_is_previewed_redacted_and_imported_as_tasks_waiting_for_review(page, app_con):
+    at = upload(page, "litellm_spend_logs.json", (LOGS / "litellm_spend_logs.json").read_bytes(), "application/json")
+    assert metrics(at) == {"Tasks": "2", "Logged replies": "2", "Models": "2", "Format": "litellm"}
+    assert any("graded by human" in c.value and "Review page" in c.value for c in at.caption)
+    preview = table(at, "task", "prompt", "model", "reply")
+    assert "jane.doe@example.com" in preview["prompt"].iloc[0]
+
+    at.checkbox(key="imports_redact").check().run()
+    preview = table(at, "task", "prompt", "model", "reply")
+    assert "[EMAIL]" in preview["prompt"].iloc[0] and "[PHONE]" in preview["prompt"].iloc[0]
+    assert list_suites(app_con) == []  # nothing written by looking
+
+    at.button(key="imports_log_import").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Imported 2 tasks as suite litellm_spend_logs@1 and 2 logged replies as run ")
+    outcomes = app_con.execute("SELECT outcome, count(*) FROM trials GROUP BY ALL").fetchall()
+    assert outcomes == [("pending", 2)]
+    assert "[EMAIL]" in app_con.execute("SELECT list(messages) FROM tasks").fetchone()[0][0]
+
+
+def test_a_bad_chat_log_lists_its_problems_and_imports_nothing(page, app_con):
+    bad = b'{"messages": [{"role": "user", "content": "Hi"}]}\n{"messages": [{"role": "bot", "content": "Hi"}]}\n'
+    at = upload(page, "calls.jsonl", bad, "application/jsonl")
+    at.selectbox(key="imports_kind").set_value("chat").run()
+    assert at.error[0].value == "1 problem(s) in calls.jsonl; nothing was imported."
+    problems = table(at, "line", "field", "problem")
+    assert (problems["line"].iloc[0], problems["field"].iloc[0]) == (2, "messages[0].role")
+    assert "unknown role 'bot'" in problems["problem"].iloc[0]
+    assert list_suites(app_con) == []
