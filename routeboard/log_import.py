@@ -32,6 +32,10 @@ from routeboard.store.suites import write_suite
 from routeboard.suites import Overrides, build_suite
 
 FORMATS = ("auto", *LOG_FORMATS)
+LOG_HINT = (
+    "this is a production log (LiteLLM spend logs, a Langfuse export or chat JSONL), not a task file: import it "
+    "under Results import, or `python -m routeboard suites import FILE`, so its logged replies are kept too"
+)
 PENDING_DETAIL = "waiting for review"
 
 
