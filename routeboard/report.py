@@ -60,6 +60,17 @@ def percent(share, digits: int = 1) -> str:
     return DASH if unknown(share) else f"{share:.{digits}%}"
 
 
+def evidence_text(row: Mapping) -> str:
+    """What a verdict rests on: the tasks graded, or where people review, how many of the outputs they have (the
+    rest wait and count nowhere, docs/design.md "Acceptance by people")."""
+    pending, reviewed = int(row.get("pending") or 0), int(row.get("reviewed") or 0)
+    if pending:
+        return f"{reviewed:,} reviewed of {int(row['trials']) + pending:,} outputs"
+    if reviewed:
+        return f"all {reviewed:,} outputs reviewed" if reviewed == row["trials"] else f"{reviewed:,} reviewed outputs"
+    return f"{int(row['tasks']):,} tasks"
+
+
 def assumption_text(name: str, value: float) -> str:
     """One assumption's value with its unit."""
     if name in ("review_rate", "catch_rate"):
@@ -102,7 +113,8 @@ class Report:
         )
 
 
-CATEGORY_COLUMNS = ("category", "bar", "route", "accuracy", "cpat", "routed monthly", "baseline monthly", "saving")
+CATEGORY_COLUMNS = ("category", "bar", "route", "accuracy", "rests on", "cpat", "routed monthly", "baseline monthly")
+CATEGORY_COLUMNS += ("saving",)
 CATEGORY_COLUMNS += ("gap", "tasks needed")
 # the help each report column shows on hover: what it means, and why a cell may read as a dash
 COLUMN_HELP = {
@@ -110,6 +122,8 @@ COLUMN_HELP = {
     "bar": "The accuracy a model must reliably reach here: its interval's lower bound must clear it.",
     "route": "The cheapest model that clears the bar and every constraint; 'none clears' when no model does.",
     "accuracy": "Measured accuracy with its confidence interval (the routed model's, else the nearest model's).",
+    "rests on": "The evidence behind the accuracy: tasks graded, or where people review the outputs, how many they "
+    "have reviewed (outputs still waiting count nowhere).",
     "cpat": "Cost per accepted task: model, review, rework and escaped-error costs over the accepted share. "
     "A dash where nothing is routed.",
     "routed monthly": "Monthly volume x the routed cpat. A dash where nothing is routed: no decision, no cost.",
@@ -148,10 +162,12 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
     """The report's tables from one decision and the scenario it was made under."""
     book = decision.portfolio
     money_rows = {r["category"]: r for r in book["rows"]}
+    evidence = {(r["category"], r["model_id"]): r for r in decision.ledger.to_dict("records")}
     shown, numbers = [], []
     for route in decision.routes.to_dict("records"):
         row = money_rows.get(route["category"], {})
         routed = isinstance(route["model"], str)
+        shown_model = evidence.get((route["category"], route["model"] if routed else route["nearest"]))
         # a category with no route has no monthly cost: the nearest model's figures would read as a decision
         routed_monthly = row.get("routed_monthly_usd") if routed else None
         baseline_monthly = row.get("baseline_monthly_usd") if routed else None
@@ -163,6 +179,7 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
                 "bar": percent(route["bar"], 0),
                 "route": route["model"] if routed else "none clears",
                 "accuracy": f"{percent(route['accuracy'])} [{percent(route['ci_low'])}, {percent(route['ci_high'])}]",
+                "rests on": evidence_text(shown_model) if shown_model else DASH,
                 "cpat": money(route["cpat_usd"]) if routed else DASH,
                 "routed monthly": money(routed_monthly),
                 "baseline monthly": money(baseline_monthly),

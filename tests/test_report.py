@@ -109,3 +109,15 @@ def test_a_link_round_trips_the_assumptions_and_reports_bad_values():
     assert len(bad.problems) == 3
     assert bad.problems[0] == "failure_usd='lots' in the link is not a number; using $20.00"
     assert "between 0 and 1" in bad.problems[1]
+
+
+def test_a_reviewed_category_says_how_many_outputs_its_accuracy_rests_on():
+    # people reviewed 40 of 100 outputs: the other 60 wait and count nowhere, and the report says so
+    reviewed = pd.concat(
+        [FACTS, facts(correct=39, trials=40, category="replies", model="cheap", bar=0.8, pending=60, reviewed=40)],
+        ignore_index=True,
+    )
+    rows = build_report(decide(reviewed, SCENARIO), SCENARIO).categories.set_index("category")
+    assert rows.loc["replies", "rests on"] == "40 reviewed of 100 outputs"
+    assert rows.loc["tickets", "rests on"] == "100 tasks"
+    assert rows.loc["contracts", "rests on"] == "100 tasks"  # the nearest model's evidence where nothing clears
