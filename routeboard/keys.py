@@ -11,15 +11,52 @@ import os
 import re
 from dataclasses import dataclass
 
-from routeboard.catalog import missing_keys
 from routeboard.domain import Model
 from routeboard.errors import InvalidInput
+from routeboard.price_table import provider_of
 
 KEY_NAME = re.compile(r"[A-Z][A-Z0-9_]*_(API_KEY|KEY|TOKEN|API_BASE|API_VERSION)")
 SECRETS_EXAMPLE = '# .streamlit/secrets.toml (next to app.py; keep it out of git)\nOPENAI_API_KEY = "sk-..."\n'
 _given: set[str] = set()  # names of keys given in this process; their values live only in os.environ
 # key -> models seen needing it while it was missing, so a key still names its models once it is set
 _needed_by: dict[str, set[str]] = {}
+# provider -> (the keys litellm.validate_environment reports missing, any one of which it accepts), copied from
+# litellm 1.110 so a page never imports litellm to list keys (tests/test_price_table.py checks each against it);
+# any other provider is asked of litellm itself.
+PROVIDER_KEYS = {
+    "openai": (("OPENAI_API_KEY",), ("OPENAI_API_KEY",)),
+    "anthropic": (("ANTHROPIC_API_KEY",), ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")),
+    "gemini": (("GOOGLE_API_KEY", "GEMINI_API_KEY"), ("GOOGLE_API_KEY", "GEMINI_API_KEY")),
+    "together_ai": (("TOGETHERAI_API_KEY",), ("TOGETHERAI_API_KEY",)),
+    "deepseek": (("DEEPSEEK_API_KEY",), ("DEEPSEEK_API_KEY",)),
+    "mistral": (("MISTRAL_API_KEY",), ("MISTRAL_API_KEY",)),
+    "groq": (("GROQ_API_KEY",), ("GROQ_API_KEY",)),
+    "cohere": (("COHERE_API_KEY",), ("COHERE_API_KEY",)),
+    "xai": (("XAI_API_KEY",), ("XAI_API_KEY",)),
+    "deepinfra": (("DEEPINFRA_API_KEY",), ("DEEPINFRA_API_KEY",)),
+    "cerebras": (("CEREBRAS_API_KEY",), ("CEREBRAS_API_KEY",)),
+    "perplexity": (("PERPLEXITYAI_API_KEY",), ("PERPLEXITYAI_API_KEY",)),
+    "fireworks_ai": (
+        ("FIREWORKS_AI_API_KEY",),
+        ("FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY", "FIREWORKSAI_API_KEY", "FIREWORKS_AI_TOKEN"),
+    ),
+}
+
+
+def missing_keys(litellm_model: str) -> list[str]:
+    """Environment variables litellm needs for this model that are not set (never their values)."""
+    rule = PROVIDER_KEYS.get(provider_of(litellm_model) or "")
+    if rule is not None:
+        reported, accepted = rule
+        return [] if any(name in os.environ for name in accepted) else list(reported)
+    from routeboard.settings import configure_litellm  # a rarer provider: litellm's own rules (a slow import)
+
+    litellm = configure_litellm()
+    try:
+        report = litellm.validate_environment(model=litellm_model)
+    except Exception:  # litellm raises for providers it cannot map; treat as "nothing known missing"
+        return []
+    return list(report.get("missing_keys") or [])
 
 
 @dataclass(frozen=True)
