@@ -43,3 +43,12 @@ def test_every_string_inside_messages_is_redacted():
         {"role": "user", "content": [{"type": "text", "text": "mail [EMAIL]"}]},
         messages[1],
     ]
+
+
+def test_a_suite_is_redacted_in_its_inputs_and_variables_not_its_answers():
+    from routeboard.domain import GraderSpec, Suite, Task
+    from routeboard.redact import redact_suite
+
+    task = Task(id="a", input="Call +1 415 555 2671", vars={"who": "bo@acme.io"}, expected="bo@acme.io")
+    [redacted] = redact_suite(Suite("s", "c", GraderSpec("exact"), (task,))).tasks
+    assert (redacted.input, redacted.vars, redacted.expected) == ("Call [PHONE]", {"who": "[EMAIL]"}, "bo@acme.io")
