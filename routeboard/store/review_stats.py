@@ -60,3 +60,29 @@ def split_figures(figures: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     per_model = figures[figures["model_id"].notna()]
     per_category = figures[figures["model_id"].isna()].drop(columns="model_id")
     return per_model, per_category
+
+
+def review_pairs(con: duckdb.DuckDBPyConnection, suite_id: str) -> pd.DataFrame:
+    """Items of a suite with two reviews: the item's key and output, then each review's reviewer, verdict, reason
+    and note (first_*, second_*), first and second by time."""
+    return (
+        con.cursor()
+        .execute(
+            """
+        WITH r AS (
+            SELECT *, row_number() OVER (PARTITION BY run_id, suite_id, task_id, model_id, trial
+                                         ORDER BY created_at, review_id) AS slot
+            FROM reviews WHERE suite_id = ?)
+        SELECT a.run_id, a.suite_id, a.task_id, a.model_id, a.trial, t.output,
+               a.reviewer AS first_reviewer, a.verdict AS first_verdict, a.reason AS first_reason,
+               a.note AS first_note,
+               b.reviewer AS second_reviewer, b.verdict AS second_verdict, b.reason AS second_reason,
+               b.note AS second_note
+        FROM r a JOIN r b USING (run_id, suite_id, task_id, model_id, trial)
+        LEFT JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
+        WHERE a.slot = 1 AND b.slot = 2
+        ORDER BY a.task_id, a.model_id, a.run_id, a.trial""",
+            [suite_id],
+        )
+        .df()
+    )
