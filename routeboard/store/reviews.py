@@ -142,6 +142,12 @@ def claim(con: duckdb.DuckDBPyConnection, key: tuple, slot: int, reviewer: str, 
     transactions, which is what keeps two reviewers from ever getting the same item)."""
     try:
         with transaction(con) as cur:
+            # read in the claim's own snapshot: a review saved since the caller looked shows here
+            reviewers = [
+                r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", list(key)).fetchall()
+            ]
+            if len(reviewers) != slot - 1 or reviewer in reviewers:
+                return False
             held = cur.execute(
                 f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - INTERVAL {float(expire_minutes)} MINUTE
                     FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
@@ -169,7 +175,9 @@ def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
     suites: outcome, correct and score updated in place) or labels it (``llm_judge`` suites: judge_labels
     upserted); a later one only counts for agreement. Each dict holds the REVIEW_COLUMNS and ``grader``.
 
-    Raises ReviewError when a reviewer already reviewed the item or it has its two reviews."""
+    Claims are kept, so a reviewer who looked before this review landed cannot claim the slot after it (their
+    insert clashes with the kept row). Raises ReviewError when a reviewer already reviewed the item or it has
+    its two reviews."""
     with transaction(con) as cur:
         for review in reviews:
             key = [review[column] for column in KEY]
@@ -179,7 +187,6 @@ def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
             if len(reviewers) >= 2:
                 raise ReviewError("this item already has its two reviews; a third is not needed")
             insert_columns(cur, "reviews", {c: (t, review.get(c)) for c, t in REVIEW_COLUMNS.items()})
-            cur.execute(f"DELETE FROM review_claims WHERE {_KEY_SQL} AND reviewer = ?", [*key, review["reviewer"]])
             if reviewers:
                 continue
             accepted = review["verdict"] != "rejected"

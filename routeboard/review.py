@@ -1,0 +1,361 @@
+"""People review outputs: a blinded queue per suite, claimed item by item, whose first review decides a trial.
+
+"Review only what settles": per model of a suite (one category), the queue asks for as many reviewed tasks as
+would settle its verdict at the suite's bar (``stats.tasks_needed``; at least the constraints' ``min_tasks``
+while too few are reviewed), cheapest plausible models first, in an order seeded per reviewer. A share of
+reviewed items (the ``human`` grader's ``overlap``) goes to a second reviewer, whose verdict only measures
+agreement. Claims keep two reviewers from holding one item; a claim older than CLAIM_MINUTES is free again.
+SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import astuple, dataclass
+from typing import NamedTuple
+
+import duckdb
+
+from routeboard import constraints, stats
+from routeboard.domain import Suite
+from routeboard.errors import ReviewError
+from routeboard.graders import review_overlap
+from routeboard.store import reviews as store
+from routeboard.store.suites import load_stored_suite
+from routeboard.suites import render_messages
+
+REJECT_REASONS: dict[str, str] = {
+    "wrong_fact": "Wrong fact",
+    "missing_fact": "Missing fact",
+    "invented_fact": "Invented fact",
+    "tone": "Tone",
+    "format": "Format",
+    "unsafe": "Unsafe",
+    "other": "Other",
+}
+VERDICTS = ("accepted", "rejected", "edited")
+CLAIM_MINUTES = 30
+_SAVE_TRIES = 3  # two first reviews saved at the same instant: DuckDB refuses one, which is then a second review
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """One stored trial: what a review is about."""
+
+    run_id: str
+    suite_id: str
+    task_id: str
+    model_id: str
+    trial: int
+
+    @property
+    def item_id(self) -> str:
+        """An opaque id for exports: names no model, maps back through the suite's items."""
+        return hashlib.sha256("\x1f".join(map(str, astuple(self))).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """What a reviewer sees, blinded: no model id, tier, cost or run is shown (the key stays for saving)."""
+
+    key: ItemKey
+    slot: int  # 1: this review decides; 2: a second opinion for agreement
+    prompt: str  # the task as the model saw it
+    output: str
+    reference: str | None  # the task's expected answer, if it has one
+    position: int  # this reviewer's n-th review of the suite
+    remaining: int  # reviews the queue still asks for, this one included
+
+
+class ModelQueue(NamedTuple):
+    """One model's share of a queue: tasks reviewed and reviews still needed to settle its verdict."""
+
+    model_id: str
+    reviewed: int
+    needed: int
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """A suite's queue: outputs not yet reviewed, outputs reviewed, and reviews that would settle the verdicts."""
+
+    suite_id: str
+    pending: int
+    reviewed: int
+    needed: int
+    per_model: list[ModelQueue]
+
+
+# ---- the queue -----------------------------------------------------------------------------------------
+
+
+def _key(row: dict) -> ItemKey:
+    return ItemKey(row["run_id"], row["suite_id"], row["task_id"], row["model_id"], int(row["trial"]))
+
+
+def _order(seed: str, key: ItemKey) -> str:
+    return hashlib.sha256(f"{seed}\x1f{key.item_id}".encode()).hexdigest()
+
+
+def to_settle(successes: float, n: int, bar: float, min_tasks: int, available: int) -> int:
+    """Reviewed tasks still needed to settle a verdict: 0 once it clears (on min_tasks) or fails."""
+    if n == 0:
+        return min_tasks
+    low, high = (float(x[0]) for x in stats.intervals([successes], [n], 0.95, "wilson"))
+    if high < bar or (low >= bar and n >= min_tasks):
+        return 0
+    more = stats.tasks_needed(successes, n, bar)
+    return max(available if more is None else more, min_tasks - n, 1)
+
+
+@dataclass
+class _Plan:
+    items: list[dict]
+    per_model: list[ModelQueue]
+    first: list[tuple[ItemKey, str]]  # (item, model) still asked for a first review, cheapest model first
+    quota: dict[str, int]  # model -> first reviews still asked for
+    second: list[ItemKey]  # items up for a second review, in their fixed order
+    second_quota: int
+
+
+def _suite(con: duckdb.DuckDBPyConnection, suite_id: str) -> tuple[str, Suite]:
+    suite_id, suite = load_stored_suite(con, suite_id)
+    if suite.grader.name not in store.REVIEWED_GRADERS:
+        raise ReviewError(
+            f"{suite_id} is graded by {suite.grader.name!r}, not by people: only human and llm_judge suites are "
+            "reviewed"
+        )
+    return suite_id, suite
+
+
+def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
+    items = store.suite_items(con, suite_id)
+    min_tasks = int(constraints.effective(suite.constraints, None)["min_tasks"])
+    costs = store.model_costs(con, suite_id)
+    by_model: dict[str, dict] = {}
+    for row in items:
+        model = by_model.setdefault(row["model_id"], {"tasks": {}, "open": {}})
+        if row["reviews"]:
+            share = model["tasks"].setdefault(row["task_id"], [0, 0])
+            share[0] += row["first_verdict"] != "rejected"
+            share[1] += 1
+    for row in items:  # one trial per unreviewed task: evidence is counted in tasks
+        model = by_model[row["model_id"]]
+        if not row["reviews"] and row["task_id"] not in model["tasks"]:
+            key = _key(row)
+            held = model["open"].get(row["task_id"])
+            if held is None or _order("", key) < _order("", held):
+                model["open"][row["task_id"]] = key
+    per_model, quota = [], {}
+    for model_id, model in by_model.items():
+        shares = model["tasks"].values()
+        successes, n = sum(c / t for c, t in shares), len(model["tasks"])
+        quota[model_id] = min(to_settle(successes, n, suite.bar, min_tasks, len(model["open"])), len(model["open"]))
+        per_model.append(ModelQueue(model_id, n, quota[model_id]))
+    # cheapest plausible first: a settled model (quota 0) is asked nothing; an unknown cost comes last
+    ordered = sorted(by_model, key=lambda m: (costs.get(m) is None, costs.get(m) or 0.0, m))
+    first = [(key, m) for m in ordered if quota[m] for key in by_model[m]["open"].values()]
+    reviewed_once = [_key(row) for row in items if row["reviews"] >= 1]
+    target = round(review_overlap(suite.grader) * len(reviewed_once))
+    done = sum(1 for row in items if row["reviews"] >= 2)
+    second = sorted((_key(row) for row in items if row["reviews"] == 1), key=lambda k: _order("", k))
+    return _Plan(items, sorted(per_model), first, quota, second, max(target - done, 0))
+
+
+def _candidates(plan: _Plan, claims: list[dict], reviewer: str, seed: str) -> list[tuple[ItemKey, int]]:
+    """This reviewer's next items in order (slot 2 first, then slot 1), leaving out items others hold."""
+    reviews = {_key(row): row["reviews"] for row in plan.items}
+    held = {
+        (_key(c), c["slot"])
+        for c in claims  # claims of reviewed slots stay as a record; only open ones are held
+        if c["reviewer"] != reviewer and not c["expired"] and reviews.get(_key(c)) == c["slot"] - 1
+    }
+    first_reviewer = {_key(row): row["first_reviewer"] for row in plan.items}
+    second = [k for k in plan.second if first_reviewer[k] != reviewer and (k, 2) not in held]
+    quota2 = plan.second_quota - sum(1 for k, slot in held if slot == 2)
+    out = [(k, 2) for k in second[: max(quota2, 0)]]
+    taken: dict[str, int] = {}
+    for key, slot in held:
+        if slot == 1:
+            taken[key.model_id] = taken.get(key.model_id, 0) + 1
+    by_model: dict[str, list[ItemKey]] = {}
+    for key, model_id in plan.first:
+        if (key, 1) not in held:
+            by_model.setdefault(model_id, []).append(key)
+    for model_id, keys in by_model.items():  # insertion order: cheapest model first
+        left = plan.quota[model_id] - taken.get(model_id, 0)
+        out += [(k, 1) for k in sorted(keys, key=lambda k: _order(seed, k))[: max(left, 0)]]
+    return out
+
+
+def _remaining(plan: _Plan) -> int:
+    return sum(plan.quota.values()) + plan.second_quota
+
+
+def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: int) -> ReviewItem:
+    task = next(t for t in suite.tasks if t.id == key.task_id)
+    messages = render_messages(suite, task)
+    if len(messages) == 1:
+        prompt = messages[0]["content"]
+    else:
+        prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
+    row = store.item(con, astuple(key))
+    return ReviewItem(
+        key=key,
+        slot=slot,
+        prompt=prompt,
+        output=row["output"] or "",
+        reference=task.expected,
+        position=store.reviews_by(con, key.suite_id, reviewer) + 1,
+        remaining=max(remaining, 1),
+    )
+
+
+def next_item(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None) -> ReviewItem | None:
+    """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
+    None when the queue asks nothing more of them."""
+    reviewer = _reviewer(reviewer)
+    suite_id, suite = _suite(con, suite_id)
+    order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
+    for _ in range(20):  # a claim lost to another reviewer at the same instant: look again
+        plan = _plan(con, suite_id, suite)
+        claims = store.claims(con, suite_id, CLAIM_MINUTES)
+        open_items = {_key(row): row for row in plan.items}
+        for claim in claims:
+            key = _key(claim)
+            row = open_items.get(key)
+            if claim["reviewer"] == reviewer and row and row["reviews"] < 2 and reviewer not in row["reviewers"]:
+                if store.claim(con, astuple(key), claim["slot"], reviewer, CLAIM_MINUTES):
+                    return _item(con, suite, key, claim["slot"], reviewer, _remaining(plan))
+        candidates = _candidates(plan, claims, reviewer, order_seed)
+        if not candidates:
+            return None
+        key, slot = candidates[0]
+        if store.claim(con, astuple(key), slot, reviewer, CLAIM_MINUTES):
+            return _item(con, suite, key, slot, reviewer, _remaining(plan))
+    raise ReviewError("the queue is busy (other reviewers are claiming the same items); try again in a moment")
+
+
+def queue_status(con: duckdb.DuckDBPyConnection, suite_id: str) -> QueueStatus:
+    """Outputs waiting, reviewed, and the reviews still needed to settle each model's verdict (admin view)."""
+    suite_id, suite = _suite(con, suite_id)
+    plan = _plan(con, suite_id, suite)
+    reviewed = sum(1 for row in plan.items if row["reviews"])
+    return QueueStatus(suite_id, len(plan.items) - reviewed, reviewed, _remaining(plan), plan.per_model)
+
+
+def reviewable_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Suites people review (human or llm_judge graders) with stored trials: pending, reviewed and needed."""
+    found = []
+    for row in store.reviewed_suites(con):
+        status = queue_status(con, row["suite_id"])
+        found.append(
+            {
+                "suite_id": row["suite_id"],
+                "name": row["name"],
+                "category": row["category"],
+                "grader": row["grader"],
+                "pending": status.pending,
+                "reviewed": status.reviewed,
+                "needed": status.needed,
+            }
+        )
+    return found
+
+
+# ---- recording -----------------------------------------------------------------------------------------
+
+
+def _reviewer(reviewer) -> str:
+    name = str(reviewer or "").strip()
+    if not name:
+        raise ReviewError("say who is reviewing: a reviewer name is needed")
+    return name
+
+
+def checked_review(
+    con: duckdb.DuckDBPyConnection,
+    key: ItemKey,
+    reviewer: str,
+    verdict: str,
+    *,
+    reason=None,
+    note=None,
+    edited_output=None,
+    review_ms=None,
+    rework_ms=None,
+    source="app",
+) -> dict:
+    """The review as a row to store, or ReviewError naming what is wrong with it."""
+    reviewer = _reviewer(reviewer)
+    if verdict not in VERDICTS:
+        raise ReviewError(f"verdict must be accepted, rejected or edited; got {verdict!r}")
+    if verdict == "rejected" and not reason:
+        raise ReviewError(f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}")
+    if verdict == "rejected" and reason not in REJECT_REASONS:
+        raise ReviewError(f"unknown reason {reason!r}; use one of {', '.join(REJECT_REASONS)}")
+    if verdict == "edited" and not str(edited_output or "").strip():
+        raise ReviewError("an edit needs the corrected output; to keep the output as it is, accept it")
+    row = store.item(con, astuple(key))
+    if row is None:
+        raise ReviewError(f"no stored output for task {key.task_id} of {key.suite_id} in that run; take the next item")
+    if row["grader"] not in store.REVIEWED_GRADERS:
+        raise ReviewError(f"{key.suite_id} is graded by {row['grader']!r}, not by people; nothing to review")
+    if not row["valid"] or row["output"] is None or row["outcome"] == "error":
+        raise ReviewError(f"task {key.task_id}'s output is {row['outcome']}, decided already; take the next item")
+    return {
+        "review_id": uuid.uuid4().hex,
+        **{field: getattr(key, field) for field in store.KEY},
+        "reviewer": reviewer,
+        "verdict": verdict,
+        "reason": reason if verdict == "rejected" else None,
+        "note": str(note).strip() or None if note is not None else None,
+        "edited_output": edited_output if verdict == "edited" else None,
+        "review_ms": review_ms,
+        "rework_ms": rework_ms if verdict == "edited" else None,
+        "source": source,
+        "grader": row["grader"],
+    }
+
+
+def save_reviews(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Store checked reviews all or nothing; a clash with a review saved at the same instant is retried."""
+    for attempt in range(_SAVE_TRIES):
+        try:
+            store.add_reviews(con, rows)
+            return
+        except duckdb.TransactionException:
+            if attempt == _SAVE_TRIES - 1:
+                raise ReviewError("another review of this item was being saved at the same moment; try again") from None
+
+
+def record_review(
+    con: duckdb.DuckDBPyConnection,
+    key: ItemKey,
+    reviewer: str,
+    verdict: str,
+    *,
+    reason=None,
+    note=None,
+    edited_output=None,
+    review_ms=None,
+    rework_ms=None,
+    source="app",
+) -> str:
+    """Store one review and return its id. The first review of a trial decides it; a second only measures
+    agreement. Raises ReviewError with a one-line message for anything it cannot store."""
+    row = checked_review(
+        con,
+        key,
+        reviewer,
+        verdict,
+        reason=reason,
+        note=note,
+        edited_output=edited_output,
+        review_ms=review_ms,
+        rework_ms=rework_ms,
+        source=source,
+    )
+    save_reviews(con, [row])
+    return row["review_id"]
