@@ -29,7 +29,7 @@ from routeboard.store import transaction
 from routeboard.store.imports import earlier_import, insert_results
 from routeboard.store.runs import insert_run, new_run_id
 from routeboard.store.suites import write_suite
-from routeboard.suites import Overrides, build_suite
+from routeboard.suites import Overrides, build_suite, content_hash
 
 FORMATS = ("auto", *LOG_FORMATS)
 LOG_HINT = (
@@ -80,9 +80,11 @@ def read_log_suite(
     fmt: str = "auto",
     overrides: Overrides | None = None,
     redact: bool = False,
+    model: str | None = None,
     max_bytes: int | None = None,
 ) -> LogSuite:
-    """Validate a log file as a suite of its prompts; raises InvalidInput listing every problem."""
+    """Validate a log file as a suite of its prompts; raises InvalidInput listing every problem. ``model``
+    names the model of logged replies whose line names none (an OpenAI fine-tuning file names none)."""
     problems = Problems(filename, limit=200)
     if fmt not in FORMATS:
         raise InvalidInput(Problem(filename, None, "--format", f"unknown format {fmt!r} (known: {', '.join(FORMATS)})"))
@@ -96,6 +98,8 @@ def read_log_suite(
     problems.raise_if_any()
     log = read_log(records, detected if fmt == "auto" else fmt, problems)
     problems.raise_if_any()
+    for call in log.calls:
+        call.model = call.model or (model.strip() if model and model.strip() else None)
     if redact:
         for call in log.calls:
             call.prompt = redact_value(call.prompt)
@@ -105,7 +109,8 @@ def read_log_suite(
         Record(c.line, {"id": c.task_id, "messages": c.prompt, "metadata": _task_metadata(c, log)}) for c in log.calls
     ]
     suite = build_suite(tasks, Path(filename).stem, overrides, problems)
-    digest = hashlib.sha256(data + (b"\0redacted" if redact else b"")).hexdigest()
+    # the file and the suite it became: the same log under another name or redacted is another import
+    digest = hashlib.sha256(data + content_hash(suite).encode()).hexdigest()
     return LogSuite(suite, log, digest, redact)
 
 
@@ -153,7 +158,8 @@ def _graded_rows(read: LogSuite) -> _Graded:
     notes = []
     if unnamed:
         notes.append(
-            f"{len(unnamed)} logged replies name no model (add a model field to the lines): kept as tasks only"
+            f"{len(unnamed)} logged replies name no model (add a model field to the lines, or give the model "
+            "that wrote them: --model NAME): kept as tasks only"
         )
     calls = [c for c in calls if c.model]
     if not calls:
@@ -231,8 +237,6 @@ def _store_run(cur, summary: LogImportSummary, rows: list[ResultRow], filename: 
 
 
 def _task_metadata(call: LoggedCall, log: Log) -> dict:
-    """Where the task came from (the log's ids), so a reviewer or an export can find the original call."""
-    metadata = {"source": log.fmt, **call.metadata}
-    if call.model:
-        metadata["logged_model"] = call.model
-    return metadata
+    """Where the task came from (the log's ids), so an export can find the original call. Not the model: the
+    task is the same whoever answered it, and reviewers are blinded to who did."""
+    return {"source": log.fmt, **call.metadata}

@@ -15,6 +15,7 @@ from routeboard import graders
 from routeboard.constraints import constraint_problems
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem, Problems
+from routeboard.io.chat import too_large
 from routeboard.io.records import Record
 from routeboard.io.suite_formats import (
     TEMPLATE_VAR,
@@ -248,9 +249,18 @@ def _check_task_fields(line, t, template, template_vars, problems: Problems) -> 
     if t["input"] is not None and not isinstance(t["input"], str):
         problems.add(line, "input", "input must be text (or use messages for a chat)")
         ok = False
+    elif t["input"] is not None and too_large(t["input"], line, "input", problems):
+        ok = False
     if t["messages"] is not None and not _valid_messages(t["messages"]):
         problems.add(line, "messages", "messages must be a list of {role: system|user|assistant|tool, content: text}")
         ok = False
+    elif t["messages"] is not None:
+        ok = (
+            not any(
+                [too_large(m["content"], line, f"messages[{i}].content", problems) for i, m in enumerate(t["messages"])]
+            )
+            and ok
+        )
     if not isinstance(t["vars"], dict):
         problems.add(line, "vars", "vars must be a mapping of names to values")
         return False

@@ -225,3 +225,10 @@ def test_a_grader_that_needs_no_answers_takes_an_inputs_only_file(tmp_path):
     path = write(tmp_path / "asks.csv", "id,input\na,Reply to Ann\n")
     suite = load_suite(path, Overrides(grader={"name": "regex", "options": {"pattern": "Ann"}}))
     assert suite.grader.name == "regex" and suite.tasks[0].expected is None
+
+
+def test_a_ten_megabyte_input_names_the_line_and_the_limit(tmp_path):
+    path = write(tmp_path / "asks.jsonl", '{"input": "short"}\n' + json.dumps({"input": "z" * 10_485_760}) + "\n")
+    [problem] = problems_of(path)
+    assert (problem.line, problem.field) == (2, "input")
+    assert problem.message.startswith("too large: 10.0 MB in one message, over the 2 MB limit per message")

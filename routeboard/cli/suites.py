@@ -37,6 +37,7 @@ def register(commands) -> None:
         action="store_true",
         help="replace e-mail addresses, phone and card numbers by [EMAIL], [PHONE], [CARD] before storing",
     )
+    imp.add_argument("--model", help="logs: the model that wrote the logged replies, where a line names none")
     _add_overrides(imp)
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=cmd_import)
@@ -151,12 +152,14 @@ def cmd_import(args) -> int:
     overrides = _overrides(args)
     # Validate everything before writing anything, so a bad file in a batch imports nothing.
     logs = {path: _log_format(path, args.format) for path in paths}
-    loaded = {path: _loaded(path, logs[path], overrides, args.redact) for path in paths}
+    loaded = {path: _loaded(path, logs[path], overrides, args) for path in paths}
     con = open_db(args)
     results = []
     for path in paths:
         if logs[path]:
-            results.append(load_log(con, path, fmt=logs[path], overrides=overrides, redact=args.redact).__dict__)
+            results.append(
+                load_log(con, path, fmt=logs[path], overrides=overrides, redact=args.redact, model=args.model).__dict__
+            )
         else:
             origin = "shipped" if args.shipped and path in shipped_suite_paths() else "file"
             results.append(
@@ -177,11 +180,12 @@ def _log_format(path: Path, fmt: str) -> str | None:
     return sniff_format(path.name, file_bytes(path)) if path.is_file() else None
 
 
-def _loaded(path: Path, fmt: str | None, overrides: Overrides, redact: bool):
+def _loaded(path: Path, fmt: str | None, overrides: Overrides, args):
     if fmt:
-        return read_log_suite(str(path), file_bytes(path), fmt=fmt, overrides=overrides, redact=redact).suite
+        data = file_bytes(path)
+        return read_log_suite(str(path), data, fmt=fmt, overrides=overrides, redact=args.redact, model=args.model).suite
     suite = load_suite(path, overrides)
-    return redact_suite(suite) if redact else suite
+    return redact_suite(suite) if args.redact else suite
 
 
 def _print_import(r: dict, from_log: bool, grader_defaulted: bool) -> None:

@@ -156,7 +156,7 @@ def _litellm_call(record: Record, problems: Problems, skipped: dict) -> LoggedCa
         *tokens,
         cost_usd=_known_cost(spend, tokens),
         latency_ms=_elapsed_ms(f.get("startTime"), f.get("endTime")),
-        metadata=_keep(f, ("request_id", "startTime", "model_group", "status", "user", "end_user")),
+        metadata=_keep(f, ("request_id", "startTime", "status")),  # ids to trace back; not who asked
     )
 
 

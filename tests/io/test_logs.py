@@ -195,3 +195,12 @@ def test_a_spend_log_row_without_a_stored_prompt_is_refused(con):
     assert (problem.line, problem.field) == (1, "messages")
     assert "store_prompts_in_spend_logs" in problem.message
     assert counts(con) == before
+
+
+def test_replies_that_name_no_model_are_kept_for_the_model_given(con):
+    fine_tune = jsonl({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})
+    tasks_only = import_log(con, "ft.jsonl", fine_tune)
+    assert (tasks_only.tasks, tasks_only.outputs, tasks_only.run_id) == (1, 0, None)
+    assert any("--model NAME" in note for note in tasks_only.notes)
+    kept = import_log(con, "ft.jsonl", fine_tune, model="acme-bot-v2")
+    assert (kept.suite_id, kept.outputs, kept.models) == (tasks_only.suite_id, 1, ["acme-bot-v2"])
