@@ -86,3 +86,29 @@ def review_pairs(con: duckdb.DuckDBPyConnection, suite_id: str) -> pd.DataFrame:
         )
         .df()
     )
+
+
+def reviewed_answers(con: duckdb.DuckDBPyConnection, suite_id: str) -> dict[str, tuple[str, str]]:
+    """Per task of a suite, the answer people let go out: task_id -> (answer, 'edited' | 'accepted').
+
+    An edit wins over an accepted output (it is what the reviewer wanted), then the latest review; an item any
+    reviewer rejected is disputed and gives no answer."""
+    rows = (
+        con.cursor()
+        .execute(
+            """
+        WITH r AS (
+            SELECT r.*, CASE WHEN r.verdict = 'edited' THEN r.edited_output ELSE t.output END AS answer,
+                   bool_or(r.verdict = 'rejected') OVER (PARTITION BY r.run_id, r.task_id, r.model_id, r.trial)
+                       AS disputed
+            FROM reviews r LEFT JOIN trials t USING (run_id, suite_id, task_id, model_id, trial)
+            WHERE r.suite_id = ?)
+        SELECT task_id, answer, verdict FROM r
+        WHERE verdict IN ('accepted', 'edited') AND NOT disputed AND trim(coalesce(answer, '')) <> ''
+        QUALIFY row_number() OVER (PARTITION BY task_id
+                                   ORDER BY verdict = 'edited' DESC, created_at DESC, review_id) = 1""",
+            [suite_id],
+        )
+        .fetchall()
+    )
+    return {task_id: (answer, verdict) for task_id, answer, verdict in rows}
