@@ -19,7 +19,8 @@ def show_log_import(name: str, data: bytes, fmt: str, suite: str | None, categor
         "Redact e-mail addresses, phone and card numbers before storing ([EMAIL], [PHONE], [CARD])",
         key="imports_redact",
     )
-    options = {"fmt": fmt, "redact": redact, "overrides": _overrides(suite, category)}
+    model = st.text_input("Model of the logged replies, where a line names none", key="imports_log_model")
+    options = {"fmt": fmt, "redact": redact, "model": model or None, "overrides": _overrides(suite, category)}
     try:
         read = read_log_suite(name, data, **options)
     except InvalidInput as exc:
