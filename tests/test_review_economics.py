@@ -8,8 +8,10 @@ import pytest
 
 from routeboard.errors import InvalidInput
 from routeboard.facts import facts_frame
-from routeboard.ledger import MEASURED_MIN_REVIEWS, apply_scenario, review_minutes_basis
+from routeboard.ledger import MEASURED_MIN_REVIEWS, apply_scenario, ledger, review_minutes_basis
+from routeboard.review import ItemKey, record_review
 from routeboard.scenario import Scenario, scenario_from_dict
+from tests.test_judge_reliability import judged_run  # noqa: F401 (a fixture: an llm_judge run of 400 tasks)
 
 
 def _facts(reviews_n: int, review_minutes: float = 0.5, edits_n: int = 0, rework_minutes: float = float("nan")):
@@ -77,3 +79,24 @@ def test_what_if_gets_assumed_beside_measured_per_category():
     assert row["review_minutes_source"] == "measured (12 reviews)"
     assert (row["rework_minutes_assumed"], row["rework_minutes_used"]) == (5.0, 4.0)
     assert row["rework_minutes_source"] == "measured (11 edits)"
+
+
+def test_reviews_of_judged_outputs_calibrate_the_judge(judged_run):  # noqa: F811 (the imported fixture)
+    con = judged_run
+    before = ledger(con).iloc[0]
+    assert before["judge_status"].startswith("unvalidated judge")
+    run_id = con.execute("SELECT any_value(run_id) FROM trials").fetchone()[0]
+    for i in range(60):  # people see the truth: every fifth answer is wrong
+        key = ItemKey(run_id, "emails@1", f"t{i}", "fake/candidate", 1)
+        if i % 5:
+            record_review(con, key, "ann", "accepted", review_ms=15_000)
+        else:
+            record_review(con, key, "ann", "rejected", reason="wrong_fact", review_ms=15_000)
+    after = ledger(con).iloc[0]
+    # the lenient judge passes half the wrong answers: corrected by people's 60 labels, accuracy comes down
+    assert after["judge_status"].startswith("judge validated on 60 labels")
+    assert after["accuracy_judged"] == before["accuracy_judged"]  # the judge's own verdicts are untouched
+    assert after["accuracy"] < before["accuracy"] - 0.05
+    assert abs(after["accuracy"] - 0.8) < abs(before["accuracy"] - 0.8)
+    # a judged suite's trials are not decided by people, and their outputs do not wait for them
+    assert (after["reviewed"], after["pending"], after["reviews_n"]) == (0, 0, 60)
