@@ -101,3 +101,27 @@ def test_a_review_moves_the_data_version_so_cached_pages_refresh(ran, con):
     before = data_version(con)
     _review(con, ran, "fake/a", "t10", "rejected", 30_000)  # minutes measured: the ledger's review cost moves
     assert data_version(con) != before
+
+
+def test_a_human_graded_suite_counts_what_people_decided(con):
+    from routeboard.ledger import ledger
+    from routeboard.review import ItemKey, record_review
+    from routeboard.scenario import Scenario
+
+    install_fake(FakeProvider())
+    add_model(con, "fake/a", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
+    tasks = tuple(Task(id=f"t{i:02d}", input=f"say: reply {i}") for i in range(TASKS))
+    suite = Suite(name="replies", category="replies", grader=GraderSpec("human"), bar=0.8, tasks=tasks)
+    suite_id = save_suite(con, suite).suite_id
+    progress = start_run(con, RunRequest(suites=("replies",), models=("fake/a",), use_cache=False)).run()
+    for i in range(12):
+        key = ItemKey(progress.run_id, suite_id, f"t{i:02d}", "fake/a", 1)
+        if i < 11:
+            record_review(con, key, "ann", "accepted", review_ms=30_000)
+        else:
+            record_review(con, key, "ann", "rejected", reason="tone", review_ms=90_000)
+    [row] = ledger_facts(con).to_dict("records")
+    assert (row["trials"], row["correct"], row["reviewed"], row["pending"]) == (12, 11, 12, 8)
+    led = ledger(con, Scenario().with_values(review_rate=1.0)).iloc[0]
+    assert led["accuracy"] == pytest.approx(11 / 12)
+    assert led["review_minutes_used"] == 0.5 and led["review_minutes_source"] == "measured (12 reviews)"
