@@ -13,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import astuple, dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
 
 from routeboard import constraints, stats
 from routeboard.domain import Suite
-from routeboard.errors import ReviewError
+from routeboard.errors import Problems, ReviewError
 from routeboard.graders import review_overlap
+from routeboard.io.records import read_csv
+from routeboard.io.text import decode, file_bytes
 from routeboard.store import reviews as store
 from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
@@ -193,19 +196,21 @@ def _remaining(plan: _Plan) -> int:
     return sum(plan.quota.values()) + plan.second_quota
 
 
-def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: int) -> ReviewItem:
-    task = next(t for t in suite.tasks if t.id == key.task_id)
+def _prompt(suite: Suite, task) -> str:
+    """The task as the model saw it: its one message, or each message with its role."""
     messages = render_messages(suite, task)
     if len(messages) == 1:
-        prompt = messages[0]["content"]
-    else:
-        prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
-    row = store.item(con, astuple(key))
+        return messages[0]["content"]
+    return "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
+
+
+def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: int) -> ReviewItem:
+    task = next(t for t in suite.tasks if t.id == key.task_id)
     return ReviewItem(
         key=key,
         slot=slot,
-        prompt=prompt,
-        output=row["output"] or "",
+        prompt=_prompt(suite, task),
+        output=store.item(con, astuple(key))["output"] or "",
         reference=task.expected,
         position=store.reviews_by(con, key.suite_id, reviewer) + 1,
         remaining=max(remaining, 1),
@@ -274,28 +279,16 @@ def _reviewer(reviewer) -> str:
     return name
 
 
-def checked_review(
-    con: duckdb.DuckDBPyConnection,
-    key: ItemKey,
-    reviewer: str,
-    verdict: str,
-    *,
-    reason=None,
-    note=None,
-    edited_output=None,
-    review_ms=None,
-    rework_ms=None,
-    source="app",
-) -> dict:
+def checked_review(con: duckdb.DuckDBPyConnection, key: ItemKey, reviewer: str, verdict: str, **answers) -> dict:
     """The review as a row to store, or ReviewError naming what is wrong with it."""
-    reviewer = _reviewer(reviewer)
+    reviewer, reason = _reviewer(reviewer), answers.get("reason")
     if verdict not in VERDICTS:
         raise ReviewError(f"verdict must be accepted, rejected or edited; got {verdict!r}")
     if verdict == "rejected" and not reason:
         raise ReviewError(f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}")
     if verdict == "rejected" and reason not in REJECT_REASONS:
         raise ReviewError(f"unknown reason {reason!r}; use one of {', '.join(REJECT_REASONS)}")
-    if verdict == "edited" and not str(edited_output or "").strip():
+    if verdict == "edited" and not str(answers.get("edited_output") or "").strip():
         raise ReviewError("an edit needs the corrected output; to keep the output as it is, accept it")
     row = store.item(con, astuple(key))
     if row is None:
@@ -310,11 +303,11 @@ def checked_review(
         "reviewer": reviewer,
         "verdict": verdict,
         "reason": reason if verdict == "rejected" else None,
-        "note": str(note).strip() or None if note is not None else None,
-        "edited_output": edited_output if verdict == "edited" else None,
-        "review_ms": review_ms,
-        "rework_ms": rework_ms if verdict == "edited" else None,
-        "source": source,
+        "note": str(answers.get("note") or "").strip() or None,
+        "edited_output": answers.get("edited_output") if verdict == "edited" else None,
+        "review_ms": answers.get("review_ms"),
+        "rework_ms": answers.get("rework_ms") if verdict == "edited" else None,
+        "source": answers.get("source", "app"),
         "grader": row["grader"],
     }
 
@@ -345,17 +338,94 @@ def record_review(
 ) -> str:
     """Store one review and return its id. The first review of a trial decides it; a second only measures
     agreement. Raises ReviewError with a one-line message for anything it cannot store."""
-    row = checked_review(
-        con,
-        key,
-        reviewer,
-        verdict,
-        reason=reason,
-        note=note,
-        edited_output=edited_output,
-        review_ms=review_ms,
-        rework_ms=rework_ms,
-        source=source,
-    )
+    answers = dict(reason=reason, note=note, edited_output=edited_output, review_ms=review_ms, rework_ms=rework_ms)
+    row = checked_review(con, key, reviewer, verdict, **answers, source=source)
     save_reviews(con, [row])
     return row["review_id"]
+
+
+# ---- spreadsheets: `review export` / `review import` --------------------------------------------------
+
+SHEET_COLUMNS = ("item_id", "suite_id", "task_id", "prompt", "output", "reference", "verdict", "reason", "note")
+SHEET_ANSWERS = ("verdict", "reason", "note", "edited_output")
+
+
+def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None):
+    """The items the queue asks of ``reviewer``, blinded (an opaque item_id, no model or run), with empty answer
+    columns to fill in a spreadsheet (a pandas DataFrame). Nothing is claimed: a sheet can sit in an inbox for days."""
+    import pandas as pd
+
+    suite_id, suite = _suite(con, suite_id)
+    name = str(reviewer or "").strip()
+    plan = _plan(con, suite_id, suite)
+    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, name)
+    tasks = {task.id: task for task in suite.tasks}
+    outputs = {_key(row): row["output"] for row in plan.items}
+    rows = [
+        {
+            "item_id": key.item_id,
+            "suite_id": suite_id,
+            "task_id": key.task_id,
+            "prompt": _prompt(suite, tasks[key.task_id]),
+            "output": outputs[key],
+            "reference": tasks[key.task_id].expected or "",
+            **dict.fromkeys(SHEET_ANSWERS, ""),
+        }
+        for key, _slot in wanted
+    ]
+    return pd.DataFrame(rows, columns=[*SHEET_COLUMNS, "edited_output"])
+
+
+def import_reviews(con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str) -> int:
+    """Store the filled rows of a review sheet as ``reviewer``'s reviews; every row is checked first and any
+    problem (by CSV line) stores nothing. Rows with an empty verdict are left for later. Returns reviews stored."""
+    reviewer = _reviewer(reviewer)
+    problems = Problems(str(path))
+    text = decode(file_bytes(path), problems)
+    problems.raise_if_any()
+    header, records = read_csv(text, problems, empty="the review sheet is empty: export one with `review export`")
+    missing = [column for column in ("item_id", "suite_id", "verdict") if header and column not in header]
+    if missing:
+        problems.add(1, None, f"missing column(s) {', '.join(missing)}; export the sheet with `review export`")
+        problems.raise_if_any()
+    items: dict[str, dict[str, dict]] = {}  # suite -> item_id -> stored row
+    labels = {label.casefold(): reason for reason, label in REJECT_REASONS.items()}
+    rows, seen = [], set()
+    for line, fields in records:
+        verdict = str(fields.get("verdict") or "").strip().lower()
+        if not verdict:
+            continue
+        suite_id = str(fields.get("suite_id") or "")
+        if suite_id not in items:
+            items[suite_id] = {_key(row).item_id: row for row in store.suite_items(con, suite_id)}
+        row = items[suite_id].get(str(fields.get("item_id") or "").strip())
+        if row is None:
+            problems.add(line, "item_id", f"no such item in {suite_id or 'this database'}; export a fresh sheet")
+            continue
+        key = _key(row)
+        if key in seen:
+            problems.add(line, "item_id", "this item appears twice in the sheet; keep one row")
+        elif reviewer in row["reviewers"]:
+            problems.add(line, "item_id", f"{reviewer} has already reviewed this item; each person reviews it once")
+        elif row["reviews"] >= 2:
+            problems.add(line, "item_id", "this item already has its two reviews; clear its verdict")
+        seen.add(key)
+        reason = str(fields.get("reason") or "").strip()
+        try:
+            rows.append(
+                checked_review(
+                    con,
+                    key,
+                    reviewer,
+                    verdict,
+                    reason=labels.get(reason.casefold(), reason) or None,
+                    note=fields.get("note"),
+                    edited_output=fields.get("edited_output"),
+                    source="csv",
+                )
+            )
+        except ReviewError as error:
+            problems.add(line, "verdict", str(error))
+    problems.raise_if_any()
+    save_reviews(con, rows)
+    return len(rows)

@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from routeboard.cli import models, report, results, runs, sample, suites
+    from routeboard.cli import models, report, results, review, runs, sample, suites
 
     parser = _Parser(
         prog="python -m routeboard",
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     results.register(commands)
     report.register(commands)
     sample.register(commands)
+    review.register(commands)
     return parser
 
 

@@ -1,0 +1,47 @@
+"""``review export`` / ``review import``: the review queue as a spreadsheet, for teams that review that way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from routeboard.cli import open_db
+
+
+def register(commands) -> None:
+    review = commands.add_parser("review", help="people's verdicts on outputs: export a sheet, import it filled")
+    sub = review.add_subparsers(dest="review_command", required=True, parser_class=type(review))
+    exp = sub.add_parser(
+        "export", help="the outputs a suite's queue asks for, blinded (no model names), as a CSV to fill in"
+    )
+    exp.add_argument("--suite", required=True, help="suite name or name@version (graded by human or llm_judge)")
+    exp.add_argument("--out", required=True, help="the CSV file to write")
+    exp.add_argument("--reviewer", help="who will fill it in (orders the sheet; leaves out items they reviewed)")
+    exp.set_defaults(handler=cmd_export)
+    imp = sub.add_parser(
+        "import", help="store a filled sheet: verdict accepted/rejected/edited, reason for a rejection (all or nothing)"
+    )
+    imp.add_argument("path")
+    imp.add_argument("--reviewer", required=True, help="whose verdicts these are")
+    imp.set_defaults(handler=cmd_import)
+
+
+def cmd_export(args) -> int:
+    from routeboard.exports import to_csv
+    from routeboard.review import REJECT_REASONS, export_queue
+
+    sheet = export_queue(open_db(args), args.suite, args.reviewer)
+    Path(args.out).write_text(to_csv(sheet), encoding="utf-8", newline="")
+    print(
+        f"{args.out}: {len(sheet)} outputs to review. Fill verdict (accepted, rejected or edited), a reason for "
+        f"each rejection ({', '.join(REJECT_REASONS)}), edited_output for an edit; then "
+        f"`python -m routeboard review import {args.out} --reviewer NAME`"
+    )
+    return 0
+
+
+def cmd_import(args) -> int:
+    from routeboard.review import import_reviews
+
+    stored = import_reviews(open_db(args), args.path, args.reviewer)
+    print(f"{args.path}: {stored} reviews by {args.reviewer.strip()} stored")
+    return 0
