@@ -13,6 +13,7 @@ page = st.navigation(
         st.Page("pages/imports.py", title="Results import", icon=":material/upload_file:"),
         st.Page("pages/models.py", title="Models", icon=":material/memory:"),
         st.Page("pages/run.py", title="Run", icon=":material/play_circle:"),
+        st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
         st.Page("pages/results.py", title="Results", icon=":material/table_view:"),
         st.Page("pages/frontier.py", title="Frontier", icon=":material/scatter_plot:"),
         st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"),

@@ -7,9 +7,9 @@ import hashlib
 import time
 
 import streamlit as st
-from routeboard.review import REJECT_REASONS, ReviewItem, record_review
 
 from routeboard.errors import RouteboardError
+from routeboard.review import REJECT_REASONS, ReviewItem, record_review
 from ui.state import show_error
 
 REVIEWER = "review_reviewer"  # session key: the name typed once when nobody is signed in
@@ -17,6 +17,7 @@ DONE = "review_done"  # session key: {suite_id: reviews given in this session}
 NOTICE = "review_notice"  # session key: the last verdict, said once on the next item
 # widgets reset after each verdict, so the next item starts with no reason, note or edit
 ITEM_WIDGETS = ("review_reason", "review_note", "review_edit_text")
+BLINDED = ("run_id", "suite_id", "model_id", "trial")  # columns a reviewer never sees
 
 # a, r and e click the page's buttons; Streamlit's own shortcut parameter reserves "r" (rerun), so one capturing
 # listener handles all three and keeps the "r" from rerunning; keys typed into a field are left alone
@@ -210,9 +211,11 @@ def agreement_section(con, suite_id: str) -> None:
     st.subheader("Agreement between reviewers")
     found = agreement(con, suite_id)
     if found.kappa is None:
-        st.caption(f"Kappa unknown: {found.n_pairs} items reviewed twice, too few to measure agreement.")
+        st.caption(f"Kappa unknown: {found.reason} ({found.n_pairs} items reviewed twice).")
     else:
         st.metric("Cohen's kappa", f"{found.kappa:.2f}", help=f"Over {found.n_pairs} items reviewed by two people.")
     if len(found.disagreements):
         st.caption("Items the two reviewers judged differently, for a third look:")
-        st.dataframe(found.disagreements, hide_index=True, key="review_disagreements")
+        # blinded here too: the task and the output, never the model or run behind it
+        shown = [c for c in found.disagreements.columns if c not in BLINDED]
+        st.dataframe(found.disagreements[shown], hide_index=True, key="review_disagreements")

@@ -1,0 +1,268 @@
+"""The Review page through AppTest: its empty states, one blinded item at a time, and each verdict reaching the store
+with its reason and times. The trials come from a real run (the fake provider) of a suite graded by ``human``."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.providers import GenerationSettings
+from routeboard.review import next_item, queue_status, record_review, reviewable_suites
+from routeboard.run import RunRequest, start_run
+from routeboard.store.suites import save_suite
+from tests.ui.conftest import CHEAP, PRICEY, open_page
+
+HUMAN = "replies"
+TASKS = 12
+REVIEWER = "Dana"
+
+
+def human_suite() -> Suite:
+    """Inputs only, no expected answers: a person decides what is right."""
+    tasks = tuple(Task(id=f"r{i:02d}", input=f"write the reply to ticket: {i}") for i in range(TASKS))
+    return Suite(name=HUMAN, category="support-reply", grader=GraderSpec("human"), bar=0.7, tasks=tasks)
+
+
+@pytest.fixture
+def pending(app_con, models, fake) -> str:
+    """The human-graded suite run on both fake models: every trial waits for review. Returns its suite id."""
+    suite_id = save_suite(app_con, human_suite()).suite_id
+    runner = start_run(
+        app_con,
+        RunRequest(suites=(HUMAN,), models=tuple(models), settings=GenerationSettings(max_output_tokens=10)),
+    )
+    assert runner.run().status == "completed"
+    return suite_id
+
+
+def reviews(con) -> list[dict]:
+    """Every stored review, oldest first."""
+    cur = con.cursor()
+    cur.execute(
+        "SELECT reviewer, verdict, reason, note, edited_output, review_ms, rework_ms, task_id, model_id "
+        "FROM reviews ORDER BY created_at"
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def as_reviewer(app, name: str = REVIEWER):
+    """The session's reviewer already named (as after typing it once)."""
+    app.session_state["review_reviewer"] = name
+    return open_page(app, "review")
+
+
+def shown_prompt(at) -> str:
+    """The prompt of the item on screen (the first code block: prompt, then output)."""
+    return at.code[0].value
+
+
+def texts(at) -> str:
+    """Every text a person can read on the page (and every widget's label and options), as one string."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "success", "error", "warning", "subheader", "title", "code"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.proto.label for e in at.get("page_link")]
+    for kind in ("selectbox", "radio"):
+        for widget in at.get(kind):
+            parts += [widget.label, *map(str, widget.options)]
+    parts += [b.label for b in at.button] + [t.value or "" for t in at.text_area]
+    parts += [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- empty states
+
+
+def test_without_a_reviewable_suite_the_page_says_how_to_make_one(app, seeded):
+    # the seeded echo suite is graded by exact match: nothing in it waits for a person
+    at = open_page(app, "review")
+    assert "No suite to review yet" in at.info[0].value
+    assert "human" in at.info[0].value
+    assert [link.proto.page for link in at.get("page_link")][:1] == ["suites"]
+    assert "review_accept" not in _keys(at)
+
+
+def _keys(at) -> set[str]:
+    return {b.key for b in at.button}
+
+
+def test_the_name_is_asked_once_then_the_first_item_shows(app, pending):
+    at = open_page(app, "review")
+    assert "review_accept" not in _keys(at)
+    at.button(key="review_name_save").click().run()
+    assert "Type your name" in at.error[0].value
+    at.text_input(key="review_name").input("  Dana ").run()
+    at.button(key="review_name_save").click().run()
+    assert not at.exception
+    assert "Reviewing as **Dana**" in texts(at)
+    assert shown_prompt(at).startswith("write the reply to ticket:")
+    assert "left" in texts(at)
+
+
+def test_the_queue_says_what_waits_and_the_position(app, pending):
+    at = as_reviewer(app)
+    page = texts(at)
+    assert f"{HUMAN} (support-reply, human: {2 * TASKS} waiting for review)" in page
+    assert "Waiting for review" in page
+    assert "left" in page and "keys: a accept, r reject, e accept with edit" in page
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def test_accept_stores_the_verdict_with_its_time_and_shows_the_next_item(app, app_con, pending):
+    at = as_reviewer(app)
+    first = shown_prompt(at)
+    at.button(key="review_accept").click().run()
+    assert not at.exception
+    assert shown_prompt(at) != first
+    [stored] = reviews(app_con)
+    assert (stored["reviewer"], stored["verdict"], stored["reason"]) == (REVIEWER, "accepted", None)
+    assert stored["review_ms"] is not None and stored["review_ms"] >= 0
+    assert stored["rework_ms"] is None
+    assert f"write the reply to ticket: {int(stored['task_id'][1:])}" == first
+
+
+def test_reject_with_a_reason_and_note_is_stored(app, app_con, pending):
+    at = as_reviewer(app)
+    first = shown_prompt(at)
+    at.radio(key="review_reason").set_value("invented_fact").run()
+    at.text_input(key="review_note").input("cites a policy we do not have").run()
+    at.button(key="review_reject").click().run()
+    assert not at.exception
+    assert shown_prompt(at) != first
+    [stored] = reviews(app_con)
+    assert (stored["verdict"], stored["reason"], stored["note"]) == (
+        "rejected",
+        "invented_fact",
+        "cites a policy we do not have",
+    )
+    assert stored["review_ms"] is not None
+    # the next item starts with no reason chosen and no note
+    assert at.radio(key="review_reason").value is None
+    assert at.text_input(key="review_note").value == ""
+
+
+def test_reject_without_a_reason_is_refused_with_a_message(app, app_con, pending):
+    at = as_reviewer(app)
+    first = shown_prompt(at)
+    at.button(key="review_reject").click().run()
+    assert "Choose a reason to reject" in at.error[0].value
+    assert shown_prompt(at) == first
+    assert reviews(app_con) == []
+
+
+def test_accept_with_edit_stores_the_edited_text_and_the_rework_time(app, app_con, pending):
+    at = as_reviewer(app)
+    first = shown_prompt(at)
+    output = at.code[1].value
+    at.button(key="review_edit_open").click().run()
+    editor = at.text_area(key="review_edit_text")
+    assert editor.value == output  # prefilled with the model's output
+    editor.input("Thanks for writing in: your refund is on its way.").run()
+    at.button(key="review_edit_save").click().run()
+    assert not at.exception
+    assert shown_prompt(at) != first
+    [stored] = reviews(app_con)
+    assert (stored["verdict"], stored["edited_output"]) == (
+        "edited",
+        "Thanks for writing in: your refund is on its way.",
+    )
+    assert stored["rework_ms"] is not None and 0 <= stored["rework_ms"] <= stored["review_ms"]
+    assert "review_edit_text" not in {t.key for t in at.text_area}  # the next item opens without the editor
+
+
+def test_a_second_session_of_the_same_reviewer_gets_the_held_item_back(app, pending):
+    first = shown_prompt(as_reviewer(app))
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import APP, TIMEOUT_S
+
+    again = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    assert shown_prompt(as_reviewer(again)) == first  # a page refresh loses nothing
+
+
+# ---------------------------------------------------------------- the end of the queue
+
+
+def _review_all_but(con, suite_id: str, keep: int) -> int:
+    """Another reviewer settles the queue through the core until it asks for ``keep`` more; returns how many."""
+    given = 0
+    while queue_status(con, suite_id).needed > keep:
+        item = next_item(con, suite_id, "Sam")
+        assert item is not None
+        record_review(con, item.key, "Sam", "accepted", review_ms=1000.0)
+        given += 1
+    return given
+
+
+def test_an_empty_queue_says_nothing_waits_with_a_link_to_run(app, app_con, pending):
+    _review_all_but(app_con, pending, keep=0)
+    at = as_reviewer(app)
+    assert "review_accept" not in _keys(at)
+    assert "Nothing to review: every verdict is settled or waiting for a run." in texts(at)
+    assert "run" in [link.proto.page for link in at.get("page_link")]
+
+
+def test_after_the_last_item_the_page_says_all_done(app, app_con, pending):
+    _review_all_but(app_con, pending, keep=1)
+    at = as_reviewer(app)
+    assert "review_accept" in _keys(at)
+    at.button(key="review_accept").click().run()
+    assert "All done: you gave 1 verdicts in this session." in texts(at)
+
+
+# ---------------------------------------------------------------- blinded
+
+
+def test_the_model_behind_an_output_is_never_shown(app, pending):
+    at = as_reviewer(app)
+    for verdict in ("accept", "edit", "reject"):
+        page = texts(at)
+        for model_id in (CHEAP, PRICEY):
+            assert model_id not in page and model_id.split("/")[1] not in page, verdict
+        assert "$" not in page and "run" not in at.code[0].value
+        if verdict == "accept":
+            at.button(key="review_accept").click().run()
+        elif verdict == "edit":
+            at.button(key="review_edit_open").click().run()
+            assert CHEAP not in texts(at) and PRICEY not in texts(at)
+            at.button(key="review_edit_save").click().run()
+    # nor in a widget key, which reaches the browser as a CSS class
+    assert not [k for k in at.session_state.keys() if "fake" in str(k)]
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def test_agreement_is_unknown_with_its_reason_until_items_have_two_reviews(app, pending):
+    at = as_reviewer(app)
+    assert "Kappa unknown: no item has two reviews yet (0 items reviewed twice)." in texts(at)
+
+
+def test_a_disagreement_is_listed_for_a_third_look_without_the_model(app, app_con, models, fake):
+    """With overlap 1 every reviewed item goes to a second reviewer: Dana rejects what Sam accepted."""
+    suite = human_suite()
+    save_suite(app_con, Suite(**{**suite.__dict__, "grader": GraderSpec("human", {"overlap": 1.0})}))
+    request = RunRequest(suites=(HUMAN,), models=tuple(models), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    suite_id = next(s["suite_id"] for s in reviewable_suites(app_con))
+    sam = next_item(app_con, suite_id, "Sam")
+    record_review(app_con, sam.key, "Sam", "accepted", review_ms=1000.0)
+    at = as_reviewer(app)
+    for _ in range(2 * TASKS):  # Dana's queue offers Sam's item for a second look (first, as it stands)
+        if (shown_prompt(at), at.code[1].value) == (sam.prompt, sam.output):
+            break
+        at.button(key="review_accept").click().run()
+    else:
+        pytest.fail("Sam's item never reached a second reviewer")
+    at.radio(key="review_reason").set_value("wrong_fact").run()
+    at.button(key="review_reject").click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "Items the two reviewers judged differently, for a third look:" in page
+    [shown] = [d.value for d in at.dataframe if "first_verdict" in d.value.columns]
+    assert (shown["first_reviewer"].tolist(), shown["second_reason"].tolist()) == (["Sam"], ["wrong_fact"])
+    assert "model_id" not in shown.columns and CHEAP not in page and PRICEY not in page
