@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from routeboard.cli import open_db
+from routeboard.cli.references import register_promote
 
 
 def register(commands) -> None:
-    review = commands.add_parser("review", help="people's verdicts on outputs: export a sheet, import it filled")
+    review = commands.add_parser(
+        "review", help="people's verdicts on outputs: export a sheet, import it filled, promote accepted outputs"
+    )
     sub = review.add_subparsers(dest="review_command", required=True, parser_class=type(review))
     exp = sub.add_parser(
         "export", help="the outputs a suite's queue asks for, blinded (no model names), as a CSV to fill in"
@@ -23,6 +26,7 @@ def register(commands) -> None:
     imp.add_argument("path")
     imp.add_argument("--reviewer", required=True, help="whose verdicts these are")
     imp.set_defaults(handler=cmd_import)
+    register_promote(sub)  # accepted outputs become the answer key (routeboard/cli/references.py)
 
 
 def cmd_export(args) -> int:

@@ -123,3 +123,13 @@ def test_exporting_a_suite_graded_by_a_machine_says_why_not(isolated_db, tmp_pat
         "error: financial-analysis@1 is graded by 'numeric', not by people: only human and llm_judge suites are "
         "reviewed"
     ]
+
+
+def test_accepted_outputs_can_become_the_answer_key_from_the_review_command(sheet):
+    rows = read(sheet)
+    rows[0] |= {"verdict": "accepted"}
+    write(sheet, rows)
+    assert run_cli("review", "import", str(sheet), "--reviewer", "ann").returncode == 0
+    result = run_cli("review", "promote", "--suite", "emails", "--grader", "contains")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("emails@2: 1 of 4 tasks carry a reviewed answer")
