@@ -8,7 +8,7 @@ from routeboard.decisions import decide
 from routeboard.errors import RouteboardError
 from routeboard.report import query_from_scenario, scenario_from_query
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario
-from routeboard.whatif import scenario_with_edits
+from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
 from ui.state import connection, facts_or_stop, show_error
 from ui.widgets import current_scenario, set_scenario
@@ -16,71 +16,80 @@ from ui.widgets import current_scenario, set_scenario
 st.title("What-if")
 con = connection()
 stored = facts_or_stop("whatif")
-scenario = current_scenario(con)
-if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
-    linked = scenario_from_query(st.query_params.to_dict(), scenario)
-    for problem in linked.problems:
-        st.warning(problem)
-    scenario = linked.scenario
-categories = sorted(stored["category"].unique())
 
-saved = list_scenarios(con)
-if saved:
-    left, right = st.columns([3, 1])
-    pick = left.selectbox("Saved scenarios", saved, key="whatif_saved")
-    if right.button("Load", key="whatif_load"):
-        set_scenario(load_scenario(con, pick))
-        st.rerun()
 
-scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
-base = scenario.defaults if scope == "every category" else scenario.for_category(scope)
-values = sections.assumption_fields(base, scope)
-volumes = sections.volume_editor(scenario, categories)
-prices, hardware = sections.repricing_editors(stored, scenario)
-constraints = sections.constraint_editor(stored, scenario, categories)
-try:
-    scenario = scenario_with_edits(
-        scenario,
-        stored,
-        scope=None if scope == "every category" else scope,
-        values=values,
-        volumes=volumes,
-        prices=prices,
-        hardware=hardware,
-        constraints=constraints,
+# Only this part reruns on a change of its fields (st.fragment): the title, the facts and the sidebar stay drawn,
+# so a what-if change is one ledger pass on the cached facts and this page's own sections.
+@st.fragment
+def what_if() -> None:
+    scenario = current_scenario(con)
+    if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
+        linked = scenario_from_query(st.query_params.to_dict(), scenario)
+        for problem in linked.problems:
+            st.warning(problem)
+        scenario = linked.scenario
+    categories = sorted(stored["category"].unique())
+
+    saved = list_scenarios(con)
+    if saved:
+        left, right = st.columns([3, 1])
+        pick = left.selectbox("Saved scenarios", saved, key="whatif_saved")
+        if right.button("Load", key="whatif_load"):
+            set_scenario(load_scenario(con, pick))
+            st.rerun()
+
+    scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
+    base = scenario.defaults if scope == "every category" else scenario.for_category(scope)
+    values = sections.assumption_fields(base, scope)
+    volumes = sections.volume_editor(scenario, categories)
+    prices, hardware = sections.repricing_editors(stored, scenario)
+    constraints = sections.constraint_editor(stored, scenario, categories)
+    try:
+        scenario = scenario_with_edits(
+            scenario,
+            stored,
+            scope=None if scope == "every category" else scope,
+            values=values,
+            volumes=volumes,
+            prices=prices,
+            hardware=hardware,
+            constraints=constraints,
+        )
+        set_scenario(scenario)
+    except RouteboardError as exc:
+        show_error(exc)
+        st.stop()
+
+    decision = decide(stored, scenario)
+    led, table, book = decision.ledger, decision.routes, decision.portfolio
+    category = st.selectbox("Category", categories, key="whatif_category")
+    rows = led[led["category"] == category]
+    route = table.set_index("category").loc[category]
+    sections.route_and_parts(category, route, rows)
+
+    st.subheader("Portfolio per month")
+    singles = sorted(led["model_id"].unique())
+    baseline = st.selectbox(
+        "Baseline: send everything to",
+        singles,
+        index=singles.index(book["baseline_model"]) if book["baseline_model"] in singles else 0,
+        key="whatif_baseline",
     )
+    scenario = replace(scenario, baseline_model=baseline)
     set_scenario(scenario)
-except RouteboardError as exc:
-    show_error(exc)
-    st.stop()
+    if st.query_params.to_dict() != (link := query_from_scenario(scenario)):
+        st.query_params.from_dict(link)  # the address bar always holds this scenario, ready to share
+    sections.portfolio(rebased(decision, baseline), scenario)
+    st.caption("The one-page answer, with downloads, is on the Report page; this page's address shares the scenario.")
 
-decision = decide(stored, scenario)
-led, table, book = decision.ledger, decision.routes, decision.portfolio
-category = st.selectbox("Category", categories, key="whatif_category")
-rows = led[led["category"] == category]
-route = table.set_index("category").loc[category]
-sections.route_and_parts(category, route, rows)
+    focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
+    sections.what_moves(stored, scenario, category, focus, rows)
+    sections.break_evens(stored, led, scenario, category, focus, rows)
 
-st.subheader("Portfolio per month")
-singles = sorted(led["model_id"].unique())
-baseline = st.selectbox(
-    "Baseline: send everything to",
-    singles,
-    index=singles.index(book["baseline_model"]) if book["baseline_model"] in singles else 0,
-    key="whatif_baseline",
-)
-scenario = replace(scenario, baseline_model=baseline)
-set_scenario(scenario)
-if st.query_params.to_dict() != (link := query_from_scenario(scenario)):
-    st.query_params.from_dict(link)  # the address bar always holds this scenario, ready to share
-sections.portfolio(decide(stored, scenario), scenario)
-st.caption("The one-page answer, with downloads, is on the Report page; this page's address shares the scenario.")
+    name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
+    if st.button("Save scenario", key="whatif_save"):
+        save_scenario(con, replace(scenario, name=name))
+        st.success(f"Saved {name!r}.")
 
-focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
-sections.what_moves(stored, scenario, category, focus, rows)
-sections.break_evens(stored, led, scenario, category, focus, rows)
 
-name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
-if st.button("Save scenario", key="whatif_save"):
-    save_scenario(con, replace(scenario, name=name))
-    st.success(f"Saved {name!r}.")
+what_if()

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import pandas as pd
 
+from routeboard.decisions import Decision, portfolio
 from routeboard.errors import NotFound
 from routeboard.ledger import apply_scenario, cost_terms
 from routeboard.scenario import Scenario
@@ -59,12 +60,19 @@ class BreakEven:
 
 
 def review_rate_break_even(
-    facts: pd.DataFrame, scenario: Scenario, category: str, cheaper: str, better: str
+    facts: pd.DataFrame,
+    scenario: Scenario,
+    category: str,
+    cheaper: str,
+    better: str,
+    *,
+    ledger: pd.DataFrame | None = None,
 ) -> BreakEven:
-    """The review rate at which the cheaper model stops being cheaper per accepted task."""
-    rows = apply_scenario(
-        facts[(facts["category"] == category) & facts["model_id"].isin([cheaper, better])], scenario
-    ).set_index("model_id")
+    """The review rate at which the cheaper model stops being cheaper per accepted task (``ledger``: the
+    scenario's ledger when the caller already has it, which saves pricing the two rows again)."""
+    source = facts if ledger is None else ledger
+    rows = source[(source["category"] == category) & source["model_id"].isin([cheaper, better])]
+    rows = (rows if ledger is not None else apply_scenario(rows, scenario)).set_index("model_id")
     unknown = [m for m in (cheaper, better) if isinstance(rows.loc[m, "cost_unknown"], str)]
     if unknown:
         return BreakEven(None, f"unknown: no price for {', '.join(unknown)}")
@@ -85,6 +93,14 @@ def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:
     """One ledger row's cpat at every review rate in ``rates`` (everything else fixed)."""
     machine_usd = row["model_usd"] + row["tool_usd"] + row["infra_usd"]
     return cost_terms(row["accuracy"], machine_usd, replace(a, review_rate=rates))["cpat_usd"]
+
+
+def rebased(decision: Decision, baseline_model: str | None) -> Decision:
+    """The same decision with its portfolio against another baseline model (no second ledger pass)."""
+    if baseline_model == decision.portfolio["baseline_model"]:
+        return decision
+    singles = decision.ledger[decision.ledger["tier"] != "cascade"]
+    return replace(decision, portfolio=portfolio(singles, decision.routes, baseline_model))
 
 
 # ---------------------------------------------------------------- sensitivity
