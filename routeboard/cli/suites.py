@@ -19,6 +19,7 @@ def register(commands) -> None:
 
     validate = sub.add_parser("validate", help="check a suite file or folder; lists every problem")
     validate.add_argument("path")
+    validate.add_argument("--format", choices=("auto", "chat", "litellm", "langfuse"), default="auto")
     _add_overrides(validate)
     validate.set_defaults(handler=cmd_validate)
 
@@ -128,6 +129,12 @@ def _flag(name: str) -> str:
 
 
 def cmd_validate(args) -> int:
+    path = Path(args.path)
+    fmt = _log_format(path, args.format)
+    if fmt:  # a production log: checked as it would be imported
+        suite = read_log_suite(str(path), file_bytes(path), fmt=fmt, overrides=_overrides(args)).suite
+        print(f"{args.path}: valid {fmt} log, {len(suite.tasks)} tasks, grader {suite.grader.name}")
+        return 0
     problems = validate_path(args.path, _overrides(args))
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)

@@ -47,3 +47,13 @@ def test_a_log_with_an_unknown_role_imports_nothing(tmp_path, isolated_db):
     assert f"{bad}:2 [messages[0].role]: unknown role 'customer'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not isolated_db.exists() or stored(isolated_db, "SELECT count(*) FROM tasks") == [(0,)]
+
+
+def test_validate_checks_a_log_as_it_would_be_imported(tmp_path):
+    good = run_cli("suites", "validate", str(LOGS / "langfuse_observations.csv"))
+    assert good.returncode == 0 and "valid langfuse log, 2 tasks, grader human" in good.stdout
+    bad = tmp_path / "calls.jsonl"
+    bad.write_text('{"messages": [{"role": "system", "content": "Be brief."}]}\n')
+    result = run_cli("suites", "validate", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:1 [messages]: no prompt: the chat has no user message" in result.stderr
