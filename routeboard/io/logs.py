@@ -58,14 +58,16 @@ class Log:
 
 
 def log_records(filename: str, text: str, problems: Problems) -> list[Record]:
-    """The rows of a log file: a JSON list (or {"data": [...]}, the APIs' page), JSONL lines or CSV rows."""
+    """The rows of a log file: a JSON list (or an API page, or one trace), JSONL lines or CSV rows."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".json":
         doc = read_json(text, problems)
-        if isinstance(doc, dict) and isinstance(doc.get("data"), list):
-            doc = doc["data"]
+        # an API page ({"data": [...]}) or Langfuse's "Download JSON" of one trace ({..., "observations": [...]})
+        for key in ("data", "observations"):
+            if isinstance(doc, dict) and isinstance(doc.get(key), list):
+                doc = doc[key]
         if doc is not None and not isinstance(doc, list):
-            problems.add(None, None, 'a JSON log must be a list of rows (or {"data": [...]})')
+            problems.add(None, None, 'a JSON log must be a list of rows (or {"data": [...]}, {"observations": [...]})')
             return []
         records = []
         for index, row in enumerate(doc or [], start=1):  # a JSON list's rows are located by position

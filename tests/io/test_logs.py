@@ -204,3 +204,10 @@ def test_replies_that_name_no_model_are_kept_for_the_model_given(con):
     assert any("--model NAME" in note for note in tasks_only.notes)
     kept = import_log(con, "ft.jsonl", fine_tune, model="acme-bot-v2")
     assert (kept.suite_id, kept.outputs, kept.models) == (tasks_only.suite_id, 1, ["acme-bot-v2"])
+
+
+def test_a_langfuse_trace_download_is_read_as_its_observations(con):
+    observations = json.loads((LOGS / "langfuse_observations.json").read_text())
+    trace = {"id": "trace-7a8b9c0d-0001", "name": "support", "observations": observations[:2], "scores": []}
+    summary = import_log(con, "trace-7a8b9c0d-0001.json", json.dumps(trace).encode())
+    assert (summary.fmt, summary.tasks, summary.outputs) == ("langfuse", 1, 1)
