@@ -3,9 +3,8 @@
 import streamlit as st
 
 from routeboard.decisions import cascade_candidates, decide
-from routeboard.store.facts import cascade_facts
 from ui.charts import frontier_figure, unplotted
-from ui.state import connection, facts_or_stop
+from ui.state import cascade_facts, connection, facts_or_stop
 from ui.tables import DASH, money, money_log_ticks, show
 from ui.widgets import current_scenario, decision_options
 
@@ -28,7 +27,7 @@ with_cascades = right.checkbox(
 scenario = current_scenario(con)
 decision = decide(stored, scenario, **options)
 if with_cascades:
-    extra = cascade_facts(con, cascade_candidates(decision.ledger))
+    extra = cascade_facts(cascade_candidates(decision.ledger))
     decision = decide(stored, scenario, cascade_rows=extra, **options)
 led, table = decision.ledger, decision.routes
 

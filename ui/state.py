@@ -1,9 +1,11 @@
-"""The cached database connection, cached ledger facts and the sidebar shared by every page."""
+"""The cached database connection, cached facts and trials (per data version), and the sidebar every page shares."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 import routeboard
@@ -43,6 +45,45 @@ def facts(runs=None, suites=None, models=None):
     table a decision reads, so an edited bar, constraint, grader, model or judge label refreshes them)."""
     con = connection()
     return _facts(str(db_path()), data_version(con), _key(runs), _key(suites), _key(models))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cascade_facts(path: str, version: tuple, pairs: tuple):
+    from routeboard.store.facts import cascade_facts as simulate
+
+    return simulate(_connection(path), list(pairs))
+
+
+def cascade_facts(pairs: list[tuple[str, str, str]]):
+    """Facts of the simulated cascades (store.facts.cascade_facts: ~1 s of SQL at 1M attempts), cached like
+    ``facts``: per database, data version and pair list."""
+    return _cascade_facts(str(db_path()), data_version(connection()), tuple(pairs))
+
+
+@dataclass(frozen=True)
+class Trials:
+    """The Results page's trials: as stored (downloads, the task picker) and as a person reads them."""
+
+    rows: pd.DataFrame
+    shown: pd.DataFrame
+
+
+# cache_resource, not cache_data: 50,000 trials with their outputs are shared read-only instead of unpickled (and
+# formatted again) on every rerun; old data versions fall out after a few entries
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _trials(path: str, version: tuple, runs, categories, models, outcomes) -> Trials:
+    from routeboard.browse import trial_rows
+    from ui.tables import display
+
+    rows = trial_rows(_connection(path), runs=runs, categories=categories, models=models, outcomes=outcomes)
+    return Trials(rows, display(rows))
+
+
+def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:
+    """Stored trials for a selection (newest first, routeboard.browse.trial_rows), cached per data version."""
+    con = connection()
+    selection = (_key(runs), _key(categories), _key(models), _key(outcomes))
+    return _trials(str(db_path()), data_version(con), *selection)
 
 
 def _key(values) -> tuple | None:

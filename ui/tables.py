@@ -174,10 +174,11 @@ def column_config(columns) -> dict:
     return config
 
 
-def show(frame: pd.DataFrame, key: str, **kwargs) -> None:
-    """A table as a person reads it: formatted cells, help on every column, key columns pinned."""
+def show(frame: pd.DataFrame, key: str, shown: pd.DataFrame | None = None, **kwargs) -> None:
+    """A table as a person reads it: formatted cells, help on every column, key columns pinned (``shown``: the
+    frame already formatted by ``display``, e.g. cached)."""
     st.dataframe(
-        display(frame),
+        display(frame) if shown is None else shown,
         hide_index=True,
         column_config=column_config(frame.columns),
         key=key,
