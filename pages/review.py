@@ -1,8 +1,8 @@
 """Review: people judge outputs one at a time, blinded; what they accept is what counts (docs/design.md)."""
 
 import streamlit as st
-from routeboard.review import next_item, queue_status, reviewable_suites
 
+from routeboard.review import next_item, queue_status, reviewable_suites
 from ui import review
 from ui.state import connection
 
@@ -17,7 +17,7 @@ if not suites:
     review.no_suites()
     st.stop()
 reviewer = review.reviewer_name()
-st.caption(f"Reviewing as **{reviewer}**.")
+review.whoami(reviewer)
 
 by_id = {s["suite_id"]: s for s in suites}
 suite_id = st.selectbox("Suite", list(by_id), format_func=lambda s: review.suite_label(by_id[s]), key="review_suite")

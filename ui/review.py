@@ -62,6 +62,16 @@ def reviewer_name() -> str:
     st.stop()
 
 
+def whoami(reviewer: str) -> None:
+    """Who the verdicts are stored under, with a way to hand the screen to someone else (not when signed in)."""
+    left, right = st.columns([4, 1])
+    left.caption(f"Reviewing as **{reviewer}**.")
+    if not _signed_in_name() and right.button(f"Not {reviewer}?", key="review_switch", type="tertiary"):
+        st.session_state.pop(REVIEWER, None)
+        st.query_params.pop("reviewer", None)
+        st.rerun()
+
+
 def _signed_in_name() -> str | None:
     """st.user only knows a person when the app has sign-in configured; without it there is nobody to read."""
     try:
@@ -104,7 +114,8 @@ def show_item(item: ReviewItem) -> None:
         st.toast(notice)
     given = st.session_state.get(DONE, {}).get(item.key.suite_id, 0)
     st.caption(
-        f"Item {item.position} · {item.remaining} left · {given} given by you in this session · "
+        f"Your item {item.position} of this suite · {item.remaining} left in the queue · "
+        f"{given} given by you in this session · "
         "keys: a accept, r reject, e accept with edit"
     )
     st.markdown("**Prompt**")

@@ -101,12 +101,29 @@ def test_the_name_is_asked_once_then_the_first_item_shows(app, pending):
     assert "left" in texts(at)
 
 
-def test_the_queue_says_what_waits_and_the_position(app, pending):
+def test_the_queue_says_what_waits_and_the_position(app, app_con, pending):
     at = as_reviewer(app)
     page = texts(at)
     assert f"{HUMAN} (support-reply, human: {2 * TASKS} waiting for review)" in page
     assert "Waiting for review" in page
-    assert "left" in page and "keys: a accept, r reject, e accept with edit" in page
+    needed = queue_status(app_con, pending).needed  # only what would settle the verdicts is asked
+    assert f"Your item 1 of this suite · {needed} left in the queue" in page
+    assert "left in the queue · 0 given by you in this session" in page
+    assert "keys: a accept, r reject, e accept with edit" in page
+    # the keys are wired to the three buttons by one script on the page
+    script = "".join(h.proto.body for h in at.get("html"))
+    assert all(f'"{key}"' in script for key in ("review_accept", "review_reject", "review_edit_open"))
+
+
+def test_someone_else_can_take_over_the_screen(app, app_con, pending):
+    at = as_reviewer(app)
+    at.button(key="review_switch").click().run()
+    assert "review_accept" not in _keys(at)
+    at.text_input(key="review_name").input("Sam").run()
+    at.button(key="review_name_save").click().run()
+    assert "Reviewing as **Sam**." in texts(at)
+    at.button(key="review_accept").click().run()
+    assert [r["reviewer"] for r in reviews(app_con)] == ["Sam"]
 
 
 # ---------------------------------------------------------------- verdicts
