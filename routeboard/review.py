@@ -348,6 +348,7 @@ def record_review(
 
 SHEET_COLUMNS = ("item_id", "suite_id", "task_id", "prompt", "output", "reference", "verdict", "reason", "note")
 SHEET_ANSWERS = ("verdict", "reason", "note", "edited_output")
+_SHEET_FIELDS = (("a rejection", "reason"), ("unknown reason", "reason"), ("an edit", "edited_output"))
 
 
 def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None):
@@ -358,7 +359,7 @@ def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | 
     suite_id, suite = _suite(con, suite_id)
     name = str(reviewer or "").strip()
     plan = _plan(con, suite_id, suite)
-    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, name)
+    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")  # next_item's order
     tasks = {task.id: task for task in suite.tasks}
     outputs = {_key(row): row["output"] for row in plan.items}
     rows = [
@@ -424,8 +425,10 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: s
                     source="csv",
                 )
             )
-        except ReviewError as error:
-            problems.add(line, "verdict", str(error))
+        except ReviewError as error:  # located at the column to fix
+            message = str(error)
+            field = next((column for start, column in _SHEET_FIELDS if message.startswith(start)), "verdict")
+            problems.add(line, field, message)
     problems.raise_if_any()
     save_reviews(con, rows)
     return len(rows)

@@ -91,15 +91,17 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_stored(sheet, isolate
     rows[1] |= {"verdict": "rejected"}
     rows[2] |= {"verdict": "perhaps"}
     rows[3] |= {"verdict": "accepted", "item_id": "0000"}
+    rows[4] |= {"verdict": "Edited"}  # no edited_output
     write(sheet, rows)
     result = run_cli("review", "import", str(sheet), "--reviewer", "ann")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        f"error: {sheet}:3 [verdict]: a rejection needs a reason: one of wrong_fact, missing_fact, invented_fact, "
+        f"error: {sheet}:3 [reason]: a rejection needs a reason: one of wrong_fact, missing_fact, invented_fact, "
         "tone, format, unsafe, other",
         f"error: {sheet}:4 [verdict]: verdict must be accepted, rejected or edited; got 'perhaps'",
         f"error: {sheet}:5 [item_id]: no such item in emails@1; export a fresh sheet",
+        f"error: {sheet}:6 [edited_output]: an edit needs the corrected output; to keep the output as it is, accept it",
     ]
     assert stored(isolated_db) == []
 
