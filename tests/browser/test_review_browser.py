@@ -77,6 +77,20 @@ def serving(db, log_path):
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+        lines = [line for line in log_path.read_text(errors="replace").splitlines() if "Inotify" not in line]
+        print("--- streamlit log (tail) ---\n" + "\n".join(lines[-40:]))
+
+
+@contextmanager
+def shots_on_failure(folder, **pages: Page):
+    """On a failure inside the block, each page's last state is saved as folder/<name>.png."""
+    try:
+        yield
+    except BaseException:
+        for name, page in pages.items():
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        print(f"failure screenshots in {folder}")
+        raise
 
 
 @pytest.fixture
@@ -125,32 +139,40 @@ def board_row(page: Page, url: str) -> str:
     return rows[0] if rows else ""
 
 
+def two_reviewers(url: str, ann: Page, ben: Page, watcher: Page) -> list[str]:
+    """Ann accepts and Ben rejects (tone) by keyboard, ROUNDS each, holding items at once; the Overview's row for
+    the category after the first and the last round."""
+    assert board_row(watcher, url) == ""  # every trial of the category waits: nothing counts yet
+    start_reviewing(ann, url, "Ann")
+    start_reviewing(ben, url, "Ben")
+    held = item_text(ann)
+    ann.reload()  # a refresh is a new session: the name comes back from the address, the item from the claim
+    expect(ann.get_by_text("Reviewing as Ann")).to_be_visible(timeout=STEP_MS)
+    assert item_text(ann) == held
+
+    rows = []
+    for n in range(1, ROUNDS + 1):
+        ann.locator("body").press("a")  # the keyboard shortcut for Accept
+        given(ann, n)
+        ben.get_by_text("Tone", exact=True).click()
+        settle(ben)
+        ben.keyboard.press("r")  # Reject: Streamlit's own "r" (rerun) is kept from firing
+        given(ben, n)
+        if n in (1, ROUNDS):
+            rows.append(board_row(watcher, url))
+    return rows
+
+
 def test_two_reviewers_share_one_queue(workspace, browser, tmp_path):
     log = tmp_path / "streamlit.log"
     started = time.monotonic()
     with serving(workspace, log) as url:
         ann, ben, watcher = (browser.new_context(viewport={"width": 1300, "height": 900}).new_page() for _ in range(3))
-        assert board_row(watcher, url) == ""  # every trial of the category waits: nothing counts yet
-        start_reviewing(ann, url, "Ann")
-        start_reviewing(ben, url, "Ben")
-        held = item_text(ann)
-        ann.reload()  # a refresh is a new session: the name comes back from the address, the item from the claim
-        expect(ann.get_by_text("Reviewing as Ann")).to_be_visible(timeout=STEP_MS)
-        assert item_text(ann) == held
-
-        rows = []
-        for n in range(1, ROUNDS + 1):
-            ann.locator("body").press("a")  # the keyboard shortcut for Accept
-            given(ann, n)
-            ben.get_by_text("Tone", exact=True).click()
-            settle(ben)
-            ben.keyboard.press("r")  # Reject: Streamlit's own "r" (rerun) is kept from firing
-            given(ben, n)
-            if n in (1, ROUNDS):
-                rows.append(board_row(watcher, url))
+        with shots_on_failure(tmp_path, ann=ann, ben=ben, overview=watcher):
+            rows = two_reviewers(url, ann, ben, watcher)
+        print("Overview row after the first and the last round:", rows)
         assert rows[0], "the category appears on the Overview once its first verdicts are in"
         assert rows[0] != rows[1], f"the Overview did not move with the reviews: {rows}"
-
     with serving(workspace, log) as url:  # a restart loses nothing
         page = browser.new_context().new_page()
         start_reviewing(page, url, "Cy")
