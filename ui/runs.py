@@ -1,4 +1,5 @@
-"""Runs launched from the app: a background thread per run, never calling st.* from the worker."""
+"""Runs launched from the app: a background thread per run, never calling st.* from the worker; the Run page's
+estimate-and-launch, resume and live-progress sections."""
 
 from __future__ import annotations
 
@@ -8,8 +9,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from routeboard.run import Progress, RunRequest, describe_errors, resume_run, start_run
+from routeboard.errors import RouteboardError
+from routeboard.estimate import calibrate, estimate
+from routeboard.run import (
+    Progress,
+    RunRequest,
+    describe_errors,
+    judge_warning,
+    resolve_judges,
+    resolve_models,
+    resolve_suites,
+    resume_run,
+    start_run,
+)
 from routeboard.store.runs import error_reasons, run_totals
+from ui.state import show_error
 from ui.tables import show
 
 
@@ -84,6 +98,73 @@ def launch(con, request: RunRequest | None = None, resume: str | None = None) ->
     registry()[runner.run_id] = handle
     handle.thread.start()
     return handle
+
+
+STARTED = "run_started"  # session key: the run this session launched
+
+
+def estimate_and_launch(con, request: RunRequest) -> None:
+    """The estimate of the chosen suites x models (and a speed measurement where it is assumed), then Launch."""
+    try:
+        chosen = resolve_suites(con, request.suites)
+        warning = judge_warning(chosen, request.judge_model)
+        if warning:
+            st.warning(warning, icon=":material/warning:")
+        resolve_judges(con, chosen, request.judge_model)
+        rows = estimate(
+            con, chosen, resolve_models(con, request.models), request.trials, request.limit, request.settings
+        )
+        frame = pd.DataFrame([r.__dict__ for r in rows])
+        frame["local_minutes"] = frame.pop("local_seconds") / 60
+        st.caption("Estimate before launching:")
+        show(frame.drop(columns="basis"), key="run_estimate")
+        for r in rows:
+            st.caption(f"{r.model_id} × {r.suite}: {r.basis}")
+        assumed = [
+            m
+            for m in resolve_models(con, request.models)
+            if any(r.model_id == m.id and "assumed" in r.basis for r in rows)
+        ]
+        if assumed and st.button(
+            "Measure local speed (a few calls)",
+            key="run_calibrate",
+            help="One short and one long prompt, and a sample answer per suite; kept for later estimates.",
+        ):
+            for model in assumed:
+                calibrate(con, model, chosen, request.settings)
+            st.rerun()
+        under_way = running(request)
+        if st.button(
+            "Launch run",
+            type="primary",
+            key="run_launch",
+            disabled=bool(under_way),
+            help=f"Run {under_way[0]} of this selection is under way." if under_way else None,
+        ):
+            st.session_state[STARTED] = launch(con, request).run_id
+            st.rerun()  # redraw the button disabled while its run goes on
+        if STARTED in st.session_state:
+            st.success(f"Run {st.session_state[STARTED]} started.")
+    except RouteboardError as exc:
+        show_error(exc)
+
+
+def resume_box(con) -> None:
+    """A picker and a Resume button for stored runs that did not finish and are not going on here."""
+    busy = set(running())
+    unfinished = [
+        r
+        for r in run_totals(con)
+        if r["status"] in ("running", "cancelled", "budget_exhausted") and r["run_id"] not in busy
+    ]
+    if unfinished:
+        chosen = st.selectbox("Resume an unfinished run", [r["run_id"] for r in unfinished], key="run_resume_pick")
+        if st.button("Resume", key="run_resume"):
+            try:
+                launch(con, resume=chosen)
+                st.rerun()
+            except RouteboardError as exc:
+                show_error(exc)
 
 
 BUSY = "run_busy"  # session key: the runs this session last saw going
