@@ -117,16 +117,19 @@ def review_minutes_basis(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFram
     the medians people's reviews measured (with how many reviews / edits), the value used, and its source text
     ("measured (n reviews)" where the scenario allows it and at least MEASURED_MIN_REVIEWS were measured, else
     "assumed"). What-if shows this table; ``apply_scenario`` prices with it."""
-    df = facts_frame(facts)
-    # every single-model row of a category carries the category's figures; cascade rows carry none
-    measured = df.sort_values("category_reviews_n", ascending=False).drop_duplicates("category").set_index("category")
+    df = facts if facts.attrs.get("facts_contract") else facts_frame(facts)  # a what-if pays for no copy
+    figures = ["category_reviews_n", "category_review_minutes_median", "category_rework_n"]
+    figures += ["category_rework_minutes_median"]
+    # every single-model row of a category carries the same category figures and cascade rows none (0 / NaN),
+    # so the largest of each is the category's
+    measured = df.groupby("category", sort=True)[figures].max().to_dict("index")
     rows = []
-    for category in sorted(df["category"].unique()):
+    for category in sorted(measured):
         assumed = scenario.for_category(category)
         row = {"category": category}
         for name, unit in (("review", "reviews"), ("rework", "edits")):
-            n = int(measured.at[category, f"category_{name}_n" if name == "rework" else "category_reviews_n"])
-            median = float(measured.at[category, f"category_{name}_minutes_median"])
+            n = int(measured[category][f"category_{name}_n" if name == "rework" else "category_reviews_n"])
+            median = float(measured[category][f"category_{name}_minutes_median"])
             use = scenario.use_measured_review and n >= MEASURED_MIN_REVIEWS and not math.isnan(median)
             row |= {
                 f"{name}_minutes_assumed": getattr(assumed, f"{name}_minutes"),
