@@ -207,6 +207,7 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
         "total_trials": totals["total_trials"],
         "accepted": totals["accepted"],
         "errors": totals["errors"],
+        "pending": totals["pending"],
         "error_reasons": {model: reason for model, (_, reason) in reasons.items()},
         "attempts": totals["attempts"],
         "judge_usd": round(totals["judge_usd"], 8),
@@ -217,12 +218,13 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
     else:
         print_table(
             outcome_counts(con, run_id),
-            ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors"],
+            ["model", "suite", "trials", "accepted", "wrong", "invalid", "errors", "pending"],
             title=f"run {run_id}",
         )
         print(
             f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
-            f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}"
+            + (f"{totals['pending']} waiting for review, " if totals["pending"] else "")
+            + f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}"
         )
     return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
 
@@ -235,7 +237,18 @@ def cmd_list(args) -> int:
         print_json(rows)
     else:
         print_table(
-            rows, ["run_id", "status", "trials", "total_trials", "accepted", "errors", "spend_usd", "error_reasons"]
+            rows,
+            [
+                "run_id",
+                "status",
+                "trials",
+                "total_trials",
+                "accepted",
+                "pending",
+                "errors",
+                "spend_usd",
+                "error_reasons",
+            ],
         )
     return 0
 
@@ -257,6 +270,7 @@ def cmd_show(args) -> int:
             "trials",
             "total_trials",
             "accepted",
+            "pending",
             "errors",
             "error_reasons",
             "attempts",

@@ -191,6 +191,7 @@ def grade_output(output: str, task: Task, grader: Grader, validator: Validator |
         correct=bool(grade.correct),
         score=min(max(float(grade.score), 0.0), 1.0),
         detail="; ".join(part for part in parts if part),
+        pending=grade.pending,  # the human grader's "waiting for review" survives the rebuild
     )
 
 

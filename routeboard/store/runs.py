@@ -150,7 +150,8 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
     rows = cur.execute(
         f"""
         WITH t AS (SELECT run_id, count(*) AS trials, count(*) FILTER (outcome = 'accepted') AS accepted,
-                          count(*) FILTER (outcome = 'error') AS errors, sum(judge_cost_usd) AS judge_usd
+                          count(*) FILTER (outcome = 'error') AS errors,
+                          count(*) FILTER (outcome = 'pending') AS pending, sum(judge_cost_usd) AS judge_usd
                    FROM trials GROUP BY run_id),
              a AS (SELECT run_id, count(*) AS attempts, sum(cost_usd) AS model_usd, sum(infra_usd) AS infra_usd,
                           count(*) FILTER (cached) AS cached_attempts FROM attempts GROUP BY run_id),
@@ -159,6 +160,7 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
                     FROM em GROUP BY run_id)
         SELECT r.run_id, r.status, r.created_at, r.finished_at, r.budget_usd,
                coalesce(t.trials, 0) AS trials, coalesce(t.accepted, 0) AS accepted, coalesce(t.errors, 0) AS errors,
+               coalesce(t.pending, 0) AS pending,
                coalesce(a.attempts, 0) AS attempts, coalesce(a.cached_attempts, 0) AS cached_attempts,
                coalesce(a.model_usd, 0) AS model_usd, coalesce(a.infra_usd, 0) AS infra_usd,
                coalesce(t.judge_usd, 0) AS judge_usd,
@@ -185,13 +187,14 @@ def error_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tupl
 
 
 def outcome_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
-    """Per (model, suite) of a run: trials and how many ended accepted, wrong, invalid or in error."""
+    """Per (model, suite) of a run: trials and how many ended accepted, wrong, invalid, in error or wait for review."""
     cur = con.cursor()
     rows = cur.execute(
         """
         SELECT model_id AS model, suite_id AS suite, count(*) AS trials,
                count(*) FILTER (outcome = 'accepted') AS accepted, count(*) FILTER (outcome = 'wrong') AS wrong,
-               count(*) FILTER (outcome = 'invalid') AS invalid, count(*) FILTER (outcome = 'error') AS errors
+               count(*) FILTER (outcome = 'invalid') AS invalid, count(*) FILTER (outcome = 'error') AS errors,
+               count(*) FILTER (outcome = 'pending') AS pending
         FROM trials WHERE run_id = ? GROUP BY ALL ORDER BY ALL""",
         [run_id],
     ).fetchall()
