@@ -134,10 +134,11 @@ COLUMN_HELP = {
     "(or its cost over the ceiling). A dash where a model is routed.",
     "tasks needed": "About how many more tasks would likely settle the nearest model's verdict. A dash where a "
     "model is routed.",
-    "assumption": "An input the costs rest on; none of these is measured.",
+    "assumption": "An input the costs rest on: assumed, or measured from people's reviews where enough exist.",
     "value": "The value in use.",
     "applies to": "Every category, or one category that overrides the default.",
-    "basis": "assumed (default): the stock value nobody changed; assumed (set in this scenario): chosen on What-if.",
+    "basis": "assumed (default): the stock value nobody changed; assumed (set in this scenario): chosen on What-if; "
+    "measured (n reviews): the median time people's reviews took, used in place of the assumption.",
 }
 NUMBER_COLUMNS = (
     "category",
@@ -211,7 +212,9 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
         _headline(book["baseline_model"], numbers),
         pd.DataFrame(shown, columns=list(CATEGORY_COLUMNS)),
         pd.DataFrame(numbers, columns=list(NUMBER_COLUMNS)),
-        assumptions_table(scenario, list(decision.routes["category"]) if len(decision.routes) else []),
+        assumptions_table(
+            scenario, list(decision.routes["category"]) if len(decision.routes) else [], _measured(decision.ledger)
+        ),
     )
 
 
@@ -256,8 +259,21 @@ def tasks_text(needed) -> str:
     return f"about {int(needed):,} more"
 
 
-def assumptions_table(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
-    """Every assumption the figures rest on: its value, where it applies, and whether it was set or is a default."""
+def _measured(led: pd.DataFrame) -> dict[str, dict[str, tuple[float, str]]]:
+    """Per category, the review and rework minutes people's reviews measured and the ledger used instead."""
+    found: dict[str, dict[str, tuple[float, str]]] = {}
+    for name in ("review_minutes", "rework_minutes"):
+        if f"{name}_source" not in led:
+            continue
+        rows = led[led[f"{name}_source"].str.startswith("measured")].drop_duplicates("category")
+        for row in rows[["category", f"{name}_used", f"{name}_source"]].itertuples(index=False):
+            found.setdefault(row[0], {})[name] = (row[1], row[2])
+    return found
+
+
+def assumptions_table(scenario: Scenario, categories: list[str], measured: Mapping | None = None) -> pd.DataFrame:
+    """Every assumption the figures rest on: its value, where it applies, and whether it was set or is a default;
+    where people's reviews measured a category's review or rework minutes, the measured value used instead."""
     stock = asdict(Assumptions())
     rows = [
         _assumption_row(name, value, "every category", value == stock[name])
@@ -270,7 +286,11 @@ def assumptions_table(scenario: Scenario, categories: list[str]) -> pd.DataFrame
         rows += [
             _assumption_row(name, values[name], category, values[name] == stock[name])
             for name in ("monthly_volume", *sorted(k for k in own if k != "monthly_volume"))
+            if name not in (measured or {}).get(category, {})
         ]
+        for name, (value, source) in sorted((measured or {}).get(category, {}).items()):
+            row = _assumption_row(name, round(value, 2), category, False)
+            rows.append({**row, "basis": source})
     for model, price in sorted(scenario.prices.items()):
         text = f"{money(price.get('input_per_mtok_usd'))} in / {money(price.get('output_per_mtok_usd'))} out per Mtok"
         rows.append({"assumption": f"price of {model}", "value": text, "applies to": model, "basis": "assumed (set)"})
@@ -384,7 +404,7 @@ def scenario_from_query(params: Mapping, base: Scenario) -> LinkedScenario:
     the default and is reported, so a mistyped link never breaks the page."""
     values, problems = {}, []
     for name, raw in params.items():
-        if name == "baseline":
+        if name in ("baseline", "measured_review"):
             continue
         if name not in LINK_FIELDS:
             problems.append(f"'{name}' in the link is not an assumption (known: {', '.join(LINK_FIELDS)}); ignored")
@@ -402,6 +422,8 @@ def scenario_from_query(params: Mapping, base: Scenario) -> LinkedScenario:
         values[name] = value
     baseline = params.get("baseline")
     scenario = base.with_values(**values) if values else base
+    if _last(params.get("measured_review")) == "0":  # the link's scenario kept its assumed review minutes
+        scenario = replace(scenario, use_measured_review=False)
     if isinstance(baseline, str) and baseline:
         scenario = replace(scenario, baseline_model=baseline)
     return LinkedScenario(scenario, tuple(problems))
@@ -421,4 +443,10 @@ def query_from_scenario(scenario: Scenario) -> dict[str, str]:
     }
     if scenario.baseline_model:
         query["baseline"] = scenario.baseline_model
+    if not scenario.use_measured_review:
+        query["measured_review"] = "0"
     return query
+
+
+def _last(raw):
+    return raw[-1] if isinstance(raw, list) and raw else raw

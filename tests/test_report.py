@@ -121,3 +121,30 @@ def test_a_reviewed_category_says_how_many_outputs_its_accuracy_rests_on():
     assert rows.loc["replies", "rests on"] == "40 reviewed of 100 outputs"
     assert rows.loc["tickets", "rests on"] == "100 tasks"
     assert rows.loc["contracts", "rests on"] == "100 tasks"  # the nearest model's evidence where nothing clears
+
+
+def test_measured_review_minutes_show_as_measured_in_the_assumptions():
+    measured = pd.concat(
+        [FACTS, facts(correct=39, trials=40, category="replies", model="cheap", bar=0.8)], ignore_index=True
+    )
+    measured.loc[measured["category"] == "replies", ["category_reviews_n", "category_review_minutes_median"]] = (
+        14,
+        0.75,
+    )
+    table = build_report(decide(measured, SCENARIO), SCENARIO).assumptions
+    replies = table[table["applies to"] == "replies"].set_index("assumption")
+    assert replies.loc["minutes to review one output", "value"] == "0.75 min"
+    assert replies.loc["minutes to review one output", "basis"] == "measured (14 reviews)"
+    # rework was not measured there: the scenario's assumption still applies, as the default row says
+    assert "minutes to fix a caught error" not in replies.index
+    everywhere = table[table["applies to"] == "every category"].set_index("assumption")
+    assert everywhere.loc["minutes to review one output", "basis"] == "assumed (default)"
+
+
+def test_a_link_keeps_the_choice_of_assumed_review_minutes():
+    from dataclasses import replace
+
+    query = query_from_scenario(replace(SCENARIO, use_measured_review=False))
+    assert query["measured_review"] == "0"
+    linked = scenario_from_query(query, Scenario())
+    assert linked.scenario.use_measured_review is False and linked.problems == ()
