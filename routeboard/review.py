@@ -13,17 +13,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import astuple, dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
 
 from routeboard import constraints, stats
 from routeboard.domain import Suite
-from routeboard.errors import Problems, ReviewError
+from routeboard.errors import ReviewError
 from routeboard.graders import review_overlap
-from routeboard.io.records import read_csv
-from routeboard.io.text import decode, file_bytes
 from routeboard.store import reviews as store
 from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
@@ -93,7 +90,8 @@ class QueueStatus:
 # ---- the queue -----------------------------------------------------------------------------------------
 
 
-def _key(row: dict) -> ItemKey:
+def item_key(row: dict) -> ItemKey:
+    """The item a stored row (a trial, claim or review) is about."""
     return ItemKey(row["run_id"], row["suite_id"], row["task_id"], row["model_id"], int(row["trial"]))
 
 
@@ -146,7 +144,7 @@ def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
     for row in items:  # one trial per unreviewed task: evidence is counted in tasks
         model = by_model[row["model_id"]]
         if not row["reviews"] and row["task_id"] not in model["tasks"]:
-            key = _key(row)
+            key = item_key(row)
             held = model["open"].get(row["task_id"])
             if held is None or _order("", key) < _order("", held):
                 model["open"][row["task_id"]] = key
@@ -159,22 +157,22 @@ def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
     # cheapest plausible first: a settled model (quota 0) is asked nothing; an unknown cost comes last
     ordered = sorted(by_model, key=lambda m: (costs.get(m) is None, costs.get(m) or 0.0, m))
     first = [(key, m) for m in ordered if quota[m] for key in by_model[m]["open"].values()]
-    reviewed_once = [_key(row) for row in items if row["reviews"] >= 1]
+    reviewed_once = [item_key(row) for row in items if row["reviews"] >= 1]
     target = round(review_overlap(suite.grader) * len(reviewed_once))
     done = sum(1 for row in items if row["reviews"] >= 2)
-    second = sorted((_key(row) for row in items if row["reviews"] == 1), key=lambda k: _order("", k))
+    second = sorted((item_key(row) for row in items if row["reviews"] == 1), key=lambda k: _order("", k))
     return _Plan(items, sorted(per_model), first, quota, second, max(target - done, 0))
 
 
 def _candidates(plan: _Plan, claims: list[dict], reviewer: str, seed: str) -> list[tuple[ItemKey, int]]:
     """This reviewer's next items in order (slot 2 first, then slot 1), leaving out items others hold."""
-    reviews = {_key(row): row["reviews"] for row in plan.items}
+    reviews = {item_key(row): row["reviews"] for row in plan.items}
     held = {
-        (_key(c), c["slot"])
+        (item_key(c), c["slot"])
         for c in claims  # claims of reviewed slots stay as a record; only open ones are held
-        if c["reviewer"] != reviewer and not c["expired"] and reviews.get(_key(c)) == c["slot"] - 1
+        if c["reviewer"] != reviewer and not c["expired"] and reviews.get(item_key(c)) == c["slot"] - 1
     }
-    first_reviewer = {_key(row): row["first_reviewer"] for row in plan.items}
+    first_reviewer = {item_key(row): row["first_reviewer"] for row in plan.items}
     second = [k for k in plan.second if first_reviewer[k] != reviewer and (k, 2) not in held]
     quota2 = plan.second_quota - sum(1 for k, slot in held if slot == 2)
     out = [(k, 2) for k in second[: max(quota2, 0)]]
@@ -196,7 +194,7 @@ def _remaining(plan: _Plan) -> int:
     return sum(plan.quota.values()) + plan.second_quota
 
 
-def _prompt(suite: Suite, task) -> str:
+def prompt_text(suite: Suite, task) -> str:
     """The task as the model saw it: its one message, or each message with its role."""
     messages = render_messages(suite, task)
     if len(messages) == 1:
@@ -209,7 +207,7 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: 
     return ReviewItem(
         key=key,
         slot=slot,
-        prompt=_prompt(suite, task),
+        prompt=prompt_text(suite, task),
         output=store.item(con, astuple(key))["output"] or "",
         reference=task.expected,
         position=store.reviews_by(con, key.suite_id, reviewer) + 1,
@@ -220,15 +218,15 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: 
 def next_item(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None) -> ReviewItem | None:
     """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
     None when the queue asks nothing more of them."""
-    reviewer = _reviewer(reviewer)
+    reviewer = reviewer_name(reviewer)
     suite_id, suite = _suite(con, suite_id)
     order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
     for _ in range(20):  # a claim lost to another reviewer at the same instant: look again
         plan = _plan(con, suite_id, suite)
         claims = store.claims(con, suite_id, CLAIM_MINUTES)
-        open_items = {_key(row): row for row in plan.items}
+        open_items = {item_key(row): row for row in plan.items}
         for claim in claims:
-            key = _key(claim)
+            key = item_key(claim)
             row = open_items.get(key)
             if claim["reviewer"] == reviewer and row and row["reviews"] < 2 and reviewer not in row["reviewers"]:
                 if store.claim(con, astuple(key), claim["slot"], reviewer, CLAIM_MINUTES):
@@ -272,7 +270,8 @@ def reviewable_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:
 # ---- recording -----------------------------------------------------------------------------------------
 
 
-def _reviewer(reviewer) -> str:
+def reviewer_name(reviewer) -> str:
+    """The reviewer's name, trimmed; an empty one is refused (every review is someone's)."""
     name = str(reviewer or "").strip()
     if not name:
         raise ReviewError("say who is reviewing: a reviewer name is needed")
@@ -281,7 +280,7 @@ def _reviewer(reviewer) -> str:
 
 def checked_review(con: duckdb.DuckDBPyConnection, key: ItemKey, reviewer: str, verdict: str, **answers) -> dict:
     """The review as a row to store, or ReviewError naming what is wrong with it."""
-    reviewer, reason = _reviewer(reviewer), answers.get("reason")
+    reviewer, reason = reviewer_name(reviewer), answers.get("reason")
     if verdict not in VERDICTS:
         raise ReviewError(f"verdict must be accepted, rejected or edited; got {verdict!r}")
     if verdict == "rejected" and not reason:
@@ -344,91 +343,12 @@ def record_review(
     return row["review_id"]
 
 
-# ---- spreadsheets: `review export` / `review import` --------------------------------------------------
-
-SHEET_COLUMNS = ("item_id", "suite_id", "task_id", "prompt", "output", "reference", "verdict", "reason", "note")
-SHEET_ANSWERS = ("verdict", "reason", "note", "edited_output")
-_SHEET_FIELDS = (("a rejection", "reason"), ("unknown reason", "reason"), ("an edit", "edited_output"))
-
-
-def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None):
-    """The items the queue asks of ``reviewer``, blinded (an opaque item_id, no model or run), with empty answer
-    columns to fill in a spreadsheet (a pandas DataFrame). Nothing is claimed: a sheet can sit in an inbox for days."""
-    import pandas as pd
-
+def asked_of(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None) -> tuple[str, Suite, list[tuple]]:
+    """(suite id, suite, [(key, slot, output)]) the queue asks of ``reviewer`` in next_item's order, claiming
+    nothing (a review sheet can sit in an inbox for days)."""
     suite_id, suite = _suite(con, suite_id)
     name = str(reviewer or "").strip()
     plan = _plan(con, suite_id, suite)
-    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")  # next_item's order
-    tasks = {task.id: task for task in suite.tasks}
-    outputs = {_key(row): row["output"] for row in plan.items}
-    rows = [
-        {
-            "item_id": key.item_id,
-            "suite_id": suite_id,
-            "task_id": key.task_id,
-            "prompt": _prompt(suite, tasks[key.task_id]),
-            "output": outputs[key],
-            "reference": tasks[key.task_id].expected or "",
-            **dict.fromkeys(SHEET_ANSWERS, ""),
-        }
-        for key, _slot in wanted
-    ]
-    return pd.DataFrame(rows, columns=[*SHEET_COLUMNS, "edited_output"])
-
-
-def import_reviews(con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str) -> int:
-    """Store the filled rows of a review sheet as ``reviewer``'s reviews; every row is checked first and any
-    problem (by CSV line) stores nothing. Rows with an empty verdict are left for later. Returns reviews stored."""
-    reviewer = _reviewer(reviewer)
-    problems = Problems(str(path))
-    text = decode(file_bytes(path), problems)
-    problems.raise_if_any()
-    header, records = read_csv(text, problems, empty="the review sheet is empty: export one with `review export`")
-    missing = [column for column in ("item_id", "suite_id", "verdict") if header and column not in header]
-    if missing:
-        problems.add(1, None, f"missing column(s) {', '.join(missing)}; export the sheet with `review export`")
-        problems.raise_if_any()
-    items: dict[str, dict[str, dict]] = {}  # suite -> item_id -> stored row
-    labels = {label.casefold(): reason for reason, label in REJECT_REASONS.items()}
-    rows, seen = [], set()
-    for line, fields in records:
-        verdict = str(fields.get("verdict") or "").strip().lower()
-        if not verdict:
-            continue
-        suite_id = str(fields.get("suite_id") or "")
-        if suite_id not in items:
-            items[suite_id] = {_key(row).item_id: row for row in store.suite_items(con, suite_id)}
-        row = items[suite_id].get(str(fields.get("item_id") or "").strip())
-        if row is None:
-            problems.add(line, "item_id", f"no such item in {suite_id or 'this database'}; export a fresh sheet")
-            continue
-        key = _key(row)
-        if key in seen:
-            problems.add(line, "item_id", "this item appears twice in the sheet; keep one row")
-        elif reviewer in row["reviewers"]:
-            problems.add(line, "item_id", f"{reviewer} has already reviewed this item; each person reviews it once")
-        elif row["reviews"] >= 2:
-            problems.add(line, "item_id", "this item already has its two reviews; clear its verdict")
-        seen.add(key)
-        reason = str(fields.get("reason") or "").strip()
-        try:
-            rows.append(
-                checked_review(
-                    con,
-                    key,
-                    reviewer,
-                    verdict,
-                    reason=labels.get(reason.casefold(), reason) or None,
-                    note=fields.get("note"),
-                    edited_output=fields.get("edited_output"),
-                    source="csv",
-                )
-            )
-        except ReviewError as error:  # located at the column to fix
-            message = str(error)
-            field = next((column for start, column in _SHEET_FIELDS if message.startswith(start)), "verdict")
-            problems.add(line, field, message)
-    problems.raise_if_any()
-    save_reviews(con, rows)
-    return len(rows)
+    outputs = {item_key(row): row["output"] for row in plan.items}
+    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")
+    return suite_id, suite, [(key, slot, outputs[key]) for key, slot in wanted]

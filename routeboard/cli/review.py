@@ -31,7 +31,8 @@ def register(commands) -> None:
 
 def cmd_export(args) -> int:
     from routeboard.exports import to_csv
-    from routeboard.review import REJECT_REASONS, export_queue
+    from routeboard.review import REJECT_REASONS
+    from routeboard.review_sheet import export_queue
 
     sheet = export_queue(open_db(args), args.suite, args.reviewer)
     Path(args.out).write_text(to_csv(sheet), encoding="utf-8", newline="")
@@ -44,7 +45,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from routeboard.review import import_reviews
+    from routeboard.review_sheet import import_reviews
 
     stored = import_reviews(open_db(args), args.path, args.reviewer)
     print(f"{args.path}: {stored} reviews by {args.reviewer.strip()} stored")
