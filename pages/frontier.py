@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from routeboard.decisions import cascade_candidates, decide
 from ui.charts import frontier_figure, unplotted
-from ui.state import cascade_facts, connection, facts_or_stop
+from ui.state import connection, decision, facts_or_stop
 from ui.tables import DASH, money, money_log_ticks, show
 from ui.widgets import current_scenario, decision_options
 
 st.title("Frontier")
 con = connection()
-stored = facts_or_stop("frontier")
+facts_or_stop("frontier")  # the empty state, when nothing is stored
 
 options = decision_options("frontier")
 left, right = st.columns(2)
@@ -24,12 +23,8 @@ axis = left.radio(
 with_cascades = right.checkbox(
     "Show simulated cascades (cheap first, escalate invalid outputs)", value=True, key="frontier_cascades"
 )
-scenario = current_scenario(con)
-decision = decide(stored, scenario, **options)
-if with_cascades:
-    extra = cascade_facts(cascade_candidates(decision.ledger))
-    decision = decide(stored, scenario, cascade_rows=extra, **options)
-led, table = decision.ledger, decision.routes
+made = decision(current_scenario(con), cascades=with_cascades, **options)
+led, table = made.ledger, made.routes
 
 category = st.selectbox("Category", sorted(led["category"].unique()), key="frontier_category")
 points = led[led["category"] == category]

@@ -4,13 +4,12 @@ import streamlit as st
 
 from routeboard import sample
 from routeboard.catalog import EMBEDDED_ID
-from routeboard.decisions import decide
 from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
-from ui.state import connection, facts, show_error
+from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import DASH, money, pct_interval, show
 from ui.widgets import cpat_text, current_scenario, rests_on, route_gap
 
@@ -71,8 +70,8 @@ middle.metric("Runs", counts["runs"])
 right.metric("Attempts stored", f"{counts['attempts']:,}")
 
 scenario = current_scenario(con)
-decision = decide(stored, scenario)
-led, table, book = decision.ledger, decision.routes, decision.portfolio
+made = decision(scenario)
+led, table, book = made.ledger, made.routes, made.portfolio
 st.subheader("Routing board")
 if sample.is_present(con):
     st.info(f"Includes {sample.NOTE}.")
@@ -117,3 +116,4 @@ if len(excluded):
         show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")
+warm_in_background(scenario, counts["attempts"])  # Results' and Frontier's first visit find their data read

@@ -65,6 +65,8 @@ rows = found.rows
 st.subheader(f"Trials ({len(rows):,})")
 # st.dataframe renders cells as text: model output never runs as HTML or markdown here.
 show(rows, key="results_trials", shown=found.shown)
+if len(rows) > len(found.shown):
+    st.caption(f"The newest {len(found.shown):,} are shown: filter above, or download all {len(rows):,}.")
 
 
 def parquet_bytes() -> bytes:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,6 +50,7 @@ def facts(runs=None, suites=None, models=None):
     return _facts(str(db_path()), data_version(con), _key(runs), _key(suites), _key(models))
 
 
+# the simulated cascades' facts (store.facts.cascade_facts: ~1 s of SQL at 1M attempts), cached like the facts
 @st.cache_data(show_spinner=False, max_entries=16)
 def _cascade_facts(path: str, version: tuple, pairs: tuple):
     from routeboard.store.facts import cascade_facts as simulate
@@ -54,15 +58,32 @@ def _cascade_facts(path: str, version: tuple, pairs: tuple):
     return simulate(_connection(path), list(pairs))
 
 
-def cascade_facts(pairs: list[tuple[str, str, str]]):
-    """Facts of the simulated cascades (store.facts.cascade_facts: ~1 s of SQL at 1M attempts), cached like
-    ``facts``: per database, data version and pair list."""
-    return _cascade_facts(str(db_path()), data_version(connection()), tuple(pairs))
+@st.cache_data(show_spinner=False, max_entries=16)
+def _decision(path: str, version: tuple, scenario_key: str, level: float, method: str, cascades: bool, _scenario):
+    from routeboard.decisions import cascade_candidates, decide
+
+    stored = _facts(path, version, None, None, None)
+    made = decide(stored, _scenario, level=level, method=method)
+    if cascades:
+        extra = _cascade_facts(path, version, tuple(cascade_candidates(made.ledger)))
+        made = decide(stored, _scenario, level=level, method=method, cascade_rows=extra)
+    return made
+
+
+def decision(scenario, *, level: float = 0.95, method: str = "wilson", cascades: bool = False):
+    """The decision over all stored facts under a scenario (routeboard.decisions.decide; with the simulated
+    cascades when asked), cached per database, data version, scenario and interval options."""
+    key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+    return _decision(str(db_path()), data_version(connection()), key, level, method, cascades, scenario)
+
+
+SHOWN_TRIALS = 2_000  # newest trials drawn in the table; the count, the task picker and the downloads have all
 
 
 @dataclass(frozen=True)
 class Trials:
-    """The Results page's trials: as stored (downloads, the task picker) and as a person reads them."""
+    """The Results page's trials: as stored (downloads, the task picker) and the newest SHOWN_TRIALS of them as
+    a person reads them (formatting and sending 50,000 rows of outputs took seconds a visit)."""
 
     rows: pd.DataFrame
     shown: pd.DataFrame
@@ -76,7 +97,7 @@ def _trials(path: str, version: tuple, runs, categories, models, outcomes) -> Tr
     from ui.tables import display
 
     rows = trial_rows(_connection(path), runs=runs, categories=categories, models=models, outcomes=outcomes)
-    return Trials(rows, display(rows))
+    return Trials(rows, display(rows.head(SHOWN_TRIALS)))
 
 
 def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:
@@ -84,6 +105,31 @@ def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:
     con = connection()
     selection = (_key(runs), _key(categories), _key(models), _key(outcomes))
     return _trials(str(db_path()), data_version(con), *selection)
+
+
+# Below this many stored attempts every page reads its data in well under a second: nothing to prepare.
+WARM_FROM_ATTEMPTS = 100_000
+_warmed: set[tuple] = set()
+
+
+def warm_in_background(scenario, attempts: int) -> None:
+    """Once per database and data version, read what Results and Frontier ask for first (their trials, the
+    cascades of this scenario's ledger; ~1.5 s of SQL at 1M attempts) in a background thread while the user
+    reads the first page, so a first visit there finds it cached."""
+    path, version = str(db_path()), data_version(connection())
+    if attempts < WARM_FROM_ATTEMPTS or (path, version) in _warmed:
+        return
+    _warmed.add((path, version))
+    threading.Thread(target=_warm, args=(path, version, scenario), name="routeboard-warm", daemon=True).start()
+
+
+def _warm(path: str, version: tuple, scenario) -> None:
+    try:
+        _trials(path, version, None, None, None, None)
+        key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+        _decision(path, version, key, 0.95, "wilson", True, scenario)  # Frontier's defaults
+    except Exception:  # only a head start: the page reads the same again and shows any error itself
+        logging.getLogger(__name__).debug("warming the caches failed", exc_info=True)
 
 
 def _key(values) -> tuple | None:
