@@ -11,8 +11,8 @@ from routeboard.report import (
     money,
     report_csv,
     report_html,
-    scenario_from_query,
 )
+from routeboard.scenario_link import scenario_from_query
 from ui.charts import monthly_comparison_figure
 from ui.state import connection, facts_or_stop
 from ui.widgets import current_scenario, set_scenario

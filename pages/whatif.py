@@ -6,8 +6,8 @@ import streamlit as st
 
 from routeboard.decisions import decide
 from routeboard.errors import RouteboardError
-from routeboard.report import query_from_scenario, scenario_from_query
 from routeboard.scenario import list_scenarios, load_scenario, save_scenario
+from routeboard.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
 from ui.state import connection, facts_or_stop, show_error

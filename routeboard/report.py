@@ -9,13 +9,13 @@ import datetime as dt
 import html
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from routeboard.decisions import MAX_TASKS_NEEDED, Decision
 from routeboard.exports import to_csv
-from routeboard.scenario import CATEGORY_FIELDS, Assumptions, Scenario, validate_assumption
+from routeboard.scenario import Assumptions, Scenario
 
 DASH = "—"
 
@@ -384,69 +384,3 @@ def monthly_svg(report: Report, width: int = 720) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" role="img" '
         f'aria-label="monthly cost, routed against baseline">{"".join(parts)}</svg>'
     )
-
-
-# ---------------------------------------------------------------- a scenario shared as a link
-
-LINK_FIELDS = tuple(f.name for f in fields(Assumptions) if f.name in CATEGORY_FIELDS)
-
-
-@dataclass(frozen=True)
-class LinkedScenario:
-    """A scenario read from a link's query parameters; ``problems`` name each value that was ignored and why."""
-
-    scenario: Scenario
-    problems: tuple[str, ...] = ()
-
-
-def scenario_from_query(params: Mapping, base: Scenario) -> LinkedScenario:
-    """``base`` with the assumptions a link carries (``?failure_usd=50&review_rate=0.2``); a bad value keeps
-    the default and is reported, so a mistyped link never breaks the page."""
-    values, problems = {}, []
-    for name, raw in params.items():
-        if name in ("baseline", "measured_review"):
-            continue
-        if name not in LINK_FIELDS:
-            problems.append(f"'{name}' in the link is not an assumption (known: {', '.join(LINK_FIELDS)}); ignored")
-            continue
-        text = raw[-1] if isinstance(raw, list) else raw
-        try:
-            value = float(text)
-        except (TypeError, ValueError):
-            problems.append(f"{name}={text!r} in the link is not a number; using {assumption_text(name, _stock(name))}")
-            continue
-        message = validate_assumption(name, value)
-        if message:
-            problems.append(f"{message} (from the link); using {assumption_text(name, _stock(name))}")
-            continue
-        values[name] = value
-    baseline = params.get("baseline")
-    scenario = base.with_values(**values) if values else base
-    if _last(params.get("measured_review")) == "0":  # the link's scenario kept its assumed review minutes
-        scenario = replace(scenario, use_measured_review=False)
-    if isinstance(baseline, str) and baseline:
-        scenario = replace(scenario, baseline_model=baseline)
-    return LinkedScenario(scenario, tuple(problems))
-
-
-def _stock(name: str) -> float:
-    return getattr(Assumptions(), name)
-
-
-def query_from_scenario(scenario: Scenario) -> dict[str, str]:
-    """The link parameters for a scenario's default assumptions: only the values that differ from the stock ones."""
-    stock = Assumptions()
-    query = {
-        name: f"{getattr(scenario.defaults, name):g}"
-        for name in LINK_FIELDS
-        if getattr(scenario.defaults, name) != getattr(stock, name)
-    }
-    if scenario.baseline_model:
-        query["baseline"] = scenario.baseline_model
-    if not scenario.use_measured_review:
-        query["measured_review"] = "0"
-    return query
-
-
-def _last(raw):
-    return raw[-1] if isinstance(raw, list) and raw else raw

@@ -8,8 +8,9 @@ import io
 import pandas as pd
 
 from routeboard.decisions import decide
-from routeboard.report import build_report, money, query_from_scenario, report_csv, report_html, scenario_from_query
+from routeboard.report import build_report, money, report_csv, report_html
 from routeboard.scenario import Assumptions, Scenario
+from routeboard.scenario_link import query_from_scenario, scenario_from_query
 from tests.test_ledger import facts
 
 # tickets: the cheap model clears (98/100), the dear one too; contracts: nothing clears a 95% bar
