@@ -16,7 +16,7 @@ from routeboard.scenario import Assumptions, Scenario
 from routeboard.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
 from ui.charts import cost_breakdown_figure, tornado_figure
 from ui.forms import Filled, advanced_json, constraint_fields
-from ui.widgets import cpat_text, usd
+from ui.widgets import cpat_text
 
 LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
 LEDGER_COLUMNS += ["rework_usd", "failure_usd"]
@@ -85,7 +85,7 @@ def constraint_editor(stored: pd.DataFrame, scenario: Scenario, categories: list
 def route_and_parts(category: str, route: pd.Series, rows: pd.DataFrame) -> None:
     """The routed cpat (or 'none clears' beside the nearest model's), its parts and the ledger rows."""
     if isinstance(route["model"], str):
-        st.metric(f"Routed cpat for {category}", usd(route["cpat_usd"]), help=route["reason"])
+        st.metric(f"Routed cpat for {category}", cpat_text(route["cpat_usd"]), help=route["reason"])
     else:  # no route: say so, and still show how the assumptions move the nearest model's cost
         left, right = st.columns(2)
         left.metric(f"Routed cpat for {category}", "none clears", help=route["reason"])

@@ -1,8 +1,6 @@
-"""Shared widgets: the scenario in use, decision options, money formatting."""
+"""Shared widgets: the scenario in use, decision options, and how a cpat, its assumptions and a gap read."""
 
 from __future__ import annotations
-
-import math
 
 import streamlit as st
 
@@ -66,10 +64,3 @@ def route_gap(route: dict) -> str:
     if not missing(needed) and needed > 0:
         gap += f"; about {int(needed):,} more tasks would settle it"
     return gap
-
-
-def usd(value, digits: int = 4) -> str:
-    """Money for display; an undefined cpat (nothing accepted) says so instead of showing 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "undefined"
-    return f"${value:,.{digits}f}"

@@ -12,7 +12,6 @@ from routeboard.store.suites import list_suites, update_suite_settings
 from routeboard.suites import shipped_suite_paths
 from tests.ui.conftest import BAR, CHEAP, PRICES, PRICEY, SUITE, TASKS, WRONG_EVERY, chart, metric, open_page, table
 from ui.tables import money
-from ui.widgets import usd
 
 WRONG = {model: len(range(every - 1, TASKS, every)) for model, every in WRONG_EVERY.items()}  # 4 and 10 of 40
 
@@ -174,7 +173,7 @@ def test_whatif_failure_cost_moves_the_routed_cpat_by_what_the_ledger_says(app, 
     at = open_page(app, "whatif")
     label = f"Routed cpat for {SUITE}"
     before = routed_cpat(seeded.con, Scenario())
-    assert metric(at, label) == usd(before)
+    assert metric(at, label) == money(before)
     assert chart(at, "whatif_breakdown")["data"]  # the cost breakdown is drawn
 
     failure = at.number_input(key="whatif_failure_every category")
@@ -182,13 +181,13 @@ def test_whatif_failure_cost_moves_the_routed_cpat_by_what_the_ledger_says(app, 
     failure.set_value(50.0).run()
     assert not at.exception
     after = routed_cpat(seeded.con, Scenario().with_values(failure_usd=50.0))
-    assert metric(at, label) == usd(after)
+    assert metric(at, label) == money(after)
     # the routed model is wrong on 10% of tasks and nothing is reviewed: each escaped error costs $30 more,
     # spread over the 90% of tasks accepted
     moved = 0.1 * (50.0 - 20.0) / 0.9
     assert after - before == pytest.approx(moved)
     shown = float(metric(at, label).lstrip("$").replace(",", ""))
-    assert shown - before == pytest.approx(moved, abs=1e-4)  # shown to 4 decimals
+    assert shown - before == pytest.approx(moved, abs=0.005)  # shown to the cent (routeboard.report.money)
 
 
 @pytest.mark.parametrize("page", ["overview", "results", "frontier", "run"])

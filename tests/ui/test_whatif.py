@@ -45,7 +45,7 @@ def test_a_shared_link_fills_the_what_if_fields_and_the_routed_cost(app, seeded)
     assert at.slider(key="whatif_r_every category").value == 0.2
     linked = Scenario().with_values(failure_usd=50.0, review_rate=0.2)
     routed = build_report(decide(ledger_facts(seeded.con), linked), linked).numbers.set_index("category")
-    assert metric(at, f"Routed cpat for {SUITE}") == f"${routed.loc[SUITE, 'cpat_usd']:,.4f}"
+    assert metric(at, f"Routed cpat for {SUITE}") == money(routed.loc[SUITE, "cpat_usd"])
     assert not at.warning
 
 
