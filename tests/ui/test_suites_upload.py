@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from routeboard.report import DASH
 from routeboard.store.suites import list_suites, load_stored_suite, save_suite
 from tests.ui.conftest import SUITE, echo_suite, open_page, table
 
@@ -25,7 +26,10 @@ def test_a_good_file_is_previewed_then_imported(app, app_con):
     at.button(key="suites_import").click().run()
     assert not at.exception
     assert any(s.value.endswith(": imported") for s in at.success)
-    assert sorted(table(at, "suite_id", "name", "task_count")["name"]) == ["arith", SUITE]
+    suites = table(at, "suite_id", "name", "task_count")
+    assert sorted(suites["name"]) == ["arith", SUITE]
+    # neither suite has a validator or a risk note: the table says so with a dash, never "None" or a blank
+    assert suites[["validator", "risk"]].values.ravel().tolist() == [DASH] * 4
     assert sorted(s["name"] for s in list_suites(app_con)) == ["arith", SUITE]
 
 

@@ -1,0 +1,145 @@
+"""The Suites page's sections: the upload box (checked and previewed before anything is written) and a suite's
+grading-settings form (bar, grader options and route constraints as fields, JSON as an advanced view)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from routeboard.domain import GraderSpec, Suite
+from routeboard.errors import InvalidInput, Problem, RouteboardError
+from routeboard.graders import GRADERS, registered
+from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
+from routeboard.report import DASH
+from routeboard.store.catalog import model_rows
+from routeboard.store.suites import save_suite, update_suite_settings
+from routeboard.suites import Overrides, load_suite_bytes
+from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
+from ui.state import show_error
+from ui.tables import column_config
+
+FROM_FILE = "(from file)"
+SAVED = "suites_edit_saved"  # session key: the message shown after a save's rerun
+
+
+def registered_summary(grader: str) -> str:
+    return next((entry.summary for entry in registered("grader") if entry.name == grader), "")
+
+
+def suites_table(suites: list[dict]) -> None:
+    """The stored suites; a suite without a validator or risk note reads as a dash, never "None" or a blank."""
+    frame = pd.DataFrame(suites)
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    frame[text] = frame[text].astype(object).where(frame[text].notna() & (frame[text] != ""), DASH)
+    st.dataframe(frame, hide_index=True, column_config=column_config(frame.columns), key="suites_table")
+
+
+def task_frame(suite: Suite, limit: int | None = None, vars_chars: int | None = None) -> pd.DataFrame:
+    """A suite's tasks as a person reads them (no input or no answer shows a dash, never a blank or "None")."""
+    return pd.DataFrame(
+        [
+            {
+                "id": t.id,
+                "input": t.input or DASH,  # a task may be all vars, its prompt built by the template
+                "vars": json.dumps(t.vars, ensure_ascii=False)[:vars_chars],
+                "expected": DASH if t.expected in (None, "") else t.expected,
+            }
+            for t in suite.tasks[:limit]
+        ]
+    )
+
+
+def upload_box(con) -> None:
+    """A task file with optional overrides: its problems by line and field, or a preview and an Import button."""
+    st.caption(
+        "CSV, JSONL or YAML: routeboard's own format, promptfoo test CSVs, OpenAI evals JSONL or "
+        "inspect-style files. Nothing is written until every problem is fixed."
+    )
+    upload = st.file_uploader("Task file", type=["csv", "jsonl", "yaml", "yml", "json"], key="suites_upload")
+    cols = st.columns(4)
+    name = cols[0].text_input("Name (bare files)", key="suites_name")
+    category = cols[1].text_input("Category", key="suites_category")
+    grader = cols[2].selectbox("Grader", [FROM_FILE] + sorted(GRADERS), key="suites_grader")
+    # empty by default: a file's own bar stands unless the user types another (bare files get 0.9)
+    bar = cols[3].number_input("Bar", 0.01, 1.0, None, 0.01, key="suites_bar", placeholder="from the file")
+    template = st.text_input("Prompt template (optional, {{var}} placeholders)", key="suites_template")
+    chosen_options = Filled({})
+    if grader != FROM_FILE:
+        st.caption(f"**{grader}**: {registered_summary(grader)}")
+        chosen_options = grader_fields(grader, {}, "suites_upload_option")
+        with st.expander("Advanced: the grader as JSON"):
+            st.code(json.dumps({"name": grader, "options": chosen_options.values}, indent=2), language="json")
+    if upload is None:
+        return
+    if looks_like_results(upload.name, upload.getvalue()):
+        st.warning(f"{upload.name}: {RESULTS_HINT}.")
+        return
+    if chosen_options.problems:
+        st.error("\n".join(f"- {problem}" for problem in chosen_options.problems))
+        return
+    spec = {"name": grader, "options": chosen_options.values} if chosen_options.values else grader
+    overrides = Overrides(
+        name=name or None,
+        category=category or None,
+        grader=None if grader == FROM_FILE else spec,
+        bar=bar,
+        prompt_template=template or None,
+    )
+    try:
+        suite = load_suite_bytes(upload.name, upload.getvalue(), overrides)
+    except InvalidInput as exc:
+        st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
+        problems = [{"file": p.file, "line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]
+        st.dataframe(pd.DataFrame(problems), hide_index=True, placeholder=DASH, key="suites_problems")
+        return
+    st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
+    st.dataframe(task_frame(suite, limit=50), hide_index=True, key="suites_preview")
+    if st.button("Import", key="suites_import", type="primary"):
+        result = save_suite(con, suite)
+        st.success(f"{result.suite_id}: {'imported' if result.created else 'already imported (same content)'}")
+
+
+def settings_form(con, suite_id: str, suite: Suite) -> None:
+    """The suite's bar, grader options and route constraints; Save writes only what changed.
+
+    Every widget is keyed on the suite id: one key for all suites would keep the first suite's values on screen
+    and Save would write them over the suite being browsed."""
+    saved = st.session_state.pop(SAVED, None)
+    if saved:
+        st.success(saved)
+    with st.form(f"suites_edit_{suite_id}"):
+        st.markdown(f"**Grading settings of {suite_id}**: grader {suite.grader.name}")
+        new_bar = st.number_input("Quality bar", 0.01, 1.0, float(suite.bar), 0.01, key=f"suites_edit_bar_{suite_id}")
+        options = grader_fields(suite.grader.name, suite.grader.options, f"suites_edit_option_{suite_id}")
+        options = advanced_json("Grader options", options, suite.grader.options, f"suites_edit_options_{suite_id}")
+        st.markdown("**Route constraints**")
+        model_ids = [row["model_id"] for row in model_rows(con)]
+        rules = constraint_fields(suite.constraints, model_ids, f"suites_edit_constraint_{suite_id}")
+        rules = advanced_json("Route constraints", rules, suite.constraints, f"suites_edit_constraints_{suite_id}")
+        if st.form_submit_button("Save", key=f"suites_edit_save_{suite_id}"):
+            _save(con, suite_id, suite, new_bar, options, rules)
+
+
+def _save(con, suite_id: str, suite: Suite, new_bar: float, options: Filled, rules: Filled) -> None:
+    problems = options.problems + rules.problems + constraint_words(rules.values)
+    try:
+        if problems:
+            raise InvalidInput([Problem(suite_id, None, None, problem) for problem in dict.fromkeys(problems)])
+        # only what the user changed is written, so an untouched setting keeps its stored value exactly
+        update_suite_settings(
+            con,
+            suite_id,
+            bar=new_bar if new_bar != suite.bar else None,
+            grader=GraderSpec(suite.grader.name, options.values) if options.values != suite.grader.options else None,
+            constraints=rules.values if rules.values != suite.constraints else None,
+        )
+    except RouteboardError as exc:
+        show_error(exc)
+    else:
+        st.session_state[SAVED] = f"Saved the grading settings of {suite_id}."
+        # the fields and JSON views start again from what is stored, so an old JSON text cannot win next time
+        for key in [k for k in st.session_state if str(k).startswith("suites_edit_") and suite_id in str(k)]:
+            del st.session_state[key]
+        st.rerun()  # the suites table above shows the new bar
