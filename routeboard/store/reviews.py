@@ -116,9 +116,9 @@ def claims(con: duckdb.DuckDBPyConnection, suite_id: str, expire_minutes: float)
     return _rows(
         con.cursor(),
         f"""SELECT run_id, suite_id, task_id, model_id, trial, slot, reviewer,
-                   claimed_at < now()::TIMESTAMP - INTERVAL {float(expire_minutes)} MINUTE AS expired
+                   claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0) AS expired
             FROM review_claims WHERE suite_id = ?""",
-        [suite_id],
+        [float(expire_minutes), suite_id],
     )
 
 
@@ -149,9 +149,9 @@ def claim(con: duckdb.DuckDBPyConnection, key: tuple, slot: int, reviewer: str, 
             if len(reviewers) != slot - 1 or reviewer in reviewers:
                 return False
             held = cur.execute(
-                f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - INTERVAL {float(expire_minutes)} MINUTE
+                f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0)
                     FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
-                [*key, slot],
+                [float(expire_minutes), *key, slot],
             ).fetchone()
             if held is None:
                 cur.execute(
