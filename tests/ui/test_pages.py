@@ -150,6 +150,18 @@ def test_results_shows_the_ledger_and_filters_trials_by_outcome(app, seeded):
     assert wrong.groupby("model_id").size().to_dict() == WRONG
 
 
+def test_results_draws_the_newest_trials_and_says_the_rest_are_in_the_downloads(app, seeded, monkeypatch):
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "SHOWN_TRIALS", 10)  # 50,000 trials of outputs would take seconds a visit
+    at = open_page(app, "results")
+    assert f"Trials ({2 * TASKS})" in [s.value for s in at.subheader]
+    assert len(table(at, "run_id", "task_id", "outcome", "output")) == 10
+    assert f"The newest 10 are shown: filter above, or download all {2 * TASKS}." in [c.value for c in at.caption]
+    picker = at.selectbox(key="results_task")  # every trial's task can still be opened
+    assert len(picker.options) == TASKS
+
+
 def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
     at = open_page(app, "frontier")
     figure = chart(at, "frontier_chart")
