@@ -1,4 +1,7 @@
-"""The DuckDB store: one connection per process, migrations on open, all-or-nothing writes."""
+"""The store: one connection per process, migrations on open, all-or-nothing writes.
+
+A DuckDB file by default; ``ROUTEBOARD_DB=ducklake:postgres:...`` opens the shared store instead (store/lake.py),
+where the same SQL runs: the connection's default database is the lake."""
 
 from __future__ import annotations
 
@@ -11,11 +14,17 @@ import duckdb
 
 from routeboard.errors import StoreError
 from routeboard.settings import db_path
+from routeboard.store import lake
 from routeboard.store.migrations import apply_migrations
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database file and bring its schema up to date."""
+    """Open (creating if needed) the database file or the shared store and bring its schema up to date."""
+    lake_target = str(path) if path else os.environ.get("ROUTEBOARD_DB", "")
+    if lake.is_lake(lake_target):
+        con = lake.open_lake(lake_target)
+        apply_migrations(con)
+        return con
     target = db_path(path)
     if str(target) != ":memory:":
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +88,6 @@ def insert_columns(cur: duckdb.DuckDBPyConnection, table: str, columns: dict[str
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind a connection (None for in-memory)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else None
+    """The file behind a connection (None for in-memory and for the shared store)."""
+    row = con.execute("SELECT path, type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] and row[1] == "duckdb" else None

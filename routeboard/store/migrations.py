@@ -2,13 +2,25 @@
 
 Each migration runs once, in definition order, inside the transaction that records it.
 Never edit a migration that has shipped; add a new one.
+
+On the shared store (DuckLake, store/lake.py) a migration's DDL goes through ``ducklake_ddl``: DuckLake has no
+PRIMARY KEY, UNIQUE or indexes, so a key becomes NOT NULL, a UNIQUE is dropped and CREATE/DROP INDEX is skipped.
+Nothing there relies on them: writes that must not duplicate check first inside a transaction that is retried
+when a concurrent commit wins (store/lake.py, ``retrying``). Two processes opening a fresh store at once both try
+the same migration; DuckLake's optimistic commit fails the second (both created or altered the same table), which
+rolls back, re-reads ``_migrations`` and finds the migration done. ``_migrations`` itself has no key for the same
+reason: a name is recorded only inside its migration's transaction.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 
 import duckdb
+
+from routeboard.store import lake
 
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
 
@@ -18,24 +30,88 @@ def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
     return fn
 
 
+_INDEX = re.compile(r"^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\b", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
+_TABLE_KEY = re.compile(r",\s*(PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
+_COLUMN_PRIMARY_KEY = re.compile(r"\bPRIMARY\s+KEY\b", re.IGNORECASE)
+_COLUMN_UNIQUE = re.compile(r"\s+UNIQUE\b", re.IGNORECASE)
+# DuckLake adds a column only with a literal default, and reads a bare true/false as an expression
+_ADD_WITH_BOOLEAN_DEFAULT = re.compile(
+    r"^(\s*ALTER\s+TABLE\s.+\sADD\s+COLUMN\s.+\sDEFAULT\s+)(true|false)\s*$", re.I | re.S
+)
+
+
+def ducklake_ddl(sql: str) -> list[str]:
+    """A statement as DuckLake accepts it: keys and UNIQUE dropped (a key column stays NOT NULL), index
+    statements skipped, a boolean default of an added column written as a string literal."""
+    if _INDEX.match(sql):
+        return []
+    added = _ADD_WITH_BOOLEAN_DEFAULT.match(sql)
+    if added:
+        return [f"{added.group(1)}'{added.group(2)}'"]
+    if not re.match(r"^\s*CREATE\s+TABLE\b", sql, re.IGNORECASE):
+        return [sql]
+    sql = _TABLE_KEY.sub("", _COMMENT.sub("", sql))
+    return [_COLUMN_UNIQUE.sub("", _COLUMN_PRIMARY_KEY.sub("NOT NULL", sql))]
+
+
+class _DuckLakeConnection:
+    """A migration's view of the connection on the shared store: every statement passes ``ducklake_ddl``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+
+    def execute(self, sql: str, parameters=None):
+        for statement in ducklake_ddl(sql):
+            self._con.execute(statement) if parameters is None else self._con.execute(statement, parameters)
+        return self._con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied now."""
-    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
-    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+    on_lake = lake.is_lake_connection(con)
+    target = _DuckLakeConnection(con) if on_lake else con
     applied = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
+    for attempt in range(lake.RETRIES):
         try:
-            fn(con)
-            con.execute("INSERT INTO _migrations (name) VALUES (?)", [name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        applied.append(name)
+            _create_migrations_table(target)
+            done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+            for name, fn in MIGRATIONS:
+                if name not in done and _apply_one(con, target, name, fn):
+                    applied.append(name)
+            return applied
+        except duckdb.Error as exc:
+            # another process applied (part of) it first: start over from what is recorded now
+            if not on_lake or attempt == lake.RETRIES - 1 or not lake.is_conflict(exc):
+                raise
+            time.sleep(0.1 * (attempt + 1))
     return applied
+
+
+def _create_migrations_table(con) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
+
+
+def _apply_one(con: duckdb.DuckDBPyConnection, target, name: str, fn) -> bool:
+    """Run one migration and record it in the same transaction; False when another process already has."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if con.execute("SELECT count(*) FROM _migrations WHERE name = ?", [name]).fetchone()[0]:
+            con.execute("ROLLBACK")
+            return False
+        fn(target)
+        con.execute("INSERT INTO _migrations (name) VALUES (?)", [name])
+        con.execute("COMMIT")
+        return True
+    except Exception:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT has already ended the transaction
+        raise
 
 
 @migration
@@ -249,3 +325,4 @@ def m010_human_review(con):
             claimed_at TIMESTAMP NOT NULL DEFAULT now(),
             PRIMARY KEY (run_id, suite_id, task_id, model_id, trial, slot)
         )""")
+

@@ -1,0 +1,219 @@
+"""The shared store: DuckLake with its catalog in PostgreSQL and its data files in a folder or S3 (README, Team
+deployment).
+
+``ROUTEBOARD_DB=ducklake:postgres:<libpq conninfo>`` selects it; ``ROUTEBOARD_DATA_PATH`` (a folder or
+``s3://bucket/prefix``) says where a new store keeps its Parquet files (an existing store remembers its own).
+The connection's default database is the lake, so every cursor runs the same SQL as on a local file. DuckDB cannot
+download extensions here: they come from DuckDB's signed builds on PyPI (duckdb-extension-*), installed from their
+files with signature checks on."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlparse
+
+import duckdb
+
+from routeboard.errors import StoreError
+
+PREFIX = "ducklake:"
+# PyPI package duckdb-extension-<name>; parquet is also built into the duckdb wheel, the package is its fallback
+EXTENSIONS = ("parquet", "postgres", "httpfs", "ducklake")
+# Small writes (a run's batch of trials, a review) stay in the catalog instead of one Parquet file each;
+# `routeboard store compact` flushes them into files.
+INLINE_ROW_LIMIT = 200
+# Never fetch anything from the network; extensions load only from the files installed below.
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+RETRIES = 8
+
+_installed = False
+_install_lock = threading.Lock()
+T = TypeVar("T")
+
+
+def is_lake(target: str | os.PathLike | None) -> bool:
+    """True when a ROUTEBOARD_DB value names a DuckLake store rather than a DuckDB file."""
+    return str(target or "").startswith(PREFIX)
+
+
+def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the connection's default database is a DuckLake catalog."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(row) and row[0] == "ducklake"
+
+
+def extension_files() -> dict[str, Path]:
+    """Each extension's signed binary as shipped in its PyPI package."""
+    files = {}
+    for name in EXTENSIONS:
+        spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+        found = sorted(Path(spec.origin).parent.glob("extensions/*/*.duckdb_extension")) if spec and spec.origin else []
+        if found:
+            files[name] = found[-1]
+    return files
+
+
+def _install_extensions() -> None:
+    """INSTALL each extension from its package file once per process (a copy into DuckDB's extension folder)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        files = extension_files()
+        missing = [name for name in ("postgres", "ducklake") if name not in files]
+        if missing:
+            raise StoreError(
+                "the shared store needs DuckDB's extension packages "
+                + ", ".join(f"duckdb-extension-{name}" for name in missing)
+                + f" for duckdb {duckdb.__version__} (pip install -r requirements.txt)"
+            )
+        con = duckdb.connect(":memory:", config=CONFIG)
+        try:
+            for name, path in files.items():
+                loaded = con.execute(
+                    "SELECT loaded FROM duckdb_extensions() WHERE extension_name = ?", [name]
+                ).fetchone()
+                if loaded and loaded[0]:
+                    continue  # built in (parquet)
+                con.execute(f"INSTALL '{_quote(str(path))}'")
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot install DuckDB's extension {name} from {path}: {exc}") from None
+        finally:
+            con.close()
+        _installed = True
+
+
+def _quote(value: str) -> str:
+    """A value inside a single-quoted SQL literal (ATTACH and CREATE SECRET take no parameters)."""
+    return value.replace("'", "''")
+
+
+def data_path() -> str | None:
+    """Where a new store puts its files: ROUTEBOARD_DATA_PATH, a local folder made absolute, or s3://..."""
+    raw = os.environ.get("ROUTEBOARD_DATA_PATH", "").strip()
+    if not raw:
+        return None
+    if "://" in raw:
+        return raw.rstrip("/") + "/"
+    folder = Path(raw).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"{folder}/"
+
+
+def s3_secret(con: duckdb.DuckDBPyConnection) -> None:
+    """A temporary (in-memory) DuckDB secret for S3 from the environment: it lives in this process only and is
+    never written to the catalog."""
+    endpoint = os.environ.get("ROUTEBOARD_S3_ENDPOINT", "").strip()
+    key_id, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not (endpoint or key_id):
+        return
+    options = ["TYPE s3"]
+    if key_id and secret:
+        options += [f"KEY_ID '{_quote(key_id)}'", f"SECRET '{_quote(secret)}'"]
+    options.append(f"REGION '{_quote(os.environ.get('AWS_REGION') or 'us-east-1')}'")
+    if endpoint:
+        url = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
+        # S3-compatible servers (MinIO, moto, Ceph) address buckets by path, not by host name
+        options += [f"ENDPOINT '{_quote(url.netloc)}'", "URL_STYLE 'path'", f"USE_SSL {url.scheme == 'https'}"]
+    con.execute(f"CREATE OR REPLACE TEMPORARY SECRET routeboard_s3 ({', '.join(options)})")
+
+
+def _bootstrap(target: str) -> None:
+    """Create the catalog on first use, with its data path (a store remembers its data path afterwards)."""
+    path = data_path()
+    con = duckdb.connect(":memory:", config=CONFIG)
+    try:
+        s3_secret(con)
+        option = f" (DATA_PATH '{_quote(path)}')" if path else ""
+        con.execute(f"ATTACH '{_quote(target)}' AS routeboard_lake{option}")
+    finally:
+        con.close()
+
+
+def open_lake(target: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose default database is the DuckLake store ``target``."""
+    _install_extensions()
+    for attempt in range(RETRIES):
+        try:
+            # two processes creating a fresh catalog at once: the loser sees the winner's tables on a retry
+            _bootstrap(target)
+            break
+        except duckdb.Error as exc:
+            if attempt == RETRIES - 1 or not _fresh_catalog_race(exc):
+                raise StoreError(f"cannot open the shared store {_redact(target)}: {_first_line(exc)}") from None
+            time.sleep(0.2 * (attempt + 1))
+    try:
+        con = duckdb.connect(target, config=CONFIG)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the shared store {_redact(target)}: {_first_line(exc)}") from None
+    s3_secret(con)
+    con.execute(f"SET GLOBAL ducklake_default_data_inlining_row_limit = {INLINE_ROW_LIMIT}")
+    return con
+
+
+def _fresh_catalog_race(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "duplicate key" in text or "already exists" in text or "conflict" in text
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _redact(target: str) -> str:
+    """The conninfo without a password, for messages."""
+    return " ".join("password=[secret]" if part.startswith("password=") else part for part in target.split(" "))
+
+
+def is_conflict(exc: Exception) -> bool:
+    """A DuckLake commit that lost to a concurrent one (or DuckDB's own write-write conflict): safe to retry."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) or "conflict" in text
+
+
+def retrying(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``write(cur)`` in one transaction; when the commit loses to a concurrent writer, run it again from the
+    start, so a check-then-insert sees the winner's row (the shared store has no UNIQUE to stop a duplicate)."""
+    for attempt in range(RETRIES):
+        cur = con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            result = write(cur)
+            cur.execute("COMMIT")
+            return result
+        except duckdb.Error as exc:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the failed COMMIT already ended the transaction
+            if attempt == RETRIES - 1 or not is_conflict(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+    raise AssertionError("unreachable")
+
+
+def compact(con: duckdb.DuckDBPyConnection, *, keep_days: int = 7) -> dict[str, int]:
+    """Flush inlined rows to files, merge small files, expire snapshots older than ``keep_days`` and delete the
+    files no snapshot needs any more; returns how many of each."""
+    if not is_lake_connection(con):
+        raise StoreError("compaction is for the shared store (ROUTEBOARD_DB=ducklake:...); a DuckDB file needs none")
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    days = int(keep_days)
+    calls = {
+        "flushed": f"CALL ducklake_flush_inlined_data('{_quote(db)}')",
+        "merged": f"CALL ducklake_merge_adjacent_files('{_quote(db)}')",
+        "expired_snapshots": f"CALL ducklake_expire_snapshots('{_quote(db)}', older_than => now() - to_days({days}))",
+        "deleted_files": f"CALL ducklake_cleanup_old_files('{_quote(db)}', older_than => now() - to_days({days}))",
+    }
+    return {name: len(con.execute(sql).fetchall()) for name, sql in calls.items()}
