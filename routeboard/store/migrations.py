@@ -325,4 +325,3 @@ def m010_human_review(con):
             claimed_at TIMESTAMP NOT NULL DEFAULT now(),
             PRIMARY KEY (run_id, suite_id, task_id, model_id, trial, slot)
         )""")
-
