@@ -15,6 +15,7 @@ import duckdb
 from routeboard.errors import StoreError
 from routeboard.settings import db_path
 from routeboard.store import lake
+from routeboard.store.lake import gate, serialized  # noqa: F401  (the store's writers use them)
 from routeboard.store.migrations import apply_migrations
 
 

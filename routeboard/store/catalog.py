@@ -10,7 +10,7 @@ import json
 
 import duckdb
 
-from routeboard.store import insert_rows, transaction
+from routeboard.store import insert_rows, serialized
 
 MODEL_COLUMNS = (
     "model_id",
@@ -28,9 +28,12 @@ MODEL_COLUMNS = (
 
 def save_model(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Add or replace one model row (``row`` holds MODEL_COLUMNS; ``infra`` a dict or None)."""
-    with transaction(con) as cur:
+
+    def write(cur):
         cur.execute("DELETE FROM models WHERE model_id = ?", [row["model_id"]])
         insert_models(cur, [row])
+
+    serialized(con, write)  # gated: one row per model without a key (the shared store has none)
 
 
 def insert_models(cur: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from routeboard.store import insert_columns, transaction
+from routeboard.store import insert_columns, serialized
 
 
 def judged_models(con: duckdb.DuckDBPyConnection, suite_id: str) -> list[str]:
@@ -25,7 +25,8 @@ def suite_task_ids(con: duckdb.DuckDBPyConnection, suite_id: str) -> set[str]:
 def replace_labels(con: duckdb.DuckDBPyConnection, suite_id: str, labels: dict[tuple[str, str], bool]) -> None:
     """Store labels keyed (task_id, model_id), replacing earlier labels of the same outputs; all or nothing."""
     tasks, models = [t for t, _ in labels], [m for _, m in labels]
-    with transaction(con) as cur:
+
+    def write(cur):
         cur.execute(
             "DELETE FROM judge_labels WHERE suite_id = ? AND (task_id, model_id) IN "
             "(SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]))",
@@ -41,3 +42,6 @@ def replace_labels(con: duckdb.DuckDBPyConnection, suite_id: str, labels: dict[t
                 "human_correct": ("BOOLEAN", list(labels.values())),
             },
         )
+
+    # gated: one label per output without a key (the shared store has none)
+    serialized(con, write)

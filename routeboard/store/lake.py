@@ -29,7 +29,7 @@ EXTENSIONS = ("parquet", "postgres", "httpfs", "ducklake")
 # `routeboard store compact` flushes them into files.
 INLINE_ROW_LIMIT = 200
 # Never fetch anything from the network; extensions load only from the files installed below.
-CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True, "enable_progress_bar": False}
 RETRIES = 8
 
 _installed = False
@@ -177,13 +177,23 @@ def is_conflict(exc: Exception) -> bool:
     return isinstance(exc, duckdb.TransactionException) or "conflict" in text
 
 
-def retrying(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """Run ``write(cur)`` in one transaction; when the commit loses to a concurrent writer, run it again from the
-    start, so a check-then-insert sees the winner's row (the shared store has no UNIQUE to stop a duplicate)."""
+def gate(cur: duckdb.DuckDBPyConnection) -> None:
+    """Touch the one row of ``_store_gate`` inside the caller's transaction.
+
+    DuckLake has no UNIQUE to stop a duplicate, and two transactions that only insert never conflict; but two
+    that update the same table do: the second to commit fails. A check-then-insert that touches the gate therefore
+    runs as if alone, on the shared store as on a DuckDB file (where the same row update conflicts too)."""
+    cur.execute("UPDATE _store_gate SET n = n + 1")
+
+
+def serialized(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run ``write(cur)`` in one transaction that holds the gate; when its commit loses to a concurrent writer, run
+    it again from the start, so its checks see the winner's rows (docs/design.md: writes never rely on keys)."""
     for attempt in range(RETRIES):
         cur = con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
+            gate(cur)
             result = write(cur)
             cur.execute("COMMIT")
             return result
@@ -194,7 +204,7 @@ def retrying(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyCon
                 pass  # the failed COMMIT already ended the transaction
             if attempt == RETRIES - 1 or not is_conflict(exc):
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            time.sleep(0.02 * (attempt + 1))
         except BaseException:
             cur.execute("ROLLBACK")
             raise

@@ -6,10 +6,10 @@ Never edit a migration that has shipped; add a new one.
 On the shared store (DuckLake, store/lake.py) a migration's DDL goes through ``ducklake_ddl``: DuckLake has no
 PRIMARY KEY, UNIQUE or indexes, so a key becomes NOT NULL, a UNIQUE is dropped and CREATE/DROP INDEX is skipped.
 Nothing there relies on them: writes that must not duplicate check first inside a transaction that is retried
-when a concurrent commit wins (store/lake.py, ``retrying``). Two processes opening a fresh store at once both try
-the same migration; DuckLake's optimistic commit fails the second (both created or altered the same table), which
-rolls back, re-reads ``_migrations`` and finds the migration done. ``_migrations`` itself has no key for the same
-reason: a name is recorded only inside its migration's transaction.
+when a concurrent commit wins (store/lake.py, ``serialized``). Two processes opening a fresh store at once both try
+the same migration; each migration's transaction touches the store's gate row, so DuckLake's optimistic commit
+fails the second, which rolls back, re-reads ``_migrations`` and finds the migration done. ``_migrations`` has no
+key on DuckLake: a name is recorded only inside its migration's gated transaction.
 """
 
 from __future__ import annotations
@@ -92,13 +92,33 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _create_migrations_table(con) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
+    """``_migrations`` and the one-row ``_store_gate`` (store/lake.py, ``gate``), created together: of two
+    processes creating them at once, the second fails to commit and retries."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
+        )
+        con.execute("CREATE TABLE IF NOT EXISTS _store_gate (n BIGINT NOT NULL)")
+        con.execute("INSERT INTO _store_gate SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM _store_gate)")
+        con.execute("COMMIT")
+    except Exception:
+        _rollback(con)
+        raise
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # a failed COMMIT has already ended the transaction
 
 
 def _apply_one(con: duckdb.DuckDBPyConnection, target, name: str, fn) -> bool:
     """Run one migration and record it in the same transaction; False when another process already has."""
     con.execute("BEGIN TRANSACTION")
     try:
+        lake.gate(con)  # two processes migrating a fresh store: the second to commit fails and starts over
         if con.execute("SELECT count(*) FROM _migrations WHERE name = ?", [name]).fetchone()[0]:
             con.execute("ROLLBACK")
             return False
@@ -107,10 +127,7 @@ def _apply_one(con: duckdb.DuckDBPyConnection, target, name: str, fn) -> bool:
         con.execute("COMMIT")
         return True
     except Exception:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # a failed COMMIT has already ended the transaction
+        _rollback(con)
         raise
 
 
@@ -325,3 +342,4 @@ def m010_human_review(con):
             claimed_at TIMESTAMP NOT NULL DEFAULT now(),
             PRIMARY KEY (run_id, suite_id, task_id, model_id, trial, slot)
         )""")
+

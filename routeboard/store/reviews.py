@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 
 from routeboard.errors import ReviewError
-from routeboard.store import insert_columns, transaction
+from routeboard.store import insert_columns, serialized
 
 KEY = ("run_id", "suite_id", "task_id", "model_id", "trial")
 _KEY_SQL = " AND ".join(f"{column} = ?" for column in KEY)
@@ -115,7 +115,7 @@ def claims(con: duckdb.DuckDBPyConnection, suite_id: str, expire_minutes: float)
     """The suite's claims: item key, slot, reviewer and whether the claim has expired (free for another)."""
     return _rows(
         con.cursor(),
-        f"""SELECT run_id, suite_id, task_id, model_id, trial, slot, reviewer,
+        """SELECT run_id, suite_id, task_id, model_id, trial, slot, reviewer,
                    claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0) AS expired
             FROM review_claims WHERE suite_id = ?""",
         [float(expire_minutes), suite_id],
@@ -138,36 +138,38 @@ def reviews_by(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str) -> 
 def claim(con: duckdb.DuckDBPyConnection, key: tuple, slot: int, reviewer: str, expire_minutes: float) -> bool:
     """Take one slot of an item for a reviewer: free, theirs already, or held by someone whose claim expired.
 
-    False when another reviewer holds it (or took it a moment ago: DuckDB refuses the second of two conflicting
-    transactions, which is what keeps two reviewers from ever getting the same item)."""
+    False when another reviewer holds it, or took it a moment ago: the claim's transaction holds the store's gate
+    (store/lake.py), so of two reviewers claiming at once the second commit fails and, run again, sees the first's
+    claim. No key is needed, which the shared store does not have."""
+
+    def write(cur) -> bool:
+        # read in the claim's own snapshot: a review saved since the caller looked shows here
+        reviewers = [r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", list(key)).fetchall()]
+        if len(reviewers) != slot - 1 or reviewer in reviewers:
+            return False
+        held = cur.execute(
+            f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0)
+                FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
+            [float(expire_minutes), *key, slot],
+        ).fetchone()
+        if held is None:
+            cur.execute(
+                f"INSERT INTO review_claims ({', '.join(KEY)}, slot, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [*key, slot, reviewer],
+            )
+        elif held[0] == reviewer or held[1]:
+            cur.execute(
+                f"UPDATE review_claims SET reviewer = ?, claimed_at = now() WHERE {_KEY_SQL} AND slot = ?",
+                [reviewer, *key, slot],
+            )
+        else:
+            return False
+        return True
+
     try:
-        with transaction(con) as cur:
-            # read in the claim's own snapshot: a review saved since the caller looked shows here
-            reviewers = [
-                r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", list(key)).fetchall()
-            ]
-            if len(reviewers) != slot - 1 or reviewer in reviewers:
-                return False
-            held = cur.execute(
-                f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0)
-                    FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
-                [float(expire_minutes), *key, slot],
-            ).fetchone()
-            if held is None:
-                cur.execute(
-                    f"INSERT INTO review_claims ({', '.join(KEY)}, slot, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [*key, slot, reviewer],
-                )
-            elif held[0] == reviewer or held[1]:
-                cur.execute(
-                    f"UPDATE review_claims SET reviewer = ?, claimed_at = now() WHERE {_KEY_SQL} AND slot = ?",
-                    [reviewer, *key, slot],
-                )
-            else:
-                return False
-    except (duckdb.TransactionException, duckdb.ConstraintException):
-        return False
-    return True
+        return serialized(con, write)
+    except duckdb.ConstraintException:
+        return False  # a DuckDB file made before the gate: its key still refuses a second claim
 
 
 def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
@@ -176,28 +178,33 @@ def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
     upserted); a later one only counts for agreement. Each dict holds the REVIEW_COLUMNS and ``grader``.
 
     Claims are kept, so a reviewer who looked before this review landed cannot claim the slot after it (their
-    insert clashes with the kept row). Raises ReviewError when a reviewer already reviewed the item or it has
-    its two reviews."""
-    with transaction(con) as cur:
-        for review in reviews:
-            key = [review[column] for column in KEY]
-            reviewers = [r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", key).fetchall()]
-            if review["reviewer"] in reviewers:
-                raise ReviewError(f"{review['reviewer']} has already reviewed this item; each person reviews it once")
-            if len(reviewers) >= 2:
-                raise ReviewError("this item already has its two reviews; a third is not needed")
-            insert_columns(cur, "reviews", {c: (t, review.get(c)) for c, t in REVIEW_COLUMNS.items()})
-            if reviewers:
-                continue
-            accepted = review["verdict"] != "rejected"
-            if review["grader"] == "llm_judge":
-                cur.execute(
-                    "INSERT OR REPLACE INTO judge_labels (suite_id, task_id, model_id, human_correct) "
-                    "VALUES (?, ?, ?, ?)",
-                    [review["suite_id"], review["task_id"], review["model_id"], accepted],
-                )
-            else:
-                cur.execute(
-                    f"UPDATE trials SET outcome = ?, correct = ?, score = ?, detail = 'reviewed' WHERE {_KEY_SQL}",
-                    ["accepted" if accepted else "wrong", accepted, float(accepted), *key],
-                )
+    claim sees the kept row). Raises ReviewError when a reviewer already reviewed the item or it has its two
+    reviews; gated (store/lake.py) so two reviews of one item at once are checked one after the other."""
+    serialized(con, lambda cur: _write_reviews(cur, reviews))
+
+
+def _write_reviews(cur: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
+    """``add_reviews`` on the gated transaction's cursor."""
+    for review in reviews:
+        key = [review[column] for column in KEY]
+        reviewers = [r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", key).fetchall()]
+        if review["reviewer"] in reviewers:
+            raise ReviewError(f"{review['reviewer']} has already reviewed this item; each person reviews it once")
+        if len(reviewers) >= 2:
+            raise ReviewError("this item already has its two reviews; a third is not needed")
+        insert_columns(cur, "reviews", {c: (t, review.get(c)) for c, t in REVIEW_COLUMNS.items()})
+        if reviewers:
+            continue
+        accepted = review["verdict"] != "rejected"
+        if review["grader"] == "llm_judge":
+            label_key = [review["suite_id"], review["task_id"], review["model_id"]]
+            cur.execute("DELETE FROM judge_labels WHERE suite_id = ? AND task_id = ? AND model_id = ?", label_key)
+            cur.execute(
+                "INSERT INTO judge_labels (suite_id, task_id, model_id, human_correct) VALUES (?, ?, ?, ?)",
+                [*label_key, accepted],
+            )
+        else:
+            cur.execute(
+                f"UPDATE trials SET outcome = ?, correct = ?, score = ?, detail = 'reviewed' WHERE {_KEY_SQL}",
+                ["accepted" if accepted else "wrong", accepted, float(accepted), *key],
+            )

@@ -6,15 +6,18 @@ import json
 
 import duckdb
 
-from routeboard.store import transaction
+from routeboard.store import serialized
 
 
 def save_scenario_body(con: duckdb.DuckDBPyConnection, name: str, body: dict) -> None:
-    """Store (or replace) a scenario's body under its name."""
-    with transaction(con) as cur:
-        cur.execute(
-            "INSERT OR REPLACE INTO scenarios (name, body, updated_at) VALUES (?, ?, now())", [name, json.dumps(body)]
-        )
+    """Store (or replace) a scenario's body under its name: one row per name without a key (the shared store has
+    none), the gated transaction keeping two saves of one name from both inserting."""
+
+    def write(cur):
+        cur.execute("DELETE FROM scenarios WHERE name = ?", [name])
+        cur.execute("INSERT INTO scenarios (name, body, updated_at) VALUES (?, ?, now())", [name, json.dumps(body)])
+
+    serialized(con, write)
 
 
 def scenario_body(con: duckdb.DuckDBPyConnection, name: str) -> dict | None:

@@ -9,7 +9,7 @@ import duckdb
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.store import insert_columns, transaction
+from routeboard.store import gate, insert_columns, serialized
 from routeboard.suites import content_hash, load_suite, shipped_suite_paths
 
 
@@ -26,13 +26,14 @@ class ImportResult:
 
 def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
     """Store a suite; identical content is recognised, changed content becomes the next version."""
-    with transaction(con) as cur:
-        return write_suite(cur, suite, origin)
+    return serialized(con, lambda cur: write_suite(cur, suite, origin))
 
 
 def write_suite(cur: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
     """``save_suite`` on the caller's transaction cursor: the one writer of suite rows (a results import
-    writes its suite in the same transaction as its results)."""
+    writes its suite in the same transaction as its results). Gated: two uploads of one suite at once cannot both
+    store it, nor take the same next version (no UNIQUE on the shared store; the later commit fails)."""
+    gate(cur)
     digest = content_hash(suite)
     same = cur.execute(
         "SELECT suite_id, version FROM suites WHERE name = ? AND content_hash = ?", [suite.name, digest]
@@ -215,13 +216,17 @@ def update_suite_settings(
         problems += [Problem(suite_id, None, "grader", message) for message in spec_problems(grader)]
     if problems:
         raise InvalidInput(problems)
-    with transaction(con) as cur:
+
+    def write(cur):
         if constraints is not None:
             cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])
         if bar is not None:
             cur.execute("UPDATE suites SET bar = ? WHERE suite_id = ?", [bar, suite_id])
         if grader is not None:
             cur.execute("UPDATE suites SET grader = ? WHERE suite_id = ?", [_spec_json(grader), suite_id])
+
+    # retried when a concurrent upload wins the commit (the shared store conflicts per table)
+    serialized(con, write)
 
 
 def _spec_json(spec: GraderSpec | None) -> str | None:
