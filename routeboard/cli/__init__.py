@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from routeboard.cli import models, report, results, review, runs, sample, suites
+    from routeboard.cli import models, report, results, review, runs, sample, store, suites
 
     parser = _Parser(
         prog="python -m routeboard",
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(commands)
     sample.register(commands)
     review.register(commands)
+    store.register(commands)
     return parser
 
 
