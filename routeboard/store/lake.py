@@ -29,7 +29,7 @@ EXTENSIONS = ("parquet", "postgres", "httpfs", "ducklake")
 # `routeboard store compact` flushes them into files.
 INLINE_ROW_LIMIT = 200
 # Never fetch anything from the network; extensions load only from the files installed below.
-CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True, "enable_progress_bar": False}
+CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
 RETRIES = 8
 
 _installed = False
