@@ -120,8 +120,9 @@ def warm_in_background(scenario, attempts: int) -> None:
     if attempts < WARM_FROM_ATTEMPTS or (path, version) in _warmed:
         return
     _warmed.add((path, version))
-    # not a daemon: an interpreter leaving mid-query aborts in DuckDB; a stop waits the second or two it takes
-    threading.Thread(target=_warm, args=(path, version, scenario), name="routeboard-warm").start()
+    # not a daemon (a script thread is one, and its threads inherit that): an interpreter leaving mid-query
+    # aborts in DuckDB; a stop waits the second or two it takes
+    threading.Thread(target=_warm, args=(path, version, scenario), name="routeboard-warm", daemon=False).start()
 
 
 def _warm(path: str, version: tuple, scenario) -> None:
