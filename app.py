@@ -1,24 +1,13 @@
-"""routeboard's dashboard: the router only (page config, navigation, sidebar)."""
+"""routeboard's dashboard: the router only (page config, who is signed in, the pages their role may use, sidebar)."""
 
 import streamlit as st
 
-from ui.state import load_secrets_into_environment, sidebar
+from ui.auth import current_actor, navigation, run_page
+from ui.state import connection, load_secrets_into_environment, sidebar
 
 st.set_page_config(page_title="routeboard", page_icon=":material/alt_route:", layout="wide")
 load_secrets_into_environment()
-page = st.navigation(
-    [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/suites.py", title="Suites", icon=":material/list_alt:"),
-        st.Page("pages/imports.py", title="Results import", icon=":material/upload_file:"),
-        st.Page("pages/models.py", title="Models", icon=":material/memory:"),
-        st.Page("pages/run.py", title="Run", icon=":material/play_circle:"),
-        st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
-        st.Page("pages/results.py", title="Results", icon=":material/table_view:"),
-        st.Page("pages/frontier.py", title="Frontier", icon=":material/scatter_plot:"),
-        st.Page("pages/whatif.py", title="What-if", icon=":material/tune:"),
-        st.Page("pages/report.py", title="Report", icon=":material/summarize:"),
-    ]
-)
+actor = current_actor(connection())
+page = st.navigation(navigation(actor))
 sidebar()
-page.run()
+run_page(page, actor)

@@ -1,0 +1,127 @@
+"""Who is using the app: local single-user mode, or a person signed in with Streamlit's OpenID Connect (st.login),
+mapped to a role by the core (routeboard.access; docs/design.md, "A team's routeboard")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from routeboard import access, audit
+from routeboard.access import Actor
+from routeboard.errors import Refused, RouteboardError
+from ui.state import show_error
+
+ROOT = Path(__file__).resolve().parents[1]  # pages by absolute path, so any script (a test's too) can list them
+ACTOR_KEY = "actor"  # session state: the Actor of the current run, for pages that pass it to the core
+_SIGNED_IN_KEY = "audited_sign_in"  # session state: the user whose sign-in this session already audited
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """One page of the navigation and the action a person must be allowed to open it."""
+
+    path: str
+    title: str
+    icon: str
+    action: str
+
+
+# In the order of the navigation. Models is for those who run models (read-only below admin: the page's forms
+# are checked in the core under manage_models).
+PAGES = (
+    PageEntry("pages/overview.py", "Overview", ":material/dashboard:", "view"),
+    PageEntry("pages/suites.py", "Suites", ":material/list_alt:", "upload_suite"),
+    PageEntry("pages/imports.py", "Results import", ":material/upload_file:", "import_results"),
+    PageEntry("pages/models.py", "Models", ":material/memory:", "launch_run"),
+    PageEntry("pages/run.py", "Run", ":material/play_circle:", "launch_run"),
+    PageEntry("pages/review.py", "Review", ":material/rate_review:", "review"),
+    PageEntry("pages/results.py", "Results", ":material/table_view:", "view"),
+    PageEntry("pages/frontier.py", "Frontier", ":material/scatter_plot:", "view"),
+    PageEntry("pages/whatif.py", "What-if", ":material/tune:", "play_whatif"),
+    PageEntry("pages/report.py", "Report", ":material/summarize:", "view"),
+    PageEntry("pages/admin.py", "Admin", ":material/admin_panel_settings:", "manage_access"),
+)
+
+
+def current_actor(con) -> Actor:
+    """The person using this run of the app; in team mode an anonymous visitor gets the sign-in screen only."""
+    try:
+        return _current_actor(con)
+    except RouteboardError as exc:  # an unreadable secrets file or a bad rule in it: say so, show nothing else
+        st.session_state.pop(ACTOR_KEY, None)
+        show_error(exc)
+        st.stop()
+
+
+def _current_actor(con) -> Actor:
+    if not access.team_mode():
+        with st.sidebar:
+            st.caption("Local single-user mode: no sign-in configured (see README, Team deployment)")
+        return _remember(access.LOCAL)
+    if not st.user.get("is_logged_in", False):
+        _sign_in_screen()
+    user_id = st.user.get("email") or st.user.get("sub")
+    groups = st.user.get("groups") or ()
+    actor = access.actor_for(con, user_id, st.user.get("name"), tuple(groups) if isinstance(groups, list) else ())
+    if st.session_state.get(_SIGNED_IN_KEY) != actor.user_id:
+        audit.record_now(con, actor, "sign_in")
+        st.session_state[_SIGNED_IN_KEY] = actor.user_id
+    with st.sidebar:
+        st.caption(f"Signed in as {actor.name} ({actor.role})")
+        st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
+    return _remember(actor)
+
+
+def actor() -> Actor | None:
+    """The actor app.py established in this session, for pages to pass to every core action; None when app.py has
+    not (the core then acts as the local user in local mode and refuses in team mode: never an unchecked admin)."""
+    return st.session_state.get(ACTOR_KEY)
+
+
+def may(who: Actor, action: str) -> bool:
+    """Whether the core allows ``who`` to perform ``action`` (the rule lives in routeboard.access)."""
+    return access.allowed(who, action)
+
+
+def navigation(who: Actor) -> list:
+    """Every page, those this person may not use hidden from the menu (their URL still answers, with a refusal)."""
+    return [
+        st.Page(
+            ROOT / entry.path,
+            title=entry.title,
+            icon=entry.icon,
+            default=entry is PAGES[0],
+            visibility="visible" if may(who, entry.action) else "hidden",
+        )
+        for entry in PAGES
+    ]
+
+
+def run_page(page, who: Actor) -> None:
+    """Run the chosen page, or, for a page this person's role may not use (opened by its URL), say why and run
+    nothing of it."""
+    entry = next((e for e in PAGES if e.title == page.title), None)
+    if entry is None or may(who, entry.action):
+        page.run()
+        return
+    st.title(entry.title)
+    try:
+        access.require(who, entry.action)
+    except Refused as exc:
+        st.error(f"{entry.title} is not available to you: {exc}", icon=":material/block:")
+
+
+def _sign_in_screen() -> None:
+    """Team mode without a signed-in user: only the sign-in button, nothing of the data."""
+    st.session_state.pop(ACTOR_KEY, None)  # a signed-out person's role must not outlive their sign-out
+    st.title("routeboard")
+    st.write("This routeboard is shared by a team: sign in to see its results.")
+    st.button("Sign in", key="sign_in", on_click=st.login, type="primary", icon=":material/login:")
+    st.stop()
+
+
+def _remember(who: Actor) -> Actor:
+    st.session_state[ACTOR_KEY] = who
+    return who
