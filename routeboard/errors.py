@@ -122,3 +122,7 @@ class ModelUnavailable(RouteboardError):
 class ReviewError(RouteboardError):
     """A review cannot be recorded (unknown item, bad verdict, missing reason, a second review by the same
     person); the message says what to do instead."""
+
+
+class Refused(RouteboardError):
+    """The signed-in person's role or budget does not allow the action; the message names what would."""

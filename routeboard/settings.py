@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
+from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 DEFAULT_DB = Path("data") / "routeboard.duckdb"
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -66,3 +70,43 @@ def max_file_bytes() -> int:
 def benchmarks_dir() -> Path:
     """The shipped suites folder (next to the package in a checkout)."""
     return Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def secrets_path() -> Path:
+    """The secrets file: $ROUTEBOARD_SECRETS, else .streamlit/secrets.toml under the working folder (as Streamlit)."""
+    return Path(os.environ.get("ROUTEBOARD_SECRETS") or Path(".streamlit") / "secrets.toml")
+
+
+@dataclass(frozen=True)
+class SecretsConfig:
+    """What the core reads from the secrets file: whether sign-in is configured and the access rules."""
+
+    auth: bool  # an [auth] section exists: team mode (docs/design.md, "A team's deployment")
+    access: dict  # the [routeboard.access] table, {} when absent
+
+
+def secrets_config() -> SecretsConfig:
+    """The secrets file's [auth] presence and [routeboard.access] table, read again only when the file changes."""
+    path = secrets_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return SecretsConfig(False, {})
+    return _read_secrets(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_secrets(path: str, mtime_ns: int, size: int) -> SecretsConfig:
+    # keyed on the file's mtime and size, so an edit is seen without a restart; values other than these two
+    # tables (API keys) are never kept
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        from routeboard.errors import InvalidInput
+
+        raise InvalidInput(f"{path}: cannot read the secrets file: {exc}") from None
+    access = (data.get("routeboard") or {}).get("access") or {}
+    if not isinstance(access, dict):
+        access = {}
+    return SecretsConfig(isinstance(data.get("auth"), dict), dict(access))

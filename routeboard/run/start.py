@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
+from dataclasses import replace
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, budget_of, require, require_budget
 from routeboard.catalog import get_model
 from routeboard.errors import InvalidInput
 from routeboard.pricing import model_from_snapshot
@@ -15,6 +19,7 @@ from routeboard.run.request import RunRequest
 from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
+from routeboard.store import transaction
 from routeboard.store.suites import load_stored_suite
 
 
@@ -25,8 +30,13 @@ def start_run(
     run_id: str | None = None,
     on_progress=None,
     cancel: threading.Event | None = None,
+    actor: Actor | None = None,
 ) -> Runner:
-    """Plan a run, snapshot prices, write the run row and return a Runner ready to ``run()``."""
+    """Plan a run, snapshot prices, write the run row and return a Runner ready to ``run()``.
+
+    An analyst's run is refused before any call when its cost (its cap, else its estimate) would pass what is
+    left of their monthly budget, and is capped at what is left (docs/design.md, "A team's deployment")."""
+    actor = require(actor, "launch_run")
     problems = request.problems()
     if problems:
         raise InvalidInput("; ".join(problems))
@@ -36,6 +46,13 @@ def start_run(
     models = resolve_models(con, request.models)
     judges = resolve_judges(con, suites, request.judge_model)
     jobs = plan_jobs(suites, models, request.trials, request.limit)
+    planned_usd = None
+    if budget_of(con, actor) is not None:
+        planned_usd = (
+            request.budget_usd if request.budget_usd is not None else _estimate_usd(con, suites, models, request)
+        )
+        left = require_budget(con, actor, planned_usd)
+        request = replace(request, budget_usd=min(planned_usd, left) if request.budget_usd is not None else left)
     run_id = run_id or run_store.new_run_id()
     settings = request.to_settings(
         [suite_id for suite_id, _ in suites],
@@ -44,7 +61,12 @@ def start_run(
         len(jobs),
     )
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
-    run_store.create_run(con, run_id, settings, [*judges.values(), *models], request.budget_usd)
+    with transaction(con) as cur:
+        run_store.create_run(
+            cur, run_id, settings, [*judges.values(), *models], request.budget_usd, launched_by=actor.user_id
+        )
+        detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
+        audit.record(cur, actor, "launch_run", run_id, detail)
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 
@@ -55,8 +77,11 @@ def resume_run(
     on_progress=None,
     cancel: threading.Event | None = None,
     budget_usd: float | None = None,
+    actor: Actor | None = None,
 ) -> Runner:
-    """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused."""
+    """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused. An analyst
+    resumes their own runs, within what is left of their monthly budget."""
+    actor = require(actor, "resume_run", con=con, target=run_id)
     run = run_store.get_run(con, run_id)
     if run["status"] == "imported":
         raise InvalidInput(f"run {run_id} holds imported results; there is nothing to resume")
@@ -75,7 +100,15 @@ def resume_run(
     }
     # refused before any call, as at the start (e.g. a key unset since)
     refuse_unavailable([("", m) for m in models] + [("judge ", m) for m in judges.values()])
-    run_store.set_status(con, run_id, "running")
+    if budget_of(con, actor) is not None:
+        spent_usd = run_store.run_totals(con, run_id)[0]["spend_usd"]
+        planned_usd = None if request.budget_usd is None else max(request.budget_usd - spent_usd, 0.0)
+        left = require_budget(con, actor, planned_usd if planned_usd is not None else 0.0)
+        # the run's cap counts what it spent before: only what is left this month may be added to it
+        request = replace(request, budget_usd=spent_usd + min(planned_usd if planned_usd is not None else left, left))
+    with transaction(con) as cur:
+        run_store.update_status(cur, run_id, "running")
+        audit.record(cur, actor, "resume_run", run_id, {"budget_usd": request.budget_usd})
     settled = {(c["suite_id"], c["model_id"]) for c in stored.get("certified", [])}
     jobs = [
         job for job in plan_jobs(suites, models, request.trials, request.limit) if job.pair not in settled
@@ -83,10 +116,40 @@ def resume_run(
     return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
 
 
-def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+def authorize_cancel(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> Actor:
+    """Check and audit a cancel of a live run (an analyst their own runs, an admin any) before it is signalled."""
+    actor = require(actor, "cancel_run", con=con, target=run_id)
+    audit.record_now(con, actor, "cancel_run", target=run_id, spend_usd=_spend(con, run_id))
+    return actor
+
+
+def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> str:
     """Mark a run whose process is gone as cancelled (this process could open the file, so none holds it)."""
+    actor = require(actor, "cancel_run", con=con, target=run_id)
     run = run_store.get_run(con, run_id)
     if run["status"] != "running":
         return f"run {run_id} is already {run['status']}"
-    run_store.set_status(con, run_id, "cancelled", note="cancelled after its process had stopped")
+    with transaction(con) as cur:
+        run_store.update_status(cur, run_id, "cancelled", note="cancelled after its process had stopped")
+        audit.record(cur, actor, "cancel_run", run_id, {"stale": True}, spend_usd=_spend(con, run_id))
     return f"run {run_id} marked cancelled; `runs resume {run_id}` would finish it"
+
+
+def _what(settings: dict) -> dict:
+    return {key: settings.get(key) for key in ("suites", "models", "trials", "limit") if key in settings}
+
+
+def _spend(con: duckdb.DuckDBPyConnection, run_id: str) -> float | None:
+    totals = run_store.run_totals(con, run_id)
+    return totals[0]["spend_usd"] if totals else None
+
+
+def _estimate_usd(con, suites, models, request) -> float | None:
+    """The estimated cost of a run with no cap of its own (None when a price is unknown)."""
+    from routeboard.estimate import estimate  # counts tokens with litellm: only when a budget applies
+
+    rows = estimate(con, suites, models, request.trials, request.limit, request.settings)
+    costs = [row.cost_usd for row in rows]
+    if any(cost is None or math.isnan(cost) for cost in costs):
+        return None
+    return float(sum(costs))

@@ -343,3 +343,29 @@ def m010_human_review(con):
             PRIMARY KEY (run_id, suite_id, task_id, model_id, trial, slot)
         )""")
 
+
+@migration
+def m011_team_access(con):
+    # A team's deployment (routeboard/access.py, routeboard/audit.py; docs/design.md, "A team's deployment"): who
+    # launched each run (spend per person per month), the audit trail, and an admin's role and budget overrides.
+    # No keys or indexes: the shared store (DuckLake) has none, so writes never rely on them.
+    con.execute("ALTER TABLE runs ADD COLUMN launched_by VARCHAR")
+    con.execute("""
+        CREATE TABLE audit_log (
+            "at" TIMESTAMP NOT NULL DEFAULT now(),  -- quoted: AT is a keyword in DuckDB
+            user_id VARCHAR NOT NULL,
+            role VARCHAR NOT NULL,
+            via VARCHAR NOT NULL,                 -- local | oidc | cli
+            action VARCHAR NOT NULL,
+            target VARCHAR,
+            detail JSON,                          -- scrubbed of secrets before it is written
+            spend_usd DOUBLE
+        )""")
+    con.execute("""
+        CREATE TABLE access_overrides (
+            user_id VARCHAR NOT NULL,
+            role VARCHAR,
+            monthly_budget_usd DOUBLE,
+            updated_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL DEFAULT now()   -- the latest row per user wins
+        )""")

@@ -75,22 +75,37 @@ def insert_run(
     budget_usd: float | None = None,
     finished_at: datetime | None = None,
     note: str | None = None,
+    launched_by: str | None = None,
 ) -> None:
     """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
-    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``)."""
+    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``), and who
+    launched or imported it (spend per person: routeboard/access.py)."""
     cur.execute(
-        "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [run_id, status, json.dumps(settings), json.dumps(price_snapshot(models)), budget_usd, finished_at, note],
+        "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note, launched_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            status,
+            json.dumps(settings),
+            json.dumps(price_snapshot(models)),
+            budget_usd,
+            finished_at,
+            note,
+            launched_by,
+        ],
     )
 
 
 def create_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, settings: dict, models: list[Model], budget_usd: float | None
+    cur: duckdb.DuckDBPyConnection,
+    run_id: str,
+    settings: dict,
+    models: list[Model],
+    budget_usd: float | None,
+    launched_by: str | None = None,
 ) -> None:
-    """A new run row, 'running', with the price snapshot of its models and judges."""
-    with transaction(con) as cur:
-        insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd)
+    """A new run row, 'running', with the price snapshot of its models and judges, on the caller's cursor."""
+    insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd, launched_by=launched_by)
 
 
 def latest_price_snapshots(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
@@ -102,13 +117,18 @@ def latest_price_snapshots(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 
 def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, note: str | None = None) -> None:
-    finished = status in FINAL_STATUSES
     with transaction(con) as cur:
-        cur.execute(
-            f"UPDATE runs SET status = ?, note = coalesce(?, note), "
-            f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?",
-            [status, note, run_id],
-        )
+        update_status(cur, run_id, status, note)
+
+
+def update_status(cur: duckdb.DuckDBPyConnection, run_id: str, status: str, note: str | None = None) -> None:
+    """Set a run's status on the caller's cursor (inside its transaction, beside its audit row)."""
+    finished = status in FINAL_STATUSES
+    cur.execute(
+        f"UPDATE runs SET status = ?, note = coalesce(?, note), "
+        f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?",
+        [status, note, run_id],
+    )
 
 
 def record_certified(con: duckdb.DuckDBPyConnection, run_id: str, certified: dict, total_trials: int) -> None:
