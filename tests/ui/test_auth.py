@@ -14,7 +14,12 @@ from tests.ui.conftest import APP, TIMEOUT_S
 ACCESS = """
 [routeboard.access]
 default_role = "viewer"
-users = { "vic@example.com" = "viewer", "rita@example.com" = "reviewer", "ana@example.com" = "analyst" }
+
+[routeboard.access.users]
+"vic@example.com" = "viewer"
+"rita@example.com" = "reviewer"
+"ana@example.com" = "analyst"
+"ada@example.com" = "admin"
 """
 AUTH = """
 [auth]

@@ -1,0 +1,26 @@
+"""Admin: spend per person per month against budgets, who has which role (and setting it), the audit trail."""
+
+import streamlit as st
+
+from routeboard import access
+from routeboard.errors import Refused
+from ui import admin
+from ui.auth import actor
+from ui.state import connection
+
+st.title("Admin")
+con = connection()
+who = actor()
+try:
+    access.require(who, "manage_access")
+except Refused as exc:  # the navigation hides this page from other roles; a direct call is refused here too
+    st.error(str(exc), icon=":material/block:")
+    st.stop()
+
+spend, roles, trail = st.tabs(["Spend per person", "Roles and budgets", "Audit trail"])
+with spend:
+    admin.spend_section(con)
+with roles:
+    admin.roles_section(con, who)
+with trail:
+    admin.trail_section(con)
