@@ -4,6 +4,7 @@ mapped to a role by the core (routeboard.access; docs/design.md, "A team's route
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import streamlit as st
@@ -66,12 +67,23 @@ def _current_actor(con) -> Actor:
     groups = st.user.get("groups") or ()
     actor = access.actor_for(con, user_id, st.user.get("name"), tuple(groups) if isinstance(groups, list) else ())
     if st.session_state.get(_SIGNED_IN_KEY) != actor.user_id:
-        audit.record_now(con, actor, "sign_in")
+        _audit_sign_in(con, actor)
         st.session_state[_SIGNED_IN_KEY] = actor.user_id
     with st.sidebar:
         st.caption(f"Signed in as {actor.name} ({actor.role})")
         st.button("Sign out", key="sign_out", on_click=st.logout, icon=":material/logout:")
     return _remember(actor)
+
+
+def _audit_sign_in(con, who: Actor) -> None:
+    """One sign_in row per sign-in at the identity provider: a reload or a URL typed in opens a new Streamlit
+    session with the same identity cookie, which is not a new sign-in."""
+    signed_in_at = st.user.get("auth_time") or st.user.get("iat")  # seconds since the epoch, from the ID token
+    if isinstance(signed_in_at, int | float):
+        since = datetime.fromtimestamp(signed_in_at, timezone.utc).replace(tzinfo=None)
+        if not audit.trail(con, since=since, user_id=who.user_id, action="sign_in", limit=1).empty:
+            return
+    audit.record_now(con, who, "sign_in")
 
 
 def actor() -> Actor | None:
@@ -116,10 +128,16 @@ def run_page(page, who: Actor) -> None:
 def _sign_in_screen() -> None:
     """Team mode without a signed-in user: only the sign-in button, nothing of the data."""
     st.session_state.pop(ACTOR_KEY, None)  # a signed-out person's role must not outlive their sign-out
+    # A navigation of one hidden page, not a bare st.stop(): until a script calls st.navigation, Streamlit serves
+    # the pages/ folder itself (every page by URL, app.py bypassed), so an anonymous visit must end that mode too.
+    st.navigation([st.Page(_sign_in_page, title="Sign in", url_path="sign-in", default=True)], position="hidden").run()
+    st.stop()
+
+
+def _sign_in_page() -> None:
     st.title("routeboard")
     st.write("This routeboard is shared by a team: sign in to see its results.")
     st.button("Sign in", key="sign_in", on_click=st.login, type="primary", icon=":material/login:")
-    st.stop()
 
 
 def _remember(who: Actor) -> Actor:
