@@ -1,8 +1,11 @@
 """A new user's first session, in a real browser against the real app and the embedded SmolLM2 model.
 
-Empty Overview -> import the shipped suites -> run 10 classification tasks on the embedded model -> follow the
-run to completion -> Results (ledger), Frontier (chart), What-if (a higher cost of escaped errors raises the
-routed cpat). No page shows "None". Every page is saved as <page>.png: to docs/screenshots for the README when
+Empty Overview -> import the shipped suites -> run 10 classification tasks on the embedded model; while it runs,
+upload a `label` suite (the labels typed in its field) and import another tool's per-sample results (preview,
+then import) -> follow the run to completion -> Overview routes the imported category to its cheap model ->
+Report: the leader's page downloaded as HTML that opens offline -> a route constraint set through its form moves
+the route -> Results (ledger), Frontier (chart), What-if (a higher cost of escaped errors raises the routed cpat).
+No page shows "None" or "nan". Every page is saved as <page>.png: to docs/screenshots for the README when
 ROUTEBOARD_SCREENSHOTS=1, else to the test's temporary folder.
 """
 
@@ -14,6 +17,21 @@ import time
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    CHEAP,
+    DEAR,
+    LABELS,
+    TRIAGE,
+    TRIAGE_TASKS,
+    choose,
+    key_class,
+    label_suite_file,
+    press,
+    results_file,
+    type_into,
+    upload,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_model, pytest.mark.timeout(1500)]
 
@@ -55,23 +73,90 @@ def shoot(page: Page, folder, name: str) -> None:
     page.set_viewport_size({"width": page.viewport_size["width"], "height": 900})
 
 
-def grid_text(page: Page, *headers: str) -> str:
-    """The text of the st.dataframe whose columns include ``headers`` (the first columns: only the columns in view
-    are in the DOM). The grid is drawn on a canvas; its cells also live in an accessible table inside it."""
-    grid = page.locator('[data-testid="stDataFrame"]')
+def grid(page: Page, *headers: str):
+    """The st.dataframe whose columns include ``headers`` (among the first columns: only the columns in view are
+    in the DOM). The grid is drawn on a canvas; its cells also live in an accessible table inside it."""
+    found = page.locator('[data-testid="stDataFrame"]')
     for header in headers:
-        grid = grid.filter(has=page.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(header)}$")))
-    table = grid.first.locator("table[role='grid']")
-    table.wait_for(state="attached", timeout=ms(CONTENT_S))
-    return table.text_content() or ""
+        found = found.filter(has=page.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(header)}$")))
+    found.first.locator("table[role='grid']").wait_for(state="attached", timeout=ms(CONTENT_S))
+    return found.first
 
 
-def assert_no_none(page: Page, name: str) -> None:
-    """No text on the page reads "None": an unknown shows as a dash, its reason in the column's help."""
+def grid_text(page: Page, *headers: str) -> str:
+    """The text of the grid's columns in view (see ``grid``)."""
+    return grid(page, *headers).locator("table[role='grid']").text_content() or ""
+
+
+CELLS = """t => [...t.querySelectorAll('[aria-colindex]')].map(c =>
+    [Number(c.closest('tr').getAttribute('aria-rowindex')), Number(c.getAttribute('aria-colindex')), c.textContent])"""
+
+
+def read_grid(page: Page, frame) -> list[dict[str, str]]:
+    """Every column of the rows in view of the grid ``frame``: the accessible table holds only the columns in view,
+    so the grid is scrolled sideways, as a user would, until no new column appears."""
+    frame.scroll_into_view_if_needed()
+    frame.hover()
+    # a handle, not a locator: a locator filtered on headers stops matching once they scroll out of view
+    table = frame.locator("table[role='grid']").element_handle()
+    cells: dict[tuple[int, int], str] = {}
+    for _ in range(15):
+        before = len(cells)
+        cells.update({(row, col): text for row, col, text in table.evaluate(CELLS)})
+        if len(cells) == before:
+            break
+        page.mouse.wheel(500, 0)
+        page.wait_for_timeout(200)
+    page.mouse.wheel(-20000, 0)
+    names = {col: text for (row, col), text in cells.items() if row == 1}
+    rows = sorted({row for row, _ in cells if row > 1})
+    return [{names.get(col, str(col)): text for (r, col), text in sorted(cells.items()) if r == row} for row in rows]
+
+
+def grid_rows(page: Page, *headers: str) -> list[dict[str, str]]:
+    """Every column of the rows in view of the st.dataframe whose columns include ``headers``."""
+    return read_grid(page, grid(page, *headers))
+
+
+def routed_to(page: Page, category: str) -> str:
+    """The Overview board's 'routed to' cell of ``category``."""
+    board = grid_rows(page, "category", "routed to")
+    rows = [row for row in board if row.get("category") == category]
+    assert rows, f"{category} not on the board: {board}"
+    return rows[0]["routed to"]
+
+
+UNKNOWN_WORDS = re.compile(r"\bNone\b|\b(?i:nan)\b")  # "none" is a word; "None" and "NaN" are leaks
+
+
+# what each page showed as "None"/"nan": collected over the journey and asserted at its end, so one run names
+# every page that leaks an unknown instead of stopping at the first
+LEAKS: list[str] = []
+
+
+def check_no_none(page: Page, name: str) -> None:
+    """No text on the page reads "None" or "nan": an unknown shows as a dash, its reason in the column's help.
+    A grid draws a missing cell as "None" on its canvas and leaves its accessible cell empty: an empty cell counts."""
     settle_quietly(page)
     text = page.locator('[data-testid="stMain"]').text_content() or ""
-    found = [m.start() for m in re.finditer(r"\bNone\b", text)]
-    assert not found, f"{name}: 'None' in " + " | ".join(text[max(0, i - 60) : i + 20] for i in found[:5])
+    found = [m.start() for m in UNKNOWN_WORDS.finditer(text)]
+    if found:
+        LEAKS.append(f"{name}: text " + " | ".join(repr(text[max(0, i - 60) : i + 20]) for i in found[:5]))
+    frames = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+    for index in range(frames.count()):
+        frame = frames.nth(index)
+        if not frame.is_visible():  # inside a closed expander
+            continue
+        rows = read_grid(page, frame)
+        empty = [
+            f"{next(iter(row.values()), '?')} / {column}"
+            for row in rows
+            for column, cell in row.items()
+            if not cell.strip()
+        ]
+        if empty:
+            headers = ", ".join(rows[0]) if rows else ""
+            LEAKS.append(f"{name}: grid ({headers[:80]}...) draws 'None' (an empty cell) at " + ", ".join(empty[:8]))
 
 
 def settle_quietly(page: Page) -> None:
@@ -87,8 +172,92 @@ def money(text: str) -> float:
     return float(found.group(1).replace(",", ""))
 
 
-def test_first_session_in_the_browser(app_url, page: Page, screenshots):
+def upload_label_suite(page: Page, folder) -> None:
+    """Suites: a bare task file graded by `label`, its labels typed in the grader's own field (no JSON)."""
+    open_page(page, "Suites")
+    page.get_by_text("Upload a task file", exact=True).click()  # the expander is closed once suites exist
+    upload(page, "suites_upload", label_suite_file(folder))
+    expect(page.get_by_text("'support-labels': 3 tasks, grader exact, bar 0.9")).to_be_visible(timeout=ms(CONTENT_S))
+    choose(page, "suites_grader", "label")
+    # the field says what is missing before anything is read
+    expect(page.get_by_text(re.compile(r"Labels: required"))).to_be_visible(timeout=ms(CONTENT_S))
+    type_into(page, "suites_upload_option_labels", ", ".join(LABELS))
+    expect(page.get_by_text("'support-labels': 3 tasks, grader label, bar 0.9")).to_be_visible(timeout=ms(CONTENT_S))
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+    press(page, "suites_import")
+    expect(page.get_by_text("support-labels@1: imported")).to_be_visible(timeout=ms(CONTENT_S))
+    grid_text(page, "suite id", "name", "version")
+    expect(page.locator('[data-testid="stDataFrame"] table[role="grid"]').filter(has_text="suite id")).to_contain_text(
+        "support-labels@1", timeout=ms(CONTENT_S)
+    )
+    check_no_none(page, "Suites (upload)")
+
+
+def import_results(page: Page, folder, screenshots) -> None:
+    """Results import: another tool's per-sample CSV, previewed (counts per model), then imported as one run."""
+    open_page(page, "Results import")
+    expect(page.get_by_text("Drop a results file above to preview it")).to_be_visible(timeout=ms(CONTENT_S))
+    upload(page, "imports_upload", results_file(folder))
+    results = page.locator('[data-testid="stMetric"]', has_text="Results")
+    expect(results.locator('[data-testid="stMetricValue"]')).to_have_text(f"{2 * TRIAGE_TASKS}", timeout=ms(CONTENT_S))
+    preview = {row["model"]: row for row in grid_rows(page, "category", "model", "results", "correct")}
+    assert set(preview) == {CHEAP, DEAR}, preview
+    assert preview[CHEAP]["results"] == preview[CHEAP]["correct"] == str(TRIAGE_TASKS), preview
+    press(page, "imports_import")
+    done = page.get_by_text(re.compile(rf"^Imported {2 * TRIAGE_TASKS} results as run "))
+    expect(done).to_be_visible(timeout=ms(CONTENT_S))
+    assert CHEAP in done.inner_text() and DEAR in done.inner_text()
+    check_no_none(page, "Results import")
+    shoot(page, screenshots, "imports")
+
+
+def download_report(page: Page, screenshots) -> None:
+    """Report: routed against baseline per month; the HTML download opens offline and carries the same figures."""
+    open_page(page, "Report")
+
+    def metric(label: str) -> str:
+        value = page.locator('[data-testid="stMetric"]', has_text=label).locator('[data-testid="stMetricValue"]')
+        expect(value).to_have_text(re.compile(r"\$"), timeout=ms(CONTENT_S))
+        return value.inner_text()
+
+    routed, baseline, saving = metric("Routed, per month"), metric("Baseline, per month"), metric("Saving, per month")
+    assert 0 < money(routed) < money(baseline), (routed, baseline)
+    assert money(saving) > 0, saving
+    categories = {row["category"]: row for row in grid_rows(page, "category", "bar", "route")}
+    assert categories[TRIAGE]["route"].startswith(CHEAP), categories
+    check_no_none(page, "Report")
+    shoot(page, screenshots, "report")
+    with page.expect_download(timeout=ms(CONTENT_S)) as download:
+        press(page, "report_download_html")
+    assert download.value.suggested_filename == "routeboard-report.html"
+    html = open(download.value.path(), encoding="utf-8").read()
+    # opens offline: nothing to fetch (no script, stylesheet, image or font from a server)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.IGNORECASE), html[:500]
+    assert "<script" not in html.lower() and "@import" not in html and "url(" not in html
+    assert "<svg" in html and "routed against baseline" in html
+    for figure in (routed, baseline, saving.split(" (")[0]):
+        assert figure in html, (figure, html[:800])
+    assert DEAR in html and TRIAGE in html
+    assert not UNKNOWN_WORDS.search(re.sub(r"<[^>]+>", " ", html)), "None/nan in the report"
+
+
+def deny_the_cheap_model(page: Page) -> None:
+    """Suites: the imported suite's route constraints, set through the form's fields (no JSON)."""
+    open_page(page, "Suites")
+    suite_id = "triage-history@1"
+    choose(page, "suites_browse", suite_id)
+    expect(page.get_by_text(f"Grading settings of {suite_id}")).to_be_visible(timeout=ms(CONTENT_S))
+    choose(page, f"suites_edit_constraint_{suite_id}_deny_models", CHEAP)
+    press(page, f"suites_edit_save_{suite_id}")
+    expect(page.get_by_text(f"Saved the grading settings of {suite_id}.")).to_be_visible(timeout=ms(CONTENT_S))
+    denied = page.locator(key_class(f"suites_edit_constraint_{suite_id}_deny_models"))
+    expect(denied).to_contain_text(CHEAP)  # the form redraws from what is stored
+    check_no_none(page, "Suites (constraints)")
+
+
+def test_first_session_in_the_browser(app_url, page: Page, screenshots, tmp_path):
     started = time.monotonic()
+    LEAKS.clear()
     page.goto(app_url)
 
     # Overview on an empty database: a guided start.
@@ -103,6 +272,10 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     expect(started_note).to_be_visible(timeout=ms(CONTENT_S))
     run_id = re.search(r"Run (\S+) is under way", started_note.inner_text()).group(1)
     expect(run_button).to_be_disabled()  # no second launch while the first runs
+
+    # While the model runs: a contract suite graded by labels, and another tool's results.
+    upload_label_suite(page, tmp_path)
+    import_results(page, tmp_path, screenshots)
 
     # Run: the live progress bar of that run reaches completed, 10/10.
     open_page(page, "Run")
@@ -124,7 +297,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
         history = grid_text(page, "run", "status", "started")
     assert run_id in history and "completed" in history, history
     assert page.locator(".st-key-run_suites").get_by_text("customer-request-classification").count() >= 1
-    assert_no_none(page, "Run")
+    check_no_none(page, "Run")
     shoot(page, screenshots, "run")
 
     # Overview now shows the routing board.
@@ -133,30 +306,45 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     attempts = page.locator('[data-testid="stMetric"]', has_text="Attempts stored")
     expect(attempts).to_be_visible()
     assert int(attempts.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) >= 10
-    board = grid_text(page, "category", "routed to")
-    assert "customer-request classification" in board and EMBEDDED in board, board
-    assert re.search(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]", board), board  # accuracy as a percentage
+    board = {row["category"]: row for row in grid_rows(page, "category", "routed to")}
+    first = board["customer-request classification"]
+    assert EMBEDDED in first["routed to"], board
+    assert re.fullmatch(r"\d+\.\d% \[\d+\.\d%, \d+\.\d%\]", first["accuracy"]), board  # a percentage
+    assert routed_to(page, TRIAGE) == CHEAP  # the imported results route: both clear, the small one is cheaper
     expect(page.get_by_role("link", name="Change these assumptions on What-if")).to_be_visible()
-    assert_no_none(page, "Overview")
+    check_no_none(page, "Overview")
     shoot(page, screenshots, "overview")
 
-    # Suites and Models: the five shipped suites and the embedded model in the catalog.
+    # Report: the leader's one-page answer, downloaded.
+    download_report(page, screenshots)
+
+    # A constraint set through the form moves the route: the cheap model is denied, the dear one routes.
+    deny_the_cheap_model(page)
+    open_page(page, "Overview")
+    expect(page.get_by_role("heading", name="Routing board")).to_be_visible(timeout=ms(CONTENT_S))
+    assert routed_to(page, TRIAGE) == DEAR
+    check_no_none(page, "Overview (constrained)")
+
+    # Suites and Models: the five shipped suites, the uploaded one, and the embedded model in the catalog.
     open_page(page, "Suites")
-    suites = grid_text(page, "suite_id", "name", "version")
+    suites = grid_text(page, "suite id", "name", "version")
     for name in (
         "customer-request-classification",
         "document-extraction",
         "financial-analysis",
         "arithmetic-word-problems",
         "internal-email-drafting",
+        "support-labels",
+        "triage-history",
     ):
         assert name in suites, suites
-    assert_no_none(page, "Suites")
+    check_no_none(page, "Suites")
     shoot(page, screenshots, "suites")
     open_page(page, "Models")
     expect(page.get_by_role("heading", name="Catalog")).to_be_visible(timeout=ms(CONTENT_S))
-    assert EMBEDDED in grid_text(page, "id", "name", "tier")
-    assert_no_none(page, "Models")
+    catalog = grid_text(page, "id", "name", "tier")
+    assert EMBEDDED in catalog and DEAR in catalog, catalog  # an imported model joins the catalog (rows in view)
+    check_no_none(page, "Models")
     shoot(page, screenshots, "models")
 
     # Results: the ledger per (category, model) and the 10 stored trials.
@@ -164,10 +352,12 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     expect(page.get_by_role("heading", name="Ledger per category and model")).to_be_visible(timeout=ms(CONTENT_S))
     ledger = grid_text(page, "category", "model", "tier", "trials")
     assert EMBEDDED in ledger and "customer-request classification" in ledger, ledger
-    expect(page.get_by_role("heading", name="Trials (10)")).to_be_visible(timeout=ms(CONTENT_S))
+    assert CHEAP in ledger and DEAR in ledger, ledger  # the imported results, judged like the run's
+    trials = f"Trials ({10 + 2 * TRIAGE_TASKS})"
+    expect(page.get_by_role("heading", name=trials)).to_be_visible(timeout=ms(CONTENT_S))
     expect(page.get_by_text("Prompt sent")).to_be_visible(timeout=ms(CONTENT_S))
     assert re.search(r"\d+\.\d%", ledger), ledger  # accuracy as a percentage, never 0.1
-    assert_no_none(page, "Results")
+    check_no_none(page, "Results")
     shoot(page, screenshots, "results")
 
     # Frontier: a plotly chart with the category's quality bar, and the routing table.
@@ -178,7 +368,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     expect(chart.get_by_text("bar 95%")).to_be_visible(timeout=ms(CONTENT_S))
     expect(page.get_by_role("heading", name="Routing table")).to_be_visible()
     assert "customer-request classification" in grid_text(page, "category", "bar", "routed to", "tier")
-    assert_no_none(page, "Frontier")
+    check_no_none(page, "Frontier")
     shoot(page, screenshots, "frontier")
 
     # What-if: 10 tasks are too few to route anything (30 needed), so the page says "none clears" and shows the
@@ -190,7 +380,7 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
     value = metric.locator('[data-testid="stMetricValue"]')
     expect(value).to_have_text(re.compile(r"\$[\d,]+\.\d+"), timeout=ms(CONTENT_S))
     settle(page)
-    assert_no_none(page, "What-if")
+    check_no_none(page, "What-if")
     shoot(page, screenshots, "whatif")
     before_text = value.inner_text()
     failure = page.get_by_label("Cost of an error that escapes (USD)")
@@ -207,3 +397,5 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots):
         f"run completed {run_seconds:.0f} s after the first page load; whole session "
         f"{time.monotonic() - started:.0f} s; routed cpat {before_text} -> {after_text}"
     )
+    check_no_none(page, "What-if (changed)")
+    assert not LEAKS, "pages show 'None'/'nan':\n" + "\n".join(LEAKS)
