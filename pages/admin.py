@@ -17,6 +17,10 @@ except Refused as exc:  # the navigation hides this page from other roles; a dir
     st.error(str(exc), icon=":material/block:")
     st.stop()
 
+st.caption(
+    "Spend per person per month against their budgets, who has which role (from the secrets file, or set here), and "
+    "who did what when. Months and times are UTC; a dash means unknown or not applicable (hover a column for why)."
+)
 spend, roles, trail = st.tabs(["Spend per person", "Roles and budgets", "Audit trail"])
 with spend:
     admin.spend_section(con)
