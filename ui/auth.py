@@ -92,6 +92,15 @@ def actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
 
 
+def sees_content() -> bool:
+    """Whether this session's person may see task inputs and outputs (the content_roles setting): pages that show
+    prompts, expected answers or outputs draw them only then (docs/design.md, "A team's deployment")."""
+    who = actor()
+    if who is None:
+        return not access.team_mode()
+    return may(who, "see_content")
+
+
 def may(who: Actor, action: str) -> bool:
     """Whether the core allows ``who`` to perform ``action`` (the rule lives in routeboard.access)."""
     return access.allowed(who, action)

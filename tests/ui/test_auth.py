@@ -157,3 +157,28 @@ def test_a_page_the_role_may_not_use_opened_by_url_says_why_and_runs_nothing(tea
     )
     assert not at.multiselect and not at.button  # none of the Run page's controls
     assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_who_sees_task_inputs_and_outputs_follows_the_content_roles_setting(tmp_path, monkeypatch):
+    def script():
+        import streamlit as st
+
+        from ui.auth import current_actor, sees_content
+        from ui.state import connection
+
+        current_actor(connection())
+        st.session_state["sees"] = sees_content()
+
+    def as_person(email: str) -> bool:
+        at = AppTest.from_function(script, default_timeout=TIMEOUT_S)
+        at.user = {"is_logged_in": True, "email": email, "name": email, "sub": email}
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at.session_state["sees"]
+
+    path = write_secrets(tmp_path, monkeypatch, team=True)
+    assert (as_person("vic@example.com"), as_person("rita@example.com")) == (False, True)  # the default setting
+    path.write_text(
+        path.read_text().replace('default_role = "viewer"', 'default_role = "viewer"\ncontent_roles = ["admin"]')
+    )
+    assert (as_person("rita@example.com"), as_person("ada@example.com")) == (False, True)
