@@ -91,6 +91,30 @@ def record(
     access_store.add_audit(con_or_cur, row)
 
 
+def record_many(
+    con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, items: list[tuple[str | None, dict | None]]
+) -> None:
+    """One audit row per (target, detail), all in one transaction (e.g. a review sheet: one row per review)."""
+    actor = resolve(actor)
+    at, secrets = _now(), _env_secrets()
+    rows = [
+        {
+            "at": at,
+            "user_id": actor.user_id,
+            "role": actor.role,
+            "via": actor.via,
+            "action": action,
+            "target": None if target is None else scrub(str(target), secrets),
+            "detail": None if detail is None else scrub(detail, secrets),
+            "spend_usd": None,
+        }
+        for target, detail in items
+    ]
+    if rows:
+        with transaction(con) as cur:
+            access_store.add_audit_rows(cur, rows)
+
+
 def record_now(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str, **fields) -> None:
     """An audit row in a transaction of its own, for an action whose writes are already committed."""
     with transaction(con) as cur:

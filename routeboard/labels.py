@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.errors import Problems
 from routeboard.io.records import Record, read_csv, read_jsonl
 from routeboard.io.text import decode, file_bytes
@@ -23,8 +25,10 @@ def parse_labels(filename: str, text: str, problems: Problems) -> list[Record]:
     return read_csv(text, problems, empty="the labels file is empty: it needs a header row (task_id, correct)")[1]
 
 
-def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path) -> int:
-    """Store labels for a suite's judged outputs; all-or-nothing. Returns how many were stored."""
+def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path, *, actor: Actor | None = None) -> int:
+    """Store labels for a suite's judged outputs; all-or-nothing. Returns how many were stored. People's verdicts:
+    a reviewer's action (routeboard/access.py), audited."""
+    actor = require(actor, "review")
     path = Path(path)
     problems = Problems(str(path))
     text = decode(file_bytes(path), problems)
@@ -34,6 +38,7 @@ def import_labels(con: duckdb.DuckDBPyConnection, suite: str, path: str | Path) 
     labels = _labels(records, suite_id, judged_models(con, suite_id), suite_task_ids(con, suite_id), problems)
     problems.raise_if_any()
     replace_labels(con, suite_id, labels)
+    audit.record_now(con, actor, "review", target=suite_id, detail={"labels": len(labels), "file": path.name})
     return len(labels)
 
 

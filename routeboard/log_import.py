@@ -16,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from routeboard import graders
+from routeboard import audit, graders
+from routeboard.access import Actor, require
 from routeboard.domain import Suite
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.logs import LOG_FORMATS, Log, LoggedCall, detect_format, log_records, read_log
@@ -119,8 +120,11 @@ def load_log(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> Log
     return import_log(con, str(path), file_bytes(path), **options)
 
 
-def import_log(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, **options) -> LogImportSummary:
+def import_log(
+    con: duckdb.DuckDBPyConnection, filename: str, data: bytes, *, actor: Actor | None = None, **options
+) -> LogImportSummary:
     """Validate a log and store its suite and logged replies, all or nothing; a re-import writes nothing."""
+    actor = require(actor, "import_results")
     read = read_log_suite(filename, data, **options)
     graded = _graded_rows(read)
     with transaction(con) as cur:
@@ -138,7 +142,9 @@ def import_log(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, **opt
                 f"already imported (suite {written.suite_id}, run {earlier['run_id']}); nothing written"
             )
         elif graded.rows:
-            _store_run(cur, summary, graded.rows, filename, read)
+            _store_run(cur, summary, graded.rows, filename, read, actor.user_id)
+        detail = {"file": Path(filename).name, "suite": written.suite_id, "created": summary.created}
+        audit.record(cur, actor, "import_results", summary.run_id or written.suite_id, detail)
     return summary
 
 
@@ -207,7 +213,9 @@ def _row(call: LoggedCall, suite: Suite, grade) -> ResultRow:
     )
 
 
-def _store_run(cur, summary: LogImportSummary, rows: list[ResultRow], filename: str, read: LogSuite) -> None:
+def _store_run(
+    cur, summary: LogImportSummary, rows: list[ResultRow], filename: str, read: LogSuite, launched_by: str
+) -> None:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     models = price_models(cur, rows, summary.notes)
     run_id = new_run_id()
@@ -221,7 +229,16 @@ def _store_run(cur, summary: LogImportSummary, rows: list[ResultRow], filename: 
         "format": read.log.fmt,
     }
     note = f"production replies imported from {Path(filename).name}"
-    insert_run(cur, run_id, settings, list(models.values()), status="imported", finished_at=now, note=note)
+    insert_run(
+        cur,
+        run_id,
+        settings,
+        list(models.values()),
+        status="imported",
+        finished_at=now,
+        note=note,
+        launched_by=launched_by,
+    )
     keys = {
         "run_id": ("VARCHAR", run_id),
         "suite_id": ("VARCHAR", summary.suite_id),

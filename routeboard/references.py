@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
+from routeboard.access import Actor, require
 from routeboard.domain import GraderSpec, Task
 from routeboard.errors import InvalidInput, Problem, ReviewError
 from routeboard.graders.registry import needs_expected, spec_problems
@@ -42,10 +43,14 @@ class Promotion:
         return text
 
 
-def promote_references(con: duckdb.DuckDBPyConnection, suite_id: str, grader: GraderSpec) -> Promotion:
+def promote_references(
+    con: duckdb.DuckDBPyConnection, suite_id: str, grader: GraderSpec, *, actor: Actor | None = None
+) -> Promotion:
     """A new version of the suite whose tasks carry the reviewed answer as ``expected`` (edited wins, then
     accepted; latest review first), graded by ``grader`` against it. Tasks nobody accepted keep the answer they
-    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet."""
+    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet. Writing the new version
+    is an upload (routeboard/access.py), audited as one."""
+    require(actor, "upload_suite")
     suite_id, suite = load_stored_suite(con, suite_id)
     grader = _grader(grader, suite.grader)
     answers = reviewed_answers(con, suite_id)
@@ -62,7 +67,7 @@ def promote_references(con: duckdb.DuckDBPyConnection, suite_id: str, grader: Gr
             f"{len(without)} of {len(tasks)} tasks of {suite_id} have no reviewed answer yet (e.g. {without[0]}) "
             f"and {grader.name} needs one for every task: review them first, or promote with contains or llm_judge"
         )
-    saved = save_suite(con, replace(suite, grader=grader, tasks=tasks), origin="reviews")
+    saved = save_suite(con, replace(suite, grader=grader, tasks=tasks), origin="reviews", actor=actor)
     edited = sum(verdict == "edited" for _, verdict in answers.values())
     return Promotion(saved, sum(t.id in answers for t in tasks), edited, without)
 

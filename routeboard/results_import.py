@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.catalog import BUILTIN_HOSTED, EMBEDDED_ID, embedded_model, guess_tier, litellm_price, model_from_row
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
 from routeboard.errors import Problems
@@ -64,8 +66,10 @@ def import_results(
     suite: str | None = None,
     bar: float | None = None,
     max_bytes: int | None = None,
+    actor: Actor | None = None,
 ) -> ImportSummary:
     """Validate a results file and store it as one 'imported' run, all or nothing; a re-import is a no-op."""
+    actor = require(actor, "import_results")
     problems = Problems(filename)
     text = decode(data, problems, max_bytes)
     if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
@@ -80,7 +84,14 @@ def import_results(
         earlier = _earlier_import(cur, digest)  # another import of the same file may have landed meanwhile
         if earlier:
             return earlier
-        return _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar)
+        summary = _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar, launched_by=actor.user_id)
+        audit.record(cur, actor, "import_results", summary.run_id, _audited(filename, summary))
+        return summary
+
+
+def _audited(filename: str, summary) -> dict:
+    """What an import's audit row says: the file and what it stored (never its content)."""
+    return {"file": Path(filename).name, "rows": summary.rows, "suites": summary.suites, "models": summary.models}
 
 
 # ---------------------------------------------------------------- storing
@@ -103,7 +114,9 @@ def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummar
     )
 
 
-def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None) -> ImportSummary:
+def _store(
+    cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None, launched_by: str | None
+) -> ImportSummary:
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     problems, notes = Problems(filename), []
     suite_ids = {
@@ -130,6 +143,7 @@ def _store(cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, 
         status="imported",
         finished_at=now,
         note=f"imported from {Path(filename).name}",
+        launched_by=launched_by,
     )
     keys = {
         "run_id": ("VARCHAR", run_id),

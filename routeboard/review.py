@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import duckdb
 
-from routeboard import constraints, stats
+from routeboard import audit, constraints, stats
+from routeboard.access import Actor, require
 from routeboard.domain import Suite
 from routeboard.errors import ReviewError
 from routeboard.graders import review_overlap
@@ -215,9 +216,12 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: 
     )
 
 
-def next_item(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None) -> ReviewItem | None:
+def next_item(
+    con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None, actor: Actor | None = None
+) -> ReviewItem | None:
     """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
     None when the queue asks nothing more of them."""
+    require(actor, "review")
     reviewer = reviewer_name(reviewer)
     suite_id, suite = _suite(con, suite_id)
     order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
@@ -311,11 +315,14 @@ def checked_review(con: duckdb.DuckDBPyConnection, key: ItemKey, reviewer: str, 
     }
 
 
-def save_reviews(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
-    """Store checked reviews all or nothing; a clash with a review saved at the same instant is retried."""
+def save_reviews(con: duckdb.DuckDBPyConnection, rows: list[dict], *, actor: Actor | None = None) -> None:
+    """Store checked reviews all or nothing, each audited; a clash with a review saved at the same instant is
+    retried."""
+    actor = require(actor, "review")
     for attempt in range(_SAVE_TRIES):
         try:
             store.add_reviews(con, rows)
+            audit.record_many(con, actor, "review", [(_audit_target(row), _audit_detail(row)) for row in rows])
             return
         except duckdb.TransactionException:
             if attempt == _SAVE_TRIES - 1:
@@ -334,13 +341,30 @@ def record_review(
     review_ms=None,
     rework_ms=None,
     source="app",
+    actor: Actor | None = None,
 ) -> str:
     """Store one review and return its id. The first review of a trial decides it; a second only measures
     agreement. Raises ReviewError with a one-line message for anything it cannot store."""
+    actor = require(actor, "review")
     answers = dict(reason=reason, note=note, edited_output=edited_output, review_ms=review_ms, rework_ms=rework_ms)
     row = checked_review(con, key, reviewer, verdict, **answers, source=source)
-    save_reviews(con, [row])
+    save_reviews(con, [row], actor=actor)
     return row["review_id"]
+
+
+def _audit_target(row: dict) -> str:
+    return f"{row['run_id']}/{row['suite_id']}/{row['task_id']}/{row['model_id']}/{row['trial']}"
+
+
+def _audit_detail(row: dict) -> dict:
+    # the verdict and why, never the output or its edit (content a viewer may not see)
+    return {
+        "review_id": row["review_id"],
+        "reviewer": row["reviewer"],
+        "verdict": row["verdict"],
+        "reason": row["reason"],
+        "source": row["source"],
+    }
 
 
 def asked_of(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None) -> tuple[str, Suite, list[tuple]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from routeboard.access import Actor, require
 from routeboard.errors import Problems, ReviewError
 from routeboard.io.records import read_csv
 from routeboard.io.text import decode, file_bytes
@@ -26,10 +27,14 @@ SHEET_ANSWERS = ("verdict", "reason", "note", "edited_output")
 _SHEET_FIELDS = (("a rejection", "reason"), ("unknown reason", "reason"), ("an edit", "edited_output"))
 
 
-def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None):
+def export_queue(
+    con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None, *, actor: Actor | None = None
+):
     """The items the queue asks of ``reviewer``, blinded (an opaque item_id, no model or run), with empty answer
     columns to fill in a spreadsheet (a pandas DataFrame). Nothing is claimed: a sheet can sit in an inbox for days."""
     import pandas as pd
+
+    require(actor, "review")  # the sheet holds task inputs and outputs: a reviewer's content
 
     suite_id, suite, wanted = asked_of(con, suite_id, reviewer)
     tasks = {task.id: task for task in suite.tasks}
@@ -48,9 +53,12 @@ def export_queue(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | 
     return pd.DataFrame(rows, columns=[*SHEET_COLUMNS, "edited_output"])
 
 
-def import_reviews(con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str) -> int:
+def import_reviews(
+    con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str, *, actor: Actor | None = None
+) -> int:
     """Store the filled rows of a review sheet as ``reviewer``'s reviews; every row is checked first and any
     problem (by CSV line) stores nothing. Rows with an empty verdict are left for later. Returns reviews stored."""
+    actor = require(actor, "review")
     reviewer = reviewer_name(reviewer)
     problems = Problems(str(path))
     text = decode(file_bytes(path), problems)
@@ -101,5 +109,5 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: s
             field = next((column for start, column in _SHEET_FIELDS if message.startswith(start)), "verdict")
             problems.add(line, field, message)
     problems.raise_if_any()
-    save_reviews(con, rows)
+    save_reviews(con, rows, actor=actor)
     return len(rows)

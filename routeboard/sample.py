@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.catalog import model_from_row
 from routeboard.domain import GraderSpec, Model, Suite, Task
 from routeboard.errors import NotFound
@@ -95,8 +97,9 @@ def is_present(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(sample_run_ids(con.cursor()))
 
 
-def build(con: duckdb.DuckDBPyConnection) -> SampleSummary:
+def build(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> SampleSummary:
     """Store the sample workspace as one imported run, all or nothing; a second build changes nothing."""
+    actor = require(actor, "manage_sample")
     data = read_data()
     with transaction(con) as cur:
         existing = sample_run_ids(cur)
@@ -123,7 +126,16 @@ def build(con: duckdb.DuckDBPyConnection) -> SampleSummary:
             "format": SAMPLE_FORMAT,
             "output_tokens_assumed": OUTPUT_TOKENS,
         }
-        insert_run(cur, run_id, settings, list(models.values()), status="imported", finished_at=now, note=NOTE)
+        insert_run(
+            cur,
+            run_id,
+            settings,
+            list(models.values()),
+            status="imported",
+            finished_at=now,
+            note=NOTE,
+            launched_by=actor.user_id,
+        )
         keys = {
             "run_id": ("VARCHAR", run_id),
             "suite_id": ("VARCHAR", [suite_ids[r.category] for r in rows]),
@@ -134,13 +146,17 @@ def build(con: duckdb.DuckDBPyConnection) -> SampleSummary:
         # the output tokens are assumed, not reported: marked estimated, as the runner marks its own guesses
         attempts = {**keys, **attempt_columns(rows, now, models), "tokens_estimated": ("BOOLEAN", True)}
         insert_results(cur, {**keys, **trial_columns(rows, now)}, attempts)
+        audit.record(cur, actor, "manage_sample", run_id, {"added": len(rows)})
     return SampleSummary(run_id, list(suite_ids.values()), list(models), len(rows), notes=[NOTE])
 
 
-def remove(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def remove(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> dict[str, int]:
     """Delete exactly what ``build`` added: its run and results, its suites and its catalog rows."""
+    actor = require(actor, "manage_sample")
     with transaction(con) as cur:
-        return delete_sample(cur, sample_run_ids(cur))
+        counts = delete_sample(cur, sample_run_ids(cur))
+        audit.record(cur, actor, "manage_sample", None, {"removed": counts})
+        return counts
 
 
 def _sample_models(cur) -> dict[str, Model]:

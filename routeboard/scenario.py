@@ -11,6 +11,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.domain import InfraProfile
 from routeboard.errors import InvalidInput, NotFound, Problem
 from routeboard.store.scenarios import save_scenario_body, scenario_body, scenario_names
@@ -189,9 +191,11 @@ def load_scenario_file(path: str | Path) -> Scenario:
     return scenario_from_dict(data, str(path))
 
 
-def save_scenario(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> None:
-    """Store a scenario under its name (replacing one saved before)."""
+def save_scenario(con: duckdb.DuckDBPyConnection, scenario: Scenario, *, actor: Actor | None = None) -> None:
+    """Store a scenario under its name (replacing one saved before); an analyst's action, audited."""
+    actor = require(actor, "save_scenario")
     save_scenario_body(con, scenario.name, scenario.to_dict())
+    audit.record_now(con, actor, "save_scenario", target=scenario.name)
 
 
 def load_scenario(con: duckdb.DuckDBPyConnection, name_or_file: str | None) -> Scenario:

@@ -15,15 +15,16 @@ from routeboard.providers import capabilities_for
 from routeboard.store.suites import load_stored_suite
 
 
-def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[tuple[str, Suite]]:
-    """Suites by stored name/id, or by path (imported on the fly, recognised by content if already stored)."""
+def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...], *, actor=None) -> list[tuple[str, Suite]]:
+    """Suites by stored name/id, or by path (imported on the fly as ``actor``'s upload, recognised by content if
+    already stored)."""
     from routeboard.store.suites import save_suite
     from routeboard.suites import load_suite
 
     resolved = []
     for name in names:
         if Path(name).exists():
-            result = save_suite(con, load_suite(name))
+            result = save_suite(con, load_suite(name), actor=actor)
             resolved.append(load_stored_suite(con, result.suite_id))
         else:
             resolved.append(load_stored_suite(con, name))

@@ -40,7 +40,7 @@ def start_run(
     problems = request.problems()
     if problems:
         raise InvalidInput("; ".join(problems))
-    suites = resolve_suites(con, request.suites)
+    suites = resolve_suites(con, request.suites, actor=actor)
     for suite_id, suite in suites:  # an estimate may look at such a suite; a run would grade it all wrong
         refuse_ungradable(suite_id, suite)
     models = resolve_models(con, request.models)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from routeboard.store import insert_rows
+
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's process never needs it)
     import pandas as pd
 
@@ -61,9 +63,16 @@ def add_override(
 
 def add_audit(cur: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Append one audit row (``detail`` already scrubbed, as a dict or None)."""
-    values = [row.get(c) for c in AUDIT_COLUMNS]
-    values[AUDIT_COLUMNS.index("detail")] = None if row.get("detail") is None else json.dumps(row["detail"])
-    cur.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values)
+    add_audit_rows(cur, [row])
+
+
+def add_audit_rows(cur: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    """Append audit rows (each ``detail`` already scrubbed, as a dict or None)."""
+    values = [
+        [json.dumps(row["detail"]) if c == "detail" and row.get(c) is not None else row.get(c) for c in AUDIT_COLUMNS]
+        for row in rows
+    ]
+    insert_rows(cur, "audit_log", tuple(f'"{c}"' for c in AUDIT_COLUMNS), values)
 
 
 def audit_rows(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -11,6 +12,9 @@ from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.store import gate, insert_columns, serialized
 from routeboard.suites import content_hash, load_suite, shipped_suite_paths
+
+if TYPE_CHECKING:
+    from routeboard.access import Actor
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,23 @@ class ImportResult:
     task_count: int
 
 
-def save_suite(con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
-    """Store a suite; identical content is recognised, changed content becomes the next version."""
-    return serialized(con, lambda cur: write_suite(cur, suite, origin))
+def save_suite(
+    con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file", *, actor: Actor | None = None
+) -> ImportResult:
+    """Store a suite; identical content is recognised, changed content becomes the next version. A person's
+    upload (routeboard/access.py: analysts and admins), audited in the same transaction."""
+    from routeboard import audit
+    from routeboard.access import require
+
+    actor = require(actor, "upload_suite")
+
+    def write(cur):
+        result = write_suite(cur, suite, origin)
+        detail = {"origin": origin, "created": result.created, "tasks": result.task_count}
+        audit.record(cur, actor, "upload_suite", result.suite_id, detail)
+        return result
+
+    return serialized(con, write)
 
 
 def write_suite(cur: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
@@ -100,9 +118,9 @@ def _insert_tasks(cur: duckdb.DuckDBPyConnection, suite_id: str, start: int, tas
     )
 
 
-def import_shipped(con: duckdb.DuckDBPyConnection) -> list[ImportResult]:
+def import_shipped(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> list[ImportResult]:
     """Import every shipped suite (each recognised by content if already there)."""
-    return [save_suite(con, load_suite(path), origin="shipped") for path in shipped_suite_paths()]
+    return [save_suite(con, load_suite(path), origin="shipped", actor=actor) for path in shipped_suite_paths()]
 
 
 def list_suites(con: duckdb.DuckDBPyConnection, all_versions: bool = False) -> list[dict]:
@@ -201,10 +219,13 @@ def update_suite_settings(
     bar: float | None = None,
     grader: GraderSpec | None = None,
     constraints: dict | None = None,
+    actor: Actor | None = None,
 ) -> None:
     """Change a stored suite's bar, grader options or route constraints in place (decision settings, not
     task content: results already stored stay valid). None leaves a setting as stored; every bad value is
-    reported by field and nothing is written."""
+    reported by field and nothing is written. An admin's action, audited with the new values."""
+    from routeboard import audit
+    from routeboard.access import require
     from routeboard.constraints import constraint_problems
     from routeboard.errors import InvalidInput, Problem
     from routeboard.graders import spec_problems
@@ -214,10 +235,13 @@ def update_suite_settings(
         problems.append(Problem(suite_id, None, "bar", f"the quality bar must be a number in (0, 1]; got {bar!r}"))
     if grader is not None:
         problems += [Problem(suite_id, None, "grader", message) for message in spec_problems(grader)]
+    actor = require(actor, "change_suite_settings")
     if problems:
         raise InvalidInput(problems)
+    changed = {"bar": bar, "grader": json.loads(_spec_json(grader) or "null"), "constraints": constraints}
 
     def write(cur):
+        audit.record(cur, actor, "change_suite_settings", suite_id, {k: v for k, v in changed.items() if v is not None})
         if constraints is not None:
             cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])
         if bar is not None:
