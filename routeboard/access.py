@@ -29,7 +29,7 @@ ACTIONS: dict[str, str] = {
     "import_results": "analyst",
     "launch_run": "analyst",
     "cancel_run": "analyst",  # their own runs; an admin any run
-    "resume_run": "analyst",
+    "resume_run": "analyst",  # their own runs, as cancel_run
     "change_suite_settings": "admin",
     "manage_models": "admin",
     "manage_access": "admin",
@@ -51,6 +51,8 @@ WORDS = {
     "manage_access": "manage roles and budgets",
     "manage_sample": "add or remove the sample workspace",
 }
+# an analyst acts on their own runs only (a resumed run's spend counts against its launcher's budget); an admin any
+OWN_RUNS = {"cancel_run": "cancel", "resume_run": "resume"}
 DEFAULT_CONTENT_ROLES = ("reviewer", "analyst", "admin")
 USER_ENV = "ROUTEBOARD_USER"
 
@@ -191,12 +193,13 @@ def require(
     if not allowed(actor, action):
         least = ACTIONS[action] if action != "see_content" else _least(rules()["content_roles"])
         raise Refused(f"{actor.name} ({actor.role}) may not {WORDS[action]}; ask an admin for the {least} role")
-    if action == "cancel_run" and actor.role != "admin" and con is not None and target is not None:
+    if action in OWN_RUNS and actor.role != "admin" and con is not None and target is not None:
         launcher = access_store.run_launcher(con, target)
         if launcher is None or launcher.lower() != actor.user_id.lower():
+            verb = OWN_RUNS[action]
             raise Refused(
-                f"{actor.name} ({actor.role}) may cancel only runs they launched; run {target} was launched by "
-                f"{launcher or 'someone else'} (an admin may cancel any run)"
+                f"{actor.name} ({actor.role}) may {verb} only runs they launched; run {target} was launched by "
+                f"{launcher or 'someone else'} (an admin may {verb} any run)"
             )
     return actor
 
