@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from routeboard.cli import open_db, print_json
+import os
+
+from routeboard.cli import print_json
 
 
 def register(commands) -> None:
@@ -10,7 +12,7 @@ def register(commands) -> None:
     actions = store.add_subparsers(dest="store_command", required=True)
     compact = actions.add_parser(
         "compact",
-        help="write inlined small writes to files, merge small files, drop snapshots and files older than --keep-days",
+        help="merge the small files of many small writes, drop snapshots and files older than --keep-days",
     )
     compact.add_argument("--keep-days", type=int, default=7, help="keep snapshots (time travel) this many days")
     compact.add_argument("--json", action="store_true", help="print one JSON document and nothing else")
@@ -23,12 +25,15 @@ def cmd_compact(args) -> int:
 
     if args.keep_days < 0:
         raise InvalidInput([Problem("--keep-days", None, None, "must be 0 or more")])
-    counts = compact(open_db(args), keep_days=args.keep_days)
+    from routeboard.settings import db_path
+
+    target = args.db or os.environ.get("ROUTEBOARD_DB") or str(db_path())
+    counts = compact(target, keep_days=args.keep_days)
     if args.json:
         print_json(counts)
     else:
         print(
-            f"flushed {counts['flushed']} inlined tables, merged {counts['merged']} file groups, "
+            f"merged {counts['merged']} groups of small files, "
             f"expired {counts['expired_snapshots']} snapshots, deleted {counts['deleted_files']} files"
         )
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,12 +26,17 @@ from routeboard.errors import StoreError
 PREFIX = "ducklake:"
 # PyPI package duckdb-extension-<name>; parquet is also built into the duckdb wheel, the package is its fallback
 EXTENSIONS = ("parquet", "postgres", "httpfs", "ducklake")
-# Small writes (a run's batch of trials, a review) stay in the catalog instead of one Parquet file each;
-# `routeboard store compact` flushes them into files.
-INLINE_ROW_LIMIT = 200
+# Data inlining (small writes kept in the catalog instead of one Parquet file each) is off: with DuckLake 1.5.5,
+# flushing inlined rows to files from one process broke a reader open in another ("relation
+# ducklake_inlined_data_... does not exist"). Every commit writes its own small file instead, and
+# `routeboard store compact` merges them (README, Team deployment).
+INLINE_ROW_LIMIT = 0
 # Never fetch anything from the network; extensions load only from the files installed below.
 CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
 RETRIES = 8
+# A gated write under contention (reviewers claiming at once, several runs writing) loses a commit now and then:
+# it starts over after a random, growing pause, so two losers do not collide again in lockstep.
+GATED_RETRIES = 60
 
 _installed = False
 _install_lock = threading.Lock()
@@ -189,7 +195,7 @@ def gate(cur: duckdb.DuckDBPyConnection) -> None:
 def serialized(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """Run ``write(cur)`` in one transaction that holds the gate; when its commit loses to a concurrent writer, run
     it again from the start, so its checks see the winner's rows (docs/design.md: writes never rely on keys)."""
-    for attempt in range(RETRIES):
+    for attempt in range(GATED_RETRIES):
         cur = con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
@@ -202,9 +208,9 @@ def serialized(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyC
                 cur.execute("ROLLBACK")
             except duckdb.Error:
                 pass  # the failed COMMIT already ended the transaction
-            if attempt == RETRIES - 1 or not is_conflict(exc):
+            if attempt == GATED_RETRIES - 1 or not is_conflict(exc):
                 raise
-            time.sleep(0.02 * (attempt + 1))
+            time.sleep(random.uniform(0.005, 0.01 * 2 ** min(attempt, 5)))
         except BaseException:
             cur.execute("ROLLBACK")
             raise
@@ -213,17 +219,32 @@ def serialized(con: duckdb.DuckDBPyConnection, write: Callable[[duckdb.DuckDBPyC
     raise AssertionError("unreachable")
 
 
-def compact(con: duckdb.DuckDBPyConnection, *, keep_days: int = 7) -> dict[str, int]:
-    """Flush inlined rows to files, merge small files, expire snapshots older than ``keep_days`` and delete the
-    files no snapshot needs any more; returns how many of each."""
-    if not is_lake_connection(con):
+# Compaction's catalog changes wait for the PostgreSQL locks of readers mid-result (a result not fetched to the
+# end holds its transaction open); rather than wait forever, with everyone queued behind it, it gives up.
+COMPACT_LOCK_TIMEOUT_MS = 10_000
+
+
+def compact(target: str, *, keep_days: int = 7) -> dict[str, int]:
+    """Merge small files, expire snapshots older than ``keep_days`` and delete the
+    files no snapshot needs any more, on a connection of its own; returns how many of each."""
+    if not is_lake(target):
         raise StoreError("compaction is for the shared store (ROUTEBOARD_DB=ducklake:...); a DuckDB file needs none")
-    db = con.execute("SELECT current_database()").fetchone()[0]
-    days = int(keep_days)
-    calls = {
-        "flushed": f"CALL ducklake_flush_inlined_data('{_quote(db)}')",
-        "merged": f"CALL ducklake_merge_adjacent_files('{_quote(db)}')",
-        "expired_snapshots": f"CALL ducklake_expire_snapshots('{_quote(db)}', older_than => now() - to_days({days}))",
-        "deleted_files": f"CALL ducklake_cleanup_old_files('{_quote(db)}', older_than => now() - to_days({days}))",
-    }
-    return {name: len(con.execute(sql).fetchall()) for name, sql in calls.items()}
+    con = open_lake(f"{target} options='-c lock_timeout={COMPACT_LOCK_TIMEOUT_MS}'")
+    try:
+        db = con.execute("SELECT current_database()").fetchone()[0]
+        older = f"older_than => now() - to_days({int(keep_days)})"
+        calls = {  # counted in SQL: the rows carry TIMESTAMPTZ, which Python would convert only with pytz
+            "merged": "ducklake_merge_adjacent_files(?)",
+            "expired_snapshots": f"ducklake_expire_snapshots(?, {older})",
+            "deleted_files": f"ducklake_cleanup_old_files(?, {older})",
+        }
+        return {name: con.execute(f"SELECT count(*) FROM {call}", [db]).fetchone()[0] for name, call in calls.items()}
+    except duckdb.Error as exc:
+        if "lock timeout" in str(exc).lower():
+            raise StoreError(
+                f"compaction waited {COMPACT_LOCK_TIMEOUT_MS // 1000} s for another process reading the store; "
+                "run it again when the store is quieter (e.g. nightly)"
+            ) from None
+        raise
+    finally:
+        con.close()
