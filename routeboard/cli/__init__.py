@@ -20,13 +20,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from routeboard.cli import models, report, results, review, runs, sample, store, suites
+    from routeboard.cli import access, models, report, results, review, runs, sample, store, suites
 
     parser = _Parser(
         prog="python -m routeboard",
         description="Benchmark your own jobs and route each to the cheapest model that reliably clears the bar.",
     )
     parser.add_argument("--db", help="DuckDB file (default: $ROUTEBOARD_DB or data/routeboard.duckdb)")
+    parser.add_argument(
+        "--user",
+        help="who is acting (default: $ROUTEBOARD_USER); required when sign-in is configured, mapped to a role "
+        "as a sign-in is, and named in the audit trail",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     suites.register(commands)
     models.register(commands)
@@ -35,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(commands)
     sample.register(commands)
     review.register(commands)
+    access.register(commands)
     store.register(commands)
     return parser
 
@@ -79,3 +85,10 @@ def open_db(args):
     from routeboard.store import connect
 
     return connect(args.db)
+
+
+def actor(args, con):
+    """The person a CLI action runs as: ``--user``/ROUTEBOARD_USER mapped to a role (routeboard/access.py)."""
+    from routeboard.access import cli_actor
+
+    return cli_actor(con, getattr(args, "user", None))

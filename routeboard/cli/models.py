@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.cli import open_db, print_json, print_table
+from routeboard.cli import actor, open_db, print_json, print_table
 from routeboard.domain import TIERS, InfraProfile
 
 
@@ -106,8 +106,14 @@ def cmd_add(args) -> int:
         base = DEFAULT_LOCAL_INFRA.__dict__ | infra_values
         base["parallel_requests"] = int(base["parallel_requests"])
         infra = InfraProfile(**base)
+    from routeboard import audit
+    from routeboard.access import require
+
+    con = open_db(args)
+    # checked and audited here until catalog.add_model takes the actor itself (see the report of issue 14)
+    who = require(actor(args, con), "manage_models")
     model = add_model(
-        open_db(args),
+        con,
         args.model_id,
         litellm_model=args.litellm_model,
         display_name=args.display_name,
@@ -118,6 +124,7 @@ def cmd_add(args) -> int:
         infra=infra,
         free=args.free,
     )
+    audit.record_now(con, who, "manage_models", target=model.id, detail={"added": model.id, "tier": model.tier})
     print(f"{model.id}: {model.tier}, {price_note(model)}")
     return 0
 

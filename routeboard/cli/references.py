@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.cli import open_db, print_json
+from routeboard.cli import actor, open_db, print_json
 from routeboard.errors import InvalidInput, Problem
 
 
@@ -38,7 +38,8 @@ def cmd_promote(args) -> int:
         if not sep or not key.strip():
             raise InvalidInput(Problem("--grader-option", None, None, f"give KEY=VALUE, got {item!r}"))
         options[key.strip()] = option_from_text(types.get(key.strip(), "text"), text)
-    promotion = promote_references(open_db(args), args.suite, GraderSpec(args.grader, options))
+    con = open_db(args)
+    promotion = promote_references(con, args.suite, GraderSpec(args.grader, options), actor=actor(args, con))
     if args.json:
         print_json(
             {

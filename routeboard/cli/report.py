@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from routeboard.cli import open_db, print_json, print_table
+from routeboard.cli import actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput
 
 REPORT_COLUMNS = (
@@ -178,7 +178,8 @@ def cmd_scenario_save(args) -> int:
     scenario = load_scenario_file(args.path)
     if args.name:
         scenario = replace(scenario, name=args.name)
-    save_scenario(open_db(args), scenario)
+    con = open_db(args)
+    save_scenario(con, scenario, actor=actor(args, con))
     print(f"saved scenario {scenario.name!r}")
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from routeboard.cli import open_db, print_json
+from routeboard.cli import actor, open_db, print_json
 
 
 def register(commands) -> None:
@@ -29,7 +29,10 @@ def register(commands) -> None:
 def cmd_import(args) -> int:
     from routeboard.results_import import load_results
 
-    summary = load_results(open_db(args), args.path, category=args.category, suite=args.suite, bar=args.bar)
+    con = open_db(args)
+    summary = load_results(
+        con, args.path, category=args.category, suite=args.suite, bar=args.bar, actor=actor(args, con)
+    )
     if args.json:
         print_json(asdict(summary))
         return 0

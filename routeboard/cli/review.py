@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from routeboard.cli import open_db
+from routeboard.cli import actor, open_db
 from routeboard.cli.references import register_promote
 
 
@@ -34,7 +34,8 @@ def cmd_export(args) -> int:
     from routeboard.review import REJECT_REASONS
     from routeboard.review_sheet import export_queue
 
-    sheet = export_queue(open_db(args), args.suite, args.reviewer)
+    con = open_db(args)
+    sheet = export_queue(con, args.suite, args.reviewer, actor=actor(args, con))
     Path(args.out).write_text(to_csv(sheet), encoding="utf-8", newline="")
     print(
         f"{args.out}: {len(sheet)} outputs to review. Fill verdict (accepted, rejected or edited), a reason for "
@@ -47,6 +48,7 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from routeboard.review_sheet import import_reviews
 
-    stored = import_reviews(open_db(args), args.path, args.reviewer)
+    con = open_db(args)
+    stored = import_reviews(con, args.path, args.reviewer, actor=actor(args, con))
     print(f"{args.path}: {stored} reviews by {args.reviewer.strip()} stored")
     return 0

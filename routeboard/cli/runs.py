@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from routeboard.cli import open_db, print_json, print_table
+from routeboard.cli import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError
 
 
@@ -109,9 +109,12 @@ def cmd_run(args) -> int:
     if request.problems():
         raise InvalidInput("; ".join(request.problems()))
     con = open_db(args)
+    from routeboard.access import require
+
+    who = require(actor(args, con), "launch_run")  # before the estimate, which may measure a local model
     from routeboard.run import judge_warning, resolve_judges, resolve_suites
 
-    suites = resolve_suites(con, request.suites)
+    suites = resolve_suites(con, request.suites, actor=who)
     resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
     estimates = _estimate_rows(con, request, calibrate=args.estimate_only)
     warning = judge_warning(suites, request.judge_model)
@@ -127,7 +130,7 @@ def cmd_run(args) -> int:
         _print_estimate(estimates)
     from routeboard.run import start_run
 
-    runner = start_run(con, request)
+    runner = start_run(con, request, actor=who)
     return _follow(runner, args.json)
 
 
@@ -288,11 +291,13 @@ def cmd_show(args) -> int:
 def cmd_resume(args) -> int:
     from routeboard.run import resume_run
 
-    runner = resume_run(open_db(args), args.run_id, budget_usd=args.budget_usd)
+    con = open_db(args)
+    runner = resume_run(con, args.run_id, budget_usd=args.budget_usd, actor=actor(args, con))
     return _follow(runner, args.json)
 
 
 def cmd_cancel(args) -> int:
+    from routeboard.access import require
     from routeboard.run import cancel_stale_run
     from routeboard.settings import db_path
 
@@ -300,9 +305,11 @@ def cmd_cancel(args) -> int:
     try:
         con = open_db(args)
     except StoreError:
-        # The live run's process holds the file: leave a marker it polls for.
+        # The live run's process holds the file: leave a marker it polls for. Its launcher cannot be read here, so
+        # only the role is checked (and the cancel is not audited: the file is not ours to write).
+        require(actor(args, None), "cancel_run")
         path.with_name(f"{path.name}.cancel-{args.run_id}").touch()
         print(f"asked the live run {args.run_id} to stop; finished attempts are kept")
         return 0
-    print(cancel_stale_run(con, args.run_id))
+    print(cancel_stale_run(con, args.run_id, actor=actor(args, con)))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from routeboard.cli import open_db, print_json
+from routeboard.cli import actor, open_db, print_json
 
 
 def register(commands) -> None:
@@ -23,7 +23,8 @@ def register(commands) -> None:
 def cmd_add(args) -> int:
     from routeboard.sample import build
 
-    summary = build(open_db(args))
+    con = open_db(args)
+    summary = build(con, actor=actor(args, con))
     if args.json:
         print_json(asdict(summary))
     elif not summary.created:
@@ -41,7 +42,8 @@ def cmd_add(args) -> int:
 def cmd_remove(args) -> int:
     from routeboard.sample import remove
 
-    counts = remove(open_db(args))
+    con = open_db(args)
+    counts = remove(con, actor=actor(args, con))
     if args.json:
         print_json(counts)
     elif not counts["runs"] and not counts["suites"] and not counts["models"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from routeboard.cli import EXIT_USER_ERROR, open_db, print_json, print_table
+from routeboard.cli import EXIT_USER_ERROR, actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput, Problem
 from routeboard.io.text import file_bytes
 from routeboard.log_import import load_log, read_log_suite, sniff_format
@@ -161,16 +161,19 @@ def cmd_import(args) -> int:
     logs = {path: _log_format(path, args.format) for path in paths}
     loaded = {path: _loaded(path, logs[path], overrides, args) for path in paths}
     con = open_db(args)
+    who = actor(args, con)
     results = []
     for path in paths:
         if logs[path]:
             results.append(
-                load_log(con, path, fmt=logs[path], overrides=overrides, redact=args.redact, model=args.model).__dict__
+                load_log(
+                    con, path, fmt=logs[path], overrides=overrides, redact=args.redact, model=args.model, actor=who
+                ).__dict__
             )
         else:
             origin = "shipped" if args.shipped and path in shipped_suite_paths() else "file"
             results.append(
-                {**save_suite(con, loaded[path], origin=origin).__dict__, "grader": loaded[path].grader.name}
+                {**save_suite(con, loaded[path], origin=origin, actor=who).__dict__, "grader": loaded[path].grader.name}
             )
     if args.json:
         print_json(results)
@@ -251,6 +254,7 @@ def cmd_show(args) -> int:
 def cmd_labels(args) -> int:
     from routeboard.labels import import_labels
 
-    count = import_labels(open_db(args), args.name, args.path)
+    con = open_db(args)
+    count = import_labels(con, args.name, args.path, actor=actor(args, con))
     print(f"stored {count} label(s); `report` now corrects this suite's judged accuracy for the judge's error")
     return 0
