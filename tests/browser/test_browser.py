@@ -16,6 +16,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -95,18 +96,22 @@ CELLS = """t => [...t.querySelectorAll('[aria-colindex]')].map(c =>
 def read_grid(page: Page, frame) -> list[dict[str, str]]:
     """Every column of the rows in view of the grid ``frame``: the accessible table holds only the columns in view,
     so the grid is scrolled sideways, as a user would, until no new column appears."""
-    frame.scroll_into_view_if_needed()
-    frame.hover()
+    frame.scroll_into_view_if_needed(timeout=ms(10))
+    frame.hover(timeout=ms(10))
+    page.mouse.wheel(-20000, 0)  # from the first column, whatever an earlier read left in view
+    page.wait_for_timeout(250)
     # a handle, not a locator: a locator filtered on headers stops matching once they scroll out of view
     table = frame.locator("table[role='grid']").element_handle()
     cells: dict[tuple[int, int], str] = {}
-    for _ in range(15):
+    unchanged = 0
+    for _ in range(20):  # the accessible table follows the scroll a moment later: stop after two quiet steps
         before = len(cells)
         cells.update({(row, col): text for row, col, text in table.evaluate(CELLS)})
-        if len(cells) == before:
+        unchanged = unchanged + 1 if len(cells) == before else 0
+        if unchanged == 2:
             break
         page.mouse.wheel(500, 0)
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(250)
     page.mouse.wheel(-20000, 0)
     names = {col: text for (row, col), text in cells.items() if row == 1}
     rows = sorted({row for row, _ in cells if row > 1})
@@ -129,6 +134,17 @@ def routed_to(page: Page, category: str) -> str:
 UNKNOWN_WORDS = re.compile(r"\bNone\b|\b(?i:nan)\b")  # "none" is a word; "None" and "NaN" are leaks
 
 
+def read_live_grid(page: Page, frame, attempts: int = 3) -> list[dict[str, str]]:
+    """``read_grid`` on a page that redraws (the Run page's progress fragment replaces its grids every second; an
+    upload's preview goes once it is imported)."""
+    for _ in range(attempts):
+        try:
+            return read_grid(page, frame)
+        except PlaywrightError:
+            page.wait_for_timeout(300)
+    return []  # the grid is gone from the page (a redraw replaced it): nothing of it is on screen to check
+
+
 # what each page showed as "None"/"nan": collected over the journey and asserted at its end, so one run names
 # every page that leaks an unknown instead of stopping at the first
 LEAKS: list[str] = []
@@ -147,7 +163,7 @@ def check_no_none(page: Page, name: str) -> None:
         frame = frames.nth(index)
         if not frame.is_visible():  # inside a closed expander
             continue
-        rows = read_grid(page, frame)
+        rows = read_live_grid(page, frame)
         empty = [
             f"{next(iter(row.values()), '?')} / {column}"
             for row in rows
