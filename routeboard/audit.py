@@ -14,6 +14,7 @@ import duckdb
 
 from routeboard.access import ROLES, Actor, budget_status, resolve
 from routeboard.keys import KEY_NAME
+from routeboard.settings import secrets_config
 from routeboard.store import access as access_store
 from routeboard.store import transaction
 
@@ -28,13 +29,15 @@ MIN_SECRET_CHARS = 8  # an env var value shorter than this is not a key worth hu
 
 
 def _env_secrets() -> list[str]:
-    """Values of environment variables that hold keys (named like *_API_KEY), longest first."""
+    """Values of environment variables that hold keys (named like *_API_KEY) and the secrets file's values
+    (keys, client and cookie secrets), longest first."""
     values = {
         value
         for name, value in os.environ.items()
         if KEY_NAME.fullmatch(name) and "API_BASE" not in name and "API_VERSION" not in name
         if len(value) >= MIN_SECRET_CHARS
     }
+    values.update(secrets_config().secret_values)
     return sorted(values, key=len, reverse=True)
 
 

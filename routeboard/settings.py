@@ -83,6 +83,7 @@ class SecretsConfig:
 
     auth: bool  # an [auth] section exists: team mode (docs/design.md, "A team's deployment")
     access: dict  # the [routeboard.access] table, {} when absent
+    secret_values: tuple[str, ...] = ()  # the file's other values (keys, client and cookie secrets), to scrub
 
 
 def secrets_config() -> SecretsConfig:
@@ -97,8 +98,8 @@ def secrets_config() -> SecretsConfig:
 
 @functools.lru_cache(maxsize=8)
 def _read_secrets(path: str, mtime_ns: int, size: int) -> SecretsConfig:
-    # keyed on the file's mtime and size, so an edit is seen without a restart; values other than these two
-    # tables (API keys) are never kept
+    # keyed on the file's mtime and size, so an edit is seen without a restart; the other values (API keys,
+    # client and cookie secrets) are kept in memory only, so the audit trail can scrub them
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -109,4 +110,21 @@ def _read_secrets(path: str, mtime_ns: int, size: int) -> SecretsConfig:
     access = (data.get("routeboard") or {}).get("access") or {}
     if not isinstance(access, dict):
         access = {}
-    return SecretsConfig(isinstance(data.get("auth"), dict), dict(access))
+    secrets = {
+        value for value in _leaf_strings({k: v for k, v in data.items() if k != "routeboard"}) if len(value) >= 8
+    }
+    return SecretsConfig(
+        isinstance(data.get("auth"), dict), dict(access), tuple(sorted(secrets, key=len, reverse=True))
+    )
+
+
+def _leaf_strings(value, key: str = ""):
+    """Every string value in a TOML table, except addresses (redirect_uri, server_metadata_url): not secrets."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _leaf_strings(item, str(name))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaf_strings(item, key)
+    elif isinstance(value, str) and not key.lower().endswith(("uri", "url")):
+        yield value

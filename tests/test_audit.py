@@ -102,3 +102,17 @@ def test_spend_by_person_in_team_mode(con, tmp_path, monkeypatch):
     frame = audit.spend_by_person(con)
     row = frame.set_index("user_id").loc["ben@x.com"]
     assert (row["role"], row["spend_usd"], row["budget_usd"], row["runs"]) == ("analyst", 4.0, 50.0, 2)
+
+
+def test_values_of_the_secrets_file_are_stored_as_secret(con, isolated_db, tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        'MYCORP_TOKEN = "tok-file-only-0123456789"\n[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+        'cookie_secret = "cookie-0123456789"\n[auth.google]\nclient_secret = "client-secret-0123456789"\n'
+    )
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
+    audit.record(con, LOCAL, "sign_in", detail={"said": "tok-file-only-0123456789", "c": "x client-secret-0123456789",
+                                                 "back": "http://localhost:8501/oauth2callback"})  # fmt: skip
+    con.close()
+    ((*_, detail, _spend),) = _file_rows(isolated_db)
+    assert json.loads(detail) == {"said": "[secret]", "c": "[secret]", "back": "http://localhost:8501/oauth2callback"}

@@ -10,7 +10,7 @@ from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import Refused
 from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest, cancel_stale_run, resume_run, start_run
+from routeboard.run import RunRequest, authorize_cancel, cancel_stale_run, resume_run, start_run
 from routeboard.store.runs import get_run
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
@@ -128,3 +128,15 @@ def test_local_mode_runs_need_no_actor(con, tmp_path, monkeypatch):
     assert runner.run().done == 1
     assert get_run(con, runner.run_id)["launched_by"] == "local"
     assert get_run(con, runner.run_id)["budget_usd"] is None  # budgets do not apply locally
+
+
+def test_a_live_cancel_is_checked_and_audited_before_it_is_signalled(team):
+    con, _ = team
+    install_fake(FakeProvider())
+    runner = start_run(con, request(limit=2), actor=BEN)
+    with pytest.raises(Refused, match="Vic \\(viewer\\) may not cancel runs"):
+        authorize_cancel(con, runner.run_id, actor=VIC)
+    with pytest.raises(Refused, match="may cancel only runs they launched"):
+        authorize_cancel(con, runner.run_id, actor=CAT)
+    assert authorize_cancel(con, runner.run_id, actor=BEN) == BEN
+    assert [a for _, a, _ in _audit_actions(con)] == ["launch_run", "cancel_run"]
