@@ -146,7 +146,7 @@ def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
         f"""
         WITH sel AS ({selection}),
         judged AS (SELECT DISTINCT s.category FROM sel s JOIN suites USING (suite_id)
-                   WHERE suites.grader->>'name' = 'llm_judge'),
+                   WHERE (suites.grader->>'name') = 'llm_judge'),
         labelled AS (
             SELECT s.category, l.human_correct, t.correct AS judge_pass
             FROM judge_labels l JOIN sel s USING (suite_id)
@@ -223,6 +223,8 @@ def cascade_facts(
     cur = con.cursor()
     selection, sel_params = _selection(suites, runs)
     where_t, params_t = _filters("t", runs, None)
+    # only the paired models' attempts and trials are summed: the rest of a large ledger is never read
+    paired = sorted({m for _, first, second in pairs for m in (first, second)})
     facts = cur.execute(
         f"""
         WITH sel AS ({selection}),
@@ -232,7 +234,7 @@ def cascade_facts(
                        count(*) FILTER (cost_usd IS NULL AND NOT cached) AS unpriced,
                        sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
                        sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
-                FROM attempts GROUP BY ALL),
+                FROM attempts WHERE model_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL),
         per_trial AS (  -- one result per (model, task, trial): the latest run's
             SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
                    arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
@@ -245,7 +247,7 @@ def cascade_facts(
                    arg_max(a.latency_ms, t.finished_at) AS latency_ms
             FROM trials t JOIN sel s USING (suite_id)
             LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-            WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL)
+            WHERE t.outcome <> 'pending' AND t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
         SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
                count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
                sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
@@ -269,7 +271,9 @@ def cascade_facts(
         JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
              ON b.category = p.category
         GROUP BY ALL""",
-        sel_params + [[c for c, _, _ in pairs], [a for _, a, _ in pairs], [b for _, _, b in pairs]] + params_t,
+        sel_params
+        + [[c for c, _, _ in pairs], [a for _, a, _ in pairs], [b for _, _, b in pairs], paired, paired]
+        + params_t,
     ).df()
     if facts.empty:
         return facts_frame(facts)

@@ -16,9 +16,10 @@ from routeboard.store import insert_columns
 
 def earlier_import(cur: duckdb.DuckDBPyConnection, content_hash: str) -> dict | None:
     """The imported run of an identical file (run_id, settings, tasks), or None."""
+    # (json->>'key') in parentheses: DuckDB 1.5.5 reads `a AND j->>'k' = ?` as a cast of j to a number
     row = cur.execute(
         "SELECT run_id, settings FROM runs WHERE status = 'imported' "
-        "AND settings->>'content_hash' = ? ORDER BY created_at LIMIT 1",
+        "AND (settings->>'content_hash') = ? ORDER BY created_at LIMIT 1",
         [content_hash],
     ).fetchone()
     if row is None:

@@ -30,7 +30,7 @@ def review_figures(cur: duckdb.DuckDBPyConnection, selection: str, sel_params: l
         WITH sel AS ({selection}),
         r AS ({FIRST_REVIEWS}),
         f AS (SELECT s.category, r.model_id, r.verdict, r.review_ms, r.rework_ms,
-                     g.grader->>'name' = 'human' AS decides
+                     (g.grader->>'name') = 'human' AS decides
               FROM r JOIN sel s USING (suite_id) JOIN suites g USING (suite_id)
               WHERE true {where_r})
         SELECT category, model_id,

@@ -74,7 +74,7 @@ def item(con: duckdb.DuckDBPyConnection, key: tuple) -> dict | None:
     rows = _rows(
         con.cursor(),
         f"""SELECT t.run_id, t.suite_id, t.task_id, t.model_id, t.trial, t.output, t.outcome, t.valid,
-                   s.grader->>'name' AS grader,
+                   (s.grader->>'name') AS grader,
                    (SELECT list(reviewer ORDER BY created_at) FROM reviews r
                     WHERE {" AND ".join(f"r.{c} = t.{c}" for c in KEY)}) AS reviewers
             FROM trials t JOIN suites s USING (suite_id) WHERE {" AND ".join(f"t.{c} = ?" for c in KEY)}""",
@@ -104,8 +104,8 @@ def reviewed_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:
     names = ", ".join(f"'{name}'" for name in REVIEWED_GRADERS)
     return _rows(
         con.cursor(),
-        f"""SELECT s.suite_id, s.name, s.category, s.grader->>'name' AS grader, s.bar
-            FROM suites s WHERE s.grader->>'name' IN ({names})
+        f"""SELECT s.suite_id, s.name, s.category, (s.grader->>'name') AS grader, s.bar
+            FROM suites s WHERE (s.grader->>'name') IN ({names})
               AND EXISTS (SELECT 1 FROM trials t WHERE t.suite_id = s.suite_id)
             ORDER BY s.name, s.version""",
     )

@@ -10,7 +10,7 @@ SAMPLE_FORMAT = "routellm-mmlu-sample"  # runs.settings->>'format' of the sample
 def sample_run_ids(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """The sample workspace's run(s); empty when it is not there."""
     rows = cur.execute(
-        "SELECT run_id FROM runs WHERE settings->>'format' = ? ORDER BY created_at", [SAMPLE_FORMAT]
+        "SELECT run_id FROM runs WHERE (settings->>'format') = ? ORDER BY created_at", [SAMPLE_FORMAT]
     ).fetchall()
     return [row[0] for row in rows]
 

@@ -128,8 +128,8 @@ def list_suites(con: duckdb.DuckDBPyConnection, all_versions: bool = False) -> l
     latest = "" if all_versions else "QUALIFY version = max(version) OVER (PARTITION BY name)"
     cur = con.cursor()
     rows = cur.execute(f"""
-        SELECT suite_id, name, version, category, bar, task_count, grader->>'name' AS grader,
-               validator->>'name' AS validator, risk, origin, created_at
+        SELECT suite_id, name, version, category, bar, task_count, (grader->>'name') AS grader,
+               (validator->>'name') AS validator, risk, origin, created_at
         FROM suites {latest} ORDER BY name, version""").fetchall()
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, row, strict=True)) for row in rows]
