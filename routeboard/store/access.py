@@ -83,7 +83,8 @@ def audit_rows(
     action: str | None = None,
     limit: int = 500,
 ) -> pd.DataFrame:
-    """Audit rows, newest first, filtered by time, person and action."""
+    """Audit rows, newest first, filtered by time, person and action. A launch's spend is what its run has spent
+    so far (resumes included), read now: the row is written before the first call (NULL when a cost is unknown)."""
     where, params = [], []
     if since is not None:
         where.append('"at" >= ?')
@@ -95,11 +96,22 @@ def audit_rows(
         where.append("action = ?")
         params.append(action)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return (
-        con.cursor()
-        .execute(f'SELECT {_COLUMNS} FROM audit_log {clause} ORDER BY "at" DESC LIMIT ?', [*params, limit])
-        .df()
-    )
+    return con.cursor().execute(_TRAIL.format(columns=_COLUMNS, clause=clause), [*params, limit]).df()
+
+
+_TRAIL = """
+    WITH l AS (SELECT {columns} FROM audit_log {clause} ORDER BY "at" DESC LIMIT ?),
+         launched AS (SELECT DISTINCT target AS run_id FROM l WHERE action = 'launch_run'),
+         a AS (SELECT run_id, sum(coalesce(cost_usd, 0) + coalesce(infra_usd, 0)) AS usd,
+                      count(*) FILTER (cost_usd IS NULL AND NOT cached AND error_kind IS NULL) AS unknown
+               FROM attempts SEMI JOIN launched USING (run_id) GROUP BY run_id),
+         j AS (SELECT run_id, sum(judge_cost_usd) AS usd FROM trials SEMI JOIN launched USING (run_id) GROUP BY run_id)
+    SELECT l.* REPLACE (
+               CASE WHEN l.action <> 'launch_run' OR l.spend_usd IS NOT NULL THEN l.spend_usd
+                    WHEN coalesce(a.unknown, 0) > 0 THEN NULL
+                    ELSE coalesce(a.usd, 0) + coalesce(j.usd, 0) END AS spend_usd)
+    FROM l LEFT JOIN a ON a.run_id = l.target LEFT JOIN j ON j.run_id = l.target
+    ORDER BY l."at" DESC"""
 
 
 def run_launcher(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:

@@ -96,6 +96,8 @@ def test_an_analysts_run_is_attributed_capped_audited_and_counted(team):
     assert run["launched_by"] == "ben@example.com"
     assert run["budget_usd"] == pytest.approx(1.0)  # no cap given: capped at what was left this month
     assert _audit_actions(con) == [("ben@example.com", "launch_run", runner.run_id)]
+    [launch] = audit.trail(con, action="launch_run").to_dict("records")
+    assert launch["spend_usd"] == pytest.approx(progress.spend_usd)  # what the launch has spent, read now
     spent = progress.spend_usd
     assert spent > 0
     assert access.remaining_budget_usd(con, BEN) == pytest.approx(1.0 - spent)
