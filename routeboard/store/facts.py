@@ -223,7 +223,8 @@ def cascade_facts(
     cur = con.cursor()
     selection, sel_params = _selection(suites, runs)
     where_t, params_t = _filters("t", runs, None)
-    # only the paired models' attempts and trials are summed: the rest of a large ledger is never read
+    # only the paired models' attempts and trials are summed (a scalar filter DuckDB applies in the scan, where an
+    # IN (subquery) ran after the join): the rest of a large ledger is never joined
     paired = sorted({m for _, first, second in pairs for m in (first, second)})
     facts = cur.execute(
         f"""
@@ -234,7 +235,7 @@ def cascade_facts(
                        count(*) FILTER (cost_usd IS NULL AND NOT cached) AS unpriced,
                        sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
                        sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
-                FROM attempts WHERE model_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL),
+                FROM attempts WHERE list_contains(?::VARCHAR[], model_id) GROUP BY ALL),
         per_trial AS (  -- one result per (model, task, trial): the latest run's
             SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
                    arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
@@ -247,7 +248,7 @@ def cascade_facts(
                    arg_max(a.latency_ms, t.finished_at) AS latency_ms
             FROM trials t JOIN sel s USING (suite_id)
             LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-            WHERE t.outcome <> 'pending' AND t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
+            WHERE t.outcome <> 'pending' AND list_contains(?::VARCHAR[], t.model_id) {where_t} GROUP BY ALL)
         SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
                count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
                sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.run import RunRequest, start_run
-from routeboard.store.facts import ledger_facts
+from routeboard.store.facts import cascade_facts, ledger_facts
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
@@ -36,3 +38,34 @@ def test_two_runs_of_one_suite_are_the_same_tasks_twice(con):
     [row] = ledger_facts(con).to_dict("records")
     assert (row["trials"], row["tasks"]) == (48, 12)
     assert list(row["task_correct"]) == [4] * 12 and list(row["task_trials"]) == [4] * 12
+
+
+def _scale_ledger(con, models: int = 4, categories: int = 2, tasks: int = 30) -> None:
+    """The perf script's synthetic ledger (perf/ledger_scale.py), small: model m's accuracy rises with its price."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "perf"))
+    from ledger_scale import build
+
+    build(con, models, categories, tasks)
+
+
+def test_a_cascade_pays_the_second_model_only_where_the_first_is_invalid_whatever_else_ran(con):
+    _scale_ledger(con)
+    # m00 answers 5 tasks of category 0 with an invalid output: those escalate to m03
+    con.execute("UPDATE trials SET valid = false WHERE model_id = 'm00' AND suite_id = 'c0@1' AND task_id < 't13'")
+    first = con.execute(
+        "SELECT task_id, valid, correct FROM trials WHERE model_id = 'm00' AND suite_id = 'c0@1'"
+    ).fetchall()
+    second = dict(
+        con.execute("SELECT task_id, correct FROM trials WHERE model_id = 'm03' AND suite_id = 'c0@1'").fetchall()
+    )
+    escalated = [task for task, valid, _ in first if not valid]
+    expected_correct = sum(correct if valid else second[task] for task, valid, correct in first)
+    cost = {m: (800 * 0.1 * (i + 1) + 40 * 0.4 * (i + 1)) / 1e6 for i, m in enumerate(["m00", "m01", "m02", "m03"])}
+    [row] = cascade_facts(con, [("category 0", "m00", "m03")]).to_dict("records")
+    assert (row["model_id"], row["trials"], row["tasks"]) == ("m00 → m03", 30, 30)
+    assert (row["escalated"], row["valid"], row["correct"]) == (len(escalated), 30, expected_correct)
+    assert row["cost_usd_sum"] == pytest.approx(30 * cost["m00"] + len(escalated) * cost["m03"])
+    assert row["latency_ms_sum"] == 30 * 200 + len(escalated) * 230
