@@ -24,17 +24,25 @@ def trial_rows(
     return (
         con.cursor()
         .execute(
+            # the newest trials first, then only their attempts summed: totalling every attempt before the LIMIT
+            # cost most of a second at a million attempts
             f"""
-        SELECT t.run_id, s.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid, t.correct,
+        WITH newest AS (
+            SELECT t.*, s.category FROM trials t JOIN suites s USING (suite_id)
+            WHERE {where} ORDER BY t.finished_at DESC LIMIT {int(limit)}),
+        a AS (
+            SELECT run_id, suite_id, task_id, model_id, trial, sum(a.cost_usd) AS cost_usd,
+                   sum(a.infra_usd) AS infra_usd, sum(a.latency_ms) AS latency_ms,
+                   sum(a.input_tokens) AS input_tokens, sum(a.output_tokens) AS output_tokens
+            FROM attempts a JOIN (SELECT run_id, suite_id, task_id, model_id, trial FROM newest) n
+                 USING (run_id, suite_id, task_id, model_id, trial)
+            GROUP BY ALL)
+        SELECT t.run_id, t.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid, t.correct,
                t.score, t.attempts, k.expected, t.output, t.detail,
                a.cost_usd, a.infra_usd, a.latency_ms, a.input_tokens, a.output_tokens
-        FROM trials t JOIN suites s USING (suite_id)
-        LEFT JOIN tasks k USING (suite_id, task_id)
-        LEFT JOIN (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
-                          sum(infra_usd) AS infra_usd, sum(latency_ms) AS latency_ms,
-                          sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-                   FROM attempts GROUP BY ALL) a USING (run_id, suite_id, task_id, model_id, trial)
-        WHERE {where} ORDER BY t.finished_at DESC LIMIT {int(limit)}""",
+        FROM newest t LEFT JOIN tasks k USING (suite_id, task_id)
+        LEFT JOIN a USING (run_id, suite_id, task_id, model_id, trial)
+        ORDER BY t.finished_at DESC""",
             params,
         )
         .df()
