@@ -349,14 +349,10 @@ def model_from_row(row: dict) -> Model:
 
 
 def _needs_api_key(model: Model) -> bool:
-    """What the backend serving the model declares. litellm's backend (the '' fallback) is asked on its class:
-    creating it imports litellm, seconds a page visit must not spend (routeboard.price_table)."""
-    from routeboard.providers import capabilities_for, provider_key
+    """What the backend serving the model declares (creating a backend imports nothing slow: litellm waits for
+    the first call)."""
+    from routeboard.providers import capabilities_for
 
-    if provider_key(model) == "":
-        from routeboard.providers.litellm_backend import LiteLLMProvider
-
-        return LiteLLMProvider.capabilities.fget(None).needs_api_key
     return capabilities_for(model).needs_api_key
 
 

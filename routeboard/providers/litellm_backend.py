@@ -144,9 +144,17 @@ class LiteLLMProvider:
 
     def __init__(self, extra_kwargs: dict | None = None):
         """``extra_kwargs`` go to every call (benchmarks pass litellm's ``mock_response`` here)."""
-        self._litellm = configure_litellm()
         self._extra = dict(extra_kwargs or {})
         self._keys_checked: set[str] = set()
+        self._module = None
+
+    @property
+    def _litellm(self):
+        """litellm, imported on the first call: it takes seconds, which a page that only asks the capabilities
+        (the Models page, the Run page's plan) must not spend."""
+        if self._module is None:
+            self._module = configure_litellm()
+        return self._module
 
     async def complete(self, model: Model, messages: list[dict], settings: GenerationSettings) -> Completion:
         kwargs = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import subprocess
 import sys
@@ -85,3 +86,25 @@ def test_a_model_litellm_does_not_know_needs_no_price_and_warns_nothing(echo_url
     assert [str(w.message) for w in caught] == []
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_litellm_is_imported_on_the_first_call_not_when_the_backend_is_created(echo_url):
+    """Seconds of import a page that only asks a backend its capabilities must not spend; a call still works."""
+    code = f"""
+import asyncio, json, sys
+from routeboard.catalog import list_models
+from routeboard.domain import Model, Price
+from routeboard.providers import GenerationSettings, capabilities_for
+from routeboard.providers.litellm_backend import LiteLLMProvider
+provider = LiteLLMProvider()
+hosted = Model("gpt-4.1-mini", "openai/gpt-4.1-mini", "gpt-4.1-mini", "large-proprietary", Price(0.4, 1.6, "user"))
+seen = {{"needs_key": capabilities_for(hosted).needs_api_key, "before_call": "litellm" in sys.modules}}
+local = Model("echo", "openai/echo", "echo", "local", Price(None, None, "unknown"), api_base={echo_url!r})
+messages = [{{"role": "user", "content": {PROMPT!r}}}]
+seen["text"] = asyncio.run(provider.complete(local, messages, GenerationSettings(max_output_tokens=16))).text
+seen["after_call"] = "litellm" in sys.modules
+print(json.dumps(seen))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"needs_key": True, "before_call": False, "text": "42", "after_call": True}
