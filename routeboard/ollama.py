@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from routeboard.domain import InfraProfile, Model, Price
 
@@ -25,21 +27,43 @@ def ollama_host() -> str:
     return host if "://" in host else f"http://{host}"
 
 
+def _no_server(host: str, exc: BaseException) -> OllamaStatus:
+    # the ollama client reports a refused connection as ConnectionError: a plain socket's refusal reads the same
+    kind = "ConnectionError" if isinstance(exc, ConnectionError) else type(exc).__name__
+    return OllamaStatus(
+        host,
+        False,
+        f"no Ollama server answered at {host} ({kind}); start it with `ollama serve` or set OLLAMA_HOST",
+    )
+
+
+def _listening(host: str, timeout_s: float) -> OSError | None:
+    """Whether anything accepts a TCP connection at the host (None), or the error saying why not."""
+    url = urlsplit(host)
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with socket.create_connection((url.hostname or "127.0.0.1", port), timeout=timeout_s):
+            return None
+    except ValueError as exc:  # a port that is not a number
+        return OSError(str(exc))
+    except OSError as exc:
+        return exc
+
+
 def discover_ollama(host: str | None = None, timeout_s: float = 2.0) -> OllamaStatus:
     """Ask an Ollama server which models it has, with their parameter size and quantisation."""
+    host = host or ollama_host()
+    # a plain socket first: importing the ollama client costs 0.3-0.7 s, spent only when something listens
+    refused = _listening(host, timeout_s)
+    if refused is not None:
+        return _no_server(host, refused)
     import httpx
     import ollama
 
-    host = host or ollama_host()
     try:
         listing = ollama.Client(host=host, timeout=timeout_s).list()
     except (httpx.HTTPError, ConnectionError, OSError) as exc:
-        return OllamaStatus(
-            host,
-            False,
-            f"no Ollama server answered at {host} ({type(exc).__name__}); "
-            "start it with `ollama serve` or set OLLAMA_HOST",
-        )
+        return _no_server(host, exc)
     except ollama.ResponseError as exc:
         return OllamaStatus(host, False, f"the Ollama server at {host} answered with an error: {exc.error}")
     models = []
