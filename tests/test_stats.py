@@ -220,3 +220,23 @@ def test_judge_correction_cases():
     assert small[2] - small[1] > large[2] - large[1] > wilson_interval(450, 500)[1] - wilson_interval(450, 500)[0]
     with pytest.raises(ValueError, match="no better than chance"):
         judge_corrected_accuracy(450, 500, 0.6, 0.4, 100, 100)
+
+
+def test_wilson_verdicts_load_no_scipy_and_match_it():
+    """The first page's intervals cost no scipy import (0.2-0.5 s); the numbers are scipy's to 1e-15."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = """
+import json, sys
+from routeboard.stats import wilson_interval
+print(json.dumps({"bounds": wilson_interval(180, 200, 0.95), "scipy": "scipy" in sys.modules}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["scipy"] is False
+    expected = binomtest(180, 200).proportion_ci(confidence_level=0.95, method="wilson")
+    assert seen["bounds"] == pytest.approx([expected.low, expected.high], abs=1e-15)

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from routeboard.domain import Grade, Task
 from routeboard.graders._common import Grader, Validator, clip, is_number, non_negative, unit_interval
 from routeboard.graders.numeric import answer_mention, numbers_close
@@ -133,6 +131,8 @@ def _field_spec(spec: Any) -> FieldSpec:
 
 
 def _check_schema(value: Any) -> str | None:
+    import jsonschema  # here, not at the top: ~0.15 s every page and CLI start would pay for a grader few suites use
+
     try:
         jsonschema.validators.validator_for(value).check_schema(value)
     except jsonschema.exceptions.SchemaError as error:
@@ -219,6 +219,8 @@ def json_validator() -> Validator:
 )
 def json_schema_validator(*, schema: dict[str, Any]) -> Validator:
     """Passes when the output is JSON that satisfies ``schema``."""
+    import jsonschema
+
     checker = jsonschema.validators.validator_for(schema)(schema)
 
     def validate(output: str) -> tuple[bool, str]:

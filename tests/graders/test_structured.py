@@ -53,3 +53,24 @@ def test_json_schema_validator_with_banking77_intents():
     ok, detail = validate("json_schema", '{"intent": "card arrival"}', schema=schema)
     assert not ok and detail.startswith("schema: intent: 'card arrival' is not one of")
     assert validate("json_schema", "{}", schema=schema) == (False, "schema: (root): 'intent' is a required property")
+
+
+def test_jsonschema_loads_only_when_a_schema_is_checked():
+    """Loading the graders (every page and CLI start) skips jsonschema; a schema validator still reports where."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = """
+import json, sys
+import routeboard.graders
+from routeboard.graders.structured import json_schema_validator
+before = "jsonschema" in sys.modules
+validate = json_schema_validator(schema={"type": "object", "properties": {"n": {"type": "integer"}}})
+print(json.dumps({"before": before, "result": validate('{"n": "x"}')}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"before": False, "result": [False, "schema: n: 'x' is not of type 'integer'"]}
