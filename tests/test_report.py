@@ -149,3 +149,20 @@ def test_a_link_keeps_the_choice_of_assumed_review_minutes():
     assert query["measured_review"] == "0"
     linked = scenario_from_query(query, Scenario())
     assert linked.scenario.use_measured_review is False and linked.problems == ()
+
+
+def test_each_category_rests_on_its_own_route_or_nearest_models_evidence():
+    # every model ran a different number of tasks, so the count shows whose evidence the row quotes
+    uneven = pd.concat(
+        [
+            facts(correct=196, trials=200, cost_usd=1.0, category="tickets", model="cheap", bar=0.9),
+            facts(correct=297, trials=300, cost_usd=150.0, category="tickets", model="dear", bar=0.9),
+            facts(correct=320, trials=400, cost_usd=2.0, category="contracts", model="cheap", bar=0.95),
+            facts(correct=425, trials=500, cost_usd=250.0, category="contracts", model="dear", bar=0.95),
+            facts(correct=59, trials=60, cost_usd=0.3, category="replies", model="cheap", bar=0.8),
+        ],
+        ignore_index=True,
+    )
+    rows = build_report(decide(uneven, SCENARIO), SCENARIO).categories.set_index("category")
+    assert rows["route"].to_dict() == {"tickets": "cheap", "contracts": "none clears", "replies": "cheap"}
+    assert rows["rests on"].to_dict() == {"tickets": "200 tasks", "contracts": "500 tasks", "replies": "60 tasks"}
