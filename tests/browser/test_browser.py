@@ -98,12 +98,10 @@ def read_grid(page: Page, frame) -> list[dict[str, str]]:
     so the grid is scrolled sideways, as a user would, until no new column appears."""
     frame.scroll_into_view_if_needed(timeout=ms(10))
     frame.hover(timeout=ms(10))
-    page.mouse.wheel(-20000, 0)  # from the first column, whatever an earlier read left in view
-    page.wait_for_timeout(250)
     # a handle, not a locator: a locator filtered on headers stops matching once they scroll out of view
     table = frame.locator("table[role='grid']").element_handle()
     cells: dict[tuple[int, int], str] = {}
-    unchanged = 0
+    unchanged = steps = 0
     for _ in range(20):  # the accessible table follows the scroll a moment later: stop after two quiet steps
         before = len(cells)
         cells.update({(row, col): text for row, col, text in table.evaluate(CELLS)})
@@ -111,8 +109,10 @@ def read_grid(page: Page, frame) -> list[dict[str, str]]:
         if unchanged == 2:
             break
         page.mouse.wheel(500, 0)
+        steps += 1
         page.wait_for_timeout(250)
-    page.mouse.wheel(-20000, 0)
+    # back by as much as it went: a sideways wheel with nothing left to scroll is Chromium's "history back"
+    page.mouse.wheel(-500 * steps, 0)
     names = {col: text for (row, col), text in cells.items() if row == 1}
     rows = sorted({row for row, _ in cells if row > 1})
     return [{names.get(col, str(col)): text for (r, col), text in sorted(cells.items()) if r == row} for row in rows]

@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--overscroll-history-navigation=0",  # a sideways scroll past a grid's edge must not leave the page
 ]
 
 
