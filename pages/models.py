@@ -9,6 +9,7 @@ from routeboard.catalog import add_model, discover_ollama, list_models, price_no
 from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
 from ui.keys import key_form, key_table, load_secrets
+from ui.models import PRICE_COLUMNS, PRICE_HELP, catalog_edits, catalog_frame
 from ui.state import connection, show_error
 
 st.title("Models")
@@ -32,31 +33,20 @@ st.caption(
     "(marked 'user'). A model with no known price is flagged and kept out of routes, never treated as free; "
     "a model marked 'free' costs nothing on purpose."
 )
-table = pd.DataFrame(
-    [
-        {
-            "id": m.id,
-            "name": m.display_name,
-            "tier": m.tier,
-            "input_per_mtok_usd": m.price.input_per_mtok_usd,
-            "output_per_mtok_usd": m.price.output_per_mtok_usd,
-            "price_source": m.price.source,
-            "available": m.available,
-            "why not": m.unavailable_reason,
-        }
-        for m in models
-    ]
-)
+table = catalog_frame(models)
 edited = st.data_editor(
     table,
     hide_index=True,
     key="models_catalog",
     disabled=["id", "name", "price_source", "available", "why not"],
-    column_config={"tier": st.column_config.SelectboxColumn("tier", options=list(TIERS))},
+    column_config={
+        "tier": st.column_config.SelectboxColumn("tier", options=list(TIERS)),
+        **{column: st.column_config.TextColumn(column, help=PRICE_HELP) for column in PRICE_COLUMNS},
+    },
 )
 if st.button("Save price and tier changes", key="models_save"):
     try:
-        changed = save_catalog_edits(con, models, edited.to_dict("records"))
+        changed = save_catalog_edits(con, models, catalog_edits(edited.to_dict("records")))
         st.success(f"Saved {len(changed)} change(s).")
     except RouteboardError as exc:
         show_error(exc)

@@ -136,3 +136,22 @@ def test_the_cli_lists_each_key_with_its_models_and_never_a_value():
     assert "openai/gpt-4.1-nano" in keys["OPENAI_API_KEY"]["unlocks"]
     assert "ANTHROPIC_API_KEY" not in keys or keys["ANTHROPIC_API_KEY"]["status"] != "missing"
     assert SECRET not in listed.stdout + listed.stderr
+
+
+def test_the_catalog_shows_a_dash_for_an_unknown_price_and_never_none(app, app_con):
+    add(open_page(app, "models"), "acme/house-model", free=True)
+    at = open_page(app, "models")
+    catalog = at.dataframe(key="models_catalog").value
+    cells = catalog.astype(str).to_numpy().ravel().tolist()
+    assert "None" not in cells and "nan" not in cells
+    row = catalog.set_index("id").loc["acme/house-model"]
+    assert (row["input_per_mtok_usd"], row["why not"]) == ("0", "—")
+
+
+def test_a_price_typed_as_text_is_read_back_and_a_wrong_one_saves_nothing():
+    from ui.models import catalog_edits
+
+    rows = [{"id": "a", "tier": "local", "input_per_mtok_usd": "$0.40", "output_per_mtok_usd": "—"}]
+    assert catalog_edits(rows)[0] == {**rows[0], "input_per_mtok_usd": 0.4, "output_per_mtok_usd": None}
+    with pytest.raises(InvalidInput, match=r"a: 'cheap' is not a price in USD per million tokens"):
+        catalog_edits([{**rows[0], "output_per_mtok_usd": "cheap"}])
