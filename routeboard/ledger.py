@@ -45,71 +45,75 @@ def _infra_rate_per_ms(profile_json: str | None, override: dict | None) -> float
     return profile.usd_for_latency(1.0)
 
 
+_ASSUMPTIONS = (
+    "review_rate",
+    "review_minutes",
+    "reviewer_usd_per_hour",
+    "catch_rate",
+    "rework_minutes",
+    "failure_usd",
+    "tool_usd_per_trial",
+    "monthly_volume",
+)
+
+
 def apply_scenario(
     facts: pd.DataFrame, scenario: Scenario, *, level: float = 0.95, method: str = "wilson", bar: float | None = None
 ) -> pd.DataFrame:
     """Per (category, model): money per trial by part, accepted share, cpat_usd, interval, verdict, exclusion."""
+    # A what-if change runs this on every edit: the new columns are numpy arrays gathered in ``out`` and joined to
+    # the facts once, and per-category values are looked up once per category (``codes``), not once per row.
     df = facts_frame(facts)
     n = df["trials"].to_numpy(dtype=float)
+    codes, categories = pd.factorize(df["category"])
+    out: dict[str, object] = {}
     p = np.divide(df["correct"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
-    df["accuracy_judged"] = p
-    corrected = _judge_corrections(df, level)
+    corrected, judge_status = _judge_corrections(df, level)
+    out["accuracy_judged"] = p
+    out["judge_status"] = judge_status
     p = np.where(np.isnan(corrected[0]), p, corrected[0])
-    df["accuracy"] = p
-    df["valid_share"] = np.divide(df["valid"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
+    out["accuracy"] = p
+    out["valid_share"] = np.divide(df["valid"].to_numpy(dtype=float), n, out=np.zeros_like(n), where=n > 0)
 
     model_sum, retry_sum, infra_sum, unknown = _priced_sums(df, scenario)
-    df["model_usd"] = np.where(unknown, np.nan, model_sum / n)  # retries included (docs/design.md)
-    df["retry_usd"] = np.where(unknown, np.nan, retry_sum / n)
-    df["infra_usd"] = infra_sum / n
-    df["cost_unknown"] = [
-        _unknown_reason(row) if u else None
-        for u, row in zip(unknown, df[["model_id", "unpriced_attempts", "attempts"]].itertuples(index=False))
-    ]
+    out["model_usd"] = np.where(unknown, np.nan, model_sum / n)  # retries included (docs/design.md)
+    out["retry_usd"] = np.where(unknown, np.nan, retry_sum / n)
+    out["infra_usd"] = infra_sum / n
+    cost_unknown = np.full(len(df), None, dtype=object)
+    for i in np.flatnonzero(unknown):
+        cost_unknown[i] = _unknown_reason(df.iloc[i])
+    out["cost_unknown"] = cost_unknown
 
-    per_category = {c: scenario.for_category(c) for c in df["category"].unique()}
-    categories = df["category"].to_numpy()
-    a_cols = {
-        name: np.array([getattr(per_category[c], name) for c in categories], dtype=float)
-        for name in (
-            "review_rate",
-            "review_minutes",
-            "reviewer_usd_per_hour",
-            "catch_rate",
-            "rework_minutes",
-            "failure_usd",
-            "tool_usd_per_trial",
-            "monthly_volume",
-        )
-    }
+    per_category = [scenario.for_category(c) for c in categories]
+    a_cols = {name: np.array([getattr(a, name) for a in per_category], dtype=float)[codes] for name in _ASSUMPTIONS}
     minutes = review_minutes_basis(df, scenario).set_index("category")
+    rows = minutes.index.get_indexer(categories)[codes]
     for name in ("review_minutes", "rework_minutes"):
-        a_cols[name] = minutes.loc[categories, f"{name}_used"].to_numpy(dtype=float)
-        df[f"{name}_used"] = a_cols[name]
-        df[f"{name}_source"] = minutes.loc[categories, f"{name}_source"].to_numpy()
+        a_cols[name] = minutes[f"{name}_used"].to_numpy(dtype=float)[rows]
+        out[f"{name}_used"] = a_cols[name]
+        out[f"{name}_source"] = minutes[f"{name}_source"].to_numpy()[rows]
     # tool cost: the judge calls that graded these trials, plus the scenario's per-trial tool price
-    df["tool_usd"] = df["judge_usd_sum"].to_numpy(dtype=float) / n + a_cols["tool_usd_per_trial"]
-    machine_usd = (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy()
+    out["tool_usd"] = df["judge_usd_sum"].to_numpy(dtype=float) / n + a_cols["tool_usd_per_trial"]
+    machine_usd = out["model_usd"] + out["tool_usd"] + out["infra_usd"]
     terms = cost_terms(p, machine_usd, a_cols)
-    df["review_usd"], df["rework_usd"], df["failure_usd"] = (
-        terms["review_usd"],
-        terms["rework_usd"],
-        terms["failure_usd"],
-    )
-    df["total_usd_per_trial"] = df[list(COST_PARTS)].sum(axis=1, skipna=False)
-    df["accepted_share"] = terms["accepted_share"]
+    for part in ("review_usd", "rework_usd", "failure_usd"):
+        out[part] = np.broadcast_to(terms[part], n.shape).astype(float)
+    # a sum that stays unknown (NaN) when any part is, as pandas' sum(skipna=False) over the parts
+    out["total_usd_per_trial"] = sum(out[part] for part in COST_PARTS)
+    out["accepted_share"] = terms["accepted_share"]
     cpat = terms["cpat_usd"]
-    df["cpat_usd"] = cpat  # NaN when a cost is unknown or nothing is accepted: shown as such, sorted last, never 0
-    df["monthly_volume"] = a_cols["monthly_volume"]
-    df["monthly_usd"] = cpat * a_cols["monthly_volume"]
-    df["bar"] = bar if bar is not None else df["bar"]
-    _intervals_and_verdicts(df, corrected, level, method, scenario)
+    out["cpat_usd"] = cpat  # NaN when a cost is unknown or nothing is accepted: shown as such, sorted last, never 0
+    out["monthly_volume"] = a_cols["monthly_volume"]
+    out["monthly_usd"] = cpat * a_cols["monthly_volume"]
+    if bar is not None:
+        df["bar"] = bar
+    out |= _intervals_and_verdicts(df, out, corrected, level, method, scenario, codes, categories)
     # cpat if the true accuracy sat at either end of its interval: the range used to call near-ties
-    df["cpat_best_usd"] = cpat_at_accuracy(df, df["ci_high"].to_numpy(), a_cols)
-    df["cpat_worst_usd"] = cpat_at_accuracy(df, df["ci_low"].to_numpy(), a_cols)
-    df["input_tokens_per_trial"] = df["input_tokens_sum"] / n
-    df["output_tokens_per_trial"] = df["output_tokens_sum"] / n
-    return df
+    out["cpat_best_usd"] = cost_terms(out["ci_high"], machine_usd, a_cols)["cpat_usd"]
+    out["cpat_worst_usd"] = cost_terms(out["ci_low"], machine_usd, a_cols)["cpat_usd"]
+    out["input_tokens_per_trial"] = df["input_tokens_sum"].to_numpy() / n
+    out["output_tokens_per_trial"] = df["output_tokens_sum"].to_numpy() / n
+    return pd.concat([df, pd.DataFrame(out, index=df.index)], axis=1)
 
 
 def review_minutes_basis(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -147,26 +151,37 @@ def review_minutes_basis(facts: pd.DataFrame, scenario: Scenario) -> pd.DataFram
     return pd.DataFrame(rows, columns=columns)
 
 
-def _intervals_and_verdicts(df: pd.DataFrame, corrected, level: float, method: str, scenario: Scenario) -> None:
+def _intervals_and_verdicts(df, out, corrected, level, method, scenario, codes, categories) -> dict:
     """Interval (over tasks where tasks repeat, judge-corrected where people labelled a judge), the verdict with
-    its minimum evidence, and the first constraint each model breaks."""
+    its minimum evidence, and the first constraint each model breaks (new columns by name)."""
     low, high, kind = stats.row_intervals(
         df["correct"].to_numpy(), df["trials"].to_numpy(), df["task_correct"], df["task_trials"], level, method
     )
     fixed = ~np.isnan(corrected[0])
     low, high = np.where(fixed, corrected[1], low), np.where(fixed, corrected[2], high)
     kind[fixed] = "judge-corrected bootstrap"
-    df["ci_low"], df["ci_high"], df["interval"], df["level"] = low, high, kind, level
     stated = df.dropna(subset=["constraints"]).drop_duplicates("category").set_index("category")["constraints"]
     rules = {
         c: effective(json.loads(stated[c]) if c in stated.index else None, scenario.constraints.get(c))
-        for c in df["category"].unique()
+        for c in categories
     }
-    min_tasks = np.array([rules[c]["min_tasks"] for c in df["category"]], dtype=float)
-    df["min_tasks"] = min_tasks
-    df["verdict"] = stats.verdicts(low, high, df["bar"].to_numpy(dtype=float), df["tasks"].to_numpy(), min_tasks)
-    df["excluded"], df["excluded_detail"] = exclusions(df, rules)
-    df["max_cpat_usd"] = [rules[c].get("max_cpat_usd") for c in df["category"]]
+    min_tasks = np.array([rules[c]["min_tasks"] for c in categories], dtype=float)[codes]
+    verdict = stats.verdicts(low, high, df["bar"].to_numpy(dtype=float), df["tasks"].to_numpy(), min_tasks)
+    columns = ["category", "model_id", "tier", "tasks", "latency_ms_p95"]
+    checked = df[columns].assign(cpat_usd=out["cpat_usd"], cost_unknown=out["cost_unknown"])
+    excluded, detail = exclusions(checked, rules)
+    ceilings = [rules[c].get("max_cpat_usd") for c in categories]
+    return {
+        "ci_low": low,
+        "ci_high": high,
+        "interval": kind,
+        "level": np.full(len(df), level),
+        "min_tasks": min_tasks,
+        "verdict": verdict,
+        "excluded": excluded,
+        "excluded_detail": detail,
+        "max_cpat_usd": [ceilings[code] for code in codes],  # a list: pandas infers its type as before
+    }
 
 
 def _unknown_reason(row) -> str:
@@ -176,21 +191,16 @@ def _unknown_reason(row) -> str:
     )
 
 
-def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(accuracy, low, high) corrected for the judge's measured error where people labelled enough outputs;
-    NaN elsewhere. Also sets ``judge_status`` so pages can say when accuracy rests on an unvalidated judge."""
+def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """(accuracy, low, high) corrected for the judge's measured error where people labelled enough outputs (NaN
+    elsewhere), and each row's ``judge_status`` so pages can say when accuracy rests on an unvalidated judge."""
     out = np.full((3, len(df)), np.nan)
     status = np.full(len(df), None, dtype=object)
     if "judged" not in df:
-        df["judge_status"] = status
-        return out
-    for i, row in enumerate(
-        df[["judged", "judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct", "trials"]].itertuples(
-            index=False
-        )
-    ):
-        if row.judged is not True:
-            continue
+        return out, status
+    judged = [i for i, value in enumerate(df["judged"].tolist()) if value is True]  # the rest are left as they are
+    columns = ["judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct", "trials"]
+    for i, row in zip(judged, df[columns].iloc[judged].itertuples(index=False)):
         if not (row.judge_tpr_n and row.judge_tnr_n) or row.judge_tpr_n != row.judge_tpr_n:
             status[i] = "unvalidated judge: no people's labels of both correct and wrong outputs"
             continue
@@ -210,8 +220,7 @@ def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.n
             )
         except ValueError as exc:  # a judge no better than chance cannot be corrected
             status[i] = f"judge unusable: {exc}"
-    df["judge_status"] = status
-    return out[0], out[1], out[2]
+    return out, status
 
 
 def cost_terms(p, machine_usd, a) -> dict:
@@ -233,11 +242,6 @@ def cost_terms(p, machine_usd, a) -> dict:
         "accepted_share": accepted,
         "cpat_usd": cpat,
     }
-
-
-def cpat_at_accuracy(df: pd.DataFrame, p: np.ndarray, a: dict) -> np.ndarray:
-    """cpat_usd of each row if its accuracy were ``p`` (same model, tool and infra cost per trial)."""
-    return cost_terms(p, (df["model_usd"] + df["tool_usd"] + df["infra_usd"]).to_numpy(), a)["cpat_usd"]
 
 
 def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -213,3 +213,35 @@ def test_per_category_assumptions_override_the_defaults():
     assert led.loc["payments", "failure_usd"] == pytest.approx(0.1 * 500)
     assert led.loc["tickets", "failure_usd"] == pytest.approx(0.1 * 10)
     np.testing.assert_array_less(led.loc["tickets", "cpat_usd"], led.loc["payments", "cpat_usd"])
+
+
+def test_each_row_gets_its_own_categorys_assumptions_ceiling_and_price_reason_in_a_mixed_ledger():
+    # rows given out of order, three categories, one model unpriced: every per-category value lands on its rows
+    s = Scenario(
+        defaults=Assumptions(failure_usd=10, review_rate=0.0, monthly_volume=1000),
+        categories={"payments": {"failure_usd": 500, "monthly_volume": 20}},
+        constraints={"tickets": {"max_cpat_usd": 0.05}},
+    )
+    rows = pd.concat(
+        [
+            facts(correct=80, category="tickets", model="b"),
+            facts(correct=95, category="payments", model="a"),
+            facts(correct=90, category="tickets", model="a"),
+            facts(correct=70, category="notes", model="a", unpriced_attempts=3),
+            facts(correct=85, category="payments", model="b"),
+        ],
+        ignore_index=True,
+    )
+    led = apply_scenario(rows, s).set_index(["category", "model_id"])
+    failure = {key: (1 - led.loc[key, "accuracy"]) * (500 if key[0] == "payments" else 10) for key in led.index}
+    assert led["failure_usd"].to_dict() == pytest.approx(failure)
+    assert led["monthly_volume"].to_dict() == {key: 20 if key[0] == "payments" else 1000 for key in led.index}
+    assert led.loc[("tickets", "a"), "max_cpat_usd"] == 0.05 and led.loc[("tickets", "b"), "max_cpat_usd"] == 0.05
+    assert led.loc[("tickets", "a"), "excluded"] == "cost" and pd.isna(led.loc[("payments", "a"), "excluded"])
+    assert [key for key, reason in led["cost_unknown"].items() if isinstance(reason, str)] == [("notes", "a")]
+    assert led.loc[("notes", "a"), "cost_unknown"].startswith("no price: 3 of 100 attempts of a")
+    parts = led[["model_usd", "tool_usd", "infra_usd", "review_usd", "rework_usd", "failure_usd"]].sum(axis=1)
+    assert led["total_usd_per_trial"].drop(("notes", "a")).to_dict() == pytest.approx(
+        parts.drop(("notes", "a")).to_dict()
+    )
+    assert math.isnan(led.loc[("notes", "a"), "total_usd_per_trial"])
