@@ -22,7 +22,9 @@ from routeboard.run import (
     resume_run,
     start_run,
 )
+from routeboard.settings import db_path
 from routeboard.store.runs import error_reasons, run_totals
+from routeboard.store.version import data_version
 from ui.state import show_error
 from ui.tables import show
 
@@ -59,10 +61,22 @@ def last_suites() -> tuple[str, ...]:
     return launched[-1] if launched else ()
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _totals(_con, path: str, version: tuple) -> list[dict]:
+    return run_totals(_con)
+
+
+def totals(con) -> list[dict]:
+    """Every stored run's totals (routeboard.store.runs.run_totals), read once per data version: the history
+    redraws each second and the resume box asks too, 0.1-0.2 s each over a million attempts. A run that writes
+    a trial, an attempt or its own row moves the version (routeboard.store.version)."""
+    return _totals(con, str(db_path()), data_version(con))
+
+
 def history(con) -> pd.DataFrame:
     """Every stored run, with the live progress of the ones still going in this process (the stored row of a
     running run lags its progress: it is written as trials finish and closed at the end)."""
-    rows = run_totals(con)
+    rows = totals(con)
     live = registry()
     for row in rows:
         handle = live.get(row["run_id"])
@@ -154,7 +168,7 @@ def resume_box(con) -> None:
     busy = set(running())
     unfinished = [
         r
-        for r in run_totals(con)
+        for r in totals(con)
         if r["status"] in ("running", "cancelled", "budget_exhausted") and r["run_id"] not in busy
     ]
     if unfinished:
