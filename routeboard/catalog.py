@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import InvalidInput, NotFound, Problem
 from routeboard.keys import missing_keys  # noqa: F401  (re-exported)
@@ -146,11 +148,13 @@ def add_model(
     origin: str = "user",
     free: bool = False,
     unpriced_ok: bool = False,
+    actor: Actor | None = None,
 ) -> Model:
     """Add or update a model. Explicit prices are user overrides and win over litellm's map; without them
     litellm's price is taken (read at use, so it follows the bundled map); with neither the model is refused
     unless it is local or marked ``free`` (``unpriced_ok`` keeps an already unpriced model's price unknown while
-    its tier is edited): an unknown price is never stored as $0 (docs/design.md)."""
+    its tier is edited): an unknown price is never stored as $0 (docs/design.md). An admin's action, audited."""
+    actor = require(actor, "manage_models")
     litellm_model = litellm_model or model_id
     given = (input_price_per_mtok_usd, output_price_per_mtok_usd)
     known = litellm_price(litellm_model) if given == (None, None) and model_id.strip() else Price(None, None, "")
@@ -192,6 +196,9 @@ def add_model(
             "free": free,
         },
     )
+    detail = {"tier": tier, "input_price_per_mtok_usd": given[0], "output_price_per_mtok_usd": given[1],
+              "api_base": api_base, "free": free}  # fmt: skip
+    audit.record_now(con, actor, "manage_models", target=model_id, detail=detail)
     return get_model(con, model_id)
 
 
@@ -231,10 +238,13 @@ def price_note(model: Model) -> str:
     return f"{price.source} price: {figures}"
 
 
-def save_catalog_edits(con: duckdb.DuckDBPyConnection, models: list[Model], rows: list[dict]) -> list[str]:
+def save_catalog_edits(
+    con: duckdb.DuckDBPyConnection, models: list[Model], rows: list[dict], *, actor: Actor | None = None
+) -> list[str]:
     """Store the tier and price edits of the catalog table (rows of id, tier, input_per_mtok_usd,
     output_per_mtok_usd; empty prices mean "litellm's"); returns the ids changed. A price left as it was keeps
     its source, so changing a tier does not turn litellm's price into a user override."""
+    actor = require(actor, "manage_models")  # refused before any row is written
     by_id = {m.id: m for m in models}
     changed = []
     for row in rows:
@@ -258,6 +268,7 @@ def save_catalog_edits(con: duckdb.DuckDBPyConnection, models: list[Model], rows
             infra=model.infra,
             free=free,
             unpriced_ok=not model.price.known and prices == (None, None),
+            actor=actor,
         )
         changed.append(model.id)
     return changed

@@ -106,12 +106,7 @@ def cmd_add(args) -> int:
         base = DEFAULT_LOCAL_INFRA.__dict__ | infra_values
         base["parallel_requests"] = int(base["parallel_requests"])
         infra = InfraProfile(**base)
-    from routeboard import audit
-    from routeboard.access import require
-
     con = open_db(args)
-    # checked and audited here until catalog.add_model takes the actor itself (see the report of issue 14)
-    who = require(actor(args, con), "manage_models")
     model = add_model(
         con,
         args.model_id,
@@ -123,8 +118,8 @@ def cmd_add(args) -> int:
         api_base=args.api_base,
         infra=infra,
         free=args.free,
+        actor=actor(args, con),
     )
-    audit.record_now(con, who, "manage_models", target=model.id, detail={"added": model.id, "tier": model.tier})
     print(f"{model.id}: {model.tier}, {price_note(model)}")
     return 0
 
