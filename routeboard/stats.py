@@ -270,3 +270,27 @@ def judge_corrected_accuracy(
     draws = np.clip((q[keep] + tnr_d[keep] - 1) / youden_d[keep], 0, 1)
     low, high = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
     return corrected, float(min(low, corrected)), float(max(high, corrected))
+
+
+def nnls_few(a, b) -> tuple[np.ndarray, float]:
+    """Non-negative least squares for a few columns, as scipy.optimize.nnls returns it: (x >= 0, residual norm).
+
+    Exact: the optimum is the plain least-squares fit on some set of columns with every coefficient positive, so
+    every set is tried and the closest such fit kept (2^k - 1 fits, for k <= 4 columns). In numpy alone, because
+    importing scipy.optimize takes a second the Run page's estimate would spend on its first visit."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    k = a.shape[1]
+    if k > 4:
+        raise ValueError(f"nnls_few tries every set of columns: use it for 4 or fewer, got {k}")
+    best, best_norm = np.zeros(k), float(np.linalg.norm(b))
+    for mask in range(1, 2**k):
+        columns = [j for j in range(k) if mask >> j & 1]
+        fit, *_ = np.linalg.lstsq(a[:, columns], b, rcond=None)
+        if np.any(fit <= 0):
+            continue
+        x = np.zeros(k)
+        x[columns] = fit
+        norm = float(np.linalg.norm(a @ x - b))
+        if norm < best_norm:
+            best, best_norm = x, norm
+    return best, best_norm

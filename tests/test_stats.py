@@ -240,3 +240,22 @@ print(json.dumps({"bounds": wilson_interval(180, 200, 0.95), "scipy": "scipy" in
     assert seen["scipy"] is False
     expected = binomtest(180, 200).proportion_ci(confidence_level=0.95, method="wilson")
     assert seen["bounds"] == pytest.approx([expected.low, expected.high], abs=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 3), st.integers(3, 40))
+def test_nnls_few_finds_scipys_fit(seed, columns, rows):
+    """The estimate's speed fit (latency = a x input + b x output + c) gets scipy's coefficients without scipy."""
+    from scipy.optimize import nnls
+
+    from routeboard.stats import nnls_few
+
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0, 2000, (rows, columns))
+    if columns == 3:
+        a[:, 2] = 1.0
+    b = a @ rng.uniform(-2, 5, columns) + rng.normal(0, 50, rows)
+    expected, expected_norm = nnls(a, b)
+    x, norm = nnls_few(a, b)
+    assert (x >= 0).all() and norm == pytest.approx(expected_norm, rel=1e-9, abs=1e-12 * np.linalg.norm(b))
+    np.testing.assert_allclose(x, expected, rtol=1e-6, atol=1e-9)
