@@ -41,6 +41,7 @@ def what_if() -> None:
     scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
     base = scenario.defaults if scope == "every category" else scenario.for_category(scope)
     values = sections.assumption_fields(base, scope)
+    scenario = sections.measured_review(stored, scenario)
     volumes = sections.volume_editor(scenario, categories)
     prices, hardware = sections.repricing_editors(stored, scenario)
     constraints = sections.constraint_editor(stored, scenario, categories)

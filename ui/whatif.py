@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.exports import slug
+from routeboard.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
 from routeboard.report import COLUMN_HELP, build_report, money
 from routeboard.scenario import Assumptions, Scenario
 from routeboard.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
@@ -44,6 +45,48 @@ def assumption_fields(base: Assumptions, scope: str) -> dict:
             "Cost of an error that escapes (USD)", 0.0, 1e7, base.failure_usd, key=f"whatif_failure_{scope}"
         ),
     }
+
+
+def measured_review(stored: pd.DataFrame, scenario: Scenario) -> Scenario:
+    """Review and rework minutes measured on the Review page beside the assumed ones, and the choice to use them
+    where enough reviews exist (the ledger prices with the "used" column)."""
+    use = st.checkbox(
+        f"Use review and rework minutes measured from people's reviews (categories with {MEASURED_MIN_REVIEWS}+)",
+        value=scenario.use_measured_review,
+        key="whatif_measured_review",
+    )
+    scenario = replace(scenario, use_measured_review=use)
+    basis = review_minutes_basis(stored, scenario)
+    if not basis["review_minutes_n"].any():
+        st.caption("No reviews yet: review and rework minutes are the assumed ones (the Review page measures them).")
+        return scenario
+    rows = [
+        {
+            "category": row["category"],
+            "review minutes": _minutes(row, "review", "reviews"),
+            "rework minutes": _minutes(row, "rework", "edits"),
+        }
+        for row in basis.to_dict("records")
+    ]
+    help_text = (
+        f"Assumed: the scenario's value. Measured: the median of people's first reviews (rework: of their edits); "
+        f"it replaces the assumed value once {MEASURED_MIN_REVIEWS} exist and the box above is ticked."
+    )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        key="whatif_review_basis",
+        column_config={c: st.column_config.TextColumn(c, help=help_text) for c in ("review minutes", "rework minutes")},
+    )
+    return scenario
+
+
+def _minutes(row: dict, name: str, unit: str) -> str:
+    """'2.0 assumed · 1.4 measured (12 reviews), used' as a person reads which value prices the category."""
+    assumed, measured, n = row[f"{name}_minutes_assumed"], row[f"{name}_minutes_measured"], row[f"{name}_minutes_n"]
+    used = row[f"{name}_minutes_source"] != "assumed"
+    seen = "— measured (none yet)" if n == 0 or measured != measured else f"{measured:.1f} measured ({n} {unit})"
+    return f"{assumed:.1f} assumed{'' if used else ', used'} · {seen}{', used' if used else ''}"
 
 
 def volume_editor(scenario: Scenario, categories: list[str]) -> pd.DataFrame:

@@ -93,3 +93,25 @@ def test_a_bad_constraint_in_the_json_view_names_the_field(app, seeded):
     assert [e.value for e in at.error] == [
         "- <scenario> [constraints.echo.min_tasks]: must be a whole number of at least 1"
     ]
+
+
+def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_the_assumed(app, app_con, models):
+    from routeboard.providers import GenerationSettings
+    from routeboard.review import item_key, record_review
+    from routeboard.run import RunRequest, start_run
+    from routeboard.store.reviews import suite_items
+    from routeboard.store.suites import save_suite
+    from tests.ui.test_review_page import HUMAN, human_suite
+
+    suite_id = save_suite(app_con, human_suite()).suite_id
+    request = RunRequest(suites=(HUMAN,), models=tuple(models), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    # 12 first reviews of 30 seconds each (a review sheet could give them in any order): enough to measure
+    for row in suite_items(app_con, suite_id)[:12]:
+        record_review(app_con, item_key(row), "Dana", "accepted", review_ms=30_000)
+    at = _open_whatif(app)
+    review = table(at, "category", "review minutes").set_index("category")["review minutes"]
+    assert review["support-reply"] == "2.0 assumed · 0.5 measured (12 reviews), used"
+    at.checkbox(key="whatif_measured_review").uncheck().run()
+    review = table(at, "category", "review minutes").set_index("category")["review minutes"]
+    assert review["support-reply"] == "2.0 assumed, used · 0.5 measured (12 reviews)"
