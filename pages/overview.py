@@ -11,7 +11,7 @@ from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
 from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import DASH, money, pct_interval, show
-from ui.widgets import cpat_text, current_scenario, rests_on, route_gap
+from ui.widgets import cpat_text, current_scenario, evidence, rests_on, route_gap
 
 FIRST_SUITE = "customer-request-classification"
 
@@ -91,11 +91,12 @@ board = table.assign(
     gap=[DASH if r else route_gap(row) for r, row in zip(routed, table.to_dict("records"))],
 )
 board["saving vs baseline"] = [money(saving.get(c)) for c in board["category"]]
+board["evidence"] = evidence(led, table)
 board["rests on"] = [rests_on(scenario, c) for c in board["category"]]
 # where nothing clears, the gap is the answer: it stands next to the route, before any cost
 gap = ["gap"] if (~routed).any() else []
 columns = ["category", "routed", *gap, "bar", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]
-show(board[[*columns, "rests on"]], key="overview_board")
+show(board[[*columns, "evidence", "rests on"]], key="overview_board")
 if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
     st.caption(
         f"Baseline: everything to {book['baseline_model']}: {money(book['baseline_monthly_usd'])} a month; "

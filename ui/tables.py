@@ -25,6 +25,11 @@ COLUMNS = {
     "model_id": ("model", "The model, as provider/name."),
     "model": ("routed to", f"The cheapest model that clears the bar; 'none clears' names the nearest. {UNKNOWN}."),
     "routed": ("routed to", "The cheapest model that clears the bar; 'none clears' names the nearest one."),
+    "evidence": (
+        "evidence",
+        "What the accuracy rests on: tasks graded, or where people review the outputs, how many of them they have "
+        "reviewed (outputs waiting for review count nowhere yet). A dash: no model has results here.",
+    ),
     "tier": ("tier", "Frontier, small proprietary, hosted open-weight, local, or a simulated cascade."),
     "bar": ("bar", "The accuracy a category's work must clear (the lower end of the interval must reach it)."),
     "verdict": (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from routeboard.report import evidence_text
 from routeboard.scenario import Scenario, list_scenarios, load_scenario
-from ui.tables import missing, money, pct
+from ui.tables import DASH, missing, money, pct
 
 SCENARIO_KEY = "scenario"
 
@@ -48,6 +49,18 @@ def rests_on(scenario: Scenario, category: str) -> str:
     """The assumptions a category's cost per accepted task rests on, in a few words."""
     a = scenario.for_category(category)
     return f"failure {money(a.failure_usd)}, review {a.review_rate:.0%}, {a.monthly_volume:,.0f} tasks/month"
+
+
+def evidence(led, table) -> list[str]:
+    """Per route row, what its accuracy rests on (tasks graded, or outputs people reviewed of those produced), read
+    from the ledger row of the routed model, else the nearest one."""
+    rows = {(r["category"], r["model_id"]): r for r in led.to_dict("records")}
+    shown = []
+    for route in table.to_dict("records"):
+        model = route["model"] if isinstance(route["model"], str) else route.get("nearest")
+        row = rows.get((route["category"], model))
+        shown.append(evidence_text(row) if row else DASH)
+    return shown
 
 
 def route_gap(route: dict) -> str:

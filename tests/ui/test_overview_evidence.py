@@ -1,0 +1,26 @@
+"""The Overview says what each accuracy rests on: tasks graded, or how many of the outputs people have reviewed."""
+
+from __future__ import annotations
+
+import re
+
+from routeboard.providers import GenerationSettings
+from routeboard.review import item_key, record_review
+from routeboard.run import RunRequest, start_run
+from routeboard.store.reviews import suite_items
+from routeboard.store.suites import save_suite
+from tests.ui.conftest import SUITE, open_page, table
+from tests.ui.test_review_page import HUMAN, TASKS, human_suite
+
+
+def test_a_people_graded_category_rests_on_the_outputs_reviewed_so_far(app, app_con, models, seeded):
+    suite_id = save_suite(app_con, human_suite()).suite_id
+    request = RunRequest(suites=(HUMAN,), models=tuple(models), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    items = suite_items(app_con, suite_id)
+    for row in items[:5]:
+        record_review(app_con, item_key(row), "Dana", "accepted", review_ms=20_000)
+    board = table(open_page(app, "overview"), "category", "evidence").set_index("category")["evidence"]
+    # the shown model's reviewed outputs of the 12 it produced; the other 7 reviews went to either model
+    assert re.fullmatch(rf"[0-5] reviewed of {TASKS} outputs", board["support-reply"]), board["support-reply"]
+    assert board[SUITE] == "40 tasks"  # the echo category: graded automatically
