@@ -118,17 +118,14 @@ def apptest_steps(step: Steps, db: Path) -> None:
         st.cache_resource.clear()
         at = step(f"AppTest {script} (first: app + page, cold caches)", lambda s=script: page(s), repeat=1)
         step(f"AppTest {script} (again)", lambda a=at: a.run())
-    field = next(n for n in at_whatif_inputs(page("pages/whatif.py")))
+    whatif = page("pages/whatif.py")
+    field = next(w.key for w in whatif.number_input if w.key and w.key.startswith("whatif_failure_"))
 
-    def change(at=page("pages/whatif.py"), key=field):
-        widget = at.number_input(key=key)
+    def change():
+        widget = whatif.number_input(key=field)
         widget.set_value(widget.value * 2 + 7).run()
 
     step("AppTest What-if change (failure cost, whole script)", change)
-
-
-def at_whatif_inputs(at) -> list[str]:
-    return [w.key for w in at.number_input if w.key and w.key.startswith("whatif_failure_")]
 
 
 def main() -> None:
