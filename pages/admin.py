@@ -5,12 +5,12 @@ import streamlit as st
 from routeboard import access
 from routeboard.errors import Refused
 from ui import admin
-from ui.auth import actor
+from ui.auth import guard
 from ui.state import connection
 
+who = guard("Admin")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Admin")
 con = connection()
-who = actor()
 try:
     access.require(who, "manage_access")
 except Refused as exc:  # the navigation hides this page from other roles; a direct call is refused here too

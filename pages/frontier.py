@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from ui.auth import guard
 from ui.charts import frontier_figure, unplotted
 from ui.state import connection, decision, facts_or_stop
 from ui.tables import DASH, money, money_log_ticks, show
 from ui.widgets import current_scenario, decision_options
 
+who = guard("Frontier")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Frontier")
 con = connection()
 facts_or_stop("frontier")  # the empty state, when nothing is stored

@@ -10,6 +10,7 @@ from routeboard.io.result_formats import parse_results
 from routeboard.io.text import decode
 from routeboard.log_import import sniff_format
 from routeboard.results_import import import_results
+from ui.auth import guard
 from ui.log_upload import show_log_import
 from ui.state import connection, show_error
 
@@ -21,6 +22,7 @@ KINDS = {
     "chat": "Chat JSONL ({messages})",
 }
 
+who = guard("Results import")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Results import")
 st.caption(
     "Per-sample results produced elsewhere: a CSV or JSONL with columns task_id, category, model, correct "
@@ -72,7 +74,7 @@ st.dataframe(preview, hide_index=True, key="imports_preview")
 
 if st.button("Import", key="imports_import", type="primary"):
     try:
-        summary = import_results(connection(), upload.name, data, category=category, suite=suite, bar=bar)
+        summary = import_results(connection(), upload.name, data, category=category, suite=suite, bar=bar, actor=who)
     except RouteboardError as exc:
         show_error(exc)
     else:

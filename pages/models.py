@@ -8,10 +8,12 @@ import streamlit as st
 from routeboard.catalog import add_model, discover_ollama, list_models, price_note, save_catalog_edits
 from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
+from ui.auth import guard
 from ui.keys import key_form, key_table, load_secrets
 from ui.models import PRICE_COLUMNS, PRICE_HELP, catalog_edits, catalog_frame
 from ui.state import connection, show_error
 
+who = guard("Models")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Models")
 con = connection()
 load_secrets()
@@ -46,7 +48,7 @@ edited = st.data_editor(
 )
 if st.button("Save price and tier changes", key="models_save"):
     try:
-        changed = save_catalog_edits(con, models, catalog_edits(edited.to_dict("records")))
+        changed = save_catalog_edits(con, models, catalog_edits(edited.to_dict("records")), actor=who)
         st.success(f"Saved {len(changed)} change(s).")
     except RouteboardError as exc:
         show_error(exc)
@@ -73,6 +75,7 @@ if st.button("Save infra profiles", key="models_save_infra"):
                 tier="local",
                 api_base=model.api_base,
                 infra=InfraProfile(**row),
+                actor=who,
             )
         st.success("Saved.")
     except RouteboardError as exc:
@@ -104,6 +107,7 @@ with st.expander("Add a model"):
                     output_price_per_mtok_usd=price_out,
                     api_base=api_base or None,
                     free=free,
+                    actor=who,
                 )
                 st.success(f"Added {added.id} ({added.tier}): {price_note(added)}.")
             except RouteboardError as exc:

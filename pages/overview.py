@@ -4,17 +4,20 @@ import streamlit as st
 
 from routeboard import sample
 from routeboard.catalog import EMBEDDED_ID
+from routeboard.errors import RouteboardError
 from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
+from ui.auth import guard
 from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import DASH, money, pct_interval, show
 from ui.widgets import cpat_text, current_scenario, evidence, rests_on, route_gap
 
 FIRST_SUITE = "customer-request-classification"
 
+who = guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("routeboard")
 st.caption("Which model should do each job, and what an accepted output really costs.")
 try:
@@ -33,7 +36,11 @@ if not suites or stored.empty:
         "3. Open **Results**, **Frontier** and **What-if**."
     )
     if st.button("Import the shipped suites", key="overview_import_shipped", disabled=bool(suites)):
-        import_shipped(con)
+        try:
+            import_shipped(con, actor=who)
+        except RouteboardError as exc:  # a viewer: refused in the core, said in one line
+            show_error(exc)
+            st.stop()
         st.rerun()
     busy = runs.running()
     if suites and st.button(
@@ -58,8 +65,12 @@ if not suites or stored.empty:
         help="RouteLLM's published MMLU results of GPT-4-1106 and Mixtral-8x7B (Apache-2.0), labelled 'sample:'; "
         "no keys needed; removable in one click",
     ):
-        with st.spinner("Adding the sample workspace ..."):
-            sample.build(con)
+        try:
+            with st.spinner("Adding the sample workspace ..."):
+                sample.build(con, actor=who)
+        except RouteboardError as exc:
+            show_error(exc)
+            st.stop()
         st.rerun()
     st.stop()
 
@@ -76,8 +87,11 @@ st.subheader("Routing board")
 if sample.is_present(con):
     st.info(f"Includes {sample.NOTE}.")
     if st.button("Remove the sample workspace", key="overview_sample_remove"):
-        sample.remove(con)
-        st.rerun()
+        try:
+            sample.remove(con, actor=who)
+            st.rerun()
+        except RouteboardError as exc:
+            show_error(exc)
 routed = table["model"].notna()
 saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board = table.assign(

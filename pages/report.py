@@ -13,10 +13,12 @@ from routeboard.report import (
     report_html,
 )
 from routeboard.scenario_link import scenario_from_query
+from ui.auth import guard
 from ui.charts import monthly_comparison_figure
 from ui.state import connection, facts_or_stop
 from ui.widgets import current_scenario, set_scenario
 
+who = guard("Report")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Report")
 con = connection()
 stored = facts_or_stop("report")

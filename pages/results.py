@@ -9,10 +9,12 @@ from routeboard.decisions import decide
 from routeboard.exports import neutralised, to_csv
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
+from ui.auth import guard, sees_content
 from ui.state import connection, empty_state, facts, trials
 from ui.tables import show
 from ui.widgets import cpat_text, current_scenario, decision_options
 
+CONTENT = ["expected", "output", "detail"]  # the trials' columns that carry task content
 LEDGER = [
     "category",
     "model_id",
@@ -35,6 +37,7 @@ LEDGER = [
     "latency_ms_p95",
 ]
 
+who = guard("Results")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Results")
 con = connection()
 runs = [r["run_id"] for r in run_totals(con)]
@@ -61,12 +64,21 @@ if not stored.empty:
     )
 
 found = trials(runs=chosen_runs, categories=categories, models=models, outcomes=outcomes)
-rows = found.rows
+rows, shown = found.rows, found.shown
+content = sees_content()
+if not content:  # the content_roles setting: outcomes, costs and latencies stay; inputs and outputs go
+    rows, shown = rows.drop(columns=CONTENT, errors="ignore"), shown.drop(columns=CONTENT, errors="ignore")
 st.subheader(f"Trials ({len(rows):,})")
 # st.dataframe renders cells as text: model output never runs as HTML or markdown here.
-show(rows, key="results_trials", shown=found.shown)
-if len(rows) > len(found.shown):
-    st.caption(f"The newest {len(found.shown):,} are shown: filter above, or download all {len(rows):,}.")
+show(rows, key="results_trials", shown=shown)
+if not content:
+    st.caption(
+        "Expected answers, outputs and grader details, the downloads and the task detail are not shown to your "
+        "role (the content_roles setting; ask an admin)."
+    )
+    st.stop()
+if len(rows) > len(shown):
+    st.caption(f"The newest {len(shown):,} are shown: filter above, or download all {len(rows):,}.")
 
 
 def parquet_bytes() -> bytes:

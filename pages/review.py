@@ -2,15 +2,19 @@
 
 import streamlit as st
 
+from routeboard.errors import RouteboardError
 from routeboard.review import next_item, queue_status, reviewable_suites
 from ui import review
-from ui.state import connection
+from ui.auth import guard
+from ui.state import connection, show_error
 
+who = guard("Review")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Review")
 st.caption(
     "Accept, reject with a reason, or accept after an edit. The model behind an output is never shown, "
     "and the queue asks only for the reviews that would settle a verdict."
 )
+review.require_content()
 con = connection()
 suites = reviewable_suites(con)
 if not suites:
@@ -27,7 +31,11 @@ left.metric("Waiting for review", status.pending)
 middle.metric("Reviewed", status.reviewed)
 right.metric("Reviews that would settle the verdicts", status.needed)
 
-item = next_item(con, suite_id, reviewer)
+try:
+    item = next_item(con, suite_id, reviewer, actor=who)
+except RouteboardError as exc:  # a role that may not review, called another way: one line
+    show_error(exc)
+    st.stop()
 if item is None:
     review.queue_empty(suite_id)
 else:

@@ -7,8 +7,10 @@ from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest
 from routeboard.store.suites import list_suites
 from ui import runs
+from ui.auth import guard
 from ui.state import connection, empty_state
 
+who = guard("Run")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Run")
 con = connection()
 suite_names = [s["name"] for s in list_suites(con)]

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
+from routeboard.errors import RouteboardError
 from routeboard.store.suites import import_shipped, list_suites, load_stored_suite
 from ui import suites as sections
-from ui.state import connection
+from ui.auth import guard
+from ui.state import connection, show_error
 
+who = guard("Suites")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Suites")
 con = connection()
 
@@ -13,8 +16,11 @@ with st.expander("Upload a task file", expanded=not list_suites(con)):
     sections.upload_box(con)
 
 if st.button("Import the shipped suites", key="suites_import_shipped"):
-    created = [r.suite_id for r in import_shipped(con) if r.created]
-    st.success(f"Imported {', '.join(created)}" if created else "The shipped suites are already imported.")
+    try:
+        created = [r.suite_id for r in import_shipped(con, actor=who) if r.created]
+        st.success(f"Imported {', '.join(created)}" if created else "The shipped suites are already imported.")
+    except RouteboardError as exc:
+        show_error(exc)
 
 suites = list_suites(con)
 if not suites:

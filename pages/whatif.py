@@ -10,9 +10,11 @@ from routeboard.scenario import list_scenarios, load_scenario, save_scenario
 from routeboard.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
+from ui.auth import guard
 from ui.state import connection, facts_or_stop, show_error
 from ui.widgets import current_scenario, set_scenario
 
+who = guard("What-if")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("What-if")
 con = connection()
 stored = facts_or_stop("whatif")
@@ -89,8 +91,12 @@ def what_if() -> None:
 
     name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
     if st.button("Save scenario", key="whatif_save"):
-        save_scenario(con, replace(scenario, name=name))
-        st.success(f"Saved {name!r}.")
+        try:
+            save_scenario(con, replace(scenario, name=name), actor=who)
+        except RouteboardError as exc:  # a viewer plays what-if but may not save: one line, nothing written
+            show_error(exc)
+        else:
+            st.success(f"Saved {name!r}.")
 
 
 what_if()

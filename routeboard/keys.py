@@ -11,6 +11,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from routeboard import access
+from routeboard.access import Actor
 from routeboard.domain import Model
 from routeboard.errors import InvalidInput
 from routeboard.price_table import provider_of
@@ -86,8 +88,10 @@ def _status(name: str) -> str:
     return "set for this session" if name in _given else "set in the environment"
 
 
-def set_session_key(name: str, value: str) -> None:
-    """Give a key for this process only (os.environ, where litellm reads it); never stored."""
+def set_session_key(name: str, value: str, *, actor: Actor | None = None) -> None:
+    """Give a key for this process only (os.environ, where litellm reads it); never stored. An admin's act: the key
+    serves everyone's runs in this process (manage_models)."""
+    access.require(actor, "manage_models")
     name, value = name.strip(), value.strip()
     if not KEY_NAME.fullmatch(name):
         raise InvalidInput(f"{name!r} is not a key name: use the variable litellm reads, e.g. OPENAI_API_KEY")

@@ -20,6 +20,7 @@ def isolated_db(tmp_path, monkeypatch):
     path = tmp_path / "routeboard.duckdb"
     monkeypatch.setenv("ROUTEBOARD_DB", str(path))
     monkeypatch.delenv("ROUTEBOARD_HOME", raising=False)
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "secrets.toml"))  # a real secrets file never applies
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens there unless a test says so
     return path
 

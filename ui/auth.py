@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from routeboard import access, audit
 from routeboard.access import Actor
 from routeboard.errors import Refused, RouteboardError
-from ui.state import show_error
+from ui.state import connection, show_error
 
 ROOT = Path(__file__).resolve().parents[1]  # pages by absolute path, so any script (a test's too) can list them
 ACTOR_KEY = "actor"  # session state: the Actor of the current run, for pages that pass it to the core
@@ -127,11 +128,32 @@ def run_page(page, who: Actor) -> None:
     if entry is None or may(who, entry.action):
         page.run()
         return
+    _refuse(entry, who)
+
+
+def _refuse(entry: PageEntry, who: Actor) -> None:
     st.title(entry.title)
     try:
         access.require(who, entry.action)
     except Refused as exc:
         st.error(f"{entry.title} is not available to you: {exc}", icon=":material/block:")
+
+
+def guard(title: str) -> Actor:
+    """The first line of every page script: the person using it, checked even when the page runs without app.py.
+
+    Until a script calls st.navigation, Streamlit serves the pages/ folder itself, so a fresh server's first visit
+    by a page's URL runs that page alone: no sign-in, no role check. Then this does what app.py does (the sign-in
+    screen for an anonymous visitor, which also ends that mode) and refuses a role that may not use the page.
+    After app.py it costs a dictionary look-up."""
+    who = actor()
+    if who is None or PagesManager.uses_pages_directory:
+        who = current_actor(connection())
+    entry = next((e for e in PAGES if e.title == title), None)
+    if entry is not None and not may(who, entry.action):
+        _refuse(entry, who)
+        st.stop()
+    return who
 
 
 def _sign_in_screen() -> None:

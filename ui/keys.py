@@ -7,6 +7,7 @@ import streamlit as st
 
 from routeboard.errors import RouteboardError
 from routeboard.keys import SECRETS_EXAMPLE, forget_session_key, key_statuses, set_session_key
+from ui.auth import actor
 from ui.state import show_error
 
 COMMON_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "TOGETHERAI_API_KEY", "DEEPSEEK_API_KEY")
@@ -29,7 +30,7 @@ def key_form() -> None:
         value = cols[1].text_input("Value", type="password", key="models_key_value")
         if cols[2].form_submit_button("Use for this session", key="models_key_set"):
             try:
-                set_session_key(name or "", value)
+                set_session_key(name or "", value, actor=actor())
                 st.success(f"{name} set for this session.")
             except RouteboardError as exc:
                 show_error(exc)

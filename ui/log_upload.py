@@ -8,6 +8,7 @@ import streamlit as st
 
 from routeboard.errors import InvalidInput, RouteboardError
 from routeboard.log_import import import_log, read_log_suite
+from ui.auth import actor, sees_content
 from ui.state import connection, show_error
 
 PREVIEW_CHARS = 160
@@ -52,10 +53,13 @@ def show_log_import(name: str, data: bytes, fmt: str, suite: str | None, categor
             "reply": [_short(call.output) for call in read.log.calls],
         }
     )
+    if not sees_content():  # the content_roles setting: prompts and replies are content; the counts above are not
+        preview = preview.drop(columns=["prompt", "reply"])
+        st.caption("The prompts and replies are not shown to your role (the content_roles setting).")
     st.dataframe(preview.head(50), hide_index=True, key="imports_log_preview")
     if st.button("Import", key="imports_log_import", type="primary"):
         try:
-            summary = import_log(connection(), name, data, **options)
+            summary = import_log(connection(), name, data, actor=actor(), **options)
         except RouteboardError as exc:
             show_error(exc)
             return

@@ -8,8 +8,10 @@ import time
 
 import streamlit as st
 
-from routeboard.errors import RouteboardError
+from routeboard import access
+from routeboard.errors import Refused, RouteboardError
 from routeboard.review import REJECT_REASONS, ReviewItem, record_review
+from ui.auth import actor, sees_content
 from ui.state import show_error
 
 REVIEWER = "review_reviewer"  # session key: the name typed once when nobody is signed in
@@ -40,6 +42,18 @@ if (!window.__routeboardReviewKeys) {
 }
 </script>
 """
+
+
+def require_content() -> None:
+    """Reviewing is reading task inputs and outputs: a role the content_roles setting keeps from them is told why
+    and sees nothing of the queue."""
+    if sees_content():
+        return
+    try:
+        access.require(actor(), "see_content")
+    except Refused as exc:
+        st.error(f"Review shows task inputs and outputs: {exc}", icon=":material/block:")
+    st.stop()
 
 
 def reviewer_name() -> str:
@@ -203,7 +217,7 @@ def _editor(con, item: ReviewItem, reviewer: str, token: str, shown_at: float, e
 def _record(con, item: ReviewItem, reviewer: str, token: str, verdict: str, **fields) -> None:
     """Store the verdict, forget the item's timers and widgets, and move on to the next item."""
     try:
-        record_review(con, item.key, reviewer, verdict, **fields)
+        record_review(con, item.key, reviewer, verdict, actor=actor(), **fields)
     except RouteboardError as exc:
         show_error(exc)
         return

@@ -13,6 +13,7 @@ import streamlit as st
 
 import routeboard
 from routeboard.settings import db_path
+from routeboard.store.lake import _redact
 from routeboard.store.version import data_version
 
 # Providers whose keys the sidebar reports as set / not set (never their values).
@@ -155,8 +156,14 @@ def empty_state(page: str) -> None:
     if not list_suites(con):
         st.info("No suites yet: import the five shipped suites (or upload your own on Suites), then run one.")
         if st.button("Import the shipped suites", key=f"{page}_empty_import", type="primary"):
-            import_shipped(con)
-            st.rerun()
+            from routeboard.errors import RouteboardError
+            from ui.auth import actor  # here: ui.auth imports this module
+
+            try:
+                import_shipped(con, actor=actor())
+                st.rerun()
+            except RouteboardError as exc:  # a viewer: refused in the core, in one line
+                show_error(exc)
         st.page_link("pages/suites.py", label="Upload a suite on Suites", icon=":material/list_alt:")
     else:
         st.info(
@@ -181,7 +188,8 @@ def load_secrets_into_environment() -> None:
 def sidebar() -> None:
     """Database in use and which providers have keys set."""
     with st.sidebar:
-        st.caption(f"Database: `{db_path()}`")
+        # a shared store's conninfo may hold a PostgreSQL password: never on screen
+        st.caption(f"Database: `{_redact(str(db_path()))}`")
         keys = ", ".join(f"{name} {'set' if os.environ.get(var) else 'not set'}" for name, var in PROVIDER_KEYS.items())
         st.caption(f"API keys: {keys}")
 

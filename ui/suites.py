@@ -12,10 +12,12 @@ from routeboard.domain import GraderSpec, Suite
 from routeboard.errors import InvalidInput, Problem, RouteboardError
 from routeboard.graders import GRADERS, registered
 from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
+from routeboard.log_import import LOG_HINT, sniff_format
 from routeboard.report import DASH
 from routeboard.store.catalog import model_rows
 from routeboard.store.suites import save_suite, update_suite_settings
 from routeboard.suites import Overrides, load_suite_bytes
+from ui.auth import actor, sees_content
 from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
 from ui.state import show_error
 from ui.tables import column_config
@@ -37,7 +39,10 @@ def suites_table(suites: list[dict]) -> None:
 
 
 def task_frame(suite: Suite, limit: int | None = None, vars_chars: int | None = None) -> pd.DataFrame:
-    """A suite's tasks as a person reads them (no input or no answer shows a dash, never a blank or "None")."""
+    """A suite's tasks as a person reads them (no input or no answer shows a dash, never a blank or "None"); only
+    their ids for a person whose role may not see task inputs and outputs (the content_roles setting)."""
+    if not sees_content():
+        return pd.DataFrame({"id": [t.id for t in suite.tasks[:limit]]})
     return pd.DataFrame(
         [
             {
@@ -76,6 +81,8 @@ def upload_box(con) -> None:
     if looks_like_results(upload.name, upload.getvalue()):
         st.warning(f"{upload.name}: {RESULTS_HINT}.")
         return
+    if sniff_format(upload.name, upload.getvalue()):  # a production log: say where it goes (a suite may still parse)
+        st.warning(f"{upload.name}: {LOG_HINT}.")
     if chosen_options.problems:
         st.error("\n".join(f"- {problem}" for problem in chosen_options.problems))
         return
@@ -96,8 +103,14 @@ def upload_box(con) -> None:
         return
     st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
     st.dataframe(task_frame(suite, limit=50), hide_index=True, key="suites_preview")
+    if not sees_content():
+        st.caption("The tasks' inputs and expected answers are not shown to your role (the content_roles setting).")
     if st.button("Import", key="suites_import", type="primary"):
-        result = save_suite(con, suite)
+        try:
+            result = save_suite(con, suite, actor=actor())
+        except RouteboardError as exc:  # a role that may not upload: one line, nothing written
+            show_error(exc)
+            return
         st.success(f"{result.suite_id}: {'imported' if result.created else 'already imported (same content)'}")
 
 
@@ -134,6 +147,7 @@ def _save(con, suite_id: str, suite: Suite, new_bar: float, options: Filled, rul
             bar=new_bar if new_bar != suite.bar else None,
             grader=GraderSpec(suite.grader.name, options.values) if options.values != suite.grader.options else None,
             constraints=rules.values if rules.values != suite.constraints else None,
+            actor=actor(),
         )
     except RouteboardError as exc:
         show_error(exc)
