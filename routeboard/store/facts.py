@@ -236,19 +236,19 @@ def cascade_facts(
                        sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
                        sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
                 FROM attempts WHERE list_contains(?::VARCHAR[], model_id) GROUP BY ALL),
-        per_trial AS (  -- one result per (model, task, trial): the latest run's
-            SELECT s.category, t.suite_id, t.task_id, t.trial, t.model_id,
-                   arg_max(t.correct, t.finished_at) AS correct, arg_max(t.valid, t.finished_at) AS valid,
-                   arg_max(coalesce(a.cost_usd, 0), t.finished_at) AS cost_usd,
-                   arg_max(coalesce(a.unpriced, 0), t.finished_at) AS unpriced,
-                   arg_max(coalesce(t.judge_cost_usd, 0), t.finished_at) AS judge_usd,
-                   arg_max(a.infra_usd, t.finished_at) AS infra_usd,
-                   arg_max(a.input_tokens, t.finished_at) AS input_tokens,
-                   arg_max(a.output_tokens, t.finished_at) AS output_tokens,
-                   arg_max(a.latency_ms, t.finished_at) AS latency_ms
-            FROM trials t JOIN sel s USING (suite_id)
-            LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-            WHERE t.outcome <> 'pending' AND list_contains(?::VARCHAR[], t.model_id) {where_t} GROUP BY ALL)
+        per_trial AS (  -- one result per (model, task, trial): the latest run's, taken whole as one struct
+            SELECT s.category, suite_id, task_id, trial, model_id, r.correct, r.valid, r.cost_usd, r.unpriced,
+                   r.judge_usd, r.infra_usd, r.input_tokens, r.output_tokens, r.latency_ms
+            FROM (SELECT t.suite_id, t.task_id, t.trial, t.model_id,
+                         arg_max({{'correct': t.correct, 'valid': t.valid, 'cost_usd': coalesce(a.cost_usd, 0),
+                                  'unpriced': coalesce(a.unpriced, 0), 'judge_usd': coalesce(t.judge_cost_usd, 0),
+                                  'infra_usd': a.infra_usd, 'input_tokens': a.input_tokens,
+                                  'output_tokens': a.output_tokens, 'latency_ms': a.latency_ms}},
+                                 t.finished_at) AS r
+                  FROM trials t LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
+                  WHERE t.outcome <> 'pending' AND list_contains(?::VARCHAR[], t.model_id) {where_t}
+                  GROUP BY ALL)
+            JOIN sel s USING (suite_id))
         SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
                count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
                sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,

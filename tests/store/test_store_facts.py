@@ -69,3 +69,28 @@ def test_a_cascade_pays_the_second_model_only_where_the_first_is_invalid_whateve
     assert (row["escalated"], row["valid"], row["correct"]) == (len(escalated), 30, expected_correct)
     assert row["cost_usd_sum"] == pytest.approx(30 * cost["m00"] + len(escalated) * cost["m03"])
     assert row["latency_ms_sum"] == 30 * 200 + len(escalated) * 230
+
+
+def test_a_cascade_takes_each_trials_latest_run_whole(con):
+    _scale_ledger(con)
+    con.execute("UPDATE trials SET finished_at = TIMESTAMP '2026-01-01'")
+    # a later run of m00 answered tasks t0..t4 of category 0 again, invalid this time, at $0.01 a call
+    con.execute(
+        "INSERT INTO runs (run_id, status, settings, prices) SELECT 'later', status, settings, prices FROM runs"
+    )
+    con.execute(
+        "INSERT INTO trials (run_id, suite_id, task_id, model_id, trial, outcome, valid, correct, score, detail, "
+        "attempts, output, finished_at) SELECT 'later', suite_id, task_id, model_id, 1, 'wrong', false, false, 0, '', "
+        "1, 'x', TIMESTAMP '2026-02-01' FROM trials WHERE model_id = 'm00' AND suite_id = 'c0@1' "
+        "AND task_id IN ('t0', 't1', 't2', 't3', 't4')"
+    )
+    con.execute(
+        "INSERT INTO attempts (run_id, suite_id, task_id, model_id, trial, attempt, started_at, latency_ms, "
+        "input_tokens, output_tokens, cost_usd, infra_usd, valid, output) SELECT 'later', suite_id, task_id, "
+        "model_id, 1, 1, now(), 999, 800, 40, 0.01, 0, false, 'x' FROM trials WHERE run_id = 'later'"
+    )
+    cost = {m: (800 * 0.1 * (i + 1) + 40 * 0.4 * (i + 1)) / 1e6 for i, m in enumerate(["m00", "m01", "m02", "m03"])}
+    [row] = cascade_facts(con, [("category 0", "m00", "m03")]).to_dict("records")
+    assert (row["trials"], row["tasks"], row["escalated"]) == (30, 30, 5)
+    assert row["cost_usd_sum"] == pytest.approx(25 * cost["m00"] + 5 * (0.01 + cost["m03"]))
+    assert row["latency_ms_sum"] == 25 * 200 + 5 * (999 + 230)
