@@ -1,0 +1,159 @@
+"""The pages in team mode: each action is taken as the signed-in person, a role that may not act is told so in one
+line and nothing is written, and task content stays hidden from a role the content_roles setting leaves out."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from routeboard import audit
+from routeboard.scenario import list_scenarios
+from routeboard.store.suites import list_suites, save_suite
+from tests.ui.conftest import APP, SUITE, TIMEOUT_S, echo_suite, open_page, table
+from tests.ui.test_auth import write_secrets
+
+PEOPLE = {
+    "viewer": ("vic@example.com", "Vic Viewer"),
+    "reviewer": ("rita@example.com", "Rita Reviewer"),
+    "analyst": ("ana@example.com", "Ana Analyst"),
+    "admin": ("ada@example.com", "Ada Admin"),
+}
+
+
+def as_role(role: str, page: str) -> AppTest:
+    """The app as this role's person sees it on pages/<page>.py (AppTest.user is st.user)."""
+    email, name = PEOPLE[role]
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.user = {"is_logged_in": True, "email": email, "name": name, "sub": email}
+    return open_page(at, page)
+
+
+def content_for_admins(path) -> None:
+    """Only admins may see task inputs and outputs (the content_roles setting)."""
+    path.write_text(
+        path.read_text().replace('default_role = "viewer"', 'default_role = "viewer"\ncontent_roles = ["admin"]')
+    )
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_a_viewer_plays_what_if_but_saving_the_scenario_is_refused_and_writes_nothing(seeded, tmp_path, monkeypatch):
+    write_secrets(tmp_path, monkeypatch, team=True)  # after the seeded run: the fixture acts as the local user
+    at = as_role("viewer", "whatif")
+    at.text_input(key="whatif_name").set_value("vic's view").run()
+    at.button(key="whatif_save").click().run()
+    assert not at.exception
+    assert errors(at) == ["Vic Viewer (viewer) may not save scenarios; ask an admin for the analyst role"]
+    assert not at.success
+    assert list_scenarios(seeded.con) == []
+
+
+def test_an_analyst_saves_a_scenario_under_their_name_in_the_audit_trail(seeded, tmp_path, monkeypatch):
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("analyst", "whatif")
+    at.text_input(key="whatif_name").set_value("ana's view").run()
+    at.button(key="whatif_save").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ['Saved "ana\'s view".']
+    assert "ana's view" in list_scenarios(seeded.con)
+    assert list(audit.trail(seeded.con, action="save_scenario")["user_id"]) == ["ana@example.com"]
+
+
+def test_a_viewer_asked_to_import_the_shipped_suites_on_the_overview_is_refused_in_one_line(
+    app_con, tmp_path, monkeypatch
+):
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("viewer", "overview")
+    at.button(key="overview_import_shipped").click().run()
+    assert not at.exception
+    assert errors(at) == ["Vic Viewer (viewer) may not upload suites; ask an admin for the analyst role"]
+    assert list_suites(app_con) == []
+
+
+def test_a_viewer_opening_suites_by_its_address_gets_a_refusal_and_no_uploader(app_con, tmp_path, monkeypatch):
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("viewer", "suites")
+    assert errors(at) == [
+        "Suites is not available to you: Vic Viewer (viewer) may not upload suites; ask an admin for the analyst role"
+    ]
+    assert not at.get("file_uploader") and not at.dataframe
+    assert list_suites(app_con) == []
+
+
+def test_an_analyst_uploads_a_suite_recorded_under_their_name(app_con, tmp_path, monkeypatch):
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("analyst", "suites")
+    at.file_uploader(key="suites_upload").set_value(("arith.csv", b"input,target\n2+2?,4\n", "text/csv")).run()
+    at.button(key="suites_import").click().run()
+    assert not at.exception and not at.error
+    assert [s["name"] for s in list_suites(app_con)] == ["arith"]
+    assert list(audit.trail(app_con, action="upload_suite")["user_id"]) == ["ana@example.com"]
+
+
+def test_results_hide_inputs_and_outputs_from_a_role_outside_content_roles_and_keep_the_aggregates(
+    seeded, tmp_path, monkeypatch
+):
+    path = write_secrets(tmp_path, monkeypatch, team=True)
+    content_for_admins(path)
+    at = as_role("analyst", "results")
+    trials = table(at, "run_id", "category", "outcome")
+    assert not {"expected", "output", "detail"} & set(trials.columns)
+    assert len(trials) == 80  # every trial still counted
+    assert table(at, "category", "model_id", "accuracy")["model_id"].nunique() == 2  # the ledger stays
+    assert not at.get("download_button") and "results_task" not in [s.key for s in at.selectbox]
+    assert any("not shown to your role" in c.value for c in at.caption)
+
+    at = as_role("admin", "results")
+    assert {"expected", "output"} <= set(table(at, "run_id", "category", "outcome").columns)
+    assert at.selectbox(key="results_task").options
+
+
+def test_suites_show_only_task_ids_to_a_role_outside_content_roles(app_con, tmp_path, monkeypatch):
+    save_suite(app_con, echo_suite())
+    path = write_secrets(tmp_path, monkeypatch, team=True)
+    content_for_admins(path)
+    at = as_role("analyst", "suites")
+    tasks = table(at, "id")
+    assert list(tasks.columns) == ["id"] and len(tasks) == 40
+    assert "say: 1" not in str([d.value.to_dict() for d in at.dataframe])
+    assert SUITE in table(at, "suite_id", "name", "task_count")["name"].tolist()
+
+
+def test_review_refuses_a_reviewer_outside_content_roles_with_the_reason(app_con, tmp_path, monkeypatch):
+    path = write_secrets(tmp_path, monkeypatch, team=True)
+    content_for_admins(path)
+    at = as_role("reviewer", "review")
+    assert errors(at) == [
+        "Review shows task inputs and outputs: Rita Reviewer (reviewer) may not see task inputs and outputs; "
+        "ask an admin for the admin role"
+    ]
+    assert not at.selectbox and not at.metric
+
+
+LOG = (
+    b'{"messages": [{"role": "user", "content": "Where is my parcel?"}, '
+    b'{"role": "assistant", "content": "On its way."}]}\n'
+)
+
+
+def test_a_production_log_dropped_on_suites_says_it_belongs_under_results_import(app):
+    at = open_page(app, "suites")
+    at.file_uploader(key="suites_upload").set_value(("support.jsonl", LOG, "application/jsonl")).run()
+    assert not at.exception
+    assert any(w.value.startswith("support.jsonl: this is a production log") for w in at.warning)
+    assert any("import it under Results import" in w.value for w in at.warning)
+
+
+def test_the_sidebar_shows_the_database_through_the_stores_redaction(tmp_path, monkeypatch):
+    def script():
+        from ui.state import sidebar
+
+        sidebar()
+
+    with monkeypatch.context() as patch:  # only the sidebar is drawn: nothing connects to that store
+        patch.setenv("ROUTEBOARD_DB", "ducklake:postgres:dbname=routeboard host=/tmp/pg password=hunter2")
+        at = AppTest.from_function(script, default_timeout=TIMEOUT_S).run()
+    assert not at.exception
+    database = [c.value for c in at.sidebar.caption if c.value.startswith("Database:")]
+    assert database == ["Database: `ducklake:postgres:dbname=routeboard host=/tmp/pg password=[secret]`"]
