@@ -207,10 +207,12 @@ def default_baseline(led: pd.DataFrame) -> str | None:
 def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str | None = None) -> dict:
     """Each category's monthly volume x routed cpat against sending every category to one baseline model."""
     baseline_model = baseline_model or default_baseline(led)
+    # the baseline's cpat per category, looked up once (filtering the ledger per category cost ~19 ms a decision)
+    base_cpats = led[led["model_id"] == baseline_model].drop_duplicates("category").set_index("category")["cpat_usd"]
     rows = []
     for route in route_table.itertuples(index=False):
-        base = led[(led["category"] == route.category) & (led["model_id"] == baseline_model)]
-        base_cpat = float(base["cpat_usd"].iat[0]) if len(base) and not pd.isna(base["cpat_usd"].iat[0]) else None
+        base_value = base_cpats.get(route.category)
+        base_cpat = None if base_value is None or pd.isna(base_value) else float(base_value)
         # pandas hands a missing route back as NaN, which is truthy: only a named model is a route
         routed = route.cpat_usd if isinstance(route.model, str) else None
         routed_monthly = routed * route.monthly_volume if routed is not None else None

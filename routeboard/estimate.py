@@ -113,7 +113,8 @@ def fit_speed(points: list[tuple[float, float, float]], stored_calls: int, calib
     """latency_ms = a x new prompt tokens + b x output tokens + c over (new input, output, latency_ms) points,
     non-negative least squares; None when the points cannot tell prompt time from generation time."""
     import numpy as np
-    from scipy.optimize import nnls
+
+    from routeboard.stats import nnls_few as nnls  # exact for these few columns; scipy.optimize takes ~1.7 s
 
     if len(points) < 2:
         return None
