@@ -77,7 +77,7 @@ def test_models_on_an_empty_database_offer_the_embedded_model_and_say_why_ollama
         "or set OLLAMA_HOST"
     ]
     catalog = at.data_editor(key="models_catalog").value.set_index("id")
-    assert catalog.loc[EMBEDDED_ID, ["tier", "input_per_mtok_usd"]].tolist() == ["local", 0.0]
+    assert catalog.loc[EMBEDDED_ID, ["tier", "input_per_mtok_usd"]].tolist() == ["local", "0"]  # free, not unknown
 
 
 def test_overview_guides_a_first_import_then_offers_the_first_run(app, app_con):
@@ -128,8 +128,8 @@ def test_models_page_lists_the_embedded_model_and_the_user_prices(app, seeded):
     assert catalog.loc[EMBEDDED_ID, "tier"] == "local"
     for model, (price_in, price_out) in PRICES.items():
         assert catalog.loc[model, ["input_per_mtok_usd", "output_per_mtok_usd", "price_source"]].tolist() == [
-            price_in,
-            price_out,
+            f"{price_in:g}",
+            f"{price_out:g}",
             "user",
         ]
     assert EMBEDDED_ID in at.data_editor(key="models_infra").value["id"].tolist()
