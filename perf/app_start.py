@@ -50,7 +50,7 @@ HEADINGS = {"Overview": "routeboard"}  # a page's h1 when it differs from its na
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 FAILURE_FIELD = "Cost of an error that escapes (USD)"
 # modules that take a second or more to import: none should load on a page visit unless a call is made
-HEAVY = ("litellm", "llama_cpp", "tiktoken", "openai", "tokenizers")
+HEAVY = ("litellm", "llama_cpp", "tiktoken", "openai", "tokenizers", "scipy.optimize", "ollama", "jsonschema")
 WAIT_MS = 180_000
 
 
@@ -245,7 +245,7 @@ def import_seconds() -> list[tuple[str, float]]:
     groups = [
         ("streamlit (before health)", "streamlit"),
         ("routeboard (pandas, duckdb, jsonschema)", "routeboard"),
-        ("routeboard.decisions (routeboard.stats -> scipy.stats)", "routeboard.decisions"),
+        ("routeboard.decisions (pandas, numpy; scipy only for exact bounds)", "routeboard.decisions"),
         (
             "the rest of app.py + the Overview",
             "routeboard.run, routeboard.store.suites, routeboard.catalog, ui.state, ui.runs, ui.widgets",
