@@ -9,6 +9,7 @@ import time
 import duckdb
 
 from routeboard.domain import Attempt, Trial
+from routeboard.store.lake import is_lake_connection
 from routeboard.store.runs import write_batch
 
 
@@ -26,6 +27,7 @@ class AttemptWriter:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self._cursor = con.cursor()  # a cursor per thread
+        self._lake = is_lake_connection(con)  # asked once: the shared store checks each row's key
         self._attempts: list[Attempt] = []
         self._trials: list[Trial] = []
         self._cond = threading.Condition()
@@ -72,7 +74,7 @@ class AttemptWriter:
             if attempts or trials:
                 self._last_write_s = time.monotonic()
                 try:
-                    write_batch(self._cursor, attempts, trials)
+                    write_batch(self._cursor, attempts, trials, lake=self._lake)
                 except BaseException as exc:  # surfaced to the run by add() / close()
                     self.error = exc
                     return
