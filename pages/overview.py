@@ -10,7 +10,7 @@ from routeboard.run import RunRequest
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import import_shipped, list_suites
 from ui import runs
-from ui.auth import guard
+from ui.auth import act, guard
 from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import DASH, money, pct_interval, show
 from ui.widgets import cpat_text, current_scenario, evidence, rests_on, route_gap
@@ -36,11 +36,7 @@ if not suites or stored.empty:
         "3. Open **Results**, **Frontier** and **What-if**."
     )
     if st.button("Import the shipped suites", key="overview_import_shipped", disabled=bool(suites)):
-        try:
-            import_shipped(con, actor=who)
-        except RouteboardError as exc:  # a viewer: refused in the core, said in one line
-            show_error(exc)
-            st.stop()
+        act(import_shipped, con)  # as the signed-in person: a viewer is refused in one line
         st.rerun()
     busy = runs.running()
     if suites and st.button(
@@ -54,7 +50,11 @@ if not suites or stored.empty:
             concurrency=1,
             settings=GenerationSettings(max_output_tokens=24),
         )
-        runs.launch(con, request)
+        try:
+            runs.launch(con, request)
+        except RouteboardError as exc:  # a viewer, or past a budget: refused before any call, in one line
+            show_error(exc)
+            st.stop()
         st.rerun()
     if busy:
         st.success(f"Run {busy[0]} is under way: follow it on the Run page.")
@@ -65,12 +65,8 @@ if not suites or stored.empty:
         help="RouteLLM's published MMLU results of GPT-4-1106 and Mixtral-8x7B (Apache-2.0), labelled 'sample:'; "
         "no keys needed; removable in one click",
     ):
-        try:
-            with st.spinner("Adding the sample workspace ..."):
-                sample.build(con, actor=who)
-        except RouteboardError as exc:
-            show_error(exc)
-            st.stop()
+        with st.spinner("Adding the sample workspace ..."):
+            act(sample.build, con)
         st.rerun()
     st.stop()
 
@@ -87,11 +83,8 @@ st.subheader("Routing board")
 if sample.is_present(con):
     st.info(f"Includes {sample.NOTE}.")
     if st.button("Remove the sample workspace", key="overview_sample_remove"):
-        try:
-            sample.remove(con, actor=who)
-            st.rerun()
-        except RouteboardError as exc:
-            show_error(exc)
+        act(sample.remove, con)
+        st.rerun()
 routed = table["model"].notna()
 saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board = table.assign(

@@ -93,6 +93,16 @@ def actor() -> Actor | None:
     return st.session_state.get(ACTOR_KEY)
 
 
+def act(action, *args, **kwargs):
+    """Call a core action as this session's person; a refusal (or any error a user can act on) is shown in one
+    line and ends the page's run, so nothing after it runs as if the action had happened."""
+    try:
+        return action(*args, actor=actor(), **kwargs)
+    except RouteboardError as exc:
+        show_error(exc)
+        st.stop()
+
+
 def sees_content() -> bool:
     """Whether this session's person may see task inputs and outputs (the content_roles setting): pages that show
     prompts, expected answers or outputs draw them only then (docs/design.md, "A team's deployment")."""

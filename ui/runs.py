@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
+from routeboard import access
 from routeboard.errors import RouteboardError
 from routeboard.estimate import calibrate, estimate
 from routeboard.run import (
     Progress,
     RunRequest,
+    authorize_cancel,
     describe_errors,
     judge_warning,
     resolve_judges,
@@ -25,6 +27,7 @@ from routeboard.run import (
 from routeboard.settings import db_path
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.version import data_version
+from ui.auth import actor
 from ui.state import show_error
 from ui.tables import show
 
@@ -103,9 +106,14 @@ def _work(handle: RunHandle, runner) -> None:
 
 
 def launch(con, request: RunRequest | None = None, resume: str | None = None) -> RunHandle:
-    """Start (or resume) a run in a background thread and return its handle."""
+    """Start (or resume) a run in a background thread and return its handle, as the signed-in person (refused in
+    the core, before any call, for a role that may not or a run past their monthly budget)."""
     cancel = threading.Event()
-    runner = resume_run(con, resume, cancel=cancel) if resume else start_run(con, request, cancel=cancel)
+    who = actor()
+    if resume:
+        runner = resume_run(con, resume, cancel=cancel, actor=who)
+    else:
+        runner = start_run(con, request, cancel=cancel, actor=who)
     handle = RunHandle(runner.run_id, runner.progress, cancel, request=request)
     runner.on_progress = lambda progress: setattr(handle, "progress", progress)
     handle.thread = threading.Thread(target=_work, args=(handle, runner), name=f"run-{runner.run_id}", daemon=True)
@@ -120,7 +128,7 @@ STARTED = "run_started"  # session key: the run this session launched
 def estimate_and_launch(con, request: RunRequest) -> None:
     """The estimate of the chosen suites x models (and a speed measurement where it is assumed), then Launch."""
     try:
-        chosen = resolve_suites(con, request.suites)
+        chosen = resolve_suites(con, request.suites, actor=actor())
         warning = judge_warning(chosen, request.judge_model)
         if warning:
             st.warning(warning, icon=":material/warning:")
@@ -147,6 +155,7 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             for model in assumed:
                 calibrate(con, model, chosen, request.settings)
             st.rerun()
+        budget_line(con)
         under_way = running(request)
         if st.button(
             "Launch run",
@@ -161,6 +170,20 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             st.success(f"Run {st.session_state[STARTED]} started.")
     except RouteboardError as exc:
         show_error(exc)
+
+
+def budget_line(con) -> None:
+    """What is left of the person's monthly budget, where one applies (an analyst in team mode): a run that would
+    pass it is refused at Launch, before any call."""
+    who = actor()
+    if who is None:
+        return
+    status = access.budget_status(con, who)
+    if status.budget_usd is None:
+        return
+    left = status.remaining_usd
+    shown = "unknown (a run's spend is unknown)" if left != left else f"${max(left, 0):,.2f}"
+    st.caption(f"Your monthly budget: {shown} of ${status.budget_usd:,.2f} left this month ({status.month}, UTC).")
 
 
 def resume_box(con) -> None:
@@ -203,7 +226,11 @@ def live(con) -> None:
         if handle.error:
             st.error(f"{handle.run_id} failed: {handle.error}")
         if not handle.done.is_set() and st.button("Cancel", key=f"run_cancel_{handle.run_id}"):
-            handle.cancel.set()
+            try:  # an analyst cancels their own runs, an admin any: checked and audited before the signal
+                authorize_cancel(con, handle.run_id, actor=actor())
+                handle.cancel.set()
+            except RouteboardError as exc:
+                show_error(exc)
     show(history(con), key="run_history")
     busy = set(running())
     if st.session_state.get(BUSY, set()) - busy:  # a run ended: enable its launch button, offer resumes

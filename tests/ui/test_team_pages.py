@@ -8,8 +8,9 @@ from streamlit.testing.v1 import AppTest
 from routeboard import audit
 from routeboard.scenario import list_scenarios
 from routeboard.store.suites import list_suites, save_suite
-from tests.ui.conftest import APP, SUITE, TIMEOUT_S, echo_suite, open_page, table
+from tests.ui.conftest import APP, CHEAP, PRICEY, SUITE, TIMEOUT_S, echo_suite, open_page, table
 from tests.ui.test_auth import write_secrets
+from ui import runs
 
 PEOPLE = {
     "viewer": ("vic@example.com", "Vic Viewer"),
@@ -157,3 +158,61 @@ def test_the_sidebar_shows_the_database_through_the_stores_redaction(tmp_path, m
     assert not at.exception
     database = [c.value for c in at.sidebar.caption if c.value.startswith("Database:")]
     assert database == ["Database: `ducklake:postgres:dbname=routeboard host=/tmp/pg password=[secret]`"]
+
+
+def budget(path, usd: float) -> None:
+    """Every analyst's monthly budget (the monthly_budget_usd setting)."""
+    text = path.read_text().replace('default_role = "viewer"', f'default_role = "viewer"\nmonthly_budget_usd = {usd}')
+    path.write_text(text)
+
+
+def choose_run(at: AppTest, model: str, limit: int, trials: int = 1) -> AppTest:
+    at.multiselect(key="run_suites").set_value([SUITE])
+    at.number_input(key="run_trials").set_value(trials)
+    at.multiselect(key="run_models").set_value([model])
+    at.number_input(key="run_limit").set_value(limit)
+    return at.run()
+
+
+def test_an_analyst_over_budget_is_refused_at_launch_before_any_call(app_con, models, fake, tmp_path, monkeypatch):
+    save_suite(app_con, echo_suite())
+    budget(write_secrets(tmp_path, monkeypatch, team=True), 0.01)  # estimated: 120 calls, $0.017
+    at = choose_run(as_role("analyst", "run"), PRICEY, 40, trials=3)
+    assert "Your monthly budget: $0.01 of $0.01 left this month" in " ".join(c.value for c in at.caption)
+    at.button(key="run_launch").click().run()
+    assert not at.exception
+    refusal = errors(at)
+    assert len(refusal) == 1
+    assert refusal[0].startswith(
+        "Ana Analyst (analyst) has $0.01 of $0.01 left this month; the run may cost up to $0.02"
+    )
+    assert fake.calls == []
+    assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_an_analyst_within_budget_launches_and_the_run_is_theirs(app_con, models, fake, tmp_path, monkeypatch):
+    save_suite(app_con, echo_suite())
+    budget(write_secrets(tmp_path, monkeypatch, team=True), 5.0)
+    at = choose_run(as_role("analyst", "run"), CHEAP, 10)
+    at.button(key="run_launch").click().run()
+    assert not at.exception and not at.error
+    started = [s.value for s in at.success if s.value.startswith("Run ")]
+    assert len(started) == 1
+    run_id = started[0].split()[1]
+    assert runs.registry()[run_id].done.wait(TIMEOUT_S)
+    launched_by = app_con.cursor().execute("SELECT launched_by FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert launched_by == ("ana@example.com",)
+    assert len(fake.calls) == 10
+    assert list(audit.trail(app_con, action="launch_run")["user_id"]) == ["ana@example.com"]
+
+
+def test_a_viewer_asked_for_the_first_run_on_the_overview_is_refused_and_nothing_runs(
+    app_con, models, fake, tmp_path, monkeypatch
+):
+    save_suite(app_con, echo_suite())
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("viewer", "overview")
+    at.button(key="overview_first_run").click().run()
+    assert not at.exception
+    assert errors(at) == ["Vic Viewer (viewer) may not launch runs; ask an admin for the analyst role"]
+    assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
