@@ -26,7 +26,7 @@ from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
 from routeboard.redact import redact_value
 from routeboard.results_import import attempt_columns, price_models, trial_columns
-from routeboard.store import transaction
+from routeboard.store import serialized
 from routeboard.store.imports import earlier_import, insert_results
 from routeboard.store.runs import insert_run, new_run_id
 from routeboard.store.suites import write_suite
@@ -127,7 +127,8 @@ def import_log(
     actor = require(actor, "import_results")
     read = read_log_suite(filename, data, **options)
     graded = _graded_rows(read)
-    with transaction(con) as cur:
+
+    def write(cur: duckdb.DuckDBPyConnection) -> LogImportSummary:
         written = write_suite(cur, read.suite, origin="imported-logs")
         summary = LogImportSummary(
             written.suite_id, len(read.suite.tasks), read.log.fmt, read.suite.grader.name, created=written.created
@@ -145,7 +146,10 @@ def import_log(
             _store_run(cur, summary, graded.rows, filename, read, actor.user_id)
         detail = {"file": Path(filename).name, "suite": written.suite_id, "created": summary.created}
         audit.record(cur, actor, "import_results", summary.run_id or written.suite_id, detail)
-    return summary
+        return summary
+
+    # gated: a re-import racing another (two app replicas) writes nothing twice; a lost commit is run again
+    return serialized(con, write)
 
 
 # ---------------------------------------------------------------- grading and storing the logged replies

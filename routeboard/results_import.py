@@ -25,7 +25,7 @@ from routeboard.io.result_formats import parse_results
 from routeboard.io.result_rows import ResultRow, shortened
 from routeboard.io.text import decode, file_bytes
 from routeboard.pricing import attempt_cost
-from routeboard.store import transaction
+from routeboard.store import serialized
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.imports import earlier_import, insert_results
 from routeboard.store.runs import insert_run, latest_price_snapshots, new_run_id
@@ -80,13 +80,17 @@ def import_results(
     if earlier:
         return earlier
     rows, fmt = parse_results(filename, text, category=category, suite=suite)
-    with transaction(con) as cur:
+
+    def write(cur: duckdb.DuckDBPyConnection) -> ImportSummary:
         earlier = _earlier_import(cur, digest)  # another import of the same file may have landed meanwhile
         if earlier:
             return earlier
         summary = _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar, launched_by=actor.user_id)
         audit.record(cur, actor, "import_results", summary.run_id, _audited(filename, summary))
         return summary
+
+    # gated: two imports of one file at once (two app replicas) store it once; a lost commit is run again
+    return serialized(con, write)
 
 
 def _audited(filename: str, summary) -> dict:
