@@ -3,6 +3,8 @@ line and nothing is written, and task content stays hidden from a role the conte
 
 from __future__ import annotations
 
+import os
+
 from streamlit.testing.v1 import AppTest
 
 from routeboard import audit
@@ -216,3 +218,30 @@ def test_a_viewer_asked_for_the_first_run_on_the_overview_is_refused_and_nothing
     assert not at.exception
     assert errors(at) == ["Vic Viewer (viewer) may not launch runs; ask an admin for the analyst role"]
     assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_only_an_admin_gives_the_app_an_api_key(app_con, tmp_path, monkeypatch):
+    from routeboard.keys import forget_session_key
+
+    key = "DEEPSEEK_API_KEY"
+    monkeypatch.delenv(key, raising=False)
+    write_secrets(tmp_path, monkeypatch, team=True)
+
+    def enter(role: str) -> AppTest:
+        at = as_role(role, "models")
+        at.selectbox(key="models_key_name").set_value(key)
+        at.text_input(key="models_key_value").input("sk-team-test")
+        return at.button(key="models_key_set").click().run()
+
+    try:
+        at = enter("analyst")
+        assert not at.exception
+        assert errors(at) == [
+            "Ana Analyst (analyst) may not manage models, prices and keys; ask an admin for the admin role"
+        ]
+        assert key not in os.environ
+        at = enter("admin")
+        assert [s.value for s in at.success] == [f"{key} set for this session."]
+        assert os.environ[key] == "sk-team-test"
+    finally:
+        forget_session_key(key)
