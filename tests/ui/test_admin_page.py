@@ -76,15 +76,18 @@ def test_a_viewer_who_opens_the_admin_page_is_refused(tmp_path, monkeypatch, app
     write_secrets(tmp_path, monkeypatch, team=True)
     at = signed_in("vic@example.com", "Vic Viewer")
     open_page(at, "admin")
-    assert at.error[0].value == "Vic Viewer (viewer) may not manage roles and budgets; ask an admin for the admin role"
-    assert not at.dataframe and not at.button  # no figures, no form
+    assert [e.value for e in at.error] == [
+        "Admin is not available to you: Vic Viewer (viewer) may not manage roles and budgets; ask an admin for the "
+        "admin role"
+    ]
+    assert not at.dataframe and [b.key for b in at.button] == ["sign_out"]  # no figures, no form
     assert access.effective_rules(app_con)["overrides"] == []
 
 
-def test_the_admin_page_run_without_a_sign_in_refuses(tmp_path, monkeypatch):
+def test_the_admin_page_run_without_app_py_asks_for_sign_in(tmp_path, monkeypatch):
     write_secrets(tmp_path, monkeypatch, team=True)
     # the page script alone, as Streamlit's pages-folder mode can serve it before app.py ever ran
     at = AppTest.from_file(str(APP.parent / "pages" / "admin.py"), default_timeout=TIMEOUT_S).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.error[0].value.startswith("sign in first")
-    assert not at.dataframe and not at.button
+    assert [b.label for b in at.button] == ["Sign in"]  # its guard shows the sign-in screen, nothing of the data
+    assert not at.dataframe and not at.metric
