@@ -299,7 +299,9 @@ def cmd_resume(args) -> int:
 def cmd_cancel(args) -> int:
     from routeboard.access import require
     from routeboard.run import cancel_stale_run
+    from routeboard.run.start import cancel_run
     from routeboard.settings import db_path
+    from routeboard.store import database_path
 
     path = db_path(args.db)
     try:
@@ -310,6 +312,9 @@ def cmd_cancel(args) -> int:
         require(actor(args, None), "cancel_run")
         path.with_name(f"{path.name}.cancel-{args.run_id}").touch()
         print(f"asked the live run {args.run_id} to stop; finished attempts are kept")
+        return 0
+    if database_path(con) is None:  # the shared store: the run may be live in another process, ask it there
+        print(cancel_run(con, args.run_id, actor=actor(args, con)))
         return 0
     print(cancel_stale_run(con, args.run_id, actor=actor(args, con)))
     return 0

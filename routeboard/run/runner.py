@@ -35,6 +35,12 @@ from routeboard.store import runs as run_store
 from routeboard.suites import render_messages
 
 CANCEL_POLL_S = 0.2
+# Another process asks a run to stop with a row in the store (the shared store has no file to leave a marker
+# beside): read every second, off the event loop. The heartbeat says the run's process is alive; a run silent for
+# STALE_S is one whose process died (routeboard/run/start.py, ``cancel_stale_run``).
+CANCEL_DB_POLL_S = 1.0
+HEARTBEAT_S = 10.0
+STALE_S = 60.0
 
 
 def cancel_marker(con: duckdb.DuckDBPyConnection, run_id: str) -> Path | None:
@@ -162,12 +168,24 @@ class Runner:
             await self._run_trial(job)
 
     async def _watch_cancel(self) -> None:
+        """Set the cancel event when a marker file or a cancel request in the store asks; keep the heartbeat."""
+        beat_s = asyncio.get_running_loop().time()
+        polled_s = beat_s - CANCEL_DB_POLL_S  # a request made before the run started is read at once
+        await asyncio.to_thread(run_store.beat, self.con, self.run_id)
         while True:
             await asyncio.sleep(CANCEL_POLL_S)
             if self._marker and self._marker.exists():
                 self.cancel.set()
+            now_s = asyncio.get_running_loop().time()
+            if not self.cancel.is_set() and now_s - polled_s >= CANCEL_DB_POLL_S:
+                polled_s = now_s
+                if await asyncio.to_thread(run_store.cancel_requested, self.con, self.run_id):
+                    self.cancel.set()
             if self.cancel.is_set():
                 return
+            if now_s - beat_s >= HEARTBEAT_S:
+                beat_s = now_s
+                await asyncio.to_thread(run_store.beat, self.con, self.run_id)
 
     # -- one trial
 

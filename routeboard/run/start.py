@@ -19,7 +19,7 @@ from routeboard.run.request import RunRequest
 from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
-from routeboard.store import transaction
+from routeboard.store import serialized, transaction
 from routeboard.store.suites import load_stored_suite
 
 
@@ -133,6 +133,28 @@ def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Acto
         run_store.update_status(cur, run_id, "cancelled", note="cancelled after its process had stopped")
         audit.record(cur, actor, "cancel_run", run_id, {"stale": True}, spend_usd=_spend(con, run_id))
     return f"run {run_id} marked cancelled; `runs resume {run_id}` would finish it"
+
+
+def cancel_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> str:
+    """Stop a run from any process: a live one (its heartbeat is recent) is asked through the store and stops
+    within about a second, keeping its finished attempts; one whose process died is marked cancelled."""
+    from routeboard.run.runner import STALE_S
+
+    actor = require(actor, "cancel_run", con=con, target=run_id)
+    run = run_store.get_run(con, run_id)
+    if run["status"] != "running":
+        return f"run {run_id} is already {run['status']}"
+    silent_s = run_store.silent_s(con, run_id)
+    if silent_s >= STALE_S:
+        return cancel_stale_run(con, run_id, actor=actor)
+    spend_usd = _spend(con, run_id)
+
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
+        run_store.request_cancel(cur, run_id, actor.user_id)
+        audit.record(cur, actor, "cancel_run", run_id, {"requested": True}, spend_usd=spend_usd)
+
+    serialized(con, write)
+    return f"asked the live run {run_id} to stop; finished attempts are kept"
 
 
 def _what(settings: dict) -> dict:

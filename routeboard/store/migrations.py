@@ -369,3 +369,16 @@ def m011_team_access(con):
             updated_by VARCHAR NOT NULL,
             updated_at TIMESTAMP NOT NULL DEFAULT now()   -- the latest row per user wins
         )""")
+
+
+@migration
+def m012_run_cancel_requests(con):
+    # Cancelling a run live in another process on the shared store (no file beside it to leave a marker): a request
+    # row the runner polls; its heartbeat tells a live run from one whose process died (routeboard/run/runner.py).
+    con.execute("""
+        CREATE TABLE run_cancel_requests (
+            run_id VARCHAR NOT NULL,
+            requested_by VARCHAR NOT NULL,
+            requested_at TIMESTAMP NOT NULL DEFAULT now()
+        )""")
+    con.execute("ALTER TABLE runs ADD COLUMN heartbeat_at TIMESTAMP")

@@ -130,6 +130,7 @@ def update_status(cur: duckdb.DuckDBPyConnection, run_id: str, status: str, note
         f"finished_at = {'now()' if finished else 'NULL'} WHERE run_id = ?",
         [status, note, run_id],
     )
+    clear_cancel_requests(cur, run_id)  # ended, or resumed: an earlier request must not stop it again
 
 
 def record_certified(con: duckdb.DuckDBPyConnection, run_id: str, certified: dict, total_trials: int) -> None:
@@ -324,3 +325,40 @@ def _insert_new(cur, table: str, columns: tuple[str, ...], key: tuple[str, ...],
             f"({', '.join('?' * len(run_ids))}) AND {match})",
             [value for row in chunk for value in row] + run_ids,
         )
+
+
+def request_cancel(cur: duckdb.DuckDBPyConnection, run_id: str, requested_by: str) -> None:
+    """Ask a live run to stop, on the caller's cursor (its process polls ``cancel_requested``)."""
+    cur.execute("INSERT INTO run_cancel_requests (run_id, requested_by) VALUES (?, ?)", [run_id, requested_by])
+
+
+def cancel_requested(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether someone asked this run to stop since it last (re)started."""
+    row = (
+        con.cursor().execute("SELECT EXISTS (SELECT 1 FROM run_cancel_requests WHERE run_id = ?)", [run_id]).fetchone()
+    )
+    return bool(row[0])
+
+
+def clear_cancel_requests(cur: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Forget a run's cancel requests (it ended, or it is resumed: an old request must not stop it again)."""
+    cur.execute("DELETE FROM run_cancel_requests WHERE run_id = ?", [run_id])
+
+
+def beat(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A live run's heartbeat: its process is still there (a run without one for long is stale)."""
+    serialized(con, lambda cur: cur.execute("UPDATE runs SET heartbeat_at = now() WHERE run_id = ?", [run_id]))
+
+
+def silent_s(con: duckdb.DuckDBPyConnection, run_id: str) -> float:
+    """Seconds since a run's last heartbeat (or its creation when it never beat), by the store's clock."""
+    row = (
+        con.cursor()
+        .execute(
+            "SELECT epoch(now()::TIMESTAMP - coalesce(heartbeat_at, created_at)) FROM runs WHERE run_id = ?", [run_id]
+        )
+        .fetchone()
+    )
+    if row is None:
+        raise NotFound(f"no run {run_id!r} in this database (see `python -m routeboard runs list`)")
+    return float(row[0])

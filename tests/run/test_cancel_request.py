@@ -1,0 +1,121 @@
+"""Cancelling a run live in another process through the store (a DuckDB file and the shared store): the run stops
+within about a second keeping what it finished, a resume finishes the rest once; a run whose process died is
+marked cancelled instead."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import routeboard
+from routeboard.run import resume_run, start_run
+from routeboard.run.start import cancel_run
+from routeboard.store.runs import get_run
+from tests.conftest import run_cli
+from tests.fakes import FakeProvider, install_fake
+from tests.run.test_runner import request
+from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.timeout(240)
+TASKS = 20
+
+
+@pytest.fixture(params=["file", "lake"])
+def store(request, isolated_db, tmp_path, monkeypatch):
+    """A store of each kind: the local DuckDB file, and DuckLake on a real PostgreSQL with its files in a folder."""
+    if request.param == "lake":
+        conninfo = request.getfixturevalue("postgres").database()
+        monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{conninfo}")
+        monkeypatch.setenv("ROUTEBOARD_DATA_PATH", str(tmp_path / "lake"))
+    con = routeboard.connect()
+    yield request.param, con
+    con.close()
+
+
+@pytest.fixture
+def setup(store):
+    """A 20-task suite whose prompt ends with the answer, and one priced fake model."""
+    con = store[1]
+    from routeboard.catalog import add_model
+    from routeboard.domain import GraderSpec, Suite, Task
+    from routeboard.store.suites import save_suite
+
+    save_suite(
+        con,
+        Suite(
+            name="echo",
+            category="echo",
+            grader=GraderSpec("exact"),
+            bar=0.9,
+            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
+        ),
+    )
+    add_model(con, "fake/model", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
+
+
+def _outcomes_per_trial(con, run_id) -> list[int]:
+    return [
+        n
+        for (n,) in con.execute(
+            "SELECT count(*) FROM trials WHERE run_id = ? GROUP BY suite_id, task_id, model_id, trial", [run_id]
+        ).fetchall()
+    ]
+
+
+def test_a_cancel_asked_through_the_store_stops_the_live_run_and_a_resume_finishes_it_once(store, setup):
+    kind, con = store
+    install_fake(FakeProvider(latency_s=0.3))
+    runner = start_run(con, request(concurrency=1))
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("progress", runner.run()))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while runner.progress.done < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if kind == "lake":  # another process (a cron job, another app replica) asks: there is no file to mark
+        done = run_cli("runs", "cancel", runner.run_id)
+        assert done.returncode == 0, done.stderr
+        said = done.stdout
+    else:  # on a file only this process can hold it: the app's own session asks through the same store
+        said = cancel_run(con, runner.run_id)
+    asked_at = time.monotonic()
+    thread.join(timeout=60)
+    assert "asked the live run" in said
+    assert result["progress"].status == "cancelled"
+    assert time.monotonic() - asked_at < 10, "a live run notices a request within about a second"
+    stopped = get_run(con, runner.run_id)
+    assert stopped["status"] == "cancelled"
+    kept = con.execute("SELECT count(*) FROM trials WHERE run_id = ?", [runner.run_id]).fetchone()[0]
+    assert 2 <= kept < TASKS, "the finished trials are kept, the rest were never sent"
+
+    # the resume is not stopped by the old request; it sends only what is left, and no trial lands twice
+    install_fake(FakeProvider())
+    assert resume_run(con, runner.run_id).run().status == "completed"
+    assert _outcomes_per_trial(con, runner.run_id) == [1] * TASKS
+    attempts = con.execute(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE run_id = ? "
+        "GROUP BY suite_id, task_id, model_id, trial, attempt)",
+        [runner.run_id],
+    ).fetchone()[0]
+    assert attempts == 1
+
+
+def test_a_run_whose_process_died_is_marked_cancelled_and_a_live_one_only_asked(store, setup):
+    _, con = store
+    install_fake(FakeProvider(latency_s=0.2))
+    died = start_run(con, request())  # planned, never run: its process is gone
+    con.execute("UPDATE runs SET heartbeat_at = now()::TIMESTAMP - INTERVAL 2 MINUTE WHERE run_id = ?", [died.run_id])
+    said = cancel_run(con, died.run_id)
+    assert "marked cancelled" in said
+    assert get_run(con, died.run_id)["status"] == "cancelled"
+
+    live = start_run(con, request(concurrency=1))  # just created: its process may be about to run it
+    assert "asked the live run" in cancel_run(con, live.run_id)
+    assert get_run(con, live.run_id)["status"] == "running"
+    progress = live.run()  # the runner reads the request before its first round ends
+    assert progress.status == "cancelled"
+    assert "already cancelled" in cancel_run(con, live.run_id)
+    trail = con.execute("SELECT target, detail FROM audit_log WHERE action = 'cancel_run' ORDER BY \"at\"").fetchall()
+    assert [target for target, _ in trail] == [died.run_id, live.run_id], "each cancel is in the audit trail"
