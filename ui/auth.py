@@ -3,6 +3,7 @@ mapped to a role by the core (routeboard.access; docs/design.md, "A team's route
 
 from __future__ import annotations
 
+import runpy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -156,8 +157,14 @@ def guard(title: str) -> Actor:
     by a page's URL runs that page alone: no sign-in, no role check. Then this does what app.py does (the sign-in
     screen for an anonymous visitor, which also ends that mode) and refuses a role that may not use the page.
     After app.py it costs a dictionary look-up."""
+    if PagesManager.uses_pages_directory:
+        # Served from the pages/ folder (a fresh server's first visit by a page's URL, e.g. a shared What-if
+        # link): run app.py instead, whose st.navigation ends that mode, draws the real sidebar and runs this
+        # page again through the router (sign-in and role checks included); this bare run then stops.
+        runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+        st.stop()
     who = actor()
-    if who is None or PagesManager.uses_pages_directory:
+    if who is None:
         who = current_actor(connection())
     entry = next((e for e in PAGES if e.title == title), None)
     if entry is not None and not may(who, entry.action):
