@@ -168,24 +168,34 @@ class Runner:
             await self._run_trial(job)
 
     async def _watch_cancel(self) -> None:
-        """Set the cancel event when a marker file or a cancel request in the store asks; keep the heartbeat."""
-        beat_s = asyncio.get_running_loop().time()
-        polled_s = beat_s - CANCEL_DB_POLL_S  # a request made before the run started is read at once
-        await asyncio.to_thread(run_store.beat, self.con, self.run_id)
+        """Set the cancel event when a marker file or a cancel request in the store asks; keep the heartbeat.
+
+        The store's reads and the heartbeat's gated write run off the event loop, the heartbeat beside the polling
+        (a write waiting its turn behind busy writers must not delay a cancel), and a failed one is tried again at
+        its next turn: this task must outlive any one of them, or a request would never be read."""
+        loop = asyncio.get_running_loop()
+        polled_s = loop.time() - CANCEL_DB_POLL_S  # a request made before the run started is read at once
+        beat_s, beating = loop.time() - HEARTBEAT_S, None
         while True:
-            await asyncio.sleep(CANCEL_POLL_S)
+            now_s = loop.time()
+            if now_s - beat_s >= HEARTBEAT_S and (beating is None or beating.done()):
+                beat_s, beating = now_s, asyncio.ensure_future(self._quietly(run_store.beat))
             if self._marker and self._marker.exists():
                 self.cancel.set()
-            now_s = asyncio.get_running_loop().time()
             if not self.cancel.is_set() and now_s - polled_s >= CANCEL_DB_POLL_S:
                 polled_s = now_s
-                if await asyncio.to_thread(run_store.cancel_requested, self.con, self.run_id):
+                if await self._quietly(run_store.cancel_requested):
                     self.cancel.set()
             if self.cancel.is_set():
                 return
-            if now_s - beat_s >= HEARTBEAT_S:
-                beat_s = now_s
-                await asyncio.to_thread(run_store.beat, self.con, self.run_id)
+            await asyncio.sleep(CANCEL_POLL_S)
+
+    async def _quietly(self, call: Callable) -> object:
+        """``call(con, run_id)`` in a thread; None when the store fails it this time (retried at the next turn)."""
+        try:
+            return await asyncio.to_thread(call, self.con, self.run_id)
+        except duckdb.Error:
+            return None
 
     # -- one trial
 

@@ -17,6 +17,7 @@ from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
 from tests.run.test_runner import request
 from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
+from tests.servers.s3 import BUCKET, s3  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.timeout(240)
 TASKS = 20
@@ -119,3 +120,52 @@ def test_a_run_whose_process_died_is_marked_cancelled_and_a_live_one_only_asked(
     assert "already cancelled" in cancel_run(con, live.run_id)
     trail = con.execute("SELECT target, detail FROM audit_log WHERE action = 'cancel_run' ORDER BY \"at\"").fetchall()
     assert [target for target, _ in trail] == [died.run_id, live.run_id], "each cancel is in the audit trail"
+
+
+def test_a_cli_run_on_the_shared_store_stops_when_another_process_asks(postgres, s3, tmp_path, monkeypatch):  # noqa: F811
+    import json
+    import subprocess
+    import sys
+
+    from routeboard.catalog import add_model
+    from routeboard.domain import GraderSpec, Suite, Task
+    from routeboard.store.suites import save_suite
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{postgres.database()}")
+    monkeypatch.setenv("ROUTEBOARD_DATA_PATH", f"s3://{BUCKET}/cancel-{tmp_path.name}")
+    for name, value in s3.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-only")
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "secrets.toml"))
+    echo = subprocess.Popen(
+        [sys.executable, "perf/echo_server.py", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        url = echo.stdout.readline().split()[1]
+        con = routeboard.connect()
+        tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(400))
+        save_suite(con, Suite(name="long", category="long", grader=GraderSpec("exact"), tasks=tasks))
+        add_model(
+            con, "openai/echo", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0,
+            api_base=url,
+        )  # fmt: skip
+        run = subprocess.Popen(
+            [sys.executable, "-m", "routeboard", "run", "--suite", "long", "--model", "openai/echo", "--json",
+             "--concurrency", "1"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        live = []
+        while not live and time.monotonic() < deadline:
+            time.sleep(0.3)
+            live = con.execute("SELECT run_id FROM trials GROUP BY run_id HAVING count(*) >= 5").fetchall()
+        said = run_cli("runs", "cancel", live[0][0])
+        assert "asked the live run" in said.stdout, said
+        out, err = run.communicate(timeout=60)
+        summary = json.loads(out)
+        assert summary["status"] == "cancelled", err
+        assert 5 <= summary["trials"] < 400
+    finally:
+        echo.terminate()
+        echo.wait(timeout=30)
