@@ -37,6 +37,9 @@ REJECT_REASONS: dict[str, str] = {
 }
 VERDICTS = ("accepted", "rejected", "edited")
 CLAIM_MINUTES = 30
+# A fail settles on fewer reviews than a clear (the upper bound drops fast), but one or two rejections are a thin
+# reason to stop asking about a model; 10 reviews also measure its category's review minutes (ledger).
+FAIL_FLOOR = 10
 _SAVE_TRIES = 3  # two first reviews saved at the same instant: DuckDB refuses one, which is then a second review
 
 
@@ -101,12 +104,15 @@ def _order(seed: str, key: ItemKey) -> str:
 
 
 def to_settle(successes: float, n: int, bar: float, min_tasks: int, available: int) -> int:
-    """Reviewed tasks still needed to settle a verdict: 0 once it clears (on min_tasks) or fails."""
+    """Reviewed tasks still needed to settle a verdict: 0 once it clears (on min_tasks) or fails (on at least
+    FAIL_FLOOR reviews, or every task there is)."""
     if n == 0:
         return min_tasks
     low, high = (float(x[0]) for x in stats.intervals([successes], [n], 0.95, "wilson"))
-    if high < bar or (low >= bar and n >= min_tasks):
+    if (high < bar and n >= min(FAIL_FLOOR, available)) or (low >= bar and n >= min_tasks):
         return 0
+    if high < bar:
+        return min(FAIL_FLOOR, available) - n
     more = stats.tasks_needed(successes, n, bar)
     return max(available if more is None else more, min_tasks - n, 1)
 

@@ -7,6 +7,7 @@ Accuracies are shares in [0, 1]; ``n`` counts tasks (or trials), ``successes`` t
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 
 import numpy as np
@@ -203,6 +204,19 @@ def tasks_needed(
     """
     [value] = tasks_needed_array([successes], [n], [bar], level, method, max_tasks)
     return None if np.isnan(value) else int(value)
+
+
+def tasks_to_clear(bar: float, level: float = 0.95, max_tasks: int = 100_000) -> int | None:
+    """The fewest tasks on which a model that gets every one right clears ``bar`` (Wilson lower bound of n of n:
+    n / (n + z^2)); None when no number of tasks can (a bar of 1)."""
+    _check_level(level)
+    if bar >= 1.0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + 0.5 * level)
+    n = max(1, math.ceil(bar * z * z / (1.0 - bar) - 1e-9))
+    while n <= max_tasks and wilson_interval(n, n, level)[0] < bar:  # guard the float edge of the closed form
+        n += 1
+    return n if n <= max_tasks else None
 
 
 def anytime_interval(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from routeboard import graders
-from routeboard.constraints import constraint_problems
+from routeboard import graders, stats
+from routeboard.constraints import DEFAULT_MIN_TASKS, constraint_problems
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.chat import too_large
@@ -328,6 +329,25 @@ def content_hash(suite: Suite) -> str:
     """A hash of everything that changes what a model is asked or how it is graded."""
     body = {"meta": suite.metadata(), "tasks": [t.__dict__ for t in suite.tasks]}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def size_warning(suite: Suite) -> str | None:
+    """Why this suite cannot certify any model, or None: too few tasks for its bar even if every answer is accepted
+    (the interval's lower bound must reach the bar, docs/design.md "Deciding"), or fewer than its min_tasks."""
+    n, bar = len(suite.tasks), suite.bar
+    need = stats.tasks_to_clear(bar)
+    min_tasks = int((suite.constraints or {}).get("min_tasks", DEFAULT_MIN_TASKS))
+    if need is None:
+        return f"a bar of {bar:.0%} can never be certified: no finite number of tasks makes its lower bound reach it"
+    if n >= max(need, min_tasks):
+        return None
+    low = stats.wilson_interval(n, n)[0]
+    if n < need:
+        return (
+            f"{n} tasks cannot certify any model at the {bar:.0%} bar: even all accepted gives a lower bound of "
+            f"{low:.1%}; {max(need, min_tasks)} tasks would, or a bar of at most {math.floor(low * 100):.0f}%"
+        )
+    return f"{n} tasks are fewer than the {min_tasks} the route constraints ask before a model may clear"
 
 
 def with_overrides(suite: Suite, **changes) -> Suite:

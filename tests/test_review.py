@@ -137,8 +137,12 @@ def test_a_model_that_clearly_fails_is_not_asked_for_more(con):
     reviewed_run(con, tasks=40, bar=0.95)
     rejected = review_all(con, "ann", limit=1, verdict="rejected", reason="wrong_fact")
     assert [item.key.model_id for item in rejected] == ["fake/cheap"]
-    # 0 of 1 accepted: the upper bound (0.79) is already below the 0.95 bar, so more reviews cannot save it
-    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 1, 0)
+    # 0 of 1 accepted: the upper bound (0.79) is already below the 0.95 bar, but one verdict is a thin reason to
+    # stop: the queue asks for FAIL_FLOOR (10) reviews before it calls the model settled
+    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 1, 9)
+    rejected = review_all(con, "ann", limit=9, verdict="rejected", reason="wrong_fact")
+    assert {item.key.model_id for item in rejected} == {"fake/cheap"}
+    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 10, 0)
     assert {item.key.model_id for item in review_all(con, "bob", limit=5)} == {"fake/dear"}
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
 from routeboard.suites import Overrides, content_hash, load_suite, load_suite_bytes, render_messages
 
@@ -232,3 +234,22 @@ def test_a_ten_megabyte_input_names_the_line_and_the_limit(tmp_path):
     [problem] = problems_of(path)
     assert (problem.line, problem.field) == (2, "input")
     assert problem.message.startswith("too large: 10.0 MB in one message, over the 2 MB limit per message")
+
+
+def test_a_suite_too_small_for_its_bar_says_so_with_the_tasks_that_would_do():
+    from routeboard.stats import tasks_to_clear, wilson_interval
+    from routeboard.suites import size_warning
+
+    tasks = tuple(Task(id=str(i), input=f"reply to e-mail {i}") for i in range(30))
+    suite = Suite(name="replies", category="replies", grader=GraderSpec("human"), tasks=tasks, bar=0.9)
+    # 30 of 30 accepted: the lower bound is 30 / (30 + 1.96^2) = 88.6%, under the 90% bar
+    assert size_warning(suite) == (
+        "30 tasks cannot certify any model at the 90% bar: even all accepted gives a lower bound of 88.6%; "
+        "35 tasks would, or a bar of at most 88%"
+    )
+    assert tasks_to_clear(0.9) == 35 and wilson_interval(35, 35)[0] >= 0.9 > wilson_interval(34, 34)[0]
+    assert size_warning(replace(suite, bar=0.8)) is None  # 16 tasks would clear 80%; 30 meet min_tasks too
+    assert size_warning(replace(suite, bar=0.5, tasks=tasks[:12])) == (
+        "12 tasks are fewer than the 30 the route constraints ask before a model may clear"
+    )
+    assert "can never be certified" in size_warning(replace(suite, bar=1.0))

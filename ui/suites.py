@@ -16,7 +16,7 @@ from routeboard.log_import import LOG_HINT, sniff_format
 from routeboard.report import DASH
 from routeboard.store.catalog import model_rows
 from routeboard.store.suites import save_suite, update_suite_settings
-from routeboard.suites import Overrides, load_suite_bytes
+from routeboard.suites import Overrides, load_suite_bytes, size_warning
 from ui.auth import actor, sees_content
 from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
 from ui.state import show_error
@@ -102,6 +102,10 @@ def upload_box(con) -> None:
         st.dataframe(pd.DataFrame(problems), hide_index=True, placeholder=DASH, key="suites_problems")
         return
     st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
+    if suite.grader.name == "human":
+        st.caption("Graded by people: each output waits on the Review page until someone accepts or rejects it.")
+    if warning := size_warning(suite):
+        st.warning(f"{warning}. Add tasks, or lower the bar in the grading settings after importing.")
     st.dataframe(task_frame(suite, limit=50), hide_index=True, key="suites_preview")
     if not sees_content():
         st.caption("The tasks' inputs and expected answers are not shown to your role (the content_roles setting).")

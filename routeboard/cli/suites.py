@@ -10,7 +10,7 @@ from routeboard.errors import InvalidInput, Problem
 from routeboard.io.text import file_bytes
 from routeboard.log_import import load_log, read_log_suite, sniff_format
 from routeboard.redact import redact_suite
-from routeboard.suites import Overrides, load_suite, shipped_suite_paths, validate_path
+from routeboard.suites import Overrides, load_suite, shipped_suite_paths, size_warning, validate_path
 
 
 def register(commands) -> None:
@@ -180,6 +180,8 @@ def cmd_import(args) -> int:
         return 0
     for path, r in zip(paths, results):
         _print_import(r, bool(logs[path]), args.grader is None)
+        if not args.shipped and (warning := size_warning(loaded[path])):
+            print(f"  warning: {warning}")
     return 0
 
 
