@@ -85,7 +85,12 @@ def _minutes(row: dict, name: str, unit: str) -> str:
     """'2.0 assumed · 1.4 measured (12 reviews), used' as a person reads which value prices the category."""
     assumed, measured, n = row[f"{name}_minutes_assumed"], row[f"{name}_minutes_measured"], row[f"{name}_minutes_n"]
     used = row[f"{name}_minutes_source"] != "assumed"
-    seen = "— measured (none yet)" if n == 0 or measured != measured else f"{measured:.1f} measured ({n} {unit})"
+    if n == 0 or measured != measured:
+        seen = "— measured (none yet)"
+    else:  # reviews take seconds: two significant digits, not one decimal that rounds them to 0.0
+        seen = f"{measured:.2g} measured ({n} {unit})"
+        if n < MEASURED_MIN_REVIEWS:
+            seen += f": fewer than {MEASURED_MIN_REVIEWS}, the assumed value is kept"
     return f"{assumed:.1f} assumed{'' if used else ', used'} · {seen}{', used' if used else ''}"
 
 

@@ -72,7 +72,12 @@ def route_gap(route: dict) -> str:
         return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
     if not route.get("accuracy_gap"):
         return f"{nearest} clears but has no price: set one on Models"
-    gap = f"{nearest}: {pct(route['accuracy_gap'])} below the bar"
+    # the gap is the interval's lower end to the bar, not the accuracy: say both ends so it is not read as one
+    low, bar = route.get("ci_low"), route.get("bar")
+    if missing(low) or missing(bar):
+        gap = f"{nearest}: lower bound {pct(route['accuracy_gap'])} below the bar"
+    else:
+        gap = f"{nearest}: lower bound {pct(low)}, {100 * route['accuracy_gap']:.1f} points below the {pct(bar)} bar"
     needed = route.get("tasks_needed")
     if not missing(needed) and needed > 0:
         gap += f"; about {int(needed):,} more tasks would settle it"

@@ -95,7 +95,7 @@ def test_a_bad_constraint_in_the_json_view_names_the_field(app, seeded):
     ]
 
 
-def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_the_assumed(app, app_con, models):
+def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_the_assumed(app, app_con, models, fake):
     from routeboard.providers import GenerationSettings
     from routeboard.review import item_key, record_review
     from routeboard.run import RunRequest, start_run
