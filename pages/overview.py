@@ -23,7 +23,7 @@ except Exception as exc:  # a locked or unreadable database file
     st.stop()
 
 if not suites or stored.empty:
-    get_started(con, suites)
+    get_started(con, suites, stored_counts(con)["pending"])
     st.stop()
 
 counts = stored_counts(con)

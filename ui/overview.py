@@ -18,8 +18,15 @@ from ui.state import show_error
 FIRST_SUITE = "customer-request-classification"
 
 
-def get_started(con, suites: list) -> None:
-    """The three buttons that get a new user from nothing to a routing board (each as the signed-in person)."""
+def get_started(con, suites: list, pending: int = 0) -> None:
+    """The three buttons that get a new user from nothing to a routing board (each as the signed-in person); when
+    outputs already wait for people's review, that comes first: nothing is on the board until they are reviewed."""
+    if pending:
+        st.info(
+            f"{pending:,} outputs wait for review: a suite graded by people counts on the routing board once "
+            "its outputs are reviewed."
+        )
+        st.page_link("pages/review.py", label="Review them", icon=":material/rate_review:")
     st.subheader("Get started")
     st.markdown(
         "1. Import the shipped suites (classification, extraction, financial analysis, arithmetic, email).\n"

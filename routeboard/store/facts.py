@@ -289,11 +289,16 @@ def cascade_facts(
 
 
 def stored_counts(con: duckdb.DuckDBPyConnection) -> dict:
-    """How many runs and attempts the database holds (the Overview's headline numbers)."""
-    runs, attempts = (
-        con.cursor().execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts)").fetchone()
+    """How many runs, attempts and outputs waiting for review the database holds (the Overview's headline)."""
+    runs, attempts, pending = (
+        con.cursor()
+        .execute(
+            "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM attempts), "
+            "(SELECT count(*) FROM trials WHERE outcome = 'pending')"
+        )
+        .fetchone()
     )
-    return {"runs": runs, "attempts": attempts}
+    return {"runs": runs, "attempts": attempts, "pending": pending}
 
 
 def result_filters(con: duckdb.DuckDBPyConnection) -> dict:

@@ -24,3 +24,12 @@ def test_a_people_graded_category_rests_on_the_outputs_reviewed_so_far(app, app_
     # the shown model's reviewed outputs of the 12 it produced; the other 7 reviews went to either model
     assert re.fullmatch(rf"[0-5] reviewed of {TASKS} outputs", board["support-reply"]), board["support-reply"]
     assert board[SUITE] == "40 tasks"  # the echo category: graded automatically
+
+
+def test_outputs_waiting_for_review_are_the_first_thing_the_overview_says(app, app_con, models, fake):
+    save_suite(app_con, human_suite())
+    request = RunRequest(suites=(HUMAN,), models=tuple(models), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    at = open_page(app, "overview")
+    assert at.info[0].value.startswith(f"{2 * TASKS} outputs wait for review")
+    assert "Review them" in [link.proto.label for link in at.get("page_link")]
