@@ -32,9 +32,11 @@ def registered_summary(grader: str) -> str:
 
 def suites_table(suites: list[dict]) -> None:
     """The stored suites; a suite without a validator or risk note reads as a dash, never "None" or a blank."""
-    frame = pd.DataFrame(suites)
+    frame = pd.DataFrame(suites).rename(columns={"created_at": "imported_at"})
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     frame[text] = frame[text].astype(object).where(frame[text].notna() & (frame[text] != ""), DASH)
+    for column in frame.select_dtypes(include=["datetime", "datetimetz"]).columns:  # a date, not epoch ms
+        frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M")
     st.dataframe(frame, hide_index=True, column_config=column_config(frame.columns), key="suites_table")
 
 

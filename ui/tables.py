@@ -3,6 +3,7 @@ an unknown (its reason in the column's help), and one st.column_config per table
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -95,6 +96,7 @@ COLUMNS = {
     "output_tokens": ("output tokens", "Tokens received."),
     "tokens_estimated": ("tokens estimated", "Token counts were estimated (the provider reported none)."),
     "started_at": ("started", "When the call started (UTC)."),
+    "imported_at": ("imported", "When this suite version was imported (UTC)."),
     "cached": ("cached", "Answered from the cache: no new call was paid for."),
     "error_kind": ("error kind", f"auth, rate limit, timeout... {DASH}: no error."),
     "error": ("error", f"The provider's message. {DASH}: no error."),
@@ -148,6 +150,8 @@ def _cell(column: str, value) -> str:
         return DASH
     if isinstance(value, str):  # already as a person reads it
         return value
+    if isinstance(value, (pd.Timestamp, dt.datetime)):  # to the second: microseconds are noise to a person
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if column in PERCENT:
         return pct(value)
     if column in COUNTS:
