@@ -37,7 +37,8 @@ def trial_rows(
             FROM attempts a JOIN (SELECT run_id, suite_id, task_id, model_id, trial FROM newest) n
                  USING (run_id, suite_id, task_id, model_id, trial)
             GROUP BY ALL)
-        SELECT t.run_id, t.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid, t.correct,
+        SELECT t.run_id, t.category, t.suite_id, t.task_id, t.model_id, t.trial, t.outcome, t.valid,
+               CASE WHEN t.outcome = 'pending' THEN NULL ELSE t.correct END AS correct,  -- unknown until reviewed
                t.score, t.attempts, k.expected, t.output, t.detail,
                a.cost_usd, a.infra_usd, a.latency_ms, a.input_tokens, a.output_tokens
         FROM newest t LEFT JOIN tasks k USING (suite_id, task_id)
@@ -55,7 +56,8 @@ def task_trials(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> 
         con.cursor()
         .execute(
             """
-        SELECT run_id, model_id, trial, outcome, valid, correct, score, detail, output
+        SELECT run_id, model_id, trial, outcome, valid,
+               CASE WHEN outcome = 'pending' THEN NULL ELSE correct END AS correct, score, detail, output
         FROM trials WHERE suite_id = ? AND task_id = ? ORDER BY model_id, run_id, trial""",
             [suite_id, task_id],
         )
