@@ -12,6 +12,8 @@ from typing import NamedTuple
 from routeboard.errors import Problems
 
 ROLES = ("system", "user", "assistant", "tool")
+# OpenAI's newer name for the system message: stored as "system", which every provider understands
+ALIASES = {"developer": "system"}
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024  # one message over 2 MB is a pasted file, not a prompt a model is sent
 _TEXT_PARTS = ("text", "input_text", "output_text")
 
@@ -66,9 +68,10 @@ def split_chat(messages, line: int | None, problems: Problems, field: str = "mes
             problems.add(line, where, "each message must be an object with role and content")
             ok = False
             continue
-        role = message.get("role")
+        role = ALIASES.get(message.get("role"), message.get("role"))
         if role not in ROLES:
-            problems.add(line, f"{where}.role", f"unknown role {role!r} (known: {', '.join(ROLES)})")
+            known = ", ".join([*ROLES, *ALIASES])
+            problems.add(line, f"{where}.role", f"unknown role {role!r} (known: {known})")
             ok = False
             continue
         try:

@@ -211,3 +211,13 @@ def test_a_langfuse_trace_download_is_read_as_its_observations(con):
     trace = {"id": "trace-7a8b9c0d-0001", "name": "support", "observations": observations[:2], "scores": []}
     summary = import_log(con, "trace-7a8b9c0d-0001.json", json.dumps(trace).encode())
     assert (summary.fmt, summary.tasks, summary.outputs) == ("langfuse", 1, 1)
+
+
+def test_openais_developer_message_is_read_as_the_system_message():
+    from routeboard.errors import Problems
+    from routeboard.io.chat import split_chat
+
+    problems = Problems("calls.jsonl")
+    messages = [{"role": "developer", "content": "Answer briefly."}, {"role": "user", "content": "Where is my order?"}]
+    chat = split_chat(messages, 1, problems)
+    assert not problems.found and chat.prompt[0] == {"role": "system", "content": "Answer briefly."}
