@@ -13,7 +13,7 @@ import streamlit as st
 
 import routeboard
 from routeboard.settings import db_path
-from routeboard.store.lake import _redact
+from routeboard.store.lake import redact
 from routeboard.store.version import data_version
 
 # Providers whose keys the sidebar reports as set / not set (never their values).
@@ -189,7 +189,7 @@ def sidebar() -> None:
     """Database in use and which providers have keys set."""
     with st.sidebar:
         # a shared store's conninfo may hold a PostgreSQL password: never on screen
-        st.caption(f"Database: `{_redact(str(db_path()))}`")
+        st.caption(f"Database: `{redact(str(db_path()))}`")
         keys = ", ".join(f"{name} {'set' if os.environ.get(var) else 'not set'}" for name, var in PROVIDER_KEYS.items())
         st.caption(f"API keys: {keys}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -152,12 +153,12 @@ def open_lake(target: str) -> duckdb.DuckDBPyConnection:
             break
         except duckdb.Error as exc:
             if attempt == RETRIES - 1 or not _fresh_catalog_race(exc):
-                raise StoreError(f"cannot open the shared store {_redact(target)}: {_first_line(exc)}") from None
+                raise StoreError(f"cannot open the shared store {redact(target)}: {redact(_first_line(exc))}") from None
             time.sleep(0.2 * (attempt + 1))
     try:
         con = duckdb.connect(target, config=CONFIG)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the shared store {_redact(target)}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot open the shared store {redact(target)}: {redact(_first_line(exc))}") from None
     s3_secret(con)
     con.execute(f"SET GLOBAL ducklake_default_data_inlining_row_limit = {INLINE_ROW_LIMIT}")
     return con
@@ -172,9 +173,14 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _redact(target: str) -> str:
-    """The conninfo without a password, for messages."""
-    return " ".join("password=[secret]" if part.startswith("password=") else part for part in target.split(" "))
+_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)""", re.IGNORECASE)
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """A store address or a message quoting one, without its password (a conninfo's password=..., quoted or not,
+    and a postgresql://user:password@host URI): for messages, logs and the sidebar."""
+    return _URI_PASSWORD.sub(r"\1[secret]@", _PASSWORD.sub(r"\1[secret]", text))
 
 
 def is_conflict(exc: Exception) -> bool:
