@@ -24,7 +24,7 @@ from routeboard.run.progress import Progress, describe_errors
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import resolve_models, resolve_suites, unavailable_reason
 from routeboard.run.runner import Runner, cancel_marker
-from routeboard.run.start import authorize_cancel, cancel_stale_run, resume_run, start_run
+from routeboard.run.start import authorize_cancel, cancel_run, cancel_stale_run, resume_run, start_run
 from routeboard.run.trial import backoff_s, outcome_of, retry_messages
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "authorize_cancel",
     "backoff_s",
     "cancel_marker",
+    "cancel_run",
     "cancel_stale_run",
     "describe_errors",
     "judge_warning",

@@ -18,7 +18,8 @@ _VERSION = """
         (SELECT count(*), max(finished_at), count(*) FILTER (correct), count(*) FILTER (valid),
                 count(*) FILTER (outcome = 'pending') FROM trials),
         (SELECT count(*), max(started_at) FROM attempts),
-        (SELECT hash(list(r ORDER BY r.run_id)) FROM runs r),
+        -- without the heartbeat: a live run beats every 10 s, which must not refresh every cached page
+        (SELECT hash(list(r ORDER BY r.run_id)) FROM (SELECT * EXCLUDE (heartbeat_at) FROM runs) r),
         (SELECT hash(list(s ORDER BY s.suite_id)) FROM suites s),
         (SELECT hash(list(m ORDER BY m.model_id)) FROM models m),
         (SELECT hash(list(l ORDER BY l.suite_id, l.task_id, l.model_id)) FROM judge_labels l),
