@@ -55,9 +55,10 @@ WAIT_MS = 180_000
 
 
 def app_pages() -> list[tuple[str, str]]:
-    """(script path, navigation title) of every page app.py lists, in its order (the default page first)."""
-    source = (ROOT / "app.py").read_text()
-    return re.findall(r'st\.Page\(\s*"([^"]+)",\s*title="([^"]+)"', source)
+    """(script path, navigation title) of every page app.py's navigation lists (ui/auth.py PAGES, all of them in
+    local mode), in its order (the default page first)."""
+    source = (ROOT / "ui" / "auth.py").read_text()
+    return re.findall(r'PageEntry\(\s*"([^"]+)",\s*"([^"]+)"', source)
 
 
 @dataclass
