@@ -123,6 +123,7 @@ def launch(con, request: RunRequest | None = None, resume: str | None = None) ->
 
 
 STARTED = "run_started"  # session key: the run this session launched
+BUSY = "run_busy"  # session key: the runs this session last saw going
 
 
 def estimate_and_launch(con, request: RunRequest) -> None:
@@ -157,6 +158,9 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             st.rerun()
         budget_line(con)
         under_way = running(request)
+        # the live section reruns the page when a run it knew of ends; a run that ends between this button and
+        # that section would otherwise leave the button disabled, so it learns of the runs this button waits on
+        st.session_state[BUSY] = set(st.session_state.get(BUSY, set())) | set(under_way)
         if st.button(
             "Launch run",
             type="primary",
@@ -202,9 +206,6 @@ def resume_box(con) -> None:
                 st.rerun()
             except RouteboardError as exc:
                 show_error(exc)
-
-
-BUSY = "run_busy"  # session key: the runs this session last saw going
 
 
 @st.fragment(run_every="1s")
