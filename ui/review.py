@@ -61,10 +61,13 @@ def reviewer_name() -> str:
     signed_in = _signed_in_name()
     if signed_in:
         return signed_in
-    # the name also rides in the address, so a page refresh (a new session) does not ask again
+    # the name also rides in the address, so a page refresh (a new session) does not ask again; it is written back
+    # on every run because the browser drops the address's parameters when the person moves between pages
     remembered = st.session_state.get(REVIEWER) or st.query_params.get("reviewer")
     if remembered:
         st.session_state[REVIEWER] = remembered
+        if st.query_params.get("reviewer") != remembered:
+            st.query_params["reviewer"] = remembered
         return remembered
     st.info("Your name is stored with each verdict, so agreement between reviewers can be measured.")
     name = st.text_input("Your name", key="review_name", placeholder="e.g. Dana")

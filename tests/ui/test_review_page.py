@@ -201,6 +201,43 @@ def test_a_second_session_of_the_same_reviewer_gets_the_held_item_back(app, pend
     assert shown_prompt(as_reviewer(again)) == first  # a page refresh loses nothing
 
 
+def _reload(at):
+    """A page refresh: a new session that knows only the address (its query parameters)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import APP, TIMEOUT_S
+
+    again = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    again.query_params = dict(at.query_params)
+    return open_page(again, "review")
+
+
+def test_a_reload_keeps_the_name_after_moving_between_pages_a_verdict_and_a_suite_switch(app, app_con, models, pending):
+    second = Suite(**{**human_suite().__dict__, "name": "emails", "category": "email"})
+    save_suite(app_con, second)
+    request = RunRequest(suites=("emails",), models=tuple(models), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    at = open_page(app, "review")
+    at.text_input(key="review_name").input("Dana").run()
+    at.button(key="review_name_save").click().run()
+    at.switch_page("pages/overview.py").run()
+    at.query_params.clear()  # the browser drops the address's parameters on a move to another page
+    at = open_page(at, "review")
+    assert "Reviewing as **Dana**" in texts(at)
+    assert "review_name" not in {t.key for t in at.text_input}
+    at.button(key="review_accept").click().run()  # after a verdict
+    assert "Reviewing as **Dana**" in texts(_reload(at))
+    suites = at.selectbox(key="review_suite")
+    at = suites.set_value(next(o for o in suites.options if o != suites.value)).run()  # after a suite switch
+    held = shown_prompt(at)
+    again = _reload(at)
+    assert "Reviewing as **Dana**" in texts(again)
+    assert "review_name" not in {t.key for t in again.text_input}
+    # the reload shows the first suite; the item Dana holds in the other one comes back when she picks it
+    again.selectbox(key="review_suite").set_value(at.selectbox(key="review_suite").value).run()
+    assert shown_prompt(again) == held
+
+
 # ---------------------------------------------------------------- the end of the queue
 
 
