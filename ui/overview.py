@@ -49,7 +49,7 @@ def get_started(con, suites: list, pending: int = 0) -> None:
             settings=GenerationSettings(max_output_tokens=24),
         )
         try:
-            runs.launch(con, request)
+            runs.launch(request)
         except RouteboardError as exc:  # a viewer, or past a budget: refused before any call, in one line
             show_error(exc)
             st.stop()
