@@ -11,19 +11,20 @@ from routeboard.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
 from ui.auth import guard
-from ui.state import connection, facts_or_stop, show_error
+from ui.state import connection, facts_or_stop, fragment, show_error
 from ui.widgets import current_scenario, set_scenario
 
 who = guard("What-if")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("What-if")
-con = connection()
 stored = facts_or_stop("whatif")
 
 
 # Only this part reruns on a change of its fields (st.fragment): the title, the facts and the sidebar stay drawn,
-# so a what-if change is one ledger pass on the cached facts and this page's own sections.
-@st.fragment
+# so a what-if change is one ledger pass on the cached facts and this page's own sections. Its reruns hold the
+# database themselves (ui.state.fragment) and read it inside.
+@fragment
 def what_if() -> None:
+    con = connection()
     scenario = current_scenario(con)
     if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
         linked = scenario_from_query(st.query_params.to_dict(), scenario)
