@@ -3,7 +3,7 @@
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.review import next_item, queue_status, reviewable_suites
+from routeboard.review import left_text, next_item, queue_status, reviewable_suites
 from ui import review
 from ui.auth import guard
 from ui.state import connection, show_error
@@ -30,6 +30,8 @@ left, middle, right = st.columns(3)
 left.metric("Waiting for review", status.pending)
 middle.metric("Reviewed", status.reviewed)
 right.metric("Reviews that would settle the verdicts", status.needed)
+if status.dropped.outputs:  # the count can fall by more than one review: say why where it is shown
+    st.caption(f"Reviews still asked: {left_text(status.needed, status.dropped)}.")
 
 try:
     item = next_item(con, suite_id, reviewer, actor=who)

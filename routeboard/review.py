@@ -70,6 +70,15 @@ class ReviewItem:
     reference: str | None  # the task's expected answer, if it has one
     position: int  # this reviewer's n-th review of the suite
     remaining: int  # reviews the queue still asks for, this one included
+    dropped: Dropped  # outputs the queue no longer asks for because their model's verdict is settled
+
+
+class Dropped(NamedTuple):
+    """Outputs still unreviewed that the queue no longer asks for, because their model's verdict is settled: why the
+    count of reviews left can fall by more than one review (e.g. from 40 to 12)."""
+
+    outputs: int
+    models: int
 
 
 class ModelQueue(NamedTuple):
@@ -89,6 +98,16 @@ class QueueStatus:
     reviewed: int
     needed: int
     per_model: list[ModelQueue]
+    dropped: Dropped
+
+
+def left_text(left: int, dropped: Dropped) -> str:
+    """'12 left in the queue', with why it fell if a settled verdict dropped outputs; names no model (blinded)."""
+    text = f"{left} left in the queue"
+    if dropped.outputs:
+        whose = "one model's verdict is" if dropped.models == 1 else f"{dropped.models} models' verdicts are"
+        text += f" ({dropped.outputs} no longer needed because {whose} settled)"
+    return text
 
 
 # ---- the queue -----------------------------------------------------------------------------------------
@@ -125,6 +144,7 @@ class _Plan:
     quota: dict[str, int]  # model -> first reviews still asked for
     second: list[ItemKey]  # items up for a second review, in their fixed order
     second_quota: int
+    dropped: Dropped
 
 
 def _suite(con: duckdb.DuckDBPyConnection, suite_id: str) -> tuple[str, Suite]:
@@ -168,7 +188,10 @@ def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
     target = round(review_overlap(suite.grader) * len(reviewed_once))
     done = sum(1 for row in items if row["reviews"] >= 2)
     second = sorted((item_key(row) for row in items if row["reviews"] == 1), key=lambda k: _order("", k))
-    return _Plan(items, sorted(per_model), first, quota, second, max(target - done, 0))
+    # a quota of 0 with outputs still open means the verdict settled (to_settle is 0): those outputs are not asked
+    settled = [len(by_model[m]["open"]) for m in by_model if not quota[m] and by_model[m]["open"]]
+    dropped = Dropped(sum(settled), len(settled))
+    return _Plan(items, sorted(per_model), first, quota, second, max(target - done, 0), dropped)
 
 
 def _candidates(plan: _Plan, claims: list[dict], reviewer: str, seed: str) -> list[tuple[ItemKey, int]]:
@@ -209,7 +232,7 @@ def prompt_text(suite: Suite, task) -> str:
     return "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
 
 
-def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: int) -> ReviewItem:
+def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan) -> ReviewItem:
     task = next(t for t in suite.tasks if t.id == key.task_id)
     return ReviewItem(
         key=key,
@@ -218,7 +241,8 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, remaining: 
         output=store.item(con, astuple(key))["output"] or "",
         reference=task.expected,
         position=store.reviews_by(con, key.suite_id, reviewer) + 1,
-        remaining=max(remaining, 1),
+        remaining=max(_remaining(plan), 1),
+        dropped=plan.dropped,
     )
 
 
@@ -240,13 +264,13 @@ def next_item(
             row = open_items.get(key)
             if claim["reviewer"] == reviewer and row and row["reviews"] < 2 and reviewer not in row["reviewers"]:
                 if store.claim(con, astuple(key), claim["slot"], reviewer, CLAIM_MINUTES):
-                    return _item(con, suite, key, claim["slot"], reviewer, _remaining(plan))
+                    return _item(con, suite, key, claim["slot"], reviewer, plan)
         candidates = _candidates(plan, claims, reviewer, order_seed)
         if not candidates:
             return None
         key, slot = candidates[0]
         if store.claim(con, astuple(key), slot, reviewer, CLAIM_MINUTES):
-            return _item(con, suite, key, slot, reviewer, _remaining(plan))
+            return _item(con, suite, key, slot, reviewer, plan)
     raise ReviewError("the queue is busy (other reviewers are claiming the same items); try again in a moment")
 
 
@@ -255,7 +279,7 @@ def queue_status(con: duckdb.DuckDBPyConnection, suite_id: str) -> QueueStatus:
     suite_id, suite = _suite(con, suite_id)
     plan = _plan(con, suite_id, suite)
     reviewed = sum(1 for row in plan.items if row["reviews"])
-    return QueueStatus(suite_id, len(plan.items) - reviewed, reviewed, _remaining(plan), plan.per_model)
+    return QueueStatus(suite_id, len(plan.items) - reviewed, reviewed, _remaining(plan), plan.per_model, plan.dropped)
 
 
 def reviewable_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:

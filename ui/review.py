@@ -10,7 +10,7 @@ import streamlit as st
 
 from routeboard import access
 from routeboard.errors import Refused, RouteboardError
-from routeboard.review import REJECT_REASONS, ReviewItem, record_review
+from routeboard.review import REJECT_REASONS, ReviewItem, left_text, record_review
 from ui.auth import actor, sees_content
 from ui.state import show_error
 
@@ -131,7 +131,7 @@ def show_item(item: ReviewItem) -> None:
         st.toast(notice)
     given = st.session_state.get(DONE, {}).get(item.key.suite_id, 0)
     st.caption(
-        f"Your item {item.position} of this suite · {item.remaining} left in the queue · "
+        f"Your item {item.position} of this suite · {left_text(item.remaining, item.dropped)} · "
         f"{given} given by you in this session · "
         "keys: a accept, r reject, e accept with edit"
     )

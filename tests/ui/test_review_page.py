@@ -252,6 +252,24 @@ def _review_all_but(con, suite_id: str, keep: int) -> int:
     return given
 
 
+def test_when_a_models_verdict_settles_the_count_says_why_it_fell_without_naming_the_model(app, app_con, pending):
+    # Sam rejects the cheap model's outputs until its verdict settles (it fails); the pricey one's are accepted
+    while next(m for m in queue_status(app_con, pending).per_model if m.model_id == CHEAP).needed:
+        item = next_item(app_con, pending, "Sam")
+        verdict = "rejected" if item.key.model_id == CHEAP else "accepted"
+        record_review(app_con, item.key, "Sam", verdict, reason="wrong_fact" if verdict == "rejected" else None)
+    cheap = next(m for m in queue_status(app_con, pending).per_model if m.model_id == CHEAP)
+    unasked = TASKS - cheap.reviewed  # the cheap model's outputs nobody reviewed, no longer asked for
+    assert unasked > 0
+    at = as_reviewer(app)
+    left = queue_status(app_con, pending).needed
+    why = f"({unasked} no longer needed because one model's verdict is settled)"
+    page = texts(at)
+    assert f"Reviews still asked: {left} left in the queue {why}." in page
+    assert f"· {left} left in the queue {why} ·" in page
+    assert CHEAP not in page and PRICEY not in page
+
+
 def test_an_empty_queue_says_nothing_waits_with_a_link_to_run(app, app_con, pending):
     _review_all_but(app_con, pending, keep=0)
     at = as_reviewer(app)
