@@ -34,7 +34,7 @@ report = build_report(decide(stored, scenario), scenario)
 head = report.headline
 left, middle, right = st.columns(3)
 known = head["saving_monthly_usd"] is not None
-why_unknown = "No category has both a route and a known cost on the baseline model."
+why_unknown = f"Unknown: {head['unknown_reason']}." if not known else ""
 left.metric("Routed, per month", money(head["routed_monthly_usd"]), help=None if known else why_unknown)
 middle.metric(
     "Baseline, per month",

@@ -197,8 +197,10 @@ def cascade_candidates(led: pd.DataFrame, per_side: int = 3) -> list[tuple[str, 
 
 
 def default_baseline(led: pd.DataFrame) -> str | None:
-    """The model companies send everything to: the one with the highest model cost per trial."""
-    singles = led[(led["tier"] != "cascade") & led["model_usd"].notna()]
+    """The model companies send everything to: the one with the highest model cost per trial among those with a
+    known cost per accepted task. A dearer model with none (no price, or nothing accepted: it fails the bar) would
+    leave every saving, and the Report's routed total, unknown."""
+    singles = led[(led["tier"] != "cascade") & led["model_usd"].notna() & led["cpat_usd"].notna()]
     if singles.empty:
         return None
     return singles.groupby("model_id")["model_usd"].mean().idxmax()
@@ -244,7 +246,26 @@ def portfolio(led: pd.DataFrame, route_table: pd.DataFrame, baseline_model: str 
         "saving_share": (base_total - routed_total) / base_total if known and base_total else None,
         "categories_compared": len(comparable),
         "categories": len(rows),
+        "unknown_reason": None if known else _why_unknown(rows, baseline_model, set(base_cpats.index)),
     }
+
+
+def _why_unknown(rows: list[dict], baseline_model: str | None, baseline_categories: set) -> str:
+    """Why no routed total or saving can be stated, in words (the Report's headline shows a dash beside it)."""
+    routed = [r["category"] for r in rows if r["routed_monthly_usd"] is not None]
+    if not rows:
+        return "there are no results to route yet"
+    if not routed:
+        return f"no model clears its bar and every constraint in any of the {len(rows)} categories yet"
+    if baseline_model is None:
+        return "no model has a known cost per accepted task to serve as the baseline (a price is missing)"
+    missing = ", ".join(c for c in routed if c not in baseline_categories)
+    if missing:
+        return f"the baseline model {baseline_model} was not run on the routed categories ({missing})"
+    return (
+        f"the baseline model {baseline_model} has no known cost per accepted task in the routed categories "
+        f"({', '.join(routed)}): its price is unknown or it had nothing accepted"
+    )
 
 
 # ---------------------------------------------------------------- everything at once

@@ -101,10 +101,7 @@ class Report:
         """The answer in one sentence."""
         h = self.headline
         if h["saving_monthly_usd"] is None:
-            return (
-                f"No saving can be stated yet: none of the {h['categories']} categories has both a route and a "
-                f"known cost on the baseline model ({h['baseline_model'] or 'none'})."
-            )
+            return f"No routed total or saving can be stated yet: {h['unknown_reason']}."
         share = f" ({percent(h['saving_share'], 0)})" if h["saving_share"] is not None else ""
         return (
             f"Routing costs {money(h['routed_monthly_usd'])} a month against {money(h['baseline_monthly_usd'])} "
@@ -210,7 +207,7 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
             }
         )
     return Report(
-        _headline(book["baseline_model"], numbers),
+        _headline(book, numbers),
         pd.DataFrame(shown, columns=list(CATEGORY_COLUMNS)),
         pd.DataFrame(numbers, columns=list(NUMBER_COLUMNS)),
         assumptions_table(
@@ -231,7 +228,7 @@ def _evidence(led: pd.DataFrame, routes: list[dict]) -> dict[tuple[str, str], di
     return {key: row for key, row in rows.items() if key in wanted}
 
 
-def _headline(baseline_model: str | None, numbers: list[dict]) -> dict:
+def _headline(book: dict, numbers: list[dict]) -> dict:
     """Totals over the categories with a route and a known baseline cost; unknown (None) when there are none.
 
     Counted here from the routed rows alone: a category with no route must never add its nearest model's cost."""
@@ -239,7 +236,8 @@ def _headline(baseline_model: str | None, numbers: list[dict]) -> dict:
     routed = sum(r["routed_monthly_usd"] for r in compared) if compared else None
     baseline = sum(r["baseline_monthly_usd"] for r in compared) if compared else None
     return {
-        "baseline_model": baseline_model,
+        "baseline_model": book["baseline_model"],
+        "unknown_reason": None if compared else book["unknown_reason"],
         "categories_compared": len(compared),
         "categories": len(numbers),
         "routed_monthly_usd": routed,

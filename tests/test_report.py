@@ -166,3 +166,39 @@ def test_each_category_rests_on_its_own_route_or_nearest_models_evidence():
     rows = build_report(decide(uneven, SCENARIO), SCENARIO).categories.set_index("category")
     assert rows["route"].to_dict() == {"tickets": "cheap", "contracts": "none clears", "replies": "cheap"}
     assert rows["rests on"].to_dict() == {"tickets": "200 tasks", "contracts": "500 tasks", "replies": "60 tasks"}
+
+
+# tickets again, with a dearer model that had nothing accepted: it has a price but no cost per accepted task
+FAILING_DEAREST = pd.concat(
+    [
+        facts(correct=98, cost_usd=0.5, category="tickets", model="cheap", bar=0.9),
+        facts(correct=99, cost_usd=5.0, category="tickets", model="mid", bar=0.9),
+        facts(correct=0, cost_usd=50.0, category="tickets", model="dearest", bar=0.9),
+    ],
+    ignore_index=True,
+)
+
+
+def test_the_default_baseline_is_the_dearest_model_with_a_known_cost_per_accepted_task():
+    r = build_report(decide(FAILING_DEAREST, Scenario()), Scenario())
+    assert r.headline["baseline_model"] == "mid"
+    assert None not in (r.headline["routed_monthly_usd"], r.headline["saving_monthly_usd"])
+    assert "sending everything to mid: a saving of $" in r.summary()
+
+
+def test_a_baseline_with_no_cost_per_accepted_task_says_why_the_totals_are_unknown():
+    chosen = Scenario(baseline_model="dearest")
+    r = build_report(decide(FAILING_DEAREST, chosen), chosen)
+    assert r.headline["routed_monthly_usd"] is None
+    assert r.summary() == (
+        "No routed total or saving can be stated yet: the baseline model dearest has no known cost per accepted "
+        "task in the routed categories (tickets): its price is unknown or it had nothing accepted."
+    )
+
+
+def test_with_no_route_anywhere_the_summary_says_nothing_clears():
+    r = build_report(decide(FACTS[FACTS["category"] == "contracts"], SCENARIO), SCENARIO)
+    assert r.summary() == (
+        "No routed total or saving can be stated yet: no model clears its bar and every constraint in any of the "
+        "1 categories yet."
+    )

@@ -1,0 +1,56 @@
+"""The Report page through AppTest: its headline never shows a bare dash. The default baseline is the dearest model
+with a known cost per accepted task, and where no total can be stated the page says why in words."""
+
+from __future__ import annotations
+
+import pytest
+
+from routeboard.catalog import add_model
+from routeboard.providers import GenerationSettings
+from routeboard.run import RunRequest, start_run
+from routeboard.store.suites import save_suite
+from tests.fakes import install_fake
+from tests.ui.conftest import CHEAP, PRICES, PRICEY, SUITE, PerModelFake, echo_suite, metric, open_page
+
+MID = "fake/mid"
+
+
+@pytest.fixture
+def dearest_fails(app_con):
+    """The echo suite on three priced models: the pricey one answers every task wrong (nothing accepted)."""
+    install_fake(PerModelFake({CHEAP: 10, PRICEY: 1}))
+    for model_id, (price_in, price_out) in {**PRICES, MID: (1.0, 2.0)}.items():
+        add_model(
+            app_con,
+            model_id,
+            tier="small-proprietary",
+            input_price_per_mtok_usd=price_in,
+            output_price_per_mtok_usd=price_out,
+        )
+    save_suite(app_con, echo_suite())
+    request = RunRequest(
+        suites=(SUITE,), models=(CHEAP, MID, PRICEY), settings=GenerationSettings(max_output_tokens=10)
+    )
+    assert start_run(app_con, request).run().status == "completed"
+
+
+def test_the_headline_compares_against_the_dearest_model_that_has_a_cost_per_accepted_task(app, dearest_fails):
+    at = open_page(app, "report")
+    for label in ("Routed, per month", "Baseline, per month", "Saving, per month"):
+        assert metric(at, label).startswith("$"), label
+    summary = at.markdown[0].value
+    assert f"sending everything to {MID}: a saving of $" in summary
+    assert PRICEY not in summary
+
+
+def test_a_baseline_with_nothing_accepted_leaves_dashes_that_say_why(app, dearest_fails):
+    app.query_params["baseline"] = PRICEY  # a shared link that chose the failing model as the baseline
+    at = open_page(app, "report")
+    assert metric(at, "Routed, per month") == "—"
+    assert [m.help for m in at.metric if m.label == "Routed, per month"][0].startswith(
+        f"Unknown: the baseline model {PRICEY} has no known cost per accepted task in the routed categories (echo)"
+    )
+    assert at.markdown[0].value == (
+        f"No routed total or saving can be stated yet: the baseline model {PRICEY} has no known cost per accepted "
+        "task in the routed categories (echo): its price is unknown or it had nothing accepted."
+    )
