@@ -60,7 +60,7 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 ROUTE_INPUTS = tuple(
     (
         "category model_id tier verdict accuracy ci_low ci_high bar cpat_usd cpat_best_usd cpat_worst_usd "
-        "monthly_usd monthly_volume tasks_needed trials tasks excluded excluded_detail max_cpat_usd"
+        "monthly_usd monthly_volume tasks_needed trials tasks excluded excluded_detail max_cpat_usd min_tasks"
     ).split()
 )
 
@@ -73,6 +73,8 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
     groups: dict[str, list[dict]] = {}
     if "excluded" not in led:
         led = led.assign(excluded=None, excluded_detail=None, max_cpat_usd=None)
+    if "min_tasks" not in led:
+        led = led.assign(min_tasks=np.nan)
     for rec in led[list(ROUTE_INPUTS)].to_dict("records"):
         groups.setdefault(rec["category"], []).append(rec)
     return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
@@ -91,6 +93,7 @@ def _route(category: str, rows: list[dict]) -> dict:
         "excluded": excluded,
         "affordable": True,
         "cost_gap_usd": None,
+        "min_tasks_short": None,
     }
     clearing = sorted(
         (r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])), key=lambda r: r["cpat_usd"]
@@ -147,9 +150,15 @@ def _route(category: str, rows: list[dict]) -> dict:
     lacks = f"its interval's lower bound is {gap:.1%} under the bar"
     if not _nan(closest["tasks_needed"]) and closest["tasks_needed"] > 0:
         lacks += f"; about {int(closest['tasks_needed'])} more tasks would likely settle it"
+    short = _min_tasks_short(closest)
+    if short and not gap:  # its interval clears: only the constraint keeps it off the route
+        lacks = f"its interval clears the bar, but {_min_tasks_words(closest, short)}"
+    elif short:
+        lacks += f"; and {_min_tasks_words(closest, short)}"
     return {
         **base,
         **_route_fields(closest),
+        "min_tasks_short": short,
         "model": None,
         "runner_up": None,
         "near_ties": [],
@@ -157,6 +166,20 @@ def _route(category: str, rows: list[dict]) -> dict:
         "accuracy_gap": gap,
         "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}",
     }
+
+
+def _min_tasks_short(row: dict) -> int | None:
+    """More tasks the min_tasks constraint asks of a model it excludes (min_tasks minus the tasks stored)."""
+    if row["excluded"] != "min_tasks" or _nan(row["min_tasks"]):
+        return None
+    return max(int(math.ceil(row["min_tasks"])) - int(row["tasks"]), 0) or None
+
+
+def _min_tasks_words(row: dict, short: int) -> str:
+    return (
+        f"the min_tasks constraint excludes it: {int(row['tasks'])} tasks stored, {int(row['min_tasks'])} needed "
+        f"({short} more)"
+    )
 
 
 def _nan(value) -> bool:

@@ -111,8 +111,7 @@ class Report:
 
 
 CATEGORY_COLUMNS = ("category", "bar", "route", "accuracy", "rests on", "cpat", "routed monthly", "baseline monthly")
-CATEGORY_COLUMNS += ("saving",)
-CATEGORY_COLUMNS += ("gap", "tasks needed")
+CATEGORY_COLUMNS += ("saving", "gap", "tasks needed")
 # the help each report column shows on hover: what it means, and why a cell may read as a dash
 COLUMN_HELP = {
     "category": "The job category (one suite's category).",
@@ -184,7 +183,7 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
                 "baseline monthly": money(baseline_monthly),
                 "saving": money(saving),
                 "gap": DASH if routed else gap_text(route),
-                "tasks needed": DASH if routed else tasks_text(needed),
+                "tasks needed": DASH if routed else tasks_text(needed, route.get("min_tasks_short")),
             }
         )
         numbers.append(
@@ -252,21 +251,27 @@ def gap_text(route: Mapping) -> str:
     nearest = route.get("nearest") or "no model"
     if not route.get("affordable", True) and not unknown(route.get("cost_gap_usd")):
         return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
+    short = route.get("min_tasks_short")
+    constraint = "" if unknown(short) else f"; the min_tasks constraint excludes it until it has {short:,} more tasks"
+    lower, bar = f"nearest {nearest}: its lower bound {percent(route.get('ci_low'))}", percent(route.get("bar"), 0)
     if route.get("accuracy_gap", 0) > 0:
-        points = route["accuracy_gap"] * 100
-        return (
-            f"nearest {nearest}: its lower bound {percent(route['ci_low'])} is {points:.1f} points under "
-            f"the {percent(route['bar'], 0)} bar"
-        )
+        return f"{lower} is {route['accuracy_gap'] * 100:.1f} points under the {bar} bar{constraint}"
+    if constraint:
+        return f"{lower} clears the {bar} bar{constraint}"
     return route.get("reason") or f"nearest {nearest}"
 
 
-def tasks_text(needed) -> str:
-    """More tasks that would likely settle the verdict, or why no number is given."""
+def tasks_text(needed, min_tasks_short=None) -> str:
+    """More tasks that would likely settle the verdict (at least what a min_tasks constraint asks), or why no number
+    is given."""
+    if not unknown(min_tasks_short) and (unknown(needed) or needed <= min_tasks_short):
+        return f"{int(min_tasks_short):,} more for the min_tasks constraint"
     if unknown(needed):
         return "not reachable at this accuracy"
     if needed >= MAX_TASKS_NEEDED:
         return f"more than {MAX_TASKS_NEEDED:,}"
+    if needed == 0:
+        return "none: its verdict is settled"
     return f"about {int(needed):,} more"
 
 

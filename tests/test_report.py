@@ -202,3 +202,22 @@ def test_with_no_route_anywhere_the_summary_says_nothing_clears():
         "No routed total or saving can be stated yet: no model clears its bar and every constraint in any of the "
         "1 categories yet."
     )
+
+
+def test_a_category_the_min_tasks_constraint_excludes_says_how_many_more_tasks_it_needs():
+    twenty = pd.concat(
+        [
+            facts(correct=20, trials=20, category="tickets", model="sure", bar=0.8),  # clears on its interval
+            facts(correct=10, trials=20, category="contracts", model="weak", bar=0.8),  # fails anyway
+        ],
+        ignore_index=True,
+    )
+    scenario = Scenario(constraints={"tickets": {"min_tasks": 30}, "contracts": {"min_tasks": 30}})
+    rows = build_report(decide(twenty, scenario), scenario).categories.set_index("category")
+    assert rows.loc["tickets", "gap"] == (
+        "nearest sure: its lower bound 83.9% clears the 80% bar; the min_tasks constraint excludes it until it has "
+        "10 more tasks"
+    )
+    assert rows.loc["tickets", "tasks needed"] == "10 more for the min_tasks constraint"
+    assert rows.loc["contracts", "gap"].endswith("; the min_tasks constraint excludes it until it has 10 more tasks")
+    assert rows.loc["contracts", "tasks needed"] == "10 more for the min_tasks constraint"  # never "about 0 more"

@@ -54,3 +54,17 @@ def test_a_baseline_with_nothing_accepted_leaves_dashes_that_say_why(app, deares
         f"No routed total or saving can be stated yet: the baseline model {PRICEY} has no known cost per accepted "
         "task in the routed categories (echo): its price is unknown or it had nothing accepted."
     )
+
+
+def test_a_category_below_the_suites_min_tasks_says_how_many_more_tasks_the_constraint_needs(app, app_con, seeded):
+    from dataclasses import replace
+
+    save_suite(app_con, replace(echo_suite(), constraints={"min_tasks": 60}))  # 40 tasks stored
+    request = RunRequest(suites=(SUITE,), models=(CHEAP,), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    at = open_page(app, "report")
+    [categories] = [d.value for d in at.dataframe if "gap" in d.value.columns]
+    row = categories.set_index("category").loc[SUITE]
+    assert row["route"] == "none clears"
+    assert row["gap"].endswith("bar; the min_tasks constraint excludes it until it has 20 more tasks")
+    assert row["tasks needed"] == "20 more for the min_tasks constraint"
