@@ -53,10 +53,10 @@ class ItemKey:
     model_id: str
     trial: int
 
-    @property
-    def item_id(self) -> str:
-        """An opaque id for exports: names no model, maps back through the suite's items."""
-        return hashlib.sha256("\x1f".join(map(str, astuple(self))).encode()).hexdigest()[:16]
+    def item_id(self, salt: str) -> str:
+        """An opaque id for review sheets, salted with the database's secret (store.review_salt): without the
+        salt, a reviewer who knows the run and model ids could compute them and match a sheet's rows to a model."""
+        return hashlib.sha256("\x1f".join([salt, *map(str, astuple(self))]).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,9 @@ def item_key(row: dict) -> ItemKey:
 
 
 def _order(seed: str, key: ItemKey) -> str:
-    return hashlib.sha256(f"{seed}\x1f{key.item_id}".encode()).hexdigest()
+    # the queue's order only, never shown: the key's plain digest keeps each reviewer's order as it was
+    digest = hashlib.sha256("\x1f".join(map(str, astuple(key))).encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{seed}\x1f{digest}".encode()).hexdigest()
 
 
 def to_settle(successes: float, n: int, bar: float, min_tasks: int, available: int) -> int:

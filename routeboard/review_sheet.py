@@ -38,9 +38,10 @@ def export_queue(
 
     suite_id, suite, wanted = asked_of(con, suite_id, reviewer)
     tasks = {task.id: task for task in suite.tasks}
+    salt = store.review_salt(con)
     rows = [
         {
-            "item_id": key.item_id,
+            "item_id": key.item_id(salt),
             "suite_id": suite_id,
             "task_id": key.task_id,
             "prompt": prompt_text(suite, tasks[key.task_id]),
@@ -70,14 +71,14 @@ def import_reviews(
         problems.raise_if_any()
     items: dict[str, dict[str, dict]] = {}  # suite -> item_id -> stored row
     labels = {label.casefold(): reason for reason, label in REJECT_REASONS.items()}
-    rows, seen = [], set()
+    rows, seen, salt = [], set(), store.review_salt(con)
     for line, fields in records:
         verdict = str(fields.get("verdict") or "").strip().lower()
         if not verdict:
             continue
         suite_id = str(fields.get("suite_id") or "")
         if suite_id not in items:
-            items[suite_id] = {item_key(row).item_id: row for row in store.suite_items(con, suite_id)}
+            items[suite_id] = {item_key(row).item_id(salt): row for row in store.suite_items(con, suite_id)}
         row = items[suite_id].get(str(fields.get("item_id") or "").strip())
         if row is None:
             problems.add(line, "item_id", f"no such item in {suite_id or 'this database'}; export a fresh sheet")

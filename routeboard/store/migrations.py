@@ -382,3 +382,14 @@ def m012_run_cancel_requests(con):
             requested_at TIMESTAMP NOT NULL DEFAULT now()
         )""")
     con.execute("ALTER TABLE runs ADD COLUMN heartbeat_at TIMESTAMP")
+
+
+@migration
+def m013_review_item_salt(con):
+    # A review sheet's item ids are a hash of (run, model, task) salted with this per-database secret: unsalted, a
+    # blinded reviewer who knows the runs could compute each model's ids and unblind the sheet (routeboard/review.py).
+    # It stays in the store: no export carries it.
+    import secrets
+
+    con.execute("CREATE TABLE review_secret (salt VARCHAR NOT NULL)")
+    con.execute("INSERT INTO review_secret VALUES (?)", [secrets.token_hex(32)])

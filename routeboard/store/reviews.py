@@ -37,6 +37,14 @@ def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+def review_salt(con: duckdb.DuckDBPyConnection) -> str:
+    """The per-database secret that salts review sheets' item ids (m013_review_item_salt); never exported."""
+    row = con.cursor().execute("SELECT salt FROM review_secret LIMIT 1").fetchone()
+    if row is None:
+        raise ReviewError("this database has no review secret; open it once with this version to add one")
+    return row[0]
+
+
 def pending_trial_keys(con: duckdb.DuckDBPyConnection, run_id: str) -> set[tuple]:
     """(suite, task, model, trial) of a run's trials still waiting for a review."""
     rows = (
