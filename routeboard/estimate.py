@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
+from routeboard import audit
+from routeboard.access import Actor, require
 from routeboard.domain import Model, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.pricing import infra_usd, model_usd
@@ -224,9 +226,13 @@ def calibrate(
     model: Model,
     suites: list[tuple[str, Suite]] = (),
     settings: GenerationSettings | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> int:
     """Measure a local model once: two speed probes, and one answer on each suite it has never answered (its
-    output length). Kept in the store, so later estimates make no call. Returns the number of calls made."""
+    output length). Kept in the store, so later estimates make no call. Returns the number of calls made.
+    Calls a model, as a run does: the person must be allowed to launch runs, and the calls are audited."""
+    actor = require(actor, "launch_run")
     settings = settings or GenerationSettings()
     if model.tier != "local":
         return 0  # a hosted call costs money and its time is not estimated
@@ -266,6 +272,9 @@ def calibrate(
                 break
             previous = _text(messages)
             messages = retry_messages(messages, completion.text, problem)
+    if made:
+        probed_suites = sorted({suite_id for suite_id, *_ in calls if suite_id})
+        audit.record_now(con, actor, "calibrate", target=model.id, detail={"calls": made, "suites": probed_suites})
     return made
 
 
@@ -312,12 +321,15 @@ def estimate(
     settings: GenerationSettings,
     *,
     calibrate_local: bool = False,
+    actor: Actor | None = None,
 ) -> list[Estimate]:
     """Per model x suite: calls, tokens, USD (tokens x price + local infra time) and local busy seconds, with
-    the basis of each. ``calibrate_local`` first measures local models that have no stored basis (a few calls)."""
+    the basis of each. ``calibrate_local`` first measures local models that have no stored basis (a few calls, as
+    ``actor``)."""
     if calibrate_local:
         for model in models:
-            calibrate(con, model, suites, settings)
+            if model.tier == "local":  # a hosted model is never calibrated: no call, nothing to check
+                calibrate(con, model, suites, settings, actor=actor)
     speeds = {m.id: local_speed(con, m) for m in models if m.tier == "local"}
     previous: dict[str, str | None] = {m.id: None for m in models}  # each model's last prompt, in run order
     rows = []

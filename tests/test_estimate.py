@@ -10,7 +10,7 @@ import pytest
 
 from routeboard.catalog import EMBEDDED_ID, embedded_model
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
-from routeboard.estimate import estimate, fit_speed, local_speed, new_share
+from routeboard.estimate import calibrate, estimate, fit_speed, local_speed, new_share
 from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest, resolve_models, resolve_suites, start_run
 from routeboard.store.history import output_history, record_calibration
@@ -153,3 +153,47 @@ def test_estimate_is_within_2x_of_a_real_run_on_long_prompts_and_a_shipped_suite
     assert "output from this model's" in row.basis  # its calibration answer, not the one-number expected answer
     assert row.local_seconds / 2 <= wall_s <= row.local_seconds * 2, row.basis
     assert row.cost_usd / 2 <= spend_usd <= row.cost_usd * 2
+
+
+# ---------------------------------------------------------------- who may calibrate
+
+
+@pytest.fixture
+def team(con, tmp_path, monkeypatch):
+    """The short suite stored by the local admin, then a team deployment: every action needs a person."""
+    suites = short_suite(con)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
+    return suites
+
+
+def _calibration_calls(con) -> int:
+    return con.execute("SELECT count(*) FROM speed_calibrations").fetchone()[0]
+
+
+def test_a_viewer_may_not_calibrate_and_no_call_is_made(con, team):
+    from routeboard.access import Actor
+    from routeboard.errors import Refused
+
+    suites = team
+    viewer = Actor("vic@example.com", "Vic", "viewer", "oidc")
+    with pytest.raises(Refused, match=r"^Vic \(viewer\) may not launch runs; ask an admin for the analyst role"):
+        calibrate(con, embedded_model(), suites, SETTINGS, actor=viewer)
+    with pytest.raises(Refused, match="sign in first"):
+        estimate(con, suites, [embedded_model()], 1, None, SETTINGS, calibrate_local=True)
+    assert _calibration_calls(con) == 0
+
+
+@pytest.mark.real_model
+def test_an_analysts_calibration_is_audited_with_the_calls_it_made(con, team):
+    from routeboard.access import Actor
+    from routeboard.audit import trail
+
+    suites = team
+    analyst = Actor("ben@example.com", "Ben", "analyst", "oidc")
+    made = calibrate(con, embedded_model(), suites, SETTINGS, actor=analyst)
+    assert made >= 3 and _calibration_calls(con) == made
+    [row] = trail(con, user_id="ben@example.com", action="calibrate").to_dict("records")
+    assert (row["role"], row["target"]) == ("analyst", EMBEDDED_ID)
+    assert f'"calls": {made}' in row["detail"] and suites[0][0] in row["detail"]
