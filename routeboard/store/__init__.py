@@ -1,4 +1,4 @@
-"""The store: one connection per process, migrations on open, all-or-nothing writes.
+"""The store: a connection (or a lease on a local file) per process, migrations on open, all-or-nothing writes.
 
 A DuckDB file by default; ``ROUTEBOARD_DB=ducklake:postgres:...`` opens the shared store instead (store/lake.py),
 where the same SQL runs: the connection's default database is the lake."""
@@ -12,15 +12,28 @@ from pathlib import Path
 
 import duckdb
 
-from routeboard.errors import StoreError
 from routeboard.settings import db_path
 from routeboard.store import lake
 from routeboard.store.lake import gate, serialized  # noqa: F401  (the store's writers use them)
+from routeboard.store.lease import FileLease, Pinned, Source, held, open_file  # noqa: F401  (one file, many processes)
 from routeboard.store.migrations import apply_migrations
 
 
+def open_store(path: str | os.PathLike | None = None) -> FileLease | Pinned:
+    """What a long-lived process (the app, a run) keeps: a local file as a lease it holds only while in use, so
+    other processes can use the file between (store/lease.py); the shared store or an in-memory database pinned."""
+    lake_target = str(path) if path else os.environ.get("ROUTEBOARD_DB", "")
+    target = db_path(path)
+    if lake.is_lake(lake_target) or str(target) == ":memory:":
+        return Pinned(connect(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return FileLease(target)
+
+
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database file or the shared store and bring its schema up to date."""
+    """Open (creating if needed) the database file or the shared store and bring its schema up to date; a file
+    another process holds is waited for (store/lease.py). For one command's work: a process that lives on keeps
+    an ``open_store`` lease instead."""
     lake_target = str(path) if path else os.environ.get("ROUTEBOARD_DB", "")
     if lake.is_lake(lake_target):
         con = lake.open_lake(lake_target)
@@ -29,17 +42,7 @@ def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
     target = db_path(path)
     if str(target) != ":memory:":
         target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(target))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StoreError(
-                f"{target} is open in another process (a run or the app); "
-                "wait for it to finish or point --db / ROUTEBOARD_DB at another file"
-            ) from None
-        raise StoreError(f"cannot open database {target}: {exc}") from None
-    except duckdb.Error as exc:
-        raise StoreError(f"{target} is not a routeboard database: {exc}") from None
+    con = open_file(target) if str(target) != ":memory:" else duckdb.connect(":memory:")
     apply_migrations(con)
     return con
 

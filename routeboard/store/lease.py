@@ -1,0 +1,148 @@
+"""One local DuckDB file, many processes: each holds the file only while it uses it.
+
+DuckDB lets one process at a time open a file for writing, so the app holding its connection for its whole life
+refused every CLI run beside it (a nightly re-certification), and a long CLI run would lock the app out. A
+``FileLease`` opens the file when its first user arrives and closes it when the last leaves (about 15-20 ms at a
+million attempts); a process that finds the file held waits its turn, retrying for up to ``LOCK_WAIT_S``. The app
+holds it for one page run, a run's writer for one batch (docs/design.md, "one file, many processes").
+
+The shared store (DuckLake) and in-memory databases need none of this: ``Pinned`` keeps their one connection."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from routeboard.errors import StoreError
+
+# How long an open waits for another process to let go of the file. Writers hold it for milliseconds and a page
+# run for about a second, so a minute of refusals means a process that keeps it open (an older routeboard, a
+# DuckDB shell): said in the error, which names that process.
+LOCK_WAIT_S = float(os.environ.get("ROUTEBOARD_LOCK_WAIT_S", "60"))
+_FIRST_RETRY_S = 0.005
+_LAST_RETRY_S = 0.1
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True for DuckDB's "Could not set lock on file" (another process has the file open)."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def open_file(path: Path, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, waiting up to ``wait_s`` while another process holds it."""
+    deadline = time.monotonic() + wait_s
+    retry_s = _FIRST_RETRY_S
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if not is_lock_error(exc):
+                raise StoreError(f"cannot open database {path}: {exc}") from None
+            if time.monotonic() >= deadline:
+                holder = str(exc).split("Conflicting lock is held in", 1)[-1].split(". See", 1)[0].strip()
+                raise StoreError(
+                    f"{path} stayed open in another process for {wait_s:.0f} s ({holder}); routeboard's app and "
+                    "runs let go of it between uses, so this is another program or an older routeboard: close it, "
+                    "or point --db / ROUTEBOARD_DB at another file"
+                ) from None
+        except duckdb.Error as exc:
+            raise StoreError(f"{path} is not a routeboard database: {exc}") from None
+        # jittered so two waiting processes do not retry in step
+        time.sleep(retry_s * (0.5 + random.random()))
+        retry_s = min(retry_s * 2, _LAST_RETRY_S)
+
+
+class FileLease:
+    """A local database file opened while at least one holder uses it (threads of this process share the opening,
+    each through a cursor of its own) and closed when the last one leaves, so other processes get their turn."""
+
+    def __init__(self, path: Path, *, wait_s: float = LOCK_WAIT_S):
+        self.path = Path(path)
+        self.wait_s = wait_s
+        self._guard = threading.RLock()  # pin() acquires under it
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._holders = 0
+        self._migrated = False
+        self._pinned = False
+
+    @contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the open file for this block; the file stays open until the last holder leaves."""
+        cursor = self._acquire()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            self._release()
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    def pin(self) -> duckdb.DuckDBPyConnection:
+        """The open file for the rest of this process's life (a caller with no block to hold it for): the file is
+        never let go of again, as before leases."""
+        with self._guard:
+            if not self._pinned:
+                self._acquire().close()  # its holder count is never given back
+                self._pinned = True
+            return self._con
+
+    def _acquire(self) -> duckdb.DuckDBPyConnection:
+        with self._guard:
+            if self._con is None:
+                # under the guard: a second thread waits for this opening instead of racing its own
+                con = open_file(self.path, self.wait_s)
+                if not self._migrated:  # the schema is brought up to date once per process
+                    from routeboard.store.migrations import apply_migrations
+
+                    try:
+                        apply_migrations(con)
+                    except BaseException:
+                        con.close()
+                        raise
+                    self._migrated = True
+                self._con = con
+            self._holders += 1
+            return self._con.cursor()
+
+    def _release(self) -> None:
+        with self._guard:
+            self._holders -= 1
+            if self._holders == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+class Pinned:
+    """A connection kept open for the process (the shared store, an in-memory database): holding it is free."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def pin(self) -> duckdb.DuckDBPyConnection:
+        return self.con
+
+    @contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self.con
+
+
+Source = FileLease | Pinned | duckdb.DuckDBPyConnection
+
+
+@contextmanager
+def held(source: Source) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection from a lease, a pinned connection, or a plain connection (used as it is) for one block."""
+    if isinstance(source, FileLease | Pinned):
+        with source.hold() as con:
+            yield con
+    else:
+        yield source
