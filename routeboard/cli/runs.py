@@ -8,6 +8,7 @@ import threading
 
 from routeboard.cli import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError
+from routeboard.store.lease import held
 
 
 def register(commands) -> None:
@@ -108,15 +109,16 @@ def cmd_run(args) -> int:
     request = _request(args)
     if request.problems():
         raise InvalidInput("; ".join(request.problems()))
-    con = open_db(args)
-    from routeboard.access import require
+    store = open_source(args)
+    with held(store) as con:  # let go before the run: it holds a local file only while it writes
+        from routeboard.access import require
 
-    who = require(actor(args, con), "launch_run")  # before the estimate, which may measure a local model
-    from routeboard.run import judge_warning, resolve_judges, resolve_suites
+        who = require(actor(args, con), "launch_run")  # before the estimate, which may measure a local model
+        from routeboard.run import judge_warning, resolve_judges, resolve_suites
 
-    suites = resolve_suites(con, request.suites, actor=who)
-    resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
-    estimates = _estimate_rows(con, request, calibrate=args.estimate_only)
+        suites = resolve_suites(con, request.suites, actor=who)
+        resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
+        estimates = _estimate_rows(con, request, calibrate=args.estimate_only)
     warning = judge_warning(suites, request.judge_model)
     if warning:
         _err(f"warning: {warning}")
@@ -130,8 +132,16 @@ def cmd_run(args) -> int:
         _print_estimate(estimates)
     from routeboard.run import start_run
 
-    runner = start_run(con, request, actor=who)
+    runner = start_run(store, request, actor=who)
     return _follow(runner, args.json)
+
+
+def open_source(args):
+    """The database for a run: a local file as a lease the run holds only while it reads or writes, so the app
+    (or another run) keeps using the file meanwhile (routeboard/store/lease.py)."""
+    from routeboard.store import open_store
+
+    return open_store(args.db)
 
 
 def _print_estimate(rows) -> None:
@@ -188,7 +198,8 @@ def _follow(runner, as_json: bool) -> int:
             progress = runner.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-    return _summarise(runner.con, runner.run_id, progress, as_json)
+    with held(runner.store) as con:
+        return _summarise(con, runner.run_id, progress, as_json)
 
 
 def _stderr_console():
@@ -291,30 +302,29 @@ def cmd_show(args) -> int:
 def cmd_resume(args) -> int:
     from routeboard.run import resume_run
 
-    con = open_db(args)
-    runner = resume_run(con, args.run_id, budget_usd=args.budget_usd, actor=actor(args, con))
+    store = open_source(args)
+    with held(store) as con:
+        who = actor(args, con)
+    runner = resume_run(store, args.run_id, budget_usd=args.budget_usd, actor=who)
     return _follow(runner, args.json)
 
 
 def cmd_cancel(args) -> int:
     from routeboard.access import require
-    from routeboard.run import cancel_stale_run
     from routeboard.run.start import cancel_run
     from routeboard.settings import db_path
-    from routeboard.store import database_path
 
     path = db_path(args.db)
     try:
         con = open_db(args)
     except StoreError:
-        # The live run's process holds the file: leave a marker it polls for. Its launcher cannot be read here, so
-        # only the role is checked (and the cancel is not audited: the file is not ours to write).
+        # Another program kept the file open past the wait: leave a marker a live run polls for. Its launcher cannot
+        # be read here, so only the role is checked (and the cancel is not audited: the file is not ours to write).
         require(actor(args, None), "cancel_run")
         path.with_name(f"{path.name}.cancel-{args.run_id}").touch()
         print(f"asked the live run {args.run_id} to stop; finished attempts are kept")
         return 0
-    if database_path(con) is None:  # the shared store: the run may be live in another process, ask it there
-        print(cancel_run(con, args.run_id, actor=actor(args, con)))
-        return 0
-    print(cancel_stale_run(con, args.run_id, actor=actor(args, con)))
+    # a live run (on the shared store, or on a local file it lets go of between writes) is asked through the store;
+    # one whose process died is marked cancelled
+    print(cancel_run(con, args.run_id, actor=actor(args, con)))
     return 0

@@ -7,10 +7,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-import duckdb
-
 from routeboard.domain import Model
 from routeboard.providers import Completion, GenerationSettings
+from routeboard.store import Source, held
 from routeboard.store import runs as run_store
 
 
@@ -32,15 +31,16 @@ def request_hash(model: Model, messages: list[dict], settings: GenerationSetting
 class ReuseCache:
     """Earlier answers by request hash: a run's first attempts are looked up in one query, retries one by one."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, enabled: bool):
-        self._con = con
+    def __init__(self, store: Source, enabled: bool):
+        self._store = store
         self.enabled = enabled
         self._prefetched: dict[str, dict] = {}
 
     def prefetch(self, hashes: Iterable[str]) -> None:
         """Look up the first attempts of a run at once (one query instead of one per call)."""
         if self.enabled:
-            self._prefetched = run_store.cached_answers(self._con, list(hashes))
+            with held(self._store) as con:
+                self._prefetched = run_store.cached_answers(con, list(hashes))
 
     def get(self, digest: str, attempt: int) -> Completion | None:
         """The stored answer to this request, if any (each prefetched answer serves one call)."""
@@ -49,7 +49,8 @@ class ReuseCache:
         if digest in self._prefetched:
             found = self._prefetched.pop(digest)
         elif attempt > 1:
-            found = run_store.cached_answers(self._con, [digest]).get(digest)
+            with held(self._store) as con:
+                found = run_store.cached_answers(con, [digest]).get(digest)
         else:
             return None
         if found is None:

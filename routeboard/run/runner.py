@@ -29,7 +29,7 @@ from routeboard.run.plan import Certification, Job, left_to_send
 from routeboard.run.progress import Progress
 from routeboard.run.request import RunRequest
 from routeboard.run.trial import Call, Check, Done, Step, TrialState
-from routeboard.store import database_path
+from routeboard.store import Source, database_path, held
 from routeboard.store import reviews as review_store
 from routeboard.store import runs as run_store
 from routeboard.suites import render_messages
@@ -58,7 +58,7 @@ class Runner:
 
     def __init__(
         self,
-        con: duckdb.DuckDBPyConnection,
+        store: Source,
         run_id: str,
         request: RunRequest,
         jobs: list[Job],
@@ -66,16 +66,20 @@ class Runner:
         cancel: threading.Event | None = None,
         judges: dict[str, Model] | None = None,
     ):
-        self.con = con
+        # a local file is a lease (store/lease.py): held for each read and write batch, never for the whole run,
+        # so the app and other runs use the file in between
+        self.store = store
         self.run_id = run_id
         self.request = request
         self.cancel = cancel or threading.Event()
         self.on_progress = on_progress
-        finished = run_store.finished_trials(con, run_id)
-        waiting = review_store.pending_trial_keys(con, run_id)  # finished, but a pending trial settles nothing
+        with held(store) as con:
+            finished = run_store.finished_trials(con, run_id)
+            waiting = review_store.pending_trial_keys(con, run_id)  # finished, but a pending trial settles nothing
+            self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
+            totals = run_store.run_totals(con, run_id)[0]
+            self._marker = cancel_marker(con, run_id)
         self.pending = left_to_send(jobs, finished)
-        self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
-        totals = run_store.run_totals(con, run_id)[0]
         self.progress = Progress(
             run_id,
             total=len(jobs),
@@ -86,7 +90,7 @@ class Runner:
         )
         self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
         self.rng = random.Random(hash(run_id))
-        self.cache = ReuseCache(con, request.use_cache)
+        self.cache = ReuseCache(store, request.use_cache)
         self.grading = Grading(judges or {}, request.settings)
         self.plan = Certification(
             jobs,
@@ -95,7 +99,6 @@ class Runner:
             trials=request.trials,
             round_tasks=request.round_tasks,
         )
-        self._marker = cancel_marker(con, run_id)
         self._writer = None
         self._global: asyncio.Semaphore | None = None
         self._per_provider: dict[str, tuple[asyncio.Semaphore, float | None]] = {}
@@ -113,7 +116,7 @@ class Runner:
         self.cache.prefetch(self._hash(job, 1) for job in self.pending if job.key not in self.prior)
         self._global = asyncio.Semaphore(self.request.concurrency)
         self._per_provider = {}
-        self._writer = AttemptWriter(self.con)
+        self._writer = AttemptWriter(self.store)
         watcher = asyncio.create_task(self._watch_cancel())
         status = "completed"
         try:
@@ -131,15 +134,16 @@ class Runner:
 
     def _end(self, status: str) -> Progress:
         """Store the run's final status (and certified pairs, so a resume does not send them more)."""
-        if self.request.certify:
-            run_store.record_certified(self.con, self.run_id, self.plan.certified, self.progress.total)
         if self.cancel.is_set():
             status = "cancelled"
         elif self.budget.exhausted and self.progress.done < self.progress.total:
             status = "budget_exhausted"
         elif self.progress.done < self.progress.total:
             status = "failed"
-        run_store.set_status(self.con, self.run_id, status)
+        with held(self.store) as con:
+            if self.request.certify:
+                run_store.record_certified(con, self.run_id, self.plan.certified, self.progress.total)
+            run_store.set_status(con, self.run_id, status)
         self.progress.status = status
         self._report()
         if self._marker and self._marker.exists():
@@ -193,9 +197,13 @@ class Runner:
     async def _quietly(self, call: Callable) -> object:
         """``call(con, run_id)`` in a thread; None when the store fails it this time (retried at the next turn)."""
         try:
-            return await asyncio.to_thread(call, self.con, self.run_id)
+            return await asyncio.to_thread(self._in_store, call)
         except duckdb.Error:
             return None
+
+    def _in_store(self, call: Callable) -> object:
+        with held(self.store) as con:
+            return call(con, self.run_id)
 
     # -- one trial
 

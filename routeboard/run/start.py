@@ -18,13 +18,13 @@ from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
 from routeboard.run.runner import Runner
+from routeboard.store import Source, held, serialized, transaction
 from routeboard.store import runs as run_store
-from routeboard.store import serialized, transaction
 from routeboard.store.suites import load_stored_suite
 
 
 def start_run(
-    con: duckdb.DuckDBPyConnection,
+    store: Source,
     request: RunRequest,
     *,
     run_id: str | None = None,
@@ -35,7 +35,15 @@ def start_run(
     """Plan a run, snapshot prices, write the run row and return a Runner ready to ``run()``.
 
     An analyst's run is refused before any call when its cost (its cap, else its estimate) would pass what is
-    left of their monthly budget, and is capped at what is left (docs/design.md, "A team's deployment")."""
+    left of their monthly budget, and is capped at what is left (docs/design.md, "A team's deployment"). ``store``
+    is a connection, or a lease on a local file that the run holds only while it reads or writes."""
+    with held(store) as con:
+        run_id, request, jobs, judges = _plan_run(con, request, run_id, actor)
+    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+
+
+def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None) -> tuple:
+    """start_run's checks, plan and run row: the run's id, its request (capped by a budget), jobs and judges."""
     actor = require(actor, "launch_run")
     problems = request.problems()
     if problems:
@@ -67,11 +75,11 @@ def start_run(
         )
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)
-    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+    return run_id, request, jobs, judges
 
 
 def resume_run(
-    con: duckdb.DuckDBPyConnection,
+    store: Source,
     run_id: str,
     *,
     on_progress=None,
@@ -81,6 +89,13 @@ def resume_run(
 ) -> Runner:
     """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused. An analyst
     resumes their own runs, within what is left of their monthly budget."""
+    with held(store) as con:
+        request, jobs, judges = _plan_resume(con, run_id, budget_usd, actor)
+    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+
+
+def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None) -> tuple:
+    """resume_run's checks and plan: the stored request (its cap renewed), the jobs left and the judges."""
     actor = require(actor, "resume_run", con=con, target=run_id)
     run = run_store.get_run(con, run_id)
     if run["status"] == "imported":
@@ -113,7 +128,7 @@ def resume_run(
     jobs = [
         job for job in plan_jobs(suites, models, request.trials, request.limit) if job.pair not in settled
     ]  # certified pairs need nothing more
-    return Runner(con, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+    return request, jobs, judges
 
 
 def authorize_cancel(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> Actor:

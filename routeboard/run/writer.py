@@ -3,12 +3,12 @@ a cancel or a spent budget loses at most the calls in flight. Its SQL lives in r
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
-import duckdb
-
 from routeboard.domain import Attempt, Trial
+from routeboard.store import FileLease, Source, held
 from routeboard.store.lake import is_lake_connection
 from routeboard.store.runs import write_batch
 
@@ -24,10 +24,15 @@ class AttemptWriter:
     # Writes at most this often: each commit costs milliseconds whatever its size, and a writer that never
     # rests competes with the event loop for the GIL. A crash loses at most this window of finished calls.
     MIN_INTERVAL_S = 0.025
+    # On a local file other processes wait for each write to let go of the file (store/lease.py): a longer rest
+    # leaves them most of the time, at the cost of a crash losing up to this window of finished calls.
+    SHARED_FILE_INTERVAL_S = 0.25
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._cursor = con.cursor()  # a cursor per thread
-        self._lake = is_lake_connection(con)  # asked once: the shared store checks each row's key
+    def __init__(self, store: Source):
+        self._store = store
+        with held(store) as con:
+            self._lake = is_lake_connection(con)  # asked once: the shared store checks each row's key
+        self._interval_s = self.SHARED_FILE_INTERVAL_S if isinstance(store, FileLease) else self.MIN_INTERVAL_S
         self._attempts: list[Attempt] = []
         self._trials: list[Trial] = []
         self._cond = threading.Condition()
@@ -52,7 +57,6 @@ class AttemptWriter:
             self._closing = True
             self._cond.notify()
         self._thread.join()
-        self._cursor.close()
         if self.error is not None:
             raise self.error
 
@@ -67,14 +71,15 @@ class AttemptWriter:
 
     def _loop(self) -> None:
         while True:
-            wait_s = self._last_write_s + self.MIN_INTERVAL_S - time.monotonic()
+            wait_s = self._last_write_s + self._interval_s - time.monotonic()
             if wait_s > 0 and not self._closing:
                 time.sleep(wait_s)
             attempts, trials, closing = self._take()
             if attempts or trials:
                 self._last_write_s = time.monotonic()
                 try:
-                    write_batch(self._cursor, attempts, trials, lake=self._lake)
+                    with held(self._store) as con, contextlib.closing(con.cursor()) as cursor:  # a cursor per thread
+                        write_batch(cursor, attempts, trials, lake=self._lake)
                 except BaseException as exc:  # surfaced to the run by add() / close()
                     self.error = exc
                     return

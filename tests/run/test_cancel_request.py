@@ -1,6 +1,7 @@
 """Cancelling a run live in another process through the store (a DuckDB file and the shared store): the run stops
 within about a second keeping what it finished, a resume finishes the rest once; a run whose process died is
-marked cancelled instead."""
+marked cancelled instead. On a local file the run holds the file only while it writes, so the cancelling
+process gets in between (routeboard/store/lease.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import time
 
 import pytest
 
-import routeboard
 from routeboard.run import resume_run, start_run
 from routeboard.run.start import cancel_run
+from routeboard.store import held, open_store
 from routeboard.store.runs import get_run
 from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
@@ -30,15 +31,20 @@ def store(request, isolated_db, tmp_path, monkeypatch):
         conninfo = request.getfixturevalue("postgres").database()
         monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{conninfo}")
         monkeypatch.setenv("ROUTEBOARD_DATA_PATH", str(tmp_path / "lake"))
-    con = routeboard.connect()
-    yield request.param, con
-    con.close()
+    source = open_store()  # a local file: a lease this process holds only while it reads or writes
+    yield request.param, source
+    with held(source) as con:
+        con.close()
 
 
 @pytest.fixture
 def setup(store):
     """A 20-task suite whose prompt ends with the answer, and one priced fake model."""
-    con = store[1]
+    with held(store[1]) as con:
+        _seed(con)
+
+
+def _seed(con) -> None:
     from routeboard.catalog import add_model
     from routeboard.domain import GraderSpec, Suite, Task
     from routeboard.store.suites import save_suite
@@ -66,45 +72,52 @@ def _outcomes_per_trial(con, run_id) -> list[int]:
 
 
 def test_a_cancel_asked_through_the_store_stops_the_live_run_and_a_resume_finishes_it_once(store, setup):
-    kind, con = store
+    _, source = store
     install_fake(FakeProvider(latency_s=0.3))
-    runner = start_run(con, request(concurrency=1))
+    runner = start_run(source, request(concurrency=1))
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("progress", runner.run()))
     thread.start()
     deadline = time.monotonic() + 60
     while runner.progress.done < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    if kind == "lake":  # another process (a cron job, another app replica) asks: there is no file to mark
-        done = run_cli("runs", "cancel", runner.run_id)
-        assert done.returncode == 0, done.stderr
-        said = done.stdout
-    else:  # on a file only this process can hold it: the app's own session asks through the same store
-        said = cancel_run(con, runner.run_id)
+    # another process (a cron job, the app, another replica) asks, on a local file as on the shared store
+    done = run_cli("runs", "cancel", runner.run_id)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout
     asked_at = time.monotonic()
     thread.join(timeout=60)
     assert "asked the live run" in said
     assert result["progress"].status == "cancelled"
     assert time.monotonic() - asked_at < 10, "a live run notices a request within about a second"
-    stopped = get_run(con, runner.run_id)
+    with held(source) as con:
+        _check_stopped_then_resume(con, runner.run_id)
+
+
+def _check_stopped_then_resume(con, run_id: str) -> None:
+    stopped = get_run(con, run_id)
     assert stopped["status"] == "cancelled"
-    kept = con.execute("SELECT count(*) FROM trials WHERE run_id = ?", [runner.run_id]).fetchone()[0]
+    kept = con.execute("SELECT count(*) FROM trials WHERE run_id = ?", [run_id]).fetchone()[0]
     assert 2 <= kept < TASKS, "the finished trials are kept, the rest were never sent"
 
     # the resume is not stopped by the old request; it sends only what is left, and no trial lands twice
     install_fake(FakeProvider())
-    assert resume_run(con, runner.run_id).run().status == "completed"
-    assert _outcomes_per_trial(con, runner.run_id) == [1] * TASKS
+    assert resume_run(con, run_id).run().status == "completed"
+    assert _outcomes_per_trial(con, run_id) == [1] * TASKS
     attempts = con.execute(
         "SELECT max(n) FROM (SELECT count(*) AS n FROM attempts WHERE run_id = ? "
         "GROUP BY suite_id, task_id, model_id, trial, attempt)",
-        [runner.run_id],
+        [run_id],
     ).fetchone()[0]
     assert attempts == 1
 
 
 def test_a_run_whose_process_died_is_marked_cancelled_and_a_live_one_only_asked(store, setup):
-    _, con = store
+    with held(store[1]) as con:  # runs in this thread: the file is held throughout
+        _died_and_live(con)
+
+
+def _died_and_live(con) -> None:
     install_fake(FakeProvider(latency_s=0.2))
     died = start_run(con, request())  # planned, never run: its process is gone
     con.execute("UPDATE runs SET heartbeat_at = now()::TIMESTAMP - INTERVAL 2 MINUTE WHERE run_id = ?", [died.run_id])
@@ -122,7 +135,8 @@ def test_a_run_whose_process_died_is_marked_cancelled_and_a_live_one_only_asked(
     assert [target for target, _ in trail] == [died.run_id, live.run_id], "each cancel is in the audit trail"
 
 
-def test_a_cli_run_on_the_shared_store_stops_when_another_process_asks(postgres, s3, tmp_path, monkeypatch):  # noqa: F811
+@pytest.mark.parametrize("where", ["local file", "shared store"])
+def test_a_cli_run_stops_when_another_process_asks(where, request, isolated_db, tmp_path, monkeypatch):
     import json
     import subprocess
     import sys
@@ -132,10 +146,12 @@ def test_a_cli_run_on_the_shared_store_stops_when_another_process_asks(postgres,
     from routeboard.store.suites import save_suite
     from tests.conftest import ROOT
 
-    monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{postgres.database()}")
-    monkeypatch.setenv("ROUTEBOARD_DATA_PATH", f"s3://{BUCKET}/cancel-{tmp_path.name}")
-    for name, value in s3.env.items():
-        monkeypatch.setenv(name, value)
+    if where == "shared store":
+        postgres, s3 = request.getfixturevalue("postgres"), request.getfixturevalue("s3")  # noqa: F811
+        monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{postgres.database()}")
+        monkeypatch.setenv("ROUTEBOARD_DATA_PATH", f"s3://{BUCKET}/cancel-{tmp_path.name}")
+        for name, value in s3.env.items():
+            monkeypatch.setenv(name, value)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-only")
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "secrets.toml"))
     echo = subprocess.Popen(
@@ -143,13 +159,14 @@ def test_a_cli_run_on_the_shared_store_stops_when_another_process_asks(postgres,
     )
     try:
         url = echo.stdout.readline().split()[1]
-        con = routeboard.connect()
-        tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(400))
-        save_suite(con, Suite(name="long", category="long", grader=GraderSpec("exact"), tasks=tasks))
-        add_model(
-            con, "openai/echo", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0,
-            api_base=url,
-        )  # fmt: skip
+        source = open_store()  # this process reads a local file between the run's writes
+        with held(source) as con:
+            tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(400))
+            save_suite(con, Suite(name="long", category="long", grader=GraderSpec("exact"), tasks=tasks))
+            add_model(
+                con, "openai/echo", tier="small-proprietary", input_price_per_mtok_usd=1.0,
+                output_price_per_mtok_usd=2.0, api_base=url,
+            )  # fmt: skip
         run = subprocess.Popen(
             [sys.executable, "-m", "routeboard", "run", "--suite", "long", "--model", "openai/echo", "--json",
              "--concurrency", "1"],
@@ -159,7 +176,8 @@ def test_a_cli_run_on_the_shared_store_stops_when_another_process_asks(postgres,
         live = []
         while not live and time.monotonic() < deadline:
             time.sleep(0.3)
-            live = con.execute("SELECT run_id FROM trials GROUP BY run_id HAVING count(*) >= 5").fetchall()
+            with held(source) as con:
+                live = con.execute("SELECT run_id FROM trials GROUP BY run_id HAVING count(*) >= 5").fetchall()
         said = run_cli("runs", "cancel", live[0][0])
         assert "asked the live run" in said.stdout, said
         out, err = run.communicate(timeout=60)
