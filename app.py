@@ -2,12 +2,17 @@
 
 import streamlit as st
 
+from routeboard.errors import StoreError
 from ui.auth import current_actor, navigation, run_page
-from ui.state import connection, load_secrets_into_environment, sidebar
+from ui.state import connection, holding, load_secrets_into_environment, sidebar
 
 st.set_page_config(page_title="routeboard", page_icon=":material/alt_route:", layout="wide")
 load_secrets_into_environment()
-actor = current_actor(connection())
-page = st.navigation(navigation(actor))
-sidebar()
-run_page(page, actor)
+try:
+    with holding():  # the database file is held for this page run only: a CLI run beside the app uses it between
+        actor = current_actor(connection())
+        page = st.navigation(navigation(actor))
+        sidebar()
+        run_page(page, actor)
+except StoreError as exc:  # e.g. another program kept the file open: said in words, the page can be reloaded
+    st.error(str(exc))

@@ -58,4 +58,4 @@ if suites and models:
 
 st.subheader("Runs")
 runs.resume_box(con)
-runs.live(con)
+runs.live()

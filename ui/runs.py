@@ -28,7 +28,7 @@ from routeboard.settings import db_path
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.version import data_version
 from ui.auth import actor
-from ui.state import show_error
+from ui.state import connection, fragment, show_error, store
 from ui.tables import show
 
 
@@ -105,15 +105,16 @@ def _work(handle: RunHandle, runner) -> None:
         handle.done.set()
 
 
-def launch(con, request: RunRequest | None = None, resume: str | None = None) -> RunHandle:
+def launch(request: RunRequest | None = None, *, resume: str | None = None) -> RunHandle:
     """Start (or resume) a run in a background thread and return its handle, as the signed-in person (refused in
-    the core, before any call, for a role that may not or a run past their monthly budget)."""
+    the core, before any call, for a role that may not or a run past their monthly budget). The run gets the
+    app's store, not this page run's connection: it holds a local file only while it writes."""
     cancel = threading.Event()
     who = actor()
     if resume:
-        runner = resume_run(con, resume, cancel=cancel, actor=who)
+        runner = resume_run(store(), resume, cancel=cancel, actor=who)
     else:
-        runner = start_run(con, request, cancel=cancel, actor=who)
+        runner = start_run(store(), request, cancel=cancel, actor=who)
     handle = RunHandle(runner.run_id, runner.progress, cancel, request=request)
     runner.on_progress = lambda progress: setattr(handle, "progress", progress)
     handle.thread = threading.Thread(target=_work, args=(handle, runner), name=f"run-{runner.run_id}", daemon=True)
@@ -168,7 +169,7 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             disabled=bool(under_way),
             help=f"Run {under_way[0]} of this selection is under way." if under_way else None,
         ):
-            st.session_state[STARTED] = launch(con, request).run_id
+            st.session_state[STARTED] = launch(request).run_id
             st.rerun()  # redraw the button disabled while its run goes on
         if STARTED in st.session_state:
             st.success(f"Run {st.session_state[STARTED]} started.")
@@ -202,15 +203,16 @@ def resume_box(con) -> None:
         chosen = st.selectbox("Resume an unfinished run", [r["run_id"] for r in unfinished], key="run_resume_pick")
         if st.button("Resume", key="run_resume"):
             try:
-                launch(con, resume=chosen)
+                launch(resume=chosen)
                 st.rerun()
             except RouteboardError as exc:
                 show_error(exc)
 
 
-@st.fragment(run_every="1s")
-def live(con) -> None:
+@fragment(run_every="1s")
+def live() -> None:
     """Progress bars and the run history, redrawn together each second so they never disagree."""
+    con = connection()
     handles = list(registry().values())
     for handle in reversed(handles[-5:]):
         p = handle.progress

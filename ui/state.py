@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-import routeboard
 from routeboard.settings import db_path
+from routeboard.store import FileLease, Pinned, open_store
 from routeboard.store.lake import redact
 from routeboard.store.version import data_version
 
@@ -28,20 +32,67 @@ PROVIDER_KEYS = {
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str):
-    return routeboard.connect(path)
+def _store(path: str) -> FileLease | Pinned:
+    return open_store(path)
+
+
+def store() -> FileLease | Pinned:
+    """The database of this server process: a local file as a lease held only while a page run (or a run's write)
+    uses it, so a CLI run on the same file works while the app is open (routeboard/store/lease.py); the shared
+    store or an in-memory database as one pinned connection."""
+    return _store(str(db_path()))
+
+
+_held = threading.local()  # the connection this thread holds for its page run, fragment run or background work
+
+
+@contextmanager
+def holding() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the database for a block (app.py wraps each page run, fragments and background threads their own
+    work): ``connection()`` inside it is that connection; nested blocks share it."""
+    current = getattr(_held, "con", None)
+    if current is not None:
+        yield current
+        return
+    with store().hold() as con:
+        _held.con = con
+        try:
+            yield con
+        finally:
+            _held.con = None
+
+
+def fragment(function=None, *, run_every=None):
+    """``st.fragment`` whose reruns hold the database (a fragment rerun skips app.py, which holds it for a page
+    run); the fragment reads ``connection()`` inside, never a connection passed in from an earlier run."""
+
+    def wrap(body):
+        @functools.wraps(body)
+        def held_body(*args, **kwargs):
+            with holding():
+                return body(*args, **kwargs)
+
+        return st.fragment(held_body, run_every=run_every)
+
+    return wrap(function) if function is not None else wrap
 
 
 def connection():
-    """One DuckDB connection per process, keyed on the database path; each page takes cursors from it."""
-    return _connection(str(db_path()))
+    """The connection this page run holds (see ``holding``); each page takes cursors from it. Outside a held block
+    (a page script run on its own, as page tests do) the file stays open for the rest of this process's life, as
+    before leases, and the log says so: the page works, only a CLI run beside it waits."""
+    con = getattr(_held, "con", None)
+    if con is None:
+        logging.getLogger(__name__).info("the database was used outside ui.state.holding(); keeping it open")
+        return store().pin()
+    return con
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, models: tuple | None):
     from routeboard.ledger import ledger_facts
 
-    return ledger_facts(_connection(path), runs=runs, suites=suites, models=models)
+    return ledger_facts(connection(), runs=runs, suites=suites, models=models)
 
 
 def facts(runs=None, suites=None, models=None):
@@ -56,7 +107,7 @@ def facts(runs=None, suites=None, models=None):
 def _cascade_facts(path: str, version: tuple, pairs: tuple):
     from routeboard.store.facts import cascade_facts as simulate
 
-    return simulate(_connection(path), list(pairs))
+    return simulate(connection(), list(pairs))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -97,7 +148,7 @@ def _trials(path: str, version: tuple, runs, categories, models, outcomes) -> Tr
     from routeboard.browse import trial_rows
     from ui.tables import display
 
-    rows = trial_rows(_connection(path), runs=runs, categories=categories, models=models, outcomes=outcomes)
+    rows = trial_rows(connection(), runs=runs, categories=categories, models=models, outcomes=outcomes)
     return Trials(rows, display(rows.head(SHOWN_TRIALS)))
 
 
@@ -128,9 +179,10 @@ def warm_in_background(scenario, attempts: int) -> None:
 
 def _warm(path: str, version: tuple, scenario) -> None:
     try:
-        _trials(path, version, None, None, None, None)
-        key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
-        _decision(path, version, key, 0.95, "wilson", True, scenario)  # Frontier's defaults
+        with holding():  # for its reads only: the file is let go of when they end
+            _trials(path, version, None, None, None, None)
+            key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
+            _decision(path, version, key, 0.95, "wilson", True, scenario)  # Frontier's defaults
     except Exception:  # only a head start: the page reads the same again and shows any error itself
         logging.getLogger(__name__).debug("warming the caches failed", exc_info=True)
 

@@ -1,7 +1,7 @@
 """The dashboard served for real, with a run the readers drill can start: ``python -m tests.drills.served_app``.
 
 Arguments: PORT GO_FILE DONE_FILE; the database comes from ROUTEBOARD_DB. Before serving, this process seeds the
-database through the very connection the app caches (ui.state) and registers a fake model with a small latency.
+database through the app's own store (ui.state) and registers a fake model with a small latency.
 When GO_FILE appears, it launches a run exactly as the Run page does (ui.runs.launch, a background thread of the
 server process); when the run ends it writes the run's final progress to DONE_FILE as JSON.
 """
@@ -30,15 +30,17 @@ def seed():
     from tests.fakes import FakeProvider, install_fake
 
     install_fake(FakeProvider(latency_s=LATENCY_S))
-    con = ui.state._connection(str(db_path()))
-    for model_id in MODELS:
-        add_model(con, model_id, tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
-    tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS))
-    save_suite(con, Suite(name="busy", category="busy", grader=GraderSpec("exact"), tasks=tasks))
-    return con
+    assert ui.state.store().path == db_path()
+    with ui.state.holding() as con:
+        for model_id in MODELS:
+            add_model(
+                con, model_id, tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0
+            )
+        tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS))
+        save_suite(con, Suite(name="busy", category="busy", grader=GraderSpec("exact"), tasks=tasks))
 
 
-def run_when_asked(con, go_file: Path, done_file: Path) -> None:
+def run_when_asked(go_file: Path, done_file: Path) -> None:
     from routeboard.providers import GenerationSettings
     from routeboard.run import RunRequest
     from ui import runs
@@ -46,7 +48,6 @@ def run_when_asked(con, go_file: Path, done_file: Path) -> None:
     while not go_file.exists():
         time.sleep(0.05)
     handle = runs.launch(
-        con,
         RunRequest(suites=("busy",), models=MODELS, concurrency=4, settings=GenerationSettings(max_output_tokens=8)),
     )
     handle.done.wait()
@@ -55,8 +56,8 @@ def run_when_asked(con, go_file: Path, done_file: Path) -> None:
 
 def main() -> None:
     port, go_file, done_file = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    con = seed()
-    threading.Thread(target=run_when_asked, args=(con, go_file, done_file), daemon=True).start()
+    seed()
+    threading.Thread(target=run_when_asked, args=(go_file, done_file), daemon=True).start()
     from streamlit.web import bootstrap
 
     flags = {

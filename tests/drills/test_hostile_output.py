@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import ui.state
+import routeboard
 from routeboard.browse import trial_rows
 from routeboard.catalog import add_model
 from routeboard.domain import GraderSpec, Suite, Task
@@ -50,11 +50,12 @@ class HostileModel:
 
 @pytest.fixture
 def app_con(isolated_db):
-    """The app's own cached connection, with fresh Streamlit caches before and after."""
+    """A connection to the app's database file, with fresh Streamlit caches before and after."""
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield ui.state._connection(str(db_path()))
-    ui.state._connection(str(db_path())).close()
+    con = routeboard.connect(db_path())
+    yield con
+    con.close()
     st.cache_data.clear()
     st.cache_resource.clear()
 

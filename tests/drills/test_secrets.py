@@ -161,7 +161,7 @@ def test_canary_keys_never_leave_the_process(isolated_db, tmp_path, monkeypatch)
         if page == "results":
             assert MARKER.encode() in body  # the search does see table cells
         assert canary.encode() not in body and secret_canary.encode() not in body, page
-    ui.state._connection(str(db)).close()
+    assert not ui.state.store().is_open  # every page run let go of the file
     st.cache_data.clear()
     st.cache_resource.clear()
     assert os.environ.get("ANTHROPIC_API_KEY") == secret_canary  # the app did take the key from its secrets

@@ -62,20 +62,19 @@ def fresh_streamlit_caches(isolated_db):
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
-    import ui.state
-
-    ui.state._connection(str(db_path())).close()
     st.cache_data.clear()
     st.cache_resource.clear()
 
 
 @pytest.fixture
 def app_con(isolated_db):
-    """The very connection the app uses (ui.state caches one per database path)."""
-    import ui.state
+    """A connection to the app's database file (the app holds the same file only while a page runs)."""
+    import routeboard
 
     assert db_path() == isolated_db
-    return ui.state._connection(str(db_path()))
+    con = routeboard.connect(isolated_db)
+    yield con
+    con.close()
 
 
 @pytest.fixture

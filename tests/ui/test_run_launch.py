@@ -96,7 +96,7 @@ def test_after_a_first_run_from_the_overview_the_run_page_preselects_its_suite(a
 
     save_suite(app_con, Suite(name="aaa-first", category="a", grader=GraderSpec("exact"), tasks=(Task("t", "x", "x"),)))
     save_suite(app_con, echo_suite())
-    runs.launch(app_con, RunRequest(suites=(SUITE,), models=(CHEAP,), limit=2))
+    runs.launch(RunRequest(suites=(SUITE,), models=(CHEAP,), limit=2))
     at = open_page(app, "run")
     assert at.multiselect(key="run_suites").value == [SUITE]  # not the first suite in the list
 
