@@ -1,7 +1,9 @@
-"""The shared store under load: 3 app processes (``streamlit run app.py``) and 2 CLI run lanes on one DuckLake store
-(catalog in a real PostgreSQL, files in moto's S3 on loopback) for 60 s. Each app is visited page after page over
-the browser's own websocket protocol; each lane launches run after run of two OpenAI-compatible models served by a
-loopback echo server (perf/echo_server.py), and a third process cancels one run live, which is then resumed.
+"""One store, many processes, under load for 60 s: 3 app processes (``streamlit run app.py``) and 2 CLI run lanes on
+one DuckLake store (catalog in a real PostgreSQL, files in moto's S3 on loopback); and the default local DuckDB file
+with the app open and 2 CLI run lanes beside it (each process holds the file only while it uses it). Each app is
+visited page after page over the browser's own websocket protocol; each lane launches run after run of two
+OpenAI-compatible models served by a loopback echo server (perf/echo_server.py), and a third process cancels one
+run live, which is then resumed.
 
 At the end: no attempt or trial stored twice, every trial of each completed run has its outcome, no lock or
 conflict error in any process's output, and each app's figures (Overview's counts and routing board, Results'
@@ -26,11 +28,12 @@ from routeboard.decisions import decide
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.ledger import ledger_facts
 from routeboard.scenario import Scenario
+from routeboard.store import held, open_store
 from routeboard.store.suites import save_suite
 from tests.conftest import ROOT
 from tests.drills import test_readers_writer as ws  # its websocket Browser (imported as a module: not collected)
-from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
-from tests.servers.s3 import BUCKET, s3  # noqa: F401  (session fixture)
+from tests.servers.postgres import postgres  # noqa: F401  (session fixture, asked for by name)
+from tests.servers.s3 import BUCKET, s3  # noqa: F401  (session fixture, asked for by name)
 from tests.servers.streamlit_app import free_port, start_app, stop, wait_healthy
 
 pytestmark = pytest.mark.timeout(300)
@@ -115,13 +118,14 @@ class Visitor(threading.Thread):
             self.failures.append(f"session on port {self.port}: {exc!r}")
 
 
-def _cancel_one_live_run(con, stop_at: float, log: Path) -> str | None:
+def _cancel_one_live_run(store, stop_at: float, log: Path) -> str | None:
     """From a third process, cancel a run while it writes (it keeps what it finished); None if none was caught."""
     while time.monotonic() < stop_at:
-        live = con.execute(
-            "SELECT r.run_id FROM runs r JOIN trials t USING (run_id) WHERE r.status = 'running' "
-            "GROUP BY r.run_id HAVING count(*) >= 10 LIMIT 1"
-        ).fetchall()
+        with held(store) as con:  # this process too lets go of a local file between reads
+            live = con.execute(
+                "SELECT r.run_id FROM runs r JOIN trials t USING (run_id) WHERE r.status = 'running' "
+                "GROUP BY r.run_id HAVING count(*) >= 10 LIMIT 1"
+            ).fetchall()
         if live:
             done = _routeboard("runs", "cancel", live[0][0], log=log)
             assert done.returncode == 0, done.stderr
@@ -133,10 +137,11 @@ def _cancel_one_live_run(con, stop_at: float, log: Path) -> str | None:
     return None
 
 
-def _resume_if_stopped(con, run_id: str, log: Path) -> None:
+def _resume_if_stopped(store, run_id: str, log: Path) -> None:
     """A run stopped while calling is resumed: on the shared store it sends only what is left, once. (A request
     that lands after the run's last call, while its writer drains, finds nothing left to stop: it completes.)"""
-    status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    with held(store) as con:
+        status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]
     assert status in ("cancelled", "completed"), status
     if status == "cancelled":
         resumed = _routeboard("runs", "resume", run_id, "--json", log=log)
@@ -144,8 +149,14 @@ def _resume_if_stopped(con, run_id: str, log: Path) -> None:
 
 
 def _seed(url: str):
-    """The drill's suite and two priced models served by the echo server, on the shared store."""
-    con = routeboard.connect()
+    """The drill's suite and two priced models served by the echo server, on the store; the store for later reads."""
+    store = open_store()
+    with held(store) as con:
+        _seed_into(con, url)
+    return store
+
+
+def _seed_into(con, url: str) -> None:
     tasks = tuple(Task(id=f"t{i:03d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS))
     save_suite(con, Suite(name="drill", category="drill", grader=GraderSpec("exact"), bar=0.9, tasks=tasks))
     for model_id in MODELS:
@@ -157,7 +168,6 @@ def _seed(url: str):
             output_price_per_mtok_usd=2.0,
             api_base=url,
         )
-    return con
 
 
 def _trouble(logs: Path) -> dict[str, list[str]]:
@@ -176,11 +186,23 @@ def _board(page) -> dict[str, str]:
     return dict(zip(board["category"], board["routed"].astype(str), strict=True))
 
 
-def test_three_apps_and_two_cli_lanes_share_one_store_for_a_minute(postgres, s3, tmp_path, monkeypatch):  # noqa: F811
+def _store_env(where: str, request, tmp_path: Path) -> dict[str, str]:
+    """The settings that point every process at the store under test."""
+    if where == "ducklake":
+        postgres, s3 = request.getfixturevalue("postgres"), request.getfixturevalue("s3")  # noqa: F811
+        return {
+            **s3.env,
+            "ROUTEBOARD_DB": f"ducklake:postgres:{postgres.database()}",
+            "ROUTEBOARD_DATA_PATH": f"s3://{BUCKET}/drill-{uuid.uuid4().hex[:8]}",
+        }
+    # the default: one DuckDB file, which the app and each CLI run hold only while they use it
+    return {"ROUTEBOARD_DB": str(tmp_path / "routeboard.duckdb")}
+
+
+@pytest.mark.parametrize(("where", "apps"), [("ducklake", APPS), ("local file", 1)])
+def test_apps_and_two_cli_lanes_share_one_store_for_a_minute(where, apps, request, tmp_path, monkeypatch):
     env = {
-        **s3.env,
-        "ROUTEBOARD_DB": f"ducklake:postgres:{postgres.database()}",
-        "ROUTEBOARD_DATA_PATH": f"s3://{BUCKET}/drill-{uuid.uuid4().hex[:8]}",
+        **_store_env(where, request, tmp_path),
         "ROUTEBOARD_SECRETS": str(tmp_path / "secrets.toml"),  # local mode: no sign-in configured
         "OPENAI_API_KEY": "sk-drill-loopback-only",
         "OLLAMA_HOST": "http://127.0.0.1:9",
@@ -190,34 +212,34 @@ def test_three_apps_and_two_cli_lanes_share_one_store_for_a_minute(postgres, s3,
         monkeypatch.setenv(name, value)
     (logs := tmp_path / "logs").mkdir()
     echo, url = _echo_server(logs / "echo.log")
-    apps: list[tuple[subprocess.Popen, int]] = []
+    servers: list[tuple[subprocess.Popen, int]] = []
     try:
-        con = _seed(url)
-        for n in range(APPS):
+        store = _seed(url)
+        for n in range(apps):
             port = free_port()
-            apps.append((start_app(env["ROUTEBOARD_DB"], logs / f"app{n}.log", port), port))
-        for proc, port in apps:
+            servers.append((start_app(env["ROUTEBOARD_DB"], logs / f"app{n}.log", port), port))
+        for proc, port in servers:
             wait_healthy(f"http://127.0.0.1:{port}", proc)
 
         stop_at = time.monotonic() + LOAD_S
         lanes = [Lane(n, stop_at, logs / f"lane{n}.log") for n in range(LANES)]
-        visitors = [Visitor(port, stop_at) for _, port in apps]
+        visitors = [Visitor(port, stop_at) for _, port in servers]
         for worker in [*lanes, *visitors]:
             worker.start()
-        cancelled = _cancel_one_live_run(con, stop_at - 20, logs / "cancel.log")
+        cancelled = _cancel_one_live_run(store, stop_at - 20, logs / "cancel.log")
         for worker in [*lanes, *visitors]:
             worker.join(timeout=LOAD_S + 180)
         if cancelled:
-            _resume_if_stopped(con, cancelled, logs / "cancel.log")
+            _resume_if_stopped(store, cancelled, logs / "cancel.log")
 
-        # a fresh read of the store, and each app's pages drawn now
-        fresh = routeboard.connect()
+        # each app's pages drawn now, then a fresh read of the store (held by this process from here on)
         final = []
-        for _, port in apps:
+        for _, port in servers:
             with ws.Browser(port) as browser:
                 final.append((browser.open("overview"), browser.open("results")))
+        fresh = routeboard.connect()
     finally:
-        for proc, _ in apps:
+        for proc, _ in servers:
             stop(proc)
         echo.terminate()
         echo.wait(timeout=30)
@@ -272,5 +294,5 @@ def test_three_apps_and_two_cli_lanes_share_one_store_for_a_minute(postgres, s3,
     visits = sum(sum(v.seen.values()) for v in visitors)
     print(
         f"\nshared store: {len(summaries)} CLI runs ({len(completed) * PER_RUN} trials, {attempts} attempts), "
-        f"{visits} page visits over {APPS} apps in {LOAD_S:.0f} s; cancelled and resumed: {cancelled}"
+        f"{visits} page visits over {apps} app(s) in {LOAD_S:.0f} s; cancelled and resumed: {cancelled}"
     )
