@@ -155,7 +155,7 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             help="One short and one long prompt, and a sample answer per suite; kept for later estimates.",
         ):
             for model in assumed:
-                calibrate(con, model, chosen, request.settings)
+                calibrate(con, model, chosen, request.settings, actor=actor())
             st.rerun()
         budget_line(con)
         under_way = running(request)

@@ -81,7 +81,7 @@ def _request(args):
     )
 
 
-def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
+def _estimate_rows(con, request, calibrate: bool = False, actor=None) -> list[dict]:
     from routeboard.estimate import estimate
     from routeboard.run import resolve_models, resolve_suites
 
@@ -95,6 +95,7 @@ def _estimate_rows(con, request, calibrate: bool = False) -> list[dict]:
         request.limit,
         request.settings,
         calibrate_local=calibrate,
+        actor=actor,
     )
     return [r.__dict__ for r in rows]
 
@@ -118,7 +119,7 @@ def cmd_run(args) -> int:
 
         suites = resolve_suites(con, request.suites, actor=who)
         resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
-        estimates = _estimate_rows(con, request, calibrate=args.estimate_only)
+        estimates = _estimate_rows(con, request, calibrate=args.estimate_only, actor=who)
     warning = judge_warning(suites, request.judge_model)
     if warning:
         _err(f"warning: {warning}")
