@@ -6,7 +6,7 @@ import streamlit as st
 
 from routeboard.decisions import decide
 from routeboard.errors import RouteboardError
-from routeboard.scenario import list_scenarios, load_scenario, save_scenario
+from routeboard.scenario import Scenario, list_scenarios, load_scenario, save_scenario
 from routeboard.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
@@ -19,8 +19,9 @@ st.title("What-if")
 stored = facts_or_stop("whatif")
 
 
-# Only this part reruns on a change of its fields (st.fragment): the title, the facts and the sidebar stay drawn,
-# so a what-if change is one ledger pass on the cached facts and this page's own sections. Its reruns hold the
+# Two nested fragments (st.fragment), so a change redraws only what it moves: a change of an assumption field
+# reruns `answer` alone (its fields and every figure); a change of a volume, price, hardware or constraint reruns
+# `what_if` (those inputs, then `answer`). The title, the facts and the sidebar stay drawn. Their reruns hold the
 # database themselves (ui.state.fragment) and read it inside.
 @fragment
 def what_if() -> None:
@@ -42,24 +43,45 @@ def what_if() -> None:
             st.rerun()
 
     scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
-    base = scenario.defaults if scope == "every category" else scenario.for_category(scope)
-    values = sections.assumption_fields(base, scope)
+    figures = st.container()  # the fields and every figure, drawn above the slower inputs they read
+    st.subheader("Volumes, prices and route constraints")
     scenario = sections.measured_review(stored, scenario)
-    volumes = sections.volume_editor(scenario, categories)
-    prices, hardware = sections.repricing_editors(stored, scenario)
-    constraints = sections.constraint_editor(stored, scenario, categories)
+    inputs = sections.Inputs(
+        volumes=sections.volume_editor(scenario, categories),
+        prices_and_hardware=sections.repricing_editors(stored, scenario),
+        constraints=sections.constraint_editor(stored, scenario, categories),
+    )
+    with figures:
+        answer(scenario, None if scope == "every category" else scope, categories, inputs)
+
+    scenario = current_scenario(con)  # as `answer` left it
+    name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
+    if st.button("Save scenario", key="whatif_save"):
+        try:
+            save_scenario(con, replace(scenario, name=name), actor=who)
+        except RouteboardError as exc:  # a viewer plays what-if but may not save: one line, nothing written
+            show_error(exc)
+        else:
+            st.success(f"Saved {name!r}.")
+
+
+@fragment
+def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs: sections.Inputs) -> None:
+    """The assumption fields for ``scope`` and everything they move: route, parts, portfolio, sensitivity."""
+    base = scenario.defaults if scope is None else scenario.for_category(scope)
+    values = sections.assumption_fields(base, scope or "every category")
     try:
+        prices, hardware = inputs.prices_and_hardware
         scenario = scenario_with_edits(
             scenario,
             stored,
-            scope=None if scope == "every category" else scope,
+            scope=scope,
             values=values,
-            volumes=volumes,
+            volumes=inputs.volumes,
             prices=prices,
             hardware=hardware,
-            constraints=constraints,
+            constraints=inputs.constraints,
         )
-        set_scenario(scenario)
     except RouteboardError as exc:
         show_error(exc)
         st.stop()
@@ -89,15 +111,6 @@ def what_if() -> None:
     focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
     sections.what_moves(stored, scenario, category, focus, rows)
     sections.break_evens(stored, led, scenario, category, focus, rows)
-
-    name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
-    if st.button("Save scenario", key="whatif_save"):
-        try:
-            save_scenario(con, replace(scenario, name=name), actor=who)
-        except RouteboardError as exc:  # a viewer plays what-if but may not save: one line, nothing written
-            show_error(exc)
-        else:
-            st.success(f"Saved {name!r}.")
 
 
 what_if()

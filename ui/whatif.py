@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +22,15 @@ from ui.widgets import cpat_text
 LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
 LEDGER_COLUMNS += ["rework_usd", "failure_usd"]
 PORTFOLIO_COLUMNS = ["category", "route", "routed monthly", "baseline monthly", "saving", "gap"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The slower What-if inputs as edited: monthly volumes, (prices, hardware) tables and route constraints."""
+
+    volumes: pd.DataFrame
+    prices_and_hardware: tuple[pd.DataFrame, pd.DataFrame]
+    constraints: dict
 
 
 def assumption_fields(base: Assumptions, scope: str) -> dict:
@@ -102,7 +111,12 @@ def volume_editor(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
 
 def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Model prices and local hardware as edited tables (no new calls: stored tokens and latency are re-priced)."""
-    with st.expander("Re-price models and local hardware (no new calls)"):
+    # drawn only while open (a rerun on toggle): two 50-row editors hidden in a closed expander cost the browser
+    # most of a What-if visit; closed, the scenario's own overrides stand as they are
+    reprice = st.expander("Re-price models and local hardware (no new calls)", key="whatif_reprice", on_change="rerun")
+    if not reprice.open:
+        return price_table(stored, scenario), hardware_table(stored, scenario)
+    with reprice:
         prices = st.data_editor(
             price_table(stored, scenario), hide_index=True, disabled=["model_id"], key="whatif_prices"
         )
