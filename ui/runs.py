@@ -16,6 +16,7 @@ from routeboard.run import (
     Progress,
     RunRequest,
     authorize_cancel,
+    cancel_run,
     describe_errors,
     judge_warning,
     resolve_judges,
@@ -24,8 +25,9 @@ from routeboard.run import (
     resume_run,
     start_run,
 )
+from routeboard.run.runner import STALE_S
 from routeboard.settings import db_path
-from routeboard.store.runs import error_reasons, run_totals
+from routeboard.store.runs import error_reasons, run_totals, silent_s
 from routeboard.store.version import data_version
 from ui.auth import actor
 from ui.state import connection, fragment, show_error, store
@@ -192,21 +194,42 @@ def budget_line(con) -> None:
 
 
 def resume_box(con) -> None:
-    """A picker and a Resume button for stored runs that did not finish and are not going on here."""
+    """Stored runs that did not finish and are not going on here: a Resume for those whose process is gone, a
+    Cancel for those going on in another process (a CLI run, another app replica), which must not be resumed twice."""
     busy = set(running())
     unfinished = [
         r
         for r in totals(con)
         if r["status"] in ("running", "cancelled", "budget_exhausted") and r["run_id"] not in busy
     ]
-    if unfinished:
-        chosen = st.selectbox("Resume an unfinished run", [r["run_id"] for r in unfinished], key="run_resume_pick")
+    elsewhere = [r["run_id"] for r in unfinished if r["status"] == "running" and silent_s(con, r["run_id"]) < STALE_S]
+    if elsewhere:
+        elsewhere_box(con, elsewhere)
+    resumable = [r["run_id"] for r in unfinished if r["run_id"] not in elsewhere]
+    if resumable:
+        chosen = st.selectbox("Resume an unfinished run", resumable, key="run_resume_pick")
         if st.button("Resume", key="run_resume"):
             try:
                 launch(resume=chosen)
                 st.rerun()
             except RouteboardError as exc:
                 show_error(exc)
+
+
+def elsewhere_box(con, run_ids: list[str]) -> None:
+    """Runs another process is running (its heartbeat is recent): asked to stop through the store, where it
+    reads the request within about a second and keeps what it finished."""
+    chosen = st.selectbox(
+        "Going on in another process",
+        run_ids,
+        key="run_elsewhere_pick",
+        help="A CLI run or another app process is running it: it can be cancelled from here, not resumed.",
+    )
+    if st.button("Cancel it", key="run_elsewhere_cancel"):
+        try:  # an analyst cancels their own runs, an admin any: checked and audited in the core
+            st.success(cancel_run(con, chosen, actor=actor()))
+        except RouteboardError as exc:
+            show_error(exc)
 
 
 @fragment(run_every="1s")

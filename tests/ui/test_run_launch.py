@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from routeboard.run import RunRequest
+from routeboard.run import RunRequest, start_run
 from routeboard.store.suites import save_suite
 from tests.ui.conftest import CHEAP, PRICEY, SUITE, TIMEOUT_S, WRONG_EVERY, echo_suite, open_page, table
 from ui import runs
@@ -172,3 +172,19 @@ def test_the_page_warns_when_the_embedded_model_would_judge(app, app_con, models
     )
     at.selectbox(key="run_judge").set_value(PRICEY).run()
     assert not at.warning
+
+
+def test_a_run_going_on_in_another_process_is_offered_a_cancel_and_a_dead_one_a_resume(app, app_con, models, fake):
+    save_suite(app_con, echo_suite())
+    live = start_run(app_con, RunRequest(suites=(SUITE,), models=(CHEAP,), limit=4))  # another process runs it
+    dead = start_run(app_con, RunRequest(suites=(SUITE,), models=(PRICEY,), limit=4))
+    app_con.execute(
+        "UPDATE runs SET heartbeat_at = now()::TIMESTAMP - INTERVAL 5 MINUTE WHERE run_id = ?", [dead.run_id]
+    )
+    at = open_page(app, "run")
+    assert at.selectbox(key="run_elsewhere_pick").options == [live.run_id]
+    assert at.selectbox(key="run_resume_pick").options == [dead.run_id]  # the live one is never resumed twice
+
+    at.button(key="run_elsewhere_cancel").click().run()
+    assert [s.value for s in at.success] == [f"asked the live run {live.run_id} to stop; finished attempts are kept"]
+    assert live.run().status == "cancelled"  # the other process reads the request within its first round and stops
