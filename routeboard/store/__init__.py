@@ -19,15 +19,16 @@ from routeboard.store.lease import FileLease, Pinned, Source, held, open_file  #
 from routeboard.store.migrations import apply_migrations
 
 
-def open_store(path: str | os.PathLike | None = None) -> FileLease | Pinned:
-    """What a long-lived process (the app, a run) keeps: a local file as a lease it holds only while in use, so
-    other processes can use the file between (store/lease.py); the shared store or an in-memory database pinned."""
+def open_store(path: str | os.PathLike | None = None, *, linger_s: float = 0.0) -> FileLease | Pinned:
+    """What a long-lived process (the app, a run) keeps: a local file as a lease it holds only while in use (and
+    ``linger_s`` after), so other processes can use the file between (store/lease.py); the shared store or an
+    in-memory database pinned."""
     lake_target = str(path) if path else os.environ.get("ROUTEBOARD_DB", "")
     target = db_path(path)
     if lake.is_lake(lake_target) or str(target) == ":memory:":
         return Pinned(connect(path))
     target.parent.mkdir(parents=True, exist_ok=True)
-    return FileLease(target)
+    return FileLease(target, linger_s=linger_s)
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:

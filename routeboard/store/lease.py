@@ -63,9 +63,13 @@ class FileLease:
     """A local database file opened while at least one holder uses it (threads of this process share the opening,
     each through a cursor of its own) and closed when the last one leaves, so other processes get their turn."""
 
-    def __init__(self, path: Path, *, wait_s: float = LOCK_WAIT_S):
+    def __init__(self, path: Path, *, wait_s: float = LOCK_WAIT_S, linger_s: float = 0.0):
         self.path = Path(path)
         self.wait_s = wait_s
+        # The app keeps the file a moment after a page run: a person's next click (a what-if change) comes within
+        # it and skips the opening; other processes wait at most this much longer.
+        self.linger_s = linger_s
+        self._closing: threading.Timer | None = None
         self._guard = threading.RLock()  # pin() acquires under it
         self._con: duckdb.DuckDBPyConnection | None = None
         self._holders = 0
@@ -111,14 +115,29 @@ class FileLease:
                     self._migrated = True
                 self._con = con
             self._holders += 1
+            if self._closing is not None:  # a lingering opening is used again
+                self._closing.cancel()
+                self._closing = None
             return self._con.cursor()
 
     def _release(self) -> None:
         with self._guard:
             self._holders -= 1
+            if self._holders or self._con is None:
+                return
+            if self.linger_s <= 0:
+                self._close_if_unused()
+                return
+            self._closing = threading.Timer(self.linger_s, self._close_if_unused)
+            self._closing.daemon = True
+            self._closing.start()
+
+    def _close_if_unused(self) -> None:
+        with self._guard:
             if self._holders == 0 and self._con is not None:
                 self._con.close()
                 self._con = None
+            self._closing = None
 
 
 class Pinned:

@@ -7,6 +7,7 @@ import json
 import os
 import random
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -161,6 +162,7 @@ def test_canary_keys_never_leave_the_process(isolated_db, tmp_path, monkeypatch)
         if page == "results":
             assert MARKER.encode() in body  # the search does see table cells
         assert canary.encode() not in body and secret_canary.encode() not in body, page
+    time.sleep(ui.state.LINGER_S + 0.5)
     assert not ui.state.store().is_open  # every page run let go of the file
     st.cache_data.clear()
     st.cache_resource.clear()

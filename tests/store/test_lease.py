@@ -117,3 +117,17 @@ def test_a_lease_on_a_new_file_creates_routeboards_tables(tmp_path):
     with lease.hold() as con:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {"runs", "attempts", "trials", "suites"} <= tables
+
+
+def test_a_lingering_lease_is_used_again_within_the_moment_and_let_go_after_it(isolated_db):
+    lease = FileLease(isolated_db, linger_s=0.3)
+    with lease.hold() as con:
+        con.execute("CREATE TABLE notes (n INTEGER)")
+    assert lease.is_open  # the next click comes within the moment
+    with lease.hold() as con:
+        con.execute("INSERT INTO notes VALUES (1)")
+    started = time.monotonic()
+    done = _other_process(isolated_db, "print(con.execute('SELECT count(*) FROM notes').fetchone()[0])")
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr  # waited for the moment, then read
+    assert time.monotonic() - started < 30
+    assert not lease.is_open
