@@ -103,17 +103,30 @@ def _minutes(row: dict, name: str, unit: str) -> str:
     return f"{assumed:.1f} assumed{'' if used else ', used'} · {seen}{', used' if used else ''}"
 
 
+def _lazy(label: str, key: str):
+    """A closed expander whose content is drawn only while it is open (a rerun on toggle): an editor hidden in a
+    closed expander still costs the browser its drawing on every visit and change."""
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def volume_editor(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
+    """Monthly volumes per category, under a label that already says them (edited when opened)."""
     volumes = [scenario.for_category(c).monthly_volume for c in categories]
     frame = pd.DataFrame({"category": categories, "monthly_volume": volumes})
-    return st.data_editor(frame, hide_index=True, disabled=["category"], key="whatif_volumes")
+    low, high = min(volumes, default=0), max(volumes, default=0)
+    each = f"{low:,.0f}" if low == high else f"{low:,.0f} to {high:,.0f}"
+    counted = f"{len(categories)} {'category' if len(categories) == 1 else 'categories'}"
+    expander = _lazy(f"Monthly volumes ({counted}): {each} tasks a month each", "whatif_volumes_open")
+    if not expander.open:
+        return frame
+    with expander:
+        return st.data_editor(frame, hide_index=True, disabled=["category"], key="whatif_volumes")
 
 
 def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Model prices and local hardware as edited tables (no new calls: stored tokens and latency are re-priced)."""
-    # drawn only while open (a rerun on toggle): two 50-row editors hidden in a closed expander cost the browser
-    # most of a What-if visit; closed, the scenario's own overrides stand as they are
-    reprice = st.expander("Re-price models and local hardware (no new calls)", key="whatif_reprice", on_change="rerun")
+    # closed, the scenario's own overrides stand as they are
+    reprice = _lazy("Re-price models and local hardware (no new calls)", "whatif_reprice")
     if not reprice.open:
         return price_table(stored, scenario), hardware_table(stored, scenario)
     with reprice:
@@ -128,7 +141,15 @@ def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.Data
 
 def constraint_editor(stored: pd.DataFrame, scenario: Scenario, categories: list[str]) -> dict:
     """The scenario's route constraints per category, as fields with a JSON view; stops the page on a bad value."""
-    st.markdown("**Route constraints for this scenario** (override the suites' own, per category)")
+    named = ", ".join(sorted(scenario.constraints)) or "none set"
+    expander = _lazy(f"Route constraints for this scenario (override the suites' own): {named}", "whatif_constraints")
+    if not expander.open:
+        return scenario.constraints
+    with expander:
+        return _constraint_fields(stored, scenario, categories)
+
+
+def _constraint_fields(stored: pd.DataFrame, scenario: Scenario, categories: list[str]) -> dict:
     category = st.selectbox("Constraints for", categories, key="whatif_constraint_category")
     in_category = sorted(stored.loc[stored["category"] == category, "model_id"])
     filled = constraint_fields(scenario.constraints.get(category), in_category, f"whatif_c_{slug(category)}")

@@ -68,8 +68,24 @@ def test_bad_values_in_a_link_say_so_and_keep_the_defaults(app, seeded):
     assert "failure_usd" not in at.query_params and "colour" not in at.query_params  # the address is cleaned
 
 
-def test_a_constraint_set_through_its_field_reroutes_and_the_report_follows(app, seeded):
+def _open_constraints(at):
+    """Open the route constraints' expander (drawn only while open), as a person clicks it."""
+    at.session_state["whatif_constraints"] = True
+    return at.run()
+
+
+def test_the_slower_inputs_say_what_they_hold_while_closed(app, seeded):
     at = _open_whatif(app)
+    labels = [e.label for e in at.expander]
+    assert "Monthly volumes (1 category): 10,000 tasks a month each" in labels
+    assert "Route constraints for this scenario (override the suites' own): none set" in labels
+    assert not [t for t in at.text_area if t.key.startswith("whatif_cj_")]  # nothing inside drawn while closed
+    _open_constraints(at)
+    assert [t for t in at.text_area if t.key.startswith("whatif_cj_")]
+
+
+def test_a_constraint_set_through_its_field_reroutes_and_the_report_follows(app, seeded):
+    at = _open_constraints(_open_whatif(app))
     assert table(at, "category", "route", "gap").set_index("category").loc[SUITE, "route"] == CHEAP
     at.multiselect(key="whatif_c_echo_deny_models").set_value([CHEAP]).run()
     assert not at.exception and not at.error
@@ -86,7 +102,7 @@ def test_a_constraint_set_through_its_field_reroutes_and_the_report_follows(app,
 
 
 def test_a_bad_constraint_in_the_json_view_names_the_field(app, seeded):
-    at = _open_whatif(app)
+    at = _open_constraints(_open_whatif(app))
     json_box = next(t for t in at.text_area if t.key.startswith("whatif_cj_"))
     json_box.set_value('{"echo": {"min_tasks": 0}}').run()
     assert not at.exception
