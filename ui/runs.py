@@ -25,9 +25,9 @@ from routeboard.run import (
     resume_run,
     start_run,
 )
-from routeboard.run.runner import STALE_S
+from routeboard.run.start import runner_state
 from routeboard.settings import db_path
-from routeboard.store.runs import error_reasons, run_totals, silent_s
+from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.version import data_version
 from ui.auth import actor
 from ui.state import connection, fragment, show_error, store
@@ -202,7 +202,9 @@ def resume_box(con) -> None:
         for r in totals(con)
         if r["status"] in ("running", "cancelled", "budget_exhausted") and r["run_id"] not in busy
     ]
-    elsewhere = [r["run_id"] for r in unfinished if r["status"] == "running" and silent_s(con, r["run_id"]) < STALE_S]
+    elsewhere = [
+        r["run_id"] for r in unfinished if r["status"] == "running" and runner_state(con, r["run_id"]) == "elsewhere"
+    ]
     if elsewhere:
         elsewhere_box(con, elsewhere)
     resumable = [r["run_id"] for r in unfinished if r["run_id"] not in elsewhere]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
+import socket
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import duckdb
 
@@ -73,6 +76,7 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         run_store.create_run(
             cur, run_id, settings, [*judges.values(), *models], request.budget_usd, launched_by=actor.user_id
         )
+        run_store.claim_run(cur, run_id)  # the Runner returned runs in this process
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)
     return run_id, request, jobs, judges
@@ -102,6 +106,11 @@ def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None
         raise InvalidInput(f"run {run_id} holds imported results; there is nothing to resume")
     if run["status"] == "completed":
         raise InvalidInput(f"run {run_id} is already completed; nothing to resume")
+    if runner_state(con, run_id) == "elsewhere":  # resumed here too, every call left would be sent and paid twice
+        raise InvalidInput(
+            f"run {run_id} is going on in another process ({_where(run)}); let it finish, or stop it first with "
+            f"`python -m routeboard runs cancel {run_id}`"
+        )
     stored = run["settings"]
     request = RunRequest.from_settings(stored, budget_usd if budget_usd is not None else run["budget_usd"])
     models = [model_from_snapshot(model_id, run["prices"][model_id]) for model_id in request.models]
@@ -123,6 +132,7 @@ def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None
         request = replace(request, budget_usd=spent_usd + min(planned_usd if planned_usd is not None else left, left))
     with transaction(con) as cur:
         run_store.update_status(cur, run_id, "running")
+        run_store.claim_run(cur, run_id)
         audit.record(cur, actor, "resume_run", run_id, {"budget_usd": request.budget_usd})
     settled = {(c["suite_id"], c["model_id"]) for c in stored.get("certified", [])}
     jobs = [
@@ -153,14 +163,11 @@ def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Acto
 def cancel_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> str:
     """Stop a run from any process: a live one (its heartbeat is recent) is asked through the store and stops
     within about a second, keeping its finished attempts; one whose process died is marked cancelled."""
-    from routeboard.run.runner import STALE_S
-
     actor = require(actor, "cancel_run", con=con, target=run_id)
     run = run_store.get_run(con, run_id)
     if run["status"] != "running":
         return f"run {run_id} is already {run['status']}"
-    silent_s = run_store.silent_s(con, run_id)
-    if silent_s >= STALE_S:
+    if runner_state(con, run_id) == "gone":
         return cancel_stale_run(con, run_id, actor=actor)
     spend_usd = _spend(con, run_id)
 
@@ -170,6 +177,46 @@ def cancel_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | No
 
     serialized(con, write)
     return f"asked the live run {run_id} to stop; finished attempts are kept"
+
+
+def runner_state(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """Who is running a run now: "ended" (its status is final or stopped), "gone" (its process died: on its
+    machine the process is asked, elsewhere its heartbeat is older than STALE_S), "here" (this process) or
+    "elsewhere" (another live process, or one that has not reported yet)."""
+    from routeboard.run.runner import STALE_S
+
+    run = run_store.get_run(con, run_id)
+    if run["status"] != "running":
+        return "ended"
+    if run_store.silent_s(con, run_id) >= STALE_S:
+        return "gone"
+    pid = run.get("runner_pid")
+    if pid and run.get("runner_host") == socket.gethostname():
+        if pid == os.getpid():
+            return "here"
+        return "elsewhere" if _process_alive(pid) else "gone"
+    return "elsewhere"  # another machine's run: its heartbeat is all there is
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process of this machine is running (a killed one its parent has not reaped yet is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc (not Linux): kill said it exists
+        return True
+    return state not in ("Z", "X")
+
+
+def _where(run: dict) -> str:
+    if run.get("runner_pid"):
+        return f"process {run['runner_pid']} on {run.get('runner_host')}"
+    return "its process has not reported yet"
 
 
 def _what(settings: dict) -> dict:

@@ -393,3 +393,12 @@ def m013_review_item_salt(con):
 
     con.execute("CREATE TABLE review_secret (salt VARCHAR NOT NULL)")
     con.execute("INSERT INTO review_secret VALUES (?)", [secrets.token_hex(32)])
+
+
+@migration
+def m014_run_process(con):
+    # Which machine and process runs a run: on that machine a resume asks the process itself whether it still runs
+    # (a run whose process was killed resumes at once, one still running is refused instead of sent twice);
+    # elsewhere the heartbeat tells (routeboard/run/start.py, ``runner_state``).
+    con.execute("ALTER TABLE runs ADD COLUMN runner_host VARCHAR")
+    con.execute("ALTER TABLE runs ADD COLUMN runner_pid INTEGER")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -348,6 +350,15 @@ def clear_cancel_requests(cur: duckdb.DuckDBPyConnection, run_id: str) -> None:
 def beat(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """A live run's heartbeat: its process is still there (a run without one for long is stale)."""
     serialized(con, lambda cur: cur.execute("UPDATE runs SET heartbeat_at = now() WHERE run_id = ?", [run_id]))
+
+
+def claim_run(cur: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Name this machine and process as the one running a run (it starts or resumes it now), which a resume on
+    that machine asks directly (routeboard/run/start.py, ``runner_state``); its first heartbeat."""
+    cur.execute(
+        "UPDATE runs SET heartbeat_at = now(), runner_host = ?, runner_pid = ? WHERE run_id = ?",
+        [socket.gethostname(), os.getpid(), run_id],
+    )
 
 
 def silent_s(con: duckdb.DuckDBPyConnection, run_id: str) -> float:

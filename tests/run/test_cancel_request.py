@@ -187,3 +187,26 @@ def test_a_cli_run_stops_when_another_process_asks(where, request, isolated_db, 
     finally:
         echo.terminate()
         echo.wait(timeout=30)
+
+
+def test_a_run_going_on_in_another_process_is_not_resumed_twice_and_one_whose_process_died_is_at_once(store, setup):
+    import subprocess
+
+    from routeboard.errors import InvalidInput
+
+    _, source = store
+    install_fake(FakeProvider())
+    other = subprocess.Popen(["sleep", "60"])  # the process running the run (a cron job on this machine)
+    try:
+        runner = start_run(source, request())
+        with held(source) as con:
+            con.execute("UPDATE runs SET runner_pid = ? WHERE run_id = ?", [other.pid, runner.run_id])
+            with pytest.raises(InvalidInput, match=f"going on in another process \\(process {other.pid} on "):
+                resume_run(con, runner.run_id)
+    finally:
+        other.kill()
+        other.wait()
+    # its process was killed a moment ago: no minute of silence to wait for, and nothing is sent twice
+    assert resume_run(source, runner.run_id).run().status == "completed"
+    with held(source) as con:
+        assert _outcomes_per_trial(con, runner.run_id) == [1] * TASKS

@@ -175,16 +175,32 @@ def test_the_page_warns_when_the_embedded_model_would_judge(app, app_con, models
 
 
 def test_a_run_going_on_in_another_process_is_offered_a_cancel_and_a_dead_one_a_resume(app, app_con, models, fake):
-    save_suite(app_con, echo_suite())
-    live = start_run(app_con, RunRequest(suites=(SUITE,), models=(CHEAP,), limit=4))  # another process runs it
-    dead = start_run(app_con, RunRequest(suites=(SUITE,), models=(PRICEY,), limit=4))
-    app_con.execute(
-        "UPDATE runs SET heartbeat_at = now()::TIMESTAMP - INTERVAL 5 MINUTE WHERE run_id = ?", [dead.run_id]
-    )
-    at = open_page(app, "run")
-    assert at.selectbox(key="run_elsewhere_pick").options == [live.run_id]
-    assert at.selectbox(key="run_resume_pick").options == [dead.run_id]  # the live one is never resumed twice
+    import subprocess
 
-    at.button(key="run_elsewhere_cancel").click().run()
-    assert [s.value for s in at.success] == [f"asked the live run {live.run_id} to stop; finished attempts are kept"]
-    assert live.run().status == "cancelled"  # the other process reads the request within its first round and stops
+    save_suite(app_con, echo_suite())
+    request = RunRequest(suites=(SUITE,), models=(CHEAP,), limit=4)
+    live, killed, silent = (start_run(app_con, request) for _ in range(3))
+    other = subprocess.Popen(["sleep", "60"])  # the process running `live` (a CLI run on this machine)
+    gone = subprocess.Popen(["true"])  # the process that ran `killed`: ended a moment ago
+    gone.wait()
+    try:
+        for run, pid in ((live, other.pid), (killed, gone.pid)):
+            app_con.execute("UPDATE runs SET runner_pid = ? WHERE run_id = ?", [pid, run.run_id])
+        app_con.execute(  # another machine's run that stopped beating five minutes ago
+            "UPDATE runs SET runner_host = 'elsewhere', heartbeat_at = now()::TIMESTAMP - INTERVAL 5 MINUTE "
+            "WHERE run_id = ?",
+            [silent.run_id],
+        )
+        at = open_page(app, "run")
+        assert at.selectbox(key="run_elsewhere_pick").options == [live.run_id]
+        # the live one is never resumed twice; a killed one is resumable at once, a silent one after a minute
+        assert sorted(at.selectbox(key="run_resume_pick").options) == sorted([killed.run_id, silent.run_id])
+
+        at.button(key="run_elsewhere_cancel").click().run()
+        said = f"asked the live run {live.run_id} to stop; finished attempts are kept"
+        assert [s.value for s in at.success] == [said]
+    finally:
+        other.kill()
+        other.wait()
+    fake.latency_s = 0.5  # calls that take a while: the runner reads the request before they end, and stops
+    assert live.run().status == "cancelled"
