@@ -122,9 +122,22 @@ def cost_breakdown_figure(led: pd.DataFrame) -> go.Figure:
         "rework": led["rework_usd"],
         "failure": led["failure_usd"],
     }
+    # a part that is $0 for every model draws nothing but still costs the browser a trace on every what-if change
+    # (review and rework at a 0% review rate, tool and infra for hosted models): left out, and the title says so
+    zero = [name for name, values in parts.items() if len(values) and (values == 0).all()]  # unknown (NaN) is not 0
     for name, values in parts.items():
-        fig.add_trace(go.Bar(name=name, x=labels, y=values / led["accepted_share"], marker_color=PART_COLOURS[name]))
-    fig.update_layout(barmode="stack", yaxis={"title": "USD per accepted task"}, height=380, margin={"t": 30})
+        if name not in zero:
+            fig.add_trace(
+                go.Bar(name=name, x=labels, y=values / led["accepted_share"], marker_color=PART_COLOURS[name])
+            )
+    title = f"$0 for every model: {', '.join(zero)}" if zero else None
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"title": "USD per accepted task"},
+        height=380,
+        margin={"t": 40 if zero else 30},
+        title={"text": title, "font": {"size": 12}, "x": 0.99, "xanchor": "right"} if zero else None,
+    )
     return fig
 
 

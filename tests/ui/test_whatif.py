@@ -6,7 +6,7 @@ from routeboard.decisions import decide
 from routeboard.ledger import ledger_facts
 from routeboard.report import build_report, money
 from routeboard.scenario import Scenario
-from tests.ui.conftest import CHEAP, PRICEY, SUITE, metric, open_page, table
+from tests.ui.conftest import CHEAP, PRICEY, SUITE, chart, metric, open_page, table
 
 
 def _texts(at) -> str:
@@ -131,3 +131,12 @@ def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_th
     at.checkbox(key="whatif_measured_review").uncheck().run()
     review = table(at, "category", "review minutes").set_index("category")["review minutes"]
     assert review["support-reply"] == "2.0 assumed, used · 0.5 measured (12 reviews)"
+
+
+def test_the_cost_breakdown_names_the_parts_that_are_zero_for_every_model_instead_of_drawing_them(app, seeded):
+    at = _open_whatif(app)
+    figure = chart(at, "whatif_breakdown")
+    assert "failure" in {t["name"] for t in figure["data"]} and "review" not in {t["name"] for t in figure["data"]}
+    assert "review" in figure["layout"]["title"]["text"]  # nothing reviewed at the stock 0% review rate
+    at.slider(key="whatif_r_every category").set_value(0.5).run()
+    assert "review" in {t["name"] for t in chart(at, "whatif_breakdown")["data"]}
