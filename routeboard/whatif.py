@@ -116,62 +116,59 @@ SENSITIVITY_INPUTS = (
 )
 
 
-def sensitivity(facts: pd.DataFrame, scenario: Scenario, category: str, model: str, swing: float = 0.5) -> pd.DataFrame:
+def sensitivity(
+    facts: pd.DataFrame,
+    scenario: Scenario,
+    category: str,
+    model: str,
+    swing: float = 0.5,
+    *,
+    ledger: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """How far each input moves one route's cpat when varied ±swing (rates ±swing/2, kept in [0, 1]);
-    the data for a tornado chart, largest swing first."""
-    row = facts[(facts["category"] == category) & (facts["model_id"] == model)]
+    the data for a tornado chart, largest swing first (``ledger``: the scenario's ledger when the caller has it)."""
+    source = facts if ledger is None else ledger
+    rows = source[(source["category"] == category) & (source["model_id"] == model)]
+    row = (rows if ledger is not None else apply_scenario(rows, scenario)).iloc[0]
     base_values = asdict(scenario.for_category(category))
-    # Every variant is one copy of the row under its own category name holding its assumptions, priced in ONE
-    # ledger pass (a what-if change redraws this chart: 17 separate passes took ~0.4 s at 1M attempts).
-    frames, variants, out = [], {}, []
+    # Every variant is the ledger's own formula (cost_terms) on the priced row: a what-if change redraws this chart,
+    # and 17 ledger passes took ~0.4 s at 1M attempts (one pass over 17 copies still ~20 ms). Minutes measured from
+    # people's reviews, where the ledger uses them, do not move with the assumed value.
+    measured = {
+        name: row[f"{name}_used"] for name in ("review_minutes", "rework_minutes") if row[f"{name}_source"] != "assumed"
+    }
+    tool_usd = row["tool_usd"] - base_values["tool_usd_per_trial"]  # the judge's calls, without the assumed price
 
-    def variant(values: dict, price_factor: float = 1.0) -> str:
-        name = f"{category}\x1fvariant {len(frames)}"
-        variants[name] = {**base_values, **values}
-        frames.append(_scaled_prices(row, price_factor).assign(category=name))
-        return name
+    def cpat(values: dict, price_factor: float = 1.0) -> float:
+        a = {**base_values, **values, **measured}
+        machine_usd = row["model_usd"] * price_factor + tool_usd + a["tool_usd_per_trial"] + row["infra_usd"]
+        return float(cost_terms(row["accuracy"], machine_usd, a)["cpat_usd"])
 
-    base = variant({})
+    out = []
     for name in SENSITIVITY_INPUTS:
         value = base_values[name]
         if name in ("review_rate", "catch_rate"):
             low_value, high_value = max(0.0, value - swing / 2), min(1.0, value + swing / 2)
         else:
             low_value, high_value = value * (1 - swing), value * (1 + swing)
-        out.append((name, low_value, high_value, variant({name: low_value}), variant({name: high_value})))
+        out.append((name, low_value, high_value, cpat({name: low_value}), cpat({name: high_value})))
     low_factor, high_factor = 1 - swing, 1 + swing
-    out.append(("model price", low_factor, high_factor, variant({}, low_factor), variant({}, high_factor)))
-
-    priced = apply_scenario(pd.concat(frames, ignore_index=True), replace(scenario, categories=variants))
-    cpat = dict(zip(priced["category"], priced["cpat_usd"].astype(float)))
+    out.append(("model price", low_factor, high_factor, cpat({}, low_factor), cpat({}, high_factor)))
     table = pd.DataFrame(
         [
             {
                 "input": name,
                 "low_value": low_value,
                 "high_value": high_value,
-                "cpat_at_low_usd": cpat[low],
-                "cpat_at_high_usd": cpat[high],
-                "swing_usd": abs(cpat[high] - cpat[low]),
+                "cpat_at_low_usd": low,
+                "cpat_at_high_usd": high,
+                "swing_usd": abs(high - low),
             }
             for name, low_value, high_value, low, high in out
         ]
     ).sort_values("swing_usd", ascending=False, ignore_index=True)
-    table.attrs["base_cpat_usd"] = cpat[base]
+    table.attrs["base_cpat_usd"] = cpat({})
     return table
-
-
-def _scaled_prices(row: pd.DataFrame, factor: float) -> pd.DataFrame:
-    """The facts row as if the model's token prices were ``factor`` times what they were."""
-    if factor == 1.0:
-        return row
-    return row.assign(
-        cost_usd_sum=row["cost_usd_sum"] * factor,
-        retry_cost_usd_sum=row["retry_cost_usd_sum"] * factor,
-        snapshot_input_per_mtok_usd=row["snapshot_input_per_mtok_usd"] * factor
-        if row["snapshot_input_per_mtok_usd"].notna().all()
-        else None,
-    )
 
 
 def _row(led: pd.DataFrame, category: str, model: str) -> pd.Series:

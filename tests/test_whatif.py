@@ -53,6 +53,18 @@ def test_sensitivity_ranks_what_moves_cpat_most():
     assert (tornado["swing_usd"].diff().dropna() <= 1e-12).all()
 
 
+@pytest.mark.parametrize("name", ["failure_usd", "review_rate", "tool_usd_per_trial"])
+def test_each_end_of_the_tornado_is_the_cpat_the_ledger_gives_at_that_value(name):
+    rows = table(dict(model="m", correct=800, trials=1000, cost_usd=1.0), dict(model="n", correct=900, trials=1000))
+    s = Scenario(defaults=Assumptions(failure_usd=100.0, review_rate=0.1, tool_usd_per_trial=0.01))
+    tornado = sensitivity(rows, s, "tickets", "m").set_index("input")
+    assert sensitivity(rows, s, "tickets", "m", ledger=apply_scenario(rows, s)).equals(tornado.reset_index())
+    for end in ("low", "high"):
+        moved = Scenario(defaults=Assumptions(**{**s.defaults.__dict__, name: tornado.loc[name, f"{end}_value"]}))
+        cpat = apply_scenario(rows, moved).set_index("model_id").loc["m", "cpat_usd"]
+        assert tornado.loc[name, f"cpat_at_{end}_usd"] == pytest.approx(cpat)
+
+
 def test_a_what_if_form_keeps_only_the_prices_it_changed_and_sets_volumes_and_assumptions():
     import pandas as pd
 

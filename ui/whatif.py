@@ -212,7 +212,8 @@ def what_moves(stored: pd.DataFrame, scenario: Scenario, category: str, focus: s
     if isinstance(unknown, str):
         st.info(f"Cannot show what moves its cost: {unknown}.")
     else:
-        st.plotly_chart(tornado_figure(sensitivity(stored, scenario, category, focus)), key="whatif_tornado")
+        moves = sensitivity(stored, scenario, category, focus, ledger=rows)  # priced rows: no second ledger pass
+        st.plotly_chart(tornado_figure(moves), key="whatif_tornado")
 
 
 def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows: pd.DataFrame) -> None:
