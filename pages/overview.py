@@ -6,7 +6,7 @@ from routeboard import sample
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import list_suites
 from ui.auth import act, guard
-from ui.overview import get_started
+from ui.overview import EXCLUDED_DRAWN_CLOSED, get_started
 from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import DASH, money, pct_interval, show
 from ui.widgets import cpat_text, current_scenario, evidence, rests_on, route_gap
@@ -74,10 +74,16 @@ st.page_link("pages/whatif.py", label="Change these assumptions on What-if", ico
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):
     pairs = "pair" if len(excluded) == 1 else "pairs"
-    with st.expander(f"{len(excluded)} model/category {pairs} cannot be routed (below the bar or a constraint)"):
+    label = f"{len(excluded)} model/category {pairs} cannot be routed (below the bar or a constraint)"
+    if len(excluded) <= EXCLUDED_DRAWN_CLOSED:
+        listed = st.expander(label)
+    else:  # hundreds of hidden rows cost the first page its time: drawn once opened (a toggle reruns the page)
+        listed = st.expander(label, key="overview_excluded_open", on_change="rerun")
+    if listed.open is not False:  # None: an expander that tracks no state, drawn as it is
         shown = excluded.assign(cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])])
         columns = ["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low"]
-        show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
+        with listed:
+            show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")
 warm_in_background(scenario, counts["attempts"])  # Results' and Frontier's first visit find their data read

@@ -16,6 +16,8 @@ from ui.auth import act
 from ui.state import show_error
 
 FIRST_SUITE = "customer-request-classification"
+# Up to this many pairs that cannot be routed are drawn inside their closed expander; more only once it is opened.
+EXCLUDED_DRAWN_CLOSED = 100
 
 
 def get_started(con, suites: list, pending: int = 0) -> None:
