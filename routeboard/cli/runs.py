@@ -110,6 +110,9 @@ def cmd_run(args) -> int:
     request = _request(args)
     if request.problems():
         raise InvalidInput("; ".join(request.problems()))
+    from routeboard.settings import configure_litellm
+
+    configure_litellm()  # seconds of imports the estimate needs: before taking the file, which others then wait for
     store = open_source(args)
     with held(store) as con:  # let go before the run: it holds a local file only while it writes
         from routeboard.access import require
