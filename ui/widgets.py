@@ -76,6 +76,12 @@ def route_gap(route: dict) -> str:
         return "no model has results here"
     if route.get("affordable") is False:
         return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
+    short = route.get("min_tasks_short")
+    constraint = (
+        "" if missing(short) else f"; the min_tasks constraint excludes it until it has {int(short):,} more tasks"
+    )
+    if not route.get("accuracy_gap") and constraint:
+        return f"{nearest}: lower bound {pct(route.get('ci_low'))} clears the {pct(route.get('bar'))} bar{constraint}"
     if not route.get("accuracy_gap"):
         return f"{nearest} clears but has no price: set one on Models"
     # the gap is the interval's lower end to the bar, not the accuracy: say both ends so it is not read as one
@@ -85,6 +91,8 @@ def route_gap(route: dict) -> str:
     else:
         gap = f"{nearest}: lower bound {pct(low)}, {100 * route['accuracy_gap']:.1f} points below the {pct(bar)} bar"
     needed = route.get("tasks_needed")
-    if not missing(needed) and needed > 0:
+    if constraint:
+        gap += constraint
+    elif not missing(needed) and needed > 0:
         gap += f"; about {int(needed):,} more tasks would settle it"
     return gap

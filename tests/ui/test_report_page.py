@@ -10,7 +10,7 @@ from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest, start_run
 from routeboard.store.suites import save_suite
 from tests.fakes import install_fake
-from tests.ui.conftest import CHEAP, PRICES, PRICEY, SUITE, PerModelFake, echo_suite, metric, open_page
+from tests.ui.conftest import CHEAP, PRICES, PRICEY, SUITE, PerModelFake, echo_suite, metric, open_page, table
 
 MID = "fake/mid"
 
@@ -68,3 +68,16 @@ def test_a_category_below_the_suites_min_tasks_says_how_many_more_tasks_the_cons
     assert row["route"] == "none clears"
     assert row["gap"].endswith("bar; the min_tasks constraint excludes it until it has 20 more tasks")
     assert row["tasks needed"] == "20 more for the min_tasks constraint"
+
+
+def test_the_overview_says_the_min_tasks_constraint_keeps_a_clearing_model_off_the_route(app, app_con, seeded):
+    from dataclasses import replace
+
+    save_suite(app_con, replace(echo_suite(), constraints={"min_tasks": 60}))  # 40 tasks stored
+    request = RunRequest(suites=(SUITE,), models=(CHEAP,), settings=GenerationSettings(max_output_tokens=10))
+    assert start_run(app_con, request).run().status == "completed"
+    at = app.run()
+    board = table(at, "category", "routed").set_index("category")
+    gap = board.loc[SUITE, "gap"]
+    assert gap.endswith("bar; the min_tasks constraint excludes it until it has 20 more tasks"), gap
+    assert "no price" not in gap
