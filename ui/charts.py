@@ -1,4 +1,4 @@
-"""Plotly figures for the pages (pure functions of ledger tables)."""
+"""Charts for the pages (pure functions of ledger tables): Plotly figures; What-if's Vega-Lite specs and data."""
 
 from __future__ import annotations
 
@@ -108,50 +108,6 @@ def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     return pd.DataFrame({"model_id": missing["model_id"].tolist(), "why not plotted": reasons})
 
 
-def cost_breakdown_figure(led: pd.DataFrame) -> go.Figure:
-    """cpat split into its parts, stacked per model (each part per trial divided by the accepted share)."""
-    fig = go.Figure()
-    labels = led["model_id"]
-    first = led["model_usd"] - led["retry_usd"]
-    parts = {
-        "model": first,
-        "retry": led["retry_usd"],
-        "tool": led["tool_usd"],
-        "infra": led["infra_usd"],
-        "review": led["review_usd"],
-        "rework": led["rework_usd"],
-        "failure": led["failure_usd"],
-    }
-    # a part that is $0 for every model draws nothing but still costs the browser a trace on every what-if change
-    # (review and rework at a 0% review rate, tool and infra for hosted models): left out, and the title says so
-    zero = [name for name, values in parts.items() if len(values) and (values == 0).all()]  # unknown (NaN) is not 0
-    for name, values in parts.items():
-        if name not in zero:
-            fig.add_trace(
-                go.Bar(name=name, x=labels, y=values / led["accepted_share"], marker_color=PART_COLOURS[name])
-            )
-    title = f"$0 for every model: {', '.join(zero)}" if zero else None
-    fig.update_layout(
-        barmode="stack",
-        yaxis={"title": "USD per accepted task"},
-        height=380,
-        margin={"t": 40 if zero else 30},
-        title={"text": title, "font": {"size": 12}, "x": 0.99, "xanchor": "right"} if zero else None,
-    )
-    return fig
-
-
-def tornado_figure(table: pd.DataFrame) -> go.Figure:
-    """What moves a route's cpat most: each input at its low and high value."""
-    rows = table.iloc[::-1]
-    base = table.attrs.get("base_cpat_usd", 0.0)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_low_usd"] - base, base=base, orientation="h", name="low"))
-    fig.add_trace(go.Bar(y=rows["input"], x=rows["cpat_at_high_usd"] - base, base=base, orientation="h", name="high"))
-    fig.update_layout(barmode="overlay", xaxis={"title": "cost per accepted task (USD)"}, height=360, margin={"t": 30})
-    return fig
-
-
 def monthly_comparison_figure(numbers: pd.DataFrame) -> go.Figure:
     """Routed against baseline monthly cost per category (only categories with a route and a baseline cost)."""
     shown = numbers.dropna(subset=["routed_monthly_usd", "baseline_monthly_usd"])
@@ -177,3 +133,116 @@ def monthly_comparison_figure(numbers: pd.DataFrame) -> go.Figure:
         margin={"t": 30},
     )
     return fig
+
+
+# Vega-Lite, not Plotly, for What-if's charts: with the spec unchanged, Streamlit's Vega chart replaces only its data
+# in the drawn view on a what-if change, where Plotly redraws the whole figure (~0.1 s of the browser's time each at
+# 50 models). So each spec below is a constant (fixed size, no data inside) and the data is a long table.
+TORNADO_SPEC = {
+    "height": 360,
+    "mark": {"type": "bar", "tooltip": True},
+    "encoding": {
+        "y": {
+            "field": "input",
+            "type": "nominal",
+            "sort": {"field": "rank"},
+            "title": None,
+            "axis": {"labelLimit": 240},
+        },
+        "x": {
+            "field": "cpat_usd",
+            "type": "quantitative",
+            "title": "cost per accepted task (USD)",
+            "scale": {"zero": False},
+        },
+        "x2": {"field": "base_cpat_usd"},
+        "color": {"field": "end", "type": "nominal", "title": None, "scale": {"domain": ["low", "high"]}},
+        "opacity": {"value": 0.8},
+        "tooltip": [
+            {"field": "input", "type": "nominal"},
+            {"field": "end", "type": "nominal", "title": "input at"},
+            {"field": "input_value", "type": "quantitative", "title": "value", "format": ",.4~g"},
+            {"field": "cpat_usd", "type": "quantitative", "title": "cpat (USD)", "format": "$,.4f"},
+            {"field": "base_cpat_usd", "type": "quantitative", "title": "cpat now (USD)", "format": "$,.4f"},
+        ],
+    },
+}
+
+
+def tornado_data(table: pd.DataFrame) -> pd.DataFrame:
+    """What moves a route's cpat most, for TORNADO_SPEC: each input at its low and high value (largest swing
+    first), drawn as a bar from the route's cpat now."""
+    base = table.attrs.get("base_cpat_usd", 0.0)
+    ends = [
+        pd.DataFrame(
+            {
+                "input": table["input"],
+                "rank": range(len(table)),
+                "end": end,
+                "input_value": table[f"{end}_value"],
+                "cpat_usd": table[f"cpat_at_{end}_usd"],
+                "base_cpat_usd": base,
+            }
+        )
+        for end in ("low", "high")
+    ]
+    return pd.concat(ends, ignore_index=True)
+
+
+BREAKDOWN_SPEC = {
+    "height": 380,
+    "mark": {"type": "bar", "tooltip": True},
+    "encoding": {
+        "x": {
+            "field": "model_id",
+            "type": "nominal",
+            "sort": {"field": "model_rank"},
+            "title": None,
+            "axis": {"labelAngle": -90, "labelOverlap": False},
+        },
+        "y": {"field": "usd", "type": "quantitative", "stack": "zero", "title": "USD per accepted task"},
+        "color": {
+            "field": "part",
+            "type": "nominal",
+            "title": None,
+            "scale": {"domain": list(PART_COLOURS), "range": list(PART_COLOURS.values())},
+        },
+        "order": {"field": "part_rank"},
+        "tooltip": [
+            {"field": "model_id", "type": "nominal", "title": "model"},
+            {"field": "part", "type": "nominal"},
+            {"field": "usd", "type": "quantitative", "title": "USD per accepted task", "format": "$,.5f"},
+        ],
+    },
+}
+
+
+def cost_breakdown_data(led: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """cpat split into its parts per model for BREAKDOWN_SPEC (each part per trial divided by the accepted share),
+    and the parts that are $0 for every model (not drawn: the page names them)."""
+    parts = {
+        "model": led["model_usd"] - led["retry_usd"],
+        "retry": led["retry_usd"],
+        "tool": led["tool_usd"],
+        "infra": led["infra_usd"],
+        "review": led["review_usd"],
+        "rework": led["rework_usd"],
+        "failure": led["failure_usd"],
+    }
+    zero = [name for name, values in parts.items() if len(values) and (values == 0).all()]  # unknown (NaN) is not 0
+    share = led["accepted_share"].to_numpy(dtype=float)
+    drawn = [
+        pd.DataFrame(
+            {
+                "model_id": led["model_id"].to_numpy(),
+                "model_rank": range(len(led)),
+                "part": name,
+                "part_rank": rank,
+                "usd": values.to_numpy(dtype=float) / share,
+            }
+        )
+        for rank, (name, values) in enumerate(parts.items())
+        if name not in zero
+    ]
+    columns = ["model_id", "model_rank", "part", "part_rank", "usd"]
+    return (pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame(columns=columns)), zero

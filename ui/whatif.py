@@ -15,7 +15,7 @@ from routeboard.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
 from routeboard.report import COLUMN_HELP, build_report, money
 from routeboard.scenario import Assumptions, Scenario
 from routeboard.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
-from ui.charts import cost_breakdown_figure, tornado_figure
+from ui.charts import BREAKDOWN_SPEC, TORNADO_SPEC, cost_breakdown_data, tornado_data
 from ui.forms import Filled, advanced_json, constraint_fields
 from ui.widgets import cpat_text
 
@@ -178,7 +178,10 @@ def route_and_parts(category: str, route: pd.Series, rows: pd.DataFrame) -> None
             cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]),
             help=route["reason"],
         )
-    st.plotly_chart(cost_breakdown_figure(rows), key="whatif_breakdown")
+    parts, zero = cost_breakdown_data(rows)
+    st.vega_lite_chart(parts, BREAKDOWN_SPEC, key="whatif_breakdown", width="stretch")
+    if zero:  # a part that is $0 for every model is named, not drawn (review and rework at a 0% review rate, ...)
+        st.caption(f"$0 for every model: {', '.join(zero)}.")
     shown = rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
     st.dataframe(shown[LEDGER_COLUMNS], hide_index=True, key="whatif_ledger")
 
@@ -213,7 +216,7 @@ def what_moves(stored: pd.DataFrame, scenario: Scenario, category: str, focus: s
         st.info(f"Cannot show what moves its cost: {unknown}.")
     else:
         moves = sensitivity(stored, scenario, category, focus, ledger=rows)  # priced rows: no second ledger pass
-        st.plotly_chart(tornado_figure(moves), key="whatif_tornado")
+        st.vega_lite_chart(tornado_data(moves), TORNADO_SPEC, key="whatif_tornado", width="stretch")
 
 
 def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows: pd.DataFrame) -> None:

@@ -6,7 +6,7 @@ from routeboard.decisions import decide
 from routeboard.ledger import ledger_facts
 from routeboard.report import build_report, money
 from routeboard.scenario import Scenario
-from tests.ui.conftest import CHEAP, PRICEY, SUITE, chart, metric, open_page, table
+from tests.ui.conftest import CHEAP, PRICEY, SUITE, metric, open_page, table
 
 
 def _texts(at) -> str:
@@ -133,10 +133,35 @@ def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_th
     assert review["support-reply"] == "2.0 assumed, used · 0.5 measured (12 reviews)"
 
 
+BREAKDOWN, TORNADO = "USD per accepted task", "cost per accepted task (USD)"  # each chart's value axis title
+
+
+def _vega_data(at, axis_title: str):
+    """The data table of the Vega-Lite chart whose value axis reads ``axis_title``, as the browser receives it."""
+    import pyarrow as pa
+
+    charts = [e for e in at.get("vega_lite_chart") if f'"title": "{axis_title}"' in e.proto.spec]
+    assert len(charts) == 1, f"{len(charts)} charts titled {axis_title!r}"
+    return pa.ipc.open_stream(charts[0].proto.data.data).read_all().to_pandas()
+
+
 def test_the_cost_breakdown_names_the_parts_that_are_zero_for_every_model_instead_of_drawing_them(app, seeded):
     at = _open_whatif(app)
-    figure = chart(at, "whatif_breakdown")
-    assert "failure" in {t["name"] for t in figure["data"]} and "review" not in {t["name"] for t in figure["data"]}
-    assert "review" in figure["layout"]["title"]["text"]  # nothing reviewed at the stock 0% review rate
+    parts = _vega_data(at, BREAKDOWN)
+    assert "failure" in set(parts["part"]) and "review" not in set(parts["part"])
+    assert any("$0 for every model: " in c.value and "review" in c.value for c in at.caption)  # 0% review rate
     at.slider(key="whatif_r_every category").set_value(0.5).run()
-    assert "review" in {t["name"] for t in chart(at, "whatif_breakdown")["data"]}
+    assert "review" in set(_vega_data(at, BREAKDOWN)["part"])
+
+
+def test_the_cost_breakdown_and_the_tornado_keep_one_spec_so_a_change_redraws_only_their_data(app, seeded):
+    at = _open_whatif(app)
+    specs = [e.proto.spec for e in at.get("vega_lite_chart")]
+    before = _vega_data(at, BREAKDOWN)
+    at.number_input(key="whatif_failure_every category").set_value(200.0).run()
+    assert [e.proto.spec for e in at.get("vega_lite_chart")] == specs and len(specs) == 2
+    after = _vega_data(at, BREAKDOWN)
+    failure = lambda d: d[d["part"] == "failure"].set_index("model_id")["usd"]  # noqa: E731
+    assert (failure(after) > failure(before)).all()  # $20 -> $200 an escaped error: the failure part grows
+    moves = _vega_data(at, TORNADO)
+    assert moves.loc[moves["rank"] == 0, "input"].iat[0] == "failure_usd"  # the largest swing, drawn on top
