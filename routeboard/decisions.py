@@ -49,7 +49,9 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     points = points.copy()
     priced = points[points[cost].notna()].sort_values(["category", cost, "accuracy"], ascending=[True, True, False])
     # walking up the cost axis, a point is on the frontier when it beats every cheaper point's accuracy
-    best_before = priced.groupby("category")["accuracy"].transform(lambda a: a.cummax().shift(fill_value=-1.0))
+    # (cython cummax and shift per group: a lambda per category cost ~7 ms a what-if change at 20 categories)
+    best = priced.groupby("category", sort=False)["accuracy"].cummax()
+    best_before = best.groupby(priced["category"], sort=False).shift(fill_value=-1.0)
     points["on_frontier"] = False
     points.loc[priced.index, "on_frontier"] = (priced["accuracy"] > best_before).to_numpy()
     return points
@@ -75,7 +77,10 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
         led = led.assign(excluded=None, excluded_detail=None, max_cpat_usd=None)
     if "min_tasks" not in led:
         led = led.assign(min_tasks=np.nan)
-    for rec in led[list(ROUTE_INPUTS)].to_dict("records"):
+    # records from one list per column: to_dict("records") took ~10 ms of a what-if change over 1,000 rows
+    columns = [led[name].tolist() for name in ROUTE_INPUTS]
+    for values in zip(*columns):
+        rec = dict(zip(ROUTE_INPUTS, values))
         groups.setdefault(rec["category"], []).append(rec)
     return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
 
