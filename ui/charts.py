@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -231,6 +232,8 @@ def cost_breakdown_data(led: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     }
     zero = [name for name, values in parts.items() if len(values) and (values == 0).all()]  # unknown (NaN) is not 0
     share = led["accepted_share"].to_numpy(dtype=float)
+    # nothing accepted makes a part per accepted task undefined: left out (null), never an infinite bar
+    share = np.where(share > 0, share, np.nan)
     drawn = [
         pd.DataFrame(
             {

@@ -165,3 +165,25 @@ def test_the_cost_breakdown_and_the_tornado_keep_one_spec_so_a_change_redraws_on
     assert (failure(after) > failure(before)).all()  # $20 -> $200 an escaped error: the failure part grows
     moves = _vega_data(at, TORNADO)
     assert moves.loc[moves["rank"] == 0, "input"].iat[0] == "failure_usd"  # the largest swing, drawn on top
+
+
+def test_a_model_with_nothing_accepted_has_no_bar_in_the_cost_breakdown_rather_than_an_infinite_one():
+    import numpy as np
+    import pandas as pd
+
+    from ui.charts import cost_breakdown_data
+
+    parts = dict(model_usd=[0.01, 0.02], retry_usd=[0.0, 0.0], tool_usd=0.0, infra_usd=0.0, review_usd=0.0)
+    led = pd.DataFrame(
+        {
+            "model_id": ["ok", "never"],
+            **parts,
+            "rework_usd": 0.0,
+            "failure_usd": [2.0, 20.0],
+            "accepted_share": [0.9, 0],
+        }
+    )
+    drawn, zero = cost_breakdown_data(led)
+    usd = drawn.set_index(["model_id", "part"])["usd"]
+    assert usd[("ok", "failure")] == 2.0 / 0.9 and np.isnan(usd[("never", "failure")])
+    assert zero == ["retry", "tool", "infra", "review", "rework"]
