@@ -43,6 +43,8 @@ def what_if() -> None:
             st.rerun()
 
     scope = st.selectbox("Apply assumptions to", ["every category"] + categories, key="whatif_scope")
+    # drawn once here, not with the figures: every element in `answer` is redrawn by the browser on each change
+    st.caption("The one-page answer, with downloads, is on the Report page; this page's address shares the scenario.")
     figures = st.container()  # the fields and every figure, drawn above the slower inputs they read
     st.subheader("Volumes, prices and route constraints")
     scenario = sections.measured_review(stored, scenario)
@@ -106,7 +108,6 @@ def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs:
     if st.query_params.to_dict() != (link := query_from_scenario(scenario)):
         st.query_params.from_dict(link)  # the address bar always holds this scenario, ready to share
     sections.portfolio(rebased(decision, baseline), scenario)
-    st.caption("The one-page answer, with downloads, is on the Report page; this page's address shares the scenario.")
 
     focus = route["model"] if isinstance(route["model"], str) else route["nearest"]
     sections.what_moves(stored, scenario, category, focus, rows)

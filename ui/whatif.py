@@ -226,13 +226,15 @@ def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows
     st.subheader("Break-evens")
     other = st.selectbox("Compare with", others, key="whatif_other")
     even = review_rate_break_even(stored, scenario, category, focus, other, ledger=led)
-    st.write(
+    # one text element, not two: each element a what-if change redraws costs the browser ~10 ms
+    lines = [
         f"Review rate at which {focus} and {other} cost the same per accepted task: "
         + (f"{even.rate:.0%}" if even.rate is not None else even.reason)
-    )
+    ]
     box = box_break_even(led, category, focus)
     if box is not None:
-        st.write(
+        lines.append(
             f"Monthly volume above which owning the box for {box['local_model']} beats {focus}: "
             f"{box['break_even_monthly_volume'] or 'never'} (box capacity {box['capacity_monthly_volume']:,.0f})"
         )
+    st.markdown("\n\n".join(lines))
