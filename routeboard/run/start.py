@@ -76,7 +76,6 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         run_store.create_run(
             cur, run_id, settings, [*judges.values(), *models], request.budget_usd, launched_by=actor.user_id
         )
-        run_store.claim_run(cur, run_id)  # the Runner returned runs in this process
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)
     return run_id, request, jobs, judges
@@ -130,10 +129,13 @@ def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None
         left = require_budget(con, actor, planned_usd if planned_usd is not None else 0.0)
         # the run's cap counts what it spent before: only what is left this month may be added to it
         request = replace(request, budget_usd=spent_usd + min(planned_usd if planned_usd is not None else left, left))
-    with transaction(con) as cur:
+
+    def write(cur: duckdb.DuckDBPyConnection) -> None:  # updates runs, as other processes' heartbeats do: gated
         run_store.update_status(cur, run_id, "running")
         run_store.claim_run(cur, run_id)
         audit.record(cur, actor, "resume_run", run_id, {"budget_usd": request.budget_usd})
+
+    serialized(con, write)
     settled = {(c["suite_id"], c["model_id"]) for c in stored.get("certified", [])}
     jobs = [
         job for job in plan_jobs(suites, models, request.trials, request.limit) if job.pair not in settled
@@ -154,9 +156,13 @@ def cancel_stale_run(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Acto
     run = run_store.get_run(con, run_id)
     if run["status"] != "running":
         return f"run {run_id} is already {run['status']}"
-    with transaction(con) as cur:
+    spend_usd = _spend(con, run_id)
+
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
         run_store.update_status(cur, run_id, "cancelled", note="cancelled after its process had stopped")
-        audit.record(cur, actor, "cancel_run", run_id, {"stale": True}, spend_usd=_spend(con, run_id))
+        audit.record(cur, actor, "cancel_run", run_id, {"stale": True}, spend_usd=spend_usd)
+
+    serialized(con, write)
     return f"run {run_id} marked cancelled; `runs resume {run_id}` would finish it"
 
 

@@ -79,13 +79,16 @@ def insert_run(
     finished_at: datetime | None = None,
     note: str | None = None,
     launched_by: str | None = None,
+    runner: tuple[str, int] | None = None,
 ) -> None:
     """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
-    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``), and who
-    launched or imported it (spend per person: routeboard/access.py)."""
+    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``), who
+    launched or imported it (spend per person: routeboard/access.py), and the (machine, process) running it."""
+    host, pid = runner or (None, None)
     cur.execute(
-        "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note, launched_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note, launched_by, "
+        "runner_host, runner_pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        f"{'now()' if runner else 'NULL'})",
         [
             run_id,
             status,
@@ -95,6 +98,8 @@ def insert_run(
             finished_at,
             note,
             launched_by,
+            host,
+            pid,
         ],
     )
 
@@ -107,8 +112,18 @@ def create_run(
     budget_usd: float | None,
     launched_by: str | None = None,
 ) -> None:
-    """A new run row, 'running', with the price snapshot of its models and judges, on the caller's cursor."""
-    insert_run(cur, run_id, settings, models, status="running", budget_usd=budget_usd, launched_by=launched_by)
+    """A new run row, 'running', with the price snapshot of its models and judges, on the caller's cursor; this
+    machine and process run it (an append: on the shared store an update here would conflict with others' beats)."""
+    insert_run(
+        cur,
+        run_id,
+        settings,
+        models,
+        status="running",
+        budget_usd=budget_usd,
+        launched_by=launched_by,
+        runner=(socket.gethostname(), os.getpid()),
+    )
 
 
 def latest_price_snapshots(cur: duckdb.DuckDBPyConnection) -> dict[str, dict]:
