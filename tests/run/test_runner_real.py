@@ -301,8 +301,8 @@ def test_kill_9_then_resume_completes_with_no_duplicate_attempts(tmp_path, isola
     ).fetchone()
     assert per_key == (1,)
     # asked twice: only the calls in flight at the kill (at most the concurrency, 8) and those answered in the
-    # writer's last 25 ms window (a few at this latency)
-    assert answered - 150 <= 16 and answered >= answered_before
+    # writer's last window (0.25 s on a local file another process may share: AttemptWriter)
+    assert answered - 150 <= 40 and answered >= answered_before
 
 
 def test_cancel_from_another_process_and_ctrl_c_keep_finished_work(tmp_path, isolated_db):
