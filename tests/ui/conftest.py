@@ -85,15 +85,20 @@ def fake():
 @pytest.fixture
 def models(app_con):
     """The two priced fake models in the catalog."""
-    for model_id, (price_in, price_out) in PRICES.items():
+    add_priced(app_con, PRICES)
+    return list(PRICES)
+
+
+def add_priced(con, prices: dict[str, tuple[float, float]]) -> None:
+    """Fake models in the catalog at these (input, output) USD per million tokens."""
+    for model_id, (price_in, price_out) in prices.items():
         add_model(
-            app_con,
+            con,
             model_id,
             tier="small-proprietary",
             input_price_per_mtok_usd=price_in,
             output_price_per_mtok_usd=price_out,
         )
-    return list(PRICES)
 
 
 @dataclass

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.catalog import add_model
 from routeboard.providers import GenerationSettings
 from routeboard.run import RunRequest, start_run
 from routeboard.store.suites import save_suite
 from tests.fakes import install_fake
-from tests.ui.conftest import CHEAP, PRICES, PRICEY, SUITE, PerModelFake, echo_suite, metric, open_page, table
+from tests.ui.conftest import (
+    CHEAP,
+    PRICES,
+    PRICEY,
+    SUITE,
+    PerModelFake,
+    add_priced,
+    echo_suite,
+    metric,
+    open_page,
+    table,
+)
 
 MID = "fake/mid"
 
@@ -19,14 +29,7 @@ MID = "fake/mid"
 def dearest_fails(app_con):
     """The echo suite on three priced models: the pricey one answers every task wrong (nothing accepted)."""
     install_fake(PerModelFake({CHEAP: 10, PRICEY: 1}))
-    for model_id, (price_in, price_out) in {**PRICES, MID: (1.0, 2.0)}.items():
-        add_model(
-            app_con,
-            model_id,
-            tier="small-proprietary",
-            input_price_per_mtok_usd=price_in,
-            output_price_per_mtok_usd=price_out,
-        )
+    add_priced(app_con, {**PRICES, MID: (1.0, 2.0)})
     save_suite(app_con, echo_suite())
     request = RunRequest(
         suites=(SUITE,), models=(CHEAP, MID, PRICEY), settings=GenerationSettings(max_output_tokens=10)
