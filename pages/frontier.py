@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ui.auth import guard
-from ui.charts import frontier_figure, unplotted
+from ui.charts import frontier_chart, unplotted
 from ui.state import connection, decision, facts_or_stop
-from ui.tables import DASH, money, money_log_ticks, show
+from ui.tables import DASH, money, show
 from ui.widgets import current_scenario, decision_options
 
 who = guard("Frontier")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
@@ -30,10 +30,13 @@ led, table = made.ledger, made.routes
 
 category = st.selectbox("Category", sorted(led["category"].unique()), key="frontier_category")
 points = led[led["category"] == category]
-figure = frontier_figure(points, float(points["bar"].iat[0]), axis)
-figure.update_xaxes(**money_log_ticks(points[axis]))
-st.plotly_chart(figure, key="frontier_chart")
+plotted, spec = frontier_chart(points, float(points["bar"].iat[0]), axis)
 missing = unplotted(points, axis)
+if len(plotted):
+    with st.container(key="frontier_chart"):
+        st.vega_lite_chart(plotted, spec, width="stretch")
+else:
+    st.info("No model here has a known cost to plot: the list below says why for each.")
 if len(missing):
     st.caption(f"{len(missing)} model(s) not on the chart:")
     show(missing, key="frontier_unplotted")

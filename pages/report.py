@@ -14,7 +14,7 @@ from routeboard.report import (
 )
 from routeboard.scenario_link import scenario_from_query
 from ui.auth import guard
-from ui.charts import monthly_comparison_figure
+from ui.charts import monthly_comparison_chart
 from ui.state import connection, facts_or_stop
 from ui.widgets import current_scenario, set_scenario
 
@@ -45,7 +45,9 @@ share = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None els
 right.metric("Saving, per month", money(head["saving_monthly_usd"]) + share, help=None if known else why_unknown)
 st.markdown(report.summary())
 if known:
-    st.plotly_chart(monthly_comparison_figure(report.numbers), key="report_monthly")
+    monthly, spec = monthly_comparison_chart(report.numbers)
+    with st.container(key="report_monthly"):
+        st.vega_lite_chart(monthly, spec, width="stretch")
 
 
 def _columns(frame) -> dict:

@@ -79,12 +79,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# Every chart on the page drawn: a chart library (Plotly, Vega) loads on the first page that shows such a chart and
-# draws after the script ends, so without this a page's chart would be paid for on the next page visited.
-CHARTS_DRAWN = """() => [
-    ...[...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(c => c.querySelector('.main-svg')),
-    ...[...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c => c.querySelector('canvas, svg')),
-].every(Boolean)"""
+# Every chart on the page drawn: the chart library (Vega) loads on the first page that shows a chart and draws after
+# the script ends, so without this a page's chart would be paid for on the next page visited.
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .every(c => c.querySelector('canvas, svg'))"""
 
 
 def visit(page, title: str) -> float:

@@ -1,10 +1,14 @@
-"""Charts for the pages (pure functions of ledger tables): Plotly figures; What-if's Vega-Lite specs and data."""
+"""Charts for the pages (pure functions of ledger tables), all Vega-Lite: a spec and the table it draws.
+
+Vega-Lite everywhere, no Plotly: Plotly's first use loads a 4.7 MB bundle that kept the browser busy about a second
+after the first page with a chart, which the next page visited paid for."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 TIER_COLOURS = {
     "frontier": "#d62728",
@@ -24,75 +28,130 @@ PART_COLOURS = {
 }
 
 
-def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> go.Figure:
-    """Cost (log) against accuracy with interval error bars, the bar as a line, the frontier joined."""
-    fig = go.Figure()
+def log_ticks(values) -> list[float]:
+    """Tick positions for a log cost axis: 1-2-5 steps across the values' range (bare powers of ten when it spans
+    more than three decades), so the axis reads "$0.001 $0.002 $0.005" rather than a few unlabelled ticks."""
+    known = [float(v) for v in values if pd.notna(v) and float(v) > 0]
+    if not known:
+        return []
+    low, high = math.floor(math.log10(min(known))), math.ceil(math.log10(max(known)))
+    steps = (1, 2, 5) if high - low <= 3 else (1,)
+    ticks = [m * 10.0**e for e in range(low, high + 1) for m in steps]
+    return [t for t in ticks if min(known) / 2.5 <= t <= max(known) * 2.5] or ticks
+
+
+def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> tuple[pd.DataFrame, dict]:
+    """Cost (log) against accuracy with interval bars, the quality bar as a line and the frontier joined, as a
+    Vega-Lite spec (named "frontier_chart") and its data. Only points with a cost above $0 can sit on a log axis:
+    ``unplotted`` lists the others with the reason. Faded points do not clear the bar or break a constraint."""
     shown = points[points[cost].notna() & (points[cost] > 0)]
-    for tier, group in shown.groupby("tier"):
-        cascade = tier == "cascade"
-        fig.add_trace(
-            go.Scatter(
-                x=group[cost],
-                y=group["accuracy"],
-                mode="markers",
-                name=tier,
-                marker={
-                    "size": 11,
-                    "color": TIER_COLOURS.get(tier, "#333"),
-                    "symbol": "diamond" if cascade else "circle",
-                    "opacity": [
-                        1.0 if v == "clears" and not isinstance(x, str) else 0.3
-                        for v, x in zip(group["verdict"], group.get("excluded", [None] * len(group)))
+    excluded = shown["excluded"] if "excluded" in shown else pd.Series(None, index=shown.index)
+    why = shown["excluded_detail"].fillna("") if "excluded_detail" in shown else ""
+    data = pd.DataFrame(
+        {
+            "model_id": shown["model_id"],
+            "tier": shown["tier"],
+            "cost_usd": shown[cost].astype(float),
+            "accuracy": shown["accuracy"].astype(float),
+            "ci_low": shown["ci_low"].astype(float),
+            "ci_high": shown["ci_high"].astype(float),
+            "verdict": shown["verdict"],
+            "trials": shown["trials"],
+            "model_usd": shown["model_usd"].astype(float),
+            "routable": (shown["verdict"] == "clears") & excluded.isna(),
+            "on_frontier": shown["on_frontier"].astype(bool),
+            "why": why,
+        }
+    ).reset_index(drop=True)
+    tiers = sorted(data["tier"].unique())
+    # accuracy is a share: the axis never runs past 100%, whatever the intervals would suggest
+    floor = min([bar, *data["ci_low"].tolist()])
+    x = {
+        "field": "cost_usd",
+        "type": "quantitative",
+        "scale": {"type": "log"},
+        "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
+        "axis": {"values": log_ticks(data["cost_usd"]), "format": "$,~g"},
+    }
+    y = {
+        "field": "accuracy",
+        "type": "quantitative",
+        "scale": {"domain": [max(0.0, floor - 0.05), 1.0], "clamp": True},
+        "axis": {"format": ".0%"},
+        "title": "accuracy",
+    }
+    colour = {
+        "field": "tier",
+        "type": "nominal",
+        "title": "tier",
+        "scale": {"domain": tiers, "range": [TIER_COLOURS.get(t, "#333333") for t in tiers]},
+    }
+    faded = {"condition": {"test": "datum.routable", "value": 1.0}, "value": 0.3}
+    frontier = {  # joins the points on the frontier (none: no line, rather than an empty layer Vega warns about)
+        "transform": [{"filter": "datum.on_frontier"}],
+        "mark": {"type": "line", "color": "#555555", "strokeDash": [2, 3]},
+        "encoding": {"x": x, "y": y, "order": {"field": "cost_usd"}},
+    }
+    spec = {
+        "name": "frontier_chart",
+        "height": 460,
+        "layer": [
+            {  # the interval around each accuracy
+                "mark": {"type": "rule", "strokeWidth": 1.5},
+                "encoding": {
+                    "x": x,
+                    "y": {**y, "field": "ci_low"},
+                    "y2": {"field": "ci_high"},
+                    "color": colour,
+                    "opacity": faded,
+                },
+            },
+            *([frontier] if data["on_frontier"].any() else []),
+            {
+                "mark": {"type": "point", "filled": True, "size": 130, "tooltip": True},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": colour,
+                    "shape": {
+                        "condition": {"test": "datum.tier === 'cascade'", "value": "diamond"},
+                        "value": "circle",
+                    },
+                    "opacity": faded,
+                    "tooltip": [
+                        {"field": "model_id", "title": "model"},
+                        {"field": "accuracy", "type": "quantitative", "format": ".1%"},
+                        {"field": "ci_low", "type": "quantitative", "title": "interval low", "format": ".1%"},
+                        {"field": "ci_high", "type": "quantitative", "title": "interval high", "format": ".1%"},
+                        {"field": "cost_usd", "type": "quantitative", "title": "cost (USD)", "format": "$,.5f"},
+                        {
+                            "field": "model_usd",
+                            "type": "quantitative",
+                            "title": "model cost per trial (USD)",
+                            "format": "$,.6f",
+                        },
+                        {"field": "trials", "type": "quantitative"},
+                        {"field": "verdict"},
+                        {"field": "why", "title": "not routable because"},
                     ],
                 },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": group["ci_high"] - group["accuracy"],
-                    "arrayminus": group["accuracy"] - group["ci_low"],
-                },
-                customdata=group.assign(
-                    why=group.get("excluded_detail", "").fillna("") if "excluded_detail" in group else ""
-                )[["model_id", "verdict", "ci_low", "ci_high", "trials", "model_usd", "why"]].to_numpy(),
-                hovertemplate="<b>%{customdata[0]}</b><br>accuracy %{y:.1%} "
-                "[%{customdata[2]:.1%}, %{customdata[3]:.1%}]<br>cost %{x:$.5f}"
-                "<br>model cost per trial %{customdata[5]:$.6f}<br>%{customdata[4]} "
-                "trials, %{customdata[1]}<br>%{customdata[6]}<extra></extra>",
-            )
-        )
-    line = shown[shown["on_frontier"]].sort_values(cost)
-    fig.add_trace(
-        go.Scatter(
-            x=line[cost],
-            y=line["accuracy"],
-            mode="lines",
-            name="frontier",
-            line={"color": "#555", "dash": "dot"},
-            hoverinfo="skip",
-        )
-    )
-    fig.add_hline(y=bar, line={"color": "#d62728", "dash": "dash"}, annotation_text=f"bar {bar:.0%}")
-    # accuracy is a share: the axis never runs past 100%, whatever error bars or an empty chart would suggest
-    floor = min([bar, *shown["ci_low"].tolist()]) if len(shown) else bar
-    fig.update_layout(
-        xaxis={
-            "type": "log",
-            "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
-        },
-        yaxis={"title": "accuracy", "tickformat": ".0%", "range": [max(0.0, floor - 0.05), 1.0]},
-        height=460,
-        margin={"t": 30},
-    )
-    if shown.empty:
-        fig.add_annotation(
-            text="No model here has a known cost to plot (see the list below)",
-            showarrow=False,
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-        )
-    return fig
+            },
+            {  # the category's quality bar
+                "data": {"values": [{"bar": bar, "label": f"bar {bar:.0%}"}]},
+                "layer": [
+                    {
+                        "mark": {"type": "rule", "color": "#d62728", "strokeDash": [6, 4]},
+                        "encoding": {"y": {**y, "field": "bar"}},
+                    },
+                    {
+                        "mark": {"type": "text", "color": "#d62728", "align": "right", "dy": -8, "x": "width"},
+                        "encoding": {"y": {**y, "field": "bar"}, "text": {"field": "label"}},
+                    },
+                ],
+            },
+        ],
+    }
+    return data, spec
 
 
 def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
@@ -109,31 +168,44 @@ def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
     return pd.DataFrame({"model_id": missing["model_id"].tolist(), "why not plotted": reasons})
 
 
-def monthly_comparison_figure(numbers: pd.DataFrame) -> go.Figure:
-    """Routed against baseline monthly cost per category (only categories with a route and a baseline cost)."""
+def monthly_comparison_chart(numbers: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Routed against baseline monthly cost per category (only categories with a route and a baseline cost), as a
+    Vega-Lite spec (named "report_monthly") and its long data: one row per category and side."""
     shown = numbers.dropna(subset=["routed_monthly_usd", "baseline_monthly_usd"])
-    fig = go.Figure()
-    for column, name, colour in (
-        ("routed_monthly_usd", "routed", "#2ca02c"),
-        ("baseline_monthly_usd", "baseline", "#d62728"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                y=shown["category"],
-                x=shown[column],
-                name=name,
-                orientation="h",
-                marker_color=colour,
-                hovertemplate="%{y}: %{x:$,.2f} a month<extra>" + name + "</extra>",
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        xaxis={"title": "USD per month", "tickformat": "$,.0f"},
-        height=max(220, 70 * len(shown) + 120),
-        margin={"t": 30},
+    data = pd.concat(
+        [
+            pd.DataFrame({"category": shown["category"], "side": side, "monthly_usd": shown[column].astype(float)})
+            for column, side in (("routed_monthly_usd", "routed"), ("baseline_monthly_usd", "baseline"))
+        ],
+        ignore_index=True,
     )
-    return fig
+    spec = {
+        "name": "report_monthly",
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "category", "type": "nominal", "title": None, "axis": {"labelLimit": 260}},
+            "yOffset": {"field": "side", "sort": ["routed", "baseline"]},
+            "x": {
+                "field": "monthly_usd",
+                "type": "quantitative",
+                "title": "USD per month",
+                "axis": {"format": "$,.0f"},
+            },
+            "color": {
+                "field": "side",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": ["routed", "baseline"], "range": ["#2ca02c", "#d62728"]},
+            },
+            "tooltip": [
+                {"field": "category"},
+                {"field": "side"},
+                {"field": "monthly_usd", "type": "quantitative", "title": "USD per month", "format": "$,.2f"},
+            ],
+        },
+        "height": {"step": 16},
+    }
+    return data, spec
 
 
 # Vega-Lite, not Plotly, for What-if's charts: with the spec unchanged, Streamlit's Vega chart replaces only its data

@@ -4,7 +4,6 @@ an unknown (its reason in the column's help), and one st.column_config per table
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pandas as pd
 import streamlit as st
@@ -194,17 +193,3 @@ def show(frame: pd.DataFrame, key: str, shown: pd.DataFrame | None = None, **kwa
         placeholder=DASH,
         **kwargs,
     )
-
-
-def money_log_ticks(values) -> dict:
-    """Tick positions and money labels for a log cost axis: 1-2-5 steps across the values' range, so the
-    ticks read "$0.001 $0.002 $0.005" rather than plotly's bare "9 100 2 3"."""
-    known = [float(v) for v in values if not missing(v) and float(v) > 0]
-    if not known:
-        return {}
-    low, high = math.floor(math.log10(min(known))), math.ceil(math.log10(max(known)))
-    steps = (1, 2, 5) if high - low <= 3 else (1,)
-    ticks = [m * 10.0**e for e in range(low, high + 1) for m in steps]
-    ticks = [t for t in ticks if min(known) / 2.5 <= t <= max(known) * 2.5] or ticks
-    text = [f"${t:,.{max(2 if t < 1 else 0, -math.floor(math.log10(t) + 1e-9))}f}" for t in ticks]
-    return {"tickvals": ticks, "ticktext": text}

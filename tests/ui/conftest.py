@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -155,10 +156,13 @@ def metric(at: AppTest, label: str) -> str:
     return values[0]
 
 
-def chart(at: AppTest, key: str) -> dict:
-    """The plotly figure drawn under this key, as the JSON the browser receives."""
+def chart(at: AppTest, name: str) -> tuple[dict, pd.DataFrame]:
+    """The Vega-Lite chart named ``name`` (its spec's "name"): the spec and the data table the browser receives."""
     import json
 
-    figures = [json.loads(e.proto.spec) for e in at.get("plotly_chart") if getattr(e, "key", None) == key]
-    assert len(figures) == 1, f"{len(figures)} charts keyed {key!r}"
-    return figures[0]
+    import pyarrow as pa
+
+    charts = [e for e in at.get("vega_lite_chart") if json.loads(e.proto.spec).get("name") == name]
+    assert len(charts) == 1, f"{len(charts)} charts named {name!r}"
+    data = pa.ipc.open_stream(charts[0].proto.data.data).read_all().to_pandas()
+    return json.loads(charts[0].proto.spec), data

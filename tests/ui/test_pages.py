@@ -164,20 +164,19 @@ def test_results_draws_the_newest_trials_and_says_the_rest_are_in_the_downloads(
 
 def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
     at = open_page(app, "frontier")
-    figure = chart(at, "frontier_chart")
-    plotted = {row[0] for trace in figure["data"] if "customdata" in trace for row in trace["customdata"]}
-    assert {CHEAP, PRICEY} <= plotted
-    assert any(shape.get("y0") == BAR for shape in figure["layout"]["shapes"])  # the quality bar
+    spec, plotted = chart(at, "frontier_chart")
+    assert {CHEAP, PRICEY} <= set(plotted["model_id"])
+    assert BAR in [d.get("bar") for layer in spec["layer"] for d in layer.get("data", {}).get("values", [])]
     routes = table(at, "category", "model", "runner_up", "reason").set_index("category")
     assert routes.loc[SUITE, "model"] == CHEAP
     assert routes.loc[SUITE, "reason"] == "cheapest model that clears the bar"
     # the simulated cascade asks the cheap model first; it never needs to escalate here, so it clears too
     assert set(table(at, "model_id", "verdict", "tasks_needed")["model_id"]) == {PRICEY}
-    assert "cascade" in {trace["name"] for trace in figure["data"]}
+    assert "cascade" in set(plotted["tier"])
 
     at.checkbox(key="frontier_cascades").uncheck().run()
     assert table(at, "model_id", "verdict", "tasks_needed")["model_id"].tolist() == [PRICEY]
-    assert "cascade" not in {trace["name"] for trace in chart(at, "frontier_chart")["data"]}
+    assert "cascade" not in set(chart(at, "frontier_chart")[1]["tier"])
     assert table(at, "category", "model", "runner_up", "reason").set_index("category").loc[SUITE, "model"] == CHEAP
 
 
@@ -226,8 +225,12 @@ def test_a_category_where_nothing_clears_shows_the_gap_instead_of_a_cost(app, se
 
 def test_the_frontier_cost_axis_reads_as_money(app, seeded):
     at = open_page(app, "frontier")
-    axis = chart(at, "frontier_chart")["layout"]["xaxis"]
-    assert axis["type"] == "log" and axis["ticktext"]
-    assert all(t.startswith("$") for t in axis["ticktext"]), axis["ticktext"]
+    spec, plotted = chart(at, "frontier_chart")
+    x = spec["layer"][-2]["encoding"]["x"]  # the points' cost axis
+    assert x["scale"]["type"] == "log" and x["axis"]["format"].startswith("$")  # ticks read as dollars
+    ticks = x["axis"]["values"]
+    assert ticks and min(ticks) <= plotted["cost_usd"].min() and max(ticks) >= plotted["cost_usd"].max()
+    low, high = spec["layer"][-2]["encoding"]["y"]["scale"]["domain"]  # accuracy never runs past 100%
+    assert 0 <= low <= plotted["ci_low"].min() and high == 1.0
     routes = table(at, "category", "model", "runner_up", "reason").set_index("category")
     assert routes.loc[SUITE, "accuracy"] == "90.0%" and routes.loc[SUITE, "cpat_usd"].startswith("$")

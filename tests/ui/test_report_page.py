@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from routeboard.providers import GenerationSettings
+from routeboard.report import money
 from routeboard.run import RunRequest, start_run
 from routeboard.store.suites import save_suite
 from tests.fakes import install_fake
@@ -16,6 +17,7 @@ from tests.ui.conftest import (
     SUITE,
     PerModelFake,
     add_priced,
+    chart,
     echo_suite,
     metric,
     open_page,
@@ -44,6 +46,13 @@ def test_the_headline_compares_against_the_dearest_model_that_has_a_cost_per_acc
     summary = at.markdown[0].value
     assert f"sending everything to {MID}: a saving of $" in summary
     assert PRICEY not in summary
+    spec, bars = chart(at, "report_monthly")  # routed against baseline, a bar each, in dollars a month
+    assert set(bars["side"]) == {"routed", "baseline"} and set(bars["category"]) == {SUITE}
+    monthly = bars.set_index("side")["monthly_usd"]
+    assert money(monthly["routed"]) == metric(at, "Routed, per month")  # the bars draw the headline's figures
+    assert money(monthly["baseline"]) == metric(at, "Baseline, per month")
+    assert spec["encoding"]["x"]["axis"]["format"].startswith("$")
+    assert not [m.help for m in at.metric if m.label == "Routed, per month"][0]
 
 
 def test_a_baseline_with_nothing_accepted_leaves_dashes_that_say_why(app, dearest_fails):
@@ -57,6 +66,7 @@ def test_a_baseline_with_nothing_accepted_leaves_dashes_that_say_why(app, deares
         f"No routed total or saving can be stated yet: the baseline model {PRICEY} has no known cost per accepted "
         "task in the routed categories (echo): its price is unknown or it had nothing accepted."
     )
+    assert not at.get("vega_lite_chart")  # no chart of totals that cannot be stated
 
 
 def test_a_category_below_the_suites_min_tasks_says_how_many_more_tasks_the_constraint_needs(app, app_con, seeded):
