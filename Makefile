@@ -26,7 +26,7 @@ install-dev: $(VENV)/.installed-dev
 	@sh scripts/ensure_chromium.sh
 
 run: install
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
+	$(PY) -m ui.serve --server.port $(PORT) --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
 test: install-dev
 	$(PY) -m ruff check .

@@ -35,7 +35,8 @@ def free_port() -> int:
 
 
 def start_app(db: Path, log_path: Path, port: int) -> subprocess.Popen:
-    """``streamlit run app.py`` headless on 127.0.0.1:port over ``db``; its output goes to ``log_path``."""
+    """The app as ``make run`` starts it (``python -m ui.serve``: ``streamlit run app.py`` with its first page's
+    imports preloaded), headless on 127.0.0.1:port over ``db``; its output goes to ``log_path``."""
     env = {**os.environ, "ROUTEBOARD_DB": str(db), "PYTHONUNBUFFERED": "1"}
     env.setdefault("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens there unless a caller says so
     with open(log_path, "ab") as log:
@@ -43,9 +44,7 @@ def start_app(db: Path, log_path: Path, port: int) -> subprocess.Popen:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                "app.py",
+                "ui.serve",
                 "--server.headless",
                 "true",
                 "--server.address",
