@@ -68,7 +68,7 @@ rows, shown = found.rows, found.shown
 content = sees_content()
 if not content:  # the content_roles setting: outcomes, costs and latencies stay; inputs and outputs go
     rows, shown = rows.drop(columns=CONTENT, errors="ignore"), shown.drop(columns=CONTENT, errors="ignore")
-st.subheader(f"Trials ({len(rows):,})")
+st.subheader(f"Trials ({found.count:,})")
 # st.dataframe renders cells as text: model output never runs as HTML or markdown here.
 show(rows, key="results_trials", shown=shown)
 if not content:
@@ -77,7 +77,12 @@ if not content:
         "role (the content_roles setting; ask an admin)."
     )
     st.stop()
-if len(rows) > len(shown):
+if found.count > len(rows):  # more than the page loads: say which ones the downloads and the task picker hold
+    st.caption(
+        f"The newest {len(shown):,} are shown; the downloads and the task picker hold the newest {len(rows):,} of "
+        f"{found.count:,}: filter above to narrow them."
+    )
+elif len(rows) > len(shown):
     st.caption(f"The newest {len(shown):,} are shown: filter above, or download all {len(rows):,}.")
 
 

@@ -1,4 +1,5 @@
-"""App speed in Chromium: the first page after ``streamlit run app.py``, every other page, and a What-if change.
+"""App speed in Chromium: the first page after ``make run`` starts the app (``python -m ui.serve``), every other
+page, and a What-if change.
 
 Two databases: an empty one (a new user's first start) and one holding 1,000,000 stored attempts (50 models x
 20 categories x 1,000 tasks, built with SQL by ledger_scale.build). For each, a fresh server per repeat:

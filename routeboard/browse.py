@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from routeboard.store.browse import task_attempts, task_trials, trial_rows
+from routeboard.store.browse import task_attempts, task_trials, trial_count, trial_rows
 
-__all__ = ["OUTCOMES", "task_detail", "trial_rows"]
+__all__ = ["OUTCOMES", "task_detail", "trial_count", "trial_rows"]
 
 OUTCOMES = ("accepted", "wrong", "invalid", "error")
 

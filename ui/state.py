@@ -135,14 +135,17 @@ def decision(scenario, *, level: float = 0.95, method: str = "wilson", cascades:
     return _decision(str(db_path()), data_version(connection()), key, level, method, cascades, scenario)
 
 
-SHOWN_TRIALS = 2_000  # newest trials drawn in the table; the count, the task picker and the downloads have all
+SHOWN_TRIALS = 2_000  # newest trials drawn in the table
+LOADED_TRIALS = 50_000  # newest trials in the downloads and the task picker; the count has them all
 
 
 @dataclass(frozen=True)
 class Trials:
-    """The Results page's trials: as stored (downloads, the task picker) and the newest SHOWN_TRIALS of them as
-    a person reads them (formatting and sending 50,000 rows of outputs took seconds a visit)."""
+    """The Results page's trials: how many match, the newest LOADED_TRIALS of them as stored (downloads, the task
+    picker) and the newest SHOWN_TRIALS as a person reads them (formatting and sending 50,000 rows of outputs took
+    seconds a visit)."""
 
+    count: int
     rows: pd.DataFrame
     shown: pd.DataFrame
 
@@ -151,11 +154,13 @@ class Trials:
 # formatted again) on every rerun; old data versions fall out after a few entries
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _trials(path: str, version: tuple, runs, categories, models, outcomes) -> Trials:
-    from routeboard.browse import trial_rows
+    from routeboard.browse import trial_count, trial_rows
     from ui.tables import display
 
-    rows = trial_rows(connection(), runs=runs, categories=categories, models=models, outcomes=outcomes)
-    return Trials(rows, display(rows.head(SHOWN_TRIALS)))
+    selection = dict(runs=runs, categories=categories, models=models, outcomes=outcomes)
+    rows = trial_rows(connection(), **selection, limit=LOADED_TRIALS)
+    count = trial_count(connection(), **selection) if len(rows) == LOADED_TRIALS else len(rows)
+    return Trials(count, rows, display(rows.head(SHOWN_TRIALS)))
 
 
 def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:

@@ -6,10 +6,8 @@ import duckdb
 import pandas as pd
 
 
-def trial_rows(
-    con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None, limit: int = 50_000
-) -> pd.DataFrame:
-    """One row per trial with its category, task, output and summed attempt cost (newest first)."""
+def _where(runs=None, categories=None, models=None, outcomes=None) -> tuple[str, list]:
+    """The filter of a trial query (``t`` trials joined with ``s`` suites) and its parameters."""
     clauses, params = [], []
     for column, values in (
         ("t.run_id", runs),
@@ -20,7 +18,22 @@ def trial_rows(
         if values:
             clauses.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
             params.append(list(values))
-    where = " AND ".join(clauses) or "true"
+    return " AND ".join(clauses) or "true", params
+
+
+def trial_count(con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None) -> int:
+    """How many stored trials match the filters (all of them: ``trial_rows`` returns at most its limit)."""
+    where, params = _where(runs, categories, models, outcomes)
+    query = f"SELECT count(*) FROM trials t JOIN suites s USING (suite_id) WHERE {where}"
+    return int(con.cursor().execute(query, params).fetchone()[0])
+
+
+def trial_rows(
+    con: duckdb.DuckDBPyConnection, *, runs=None, categories=None, models=None, outcomes=None, limit: int = 50_000
+) -> pd.DataFrame:
+    """One row per trial with its category, task, output and summed attempt cost: the newest ``limit`` trials,
+    newest first."""
+    where, params = _where(runs, categories, models, outcomes)
     return (
         con.cursor()
         .execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.store.browse import trial_rows
+from routeboard.store.browse import trial_count, trial_rows
 from tests.store.test_store_facts import _scale_ledger
 
 
@@ -40,3 +40,9 @@ def test_filters_pick_trials_before_the_limit(ledger):
     assert list(rows["task_id"]) == ["t9", "t8", "t7"] and set(rows["model_id"]) == {"m00"}
     assert rows["cost_usd"].tolist() == pytest.approx([(800 * 0.1 + 40 * 0.4) / 1e6] * 3)
     assert len(trial_rows(ledger)) == 60
+
+
+def test_the_count_covers_every_matching_trial_beyond_any_limit(ledger):
+    assert trial_count(ledger) == 60 and len(trial_rows(ledger, limit=4)) == 4
+    assert trial_count(ledger, models=["m00"], categories=["category 0"]) == 10
+    assert trial_count(ledger, models=["no such model"]) == 0

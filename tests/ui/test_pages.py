@@ -162,6 +162,20 @@ def test_results_draws_the_newest_trials_and_says_the_rest_are_in_the_downloads(
     assert len(picker.options) == TASKS
 
 
+def test_results_count_every_trial_even_beyond_what_the_page_loads(app, seeded, monkeypatch):
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "SHOWN_TRIALS", 10)
+    monkeypatch.setattr(ui.state, "LOADED_TRIALS", 25)  # 50,000 in the app: a million stored trials exceed it
+    at = open_page(app, "results")
+    assert f"Trials ({2 * TASKS})" in [s.value for s in at.subheader]  # the stored count, not the 25 loaded
+    assert (
+        f"The newest 10 are shown; the downloads and the task picker hold the newest 25 of {2 * TASKS}: "
+        "filter above to narrow them."
+    ) in [c.value for c in at.caption]
+    assert len(table(at, "run_id", "task_id", "outcome", "output")) == 10
+
+
 def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
     at = open_page(app, "frontier")
     spec, plotted = chart(at, "frontier_chart")
