@@ -172,9 +172,10 @@ def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:
 
 # Below this many stored attempts every page reads its data in well under a second: nothing to prepare.
 WARM_FROM_ATTEMPTS = 100_000
-# The warm-up waits this long: started with the first page, its ~1 s of CPU on 2 cores delayed that page's board
-# (first page 3.3 s -> 2.8 s median with the wait, 1M attempts); a person reads the board for longer than this.
-WARM_AFTER_S = 2.0
+# The warm-up waits this long after the first page's script: started at once, its ~1 s of CPU on 2 cores delayed
+# that page's board (first page 3.3 s -> 2.8 s median with a wait, 1M attempts), which the browser draws within
+# ~0.5 s; at 2 s it still ran when a quick visitor reached Results (1.06 s there; 0.51 s at 1 s).
+WARM_AFTER_S = 1.0
 _warmed: set[tuple] = set()
 
 
