@@ -17,6 +17,7 @@ TIER_COLOURS = {
     "local": "#9467bd",
     "cascade": "#7f7f7f",
 }
+SHAPES = {"cascade": "diamond"}  # a simulated cascade is not a model: drawn apart on Frontier
 PART_COLOURS = {
     "model": "#1f77b4",
     "retry": "#aec7e8",
@@ -113,10 +114,8 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
                     "x": x,
                     "y": y,
                     "color": colour,
-                    "shape": {
-                        "condition": {"test": "datum.tier === 'cascade'", "value": "diamond"},
-                        "value": "circle",
-                    },
+                    # shape and colour on one field: one legend, where a cascade shows as a diamond too
+                    "shape": {**colour, "scale": {"domain": tiers, "range": [SHAPES.get(t, "circle") for t in tiers]}},
                     "opacity": faded,
                     "tooltip": [
                         {"field": "model_id", "title": "model"},
