@@ -4,9 +4,10 @@
 so "Task 7: reply with the number 42." gets "42") and a usage block counting whitespace-separated words
 (prompt: every message's words; completion: the answer's), so a client's token parsing can be checked exactly.
 ``GET /v1/models`` lists the requested model names seen so far; ``GET /stats`` says how many completions were served.
-127.0.0.1 only. Prints ``listening http://127.0.0.1:PORT/v1`` once it accepts connections.
+127.0.0.1 only. Prints ``listening http://127.0.0.1:PORT/v1`` once it accepts connections. ``--delay-ms``
+makes each answer wait that long (a test that must act while a run is going on).
 
-    .venv/bin/python perf/echo_server.py [--port 0]
+    .venv/bin/python perf/echo_server.py [--port 0] [--delay-ms 0]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 _served = itertools.count(1)
-_state = {"served": 0, "models": set()}
+_state = {"served": 0, "models": set(), "delay_s": 0.0}
 
 
 def answer_for(prompt: str) -> str:
@@ -42,7 +43,11 @@ def _text(content) -> str:
 
 
 async def chat_completions(request: Request) -> JSONResponse:
+    import asyncio
+
     body = await request.json()
+    if _state["delay_s"]:
+        await asyncio.sleep(_state["delay_s"])
     messages = body.get("messages") or []
     texts = [_text(m.get("content")) for m in messages]
     answer = answer_for(texts[-1] if texts else "")
@@ -93,7 +98,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="each answer waits this long (default: none)")
     args = parser.parse_args()
+    _state["delay_s"] = args.delay_ms / 1000
     # Bind first, so the port printed is the one listening (port 0 lets the kernel pick a free one).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -154,8 +154,13 @@ def test_a_cli_run_stops_when_another_process_asks(where, request, isolated_db, 
             monkeypatch.setenv(name, value)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-only")
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "secrets.toml"))
+    # 50 ms an answer: 400 tasks one at a time take 20 s or more, so the cancel (a CLI start, ~3 s) lands mid-run
+    # (answering at once, a run on the shared store once completed first)
     echo = subprocess.Popen(
-        [sys.executable, "perf/echo_server.py", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "perf/echo_server.py", "--port", "0", "--delay-ms", "50"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         url = echo.stdout.readline().split()[1]
