@@ -13,6 +13,7 @@ makes each answer wait that long (a test that must act while a run is going on).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import socket
 import sys
@@ -43,8 +44,6 @@ def _text(content) -> str:
 
 
 async def chat_completions(request: Request) -> JSONResponse:
-    import asyncio
-
     body = await request.json()
     if _state["delay_s"]:
         await asyncio.sleep(_state["delay_s"])
@@ -92,8 +91,6 @@ app = Starlette(
 
 
 def main() -> None:
-    import asyncio
-
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

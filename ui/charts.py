@@ -17,6 +17,11 @@ TIER_COLOURS = {
     "local": "#9467bd",
     "cascade": "#7f7f7f",
 }
+# a tick as money, cents shown below $1 and sub-cent prices to two significant digits: $0.002, $0.10, $5, $1,000
+MONEY_LABEL = (
+    "datum.value >= 1 ? format(datum.value, '$,.0f') : datum.value >= 0.01 ? format(datum.value, '$,.2f') "
+    ": format(datum.value, '$,.2~r')"
+)
 SHAPES = {"cascade": "diamond"}  # a simulated cascade is not a model: drawn apart on Frontier
 PART_COLOURS = {
     "model": "#1f77b4",
@@ -72,7 +77,7 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
         "type": "quantitative",
         "scale": {"type": "log"},
         "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
-        "axis": {"values": log_ticks(data["cost_usd"]), "format": "$,~g"},
+        "axis": {"values": log_ticks(data["cost_usd"]), "labelExpr": MONEY_LABEL},
     }
     y = {
         "field": "accuracy",
@@ -107,7 +112,8 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
                     "opacity": faded,
                 },
             },
-            *([frontier] if data["on_frontier"].any() else []),
+            # the frontier is worked out on cost per accepted task: on the per-trial axis its line would zigzag
+            *([frontier] if cost == "cpat_usd" and data["on_frontier"].any() else []),
             {
                 "mark": {"type": "point", "filled": True, "size": 130, "tooltip": True},
                 "encoding": {

@@ -1,7 +1,7 @@
 """``python -m ui.serve [streamlit flags]``: ``streamlit run app.py`` that imports the first page's modules while a
 browser loads Streamlit.
 
-The first page's script run imports pandas, pyarrow, DuckDB and the core (~0.4 s on a 2-core machine); it starts
+The first page's script run imports pandas, pyarrow and DuckDB (~0.3 s on a 2-core machine); it starts
 only once a browser has loaded Streamlit's bundle and connected, while the server process mostly waits. A
 background thread imports them in the meantime, as a preloading web server does: they are the imports the script
 would do (a module is imported once per process). Measured with perf/app_start.py at 1M attempts: the first page
@@ -20,19 +20,11 @@ import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-# what the default page (Overview) imports on its first run, slowest first; litellm is not here on purpose: no page
-# visit loads it unless a call is made
-PRELOAD = (
-    "pandas",
-    "pyarrow",
-    "duckdb",
-    "routeboard.decisions",
-    "routeboard.ledger",
-    "routeboard.run",
-    "routeboard.sample",
-    "routeboard.store.suites",
-    "routeboard.store.facts",
-)
+# the libraries the default page (Overview) imports on its first run, slowest first. Not the project's own modules
+# (~0.1 s): a page script importing them at the same moment could meet this thread in an import cycle, which Python
+# breaks by failing one of the two imports; these libraries never import the project, so no cycle can form. litellm
+# is not here on purpose: no page visit loads it unless a call is made.
+PRELOAD = ("pandas", "pyarrow", "duckdb")
 
 log = logging.getLogger("routeboard.serve")
 
@@ -64,7 +56,9 @@ def main() -> None:
     # thread has only half imported
     from streamlit.web import cli
 
-    threading.Thread(target=preload, name="routeboard-preload", daemon=True).start()
+    # not a daemon: a stop (Ctrl+C) right after the start waits for the imports (~0.3 s) rather than leaving a thread
+    # inside a C extension's import while the interpreter shuts down
+    threading.Thread(target=preload, name="routeboard-preload", daemon=False).start()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     cli.main()
 

@@ -1,4 +1,5 @@
-"""The real app served by ``streamlit run app.py`` on a free port, and Debian's Chromium driven by Playwright.
+"""The real app as ``make run`` serves it (``python -m ui.serve``) on a free port, and Debian's Chromium driven by
+Playwright.
 
 Never ``playwright install``: the browser is /usr/bin/chromium (``scripts/ensure_chromium.sh`` installs it).
 """
@@ -25,7 +26,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def app_url(isolated_db, tmp_path):
-    """``streamlit run app.py`` on a free port over the test's own (empty) database; its log is printed at the end."""
+    """The app (``python -m ui.serve``) on a free port over the test's own (empty) database; its log is printed at
+    the end."""
     port = free_port()
     log_path = tmp_path / "streamlit.log"
     process = start_app(isolated_db, log_path, port)

@@ -376,8 +376,8 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots, tmp_path
     check_no_none(page, "Results")
     shoot(page, screenshots, "results")
 
-    # Frontier: the cost-against-accuracy chart (drawn by Vega on a canvas: its marks are checked in AppTest) and
-    # the routing table.
+    # Frontier: the cost-against-accuracy chart (drawn by Vega on a canvas: its spec and data are checked in
+    # AppTest) and the routing table.
     open_page(page, "Frontier")
     drawn = page.locator('.st-key-frontier_chart [data-testid="stVegaLiteChart"]').locator("canvas, svg").first
     expect(drawn).to_be_visible(timeout=ms(CONTENT_S))

@@ -1,4 +1,4 @@
-"""One store, many processes, under load for 60 s: 3 app processes (``streamlit run app.py``) and 2 CLI run lanes on
+"""One store, many processes, under load for 60 s: 3 app processes (``python -m ui.serve``) and 2 CLI run lanes on
 one DuckLake store (catalog in a real PostgreSQL, files in moto's S3 on loopback); and the default local DuckDB file
 with the app open and 2 CLI run lanes beside it (each process holds the file only while it uses it). Each app is
 visited page after page over the browser's own websocket protocol; each lane launches run after run of two

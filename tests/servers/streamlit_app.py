@@ -1,4 +1,5 @@
-"""The real app served by ``streamlit run app.py`` on a free port, and Debian's Chromium flags for Playwright.
+"""The real app as ``make run`` serves it (``python -m ui.serve``) on a free port, and Debian's Chromium flags for
+Playwright.
 
 Shared by the browser tests (tests/browser/conftest.py) and perf/app_start.py, so both start the app the same way.
 Never ``playwright install``: the browser is /usr/bin/chromium (``scripts/ensure_chromium.sh`` installs it).

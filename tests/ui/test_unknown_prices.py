@@ -58,7 +58,7 @@ def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
     assert "$0.0000" not in _texts(at) and " 0%" not in break_even[0]
 
 
-def test_frontier_lists_what_it_cannot_plot_and_keeps_accuracy_within_100_percent(app, unpriced):
+def test_frontier_lists_what_it_cannot_plot_and_draws_no_empty_chart(app, unpriced):
     at = open_page(app, "frontier")
     at.radio(key="frontier_axis").set_value("model_usd").run()
     assert not at.get("vega_lite_chart")  # nothing has a cost to place: no empty chart, the reason instead
