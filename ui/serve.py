@@ -5,9 +5,9 @@ The first page's script run imports pandas, pyarrow and DuckDB (~0.3 s on a 2-co
 only once a browser has loaded Streamlit's bundle and connected, while the server process mostly waits. A
 background thread imports them in the meantime, as a preloading web server does: they are the imports the script
 would do (a module is imported once per process). Measured with perf/app_start.py at 1M attempts: the first page
-2.67 s -> 2.48 s (median of 3). Reading the stored facts there too (~0.2 s) gained nothing measurable: the server
-serves the bundle with the same interpreter lock, so the browser waited for it instead. Streamlit's own command
-line takes every flag.
+2.67 s -> 2.48 s (median of 3; 2.22 s, median of 5, with this stop's other changes). Reading the stored facts there
+too (~0.2 s) gained nothing measurable: the server serves the bundle under the same interpreter lock, so the
+browser waited for it instead. Streamlit's own command line takes every flag.
 """
 
 from __future__ import annotations
