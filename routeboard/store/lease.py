@@ -28,6 +28,33 @@ from routeboard.errors import StoreError
 LOCK_WAIT_S = float(os.environ.get("ROUTEBOARD_LOCK_WAIT_S", "60"))
 _FIRST_RETRY_S = 0.005
 _LAST_RETRY_S = 0.1
+# A process that holds the file back to back (the app under a stream of page runs, each lingering into the next)
+# would never let go. So a process waiting for the file says so (it touches "<file>.waiting" at each retry), and
+# a holder that sees a fresh signal after SHARE_AFTER_S of holding lets the file go as soon as its current users
+# leave, then keeps it closed for YIELD_S: longer than a waiter's longest pause between retries (0.15 s).
+SHARE_AFTER_S = 0.5
+YIELD_S = 0.2
+TURN_WAIT_S = 2.0
+_WAITING_FRESH_S = 1.0
+
+
+def _waiting_signal(path: Path) -> Path:
+    return path.with_name(path.name + ".waiting")
+
+
+def _say_waiting(path: Path) -> None:
+    try:
+        _waiting_signal(path).touch()
+    except OSError:  # a read-only folder: the holder lets go only when it is idle, as without the signal
+        pass
+
+
+def someone_waits(path: Path) -> bool:
+    """True while another process retries to open the file (its signal was touched within the last second)."""
+    try:
+        return time.time() - _waiting_signal(path).stat().st_mtime < _WAITING_FRESH_S
+    except OSError:
+        return False
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -54,6 +81,7 @@ def open_file(path: Path, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnect
                 ) from None
         except duckdb.Error as exc:
             raise StoreError(f"{path} is not a routeboard database: {exc}") from None
+        _say_waiting(path)
         # jittered so two waiting processes do not retry in step
         time.sleep(retry_s * (0.5 + random.random()))
         retry_s = min(retry_s * 2, _LAST_RETRY_S)
@@ -71,8 +99,13 @@ class FileLease:
         self.linger_s = linger_s
         self._closing: threading.Timer | None = None
         self._guard = threading.RLock()  # pin() acquires under it
+        self._turn = threading.Condition(self._guard)  # new holders wait on it while the file is let go for others
         self._con: duckdb.DuckDBPyConnection | None = None
         self._holders = 0
+        self._by_thread: dict[int, int] = {}  # holds per thread: a thread already holding never waits for its turn
+        self._opened_at = 0.0
+        self._letting_go = False  # another process waits: no new holder until the current ones leave
+        self._closed_until = 0.0  # ... and none until this moment, so the waiting process gets the file
         self._migrated = False
         self._pinned = False
 
@@ -100,7 +133,10 @@ class FileLease:
             return self._con
 
     def _acquire(self) -> duckdb.DuckDBPyConnection:
+        me = threading.get_ident()
         with self._guard:
+            if not self._by_thread.get(me):
+                self._wait_turn()
             if self._con is None:
                 # under the guard: a second thread waits for this opening instead of racing its own
                 con = open_file(self.path, self.wait_s)
@@ -114,16 +150,48 @@ class FileLease:
                         raise
                     self._migrated = True
                 self._con = con
+                self._opened_at = time.monotonic()
             self._holders += 1
+            self._by_thread[me] = self._by_thread.get(me, 0) + 1
             if self._closing is not None:  # a lingering opening is used again
                 self._closing.cancel()
                 self._closing = None
             return self._con.cursor()
 
+    def _wait_turn(self) -> None:
+        """Before a new hold: if another process has waited while this one kept the file past SHARE_AFTER_S, let
+        it go once the current holders leave and wait out YIELD_S (see SHARE_AFTER_S). Never longer than
+        TURN_WAIT_S: a holder may be waiting on this very thread (a page run on its run's first write), and a
+        late turn beats a deadlock."""
+        give_up = time.monotonic() + TURN_WAIT_S
+        while True:
+            now = time.monotonic()
+            if now >= give_up:
+                return
+            if self._letting_go or now < self._closed_until:
+                until = give_up if self._letting_go else min(self._closed_until, give_up)
+                self._turn.wait(timeout=until - now)
+                continue
+            if self._con is None or self._pinned or now - self._opened_at < SHARE_AFTER_S:
+                return
+            if not someone_waits(self.path):
+                return
+            if self._holders == 0:  # lingering: close it now
+                self._let_go()
+            else:
+                self._letting_go = True
+
     def _release(self) -> None:
+        me = threading.get_ident()
         with self._guard:
             self._holders -= 1
+            self._by_thread[me] -= 1
+            if not self._by_thread[me]:
+                del self._by_thread[me]
             if self._holders or self._con is None:
+                return
+            if self._letting_go or (time.monotonic() - self._opened_at >= SHARE_AFTER_S and someone_waits(self.path)):
+                self._let_go()
                 return
             if self.linger_s <= 0:
                 self._close_if_unused()
@@ -131,6 +199,17 @@ class FileLease:
             self._closing = threading.Timer(self.linger_s, self._close_if_unused)
             self._closing.daemon = True
             self._closing.start()
+
+    def _let_go(self) -> None:
+        """Close the file for another process's turn: new holders wait YIELD_S before opening it again."""
+        if self._closing is not None:
+            self._closing.cancel()
+            self._closing = None
+        self._con.close()
+        self._con = None
+        self._letting_go = False
+        self._closed_until = time.monotonic() + YIELD_S
+        self._turn.notify_all()
 
     def _close_if_unused(self) -> None:
         with self._guard:

@@ -131,3 +131,48 @@ def test_a_lingering_lease_is_used_again_within_the_moment_and_let_go_after_it(i
     assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr  # waited for the moment, then read
     assert time.monotonic() - started < 30
     assert not lease.is_open
+
+
+def _busy_app(db, seconds: float) -> subprocess.Popen:
+    """Another process using the file as a busy app does: one hold after another, each lingering into the next."""
+    program = textwrap.dedent(f"""
+        import time
+        from routeboard.store import FileLease
+        lease = FileLease({str(db)!r}, linger_s=0.25)
+        stop_at = time.monotonic() + {seconds}
+        with lease.hold():
+            print("holding", flush=True)
+        while time.monotonic() < stop_at:
+            with lease.hold() as con:
+                con.execute("SELECT 1").fetchall()
+                time.sleep(0.05)
+    """)
+    busy = subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert busy.stdout.readline().strip() == "holding"
+    return busy
+
+
+def test_a_process_holding_back_to_back_still_gives_a_waiting_process_its_turn(isolated_db):
+    busy = _busy_app(isolated_db, seconds=20)
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            open_file(isolated_db, wait_s=10).close()  # it never lets go of its own accord: it must share
+            assert time.monotonic() - started < 3
+            time.sleep(0.6)
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def test_with_nobody_waiting_back_to_back_holds_keep_one_opening(isolated_db):
+    lease = FileLease(isolated_db, linger_s=0.25)
+    with lease.hold() as con:
+        first = con.execute("SELECT 42").fetchone()
+        opening = lease._con
+    stop_at = time.monotonic() + 1.5  # past SHARE_AFTER_S: letting go is only for a process that waits
+    while time.monotonic() < stop_at:
+        with lease.hold() as con:
+            assert con.execute("SELECT 42").fetchone() == first
+            time.sleep(0.05)
+    assert lease._con is opening  # never closed and opened again: no page run paid for a turn nobody asked for
