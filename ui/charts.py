@@ -213,9 +213,9 @@ def monthly_comparison_chart(numbers: pd.DataFrame) -> tuple[pd.DataFrame, dict]
     return data, spec
 
 
-# Vega-Lite, not Plotly, for What-if's charts: with the spec unchanged, Streamlit's Vega chart replaces only its data
-# in the drawn view on a what-if change, where Plotly redraws the whole figure (~0.1 s of the browser's time each at
-# 50 models). So each spec below is a constant (fixed size, no data inside) and the data is a long table.
+# What-if's charts keep one spec: with the spec unchanged, Streamlit's Vega chart replaces only its data in the drawn
+# view on a what-if change, where a new figure is redrawn whole (~0.1 s of the browser's time each at 50 models). So
+# each spec below is a constant (fixed size, no data inside) and the data is a long table.
 TORNADO_SPEC = {
     "height": 360,
     "mark": {"type": "bar", "tooltip": True},

@@ -101,7 +101,6 @@ class FileLease:
         self._guard = threading.RLock()  # pin() acquires under it
         self._turn = threading.Condition(self._guard)  # new holders wait on it while the file is let go for others
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._holders = 0
         self._by_thread: dict[int, int] = {}  # holds per thread: a thread already holding never waits for its turn
         self._opened_at = 0.0
         self._letting_go = False  # another process waits: no new holder until the current ones leave
@@ -151,7 +150,6 @@ class FileLease:
                     self._migrated = True
                 self._con = con
                 self._opened_at = time.monotonic()
-            self._holders += 1
             self._by_thread[me] = self._by_thread.get(me, 0) + 1
             if self._closing is not None:  # a lingering opening is used again
                 self._closing.cancel()
@@ -172,9 +170,9 @@ class FileLease:
                 until = give_up if self._letting_go else min(self._closed_until, give_up)
                 self._turn.wait(timeout=until - now)
                 continue
-            if self._con is None or self._pinned or now - self._opened_at < SHARE_AFTER_S:
+            if self._con is None or self._pinned:
                 return
-            if not someone_waits(self.path):
+            if not self._others_wait():
                 return
             if self._holders == 0:  # lingering: close it now
                 self._let_go()
@@ -184,13 +182,12 @@ class FileLease:
     def _release(self) -> None:
         me = threading.get_ident()
         with self._guard:
-            self._holders -= 1
             self._by_thread[me] -= 1
             if not self._by_thread[me]:
                 del self._by_thread[me]
             if self._holders or self._con is None:
                 return
-            if self._letting_go or (time.monotonic() - self._opened_at >= SHARE_AFTER_S and someone_waits(self.path)):
+            if self._letting_go or self._others_wait():
                 self._let_go()
                 return
             if self.linger_s <= 0:
@@ -199,6 +196,14 @@ class FileLease:
             self._closing = threading.Timer(self.linger_s, self._close_if_unused)
             self._closing.daemon = True
             self._closing.start()
+
+    @property
+    def _holders(self) -> int:
+        return sum(self._by_thread.values())
+
+    def _others_wait(self) -> bool:
+        """This process has had the file SHARE_AFTER_S and another one is retrying to open it."""
+        return time.monotonic() - self._opened_at >= SHARE_AFTER_S and someone_waits(self.path)
 
     def _let_go(self) -> None:
         """Close the file for another process's turn: new holders wait YIELD_S before opening it again."""
