@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from routeboard import access
 from routeboard.errors import Refused
+from routeboard.team import access
 from ui import admin
 from ui.auth import guard
 from ui.state import connection

@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui.auth import guard
 from ui.charts import frontier_chart, unplotted
-from ui.state import connection, decision, facts_or_stop
+from ui.empty import facts_or_stop
+from ui.state import connection, decision
 from ui.tables import DASH, money, show
 from ui.widgets import current_scenario, decision_options
 

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import InvalidInput, Problems, RouteboardError
+from routeboard.imports.logs import sniff_format
+from routeboard.imports.results import import_results
 from routeboard.io.result_formats import parse_results
 from routeboard.io.text import decode
-from routeboard.log_import import sniff_format
-from routeboard.results_import import import_results
 from ui.auth import guard
 from ui.log_upload import show_log_import
 from ui.state import connection, show_error

@@ -5,9 +5,10 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from routeboard.catalog import add_model, discover_ollama, list_models, price_note, save_catalog_edits
+from routeboard.catalog.models import add_model, list_models, price_note, save_catalog_edits
 from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
+from routeboard.providers.ollama import discover_ollama
 from ui.auth import guard
 from ui.keys import key_form, key_table, load_secrets
 from ui.models import PRICE_COLUMNS, PRICE_HELP, catalog_edits, catalog_frame

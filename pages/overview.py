@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from routeboard import sample
+from routeboard.imports import sample
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import list_suites
 from ui.auth import act, guard

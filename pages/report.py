@@ -3,7 +3,8 @@ assumptions), downloadable as one self-contained HTML page and CSV."""
 
 import streamlit as st
 
-from routeboard.decisions import decide
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario_link import scenario_from_query
 from routeboard.report import (
     COLUMN_HELP,
     assumptions_csv,
@@ -12,10 +13,10 @@ from routeboard.report import (
     report_csv,
     report_html,
 )
-from routeboard.scenario_link import scenario_from_query
 from ui.auth import guard
 from ui.charts import monthly_comparison_chart
-from ui.state import connection, facts_or_stop
+from ui.empty import facts_or_stop
+from ui.state import connection
 from ui.widgets import current_scenario, set_scenario
 
 who = guard("Report")  # first: a page served without app.py still asks for sign-in (ui/auth.py)

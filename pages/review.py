@@ -3,7 +3,7 @@
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.review import left_text, next_item, queue_status, reviewable_suites
+from routeboard.review.queue import left_text, next_item, queue_status, reviewable_suites
 from ui import review
 from ui.auth import guard
 from ui.state import connection, show_error

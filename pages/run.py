@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from routeboard.catalog import EMBEDDED_ID, list_models
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest
+from routeboard.catalog.models import EMBEDDED_ID, list_models
+from routeboard.providers.base import GenerationSettings
+from routeboard.run.request import RunRequest
 from routeboard.store.suites import list_suites
 from ui import runs
 from ui.auth import guard
-from ui.state import connection, empty_state
+from ui.empty import empty_state
+from ui.state import connection
 
 who = guard("Run")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Run")

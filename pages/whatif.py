@@ -4,14 +4,15 @@ from dataclasses import replace
 
 import streamlit as st
 
-from routeboard.decisions import decide
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario import Scenario, list_scenarios, load_scenario, save_scenario
+from routeboard.decide.scenario_link import query_from_scenario, scenario_from_query
+from routeboard.decide.whatif import rebased, scenario_with_edits
 from routeboard.errors import RouteboardError
-from routeboard.scenario import Scenario, list_scenarios, load_scenario, save_scenario
-from routeboard.scenario_link import query_from_scenario, scenario_from_query
-from routeboard.whatif import rebased, scenario_with_edits
 from ui import whatif as sections
 from ui.auth import guard
-from ui.state import connection, facts_or_stop, fragment, show_error
+from ui.empty import facts_or_stop
+from ui.state import connection, fragment, show_error
 from ui.widgets import current_scenario, set_scenario
 
 who = guard("What-if")  # first: a page served without app.py still asks for sign-in (ui/auth.py)

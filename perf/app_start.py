@@ -223,9 +223,9 @@ def report(label: str, walks: list[tuple[Walk, float]], loaded: dict[str, list[s
 
 def overview_breakdown(db: Path) -> list[tuple[str, float]]:
     """The Overview's core calls on a fresh process-like path, timed one by one (what its first render costs)."""
-    from routeboard.decisions import decide
-    from routeboard.ledger import ledger_facts
-    from routeboard.scenario import Scenario, list_scenarios
+    from routeboard.decide.ledger import ledger_facts
+    from routeboard.decide.routes import decide
+    from routeboard.decide.scenario import Scenario, list_scenarios
     from routeboard.store.facts import stored_counts
     from routeboard.store.suites import list_suites
     from routeboard.store.version import data_version
@@ -255,10 +255,10 @@ def import_seconds() -> list[tuple[str, float]]:
     groups = [
         ("streamlit (before health)", "streamlit"),
         ("routeboard (pandas, duckdb, jsonschema)", "routeboard"),
-        ("routeboard.decisions (pandas, numpy; scipy only for exact bounds)", "routeboard.decisions"),
+        ("routeboard.decide.routes (pandas, numpy; scipy only for exact bounds)", "routeboard.decide.routes"),
         (
             "the rest of app.py + the Overview",
-            "routeboard.run, routeboard.store.suites, routeboard.catalog, ui.state, ui.runs, ui.widgets",
+            "routeboard.run, routeboard.store.suites, routeboard.catalog.models, ui.state, ui.runs, ui.widgets",
         ),
     ]
     code = "import time\n" + "".join(

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from routeboard.stats import sequential_verdict, verdict, wilson_interval  # noqa: E402
+from routeboard.decide.intervals import sequential_verdict, verdict, wilson_interval  # noqa: E402
 
 VERDICTS = ("clears", "fails", "undecided")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from routeboard.coverage import coverage_table, summarise  # noqa: E402
+from routeboard.decide.coverage import coverage_table, summarise  # noqa: E402
 
 
 def main() -> None:

@@ -29,14 +29,16 @@ def main() -> None:
     os.environ["ROUTEBOARD_DB"] = str(folder / "routeboard.duckdb")
 
     import routeboard
-    from routeboard.catalog import EMBEDDED_ID
-    from routeboard.estimate import estimate
-    from routeboard.providers import GenerationSettings
-    from routeboard.run import RunRequest, resolve_models, resolve_suites, start_run
+    from routeboard.catalog.models import EMBEDDED_ID
+    from routeboard.providers.base import GenerationSettings
+    from routeboard.run.estimate import estimate
+    from routeboard.run.request import RunRequest
+    from routeboard.run.resolve import resolve_models, resolve_suites
+    from routeboard.run.start import start_run
     from routeboard.store.runs import run_totals
     from routeboard.store.suites import save_suite
     from routeboard.suites import load_suite
-    from tests.test_estimate import long_prompt_suite
+    from tests.run.test_estimate import long_prompt_suite
 
     con = routeboard.connect()
     paths = [ROOT / "benchmarks" / name for name in sorted(os.listdir(ROOT / "benchmarks"))]

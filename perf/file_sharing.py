@@ -30,16 +30,16 @@ sys.path.insert(0, str(PERF))
 from ledger_scale import build  # noqa: E402
 
 import routeboard  # noqa: E402
-from routeboard.catalog import add_model  # noqa: E402
+from routeboard.catalog.models import add_model  # noqa: E402
 from routeboard.domain import GraderSpec, Suite, Task  # noqa: E402
-from routeboard.store import open_store  # noqa: E402
+from routeboard.store.connection import open_store  # noqa: E402
 from routeboard.store.suites import save_suite  # noqa: E402
 from routeboard.store.version import data_version  # noqa: E402
 
 MODELS = ("openai/echo-a", "openai/echo-b")
 READER = """
 import json, statistics, sys, time
-from routeboard.store import open_store
+from routeboard.store.connection import open_store
 from routeboard.store.version import data_version
 lease, waits, stop = open_store(sys.argv[1]), [], sys.argv[2]
 import pathlib

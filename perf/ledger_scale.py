@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import routeboard  # noqa: E402
-from routeboard.decisions import frontier, routes, with_tasks_needed  # noqa: E402
-from routeboard.ledger import apply_scenario, ledger_facts  # noqa: E402
-from routeboard.scenario import Scenario  # noqa: E402
+from routeboard.decide.ledger import apply_scenario, ledger_facts  # noqa: E402
+from routeboard.decide.routes import frontier, routes, with_tasks_needed  # noqa: E402
+from routeboard.decide.scenario import Scenario  # noqa: E402
 
 
 def build(con, models: int, categories: int, tasks: int) -> int:

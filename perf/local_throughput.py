@@ -102,7 +102,7 @@ def die_with_parent() -> None:
 
 
 def start_server(log_path: Path, n_ctx: int, threads: int | None) -> tuple[subprocess.Popen, str]:
-    from routeboard.catalog import embedded_model_path
+    from routeboard.providers.embedded import embedded_model_path
 
     model = embedded_model_path()
     if model is None:
@@ -216,8 +216,9 @@ async def bare(url: str, texts: list[str], concurrency: int, max_tokens: int, ma
 
 
 def runner(con, folder: Path, texts: list[str], concurrency: int, max_tokens: int, tag: str, mark) -> dict:
-    from routeboard.providers import GenerationSettings
-    from routeboard.run import RunRequest, start_run
+    from routeboard.providers.base import GenerationSettings
+    from routeboard.run.request import RunRequest
+    from routeboard.run.start import start_run
 
     settings = GenerationSettings(max_output_tokens=max_tokens, temperature=0.0, timeout_s=600)
 
@@ -346,7 +347,7 @@ def main() -> None:
     import litellm  # noqa: F401  (import time is not part of either measurement)
 
     import routeboard
-    from routeboard.catalog import add_model
+    from routeboard.catalog.models import add_model
 
     texts = prompts(args.prompts)
     proc = None

@@ -34,8 +34,11 @@ sys.path.insert(0, str(PERF))
 IMPORT_GROUPS = [
     ("streamlit", "streamlit"),
     ("routeboard", "routeboard"),
-    ("routeboard.decisions", "routeboard.decisions"),
-    ("app.py's and the Overview's modules", "routeboard.run, routeboard.store.suites, routeboard.catalog, ui.state"),
+    ("routeboard.decide.routes", "routeboard.decide.routes"),
+    (
+        "app.py's and the Overview's modules",
+        "routeboard.run, routeboard.store.suites, routeboard.catalog.models, ui.state",
+    ),
 ]
 SLOW = ("litellm", "scipy", "scipy.special", "jsonschema", "ollama", "llama_cpp")
 
@@ -78,10 +81,10 @@ class Steps:
 def core_steps(step: Steps, db: Path) -> None:
     import routeboard
     from routeboard.browse import trial_rows
-    from routeboard.decisions import decide
-    from routeboard.ledger import apply_scenario, ledger_facts
+    from routeboard.decide.ledger import apply_scenario, ledger_facts
+    from routeboard.decide.routes import decide
+    from routeboard.decide.scenario import Scenario
     from routeboard.report import build_report
-    from routeboard.scenario import Scenario
     from routeboard.store.facts import cascade_facts, stored_counts
 
     con = step("routeboard.connect (open + migrations)", lambda: routeboard.connect(db), repeat=1)

@@ -94,9 +94,11 @@ def run_routeboard(tasks: int, concurrency: int) -> dict:
     import litellm  # noqa: F401  (import time is not part of the measurement)
 
     import routeboard
-    from routeboard.providers import GenerationSettings, register_provider
+    from routeboard.providers.base import GenerationSettings
     from routeboard.providers.litellm_backend import LiteLLMProvider
-    from routeboard.run import RunRequest, start_run
+    from routeboard.providers.registry import register_provider
+    from routeboard.run.request import RunRequest
+    from routeboard.run.start import start_run
     from routeboard.store.runs import run_totals
 
     # litellm's mock_response answers before any request is built, so this key is never sent; the runner refuses a

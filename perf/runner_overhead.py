@@ -77,9 +77,11 @@ async def bare(tasks: int, concurrency: int) -> float:
 
 def runner(tasks: int, concurrency: int) -> tuple[float, int, int]:
     import routeboard
-    from routeboard.providers import GenerationSettings, register_provider
+    from routeboard.providers.base import GenerationSettings
     from routeboard.providers.litellm_backend import LiteLLMProvider
-    from routeboard.run import RunRequest, start_run
+    from routeboard.providers.registry import register_provider
+    from routeboard.run.request import RunRequest
+    from routeboard.run.start import start_run
     from routeboard.store.runs import run_totals
 
     # litellm's mock_response answers before any request is built, so this key is never sent; the runner refuses a

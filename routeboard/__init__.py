@@ -18,7 +18,7 @@ from routeboard.errors import (  # noqa: E402
     StoreError,
 )
 from routeboard.graders import build_grader, build_validator, grade_output  # noqa: E402
-from routeboard.store import connect  # noqa: E402
+from routeboard.store.connection import connect  # noqa: E402
 from routeboard.suites import Overrides, load_suite, load_suite_bytes, render_messages  # noqa: E402
 
 __all__ = [

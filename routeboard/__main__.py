@@ -1,5 +1,5 @@
 import sys
 
-from routeboard.cli import main
+from routeboard.cli.main import main
 
 sys.exit(main())

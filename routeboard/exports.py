@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import yaml
 
-from routeboard.catalog import EMBEDDED_ID
+from routeboard.catalog.models import EMBEDDED_ID
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from routeboard.decisions import MAX_TASKS_NEEDED, Decision
+from routeboard.decide.routes import MAX_TASKS_NEEDED, Decision
+from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.exports import to_csv
-from routeboard.scenario import Assumptions, Scenario
 
 DASH = "—"
 

@@ -38,7 +38,8 @@ def configure_litellm():
     litellm.drop_params = True
     # Not switched off, because litellm 1.110 cannot: it prices every response (set_hidden_params) and builds its
     # success-logging payload on every call whatever its public settings and call parameters say; routeboard reads
-    # neither and prices from its own snapshot (routeboard/pricing.py; docs/design.md, "The ledger"). Checked with
+    # neither and prices from its own snapshot (routeboard/catalog/pricing.py; docs/design.md, "The ledger").
+    # Checked with
     # perf/runner_overhead.py: disable_end_user_cost_tracking, turn_off_message_logging, disable_streaming_logging,
     # "no-log", custom_llm_provider, aclient_session and disable_aiohttp_transport move calls/s within noise.
     # disable_token_counter stays off: it zeroes the counts the backend falls back on when a server sends no usage.
@@ -82,12 +83,12 @@ class SecretsConfig:
     """What the core reads from the secrets file: whether sign-in is configured and the access rules."""
 
     auth: bool  # an [auth] section exists: team mode (docs/design.md, "A team's deployment")
-    access: dict  # the [routeboard.access] table, {} when absent
+    access: dict  # the [routeboard.team.access] table, {} when absent
     secret_values: tuple[str, ...] = ()  # the file's other values (keys, client and cookie secrets), to scrub
 
 
 def secrets_config() -> SecretsConfig:
-    """The secrets file's [auth] presence and [routeboard.access] table, read again only when the file changes."""
+    """The secrets file's [auth] presence and [routeboard.team.access] table, read again only when the file changes."""
     path = secrets_path()
     try:
         stat = path.stat()

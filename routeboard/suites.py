@@ -12,8 +12,9 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from routeboard import graders, stats
-from routeboard.constraints import DEFAULT_MIN_TASKS, constraint_problems
+from routeboard import graders
+from routeboard.decide import intervals as stats
+from routeboard.decide.constraints import DEFAULT_MIN_TASKS, constraint_problems
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.chat import too_large

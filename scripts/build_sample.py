@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from routeboard.sample import (  # noqa: E402  (after the path so the script runs from a checkout)
+from routeboard.imports.sample import (  # noqa: E402  (after the path so the script runs from a checkout)
     BAR,
     CATEGORIES,
     DATA_FILE,

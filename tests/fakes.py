@@ -8,7 +8,8 @@ import asyncio
 from collections.abc import Callable
 
 from routeboard.errors import ProviderError
-from routeboard.providers import DEFAULT_CAPABILITIES, Capabilities, Completion, register_provider
+from routeboard.providers.base import DEFAULT_CAPABILITIES, Capabilities, Completion
+from routeboard.providers.registry import register_provider
 
 
 class FakeProvider:

@@ -7,11 +7,11 @@ import io
 
 import pandas as pd
 
-from routeboard.decisions import decide
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario import Assumptions, Scenario
+from routeboard.decide.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.report import build_report, money, report_csv, report_html
-from routeboard.scenario import Assumptions, Scenario
-from routeboard.scenario_link import query_from_scenario, scenario_from_query
-from tests.test_ledger import facts
+from tests.decide.test_ledger import facts
 
 # tickets: the cheap model clears (98/100), the dear one too; contracts: nothing clears a 95% bar
 FACTS = pd.concat(

@@ -237,7 +237,7 @@ def test_a_ten_megabyte_input_names_the_line_and_the_limit(tmp_path):
 
 
 def test_a_suite_too_small_for_its_bar_says_so_with_the_tasks_that_would_do():
-    from routeboard.stats import tasks_to_clear, wilson_interval
+    from routeboard.decide.intervals import tasks_to_clear, wilson_interval
     from routeboard.suites import size_warning
 
     tasks = tuple(Task(id=str(i), input=f"reply to e-mail {i}") for i in range(30))

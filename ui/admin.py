@@ -1,5 +1,6 @@
 """The Admin page's sections: spend per person per month against budgets, effective roles (and setting them), the
-audit trail. Every figure comes from the core (routeboard.access, routeboard.audit); unknown reads as a dash."""
+audit trail. Every figure comes from the core (routeboard.team.access, routeboard.team.audit); unknown reads as a
+dash."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
-from routeboard import access, audit
-from routeboard.access import ROLES, Actor
 from routeboard.errors import RouteboardError
 from routeboard.report import DASH, money
+from routeboard.team import access, audit
+from routeboard.team.access import ROLES, Actor
 from ui.state import show_error
 
 MONTHS_SHOWN = 12
@@ -50,7 +51,7 @@ def _known(value) -> bool:
 
 
 def spend_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """audit.spend_by_person as a person reads it: money as text, unknown as a dash, over-budget rows flagged."""
+    """access.spend_by_person as a person reads it: money as text, unknown as a dash, over-budget rows flagged."""
     rows = []
     for row in frame.itertuples(index=False):
         spend, budget = row.spend_usd, row.budget_usd
@@ -73,7 +74,7 @@ def spend_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def spend_section(con) -> None:
     """Spend per person in a chosen month against their monthly budget."""
     month = st.selectbox("Month (UTC)", months(), key="admin_month")
-    shown = spend_rows(audit.spend_by_person(con, month))
+    shown = spend_rows(access.spend_by_person(con, month))
     if shown.empty:
         st.info(f"No one launched a run in {month}, and no role or budget was set here.")
         return
@@ -119,7 +120,7 @@ def roles_section(con, who: Actor) -> None:
         st.success(st.session_state.pop(SAVED_KEY))
     rules = access.effective_rules(con)
     st.caption(
-        f"Rules from `{rules['secrets_file']}` [routeboard.access]; a role or budget set here wins over the file. "
+        f"Rules from `{rules['secrets_file']}` [routeboard.team.access]; a role or budget set here wins over the file. "
         f"Anyone else: {_mapping(rules['groups'], 'group')}{_mapping(rules['domains'], 'domain')}"
         f"default role {rules['default_role']}. Task inputs and outputs are shown to: "
         f"{', '.join(rules['content_roles']) or 'nobody'}."

@@ -1,5 +1,5 @@
 """Who is using the app: local single-user mode, or a person signed in with Streamlit's OpenID Connect (st.login),
-mapped to a role by the core (routeboard.access; docs/design.md, "A team's routeboard")."""
+mapped to a role by the core (routeboard.team.access; docs/design.md, "A team's routeboard")."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from routeboard import access, audit
-from routeboard.access import Actor
 from routeboard.errors import Refused, RouteboardError
+from routeboard.team import access, audit
+from routeboard.team.access import Actor
 from ui.state import connection, show_error
 
 ROOT = Path(__file__).resolve().parents[1]  # pages by absolute path, so any script (a test's too) can list them
@@ -114,7 +114,7 @@ def sees_content() -> bool:
 
 
 def may(who: Actor, action: str) -> bool:
-    """Whether the core allows ``who`` to perform ``action`` (the rule lives in routeboard.access)."""
+    """Whether the core allows ``who`` to perform ``action`` (the rule lives in routeboard.team.access)."""
     return access.allowed(who, action)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from routeboard.constraints import DEFAULT_MIN_TASKS, KNOWN, constraint_problems
+from routeboard.decide.constraints import DEFAULT_MIN_TASKS, KNOWN, constraint_problems
 from routeboard.domain import TIERS
 from routeboard.graders import GRADERS, option_schema
 from routeboard.graders.registry import Option, option_from_text

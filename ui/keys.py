@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.keys import SECRETS_EXAMPLE, forget_session_key, key_statuses, set_session_key
+from routeboard.providers.keys import SECRETS_EXAMPLE, forget_session_key, key_statuses, set_session_key
 from ui.auth import actor
 from ui.state import show_error
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import InvalidInput, RouteboardError
-from routeboard.log_import import import_log, read_log_suite
+from routeboard.imports.logs import import_log, read_log_suite
 from ui.auth import actor, sees_content
 from ui.state import connection, show_error
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from routeboard import sample
-from routeboard.catalog import EMBEDDED_ID
+from routeboard.catalog.models import EMBEDDED_ID
 from routeboard.errors import RouteboardError
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest
+from routeboard.imports import sample
+from routeboard.providers.base import GenerationSettings
+from routeboard.run.request import RunRequest
 from routeboard.store.suites import import_shipped
 from ui import runs
 from ui.auth import act

@@ -1,5 +1,5 @@
 """The Review page's parts: who reviews, one blinded item, the verdict buttons with their timing, the empty states
-and agreement. The queue, the claims and every rule about verdicts live in routeboard.review (docs/design.md)."""
+and agreement. The queue, the claims and every rule about verdicts live in routeboard.review.queue (docs/design.md)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 
 import streamlit as st
 
-from routeboard import access
 from routeboard.errors import Refused, RouteboardError
-from routeboard.review import REJECT_REASONS, ReviewItem, left_text, record_review
+from routeboard.review.queue import REJECT_REASONS, ReviewItem, left_text, record_review
+from routeboard.team import access
 from ui.auth import actor, sees_content
 from ui.state import show_error
 
@@ -234,7 +234,7 @@ def _record(con, item: ReviewItem, reviewer: str, token: str, verdict: str, **fi
 
 def agreement_section(con, suite_id: str) -> None:
     """Cohen's kappa between reviewers of the same items, or why it is unknown; the disagreements for a third look."""
-    from routeboard.agreement import agreement
+    from routeboard.review.agreement import agreement
 
     st.subheader("Agreement between reviewers")
     found = agreement(con, suite_id)

@@ -9,26 +9,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from routeboard import access
 from routeboard.errors import RouteboardError
-from routeboard.estimate import calibrate, estimate
-from routeboard.run import (
-    Progress,
-    RunRequest,
-    authorize_cancel,
-    cancel_run,
-    describe_errors,
-    judge_warning,
-    resolve_judges,
-    resolve_models,
-    resolve_suites,
-    resume_run,
-    start_run,
-)
-from routeboard.run.start import runner_state
+from routeboard.run.estimate import calibrate, estimate
+from routeboard.run.judge import judge_warning, resolve_judges
+from routeboard.run.progress import Progress, describe_errors
+from routeboard.run.request import RunRequest
+from routeboard.run.resolve import resolve_models, resolve_suites
+from routeboard.run.start import authorize_cancel, cancel_run, resume_run, runner_state, start_run
 from routeboard.settings import db_path
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.version import data_version
+from routeboard.team import access
 from ui.auth import actor
 from ui.state import connection, fragment, show_error, store
 from ui.tables import show

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.settings import db_path
-from routeboard.store import FileLease, Pinned, open_store
+from routeboard.store.connection import FileLease, Pinned, open_store
 from routeboard.store.lake import redact
 from routeboard.store.version import data_version
 
@@ -96,7 +96,7 @@ def connection():
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, models: tuple | None):
-    from routeboard.ledger import ledger_facts
+    from routeboard.decide.ledger import ledger_facts
 
     return ledger_facts(connection(), runs=runs, suites=suites, models=models)
 
@@ -118,7 +118,7 @@ def _cascade_facts(path: str, version: tuple, pairs: tuple):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _decision(path: str, version: tuple, scenario_key: str, level: float, method: str, cascades: bool, _scenario):
-    from routeboard.decisions import cascade_candidates, decide
+    from routeboard.decide.routes import cascade_candidates, decide
 
     stored = _facts(path, version, None, None, None)
     made = decide(stored, _scenario, level=level, method=method)
@@ -129,7 +129,7 @@ def _decision(path: str, version: tuple, scenario_key: str, level: float, method
 
 
 def decision(scenario, *, level: float = 0.95, method: str = "wilson", cascades: bool = False):
-    """The decision over all stored facts under a scenario (routeboard.decisions.decide; with the simulated
+    """The decision over all stored facts under a scenario (routeboard.decide.routes.decide; with the simulated
     cascades when asked), cached per database, data version, scenario and interval options."""
     key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
     return _decision(str(db_path()), data_version(connection()), key, level, method, cascades, scenario)
@@ -206,40 +206,6 @@ def _warm(path: str, version: tuple, scenario) -> None:
 def _key(values) -> tuple | None:
     """A hashable cache key for an optional selection."""
     return tuple(values) if values else None
-
-
-def facts_or_stop(page: str = "page"):
-    """All stored facts, or the page's empty state (what to do first, with its button) when there are none."""
-    stored = facts()
-    if stored.empty:
-        empty_state(page)
-    return stored
-
-
-def empty_state(page: str) -> None:
-    """What to do first on a page with nothing to show, with the button that does it; ends the page."""
-    from routeboard.store.suites import import_shipped, list_suites
-
-    con = connection()
-    if not list_suites(con):
-        st.info("No suites yet: import the five shipped suites (or upload your own on Suites), then run one.")
-        if st.button("Import the shipped suites", key=f"{page}_empty_import", type="primary"):
-            from routeboard.errors import RouteboardError
-            from ui.auth import actor  # here: ui.auth imports this module
-
-            try:
-                import_shipped(con, actor=actor())
-                st.rerun()
-            except RouteboardError as exc:  # a viewer: refused in the core, in one line
-                show_error(exc)
-        st.page_link("pages/suites.py", label="Upload a suite on Suites", icon=":material/list_alt:")
-    else:
-        st.info(
-            "No results yet: run a suite on the Run page (the embedded local model needs no keys), "
-            "or import another tool's results with `python -m routeboard results import`."
-        )
-        st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
-    st.stop()
 
 
 def load_secrets_into_environment() -> None:

@@ -11,8 +11,8 @@ import streamlit as st
 from routeboard.domain import GraderSpec, Suite
 from routeboard.errors import InvalidInput, Problem, RouteboardError
 from routeboard.graders import GRADERS, registered
+from routeboard.imports.logs import LOG_HINT, sniff_format
 from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
-from routeboard.log_import import LOG_HINT, sniff_format
 from routeboard.report import DASH
 from routeboard.store.catalog import model_rows
 from routeboard.store.suites import save_suite, update_suite_settings

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
+from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
+from routeboard.decide.scenario import Assumptions, Scenario
+from routeboard.decide.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
 from routeboard.exports import slug
-from routeboard.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
 from routeboard.report import COLUMN_HELP, build_report, money
-from routeboard.scenario import Assumptions, Scenario
-from routeboard.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
 from ui.charts import BREAKDOWN_SPEC, TORNADO_SPEC, cost_breakdown_data, tornado_data
 from ui.forms import Filled, advanced_json, constraint_fields
 from ui.widgets import cpat_text

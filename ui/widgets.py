@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from routeboard.decide.scenario import Scenario, list_scenarios, load_scenario
 from routeboard.report import evidence_text
-from routeboard.scenario import Scenario, list_scenarios, load_scenario
 from ui.tables import DASH, missing, money, pct
 
 SCENARIO_KEY = "scenario"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from routeboard.cli import actor, open_db, print_json, print_table
+from routeboard.cli.common import actor, open_db, print_json, print_table
 
 
 def register(commands) -> None:
@@ -31,8 +31,8 @@ def register(commands) -> None:
 
 
 def cmd_audit(args) -> int:
-    from routeboard import audit
     from routeboard.errors import InvalidInput
+    from routeboard.team import audit
 
     con = open_db(args)
     actor(args, con)  # in team mode the CLI names its user, as every page needs a sign-in
@@ -58,13 +58,12 @@ def cmd_audit(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from routeboard import audit
-    from routeboard.access import effective_rules
+    from routeboard.team.access import effective_rules, spend_by_person
 
     con = open_db(args)
     actor(args, con)
     rules = effective_rules(con)
-    spend = audit.spend_by_person(con, args.month)
+    spend = spend_by_person(con, args.month)
     people = [
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
         for row in spend.astype({"role": str}).to_dict("records")
@@ -84,8 +83,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_set(args) -> int:
-    from routeboard.access import set_access
     from routeboard.errors import InvalidInput
+    from routeboard.team.access import set_access
 
     if args.role is None and args.budget_usd is None:
         raise InvalidInput("say what to set: --role and/or --budget-usd")

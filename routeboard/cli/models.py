@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.cli import actor, open_db, print_json, print_table
+from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.domain import TIERS, InfraProfile
 
 
@@ -64,7 +64,8 @@ def model_row(model) -> dict:
 
 
 def cmd_list(args) -> int:
-    from routeboard.catalog import discover_ollama, list_models
+    from routeboard.catalog.models import list_models
+    from routeboard.providers.ollama import discover_ollama
 
     ollama = None if args.no_ollama else discover_ollama()
     rows = [model_row(m) for m in list_models(open_db(args), ollama=ollama)]
@@ -94,7 +95,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from routeboard.catalog import DEFAULT_LOCAL_INFRA, add_model, price_note
+    from routeboard.catalog.models import DEFAULT_LOCAL_INFRA, add_model, price_note
 
     infra_values = {
         f: getattr(args, f"infra_{f}")
@@ -125,7 +126,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_discover(args) -> int:
-    from routeboard.catalog import discover_ollama
+    from routeboard.providers.ollama import discover_ollama
 
     status = discover_ollama(args.host)
     if args.json:
@@ -140,8 +141,8 @@ def cmd_discover(args) -> int:
 
 
 def cmd_keys(args) -> int:
-    from routeboard.catalog import list_models
-    from routeboard.keys import key_statuses
+    from routeboard.catalog.models import list_models
+    from routeboard.providers.keys import key_statuses
 
     statuses = key_statuses(list_models(open_db(args), check_keys=False))
     rows = [{"key": k.name, "status": k.status, "unlocks": list(k.models)} for k in statuses]

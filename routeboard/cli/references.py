@@ -1,14 +1,15 @@
-"""``review promote``: the outputs people accepted or edited become a suite's answer key (routeboard.references)."""
+"""``review promote``: the outputs people accepted or edited become a suite's answer key
+(routeboard.review.references)."""
 
 from __future__ import annotations
 
-from routeboard.cli import actor, open_db, print_json
+from routeboard.cli.common import actor, open_db, print_json
 from routeboard.errors import InvalidInput, Problem
 
 
 def register_promote(subparsers) -> None:
     """Add ``promote`` to the ``review`` command's subparsers."""
-    from routeboard.references import PROMOTE_GRADERS
+    from routeboard.review.references import PROMOTE_GRADERS
 
     promote = subparsers.add_parser(
         "promote", help="a new suite version whose reference answers are the outputs people accepted or edited"
@@ -29,7 +30,7 @@ def register_promote(subparsers) -> None:
 def cmd_promote(args) -> int:
     from routeboard.domain import GraderSpec
     from routeboard.graders.registry import option_from_text, option_schema
-    from routeboard.references import promote_references
+    from routeboard.review.references import promote_references
 
     types = {option.name: option.type for option in option_schema(args.grader)}
     options = {}

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from routeboard.cli import actor, open_db, print_json, print_table
+from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput
 
 REPORT_COLUMNS = (
@@ -73,8 +73,8 @@ def _check(args) -> None:
 
 def build(con, args, cascades: bool = False):
     """Ledger (with tasks needed) and routes for the CLI's selection."""
-    from routeboard.decisions import cascade_candidates, decide
-    from routeboard.scenario import load_scenario
+    from routeboard.decide.routes import cascade_candidates, decide
+    from routeboard.decide.scenario import load_scenario
     from routeboard.store.facts import cascade_facts, ledger_facts
 
     _check(args)
@@ -138,7 +138,7 @@ def cmd_route(args) -> int:
 
 def cmd_export(args) -> int:
     from routeboard import exports
-    from routeboard.catalog import get_model
+    from routeboard.catalog.models import get_model
     from routeboard.errors import NotFound
 
     con = open_db(args)
@@ -173,7 +173,7 @@ def cmd_export(args) -> int:
 def cmd_scenario_save(args) -> int:
     from dataclasses import replace
 
-    from routeboard.scenario import load_scenario_file, save_scenario
+    from routeboard.decide.scenario import load_scenario_file, save_scenario
 
     scenario = load_scenario_file(args.path)
     if args.name:
@@ -185,7 +185,7 @@ def cmd_scenario_save(args) -> int:
 
 
 def cmd_scenario_list(args) -> int:
-    from routeboard.scenario import list_scenarios
+    from routeboard.decide.scenario import list_scenarios
 
     for name in list_scenarios(open_db(args)):
         print(name)
@@ -193,7 +193,7 @@ def cmd_scenario_list(args) -> int:
 
 
 def cmd_scenario_show(args) -> int:
-    from routeboard.scenario import load_scenario
+    from routeboard.decide.scenario import load_scenario
 
     print_json(load_scenario(open_db(args), args.name).to_dict())
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from routeboard.cli import actor, open_db, print_json
+from routeboard.cli.common import actor, open_db, print_json
 
 
 def register(commands) -> None:
@@ -27,7 +27,7 @@ def register(commands) -> None:
 
 
 def cmd_import(args) -> int:
-    from routeboard.results_import import load_results
+    from routeboard.imports.results import load_results
 
     con = open_db(args)
     summary = load_results(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from routeboard.cli import actor, open_db
+from routeboard.cli.common import actor, open_db
 from routeboard.cli.references import register_promote
 
 
@@ -31,8 +31,8 @@ def register(commands) -> None:
 
 def cmd_export(args) -> int:
     from routeboard.exports import to_csv
-    from routeboard.review import REJECT_REASONS
-    from routeboard.review_sheet import export_queue
+    from routeboard.review.queue import REJECT_REASONS
+    from routeboard.review.sheets import export_queue
 
     con = open_db(args)
     sheet = export_queue(con, args.suite, args.reviewer, actor=actor(args, con))
@@ -46,7 +46,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from routeboard.review_sheet import import_reviews
+    from routeboard.review.sheets import import_reviews
 
     con = open_db(args)
     stored = import_reviews(con, args.path, args.reviewer, actor=actor(args, con))

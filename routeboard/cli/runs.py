@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from routeboard.cli import actor, open_db, print_json, print_table
+from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError
 from routeboard.store.lease import held
 
@@ -60,8 +60,8 @@ def register(commands) -> None:
 
 
 def _request(args):
-    from routeboard.providers import GenerationSettings
-    from routeboard.run import RunRequest
+    from routeboard.providers.base import GenerationSettings
+    from routeboard.run.request import RunRequest
 
     return RunRequest(
         suites=tuple(args.suite),
@@ -82,8 +82,8 @@ def _request(args):
 
 
 def _estimate_rows(con, request, calibrate: bool = False, actor=None) -> list[dict]:
-    from routeboard.estimate import estimate
-    from routeboard.run import resolve_models, resolve_suites
+    from routeboard.run.estimate import estimate
+    from routeboard.run.resolve import resolve_models, resolve_suites
 
     # --estimate-only asks for an estimate: a local model with no stored basis is measured first (a few calls);
     # before a run, the estimate uses what is stored and says when its speed is assumed
@@ -115,10 +115,11 @@ def cmd_run(args) -> int:
     configure_litellm()  # seconds of imports the estimate needs: before taking the file, which others then wait for
     store = open_source(args)
     with held(store) as con:  # let go before the run: it holds a local file only while it writes
-        from routeboard.access import require
+        from routeboard.team.access import require
 
         who = require(actor(args, con), "launch_run")  # before the estimate, which may measure a local model
-        from routeboard.run import judge_warning, resolve_judges, resolve_suites
+        from routeboard.run.judge import judge_warning, resolve_judges
+        from routeboard.run.resolve import resolve_suites
 
         suites = resolve_suites(con, request.suites, actor=who)
         resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
@@ -134,7 +135,7 @@ def cmd_run(args) -> int:
         return 0
     if not args.json:
         _print_estimate(estimates)
-    from routeboard.run import start_run
+    from routeboard.run.start import start_run
 
     runner = start_run(store, request, actor=who)
     return _follow(runner, args.json)
@@ -143,7 +144,7 @@ def cmd_run(args) -> int:
 def open_source(args):
     """The database for a run: a local file as a lease the run holds only while it reads or writes, so the app
     (or another run) keeps using the file meanwhile (routeboard/store/lease.py)."""
-    from routeboard.store import open_store
+    from routeboard.store.connection import open_store
 
     return open_store(args.db)
 
@@ -213,7 +214,7 @@ def _stderr_console():
 
 
 def _summarise(con, run_id, progress, as_json: bool) -> int:
-    from routeboard.run import describe_errors
+    from routeboard.run.progress import describe_errors
     from routeboard.store.runs import error_reasons, outcome_counts, run_totals
 
     totals = run_totals(con, run_id)[0]
@@ -304,7 +305,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_resume(args) -> int:
-    from routeboard.run import resume_run
+    from routeboard.run.start import resume_run
 
     store = open_source(args)
     with held(store) as con:
@@ -314,9 +315,9 @@ def cmd_resume(args) -> int:
 
 
 def cmd_cancel(args) -> int:
-    from routeboard.access import require
     from routeboard.run.start import cancel_run
     from routeboard.settings import db_path
+    from routeboard.team.access import require
 
     path = db_path(args.db)
     try:

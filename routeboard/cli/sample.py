@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from routeboard.cli import actor, open_db, print_json
+from routeboard.cli.common import actor, open_db, print_json
 
 
 def register(commands) -> None:
@@ -21,7 +21,7 @@ def register(commands) -> None:
 
 
 def cmd_add(args) -> int:
-    from routeboard.sample import build
+    from routeboard.imports.sample import build
 
     con = open_db(args)
     summary = build(con, actor=actor(args, con))
@@ -40,7 +40,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from routeboard.sample import remove
+    from routeboard.imports.sample import remove
 
     con = open_db(args)
     counts = remove(con, actor=actor(args, con))

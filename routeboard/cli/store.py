@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from routeboard.cli import print_json
+from routeboard.cli.common import print_json
 
 
 def register(commands) -> None:

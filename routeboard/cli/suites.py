@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from routeboard.cli import EXIT_USER_ERROR, actor, open_db, print_json, print_table
+from routeboard.cli.common import EXIT_USER_ERROR, actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput, Problem
+from routeboard.imports.logs import load_log, read_log_suite, sniff_format
+from routeboard.imports.redact import redact_suite
 from routeboard.io.text import file_bytes
-from routeboard.log_import import load_log, read_log_suite, sniff_format
-from routeboard.redact import redact_suite
 from routeboard.suites import Overrides, load_suite, shipped_suite_paths, size_warning, validate_path
 
 
@@ -254,7 +254,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_labels(args) -> int:
-    from routeboard.labels import import_labels
+    from routeboard.review.labels import import_labels
 
     con = open_db(args)
     count = import_labels(con, args.name, args.path, actor=actor(args, con))

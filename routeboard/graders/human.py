@@ -1,5 +1,5 @@
 """The ``human`` grader: people decide. A trial it grades waits as ``pending`` until its first review
-(routeboard/review.py) turns it into accepted or wrong; suites with no answer key are graded this way."""
+(routeboard/review/queue.py) turns it into accepted or wrong; suites with no answer key are graded this way."""
 
 from __future__ import annotations
 

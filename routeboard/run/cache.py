@@ -8,9 +8,9 @@ import json
 from collections.abc import Iterable
 
 from routeboard.domain import Model
-from routeboard.providers import Completion, GenerationSettings
-from routeboard.store import Source, held
+from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.store import runs as run_store
+from routeboard.store.connection import Source, held
 
 
 def request_hash(model: Model, messages: list[dict], settings: GenerationSettings, trial: int, attempt: int) -> str:

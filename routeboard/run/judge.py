@@ -11,10 +11,11 @@ from functools import partial
 import duckdb
 
 from routeboard import graders
-from routeboard.catalog import EMBEDDED_ID
+from routeboard.catalog.models import EMBEDDED_ID
+from routeboard.catalog.pricing import attempt_cost, worst_case_usd
 from routeboard.domain import Grade, Model, Suite, Task
-from routeboard.pricing import attempt_cost, worst_case_usd
-from routeboard.providers import Completion, GenerationSettings, provider_for
+from routeboard.providers.base import Completion, GenerationSettings
+from routeboard.providers.registry import provider_for
 from routeboard.run.budget import worst_case_input_tokens
 from routeboard.run.plan import Job
 from routeboard.run.resolve import resolve_models

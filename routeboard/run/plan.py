@@ -60,7 +60,7 @@ def task_evidence(per_task: dict, trials: int) -> tuple[float, int]:
 
 def min_tasks() -> int:
     """Independent tasks a model needs before it may clear a bar (docs/design.md, "Deciding")."""
-    from routeboard import constraints
+    from routeboard.decide import constraints
 
     return int(getattr(constraints, "DEFAULT_MIN_TASKS", 30))
 
@@ -108,7 +108,7 @@ class Certification:
         trials no longer needed. Failing early needs no minimum of tasks (it only saves calls)."""
         if not self.enabled:
             return 0
-        from routeboard import stats
+        from routeboard.decide import intervals as stats
 
         skipped = 0
         for pair, per_task in self._counts.items():

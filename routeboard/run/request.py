@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from routeboard.providers import GenerationSettings
+from routeboard.providers.base import GenerationSettings
 from routeboard.run.trial import RetryPolicy
 
 # Request fields stored as they are in a run's settings (a resume reads them back). The budget has its own

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from routeboard.catalog import get_model
+from routeboard.catalog.models import get_model
 from routeboard.domain import Model, Suite
 from routeboard.errors import InvalidInput, ModelUnavailable
-from routeboard.providers import capabilities_for
+from routeboard.providers.registry import capabilities_for
 from routeboard.store.suites import load_stored_suite
 
 

@@ -3,7 +3,7 @@ and gradings, and hand every attempt and outcome to the writer as it happens.
 
 Each concern has its own module beside this one: the plan and certification rounds (plan.py), a trial's retries
 (trial.py), the budget cap (budget.py), the reuse cache (cache.py), grading and judges (judge.py) and the writer
-(writer.py). Providers declare what they can do (routeboard.providers.Capabilities); nothing here reads model ids.
+(writer.py). Providers declare what they can do (routeboard.providers.base.Capabilities); nothing here reads model ids.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pathlib import Path
 
 import duckdb
 
+from routeboard.catalog.pricing import attempt_cost, worst_case_usd
 from routeboard.domain import Attempt, Model, Trial
 from routeboard.errors import ProviderError, RouteboardError
-from routeboard.pricing import attempt_cost, worst_case_usd
-from routeboard.providers import Completion, capabilities_for, provider_for, provider_key
+from routeboard.providers.base import Completion
+from routeboard.providers.registry import capabilities_for, provider_for, provider_key
 from routeboard.run.budget import Budget, worst_case_input_tokens
 from routeboard.run.cache import ReuseCache, request_hash
 from routeboard.run.judge import Grading, JudgeUsage
@@ -29,9 +30,9 @@ from routeboard.run.plan import Certification, Job, left_to_send
 from routeboard.run.progress import Progress
 from routeboard.run.request import RunRequest
 from routeboard.run.trial import Call, Check, Done, Step, TrialState
-from routeboard.store import Source, database_path, held
 from routeboard.store import reviews as review_store
 from routeboard.store import runs as run_store
+from routeboard.store.connection import Source, database_path, held
 from routeboard.suites import render_messages
 
 CANCEL_POLL_S = 0.2

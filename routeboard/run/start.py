@@ -11,19 +11,19 @@ from pathlib import Path
 
 import duckdb
 
-from routeboard import audit
-from routeboard.access import Actor, budget_of, require, require_budget
-from routeboard.catalog import get_model
+from routeboard.catalog.models import get_model
+from routeboard.catalog.pricing import model_from_snapshot
 from routeboard.errors import InvalidInput
-from routeboard.pricing import model_from_snapshot
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
 from routeboard.run.runner import Runner
-from routeboard.store import Source, held, serialized, transaction
 from routeboard.store import runs as run_store
+from routeboard.store.connection import Source, held, serialized, transaction
 from routeboard.store.suites import load_stored_suite
+from routeboard.team import audit
+from routeboard.team.access import Actor, budget_of, require, require_budget
 
 
 def start_run(
@@ -236,7 +236,7 @@ def _spend(con: duckdb.DuckDBPyConnection, run_id: str) -> float | None:
 
 def _estimate_usd(con, suites, models, request) -> float | None:
     """The estimated cost of a run with no cap of its own (None when a price is unknown)."""
-    from routeboard.estimate import estimate  # counts tokens with litellm: only when a budget applies
+    from routeboard.run.estimate import estimate  # counts tokens with litellm: only when a budget applies
 
     rows = estimate(con, suites, models, request.trials, request.limit, request.settings)
     costs = [row.cost_usd for row in rows]

@@ -8,7 +8,7 @@ import threading
 import time
 
 from routeboard.domain import Attempt, Trial
-from routeboard.store import FileLease, Source, held
+from routeboard.store.connection import FileLease, Source, held
 from routeboard.store.lake import is_lake_connection
 from routeboard.store.runs import write_batch
 

@@ -1,4 +1,4 @@
-"""Access overrides, the audit trail and spend per person (routeboard/access.py, routeboard/audit.py).
+"""Access overrides, the audit trail and spend per person (routeboard/team/access.py, routeboard/team/audit.py).
 
 Plain INSERTs only: the shared store (DuckLake) has no keys, so an override is a new row and the latest row per
 person wins; audit rows are appended."""
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from routeboard.store import insert_rows
+from routeboard.store.connection import insert_rows
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's process never needs it)
     import pandas as pd

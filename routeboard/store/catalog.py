@@ -10,7 +10,7 @@ import json
 
 import duckdb
 
-from routeboard.store import insert_rows, serialized
+from routeboard.store.connection import insert_rows, serialized
 
 MODEL_COLUMNS = (
     "model_id",

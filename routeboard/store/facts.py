@@ -2,7 +2,7 @@
 
 The expensive part of a decision is here, as DuckDB SQL over trials and attempts; everything after it (what-if,
 verdicts, routes) is arithmetic on the frame, so a what-if change never touches the database. The frame's
-columns are the contract documented in ``routeboard.facts``.
+columns are the contract documented in ``routeboard.decide.facts``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import duckdb
 import pandas as pd
 
-from routeboard.facts import facts_frame
+from routeboard.decide.facts import facts_frame
 from routeboard.store import review_stats
 from routeboard.store.runs import latest_price_snapshots
 
@@ -119,7 +119,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
 
 
 def _with_review_figures(trials: pd.DataFrame, pending, cur, selection, sel_params, runs, models) -> pd.DataFrame:
-    """Trials waiting for review, trials people decided, and measured review / rework minutes (routeboard.facts)."""
+    """Trials waiting for review, trials people decided, and measured review / rework minutes
+    (routeboard.decide.facts)."""
     where_r, params_r = _filters("r", runs, models)
     per_model, per_category = review_stats.split_figures(
         review_stats.review_figures(cur, selection, sel_params, where_r, params_r)

@@ -1,6 +1,6 @@
 """What a model did before: its stored calls' speed and output length, and its speed calibrations.
 
-The pre-run estimate (routeboard/estimate.py) reads these; only successful, non-cached first attempts count,
+The pre-run estimate (routeboard/run/estimate.py) reads these; only successful, non-cached first attempts count,
 because a cached answer took no time and a retry's prompt repeats the one before it.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from routeboard.store import transaction
+from routeboard.store.connection import transaction
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import json
 
 import duckdb
 
-from routeboard.store import insert_columns
+from routeboard.store.connection import insert_columns
 
 
 def earlier_import(cur: duckdb.DuckDBPyConnection, content_hash: str) -> dict | None:

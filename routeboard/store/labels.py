@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from routeboard.store import insert_columns, serialized
+from routeboard.store.connection import insert_columns, serialized
 
 
 def judged_models(con: duckdb.DuckDBPyConnection, suite_id: str) -> list[str]:

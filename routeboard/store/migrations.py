@@ -253,7 +253,7 @@ def m004_scenarios(con):
 
 @migration
 def m005_suite_constraints(con):
-    # latency / cost ceilings, allowed tiers, deny list, minimum trials (routeboard.constraints)
+    # latency / cost ceilings, allowed tiers, deny list, minimum trials (routeboard.decide.constraints)
     con.execute("ALTER TABLE suites ADD COLUMN constraints JSON")
 
 
@@ -293,7 +293,7 @@ def m007_unknown_costs_and_judge_costs(con):
 
 @migration
 def m009_speed_calibration(con):
-    # A local model's measured calls outside any run (routeboard/estimate.py): the prompt and generation speed
+    # A local model's measured calls outside any run (routeboard/run/estimate.py): the prompt and generation speed
     # probes (suite_id NULL) and one sample answer per suite, so an estimate has a measured basis before any run.
     con.execute("""
         CREATE TABLE speed_calibrations (
@@ -310,7 +310,7 @@ def m009_speed_calibration(con):
 
 @migration
 def m010_human_review(con):
-    # People's verdicts on outputs (routeboard/review.py): the first review of a trial decides it, a second one
+    # People's verdicts on outputs (routeboard/review/queue.py): the first review of a trial decides it, a second one
     # (overlap) only measures agreement; claims keep two reviewers from being handed the same item at once.
     con.execute("""
         CREATE TABLE reviews (
@@ -346,7 +346,7 @@ def m010_human_review(con):
 
 @migration
 def m011_team_access(con):
-    # A team's deployment (routeboard/access.py, routeboard/audit.py; docs/design.md, "A team's deployment"): who
+    # A team's deployment (routeboard/team/access.py, routeboard/team/audit.py; docs/design.md, "A team's deployment"): who
     # launched each run (spend per person per month), the audit trail, and an admin's role and budget overrides.
     # No keys or indexes: the shared store (DuckLake) has none, so writes never rely on them.
     con.execute("ALTER TABLE runs ADD COLUMN launched_by VARCHAR")
@@ -387,7 +387,7 @@ def m012_run_cancel_requests(con):
 @migration
 def m013_review_item_salt(con):
     # A review sheet's item ids are a hash of (run, model, task) salted with this per-database secret: unsalted, a
-    # blinded reviewer who knows the runs could compute each model's ids and unblind the sheet (routeboard/review.py).
+    # blinded reviewer who knows the runs could compute each model's ids and unblind the sheet (routeboard/review/queue.py).
     # It stays in the store: no export carries it.
     import secrets
 

@@ -1,13 +1,13 @@
 """People's reviews of outputs in the database: the items a suite offers, who holds which (claims), and the
 reviews themselves. The first review of a trial decides it (or labels it, for an llm_judge suite), in the same
-transaction that stores the review, so a crash never leaves a review without its effect (routeboard/review.py)."""
+transaction that stores the review, so a crash never leaves a review without its effect (routeboard/review/queue.py)."""
 
 from __future__ import annotations
 
 import duckdb
 
 from routeboard.errors import ReviewError
-from routeboard.store import insert_columns, serialized
+from routeboard.store.connection import insert_columns, serialized
 
 KEY = ("run_id", "suite_id", "task_id", "model_id", "trial")
 _KEY_SQL = " AND ".join(f"{column} = ?" for column in KEY)

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 
 import duckdb
 
+from routeboard.catalog.pricing import price_snapshot
 from routeboard.domain import Attempt, Model, Trial
 from routeboard.errors import NotFound
-from routeboard.pricing import price_snapshot
-from routeboard.store import insert_rows, serialized
+from routeboard.store.connection import insert_rows, serialized
 from routeboard.store.lake import is_lake_connection
 
 # The stored columns of an Attempt and a Trial (routeboard.domain): rows exist only at this boundary.
@@ -82,8 +82,8 @@ def insert_run(
     runner: tuple[str, int] | None = None,
 ) -> None:
     """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
-    judges), so its results keep the cost they had when they ran (``routeboard.pricing.price_snapshot``), who
-    launched or imported it (spend per person: routeboard/access.py), and the (machine, process) running it."""
+    judges), so its results keep the cost they had when they ran (``routeboard.catalog.pricing.price_snapshot``), who
+    launched or imported it (spend per person: routeboard/team/access.py), and the (machine, process) running it."""
     host, pid = runner or (None, None)
     cur.execute(
         "INSERT INTO runs (run_id, status, settings, prices, budget_usd, finished_at, note, launched_by, "

@@ -1,4 +1,4 @@
-"""Finding and deleting the sample workspace (routeboard.sample): its run, its suites and its catalog rows."""
+"""Finding and deleting the sample workspace (routeboard.imports.sample): its run, its suites and its catalog rows."""
 
 from __future__ import annotations
 

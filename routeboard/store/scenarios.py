@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from routeboard.store import serialized
+from routeboard.store.connection import serialized
 
 
 def save_scenario_body(con: duckdb.DuckDBPyConnection, name: str, body: dict) -> None:

@@ -10,11 +10,11 @@ import duckdb
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.store import gate, insert_columns, serialized
+from routeboard.store.connection import gate, insert_columns, serialized
 from routeboard.suites import content_hash, load_suite, shipped_suite_paths
 
 if TYPE_CHECKING:
-    from routeboard.access import Actor
+    from routeboard.team.access import Actor
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ def save_suite(
     con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file", *, actor: Actor | None = None
 ) -> ImportResult:
     """Store a suite; identical content is recognised, changed content becomes the next version. A person's
-    upload (routeboard/access.py: analysts and admins), audited in the same transaction."""
-    from routeboard import audit
-    from routeboard.access import require
+    upload (routeboard/team/access.py: analysts and admins), audited in the same transaction."""
+    from routeboard.team import audit
+    from routeboard.team.access import require
 
     actor = require(actor, "upload_suite")
 
@@ -224,11 +224,11 @@ def update_suite_settings(
     """Change a stored suite's bar, grader options or route constraints in place (decision settings, not
     task content: results already stored stay valid). None leaves a setting as stored; every bad value is
     reported by field and nothing is written. An admin's action, audited with the new values."""
-    from routeboard import audit
-    from routeboard.access import require
-    from routeboard.constraints import constraint_problems
+    from routeboard.decide.constraints import constraint_problems
     from routeboard.errors import InvalidInput, Problem
     from routeboard.graders import spec_problems
+    from routeboard.team import audit
+    from routeboard.team.access import require
 
     problems = [Problem(suite_id, None, name, message) for name, message in constraint_problems(constraints)]
     if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):

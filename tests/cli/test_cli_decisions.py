@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from routeboard.stats import wilson_interval
+from routeboard.decide.intervals import wilson_interval
 from tests.conftest import run_cli
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import routeboard
 from tests.conftest import run_cli
-from tests.test_review import reviewed_run
+from tests.review.test_review import reviewed_run
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ LATENCY_S = 0.04
 
 def seed():
     import ui.state
-    from routeboard.catalog import add_model
+    from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
     from routeboard.settings import db_path
     from routeboard.store.suites import save_suite
@@ -41,8 +41,8 @@ def seed():
 
 
 def run_when_asked(go_file: Path, done_file: Path) -> None:
-    from routeboard.providers import GenerationSettings
-    from routeboard.run import RunRequest
+    from routeboard.providers.base import GenerationSettings
+    from routeboard.run.request import RunRequest
     from ui import runs
 
     while not go_file.exists():

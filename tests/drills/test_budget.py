@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import ProviderError
-from routeboard.providers import Completion, GenerationSettings
-from routeboard.run import RunRequest, start_run, worst_case_input_tokens
+from routeboard.providers.base import Completion, GenerationSettings
+from routeboard.run.budget import worst_case_input_tokens
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

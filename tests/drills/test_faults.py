@@ -13,10 +13,12 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from routeboard.catalog import add_model, get_model
+from routeboard.catalog.models import add_model, get_model
 from routeboard.errors import ProviderError
-from routeboard.providers import GenerationSettings, provider_for
-from routeboard.run import RunRequest, start_run
+from routeboard.providers.base import GenerationSettings
+from routeboard.providers.registry import provider_for
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite

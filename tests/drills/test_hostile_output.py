@@ -12,11 +12,12 @@ from streamlit.testing.v1 import AppTest
 
 import routeboard
 from routeboard.browse import trial_rows
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.exports import FORMULA_START, to_csv
-from routeboard.providers import Completion
-from routeboard.run import RunRequest, start_run
+from routeboard.providers.base import Completion
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.settings import db_path
 from routeboard.store.suites import save_suite
 from tests.conftest import ROOT

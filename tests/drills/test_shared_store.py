@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 
 import routeboard
-from routeboard.catalog import add_model
-from routeboard.decisions import decide
+from routeboard.catalog.models import add_model
+from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario import Scenario
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.ledger import ledger_facts
-from routeboard.scenario import Scenario
-from routeboard.store import held, open_store
+from routeboard.store.connection import held, open_store
 from routeboard.store.suites import save_suite
 from tests.conftest import ROOT
 from tests.drills import test_readers_writer as ws  # its websocket Browser (imported as a module: not collected)

@@ -22,9 +22,9 @@ def main() -> None:
     import rich.progress  # noqa: F401
     import rich.table  # noqa: F401
 
-    import routeboard.run  # noqa: F401
-    from routeboard.cli import build_parser
-    from routeboard.cli import main as cli_main
+    import routeboard.run.start  # noqa: F401
+    from routeboard.cli.main import build_parser
+    from routeboard.cli.main import main as cli_main
 
     build_parser()  # imports every command module
     print("ready", flush=True)

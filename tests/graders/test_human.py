@@ -6,7 +6,7 @@ import pytest
 
 from routeboard.domain import GraderSpec, Task
 from routeboard.graders import build_grader, grade_output, needs_expected, option_schema, review_overlap, spec_problems
-from routeboard.run import outcome_of
+from routeboard.run.trial import outcome_of
 
 
 def test_a_human_graded_output_is_pending_not_wrong():

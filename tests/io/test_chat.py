@@ -8,8 +8,8 @@ import json
 import pytest
 
 from routeboard.errors import InvalidInput
-from routeboard.log_import import import_log
-from routeboard.review import prompt_text
+from routeboard.imports.logs import import_log
+from routeboard.review.queue import prompt_text
 from routeboard.store.suites import load_stored_suite
 
 # the shapes OpenAI's Chat Completions API documents: tool_calls with a tool reply, and the legacy function_call

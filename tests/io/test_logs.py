@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from routeboard.errors import InvalidInput
-from routeboard.log_import import import_log, load_log, sniff_format
+from routeboard.imports.logs import import_log, load_log, sniff_format
 from routeboard.store.suites import load_stored_suite
 
 LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "logs"

@@ -7,7 +7,7 @@ import pytest
 from routeboard.errors import InvalidInput, Problems
 from routeboard.io.records import read_csv, read_json, read_jsonl
 from routeboard.io.yaml_doc import read_yaml
-from routeboard.labels import parse_labels
+from routeboard.review.labels import parse_labels
 
 
 def test_a_csv_row_is_located_where_it_starts_even_after_a_multiline_cell():

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routeboard.catalog import add_model, embedded_model, get_model
-from routeboard.providers import DEFAULT_CAPABILITIES, Completion, capabilities_for, register_provider
+from routeboard.catalog.models import add_model, embedded_model, get_model
+from routeboard.providers.base import DEFAULT_CAPABILITIES, Completion
+from routeboard.providers.registry import capabilities_for, register_provider
 
 
 def test_the_embedded_model_runs_in_process_one_call_at_a_time_and_needs_no_key():

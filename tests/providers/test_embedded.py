@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from routeboard.catalog import embedded_model
-from routeboard.providers import GenerationSettings, provider_for
+from routeboard.catalog.models import embedded_model
+from routeboard.providers.base import GenerationSettings
+from routeboard.providers.registry import provider_for
 
 pytestmark = pytest.mark.real_model
 

@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 from routeboard.domain import Model, Price
-from routeboard.providers import GenerationSettings
+from routeboard.providers.base import GenerationSettings
 from routeboard.providers.litellm_backend import LiteLLMProvider
 from tests.conftest import ROOT
 
@@ -92,9 +92,10 @@ def test_litellm_is_imported_on_the_first_call_not_when_the_backend_is_created(e
     """Seconds of import a page that only asks a backend its capabilities must not spend; a call still works."""
     code = f"""
 import asyncio, json, sys
-from routeboard.catalog import list_models
+from routeboard.catalog.models import list_models
 from routeboard.domain import Model, Price
-from routeboard.providers import GenerationSettings, capabilities_for
+from routeboard.providers.base import GenerationSettings
+from routeboard.providers.registry import capabilities_for
 from routeboard.providers.litellm_backend import LiteLLMProvider
 provider = LiteLLMProvider()
 hosted = Model("gpt-4.1-mini", "openai/gpt-4.1-mini", "gpt-4.1-mini", "large-proprietary", Price(0.4, 1.6, "user"))

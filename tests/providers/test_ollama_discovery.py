@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from routeboard.ollama import discover_ollama
+from routeboard.providers.ollama import discover_ollama
 from tests.conftest import ROOT
 
 TAGS = {
@@ -70,7 +70,7 @@ def test_a_listening_server_lists_its_models_with_size_and_quantisation(ollama_u
 def test_nothing_listening_is_said_plainly_without_loading_the_ollama_client():
     code = """
 import json, sys
-from routeboard.ollama import discover_ollama
+from routeboard.providers.ollama import discover_ollama
 status = discover_ollama("http://127.0.0.1:9", timeout_s=1)
 print(json.dumps({"available": status.available, "reason": status.reason, "client": "ollama" in sys.modules}))
 """

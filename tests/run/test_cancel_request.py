@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from routeboard.run import resume_run, start_run
-from routeboard.run.start import cancel_run
-from routeboard.store import held, open_store
+from routeboard.run.start import cancel_run, resume_run, start_run
+from routeboard.store.connection import held, open_store
 from routeboard.store.runs import get_run
 from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
@@ -45,7 +44,7 @@ def setup(store):
 
 
 def _seed(con) -> None:
-    from routeboard.catalog import add_model
+    from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
     from routeboard.store.suites import save_suite
 
@@ -141,7 +140,7 @@ def test_a_cli_run_stops_when_another_process_asks(where, request, isolated_db, 
     import subprocess
     import sys
 
-    from routeboard.catalog import add_model
+    from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
     from routeboard.store.suites import save_suite
     from tests.conftest import ROOT

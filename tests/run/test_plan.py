@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routeboard.catalog import embedded_model
+from routeboard.catalog.models import embedded_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.run.plan import Certification, left_to_send, plan_jobs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest
+from routeboard.providers.base import GenerationSettings
+from routeboard.run.request import RunRequest
 
 
 def test_a_stored_request_reads_back_as_the_request_that_was_started():

@@ -7,12 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable, ProviderError
-from routeboard.estimate import estimate
-from routeboard.providers import Capabilities, GenerationSettings
-from routeboard.run import RunRequest, backoff_s, resume_run, start_run
+from routeboard.providers.base import Capabilities, GenerationSettings
+from routeboard.run.estimate import estimate
+from routeboard.run.request import RunRequest
+from routeboard.run.start import resume_run, start_run
+from routeboard.run.trial import backoff_s
 from routeboard.store.runs import get_run, run_totals
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
@@ -182,7 +184,7 @@ def test_identical_second_run_is_served_from_the_cache_at_no_cost(setup):
 
 
 def test_estimate_is_within_25_percent_of_the_real_spend(setup):
-    from routeboard.run import resolve_models, resolve_suites
+    from routeboard.run.resolve import resolve_models, resolve_suites
 
     suites, models = resolve_suites(setup, ("echo",)), resolve_models(setup, ("fake/model",))
     settings = GenerationSettings(max_output_tokens=10)
@@ -205,7 +207,7 @@ def test_backoff_grows_and_never_undercuts_retry_after():
 
 
 def test_certification_stops_settled_models_early_and_keeps_the_verdicts(con):
-    from routeboard.ledger import ledger
+    from routeboard.decide.ledger import ledger
 
     suite = Suite(
         name="many",

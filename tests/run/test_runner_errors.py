@@ -8,11 +8,12 @@ import json
 
 import pytest
 
-from routeboard.catalog import add_model, get_model
+from routeboard.catalog.models import add_model, get_model
 from routeboard.errors import ModelUnavailable, ProviderError
-from routeboard.providers import GenerationSettings
+from routeboard.providers.base import GenerationSettings
 from routeboard.providers.litellm_backend import LiteLLMProvider
-from routeboard.run import RunRequest, start_run
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.runs import error_reasons, run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
@@ -116,7 +117,7 @@ def test_the_cli_refuses_a_keyless_hosted_model_in_one_line_and_writes_no_run(tm
 
 
 def test_local_servers_and_the_embedded_model_need_no_key(con, tmp_path, monkeypatch):
-    from routeboard.run import unavailable_reason
+    from routeboard.run.resolve import unavailable_reason
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     add_model(
@@ -143,7 +144,7 @@ def test_a_call_without_its_key_fails_as_no_key_without_leaving_the_machine(con,
 
 
 def test_resuming_a_run_whose_key_is_gone_is_refused_before_any_call(con, tmp_path, monkeypatch):
-    from routeboard.run import resume_run
+    from routeboard.run.start import resume_run
     from routeboard.store.runs import get_run
 
     save_suite(con, load_suite(echo_suite(tmp_path, 2)))

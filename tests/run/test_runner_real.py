@@ -15,9 +15,11 @@ import urllib.request
 import duckdb
 import pytest
 
-from routeboard.catalog import EMBEDDED_ID, add_model, embedded_model_path
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest, start_run
+from routeboard.catalog.models import EMBEDDED_ID, add_model
+from routeboard.providers.base import GenerationSettings
+from routeboard.providers.embedded import embedded_model_path
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
 from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard import access, audit
-from routeboard.access import Actor
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import Refused
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest, authorize_cancel, cancel_stale_run, resume_run, start_run
+from routeboard.providers.base import GenerationSettings
+from routeboard.run.request import RunRequest
+from routeboard.run.start import authorize_cancel, cancel_stale_run, resume_run, start_run
 from routeboard.store.runs import get_run
 from routeboard.store.suites import save_suite
+from routeboard.team import access, audit
+from routeboard.team.access import Actor
 from tests.fakes import FakeProvider, install_fake
 
 BEN = Actor("ben@example.com", "Ben", "analyst", "oidc")
@@ -40,7 +41,7 @@ def team(con, tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
 
     def budget(usd: float):
-        secrets.write_text(f"[auth]\n[routeboard.access]\nmonthly_budget_usd = {usd}\n")
+        secrets.write_text(f"[auth]\n[routeboard.team.access]\nmonthly_budget_usd = {usd}\n")
         access.secrets_config()  # (cached per file version)
 
     budget(1.0)
@@ -101,7 +102,7 @@ def test_an_analysts_run_is_attributed_capped_audited_and_counted(team):
     spent = progress.spend_usd
     assert spent > 0
     assert access.remaining_budget_usd(con, BEN) == pytest.approx(1.0 - spent)
-    row = audit.spend_by_person(con).set_index("user_id").loc["ben@example.com"]
+    row = access.spend_by_person(con).set_index("user_id").loc["ben@example.com"]
     assert (row["spend_usd"], row["budget_usd"], row["runs"]) == (pytest.approx(spent), 1.0, 1)
 
 

@@ -7,7 +7,7 @@ import json
 import time
 from datetime import datetime, timezone
 
-from routeboard.providers import GenerationSettings
+from routeboard.providers.base import GenerationSettings
 from routeboard.providers.embedded import EmbeddedProvider
 from tests.servers.http_base import JSONHandler, LoopbackServer
 

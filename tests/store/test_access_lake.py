@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 import pytest
 
 import routeboard
-from routeboard import access, audit
-from routeboard.access import Actor
-from routeboard.store import transaction
+from routeboard.store.connection import transaction
 from routeboard.store.runs import insert_run
+from routeboard.team import access, audit
+from routeboard.team.access import Actor
 from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
 from tests.store.test_ducklake import lake_env  # noqa: F401  (fixture)
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(180)
 
 def test_overrides_spend_and_trail_on_the_shared_store(lake_env, tmp_path, monkeypatch):  # noqa: F811
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text("[auth]\n[routeboard.access]\nmonthly_budget_usd = 10.0\n")
+    secrets.write_text("[auth]\n[routeboard.team.access]\nmonthly_budget_usd = 10.0\n")
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
     con = routeboard.connect()
     ann = Actor("ann@example.com", "Ann", "admin", "oidc")
@@ -41,6 +41,6 @@ def test_overrides_spend_and_trail_on_the_shared_store(lake_env, tmp_path, monke
     trail = audit.trail(con)
     assert list(trail["action"]) == ["launch_run", "manage_access", "manage_access"]
     assert trail.iloc[0]["spend_usd"] == pytest.approx(1.5)
-    row = audit.spend_by_person(con).set_index("user_id").loc["ben@example.com"]
+    row = access.spend_by_person(con).set_index("user_id").loc["ben@example.com"]
     assert (row["spend_usd"], row["budget_usd"], row["runs"]) == (pytest.approx(1.5), 4.0, 1)
     con.close()

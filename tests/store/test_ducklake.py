@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 import routeboard
-from routeboard.ledger import ledger_facts
+from routeboard.decide.ledger import ledger_facts
 from routeboard.store import reviews as review_store
 from routeboard.store.lake import compact
 from routeboard.store.migrations import MIGRATIONS
 from tests.conftest import ROOT
+from tests.review.test_review import reviewed_run
 from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
 from tests.servers.s3 import BUCKET, KEY_ID, SECRET, s3  # noqa: F401  (session fixture)
 from tests.store.test_reviews import review
-from tests.test_review import reviewed_run
 
 pytestmark = pytest.mark.timeout(180)
 

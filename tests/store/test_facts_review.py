@@ -7,9 +7,10 @@ import math
 
 import pytest
 
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.run import RunRequest, start_run
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.facts import cascade_facts, ledger_facts
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
@@ -104,9 +105,9 @@ def test_a_review_moves_the_data_version_so_cached_pages_refresh(ran, con):
 
 
 def test_a_human_graded_suite_counts_what_people_decided(con):
-    from routeboard.ledger import ledger
-    from routeboard.review import ItemKey, record_review
-    from routeboard.scenario import Scenario
+    from routeboard.decide.ledger import ledger
+    from routeboard.decide.scenario import Scenario
+    from routeboard.review.queue import ItemKey, record_review
 
     install_fake(FakeProvider())
     add_model(con, "fake/a", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from routeboard.errors import StoreError
-from routeboard.store import FileLease, held, open_store
+from routeboard.store.connection import FileLease, held, open_store
 from routeboard.store.lease import open_file
 from tests.conftest import ROOT
 
@@ -137,7 +137,7 @@ def _busy_app(db, seconds: float) -> subprocess.Popen:
     """Another process using the file as a busy app does: one hold after another, each lingering into the next."""
     program = textwrap.dedent(f"""
         import time
-        from routeboard.store import FileLease
+        from routeboard.store.connection import FileLease
         lease = FileLease({str(db)!r}, linger_s=0.25)
         stop_at = time.monotonic() + {seconds}
         with lease.hold():

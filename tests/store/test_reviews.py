@@ -6,7 +6,7 @@ import pytest
 
 from routeboard.errors import ReviewError
 from routeboard.store import reviews as store
-from tests.test_review import reviewed_run
+from tests.review.test_review import reviewed_run
 
 
 def keys(con, run_id) -> list[tuple]:

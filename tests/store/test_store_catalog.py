@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.store import transaction
 from routeboard.store.catalog import insert_models, model_row, model_rows, save_model, select_models
+from routeboard.store.connection import transaction
 
 
 def row(model_id: str, **values) -> dict:

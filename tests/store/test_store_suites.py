@@ -7,7 +7,7 @@ import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
-from routeboard.store import connect, transaction
+from routeboard.store.connection import connect, transaction
 from routeboard.store.migrations import MIGRATIONS
 from routeboard.store.suites import (
     extend_suite,

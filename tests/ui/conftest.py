@@ -10,10 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from routeboard.catalog import add_model
+from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.providers import GenerationSettings
-from routeboard.run import RunRequest, start_run
+from routeboard.providers.base import GenerationSettings
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.settings import db_path
 from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from routeboard import access
-from routeboard.access import Actor
-from routeboard.providers import GenerationSettings
+from routeboard.providers.base import GenerationSettings
 from routeboard.report import DASH
-from routeboard.run import RunRequest, start_run
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
 from routeboard.store.suites import save_suite
+from routeboard.team import access
+from routeboard.team.access import Actor
 from tests.ui.conftest import APP, SUITE, TASKS, TIMEOUT_S, echo_suite, open_page, table
 from tests.ui.test_auth import write_secrets
 
 ADMIN = Actor("ada@example.com", "Ada", "admin", "oidc")
 ANALYST = Actor("ana@example.com", "Ana", "analyst", "oidc")
-BUDGETS = '\n[routeboard.access.budgets]\n"ana@example.com" = 10.0\n'
+BUDGETS = '\n[routeboard.team.access.budgets]\n"ana@example.com" = 10.0\n'
 MONTH_USD = 0.0525  # both fake models on 40 tasks: 40 x ($0.000012 + $0.0013)
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from routeboard import audit
+from routeboard.team import audit
 from tests.ui.conftest import APP, TIMEOUT_S
 
 ACCESS = """
-[routeboard.access]
+[routeboard.team.access]
 default_role = "viewer"
 
-[routeboard.access.users]
+[routeboard.team.access.users]
 "vic@example.com" = "viewer"
 "rita@example.com" = "reviewer"
 "ana@example.com" = "analyst"
@@ -118,7 +118,7 @@ def _visible_pages(role: str) -> list[str]:
     def script():
         import streamlit as st
 
-        from routeboard.access import Actor
+        from routeboard.team.access import Actor
         from ui.auth import navigation
 
         who = Actor("someone@example.com", "Someone", st.session_state["role"], "oidc")
@@ -142,7 +142,7 @@ def test_a_page_the_role_may_not_use_opened_by_url_says_why_and_runs_nothing(tea
     def script():
         import streamlit as st
 
-        from routeboard.access import Actor
+        from routeboard.team.access import Actor
         from ui.auth import navigation, run_page
 
         who = Actor("vic@example.com", "Vic Viewer", "viewer", "oidc")

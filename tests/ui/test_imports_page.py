@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from routeboard.store.suites import list_suites
-from tests.test_results_import import promptfoo_file, promptfoo_result
+from tests.imports.test_results_import import promptfoo_file, promptfoo_result
 from tests.ui.conftest import TIMEOUT_S, table
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "imports.py"

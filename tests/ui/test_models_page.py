@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from routeboard.catalog import get_model
+from routeboard.catalog.models import get_model
 from routeboard.domain import Price
 from routeboard.errors import InvalidInput
-from routeboard.keys import set_session_key
+from routeboard.providers.keys import set_session_key
 from routeboard.store.catalog import model_row
 from tests.conftest import run_cli
 from tests.ui.conftest import open_page, table
@@ -72,7 +72,7 @@ SECRET = "sk-test-routeboard-0123456789abcdef"
 @pytest.fixture
 def no_openai_key(monkeypatch):
     """No OpenAI key before the test; whatever the test sets is gone after it."""
-    from routeboard.keys import forget_session_key
+    from routeboard.providers.keys import forget_session_key
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     yield

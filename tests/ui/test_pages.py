@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.catalog import EMBEDDED_ID
-from routeboard.decisions import decide
-from routeboard.ledger import ledger_facts
-from routeboard.scenario import Scenario
+from routeboard.catalog.models import EMBEDDED_ID
+from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario import Scenario
 from routeboard.store.suites import list_suites, update_suite_settings
 from routeboard.suites import shipped_suite_paths
 from tests.ui.conftest import BAR, CHEAP, PRICES, PRICEY, SUITE, TASKS, WRONG_EVERY, chart, metric, open_page, table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.sample import GPT4, MIXTRAL, build, remove
+from routeboard.imports.sample import GPT4, MIXTRAL, build, remove
 from tests.ui.conftest import open_page, table
 
 

@@ -7,9 +7,9 @@ import os
 
 from streamlit.testing.v1 import AppTest
 
-from routeboard import audit
-from routeboard.scenario import list_scenarios
+from routeboard.decide.scenario import list_scenarios
 from routeboard.store.suites import list_suites, save_suite
+from routeboard.team import audit
 from tests.ui.conftest import APP, CHEAP, PRICEY, SUITE, TIMEOUT_S, echo_suite, open_page, table
 from tests.ui.test_auth import write_secrets
 from ui import runs
@@ -221,7 +221,7 @@ def test_a_viewer_asked_for_the_first_run_on_the_overview_is_refused_and_nothing
 
 
 def test_only_an_admin_gives_the_app_an_api_key(app_con, tmp_path, monkeypatch):
-    from routeboard.keys import forget_session_key
+    from routeboard.providers.keys import forget_session_key
 
     key = "DEEPSEEK_API_KEY"
     monkeypatch.delenv(key, raising=False)

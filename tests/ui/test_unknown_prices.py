@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.results_import import import_results
+from routeboard.imports.results import import_results
 from tests.ui.conftest import metric, open_page, table
 
 MODELS = ("acme/house-model-a", "acme/house-model-b")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from routeboard.decisions import decide
-from routeboard.ledger import ledger_facts
+from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.routes import decide
+from routeboard.decide.scenario import Scenario
 from routeboard.report import build_report, money
-from routeboard.scenario import Scenario
 from tests.ui.conftest import CHEAP, PRICEY, SUITE, metric, open_page, table
 
 
@@ -112,9 +112,10 @@ def test_a_bad_constraint_in_the_json_view_names_the_field(app, seeded):
 
 
 def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_the_assumed(app, app_con, models, fake):
-    from routeboard.providers import GenerationSettings
-    from routeboard.review import item_key, record_review
-    from routeboard.run import RunRequest, start_run
+    from routeboard.providers.base import GenerationSettings
+    from routeboard.review.queue import item_key, record_review
+    from routeboard.run.request import RunRequest
+    from routeboard.run.start import start_run
     from routeboard.store.reviews import suite_items
     from routeboard.store.suites import save_suite
     from tests.ui.test_review_page import HUMAN, human_suite

@@ -1,0 +1,40 @@
+"""What every CLI command shares: JSON and table output, the database, the person acting, the exit code of a
+user's error."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+EXIT_USER_ERROR = 2
+
+
+def print_json(data) -> None:
+    """One JSON document on stdout and nothing else (scripts parse it)."""
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: list[dict], columns: list[str], title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+def open_db(args):
+    from routeboard.store.connection import connect
+
+    return connect(args.db)
+
+
+def actor(args, con):
+    """The person a CLI action runs as: ``--user``/ROUTEBOARD_USER mapped to a role (routeboard/team/access.py)."""
+    from routeboard.team.access import cli_actor
+
+    return cli_actor(con, getattr(args, "user", None))

@@ -1,0 +1,355 @@
+"""Import per-sample results produced elsewhere (CSV, JSONL, promptfoo JSON) as an 'imported' run.
+
+The ledger and verdicts read trials and attempts; an import writes the same rows a routeboard run would
+(one trial and one attempt per result), so imported results are costed and judged like our own. Reading the
+file lives in ``routeboard.io.result_formats``; storing is one transaction through the store's own writers
+(``write_suite``, ``insert_models``, ``insert_run``), the ones standalone suites, models and runs use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from routeboard.catalog.models import (
+    BUILTIN_HOSTED,
+    EMBEDDED_ID,
+    embedded_model,
+    guess_tier,
+    litellm_price,
+    model_from_row,
+)
+from routeboard.catalog.pricing import attempt_cost
+from routeboard.domain import GraderSpec, Model, Price, Suite, Task
+from routeboard.errors import Problems
+from routeboard.io.result_formats import parse_results
+from routeboard.io.result_rows import ResultRow, shortened
+from routeboard.io.text import decode, file_bytes
+from routeboard.store.catalog import insert_models, select_models
+from routeboard.store.connection import serialized
+from routeboard.store.imports import earlier_import, insert_results
+from routeboard.store.runs import insert_run, latest_price_snapshots, new_run_id
+from routeboard.store.suites import extend_suite, latest_version, stored_tasks, write_suite
+from routeboard.suites import content_hash
+from routeboard.team import audit
+from routeboard.team.access import Actor, require
+
+DEFAULT_BAR = 0.9
+IMPORTED_GRADER = GraderSpec("exact", {})
+
+
+@dataclass
+class ImportSummary:
+    """What an import stored (or, with ``created`` False, the earlier import of the same file)."""
+
+    run_id: str
+    rows: int
+    suites: list[str]
+    models: list[str]
+    tasks: int
+    created: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def load_results(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportSummary:
+    """Read a results file from disk and import it (``options`` as for ``import_results``)."""
+    return import_results(con, str(path), file_bytes(path), **options)
+
+
+def import_results(
+    con: duckdb.DuckDBPyConnection,
+    filename: str,
+    data: bytes,
+    *,
+    category: str | None = None,
+    suite: str | None = None,
+    bar: float | None = None,
+    max_bytes: int | None = None,
+    actor: Actor | None = None,
+) -> ImportSummary:
+    """Validate a results file and store it as one 'imported' run, all or nothing; a re-import is a no-op."""
+    actor = require(actor, "import_results")
+    problems = Problems(filename)
+    text = decode(data, problems, max_bytes)
+    if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
+        problems.add(None, "bar", f"the quality bar must be a number in (0, 1], e.g. 0.94; got {bar!r}")
+    problems.raise_if_any()
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = _earlier_import(con.cursor(), digest)
+    if earlier:
+        return earlier
+    rows, fmt = parse_results(filename, text, category=category, suite=suite)
+
+    def write(cur: duckdb.DuckDBPyConnection) -> ImportSummary:
+        earlier = _earlier_import(cur, digest)  # another import of the same file may have landed meanwhile
+        if earlier:
+            return earlier
+        summary = _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar, launched_by=actor.user_id)
+        audit.record(cur, actor, "import_results", summary.run_id, _audited(filename, summary))
+        return summary
+
+    # gated: two imports of one file at once (two app replicas) store it once; a lost commit is run again
+    return serialized(con, write)
+
+
+def _audited(filename: str, summary) -> dict:
+    """What an import's audit row says: the file and what it stored (never its content)."""
+    return {"file": Path(filename).name, "rows": summary.rows, "suites": summary.suites, "models": summary.models}
+
+
+# ---------------------------------------------------------------- storing
+
+
+def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummary | None:
+    """The run an identical file was imported as, so importing it twice never counts its results twice."""
+    earlier = earlier_import(cur, digest)
+    if earlier is None:
+        return None
+    run_id, settings = earlier["run_id"], earlier["settings"]
+    return ImportSummary(
+        run_id,
+        settings["total_trials"],
+        settings["suites"],
+        settings["models"],
+        earlier["tasks"],
+        created=False,
+        notes=[f"already imported as run {run_id}; nothing written"],
+    )
+
+
+def _store(
+    cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None, launched_by: str | None
+) -> ImportSummary:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    problems, notes = Problems(filename), []
+    suite_ids = {
+        name: _place_suite(cur, name, group, bar, filename, problems, notes)
+        for name, group in _suite_groups(rows).items()
+    }
+    problems.raise_if_any()  # inside the transaction: nothing is written
+    models = price_models(cur, rows, notes)
+    run_id = new_run_id()
+    settings = {
+        "suites": list(dict.fromkeys(suite_ids.values())),
+        "models": list(models),
+        "trials": max(row.trial for row in rows),
+        "total_trials": len(rows),
+        "source_file": filename,
+        "content_hash": digest,
+        "format": fmt,
+    }
+    insert_run(
+        cur,
+        run_id,
+        settings,
+        list(models.values()),
+        status="imported",
+        finished_at=now,
+        note=f"imported from {Path(filename).name}",
+        launched_by=launched_by,
+    )
+    keys = {
+        "run_id": ("VARCHAR", run_id),
+        "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
+        "task_id": ("VARCHAR", [r.task_id for r in rows]),
+        "model_id": ("VARCHAR", [r.model for r in rows]),
+        "trial": ("INTEGER", [r.trial for r in rows]),
+    }
+    insert_results(cur, {**keys, **trial_columns(rows, now)}, {**keys, **attempt_columns(rows, now, models)})
+    tasks = len({(row.suite, row.task_id) for row in rows})
+    return ImportSummary(run_id, len(rows), settings["suites"], settings["models"], tasks, notes=notes)
+
+
+def trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
+    return {
+        "outcome": ("VARCHAR", [r.outcome() for r in rows]),
+        "valid": ("BOOLEAN", [r.valid for r in rows]),
+        "correct": ("BOOLEAN", [r.correct for r in rows]),
+        "score": ("DOUBLE", [r.score for r in rows]),
+        "detail": ("VARCHAR", [r.detail for r in rows]),
+        "attempts": ("INTEGER", 1),
+        "output": ("VARCHAR", [r.output for r in rows]),
+        "finished_at": ("TIMESTAMP", now),
+    }
+
+
+def attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
+    costs = [_costs(r, models[r.model]) for r in rows]
+    return {
+        "attempt": ("INTEGER", 1),
+        "started_at": ("TIMESTAMP", now),
+        "latency_ms": ("DOUBLE", [r.latency_ms for r in rows]),
+        "input_tokens": ("INTEGER", [r.input_tokens for r in rows]),
+        "output_tokens": ("INTEGER", [r.output_tokens for r in rows]),
+        "tokens_estimated": ("BOOLEAN", False),
+        "cost_usd": ("DOUBLE", [model_usd for model_usd, _ in costs]),
+        "infra_usd": ("DOUBLE", [infra_usd for _, infra_usd in costs]),
+        "valid": ("BOOLEAN", [r.valid for r in rows]),
+        "output": ("VARCHAR", [r.output for r in rows]),
+        "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
+        "error": ("VARCHAR", [shortened(r.error) for r in rows]),
+        "cached": ("BOOLEAN", [r.cached for r in rows]),
+        "request_hash": ("VARCHAR", None),
+    }
+
+
+def _costs(row: ResultRow, model: Model) -> tuple[float | None, float]:
+    """(model_usd, infra_usd) of one result: the file's cost when it gives one, else its tokens at the run's
+    snapshot price; unknown (None) when either is missing, never $0. A model with no token price (local, or
+    marked free) costs 0 whatever its tokens; a local one also its box's time, as in our own runs."""
+    input_tokens, output_tokens = row.input_tokens, row.output_tokens
+    if row.error is not None and input_tokens is None and output_tokens is None:
+        input_tokens = output_tokens = 0  # a failed call that reports no usage was not billed, as the runner counts
+    model_usd, infra_usd = attempt_cost(model, input_tokens, output_tokens, row.latency_ms)
+    if row.cost_usd is not None:
+        return row.cost_usd, infra_usd
+    if model.price.known and model.price.input_per_mtok_usd == model.price.output_per_mtok_usd == 0:
+        return 0.0, infra_usd
+    return model_usd, infra_usd
+
+
+def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:
+    """Per suite name: its category and its tasks in order of first appearance (with that row's vars)."""
+    groups: dict[str, tuple[str, dict[str, ResultRow]]] = {}
+    for row in rows:
+        groups.setdefault(row.suite, (row.category, {}))[1].setdefault(row.task_id, row)
+    return groups
+
+
+def _place_suite(cur, name: str, group, bar: float | None, source: str, problems: Problems, notes: list[str]) -> str:
+    """The suite id these results belong to: an existing suite holding every task, or a new/extended one.
+
+    Results are attached to a suite file's version rather than shadowing it with a newer, input-less version
+    (the ledger reads each suite's latest version, and runs need the inputs)."""
+    category, tasks = group
+    latest = latest_version(cur, name)
+    if latest is None:
+        suite = _imported_suite(
+            name, category, bar if bar is not None else DEFAULT_BAR, [_task(row) for row in tasks.values()], source
+        )
+        suite_id = write_suite(cur, suite, origin="imported-results").suite_id
+        notes.append(f"{suite_id}: new suite of {len(tasks)} tasks")
+        return suite_id
+    suite_id, stored_category, stored_bar = latest["suite_id"], latest["category"], latest["bar"]
+    if stored_category != category:
+        problems.add(
+            None,
+            "category",
+            f"suite {suite_id} is category {stored_category!r}, these results say "
+            f"{category!r}; pass --suite NAME to store them as a suite of their own",
+        )
+    if bar is not None and bar != stored_bar:
+        problems.add(
+            None,
+            "bar",
+            f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
+            "results to it, or pass --suite NAME for a suite of their own",
+        )
+    stored = stored_tasks(cur, suite_id)
+    known = {task.id for task in stored}
+    missing = [task_id for task_id in tasks if task_id not in known]
+    if missing and latest["origin"] != "imported-results":
+        problems.add(
+            None,
+            "task_id",
+            f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
+            f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
+            "as a suite of their own",
+        )
+    elif missing:
+        # extended in place, so all of an imported suite's results stay under one version
+        new = [_task(tasks[task_id]) for task_id in missing]
+        extended = _imported_suite(name, category, stored_bar, stored + new, source)
+        extend_suite(cur, suite_id, len(stored), new, content_hash(extended))
+        notes.append(f"{suite_id}: added {len(missing)} tasks to the imported suite")
+    else:
+        notes.append(f"{suite_id}: results added to the existing suite (bar {stored_bar:g})")
+    return suite_id
+
+
+def _imported_suite(name: str, category: str, bar: float, tasks: list[Task], source: str) -> Suite:
+    # no retries: an imported result is final, there is no model to ask again
+    return Suite(
+        name=name,
+        category=category,
+        grader=IMPORTED_GRADER,
+        tasks=tuple(tasks),
+        bar=bar,
+        description="results imported from another tool; tasks carry ids only",
+        max_invalid_retries=0,
+        source=source,
+    )
+
+
+def _task(row: ResultRow) -> Task:
+    return Task(id=row.task_id, vars=row.vars, metadata=row.metadata)
+
+
+def price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Model]:
+    """Each model of the file as the run prices it, adding the catalog's missing ones (origin 'imported').
+
+    A new model takes the file's tier, else the built-in list's, else a guess from litellm's price
+    (catalog.guess_tier); its price is litellm's when the map knows the id, else the catalog's, else the last
+    run's snapshot (so an import does not blank a price an earlier run had), else unknown."""
+    tiers: dict[str, str | None] = {}
+    for row in rows:
+        tiers[row.model] = tiers.get(row.model) or row.tier
+    stored = {r["model_id"]: r for r in select_models(cur, list(tiers))}
+    last = latest_price_snapshots(cur)
+    builtin = {model_id: (display, tier) for model_id, display, tier in BUILTIN_HOSTED}
+    new_rows, models = [], {}
+    for model_id, tier in tiers.items():
+        if model_id == EMBEDDED_ID:  # built in; a catalog row would shadow it
+            models[model_id] = embedded_model()
+            continue
+        row = stored.get(model_id)
+        if row is None:
+            display, builtin_tier = builtin.get(model_id, (model_id, None))
+            row = {
+                "model_id": model_id,
+                "litellm_model": model_id,
+                "display_name": display,
+                "tier": tier or builtin_tier or guess_tier(model_id, litellm_price(model_id)),
+                "input_price_per_mtok_usd": None,
+                "output_price_per_mtok_usd": None,
+                "api_base": None,
+                "infra": None,
+                "origin": "imported",
+                "free": False,
+            }
+            new_rows.append(row)
+        elif tier and tier != row["tier"]:
+            notes.append(f"{model_id}: the catalog's tier {row['tier']!r} kept (file says {tier!r})")
+        models[model_id] = _with_last_price(model_from_row(row), last.get(model_id, {}))
+    insert_models(cur, new_rows)
+    if new_rows:
+        notes.append(
+            "added to the catalog (origin 'imported'): "
+            + ", ".join(f"{r['model_id']} ({r['tier']}, {_price_words(models[r['model_id']].price)})" for r in new_rows)
+        )
+    return models
+
+
+def _with_last_price(model: Model, earlier: dict) -> Model:
+    if model.price.known or earlier.get("input_per_mtok_usd") is None or earlier.get("output_per_mtok_usd") is None:
+        return model
+    return replace(
+        model,
+        price=Price(
+            earlier["input_per_mtok_usd"], earlier["output_per_mtok_usd"], earlier.get("price_source") or "unknown"
+        ),
+    )
+
+
+def _price_words(price: Price) -> str:
+    if not price.known:
+        return "no price: set one with `models add` for its cost"
+    return f"{price.source}: ${price.input_per_mtok_usd:g} / ${price.output_per_mtok_usd:g} per million tokens"

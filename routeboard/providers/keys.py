@@ -1,0 +1,107 @@
+"""API keys: which catalog models each key unlocks, and keys given for this app process only.
+
+A key given here lives in this process's environment (where litellm reads it) until the process stops; it is
+never written to the database, a file or a log. Keys meant to last go in the environment or in
+.streamlit/secrets.toml, whose top-level entries Streamlit exports as environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from routeboard.catalog.price_table import provider_of
+from routeboard.domain import Model
+from routeboard.errors import InvalidInput
+from routeboard.team import access
+from routeboard.team.access import Actor
+from routeboard.team.secrets import KEY_NAME
+
+SECRETS_EXAMPLE = '# .streamlit/secrets.toml (next to app.py; keep it out of git)\nOPENAI_API_KEY = "sk-..."\n'
+_given: set[str] = set()  # names of keys given in this process; their values live only in os.environ
+# key -> models seen needing it while it was missing, so a key still names its models once it is set
+_needed_by: dict[str, set[str]] = {}
+# provider -> (the keys litellm.validate_environment reports missing, any one of which it accepts), copied from
+# litellm 1.110 so a page never imports litellm to list keys (tests/catalog/test_price_table.py checks each against it);
+# any other provider is asked of litellm itself.
+PROVIDER_KEYS = {
+    "openai": (("OPENAI_API_KEY",), ("OPENAI_API_KEY",)),
+    "anthropic": (("ANTHROPIC_API_KEY",), ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")),
+    "gemini": (("GOOGLE_API_KEY", "GEMINI_API_KEY"), ("GOOGLE_API_KEY", "GEMINI_API_KEY")),
+    "together_ai": (("TOGETHERAI_API_KEY",), ("TOGETHERAI_API_KEY",)),
+    "deepseek": (("DEEPSEEK_API_KEY",), ("DEEPSEEK_API_KEY",)),
+    "mistral": (("MISTRAL_API_KEY",), ("MISTRAL_API_KEY",)),
+    "groq": (("GROQ_API_KEY",), ("GROQ_API_KEY",)),
+    "cohere": (("COHERE_API_KEY",), ("COHERE_API_KEY",)),
+    "xai": (("XAI_API_KEY",), ("XAI_API_KEY",)),
+    "deepinfra": (("DEEPINFRA_API_KEY",), ("DEEPINFRA_API_KEY",)),
+    "cerebras": (("CEREBRAS_API_KEY",), ("CEREBRAS_API_KEY",)),
+    "perplexity": (("PERPLEXITYAI_API_KEY",), ("PERPLEXITYAI_API_KEY",)),
+    "fireworks_ai": (
+        ("FIREWORKS_AI_API_KEY",),
+        ("FIREWORKS_AI_API_KEY", "FIREWORKS_API_KEY", "FIREWORKSAI_API_KEY", "FIREWORKS_AI_TOKEN"),
+    ),
+}
+
+
+def missing_keys(litellm_model: str) -> list[str]:
+    """Environment variables litellm needs for this model that are not set (never their values)."""
+    rule = PROVIDER_KEYS.get(provider_of(litellm_model) or "")
+    if rule is not None:
+        reported, accepted = rule
+        return [] if any(name in os.environ for name in accepted) else list(reported)
+    from routeboard.settings import configure_litellm  # a rarer provider: litellm's own rules (a slow import)
+
+    litellm = configure_litellm()
+    try:
+        report = litellm.validate_environment(model=litellm_model)
+    except Exception:  # litellm raises for providers it cannot map; treat as "nothing known missing"
+        return []
+    return list(report.get("missing_keys") or [])
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """One key: whether it is set, and where from (never its value), and the catalog models it unlocks."""
+
+    name: str
+    status: str  # missing | set for this session | set in the environment
+    models: tuple[str, ...]
+
+
+def key_statuses(models: list[Model]) -> list[KeyStatus]:
+    """Every key a catalog model needs or needed in this process, missing ones first."""
+    ids = {m.id for m in models}
+    for model in models:
+        if model.tier == "local" or model.api_base:  # local servers need no provider key
+            continue
+        for name in missing_keys(model.litellm_model):
+            _needed_by.setdefault(name, set()).add(model.id)
+    statuses = [KeyStatus(name, _status(name), tuple(sorted(_needed_by[name] & ids))) for name in _needed_by]
+    return sorted(statuses, key=lambda k: (k.status != "missing", k.name))
+
+
+def _status(name: str) -> str:
+    if name not in os.environ:
+        return "missing"
+    return "set for this session" if name in _given else "set in the environment"
+
+
+def set_session_key(name: str, value: str, *, actor: Actor | None = None) -> None:
+    """Give a key for this process only (os.environ, where litellm reads it); never stored. An admin's act: the key
+    serves everyone's runs in this process (manage_models)."""
+    access.require(actor, "manage_models")
+    name, value = name.strip(), value.strip()
+    if not KEY_NAME.fullmatch(name):
+        raise InvalidInput(f"{name!r} is not a key name: use the variable litellm reads, e.g. OPENAI_API_KEY")
+    if not value or any(c.isspace() for c in value):
+        raise InvalidInput(f"the value for {name} is empty or has spaces in it: paste the key alone")
+    os.environ[name] = value
+    _given.add(name)
+
+
+def forget_session_key(name: str) -> None:
+    """Drop a key given in this process (one set in the environment before the start is left alone)."""
+    if name in _given:
+        os.environ.pop(name, None)
+        _given.discard(name)

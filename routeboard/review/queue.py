@@ -1,0 +1,412 @@
+"""People review outputs: a blinded queue per suite, claimed item by item, whose first review decides a trial.
+
+"Review only what settles": per model of a suite (one category), the queue asks for as many reviewed tasks as
+would settle its verdict at the suite's bar (``stats.tasks_needed``; at least the constraints' ``min_tasks``
+while too few are reviewed), cheapest plausible models first, in an order seeded per reviewer. A share of
+reviewed items (the ``human`` grader's ``overlap``) goes to a second reviewer, whose verdict only measures
+agreement. Claims keep two reviewers from holding one item; a claim older than CLAIM_MINUTES is free again.
+SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import astuple, dataclass
+from typing import NamedTuple
+
+import duckdb
+
+from routeboard.decide import constraints
+from routeboard.decide import intervals as stats
+from routeboard.domain import Suite
+from routeboard.errors import ReviewError
+from routeboard.graders import review_overlap
+from routeboard.store import reviews as store
+from routeboard.store.suites import load_stored_suite
+from routeboard.suites import render_messages
+from routeboard.team import audit
+from routeboard.team.access import Actor, require
+
+REJECT_REASONS: dict[str, str] = {
+    "wrong_fact": "Wrong fact",
+    "missing_fact": "Missing fact",
+    "invented_fact": "Invented fact",
+    "tone": "Tone",
+    "format": "Format",
+    "unsafe": "Unsafe",
+    "other": "Other",
+}
+VERDICTS = ("accepted", "rejected", "edited")
+CLAIM_MINUTES = 30
+# A fail settles on fewer reviews than a clear (the upper bound drops fast), but one or two rejections are a thin
+# reason to stop asking about a model; 10 reviews also measure its category's review minutes (ledger).
+FAIL_FLOOR = 10
+_SAVE_TRIES = 3  # two first reviews saved at the same instant: DuckDB refuses one, which is then a second review
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """One stored trial: what a review is about."""
+
+    run_id: str
+    suite_id: str
+    task_id: str
+    model_id: str
+    trial: int
+
+    def item_id(self, salt: str) -> str:
+        """An opaque id for review sheets, salted with the database's secret (store.review_salt): without the
+        salt, a reviewer who knows the run and model ids could compute them and match a sheet's rows to a model."""
+        return hashlib.sha256("\x1f".join([salt, *map(str, astuple(self))]).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """What a reviewer sees, blinded: no model id, tier, cost or run is shown (the key stays for saving)."""
+
+    key: ItemKey
+    slot: int  # 1: this review decides; 2: a second opinion for agreement
+    prompt: str  # the task as the model saw it
+    output: str
+    reference: str | None  # the task's expected answer, if it has one
+    position: int  # this reviewer's n-th review of the suite
+    remaining: int  # reviews the queue still asks for, this one included
+    dropped: Dropped  # outputs the queue no longer asks for because their model's verdict is settled
+
+
+class Dropped(NamedTuple):
+    """Outputs still unreviewed that the queue no longer asks for, because their model's verdict is settled: why the
+    count of reviews left can fall by more than one review (e.g. from 40 to 12)."""
+
+    outputs: int
+    models: int
+
+
+class ModelQueue(NamedTuple):
+    """One model's share of a queue: tasks reviewed and reviews still needed to settle its verdict."""
+
+    model_id: str
+    reviewed: int
+    needed: int
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """A suite's queue: outputs not yet reviewed, outputs reviewed, and reviews that would settle the verdicts."""
+
+    suite_id: str
+    pending: int
+    reviewed: int
+    needed: int
+    per_model: list[ModelQueue]
+    dropped: Dropped
+
+
+def left_text(left: int, dropped: Dropped) -> str:
+    """'12 left in the queue', with why it fell if a settled verdict dropped outputs; names no model (blinded)."""
+    text = f"{left} left in the queue"
+    if dropped.outputs:
+        whose = "one model's verdict is" if dropped.models == 1 else f"{dropped.models} models' verdicts are"
+        text += f" ({dropped.outputs} no longer needed because {whose} settled)"
+    return text
+
+
+# ---- the queue -----------------------------------------------------------------------------------------
+
+
+def item_key(row: dict) -> ItemKey:
+    """The item a stored row (a trial, claim or review) is about."""
+    return ItemKey(row["run_id"], row["suite_id"], row["task_id"], row["model_id"], int(row["trial"]))
+
+
+def _order(seed: str, key: ItemKey) -> str:
+    # the queue's order only, never shown: the key's plain digest keeps each reviewer's order as it was
+    digest = hashlib.sha256("\x1f".join(map(str, astuple(key))).encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{seed}\x1f{digest}".encode()).hexdigest()
+
+
+def to_settle(successes: float, n: int, bar: float, min_tasks: int, available: int) -> int:
+    """Reviewed tasks still needed to settle a verdict: 0 once it clears (on min_tasks) or fails (on at least
+    FAIL_FLOOR reviews, or every task there is)."""
+    if n == 0:
+        return min_tasks
+    low, high = (float(x[0]) for x in stats.intervals([successes], [n], 0.95, "wilson"))
+    if (high < bar and n >= min(FAIL_FLOOR, available)) or (low >= bar and n >= min_tasks):
+        return 0
+    if high < bar:
+        return min(FAIL_FLOOR, available) - n
+    more = stats.tasks_needed(successes, n, bar)
+    return max(available if more is None else more, min_tasks - n, 1)
+
+
+@dataclass
+class _Plan:
+    items: list[dict]
+    per_model: list[ModelQueue]
+    first: list[tuple[ItemKey, str]]  # (item, model) still asked for a first review, cheapest model first
+    quota: dict[str, int]  # model -> first reviews still asked for
+    second: list[ItemKey]  # items up for a second review, in their fixed order
+    second_quota: int
+    dropped: Dropped
+
+
+def _suite(con: duckdb.DuckDBPyConnection, suite_id: str) -> tuple[str, Suite]:
+    suite_id, suite = load_stored_suite(con, suite_id)
+    if suite.grader.name not in store.REVIEWED_GRADERS:
+        raise ReviewError(
+            f"{suite_id} is graded by {suite.grader.name!r}, not by people: only human and llm_judge suites are "
+            "reviewed"
+        )
+    return suite_id, suite
+
+
+def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
+    items = store.suite_items(con, suite_id)
+    min_tasks = int(constraints.effective(suite.constraints, None)["min_tasks"])
+    costs = store.model_costs(con, suite_id)
+    by_model: dict[str, dict] = {}
+    for row in items:
+        model = by_model.setdefault(row["model_id"], {"tasks": {}, "open": {}})
+        if row["reviews"]:
+            share = model["tasks"].setdefault(row["task_id"], [0, 0])
+            share[0] += row["first_verdict"] != "rejected"
+            share[1] += 1
+    for row in items:  # one trial per unreviewed task: evidence is counted in tasks
+        model = by_model[row["model_id"]]
+        if not row["reviews"] and row["task_id"] not in model["tasks"]:
+            key = item_key(row)
+            held = model["open"].get(row["task_id"])
+            if held is None or _order("", key) < _order("", held):
+                model["open"][row["task_id"]] = key
+    per_model, quota = [], {}
+    for model_id, model in by_model.items():
+        shares = model["tasks"].values()
+        successes, n = sum(c / t for c, t in shares), len(model["tasks"])
+        quota[model_id] = min(to_settle(successes, n, suite.bar, min_tasks, len(model["open"])), len(model["open"]))
+        per_model.append(ModelQueue(model_id, n, quota[model_id]))
+    # cheapest plausible first: a settled model (quota 0) is asked nothing; an unknown cost comes last
+    ordered = sorted(by_model, key=lambda m: (costs.get(m) is None, costs.get(m) or 0.0, m))
+    first = [(key, m) for m in ordered if quota[m] for key in by_model[m]["open"].values()]
+    reviewed_once = [item_key(row) for row in items if row["reviews"] >= 1]
+    target = round(review_overlap(suite.grader) * len(reviewed_once))
+    done = sum(1 for row in items if row["reviews"] >= 2)
+    second = sorted((item_key(row) for row in items if row["reviews"] == 1), key=lambda k: _order("", k))
+    # a quota of 0 with outputs still open means the verdict settled (to_settle is 0): those outputs are not asked
+    settled = [len(by_model[m]["open"]) for m in by_model if not quota[m] and by_model[m]["open"]]
+    dropped = Dropped(sum(settled), len(settled))
+    return _Plan(items, sorted(per_model), first, quota, second, max(target - done, 0), dropped)
+
+
+def _candidates(plan: _Plan, claims: list[dict], reviewer: str, seed: str) -> list[tuple[ItemKey, int]]:
+    """This reviewer's next items in order (slot 2 first, then slot 1), leaving out items others hold."""
+    reviews = {item_key(row): row["reviews"] for row in plan.items}
+    held = {
+        (item_key(c), c["slot"])
+        for c in claims  # claims of reviewed slots stay as a record; only open ones are held
+        if c["reviewer"] != reviewer and not c["expired"] and reviews.get(item_key(c)) == c["slot"] - 1
+    }
+    first_reviewer = {item_key(row): row["first_reviewer"] for row in plan.items}
+    second = [k for k in plan.second if first_reviewer[k] != reviewer and (k, 2) not in held]
+    quota2 = plan.second_quota - sum(1 for k, slot in held if slot == 2)
+    out = [(k, 2) for k in second[: max(quota2, 0)]]
+    taken: dict[str, int] = {}
+    for key, slot in held:
+        if slot == 1:
+            taken[key.model_id] = taken.get(key.model_id, 0) + 1
+    by_model: dict[str, list[ItemKey]] = {}
+    for key, model_id in plan.first:
+        if (key, 1) not in held:
+            by_model.setdefault(model_id, []).append(key)
+    for model_id, keys in by_model.items():  # insertion order: cheapest model first
+        left = plan.quota[model_id] - taken.get(model_id, 0)
+        out += [(k, 1) for k in sorted(keys, key=lambda k: _order(seed, k))[: max(left, 0)]]
+    return out
+
+
+def _remaining(plan: _Plan) -> int:
+    return sum(plan.quota.values()) + plan.second_quota
+
+
+def prompt_text(suite: Suite, task) -> str:
+    """The task as the model saw it: its one message, or each message with its role."""
+    messages = render_messages(suite, task)
+    if len(messages) == 1:
+        return messages[0]["content"]
+    return "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
+
+
+def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan) -> ReviewItem:
+    task = next(t for t in suite.tasks if t.id == key.task_id)
+    return ReviewItem(
+        key=key,
+        slot=slot,
+        prompt=prompt_text(suite, task),
+        output=store.item(con, astuple(key))["output"] or "",
+        reference=task.expected,
+        position=store.reviews_by(con, key.suite_id, reviewer) + 1,
+        remaining=max(_remaining(plan), 1),
+        dropped=plan.dropped,
+    )
+
+
+def next_item(
+    con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None, actor: Actor | None = None
+) -> ReviewItem | None:
+    """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
+    None when the queue asks nothing more of them."""
+    require(actor, "review")
+    reviewer = reviewer_name(reviewer)
+    suite_id, suite = _suite(con, suite_id)
+    order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
+    for _ in range(20):  # a claim lost to another reviewer at the same instant: look again
+        plan = _plan(con, suite_id, suite)
+        claims = store.claims(con, suite_id, CLAIM_MINUTES)
+        open_items = {item_key(row): row for row in plan.items}
+        for claim in claims:
+            key = item_key(claim)
+            row = open_items.get(key)
+            if claim["reviewer"] == reviewer and row and row["reviews"] < 2 and reviewer not in row["reviewers"]:
+                if store.claim(con, astuple(key), claim["slot"], reviewer, CLAIM_MINUTES):
+                    return _item(con, suite, key, claim["slot"], reviewer, plan)
+        candidates = _candidates(plan, claims, reviewer, order_seed)
+        if not candidates:
+            return None
+        key, slot = candidates[0]
+        if store.claim(con, astuple(key), slot, reviewer, CLAIM_MINUTES):
+            return _item(con, suite, key, slot, reviewer, plan)
+    raise ReviewError("the queue is busy (other reviewers are claiming the same items); try again in a moment")
+
+
+def queue_status(con: duckdb.DuckDBPyConnection, suite_id: str) -> QueueStatus:
+    """Outputs waiting, reviewed, and the reviews still needed to settle each model's verdict (admin view)."""
+    suite_id, suite = _suite(con, suite_id)
+    plan = _plan(con, suite_id, suite)
+    reviewed = sum(1 for row in plan.items if row["reviews"])
+    return QueueStatus(suite_id, len(plan.items) - reviewed, reviewed, _remaining(plan), plan.per_model, plan.dropped)
+
+
+def reviewable_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Suites people review (human or llm_judge graders) with stored trials: pending, reviewed and needed."""
+    found = []
+    for row in store.reviewed_suites(con):
+        status = queue_status(con, row["suite_id"])
+        found.append(
+            {
+                "suite_id": row["suite_id"],
+                "name": row["name"],
+                "category": row["category"],
+                "grader": row["grader"],
+                "pending": status.pending,
+                "reviewed": status.reviewed,
+                "needed": status.needed,
+            }
+        )
+    return found
+
+
+# ---- recording -----------------------------------------------------------------------------------------
+
+
+def reviewer_name(reviewer) -> str:
+    """The reviewer's name, trimmed; an empty one is refused (every review is someone's)."""
+    name = str(reviewer or "").strip()
+    if not name:
+        raise ReviewError("say who is reviewing: a reviewer name is needed")
+    return name
+
+
+def checked_review(con: duckdb.DuckDBPyConnection, key: ItemKey, reviewer: str, verdict: str, **answers) -> dict:
+    """The review as a row to store, or ReviewError naming what is wrong with it."""
+    reviewer, reason = reviewer_name(reviewer), answers.get("reason")
+    if verdict not in VERDICTS:
+        raise ReviewError(f"verdict must be accepted, rejected or edited; got {verdict!r}")
+    if verdict == "rejected" and not reason:
+        raise ReviewError(f"a rejection needs a reason: one of {', '.join(REJECT_REASONS)}")
+    if verdict == "rejected" and reason not in REJECT_REASONS:
+        raise ReviewError(f"unknown reason {reason!r}; use one of {', '.join(REJECT_REASONS)}")
+    if verdict == "edited" and not str(answers.get("edited_output") or "").strip():
+        raise ReviewError("an edit needs the corrected output; to keep the output as it is, accept it")
+    row = store.item(con, astuple(key))
+    if row is None:
+        raise ReviewError(f"no stored output for task {key.task_id} of {key.suite_id} in that run; take the next item")
+    if row["grader"] not in store.REVIEWED_GRADERS:
+        raise ReviewError(f"{key.suite_id} is graded by {row['grader']!r}, not by people; nothing to review")
+    if not row["valid"] or row["output"] is None or row["outcome"] == "error":
+        raise ReviewError(f"task {key.task_id}'s output is {row['outcome']}, decided already; take the next item")
+    return {
+        "review_id": uuid.uuid4().hex,
+        **{field: getattr(key, field) for field in store.KEY},
+        "reviewer": reviewer,
+        "verdict": verdict,
+        "reason": reason if verdict == "rejected" else None,
+        "note": str(answers.get("note") or "").strip() or None,
+        "edited_output": answers.get("edited_output") if verdict == "edited" else None,
+        "review_ms": answers.get("review_ms"),
+        "rework_ms": answers.get("rework_ms") if verdict == "edited" else None,
+        "source": answers.get("source", "app"),
+        "grader": row["grader"],
+    }
+
+
+def save_reviews(con: duckdb.DuckDBPyConnection, rows: list[dict], *, actor: Actor | None = None) -> None:
+    """Store checked reviews all or nothing, each audited; a clash with a review saved at the same instant is
+    retried."""
+    actor = require(actor, "review")
+    for attempt in range(_SAVE_TRIES):
+        try:
+            store.add_reviews(con, rows)
+            audit.record_many(con, actor, "review", [(_audit_target(row), _audit_detail(row)) for row in rows])
+            return
+        except duckdb.TransactionException:
+            if attempt == _SAVE_TRIES - 1:
+                raise ReviewError("another review of this item was being saved at the same moment; try again") from None
+
+
+def record_review(
+    con: duckdb.DuckDBPyConnection,
+    key: ItemKey,
+    reviewer: str,
+    verdict: str,
+    *,
+    reason=None,
+    note=None,
+    edited_output=None,
+    review_ms=None,
+    rework_ms=None,
+    source="app",
+    actor: Actor | None = None,
+) -> str:
+    """Store one review and return its id. The first review of a trial decides it; a second only measures
+    agreement. Raises ReviewError with a one-line message for anything it cannot store."""
+    actor = require(actor, "review")
+    answers = dict(reason=reason, note=note, edited_output=edited_output, review_ms=review_ms, rework_ms=rework_ms)
+    row = checked_review(con, key, reviewer, verdict, **answers, source=source)
+    save_reviews(con, [row], actor=actor)
+    return row["review_id"]
+
+
+def _audit_target(row: dict) -> str:
+    return f"{row['run_id']}/{row['suite_id']}/{row['task_id']}/{row['model_id']}/{row['trial']}"
+
+
+def _audit_detail(row: dict) -> dict:
+    # the verdict and why, never the output or its edit (content a viewer may not see)
+    return {
+        "review_id": row["review_id"],
+        "reviewer": row["reviewer"],
+        "verdict": row["verdict"],
+        "reason": row["reason"],
+        "source": row["source"],
+    }
+
+
+def asked_of(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None) -> tuple[str, Suite, list[tuple]]:
+    """(suite id, suite, [(key, slot, output)]) the queue asks of ``reviewer`` in next_item's order, claiming
+    nothing (a review sheet can sit in an inbox for days)."""
+    suite_id, suite = _suite(con, suite_id)
+    name = str(reviewer or "").strip()
+    plan = _plan(con, suite_id, suite)
+    outputs = {item_key(row): row["output"] for row in plan.items}
+    wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")
+    return suite_id, suite, [(key, slot, outputs[key]) for key, slot in wanted]

@@ -1,0 +1,95 @@
+"""From review to answer key (docs/design.md, "Acceptance by people"): the outputs people accepted or edited
+become the tasks' reference answers in a new version of the suite, graded automatically from then on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import duckdb
+
+from routeboard.domain import GraderSpec, Task
+from routeboard.errors import InvalidInput, Problem, ReviewError
+from routeboard.graders.registry import needs_expected, spec_problems
+from routeboard.store.review_stats import reviewed_answers
+from routeboard.store.suites import ImportResult, load_stored_suite, save_suite
+from routeboard.team.access import Actor, require
+
+# graders that read a reference answer: token overlap, containment, or a judge shown the reference
+PROMOTE_GRADERS = ("f1", "contains", "llm_judge")
+DEFAULT_RUBRIC = (
+    "The answer says what the reference answer says: the same facts, nothing missing that matters and nothing "
+    "invented. Wording, order and length may differ."
+)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The new suite version, how many tasks now carry a reviewed reference, and the tasks still without one."""
+
+    suite: ImportResult
+    referenced: int
+    edited: int  # of those, references a reviewer wrote by editing the output
+    without_reference: tuple[str, ...]
+
+    def summary(self) -> str:
+        """One line for the CLI and the page."""
+        text = (
+            f"{self.suite.suite_id}: {self.referenced} of {self.suite.task_count} tasks carry a reviewed answer "
+            f"({self.edited} edited)"
+        )
+        if self.without_reference:
+            text += f"; {len(self.without_reference)} without: {', '.join(self.without_reference[:5])}"
+            text += " ..." if len(self.without_reference) > 5 else ""
+        return text
+
+
+def promote_references(
+    con: duckdb.DuckDBPyConnection, suite_id: str, grader: GraderSpec, *, actor: Actor | None = None
+) -> Promotion:
+    """A new version of the suite whose tasks carry the reviewed answer as ``expected`` (edited wins, then
+    accepted; latest review first), graded by ``grader`` against it. Tasks nobody accepted keep the answer they
+    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet. Writing the new version
+    is an upload (routeboard/team/access.py), audited as one."""
+    require(actor, "upload_suite")
+    suite_id, suite = load_stored_suite(con, suite_id)
+    grader = _grader(grader, suite.grader)
+    answers = reviewed_answers(con, suite_id)
+    if not answers:
+        raise ReviewError(
+            f"no output of {suite_id} has been accepted or edited in review yet: nothing to promote "
+            "(review some on the Review page, or import a CSV with `review import`)"
+        )
+    tasks = tuple(_with_reference(task, answers.get(task.id)) for task in suite.tasks)
+    without = tuple(t.id for t in tasks if not t.expected)
+    if without and needs_expected(grader):
+        # a run would refuse the suite; say so now, with the way out
+        raise ReviewError(
+            f"{len(without)} of {len(tasks)} tasks of {suite_id} have no reviewed answer yet (e.g. {without[0]}) "
+            f"and {grader.name} needs one for every task: review them first, or promote with contains or llm_judge"
+        )
+    saved = save_suite(con, replace(suite, grader=grader, tasks=tasks), origin="reviews", actor=actor)
+    edited = sum(verdict == "edited" for _, verdict in answers.values())
+    return Promotion(saved, sum(t.id in answers for t in tasks), edited, without)
+
+
+def _with_reference(task: Task, answer: tuple[str, str] | None) -> Task:
+    if answer is None:
+        return task
+    return replace(task, expected=answer[0], metadata={**task.metadata, "reference": f"reviewed ({answer[1]})"})
+
+
+def _grader(spec: GraderSpec, current: GraderSpec) -> GraderSpec:
+    """The chosen grader, checked; a judge keeps the suite's own judge settings, else gets a reference rubric."""
+    if spec.name not in PROMOTE_GRADERS:
+        raise InvalidInput(
+            Problem("--grader", None, None, f"promote grades with {', '.join(PROMOTE_GRADERS)}; got {spec.name!r}")
+        )
+    options = dict(spec.options or {})
+    if spec.name == "llm_judge":
+        inherited = current.options if current.name == "llm_judge" else {}
+        options = {"rubric": DEFAULT_RUBRIC, **(inherited or {}), **options}
+    spec = GraderSpec(spec.name, options)
+    problems = spec_problems(spec)
+    if problems:
+        raise InvalidInput([Problem("--grader", None, None, p) for p in problems])
+    return spec
