@@ -3,7 +3,7 @@ model's reply, that reply is stored as the model's result (an 'imported' run, on
 by the suite's grader; with the default ``human`` grader it waits as 'pending' in the review queue.
 
 Reading the formats lives in ``routeboard.io.logs``; storing goes through the same writers as a results import
-(``write_suite``, ``insert_models`` via ``results_import``, ``insert_run``), in one transaction: all or nothing.
+(``write_suite``, ``price_models``, ``imports.run_writer``), in one transaction: all or nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -20,14 +19,14 @@ from routeboard import graders
 from routeboard.domain import Suite
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.imports.redact import redact_value
-from routeboard.imports.results import attempt_columns, price_models, trial_columns
+from routeboard.imports.results import price_models
+from routeboard.imports.run_writer import write_imported_run
 from routeboard.io.logs import LOG_FORMATS, Log, LoggedCall, detect_format, log_records, read_log
 from routeboard.io.records import Record
 from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
 from routeboard.store.connection import serialized
-from routeboard.store.imports import earlier_import, insert_results
-from routeboard.store.runs import insert_run, new_run_id
+from routeboard.store.imports import earlier_import
 from routeboard.store.suites import write_suite
 from routeboard.suites import Overrides, build_suite, content_hash
 from routeboard.team import audit
@@ -221,38 +220,19 @@ def _row(call: LoggedCall, suite: Suite, grade) -> ResultRow:
 def _store_run(
     cur, summary: LogImportSummary, rows: list[ResultRow], filename: str, read: LogSuite, launched_by: str
 ) -> None:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
     models = price_models(cur, rows, summary.notes)
-    run_id = new_run_id()
-    settings = {
-        "suites": [summary.suite_id],
-        "models": list(models),
-        "trials": 1,
-        "total_trials": len(rows),
-        "source_file": filename,
-        "content_hash": read.digest,
-        "format": read.log.fmt,
-    }
-    note = f"production replies imported from {Path(filename).name}"
-    insert_run(
+    run = write_imported_run(
         cur,
-        run_id,
-        settings,
-        list(models.values()),
-        status="imported",
-        finished_at=now,
-        note=note,
+        rows,
+        models,
+        {read.suite.name: summary.suite_id},
+        source_file=filename,
+        digest=read.digest,
+        fmt=read.log.fmt,
+        note=f"production replies imported from {Path(filename).name}",
         launched_by=launched_by,
     )
-    keys = {
-        "run_id": ("VARCHAR", run_id),
-        "suite_id": ("VARCHAR", summary.suite_id),
-        "task_id": ("VARCHAR", [r.task_id for r in rows]),
-        "model_id": ("VARCHAR", [r.model for r in rows]),
-        "trial": ("INTEGER", 1),
-    }
-    insert_results(cur, {**keys, **trial_columns(rows, now)}, {**keys, **attempt_columns(rows, now, models)})
-    summary.run_id, summary.outputs, summary.models = run_id, len(rows), list(models)
+    summary.run_id, summary.outputs, summary.models = run.run_id, len(rows), run.models
     pending = sum(r.pending for r in rows)
     if pending:
         summary.notes.append(f"{pending} logged replies wait for review on the Review page")

@@ -3,16 +3,14 @@
 The ledger and verdicts read trials and attempts; an import writes the same rows a routeboard run would
 (one trial and one attempt per result), so imported results are costed and judged like our own. Reading the
 file lives in ``routeboard.io.result_formats``; storing is one transaction through the store's own writers
-(``write_suite``, ``insert_models``, ``insert_run``), the ones standalone suites, models and runs use.
+(``write_suite``, ``insert_models``) and the one writer of imported runs (``imports.run_writer``).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -24,16 +22,16 @@ from routeboard.catalog.models import (
     litellm_price,
     model_from_row,
 )
-from routeboard.catalog.pricing import attempt_cost
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
 from routeboard.errors import Problems
+from routeboard.imports.run_writer import write_imported_run
 from routeboard.io.result_formats import parse_results
-from routeboard.io.result_rows import ResultRow, shortened
+from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.connection import serialized
-from routeboard.store.imports import earlier_import, insert_results
-from routeboard.store.runs import insert_run, latest_price_snapshots, new_run_id
+from routeboard.store.imports import earlier_import
+from routeboard.store.runs import latest_price_snapshots
 from routeboard.store.suites import extend_suite, latest_version, stored_tasks, write_suite
 from routeboard.suites import content_hash
 from routeboard.team import audit
@@ -128,7 +126,6 @@ def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummar
 def _store(
     cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None, launched_by: str | None
 ) -> ImportSummary:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
     problems, notes = Problems(filename), []
     suite_ids = {
         name: _place_suite(cur, name, group, bar, filename, problems, notes)
@@ -136,84 +133,19 @@ def _store(
     }
     problems.raise_if_any()  # inside the transaction: nothing is written
     models = price_models(cur, rows, notes)
-    run_id = new_run_id()
-    settings = {
-        "suites": list(dict.fromkeys(suite_ids.values())),
-        "models": list(models),
-        "trials": max(row.trial for row in rows),
-        "total_trials": len(rows),
-        "source_file": filename,
-        "content_hash": digest,
-        "format": fmt,
-    }
-    insert_run(
+    run = write_imported_run(
         cur,
-        run_id,
-        settings,
-        list(models.values()),
-        status="imported",
-        finished_at=now,
+        rows,
+        models,
+        suite_ids,
+        source_file=filename,
+        digest=digest,
+        fmt=fmt,
         note=f"imported from {Path(filename).name}",
         launched_by=launched_by,
     )
-    keys = {
-        "run_id": ("VARCHAR", run_id),
-        "suite_id": ("VARCHAR", [suite_ids[r.suite] for r in rows]),
-        "task_id": ("VARCHAR", [r.task_id for r in rows]),
-        "model_id": ("VARCHAR", [r.model for r in rows]),
-        "trial": ("INTEGER", [r.trial for r in rows]),
-    }
-    insert_results(cur, {**keys, **trial_columns(rows, now)}, {**keys, **attempt_columns(rows, now, models)})
     tasks = len({(row.suite, row.task_id) for row in rows})
-    return ImportSummary(run_id, len(rows), settings["suites"], settings["models"], tasks, notes=notes)
-
-
-def trial_columns(rows: list[ResultRow], now: datetime) -> dict[str, tuple[str, Any]]:
-    return {
-        "outcome": ("VARCHAR", [r.outcome() for r in rows]),
-        "valid": ("BOOLEAN", [r.valid for r in rows]),
-        "correct": ("BOOLEAN", [r.correct for r in rows]),
-        "score": ("DOUBLE", [r.score for r in rows]),
-        "detail": ("VARCHAR", [r.detail for r in rows]),
-        "attempts": ("INTEGER", 1),
-        "output": ("VARCHAR", [r.output for r in rows]),
-        "finished_at": ("TIMESTAMP", now),
-    }
-
-
-def attempt_columns(rows: list[ResultRow], now: datetime, models: dict[str, Model]) -> dict:
-    costs = [_costs(r, models[r.model]) for r in rows]
-    return {
-        "attempt": ("INTEGER", 1),
-        "started_at": ("TIMESTAMP", now),
-        "latency_ms": ("DOUBLE", [r.latency_ms for r in rows]),
-        "input_tokens": ("INTEGER", [r.input_tokens for r in rows]),
-        "output_tokens": ("INTEGER", [r.output_tokens for r in rows]),
-        "tokens_estimated": ("BOOLEAN", False),
-        "cost_usd": ("DOUBLE", [model_usd for model_usd, _ in costs]),
-        "infra_usd": ("DOUBLE", [infra_usd for _, infra_usd in costs]),
-        "valid": ("BOOLEAN", [r.valid for r in rows]),
-        "output": ("VARCHAR", [r.output for r in rows]),
-        "error_kind": ("VARCHAR", ["error" if r.error is not None else None for r in rows]),
-        "error": ("VARCHAR", [shortened(r.error) for r in rows]),
-        "cached": ("BOOLEAN", [r.cached for r in rows]),
-        "request_hash": ("VARCHAR", None),
-    }
-
-
-def _costs(row: ResultRow, model: Model) -> tuple[float | None, float]:
-    """(model_usd, infra_usd) of one result: the file's cost when it gives one, else its tokens at the run's
-    snapshot price; unknown (None) when either is missing, never $0. A model with no token price (local, or
-    marked free) costs 0 whatever its tokens; a local one also its box's time, as in our own runs."""
-    input_tokens, output_tokens = row.input_tokens, row.output_tokens
-    if row.error is not None and input_tokens is None and output_tokens is None:
-        input_tokens = output_tokens = 0  # a failed call that reports no usage was not billed, as the runner counts
-    model_usd, infra_usd = attempt_cost(model, input_tokens, output_tokens, row.latency_ms)
-    if row.cost_usd is not None:
-        return row.cost_usd, infra_usd
-    if model.price.known and model.price.input_per_mtok_usd == model.price.output_per_mtok_usd == 0:
-        return 0.0, infra_usd
-    return model_usd, infra_usd
+    return ImportSummary(run.run_id, len(rows), run.suites, run.models, tasks, notes=notes)
 
 
 def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:

@@ -1,9 +1,10 @@
 """A sample workspace to explore before the first run: RouteLLM's published MMLU results of two real models.
 
 ``build`` stores the shipped file ``benchmarks/sample-routellm-mmlu/results.csv.gz`` (made by
-scripts/build_sample.py) as one imported run, in one transaction, through the store writers a results import
-uses; ``remove`` deletes exactly what ``build`` added. Everything is labelled as sample benchmark data: suite and
-category names start with "sample:", the run note says where the data comes from and how it is priced.
+scripts/build_sample.py) as one imported run, in one transaction, through the writers a results import uses
+(``imports.run_writer``); ``remove`` deletes exactly what ``build`` added. Everything is labelled as sample
+benchmark data: suite and category names start with "sample:", the run note says where the data comes from and how
+it is priced.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ import csv
 import gzip
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import duckdb
 
 from routeboard.catalog.models import model_from_row
 from routeboard.domain import GraderSpec, Model, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.imports.results import attempt_columns, trial_columns
+from routeboard.imports.run_writer import write_imported_run
 from routeboard.io.result_rows import ResultRow
 from routeboard.settings import benchmarks_dir
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.connection import transaction
-from routeboard.store.imports import insert_results
-from routeboard.store.runs import insert_run, new_run_id
 from routeboard.store.sample import SAMPLE_FORMAT, delete_sample, sample_run_ids
 from routeboard.store.suites import write_suite
 from routeboard.team import audit
@@ -114,40 +112,21 @@ def build(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> Samp
             for category in CATEGORIES
         }
         rows = [_result(record, column, model_id) for record in data for model_id, _, _, _, column in MODELS]
-        run_id = new_run_id()
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        settings = {
-            "suites": list(suite_ids.values()),
-            "models": list(models),
-            "trials": 1,
-            "total_trials": len(rows),
-            "source_file": str(DATA_FILE.relative_to(SAMPLE_DIR.parent.parent)),
-            "content_hash": hashlib.sha256(DATA_FILE.read_bytes()).hexdigest(),
-            "format": SAMPLE_FORMAT,
-            "output_tokens_assumed": OUTPUT_TOKENS,
-        }
-        insert_run(
+        run = write_imported_run(
             cur,
-            run_id,
-            settings,
-            list(models.values()),
-            status="imported",
-            finished_at=now,
+            rows,
+            models,
+            {suite_name(category): suite_id for category, suite_id in suite_ids.items()},
+            source_file=str(DATA_FILE.relative_to(SAMPLE_DIR.parent.parent)),
+            digest=hashlib.sha256(DATA_FILE.read_bytes()).hexdigest(),
+            fmt=SAMPLE_FORMAT,
             note=NOTE,
             launched_by=actor.user_id,
+            extra_settings={"output_tokens_assumed": OUTPUT_TOKENS},
+            tokens_estimated=True,  # the output tokens are assumed (the answer letter), not reported
         )
-        keys = {
-            "run_id": ("VARCHAR", run_id),
-            "suite_id": ("VARCHAR", [suite_ids[r.category] for r in rows]),
-            "task_id": ("VARCHAR", [r.task_id for r in rows]),
-            "model_id": ("VARCHAR", [r.model for r in rows]),
-            "trial": ("INTEGER", 1),
-        }
-        # the output tokens are assumed, not reported: marked estimated, as the runner marks its own guesses
-        attempts = {**keys, **attempt_columns(rows, now, models), "tokens_estimated": ("BOOLEAN", True)}
-        insert_results(cur, {**keys, **trial_columns(rows, now)}, attempts)
-        audit.record(cur, actor, "manage_sample", run_id, {"added": len(rows)})
-    return SampleSummary(run_id, list(suite_ids.values()), list(models), len(rows), notes=[NOTE])
+        audit.record(cur, actor, "manage_sample", run.run_id, {"added": len(rows)})
+    return SampleSummary(run.run_id, run.suites, run.models, len(rows), notes=[NOTE])
 
 
 def remove(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> dict[str, int]:
