@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from routeboard.catalog.models import EMBEDDED_ID
+from routeboard.providers.keys import key_variable
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,25 +62,10 @@ def litellm_router_config(route_table: pd.DataFrame, models: dict) -> dict:
             params = {"model": "openai/smollm2-135m", "api_base": "http://127.0.0.1:8000/v1", "api_key": "none"}
         elif model is not None and model.api_base:
             params["api_base"] = model.api_base
-        else:
-            for key in _key_names(params["model"]):
-                params["api_key"] = f"os.environ/{key}"
+        elif key := key_variable(params["model"]):
+            params["api_key"] = f"os.environ/{key}"
         model_list.append({"model_name": route.model, "litellm_params": params})
     return {"model_list": model_list, "router_settings": {"model_group_alias": aliases}}
-
-
-def _key_names(litellm_model: str) -> list[str]:
-    provider = litellm_model.split("/", 1)[0]
-    env = {
-        "openai": "OPENAI_API_KEY",
-        "anthropic": "ANTHROPIC_API_KEY",
-        "gemini": "GEMINI_API_KEY",
-        "deepseek": "DEEPSEEK_API_KEY",
-        "together_ai": "TOGETHERAI_API_KEY",
-        "mistral": "MISTRAL_API_KEY",
-        "groq": "GROQ_API_KEY",
-    }
-    return [env[provider]] if provider in env else []
 
 
 def router_yaml(config: dict) -> str:

@@ -6,11 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.providers.keys import SECRETS_EXAMPLE, forget_session_key, key_statuses, set_session_key
+from routeboard.providers.keys import (
+    SECRETS_EXAMPLE,
+    common_key_names,
+    forget_session_key,
+    key_statuses,
+    set_session_key,
+)
 from ui.auth import actor
 from ui.state import show_error
-
-COMMON_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "TOGETHERAI_API_KEY", "DEEPSEEK_API_KEY")
 
 
 def load_secrets() -> None:
@@ -26,7 +30,7 @@ def key_form() -> None:
     st.subheader("API keys")
     with st.form("models_key_form", clear_on_submit=True):
         cols = st.columns([2, 3, 1])
-        name = cols[0].selectbox("Key", COMMON_KEYS, accept_new_options=True, key="models_key_name")
+        name = cols[0].selectbox("Key", common_key_names(), accept_new_options=True, key="models_key_name")
         value = cols[1].text_input("Value", type="password", key="models_key_value")
         if cols[2].form_submit_button("Use for this session", key="models_key_set"):
             try:

@@ -16,21 +16,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from routeboard.providers.keys import COMMON_PROVIDERS, provider_key_set
 from routeboard.settings import db_path
 from routeboard.store.connection import FileLease, Pinned, open_store
 from routeboard.store.lake import redact
 from routeboard.store.version import data_version
-
-# Providers whose keys the sidebar reports as set / not set (never their values).
-PROVIDER_KEYS = {
-    "OpenAI": "OPENAI_API_KEY",
-    "Anthropic": "ANTHROPIC_API_KEY",
-    "Gemini": "GEMINI_API_KEY",
-    "DeepSeek": "DEEPSEEK_API_KEY",
-    "Together": "TOGETHERAI_API_KEY",
-    "Mistral": "MISTRAL_API_KEY",
-}
-
 
 # A page run lets go of the file this long after it ends: the person's next click usually comes within it and
 # skips the opening (15-40 ms at a million attempts); a CLI run waits at most this much longer.
@@ -224,7 +214,9 @@ def sidebar() -> None:
     with st.sidebar:
         # a shared store's conninfo may hold a PostgreSQL password: never on screen
         st.caption(f"Database: `{redact(str(db_path()))}`")
-        keys = ", ".join(f"{name} {'set' if os.environ.get(var) else 'not set'}" for name, var in PROVIDER_KEYS.items())
+        keys = ", ".join(
+            f"{name} {'set' if provider_key_set(p) else 'not set'}" for name, p in COMMON_PROVIDERS.items()
+        )
         st.caption(f"API keys: {keys}")
 
 

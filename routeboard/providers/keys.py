@@ -44,12 +44,43 @@ PROVIDER_KEYS = {
 }
 
 
+# The providers the sidebar reports and the key form offers, by the name a person knows them by.
+COMMON_PROVIDERS = {
+    "OpenAI": "openai",
+    "Anthropic": "anthropic",
+    "Gemini": "gemini",
+    "DeepSeek": "deepseek",
+    "Together": "together_ai",
+    "Mistral": "mistral",
+}
+
+
+def provider_key_set(provider: str) -> bool:
+    """Whether a key the provider accepts is set under any of its names (never its value)."""
+    _reported, accepted = PROVIDER_KEYS[provider]
+    return any(name in os.environ for name in accepted)
+
+
+def common_key_names() -> tuple[str, ...]:
+    """The key names of the common providers as litellm asks for them: the key form's choices."""
+    return tuple(dict.fromkeys(name for p in COMMON_PROVIDERS.values() for name in PROVIDER_KEYS[p][0]))
+
+
+def key_variable(litellm_model: str) -> str | None:
+    """The environment variable holding a model's key: the accepted name set here, else the first litellm asks
+    for; None for a provider this table does not know."""
+    rule = PROVIDER_KEYS.get(provider_of(litellm_model) or "")
+    if rule is None:
+        return None
+    reported, accepted = rule
+    return next((name for name in accepted if name in os.environ), reported[0])
+
+
 def missing_keys(litellm_model: str) -> list[str]:
     """Environment variables litellm needs for this model that are not set (never their values)."""
-    rule = PROVIDER_KEYS.get(provider_of(litellm_model) or "")
-    if rule is not None:
-        reported, accepted = rule
-        return [] if any(name in os.environ for name in accepted) else list(reported)
+    provider = provider_of(litellm_model) or ""
+    if provider in PROVIDER_KEYS:
+        return [] if provider_key_set(provider) else list(PROVIDER_KEYS[provider][0])
     from routeboard.settings import configure_litellm  # a rarer provider: litellm's own rules (a slow import)
 
     litellm = configure_litellm()
