@@ -127,8 +127,7 @@ def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Probl
         problems.add(None, "max_invalid_retries", "must be a whole number from 0 to 10")
         retries = 1
     constraints = meta.get("constraints") or {}
-    for field_name, message in constraint_problems(constraints):
-        problems.add(None, field_name, message)
+    constraint_problems(constraints, problems)
     fields = _suite_fields(meta, overrides, stem, problems)
     if template is not None and not isinstance(template, str):
         problems.add(None, "prompt_template", "must be text")

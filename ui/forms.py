@@ -11,6 +11,7 @@ import streamlit as st
 
 from routeboard.decide.constraints import DEFAULT_MIN_TASKS, KNOWN, constraint_problems
 from routeboard.domain import TIERS
+from routeboard.errors import Problems
 from routeboard.graders import GRADERS, option_schema
 from routeboard.graders.registry import Option, option_from_text
 
@@ -160,10 +161,12 @@ def constraint_fields(current: dict | None, model_ids: list[str], key: str) -> F
 
 def constraint_words(constraints: Any) -> list[str]:
     """Every bad constraint value, each naming its field as the form labels it."""
+    problems = Problems("constraints")
+    constraint_problems(constraints, problems)
     words = []
-    for where, message in constraint_problems(constraints):
-        name = where.removeprefix("constraints.")
-        words.append(f"{CONSTRAINT_LABELS.get(name, name)}: {message}")
+    for problem in problems:
+        name = problem.field.removeprefix("constraints.")
+        words.append(f"{CONSTRAINT_LABELS.get(name, name)}: {problem.message}")
     return words
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from routeboard.domain import Model
-from routeboard.errors import InvalidInput, Problem
+from routeboard.errors import Problems
 from routeboard.report import DASH
 
 PRICE_COLUMNS = ("input_per_mtok_usd", "output_per_mtok_usd")
@@ -41,7 +41,7 @@ def catalog_frame(models: list[Model]) -> pd.DataFrame:
 def catalog_edits(rows: list[dict]) -> list[dict]:
     """The edited rows with their price cells as numbers (a dash or nothing: no price); every cell that is not
     a price is named in one InvalidInput, so nothing is saved until all are fixed."""
-    problems, parsed = [], []
+    problems, parsed = Problems("catalog"), []
     for row in rows:
         row = dict(row)
         for column in PRICE_COLUMNS:
@@ -54,10 +54,7 @@ def catalog_edits(rows: list[dict]) -> list[dict]:
             except ValueError:
                 row[column] = None
             if row[column] is None or row[column] < 0 or row[column] != row[column]:
-                problems.append(
-                    Problem("catalog", None, column, f"{row['id']}: {text!r} is not a price in USD per million tokens")
-                )
+                problems.add(None, column, f"{row['id']}: {text!r} is not a price in USD per million tokens")
         parsed.append(row)
-    if problems:
-        raise InvalidInput(problems)
+    problems.raise_if_any()
     return parsed

@@ -11,7 +11,7 @@ import duckdb
 
 from routeboard.catalog.price_table import litellm_price
 from routeboard.domain import TIERS, InfraProfile, Model, Price
-from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.errors import NotFound, Problems
 from routeboard.providers.embedded import embedded_model_path
 from routeboard.providers.keys import missing_keys
 from routeboard.providers.ollama import OllamaStatus, ollama_host, ollama_models
@@ -148,26 +148,24 @@ def add_model(
     given = (input_price_per_mtok_usd, output_price_per_mtok_usd)
     known = litellm_price(litellm_model) if given == (None, None) and model_id.strip() else Price(None, None, "")
     tier = tier or guess_tier(model_id, known)
-    problems = _model_problems(model_id, tier, given, infra, free)
+    problems = Problems(model_id.strip() or "model")
+    _model_problems(model_id, tier, given, infra, free, problems)
     if not problems and not free and tier != "local":
         if given == (None, None) and not known.known and not unpriced_ok:
-            problems.append(
-                (
-                    "price",
-                    f"litellm's price map does not know {litellm_model!r}; give its input and "
-                    "output price in USD per million tokens (--input-price, --output-price), or mark it "
-                    "free (--free) if it really costs nothing",
-                )
+            problems.add(
+                None,
+                "price",
+                f"litellm's price map does not know {litellm_model!r}; give its input and "
+                "output price in USD per million tokens (--input-price, --output-price), or mark it "
+                "free (--free) if it really costs nothing",
             )
         elif given == (0, 0):
-            problems.append(
-                (
-                    "price",
-                    "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, or give its real prices",
-                )
+            problems.add(
+                None,
+                "price",
+                "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, or give its real prices",
             )
-    if problems:
-        raise InvalidInput([Problem(model_id.strip() or "model", None, name, message) for name, message in problems])
+    problems.raise_if_any()
     if free:
         given = (0.0, 0.0)
     save_model(
@@ -192,24 +190,22 @@ def add_model(
 
 
 def _model_problems(
-    model_id: str, tier: str, given: tuple, infra: InfraProfile | None, free: bool
-) -> list[tuple[str, str]]:
-    """(field, message) for each thing wrong with a model's values."""
-    problems = []
+    model_id: str, tier: str, given: tuple, infra: InfraProfile | None, free: bool, problems: Problems
+) -> None:
+    """Add each thing wrong with a model's values to ``problems``, under its field."""
     if not model_id.strip():
-        problems.append(("model_id", "model id must not be empty"))
+        problems.add(None, "model_id", "model id must not be empty")
     if tier not in TIERS:
-        problems.append(("tier", f"tier must be one of {', '.join(TIERS)}; got {tier!r}"))
+        problems.add(None, "tier", f"tier must be one of {', '.join(TIERS)}; got {tier!r}")
     for name, value in zip(("input_price_per_mtok_usd", "output_price_per_mtok_usd"), given):
         if value is not None and (isinstance(value, bool) or not math.isfinite(value) or value < 0):
-            problems.append((name, f"{name} must be a non-negative number of USD per million tokens"))
+            problems.add(None, name, f"{name} must be a non-negative number of USD per million tokens")
     if (given[0] is None) != (given[1] is None):
-        problems.append(("price", "give both the input and the output price, or neither"))
+        problems.add(None, "price", "give both the input and the output price, or neither")
     if free and any(value not in (None, 0) for value in given):
-        problems.append(("free", "a free model has no price: drop the prices or the free mark"))
+        problems.add(None, "free", "a free model has no price: drop the prices or the free mark")
     if infra is not None:
-        problems += [("infra", message) for message in infra_problems(infra)]
-    return problems
+        infra_problems(infra, problems)
 
 
 def price_note(model: Model) -> str:
@@ -268,19 +264,17 @@ def _number(value) -> float | None:
     return None if value is None or value != value else float(value)
 
 
-def infra_problems(infra: InfraProfile) -> list[str]:
-    """Field-named problems with an infra profile (negative money, utilisation outside (0, 1])."""
-    problems = []
+def infra_problems(infra: InfraProfile, problems: Problems, field: str = "infra") -> None:
+    """Add each problem with an infra profile (negative money, utilisation outside (0, 1]) under ``field``."""
     for name in ("hardware_usd", "power_watts", "usd_per_kwh", "ops_usd_per_month"):
         if getattr(infra, name) < 0:
-            problems.append(f"{name} must not be negative")
+            problems.add(None, field, f"{name} must not be negative")
     if infra.amortisation_months <= 0:
-        problems.append("amortisation_months must be positive")
+        problems.add(None, field, "amortisation_months must be positive")
     if not 0 < infra.utilisation <= 1:
-        problems.append("utilisation must be in (0, 1]")
+        problems.add(None, field, "utilisation must be in (0, 1]")
     if infra.parallel_requests < 1:
-        problems.append("parallel_requests must be at least 1")
-    return problems
+        problems.add(None, field, "parallel_requests must be at least 1")
 
 
 def list_models(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from routeboard.domain import TIERS
+from routeboard.errors import Problems
 
 # Evidence is counted in independent tasks, not trials: ten tasks all correct never certify a 95% bar.
 DEFAULT_MIN_TASKS = 30
@@ -52,22 +53,21 @@ _CHECKS = {
 }
 
 
-def constraint_problems(constraints) -> list[tuple[str, str]]:
-    """(field, message) for every bad constraint value; [] when fine."""
+def constraint_problems(constraints, problems: Problems, where: str = "constraints") -> None:
+    """Add every bad constraint value to ``problems``, each under its field (``where``.name)."""
     if constraints in (None, {}):
-        return []
+        return
     if not isinstance(constraints, dict):
-        return [("constraints", "must be a mapping such as {max_latency_ms_p95: 2000, allowed_tiers: [local]}")]
-    problems = []
+        problems.add(None, where, "must be a mapping such as {max_latency_ms_p95: 2000, allowed_tiers: [local]}")
+        return
     for key, value in constraints.items():
-        where = f"constraints.{key}"
+        field = f"{where}.{key}"
         if key == "min_trials":
-            problems.append((where, "renamed to min_tasks: evidence is counted in independent tasks, not trials"))
+            problems.add(None, field, "renamed to min_tasks: evidence is counted in independent tasks, not trials")
         elif key not in _CHECKS:
-            problems.append((where, f"unknown constraint (known: {', '.join(KNOWN)})"))
+            problems.add(None, field, f"unknown constraint (known: {', '.join(KNOWN)})")
         elif (message := _CHECKS[key](value)) is not None:
-            problems.append((where, message))
-    return problems
+            problems.add(None, field, message)
 
 
 def effective(suite_constraints: dict | None, override: dict | None) -> dict:

@@ -12,7 +12,7 @@ import duckdb
 import yaml
 
 from routeboard.domain import InfraProfile
-from routeboard.errors import InvalidInput, NotFound, Problem
+from routeboard.errors import InvalidInput, NotFound, Problem, Problems
 from routeboard.store.scenarios import save_scenario_body, scenario_body, scenario_names
 from routeboard.team import audit
 from routeboard.team.access import Actor, require
@@ -90,27 +90,26 @@ def validate_assumption(name: str, value: Any) -> str | None:
 
 def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     """Build and validate a scenario; every bad value is reported by field name."""
-    problems: list[Problem] = []
+    problems = Problems(source)
     if not isinstance(data, dict):
         raise InvalidInput(Problem(source, None, None, "a scenario must be a mapping"))
     known = {"name", "defaults", "categories", "prices", "infra", "baseline_model", "constraints"}
     known.add("use_measured_review")
     for key in data:
         if key not in known:
-            problems.append(Problem(source, None, key, f"unknown scenario field (known: {', '.join(sorted(known))})"))
-    defaults = _assumptions(data.get("defaults") or {}, "defaults", source, problems)
+            problems.add(None, key, f"unknown scenario field (known: {', '.join(sorted(known))})")
+    defaults = _assumptions(data.get("defaults") or {}, "defaults", problems)
     categories = {}
     for category, values in (data.get("categories") or {}).items():
-        _assumptions(values, f"categories.{category}", source, problems)
+        _assumptions(values, f"categories.{category}", problems)
         categories[str(category)] = dict(values) if isinstance(values, dict) else {}
-    prices = _prices(data.get("prices") or {}, source, problems)
-    infra = _infra(data.get("infra") or {}, source, problems)
-    constraints = _constraints(data.get("constraints") or {}, source, problems)
+    prices = _prices(data.get("prices") or {}, problems)
+    infra = _infra(data.get("infra") or {}, problems)
+    constraints = _constraints(data.get("constraints") or {}, problems)
     use_measured = data.get("use_measured_review", True)
     if not isinstance(use_measured, bool):
-        problems.append(Problem(source, None, "use_measured_review", f"must be true or false; got {use_measured!r}"))
-    if problems:
-        raise InvalidInput(problems)
+        problems.add(None, "use_measured_review", f"must be true or false; got {use_measured!r}")
+    problems.raise_if_any()
     return Scenario(
         name=str(data.get("name") or "default"),
         defaults=defaults,
@@ -123,57 +122,53 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     )
 
 
-def _prices(data: dict, source: str, problems: list[Problem]) -> dict:
+def _prices(data: dict, problems: Problems) -> dict:
     prices = {}
     for model, price in data.items():
         for key in ("input_per_mtok_usd", "output_per_mtok_usd"):
             value = (price or {}).get(key) if isinstance(price, dict) else None
             if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                problems.append(Problem(source, None, f"prices.{model}.{key}", "must be a non-negative number"))
+                problems.add(None, f"prices.{model}.{key}", "must be a non-negative number")
         prices[str(model)] = dict(price) if isinstance(price, dict) else {}
     return prices
 
 
-def _infra(data: dict, source: str, problems: list[Problem]) -> dict:
+def _infra(data: dict, problems: Problems) -> dict:
     from routeboard.catalog.models import infra_problems
 
     infra = {}
     names = {f.name for f in fields(InfraProfile)}
     for model, profile in data.items():
         if not isinstance(profile, dict) or set(profile) - names:
-            problems.append(Problem(source, None, f"infra.{model}", f"infra fields are {', '.join(sorted(names))}"))
+            problems.add(None, f"infra.{model}", f"infra fields are {', '.join(sorted(names))}")
             continue
-        for message in infra_problems(InfraProfile(**profile)):
-            problems.append(Problem(source, None, f"infra.{model}", message))
+        infra_problems(InfraProfile(**profile), problems, f"infra.{model}")
         infra[str(model)] = dict(profile)
     return infra
 
 
-def _constraints(data, source: str, problems: list[Problem]) -> dict:
+def _constraints(data, problems: Problems) -> dict:
     from routeboard.decide.constraints import constraint_problems
 
     if not isinstance(data, dict):
-        problems.append(Problem(source, None, "constraints", "must be a mapping of category to constraints"))
+        problems.add(None, "constraints", "must be a mapping of category to constraints")
         return {}
     for category, values in data.items():
-        for field_name, message in constraint_problems(values):
-            problems.append(Problem(source, None, f"constraints.{category}.{field_name.split('.', 1)[-1]}", message))
+        constraint_problems(values, problems, f"constraints.{category}")
     return dict(data)
 
 
-def _assumptions(values, where: str, source: str, problems: list[Problem]) -> Assumptions:
+def _assumptions(values, where: str, problems: Problems) -> Assumptions:
     if not isinstance(values, dict):
-        problems.append(Problem(source, None, where, "must be a mapping of assumption names to numbers"))
+        problems.add(None, where, "must be a mapping of assumption names to numbers")
         return Assumptions()
     for key, value in values.items():
         if key not in CATEGORY_FIELDS:
-            problems.append(
-                Problem(source, None, f"{where}.{key}", f"unknown assumption (known: {', '.join(CATEGORY_FIELDS)})")
-            )
+            problems.add(None, f"{where}.{key}", f"unknown assumption (known: {', '.join(CATEGORY_FIELDS)})")
             continue
         message = validate_assumption(key, value)
         if message:
-            problems.append(Problem(source, None, f"{where}.{key}", message))
+            problems.add(None, f"{where}.{key}", message)
     clean = {k: float(v) for k, v in values.items() if k in CATEGORY_FIELDS and validate_assumption(k, v) is None}
     return replace(Assumptions(), **clean)
 

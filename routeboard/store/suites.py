@@ -225,19 +225,20 @@ def update_suite_settings(
     task content: results already stored stay valid). None leaves a setting as stored; every bad value is
     reported by field and nothing is written. An admin's action, audited with the new values."""
     from routeboard.decide.constraints import constraint_problems
-    from routeboard.errors import InvalidInput, Problem
+    from routeboard.errors import Problems
     from routeboard.graders import spec_problems
     from routeboard.team import audit
     from routeboard.team.access import require
 
-    problems = [Problem(suite_id, None, name, message) for name, message in constraint_problems(constraints)]
+    problems = Problems(suite_id)
+    constraint_problems(constraints, problems)
     if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
-        problems.append(Problem(suite_id, None, "bar", f"the quality bar must be a number in (0, 1]; got {bar!r}"))
+        problems.add(None, "bar", f"the quality bar must be a number in (0, 1]; got {bar!r}")
     if grader is not None:
-        problems += [Problem(suite_id, None, "grader", message) for message in spec_problems(grader)]
+        for message in spec_problems(grader):
+            problems.add(None, "grader", message)
     actor = require(actor, "change_suite_settings")
-    if problems:
-        raise InvalidInput(problems)
+    problems.raise_if_any()
     changed = {"bar": bar, "grader": json.loads(_spec_json(grader) or "null"), "constraints": constraints}
 
     def write(cur):
