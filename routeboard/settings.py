@@ -83,12 +83,12 @@ class SecretsConfig:
     """What the core reads from the secrets file: whether sign-in is configured and the access rules."""
 
     auth: bool  # an [auth] section exists: team mode (docs/design.md, "A team's deployment")
-    access: dict  # the [routeboard.team.access] table, {} when absent
+    access: dict  # the [routeboard.access] table, {} when absent
     secret_values: tuple[str, ...] = ()  # the file's other values (keys, client and cookie secrets), to scrub
 
 
 def secrets_config() -> SecretsConfig:
-    """The secrets file's [auth] presence and [routeboard.team.access] table, read again only when the file changes."""
+    """The secrets file's [auth] presence and [routeboard.access] table, read again only when the file changes."""
     path = secrets_path()
     try:
         stat = path.stat()

@@ -74,9 +74,9 @@ def team_mode() -> bool:
 
 
 def rules() -> dict:
-    """The [routeboard.team.access] table, checked: every role named is one of ROLES and every budget an amount."""
+    """The [routeboard.access] table, checked: every role named is one of ROLES and every budget an amount."""
     raw = secrets_config().access
-    where = f"{secrets_path()} [routeboard.team.access]"
+    where = f"{secrets_path()} [routeboard.access]"
 
     def role(value, key: str) -> str:
         if value not in ROLES:

@@ -2,7 +2,7 @@
 identity provider on loopback; a viewer, an analyst and an admin each sign in and see what their role allows.
 
 The app reads the test's secrets file through --secrets.files (Streamlit: [auth]) and ROUTEBOARD_SECRETS (the core:
-[routeboard.team.access]), so the checkout's own .streamlit/ is never touched.
+[routeboard.access]), so the checkout's own .streamlit/ is never touched.
 """
 
 from __future__ import annotations
@@ -83,11 +83,11 @@ client_id = "routeboard"
 client_secret = "routeboard-test-secret"
 server_metadata_url = "{idp_url}/.well-known/openid-configuration"
 
-[routeboard.team.access]
+[routeboard.access]
 default_role = "viewer"
 budgets = {{ "ana@example.com" = 0.0 }}
 
-[routeboard.team.access.users]
+[routeboard.access.users]
 {roles}
 """
     )

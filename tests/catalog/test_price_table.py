@@ -15,7 +15,7 @@ from routeboard.catalog.price_table import litellm_price, price_map_path, provid
 from routeboard.providers.keys import PROVIDER_KEYS, missing_keys
 from routeboard.settings import configure_litellm
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OTHER_MODELS = ("gpt-4o-mini", "openai/gpt-4o", "mistral/mistral-small-latest")
 
 

@@ -14,7 +14,7 @@ OPENAI_API_KEY = "sk-team-key-never-shown-0123456789"
 [auth]
 redirect_uri = "http://localhost:8501/oauth2callback"
 cookie_secret = "cookie-secret-never-shown"
-[routeboard.team.access]
+[routeboard.access]
 users = { "ann@example.com" = "admin", "ben@example.com" = "analyst" }
 domains = { "example.com" = "reviewer" }
 monthly_budget_usd = 20.0

@@ -13,6 +13,7 @@ from routeboard.run.start import authorize_cancel, cancel_stale_run, resume_run,
 from routeboard.store.runs import get_run
 from routeboard.store.suites import save_suite
 from routeboard.team import access, audit
+from routeboard.settings import secrets_config
 from routeboard.team.access import Actor
 from tests.fakes import FakeProvider, install_fake
 
@@ -41,8 +42,8 @@ def team(con, tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
 
     def budget(usd: float):
-        secrets.write_text(f"[auth]\n[routeboard.team.access]\nmonthly_budget_usd = {usd}\n")
-        access.secrets_config()  # (cached per file version)
+        secrets.write_text(f"[auth]\n[routeboard.access]\nmonthly_budget_usd = {usd}\n")
+        secrets_config()  # (cached per file version)
 
     budget(1.0)
     return con, budget

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(180)
 
 def test_overrides_spend_and_trail_on_the_shared_store(lake_env, tmp_path, monkeypatch):  # noqa: F811
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text("[auth]\n[routeboard.team.access]\nmonthly_budget_usd = 10.0\n")
+    secrets.write_text("[auth]\n[routeboard.access]\nmonthly_budget_usd = 10.0\n")
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
     con = routeboard.connect()
     ann = Actor("ann@example.com", "Ann", "admin", "oidc")

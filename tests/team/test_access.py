@@ -18,7 +18,7 @@ TEAM = """
 redirect_uri = "http://localhost:8501/oauth2callback"
 cookie_secret = "not-a-real-secret"
 
-[routeboard.team.access]
+[routeboard.access]
 default_role = "viewer"
 users = { "ann@example.com" = "admin", "ben@example.com" = "analyst" }
 domains = { "example.com" = "reviewer" }
@@ -48,7 +48,7 @@ def team(secrets):
 
 
 def test_local_mode_without_auth_section(secrets, con):
-    secrets('[routeboard.team.access]\ndefault_role = "viewer"\n')  # rules alone do not switch sign-in on
+    secrets('[routeboard.access]\ndefault_role = "viewer"\n')  # rules alone do not switch sign-in on
     assert not access.team_mode()
     assert access.resolve(None) == LOCAL
     assert require(None, "manage_access") == LOCAL
@@ -75,7 +75,7 @@ def test_rule_precedence_stored_users_groups_domains_default(team, con):
 
 
 def test_unknown_role_in_the_file_is_a_clear_error(secrets):
-    secrets('[auth]\n[routeboard.team.access]\nusers = { "a@x.com" = "superuser" }\n')
+    secrets('[auth]\n[routeboard.access]\nusers = { "a@x.com" = "superuser" }\n')
     with pytest.raises(InvalidInput, match="'superuser' is not a role"):
         actor_for(None, "a@x.com")
 
@@ -111,7 +111,7 @@ def test_none_actor_in_team_mode_must_sign_in(team):
 
 
 def test_content_roles_setting_decides_who_sees_inputs(secrets):
-    secrets('[auth]\n[routeboard.team.access]\ncontent_roles = ["admin"]\n')
+    secrets('[auth]\n[routeboard.access]\ncontent_roles = ["admin"]\n')
     analyst = Actor("b@x.com", "B", "analyst", "oidc")
     with pytest.raises(Refused, match="see task inputs and outputs; ask an admin for the admin role"):
         require(analyst, "see_content")

@@ -17,7 +17,7 @@ from tests.ui.test_auth import write_secrets
 
 ADMIN = Actor("ada@example.com", "Ada", "admin", "oidc")
 ANALYST = Actor("ana@example.com", "Ana", "analyst", "oidc")
-BUDGETS = '\n[routeboard.team.access.budgets]\n"ana@example.com" = 10.0\n'
+BUDGETS = '\n[routeboard.access.budgets]\n"ana@example.com" = 10.0\n'
 MONTH_USD = 0.0525  # both fake models on 40 tasks: 40 x ($0.000012 + $0.0013)
 
 

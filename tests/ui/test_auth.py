@@ -12,10 +12,10 @@ from routeboard.team import audit
 from tests.ui.conftest import APP, TIMEOUT_S
 
 ACCESS = """
-[routeboard.team.access]
+[routeboard.access]
 default_role = "viewer"
 
-[routeboard.team.access.users]
+[routeboard.access.users]
 "vic@example.com" = "viewer"
 "rita@example.com" = "reviewer"
 "ana@example.com" = "analyst"
