@@ -19,8 +19,8 @@ import streamlit as st
 from routeboard.providers.keys import COMMON_PROVIDERS, provider_key_set
 from routeboard.settings import db_path
 from routeboard.store.connection import FileLease, Pinned, open_store
-from routeboard.store.lake import redact
 from routeboard.store.version import data_version
+from routeboard.team.secrets import scrub_text
 
 # A page run lets go of the file this long after it ends: the person's next click usually comes within it and
 # skips the opening (15-40 ms at a million attempts); a CLI run waits at most this much longer.
@@ -213,7 +213,7 @@ def sidebar() -> None:
     """Database in use and which providers have keys set."""
     with st.sidebar:
         # a shared store's conninfo may hold a PostgreSQL password: never on screen
-        st.caption(f"Database: `{redact(str(db_path()))}`")
+        st.caption(f"Database: `{scrub_text(str(db_path()))}`")
         keys = ", ".join(
             f"{name} {'set' if provider_key_set(p) else 'not set'}" for name, p in COMMON_PROVIDERS.items()
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from routeboard.errors import StoreError
+from routeboard.team.secrets import scrub_text  # the one home of scrub rules; it imports no store module
 
 PREFIX = "ducklake:"
 # PyPI package duckdb-extension-<name>; parquet is also built into the duckdb wheel, the package is its fallback
@@ -153,15 +153,20 @@ def open_lake(target: str) -> duckdb.DuckDBPyConnection:
             break
         except duckdb.Error as exc:
             if attempt == RETRIES - 1 or not _fresh_catalog_race(exc):
-                raise StoreError(f"cannot open the shared store {redact(target)}: {redact(_first_line(exc))}") from None
+                raise _unopened(target, exc) from None
             time.sleep(0.2 * (attempt + 1))
     try:
         con = duckdb.connect(target, config=CONFIG)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open the shared store {redact(target)}: {redact(_first_line(exc))}") from None
+        raise _unopened(target, exc) from None
     s3_secret(con)
     con.execute(f"SET GLOBAL ducklake_default_data_inlining_row_limit = {INLINE_ROW_LIMIT}")
     return con
+
+
+def _unopened(target: str, exc: Exception) -> StoreError:
+    """Why the shared store could not be opened: its address and DuckDB's words (which quote it), without passwords."""
+    return StoreError(f"cannot open the shared store {scrub_text(target)}: {scrub_text(_first_line(exc))}")
 
 
 def _fresh_catalog_race(exc: Exception) -> bool:
@@ -171,16 +176,6 @@ def _fresh_catalog_race(exc: Exception) -> bool:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)""", re.IGNORECASE)
-_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """A store address or a message quoting one, without its password (a conninfo's password=..., quoted or not,
-    and a postgresql://user:password@host URI): for messages, logs and the sidebar."""
-    return _URI_PASSWORD.sub(r"\1[secret]@", _PASSWORD.sub(r"\1[secret]", text))
 
 
 def is_conflict(exc: Exception) -> bool:

@@ -1,5 +1,6 @@
-"""Secrets stay secret: what a key looks like and the one scrubber that keeps keys out of the database, exports
-and logs (docs/design.md, "Layers")."""
+"""Secrets stay secret: what a key looks like and every rule that keeps keys and passwords out of the database,
+exports, messages and logs (docs/design.md, "Layers"). This module imports nothing of the store, so the store's
+own messages (a shared store's address) are scrubbed here too."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ SECRET = "[secret]"
 _KEY_SHAPES = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{8,}|gsk_[A-Za-z0-9]{8,}|AIza[A-Za-z0-9_\-]{20,})")
 _SECRET_FIELDS = re.compile(r"(api_?key|secret|password|token|authorization)", re.IGNORECASE)
 MIN_SECRET_CHARS = 8  # an env var value shorter than this is not a key worth hunting for (and would match noise)
+# a conninfo's password=... (quoted or not) and a postgresql://user:password@host URI: only the password is hidden,
+# so the address stays readable in a message
+_PASSWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+)""", re.IGNORECASE)
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", re.IGNORECASE)
 
 
 def _env_secrets() -> list[str]:
@@ -33,14 +38,20 @@ def _env_secrets() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def scrub_text(text: str) -> str:
+    """A message or a store address without its passwords, the rest left readable: for errors, logs and the
+    sidebar."""
+    return _URI_PASSWORD.sub(rf"\1{SECRET}@", _PASSWORD.sub(rf"\1{SECRET}", text))
+
+
 def scrub(value: Any, _secrets: list[str] | None = None) -> Any:
     """The value with every string that looks like an API key, or contains one set in the environment, replaced
-    by "[secret]" (and every field named like a key or password)."""
+    by "[secret]" (and every field named like a key or password, and the passwords in a store address)."""
     secrets = _env_secrets() if _secrets is None else _secrets
     if isinstance(value, str):
         if any(s in value for s in secrets) or _KEY_SHAPES.search(value):
             return SECRET
-        return value
+        return scrub_text(value)
     if isinstance(value, dict):
         return {
             str(k): SECRET if _SECRET_FIELDS.search(str(k)) and v not in (None, "") else scrub(v, secrets)
