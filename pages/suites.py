@@ -3,7 +3,8 @@
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.store.suites import import_shipped, list_suites, load_stored_suite
+from routeboard.library import import_shipped
+from routeboard.store.suites import list_suites, load_stored_suite
 from ui import suites as sections
 from ui.auth import guard
 from ui.state import connection, show_error

@@ -30,13 +30,13 @@ def main() -> None:
 
     import routeboard
     from routeboard.catalog.models import EMBEDDED_ID
+    from routeboard.library import save_suite
     from routeboard.providers.base import GenerationSettings
     from routeboard.run.estimate import estimate
     from routeboard.run.request import RunRequest
     from routeboard.run.resolve import resolve_models, resolve_suites
     from routeboard.run.start import start_run
     from routeboard.store.runs import run_totals
-    from routeboard.store.suites import save_suite
     from routeboard.suites import load_suite
     from tests.run.test_estimate import long_prompt_suite
 

@@ -32,8 +32,8 @@ from ledger_scale import build  # noqa: E402
 import routeboard  # noqa: E402
 from routeboard.catalog.models import add_model  # noqa: E402
 from routeboard.domain import GraderSpec, Suite, Task  # noqa: E402
+from routeboard.library import save_suite  # noqa: E402
 from routeboard.store.connection import open_store  # noqa: E402
-from routeboard.store.suites import save_suite  # noqa: E402
 from routeboard.store.version import data_version  # noqa: E402
 
 MODELS = ("openai/echo-a", "openai/echo-b")

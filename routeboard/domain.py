@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any
@@ -55,6 +57,12 @@ class Suite:
         """Everything but the tasks, as plain data (what is hashed and stored beside the tasks)."""
         # not asdict(self): that would deep-copy every task only to drop them
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("tasks", "source")}
+
+    def content_hash(self) -> str:
+        """A hash of everything that changes what a model is asked or how it is graded: a suite's identity, so an
+        identical upload is recognised and a changed one becomes the next version."""
+        body = {"meta": self.metadata(), "tasks": [t.__dict__ for t in self.tasks]}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def _plain(value):

@@ -18,7 +18,8 @@ def facts_or_stop(page: str = "page"):
 
 def empty_state(page: str) -> None:
     """What to do first on a page with nothing to show, with the button that does it; ends the page."""
-    from routeboard.store.suites import import_shipped, list_suites
+    from routeboard.library import import_shipped
+    from routeboard.store.suites import list_suites
 
     con = connection()
     if not list_suites(con):

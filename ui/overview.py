@@ -8,9 +8,9 @@ import streamlit as st
 from routeboard.catalog.models import EMBEDDED_ID
 from routeboard.errors import RouteboardError
 from routeboard.imports import sample
+from routeboard.library import import_shipped
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
-from routeboard.store.suites import import_shipped
 from ui import runs
 from ui.auth import act
 from ui.state import show_error

@@ -150,7 +150,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from routeboard.store.suites import save_suite
+    from routeboard.library import save_suite
 
     paths = [Path(p) for p in args.paths] + (shipped_suite_paths() if args.shipped else [])
     if not paths:

@@ -28,7 +28,7 @@ from routeboard.io.text import decode, file_bytes
 from routeboard.store.connection import serialized
 from routeboard.store.imports import earlier_import
 from routeboard.store.suites import write_suite
-from routeboard.suites import Overrides, build_suite, content_hash
+from routeboard.suites import Overrides, build_suite
 from routeboard.team import audit
 from routeboard.team.access import Actor, require
 
@@ -111,7 +111,7 @@ def read_log_suite(
     ]
     suite = build_suite(tasks, Path(filename).stem, overrides, problems)
     # the file and the suite it became: the same log under another name or redacted is another import
-    digest = hashlib.sha256(data + content_hash(suite).encode()).hexdigest()
+    digest = hashlib.sha256(data + suite.content_hash().encode()).hexdigest()
     return LogSuite(suite, log, digest, redact)
 
 

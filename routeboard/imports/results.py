@@ -33,7 +33,6 @@ from routeboard.store.connection import serialized
 from routeboard.store.imports import earlier_import
 from routeboard.store.runs import latest_price_snapshots
 from routeboard.store.suites import extend_suite, latest_version, stored_tasks, write_suite
-from routeboard.suites import content_hash
 from routeboard.team import audit
 from routeboard.team.access import Actor, require
 
@@ -200,7 +199,7 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
         # extended in place, so all of an imported suite's results stay under one version
         new = [_task(tasks[task_id]) for task_id in missing]
         extended = _imported_suite(name, category, stored_bar, stored + new, source)
-        extend_suite(cur, suite_id, len(stored), new, content_hash(extended))
+        extend_suite(cur, suite_id, len(stored), new, extended.content_hash())
         notes.append(f"{suite_id}: added {len(missing)} tasks to the imported suite")
     else:
         notes.append(f"{suite_id}: results added to the existing suite (bar {stored_bar:g})")

@@ -10,8 +10,9 @@ import duckdb
 from routeboard.domain import GraderSpec, Task
 from routeboard.errors import InvalidInput, Problem, ReviewError
 from routeboard.graders.registry import needs_expected, spec_problems
+from routeboard.library import save_suite
 from routeboard.store.review_stats import reviewed_answers
-from routeboard.store.suites import ImportResult, load_stored_suite, save_suite
+from routeboard.store.suites import ImportResult, load_stored_suite
 from routeboard.team.access import Actor, require
 
 # graders that read a reference answer: token overlap, containment, or a judge shown the reference

@@ -18,7 +18,7 @@ from routeboard.store.suites import load_stored_suite
 def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...], *, actor=None) -> list[tuple[str, Suite]]:
     """Suites by stored name/id, or by path (imported on the fly as ``actor``'s upload, recognised by content if
     already stored)."""
-    from routeboard.store.suites import save_suite
+    from routeboard.library import save_suite
     from routeboard.suites import load_suite
 
     resolved = []

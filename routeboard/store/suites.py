@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import NotFound
-from routeboard.store.connection import gate, insert_columns, serialized
-from routeboard.suites import content_hash, load_suite, shipped_suite_paths
-
-if TYPE_CHECKING:
-    from routeboard.team.access import Actor
+from routeboard.store.connection import gate, insert_columns
 
 
 @dataclass(frozen=True)
@@ -28,31 +23,13 @@ class ImportResult:
     task_count: int
 
 
-def save_suite(
-    con: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file", *, actor: Actor | None = None
-) -> ImportResult:
-    """Store a suite; identical content is recognised, changed content becomes the next version. A person's
-    upload (routeboard/team/access.py: analysts and admins), audited in the same transaction."""
-    from routeboard.team import audit
-    from routeboard.team.access import require
-
-    actor = require(actor, "upload_suite")
-
-    def write(cur):
-        result = write_suite(cur, suite, origin)
-        detail = {"origin": origin, "created": result.created, "tasks": result.task_count}
-        audit.record(cur, actor, "upload_suite", result.suite_id, detail)
-        return result
-
-    return serialized(con, write)
-
-
 def write_suite(cur: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
-    """``save_suite`` on the caller's transaction cursor: the one writer of suite rows (a results import
-    writes its suite in the same transaction as its results). Gated: two uploads of one suite at once cannot both
+    """Store a suite on the caller's transaction cursor: the one writer of suite rows (an upload, or a results
+    import writing its suite in the same transaction as its results); identical content is recognised, changed
+    content becomes the next version. Gated: two uploads of one suite at once cannot both
     store it, nor take the same next version (no UNIQUE on the shared store; the later commit fails)."""
     gate(cur)
-    digest = content_hash(suite)
+    digest = suite.content_hash()
     same = cur.execute(
         "SELECT suite_id, version FROM suites WHERE name = ? AND content_hash = ?", [suite.name, digest]
     ).fetchone()
@@ -116,11 +93,6 @@ def _insert_tasks(cur: duckdb.DuckDBPyConnection, suite_id: str, start: int, tas
             "metadata": ("JSON", [json.dumps(t.metadata, ensure_ascii=False, default=str) for t in tasks]),
         },
     )
-
-
-def import_shipped(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> list[ImportResult]:
-    """Import every shipped suite (each recognised by content if already there)."""
-    return [save_suite(con, load_suite(path), origin="shipped", actor=actor) for path in shipped_suite_paths()]
 
 
 def list_suites(con: duckdb.DuckDBPyConnection, all_versions: bool = False) -> list[dict]:
@@ -212,46 +184,26 @@ def load_stored_suite(con: duckdb.DuckDBPyConnection, name_or_id: str) -> tuple[
     return suite_id, suite
 
 
-def update_suite_settings(
-    con: duckdb.DuckDBPyConnection,
+def set_suite_settings(
+    cur: duckdb.DuckDBPyConnection,
     suite_id: str,
     *,
     bar: float | None = None,
     grader: GraderSpec | None = None,
     constraints: dict | None = None,
-    actor: Actor | None = None,
 ) -> None:
-    """Change a stored suite's bar, grader options or route constraints in place (decision settings, not
-    task content: results already stored stay valid). None leaves a setting as stored; every bad value is
-    reported by field and nothing is written. An admin's action, audited with the new values."""
-    from routeboard.decide.constraints import constraint_problems
-    from routeboard.errors import Problems
-    from routeboard.graders import spec_problems
-    from routeboard.team import audit
-    from routeboard.team.access import require
-
-    problems = Problems(suite_id)
-    constraint_problems(constraints, problems)
-    if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
-        problems.add(None, "bar", f"the quality bar must be a number in (0, 1]; got {bar!r}")
+    """Write a suite's decision settings in place; None leaves one as stored."""
+    if constraints is not None:
+        cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])
+    if bar is not None:
+        cur.execute("UPDATE suites SET bar = ? WHERE suite_id = ?", [bar, suite_id])
     if grader is not None:
-        for message in spec_problems(grader):
-            problems.add(None, "grader", message)
-    actor = require(actor, "change_suite_settings")
-    problems.raise_if_any()
-    changed = {"bar": bar, "grader": json.loads(_spec_json(grader) or "null"), "constraints": constraints}
+        cur.execute("UPDATE suites SET grader = ? WHERE suite_id = ?", [_spec_json(grader), suite_id])
 
-    def write(cur):
-        audit.record(cur, actor, "change_suite_settings", suite_id, {k: v for k, v in changed.items() if v is not None})
-        if constraints is not None:
-            cur.execute("UPDATE suites SET constraints = ? WHERE suite_id = ?", [json.dumps(constraints), suite_id])
-        if bar is not None:
-            cur.execute("UPDATE suites SET bar = ? WHERE suite_id = ?", [bar, suite_id])
-        if grader is not None:
-            cur.execute("UPDATE suites SET grader = ? WHERE suite_id = ?", [_spec_json(grader), suite_id])
 
-    # retried when a concurrent upload wins the commit (the shared store conflicts per table)
-    serialized(con, write)
+def grader_json(spec: GraderSpec | None) -> str | None:
+    """A grader spec as the store writes it."""
+    return _spec_json(spec)
 
 
 def _spec_json(spec: GraderSpec | None) -> str | None:

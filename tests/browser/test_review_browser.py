@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 import routeboard
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.fakes import install_fake
 from tests.servers.streamlit_app import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop, wait_healthy
 from tests.ui.conftest import PRICES, WRONG_EVERY, PerModelFake, echo_suite

@@ -209,7 +209,7 @@ def test_a_fresh_servers_first_visit_by_a_pages_url_asks_for_sign_in(team_app, p
 def shipped_suites(isolated_db):
     """The shipped suites stored before the server opens the database (the fixture acts as the local user)."""
     import routeboard
-    from routeboard.store.suites import import_shipped
+    from routeboard.library import import_shipped
 
     con = routeboard.connect(isolated_db)
     try:

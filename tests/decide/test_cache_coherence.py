@@ -15,11 +15,12 @@ from routeboard.decide.ledger import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite, update_suite_settings
 from routeboard.providers.base import GenerationSettings
 from routeboard.review.labels import import_labels
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import load_stored_suite, save_suite, update_suite_settings
+from routeboard.store.suites import load_stored_suite
 from routeboard.store.version import data_version
 from tests.fakes import FakeProvider, install_fake
 from tests.ui.conftest import app_con, fresh_streamlit_caches  # noqa: F401  (fixtures: the app's own connection)

@@ -12,12 +12,12 @@ from routeboard.decide import intervals as stats
 from routeboard.decide.ledger import ledger
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
+from routeboard.library import save_suite
 from routeboard.providers.base import Completion
 from routeboard.providers.registry import register_provider
 from routeboard.review.labels import import_labels
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 
 TASKS, TRUE_ACCURACY, TPR, TNR = 400, 0.8, 0.95, 0.5
 

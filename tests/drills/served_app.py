@@ -25,8 +25,8 @@ def seed():
     import ui.state
     from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
+    from routeboard.library import save_suite
     from routeboard.settings import db_path
-    from routeboard.store.suites import save_suite
     from tests.fakes import FakeProvider, install_fake
 
     install_fake(FakeProvider(latency_s=LATENCY_S))

@@ -12,12 +12,12 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import ProviderError
+from routeboard.library import save_suite
 from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.run.budget import worst_case_input_tokens
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 SEED = 50

@@ -15,12 +15,12 @@ import pytest
 
 from routeboard.catalog.models import add_model, get_model
 from routeboard.errors import ProviderError
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.providers.registry import provider_for
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
-from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
 from tests.drills.support import echo_suite_file
 from tests.servers.fault_server import FaultHandler

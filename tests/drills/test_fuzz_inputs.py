@@ -19,7 +19,7 @@ from routeboard.errors import InvalidInput
 from routeboard.imports.results import import_results
 from routeboard.io.result_formats import KNOWN_COLUMNS
 from routeboard.io.suite_formats import SUITE_KEYS, TASK_KEYS
-from routeboard.store.suites import save_suite
+from routeboard.library import save_suite
 from routeboard.suites import load_suite_bytes
 from tests.drills.support import row_counts
 

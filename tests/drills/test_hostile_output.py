@@ -15,11 +15,11 @@ from routeboard.browse import trial_rows
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.exports import FORMULA_START, to_csv
+from routeboard.library import save_suite
 from routeboard.providers.base import Completion
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.settings import db_path
-from routeboard.store.suites import save_suite
 from tests.conftest import ROOT
 from tests.fakes import install_fake
 

@@ -28,8 +28,8 @@ from routeboard.decide.ledger import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.store.connection import held, open_store
-from routeboard.store.suites import save_suite
 from tests.conftest import ROOT
 from tests.drills import test_readers_writer as ws  # its websocket Browser (imported as a module: not collected)
 from tests.servers.postgres import postgres  # noqa: F401  (session fixture, asked for by name)

@@ -14,7 +14,7 @@ from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
 from routeboard.imports.results import import_results, load_results
 from routeboard.io.promptfoo_results import litellm_name
-from routeboard.store.suites import save_suite
+from routeboard.library import save_suite
 from tests.conftest import run_cli
 
 TABLES = ("suites", "tasks", "models", "runs", "trials", "attempts")

@@ -7,10 +7,10 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.review.agreement import agreement, cohen_kappa
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 

@@ -11,11 +11,12 @@ from routeboard.catalog.models import add_model
 from routeboard.cli.references import register_promote
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ReviewError
+from routeboard.library import save_suite
 from routeboard.review.queue import ItemKey, record_review
 from routeboard.review.references import promote_references
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import load_stored_suite, save_suite
+from routeboard.store.suites import load_stored_suite
 from tests.fakes import FakeProvider, install_fake
 
 

@@ -46,7 +46,7 @@ def setup(store):
 def _seed(con) -> None:
     from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
-    from routeboard.store.suites import save_suite
+    from routeboard.library import save_suite
 
     save_suite(
         con,
@@ -142,7 +142,7 @@ def test_a_cli_run_stops_when_another_process_asks(where, request, isolated_db, 
 
     from routeboard.catalog.models import add_model
     from routeboard.domain import GraderSpec, Suite, Task
-    from routeboard.store.suites import save_suite
+    from routeboard.library import save_suite
     from tests.conftest import ROOT
 
     if where == "shared store":

@@ -10,6 +10,7 @@ import pytest
 
 from routeboard.catalog.models import EMBEDDED_ID, embedded_model
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.estimate import calibrate, estimate, fit_speed, local_speed, new_share
 from routeboard.run.request import RunRequest
@@ -17,7 +18,6 @@ from routeboard.run.resolve import resolve_models, resolve_suites
 from routeboard.run.start import start_run
 from routeboard.store.history import output_history, record_calibration
 from routeboard.store.runs import run_totals
-from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
 from tests.conftest import BENCHMARKS
 

@@ -10,13 +10,13 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable, ProviderError
+from routeboard.library import save_suite
 from routeboard.providers.base import Capabilities, GenerationSettings
 from routeboard.run.estimate import estimate
 from routeboard.run.request import RunRequest
 from routeboard.run.start import resume_run, start_run
 from routeboard.run.trial import backoff_s
 from routeboard.store.runs import get_run, run_totals
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 PRICE_IN, PRICE_OUT = 1.0, 2.0  # USD per million tokens

@@ -8,11 +8,11 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.decide import intervals as stats
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.run.plan import min_tasks, task_evidence
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import get_run
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 

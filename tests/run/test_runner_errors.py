@@ -10,12 +10,12 @@ import pytest
 
 from routeboard.catalog.models import add_model, get_model
 from routeboard.errors import ModelUnavailable, ProviderError
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.providers.litellm_backend import LiteLLMProvider
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import error_reasons, run_totals
-from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
 from tests.conftest import run_cli
 from tests.servers.fault_server import serve_faults

@@ -6,11 +6,11 @@ import pytest
 
 from routeboard.catalog.models import EMBEDDED_ID, add_model
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.start import resume_run, start_run
 from routeboard.store.runs import get_run, run_totals
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 

@@ -10,6 +10,7 @@ import pytest
 from routeboard.catalog.models import EMBEDDED_ID, add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable
+from routeboard.library import save_suite
 from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.providers.registry import register_provider
 from routeboard.run.judge import judge_warning
@@ -17,7 +18,6 @@ from routeboard.run.request import RunRequest
 from routeboard.run.resolve import resolve_suites
 from routeboard.run.start import start_run
 from routeboard.store.runs import get_run, run_totals
-from routeboard.store.suites import save_suite
 from tests.conftest import run_cli
 
 TASKS = 10

@@ -16,12 +16,12 @@ import duckdb
 import pytest
 
 from routeboard.catalog.models import EMBEDDED_ID, add_model
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.providers.embedded import embedded_model_path
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import run_totals
-from routeboard.store.suites import save_suite
 from routeboard.suites import load_suite
 from tests.conftest import ROOT, run_cli
 from tests.servers.fault_server import serve_faults

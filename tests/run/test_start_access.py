@@ -7,13 +7,13 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import Refused
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.start import authorize_cancel, cancel_stale_run, resume_run, start_run
-from routeboard.store.runs import get_run
-from routeboard.store.suites import save_suite
-from routeboard.team import access, audit
 from routeboard.settings import secrets_config
+from routeboard.store.runs import get_run
+from routeboard.team import access, audit
 from routeboard.team.access import Actor
 from tests.fakes import FakeProvider, install_fake
 

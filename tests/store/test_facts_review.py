@@ -9,10 +9,10 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.facts import cascade_facts, ledger_facts
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 TASKS = 20

@@ -7,17 +7,10 @@ import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
+from routeboard.library import save_suite, update_suite_settings
 from routeboard.store.connection import connect, transaction
 from routeboard.store.migrations import MIGRATIONS
-from routeboard.store.suites import (
-    extend_suite,
-    list_suites,
-    load_stored_suite,
-    save_suite,
-    update_suite_settings,
-    write_suite,
-)
-from routeboard.suites import content_hash
+from routeboard.store.suites import extend_suite, list_suites, load_stored_suite, write_suite
 
 
 def make_suite(expected="4", name="math", ids=("a", "b")) -> Suite:
@@ -124,7 +117,7 @@ def test_a_version_extended_in_place_keeps_its_id_task_order_and_is_recognised_b
     first = save_suite(con, make_suite(ids=("a", "b")))
     bigger = make_suite(ids=("a", "b", "c"))
     with transaction(con) as cur:
-        extend_suite(cur, first.suite_id, 2, [bigger.tasks[2]], content_hash(bigger))
+        extend_suite(cur, first.suite_id, 2, [bigger.tasks[2]], bigger.content_hash())
     suite_id, stored = load_stored_suite(con, "math")
     assert suite_id == "math@1" and [t.id for t in stored.tasks] == ["a", "b", "c"]
     assert save_suite(con, bigger).created is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from routeboard.catalog.models import add_model
 from routeboard.decide.scenario import Scenario, save_scenario
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.store.suites import save_suite, update_suite_settings
+from routeboard.library import save_suite, update_suite_settings
 from routeboard.store.version import data_version
 
 

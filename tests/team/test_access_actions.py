@@ -12,12 +12,12 @@ from routeboard.errors import Refused, ReviewError
 from routeboard.imports import sample
 from routeboard.imports.logs import import_log
 from routeboard.imports.results import import_results
+from routeboard.library import import_shipped, save_suite, update_suite_settings
 from routeboard.review import labels, references
 from routeboard.review import queue as review
 from routeboard.review import sheets as review_sheet
 from routeboard.review.queue import ItemKey
 from routeboard.run import estimate
-from routeboard.store.suites import import_shipped, save_suite, update_suite_settings
 from routeboard.team import access
 from routeboard.team.access import Actor
 

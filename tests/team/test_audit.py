@@ -86,9 +86,7 @@ def test_trail_filters_by_time_person_and_action(con):
 
 def test_spend_by_person_in_team_mode(con, tmp_path, monkeypatch):
     secrets = tmp_path / "team.toml"
-    secrets.write_text(
-        '[auth]\n[routeboard.access]\nmonthly_budget_usd = 50.0\nusers = { "ben@x.com" = "analyst" }\n'
-    )
+    secrets.write_text('[auth]\n[routeboard.access]\nmonthly_budget_usd = 50.0\nusers = { "ben@x.com" = "analyst" }\n')
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(con) as cur:

@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.settings import db_path
-from routeboard.store.suites import save_suite
 from tests.fakes import FakeProvider, install_fake
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.report import DASH
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from routeboard.team import access
 from routeboard.team.access import Actor
 from tests.ui.conftest import APP, SUITE, TASKS, TIMEOUT_S, echo_suite, open_page, table

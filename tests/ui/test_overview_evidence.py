@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.review.queue import item_key, record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.reviews import suite_items
-from routeboard.store.suites import save_suite
 from tests.ui.conftest import SUITE, open_page, table
 from tests.ui.test_review_page import HUMAN, TASKS, human_suite
 

@@ -8,7 +8,8 @@ from routeboard.catalog.models import EMBEDDED_ID
 from routeboard.decide.ledger import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
-from routeboard.store.suites import list_suites, update_suite_settings
+from routeboard.library import update_suite_settings
+from routeboard.store.suites import list_suites
 from routeboard.suites import shipped_suite_paths
 from tests.ui.conftest import BAR, CHEAP, PRICES, PRICEY, SUITE, TASKS, WRONG_EVERY, chart, metric, open_page, table
 from ui.tables import money

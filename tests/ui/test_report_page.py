@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.report import money
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.fakes import install_fake
 from tests.ui.conftest import (
     CHEAP,

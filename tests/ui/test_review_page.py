@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.review.queue import next_item, queue_status, record_review, reviewable_suites
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.ui.conftest import CHEAP, PRICEY, open_page
 
 HUMAN = "replies"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.ui.conftest import CHEAP, PRICEY, SUITE, TIMEOUT_S, WRONG_EVERY, echo_suite, open_page, table
 from ui import runs
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.store.suites import load_stored_suite, save_suite
+from routeboard.library import save_suite
+from routeboard.store.suites import load_stored_suite
 from tests.ui.conftest import CHEAP, SUITE, echo_suite, open_page, table
 
 # a second suite unlike the first: another bar, a grader whose options the form must carry through untouched

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from routeboard.library import save_suite
 from routeboard.report import DASH
-from routeboard.store.suites import list_suites, load_stored_suite, save_suite
+from routeboard.store.suites import list_suites, load_stored_suite
 from tests.ui.conftest import SUITE, echo_suite, open_page, table
 
 GOOD = b"input,target\n2+2?,4\n3+3?,6\n"

@@ -8,7 +8,8 @@ import os
 from streamlit.testing.v1 import AppTest
 
 from routeboard.decide.scenario import list_scenarios
-from routeboard.store.suites import list_suites, save_suite
+from routeboard.library import save_suite
+from routeboard.store.suites import list_suites
 from routeboard.team import audit
 from tests.ui.conftest import APP, CHEAP, PRICEY, SUITE, TIMEOUT_S, echo_suite, open_page, table
 from tests.ui.test_auth import write_secrets
