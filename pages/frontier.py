@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from routeboard.present import DASH, money, percent
 from ui.auth import guard
 from ui.charts import frontier_chart, unplotted
 from ui.empty import facts_or_stop
 from ui.state import connection, decision
-from ui.tables import DASH, money, show
+from ui.tables import show
 from ui.widgets import current_scenario, decision_options
 
 who = guard("Frontier")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
@@ -42,7 +43,7 @@ if len(missing):
     st.caption(f"{len(missing)} model(s) not on the chart:")
     show(missing, key="frontier_unplotted")
 st.caption(
-    f"Intervals: {options['method']} at {options['level']:.0%} "
+    f"Intervals: {options['method']} at {percent(options['level'], 0)} "
     "(cascades and repeated trials use their own). Faded points do not clear the bar or break a constraint."
 )
 for status in points["judge_status"].dropna().unique() if "judge_status" in points else []:

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from routeboard.imports import sample
+from routeboard.present import DASH, cpat_text, interval, money, percent, why_no_route
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import list_suites
 from ui.auth import act, guard
 from ui.overview import EXCLUDED_DRAWN_CLOSED, get_started
 from ui.state import connection, decision, facts, show_error, warm_in_background
-from ui.tables import DASH, money, pct_interval, show
-from ui.widgets import cpat_text, current_scenario, evidence, rests_on, route_gap
+from ui.tables import show
+from ui.widgets import current_scenario, evidence, rests_on
 
 guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("routeboard")
@@ -44,14 +45,14 @@ if sample.is_present(con):
 routed = table["model"].notna()
 saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
 board = table.assign(
-    accuracy=[pct_interval(a, lo, hi) for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])],
+    accuracy=[interval(a, lo, hi) for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])],
     routed=[
         m if isinstance(m, str) else f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])
     ],
     # a category with no route has no routed cost: the nearest model's figures would read as a decision
     cpat=[money(v) if r else DASH for v, r in zip(table["cpat_usd"], routed)],
     monthly=[money(v) if r else DASH for v, r in zip(table["monthly_usd"], routed)],
-    gap=[DASH if r else route_gap(row) for r, row in zip(routed, table.to_dict("records"))],
+    gap=[why_no_route(row) for row in table.to_dict("records")],
 )
 board["saving vs baseline"] = [money(saving.get(c)) for c in board["category"]]
 board["evidence"] = evidence(led, table)
@@ -63,7 +64,7 @@ show(board[[*columns, "evidence", "rests on"]], key="overview_board")
 if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
     st.caption(
         f"Baseline: everything to {book['baseline_model']}: {money(book['baseline_monthly_usd'])} a month; "
-        f"routed: {money(book['routed_monthly_usd'])} ({book['saving_share']:.0%} saved) over "
+        f"routed: {money(book['routed_monthly_usd'])} ({percent(book['saving_share'], 0)} saved) over "
         f"{book['categories_compared']} categories with results for both."
     )
 st.caption(

@@ -5,14 +5,8 @@ import streamlit as st
 
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario_link import scenario_from_query
-from routeboard.report import (
-    COLUMN_HELP,
-    assumptions_csv,
-    build_report,
-    money,
-    report_csv,
-    report_html,
-)
+from routeboard.present import money, percent
+from routeboard.report import COLUMN_HELP, assumptions_csv, build_report, report_csv, report_html
 from ui.auth import guard
 from ui.charts import monthly_comparison_chart
 from ui.empty import facts_or_stop
@@ -42,7 +36,7 @@ middle.metric(
     money(head["baseline_monthly_usd"]),
     help=f"Everything sent to {head['baseline_model'] or 'no model'}." + ("" if known else " " + why_unknown),
 )
-share = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None else ""
+share = f" ({percent(head['saving_share'], 0)})" if head["saving_share"] is not None else ""
 right.metric("Saving, per month", money(head["saving_monthly_usd"]) + share, help=None if known else why_unknown)
 st.markdown(report.summary())
 if known:

@@ -7,13 +7,14 @@ import streamlit as st
 from routeboard.browse import OUTCOMES, task_detail
 from routeboard.decide.routes import decide
 from routeboard.exports import neutralised, to_csv
+from routeboard.present import cpat_text
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
 from ui.auth import guard, sees_content
 from ui.empty import empty_state
 from ui.state import connection, facts, trials
 from ui.tables import show
-from ui.widgets import cpat_text, current_scenario, decision_options
+from ui.widgets import current_scenario, decision_options
 
 CONTENT = ["expected", "output", "detail"]  # the trials' columns that carry task content
 LEDGER = [

@@ -73,6 +73,7 @@ def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs:
     """The assumption fields for ``scope`` and everything they move: route, parts, portfolio, sensitivity."""
     base = scenario.defaults if scope is None else scenario.for_category(scope)
     values = sections.assumption_fields(base, scope or "every category")
+    in_use = st.empty()  # the minutes the costs use, filled once the ledger says which
     try:
         prices, hardware = inputs.prices_and_hardware
         scenario = scenario_with_edits(
@@ -91,6 +92,7 @@ def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs:
 
     decision = decide(stored, scenario)
     led, table, book = decision.ledger, decision.routes, decision.portfolio
+    in_use.caption(sections.minutes_in_use(led, scope))
     category = st.selectbox("Category", categories, key="whatif_category")
     rows = led[led["category"] == category]
     route = table.set_index("category").loc[category]

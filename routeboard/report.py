@@ -7,17 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from routeboard.decide.routes import MAX_TASKS_NEEDED, Decision
+from routeboard.decide.routes import Decision
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.exports import to_csv
-
-DASH = "—"
+from routeboard.present import (
+    DASH,
+    assumption_text,
+    evidence_text,
+    interval,
+    money,
+    percent,
+    tasks_text,
+    unknown,
+    why_no_route,
+)
 
 # What each assumption means, in the words a report uses (value formatter, label).
 ASSUMPTION_LABELS = {
@@ -30,58 +38,6 @@ ASSUMPTION_LABELS = {
     "tool_usd_per_trial": "tool cost per trial",
     "monthly_volume": "tasks a month",
 }
-
-
-# ---------------------------------------------------------------- numbers for people
-
-
-def unknown(value) -> bool:
-    """None, NaN or pandas' NA: a value nobody knows."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def money(value) -> str:
-    """USD with sensible precision: whole dollars from $1,000, cents from $1, three significant figures below."""
-    if unknown(value):
-        return DASH
-    size = abs(value)
-    if size >= 1000:
-        return f"${value:,.0f}"
-    if size >= 1 or size == 0:
-        return f"${value:,.2f}"
-    # three significant digits for fractions of a cent, capped so a tiny figure never reads in scientific notation
-    return f"${value:,.{min(8, 2 - math.floor(math.log10(size)))}f}"
-
-
-def percent(share, digits: int = 1) -> str:
-    """A share as a percentage (0.9 -> 90.0%)."""
-    return DASH if unknown(share) else f"{share:.{digits}%}"
-
-
-def evidence_text(row: Mapping) -> str:
-    """What a verdict rests on: the tasks graded, or where people review, how many of the outputs they have (the
-    rest wait and count nowhere, docs/design.md "Acceptance by people")."""
-    pending, reviewed = int(row.get("pending") or 0), int(row.get("reviewed") or 0)
-    if pending:
-        return f"{reviewed:,} reviewed of {int(row['trials']) + pending:,} outputs"
-    if reviewed:
-        return f"all {reviewed:,} outputs reviewed" if reviewed == row["trials"] else f"{reviewed:,} reviewed outputs"
-    return f"{int(row['tasks']):,} tasks"
-
-
-def assumption_text(name: str, value: float) -> str:
-    """One assumption's value with its unit."""
-    if name in ("review_rate", "catch_rate"):
-        return percent(value, 0)
-    if name in ("review_minutes", "rework_minutes"):
-        return f"{value:g} min"
-    if name == "reviewer_usd_per_hour":
-        return f"{money(value)} an hour"
-    if name == "monthly_volume":
-        return f"{value:,.0f} tasks a month"
-    return money(value)
 
 
 # ---------------------------------------------------------------- the report's data
@@ -160,12 +116,11 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
     book = decision.portfolio
     money_rows = {r["category"]: r for r in book["rows"]}
     routes = decision.routes.to_dict("records")
-    evidence = _evidence(decision.ledger, routes)
+    evidence = route_evidence(decision.ledger, routes)
     shown, numbers = [], []
-    for route in routes:
+    for route, rests_on in zip(routes, evidence):
         row = money_rows.get(route["category"], {})
         routed = isinstance(route["model"], str)
-        shown_model = evidence.get((route["category"], route["model"] if routed else route["nearest"]))
         # a category with no route has no monthly cost: the nearest model's figures would read as a decision
         routed_monthly = row.get("routed_monthly_usd") if routed else None
         baseline_monthly = row.get("baseline_monthly_usd") if routed else None
@@ -176,14 +131,14 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
                 "category": route["category"],
                 "bar": percent(route["bar"], 0),
                 "route": route["model"] if routed else "none clears",
-                "accuracy": f"{percent(route['accuracy'])} [{percent(route['ci_low'])}, {percent(route['ci_high'])}]",
-                "rests on": evidence_text(shown_model) if shown_model else DASH,
+                "accuracy": interval(route["accuracy"], route["ci_low"], route["ci_high"]),
+                "rests on": rests_on,
                 "cpat": money(route["cpat_usd"]) if routed else DASH,
                 "routed monthly": money(routed_monthly),
                 "baseline monthly": money(baseline_monthly),
                 "saving": money(saving),
-                "gap": DASH if routed else gap_text(route),
-                "tasks needed": DASH if routed else tasks_text(needed, route.get("min_tasks_short")),
+                "gap": why_no_route(route),
+                "tasks needed": DASH if routed else tasks_text(route),
             }
         )
         numbers.append(
@@ -215,16 +170,18 @@ def build_report(decision: Decision, scenario: Scenario) -> Report:
     )
 
 
-def _evidence(led: pd.DataFrame, routes: list[dict]) -> dict[tuple[str, str], dict]:
-    """The ledger rows the report shows, by (category, model): each category's route or nearest model, with the
-    columns ``evidence_text`` reads (all 1,000 rows of a large ledger as records cost a tenth of a second)."""
-    wanted = {(r["category"], r["model"] if isinstance(r["model"], str) else r["nearest"]) for r in routes}
+def route_evidence(led: pd.DataFrame, routes: list[dict]) -> list[str]:
+    """Per route row, what its accuracy rests on (``evidence_text``), read from the ledger row of the routed model,
+    else the nearest one; a dash where no model has results. The report and the Overview's board both show it."""
+    shown = [(r["category"], r["model"] if isinstance(r["model"], str) else r.get("nearest")) for r in routes]
+    wanted = set(shown)
     if led.empty or not wanted:
-        return {}
+        return [DASH] * len(routes)
+    # only the rows shown, as records: all of a 1,000-row ledger as records cost a tenth of a second
     columns = [c for c in ("category", "model_id", "trials", "tasks", "pending", "reviewed") if c in led]
     near = led.loc[led["model_id"].isin({m for _, m in wanted}) & led["category"].isin({c for c, _ in wanted}), columns]
     rows = {(r["category"], r["model_id"]): r for r in near.to_dict("records")}
-    return {key: row for key, row in rows.items() if key in wanted}
+    return [evidence_text(rows[key]) if key in rows else DASH for key in shown]
 
 
 def _headline(book: dict, numbers: list[dict]) -> dict:
@@ -244,35 +201,6 @@ def _headline(book: dict, numbers: list[dict]) -> dict:
         "saving_monthly_usd": baseline - routed if compared else None,
         "saving_share": (baseline - routed) / baseline if compared and baseline else None,
     }
-
-
-def gap_text(route: Mapping) -> str:
-    """Why a category has no route, in numbers: the nearest model and how far it is from the bar (or ceiling)."""
-    nearest = route.get("nearest") or "no model"
-    if not route.get("affordable", True) and not unknown(route.get("cost_gap_usd")):
-        return f"{nearest} clears but costs {money(route['cost_gap_usd'])} per accepted task over the ceiling"
-    short = route.get("min_tasks_short")
-    constraint = "" if unknown(short) else f"; the min_tasks constraint excludes it until it has {short:,} more tasks"
-    lower, bar = f"nearest {nearest}: its lower bound {percent(route.get('ci_low'))}", percent(route.get("bar"), 0)
-    if route.get("accuracy_gap", 0) > 0:
-        return f"{lower} is {route['accuracy_gap'] * 100:.1f} points under the {bar} bar{constraint}"
-    if constraint:
-        return f"{lower} clears the {bar} bar{constraint}"
-    return route.get("reason") or f"nearest {nearest}"
-
-
-def tasks_text(needed, min_tasks_short=None) -> str:
-    """More tasks that would likely settle the verdict (at least what a min_tasks constraint asks), or why no number
-    is given."""
-    if not unknown(min_tasks_short) and (unknown(needed) or needed <= min_tasks_short):
-        return f"{int(min_tasks_short):,} more for the min_tasks constraint"
-    if unknown(needed):
-        return "not reachable at this accuracy"
-    if needed >= MAX_TASKS_NEEDED:
-        return f"more than {MAX_TASKS_NEEDED:,}"
-    if needed == 0:
-        return "none: its verdict is settled"
-    return f"about {int(needed):,} more"
 
 
 def _measured(led: pd.DataFrame) -> dict[str, dict[str, tuple[float, str]]]:

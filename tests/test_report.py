@@ -48,9 +48,11 @@ def test_a_category_where_nothing_clears_shows_the_gap_and_no_monthly_cost():
     contracts = rows.loc["contracts"]
     assert contracts["route"] == "none clears"
     assert (contracts["cpat"], contracts["routed monthly"], contracts["saving"]) == ("—", "—", "—")
-    assert contracts["gap"].startswith("nearest dear: its lower bound ")
-    assert "points under the 95% bar" in contracts["gap"]
-    assert contracts["tasks needed"] != "—"
+    assert contracts["gap"].startswith("no model clears the bar; nearest is dear: its lower bound 76.7% is ")
+    assert "18.3 points under the 95% bar" in contracts["gap"]
+    # its upper bound is under the bar too: it fails, and no number of tasks is offered to settle it
+    assert contracts["gap"].endswith("; it fails: even its interval's upper bound, 90.7%, is under the bar")
+    assert contracts["tasks needed"] == "none: it fails the bar"
     assert "None" not in report().categories.to_string()
 
 
@@ -74,7 +76,7 @@ def test_money_has_sensible_precision():
         "$1,800,068",
         "$180.01",
         "$0.0123",
-        "$0.000120",
+        "$0.00012",
         "$0.00",
         "—",
     ]
@@ -215,9 +217,11 @@ def test_a_category_the_min_tasks_constraint_excludes_says_how_many_more_tasks_i
     scenario = Scenario(constraints={"tickets": {"min_tasks": 30}, "contracts": {"min_tasks": 30}})
     rows = build_report(decide(twenty, scenario), scenario).categories.set_index("category")
     assert rows.loc["tickets", "gap"] == (
-        "nearest sure: its lower bound 83.9% clears the 80% bar; the min_tasks constraint excludes it until it has "
-        "10 more tasks"
+        "no model clears the bar yet; nearest is sure: its lower bound 83.9% clears the 80% bar, but the min_tasks "
+        "constraint excludes it until it has 10 more tasks (20 stored, 30 needed)"
     )
     assert rows.loc["tickets", "tasks needed"] == "10 more for the min_tasks constraint"
-    assert rows.loc["contracts", "gap"].endswith("; the min_tasks constraint excludes it until it has 10 more tasks")
-    assert rows.loc["contracts", "tasks needed"] == "10 more for the min_tasks constraint"  # never "about 0 more"
+    # a model that fails fails whatever it gets: no min_tasks clause, no tasks to settle it (never "about 0 more")
+    assert rows.loc["contracts", "gap"].endswith("; it fails: even its interval's upper bound, 70.1%, is under the bar")
+    assert "min_tasks" not in rows.loc["contracts", "gap"]
+    assert rows.loc["contracts", "tasks needed"] == "none: it fails the bar"

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.report import DASH, money
+from routeboard.present import DASH, money
 from routeboard.team import access, audit
 from routeboard.team.access import ROLES, Actor
 from ui.state import show_error
@@ -120,7 +120,7 @@ def roles_section(con, who: Actor) -> None:
         st.success(st.session_state.pop(SAVED_KEY))
     rules = access.effective_rules(con)
     st.caption(
-        f"Rules from `{rules['secrets_file']}` [routeboard.team.access]; a role or budget set here wins over the file. "
+        f"Rules from `{rules['secrets_file']}` [routeboard.access]; a role or budget set here wins over the file. "
         f"Anyone else: {_mapping(rules['groups'], 'group')}{_mapping(rules['domains'], 'domain')}"
         f"default role {rules['default_role']}. Task inputs and outputs are shown to: "
         f"{', '.join(rules['content_roles']) or 'nobody'}."

@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from routeboard.present import money_vega
+
 TIER_COLOURS = {
     "frontier": "#d62728",
     "small-proprietary": "#1f77b4",
@@ -17,11 +19,15 @@ TIER_COLOURS = {
     "local": "#9467bd",
     "cascade": "#7f7f7f",
 }
-# a tick as money, cents shown below $1 and sub-cent prices to two significant digits: $0.002, $0.10, $5, $1,000
-MONEY_LABEL = (
-    "datum.value >= 1 ? format(datum.value, '$,.0f') : datum.value >= 0.01 ? format(datum.value, '$,.2f') "
-    ": format(datum.value, '$,.2~r')"
-)
+# a tick as money, at routeboard.present's precision with trailing zeros trimmed: $0.002, $0.1, $5, $1,000
+MONEY_LABEL = money_vega("datum.value", ticks=True)
+
+
+def _money_text(field: str, text: str) -> dict:
+    """A Vega-Lite transform writing ``field`` as money into ``text`` (for tooltips), as routeboard.present does."""
+    return {"calculate": money_vega(f"datum.{field}"), "as": text}
+
+
 SHAPES = {"cascade": "diamond"}  # a simulated cascade is not a model: drawn apart on Frontier
 PART_COLOURS = {
     "model": "#1f77b4",
@@ -115,6 +121,8 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
             # the frontier is worked out on cost per accepted task: on the per-trial axis its line would zigzag
             *([frontier] if cost == "cpat_usd" and data["on_frontier"].any() else []),
             {
+                # money in the tooltip as every table writes it (routeboard.present.money), worked out in the browser
+                "transform": [_money_text("cost_usd", "cost_text"), _money_text("model_usd", "model_text")],
                 "mark": {"type": "point", "filled": True, "size": 130, "tooltip": True},
                 "encoding": {
                     "x": x,
@@ -128,13 +136,8 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
                         {"field": "accuracy", "type": "quantitative", "format": ".1%"},
                         {"field": "ci_low", "type": "quantitative", "title": "interval low", "format": ".1%"},
                         {"field": "ci_high", "type": "quantitative", "title": "interval high", "format": ".1%"},
-                        {"field": "cost_usd", "type": "quantitative", "title": "cost (USD)", "format": "$,.5f"},
-                        {
-                            "field": "model_usd",
-                            "type": "quantitative",
-                            "title": "model cost per trial (USD)",
-                            "format": "$,.6f",
-                        },
+                        {"field": "cost_text", "title": "cost"},
+                        {"field": "model_text", "title": "model cost per trial"},
                         {"field": "trials", "type": "quantitative"},
                         {"field": "verdict"},
                         {"field": "why", "title": "not routable because"},
@@ -186,6 +189,7 @@ def monthly_comparison_chart(numbers: pd.DataFrame) -> tuple[pd.DataFrame, dict]
     )
     spec = {
         "name": "report_monthly",
+        "transform": [_money_text("monthly_usd", "monthly_text")],
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "category", "type": "nominal", "title": None, "axis": {"labelLimit": 260}},
@@ -205,7 +209,7 @@ def monthly_comparison_chart(numbers: pd.DataFrame) -> tuple[pd.DataFrame, dict]
             "tooltip": [
                 {"field": "category"},
                 {"field": "side"},
-                {"field": "monthly_usd", "type": "quantitative", "title": "USD per month", "format": "$,.2f"},
+                {"field": "monthly_text", "title": "per month"},
             ],
         },
         "height": {"step": 16},
@@ -218,6 +222,7 @@ def monthly_comparison_chart(numbers: pd.DataFrame) -> tuple[pd.DataFrame, dict]
 # each spec below is a constant (fixed size, no data inside) and the data is a long table.
 TORNADO_SPEC = {
     "height": 360,
+    "transform": [_money_text("cpat_usd", "cpat_text"), _money_text("base_cpat_usd", "base_cpat_text")],
     "mark": {"type": "bar", "tooltip": True},
     "encoding": {
         "y": {
@@ -240,8 +245,8 @@ TORNADO_SPEC = {
             {"field": "input", "type": "nominal"},
             {"field": "end", "type": "nominal", "title": "input at"},
             {"field": "input_value", "type": "quantitative", "title": "value", "format": ",.4~g"},
-            {"field": "cpat_usd", "type": "quantitative", "title": "cpat (USD)", "format": "$,.4f"},
-            {"field": "base_cpat_usd", "type": "quantitative", "title": "cpat now (USD)", "format": "$,.4f"},
+            {"field": "cpat_text", "title": "cpat"},
+            {"field": "base_cpat_text", "title": "cpat now"},
         ],
     },
 }
@@ -269,6 +274,7 @@ def tornado_data(table: pd.DataFrame) -> pd.DataFrame:
 
 BREAKDOWN_SPEC = {
     "height": 380,
+    "transform": [_money_text("usd", "usd_text")],
     "mark": {"type": "bar", "tooltip": True},
     "encoding": {
         "x": {
@@ -289,7 +295,7 @@ BREAKDOWN_SPEC = {
         "tooltip": [
             {"field": "model_id", "type": "nominal", "title": "model"},
             {"field": "part", "type": "nominal"},
-            {"field": "usd", "type": "quantitative", "title": "USD per accepted task", "format": "$,.5f"},
+            {"field": "usd_text", "title": "per accepted task"},
         ],
     },
 }

@@ -7,7 +7,7 @@ import pandas as pd
 
 from routeboard.domain import Model
 from routeboard.errors import Problems
-from routeboard.report import DASH
+from routeboard.present import DASH
 
 PRICE_COLUMNS = ("input_per_mtok_usd", "output_per_mtok_usd")
 PRICE_HELP = "USD per million tokens. A dash: no known price (the model is kept out of routes, never free)."

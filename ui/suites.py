@@ -14,7 +14,7 @@ from routeboard.graders import GRADERS, registered
 from routeboard.imports.logs import LOG_HINT, sniff_format
 from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
 from routeboard.library import save_suite, update_suite_settings
-from routeboard.report import DASH
+from routeboard.present import DASH
 from routeboard.store.catalog import model_rows
 from routeboard.suites import Overrides, load_suite_bytes, size_warning
 from ui.auth import actor, sees_content

@@ -8,10 +8,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-# one formatter for money, shares and unknowns, shared with the one-page report
-from routeboard.report import DASH, money
-from routeboard.report import percent as pct
-from routeboard.report import unknown as missing
+# one text of money, shares and unknowns for pages, CLI and report
+from routeboard.present import DASH, count, money, percent, unknown
 
 UNKNOWN = f"{DASH} means unknown or not applicable"
 
@@ -44,7 +42,8 @@ COLUMNS = {
     "tasks": ("tasks", "Distinct tasks behind the figures."),
     "tasks_needed": (
         "tasks needed",
-        f"About how many more tasks would likely settle an undecided verdict. {UNKNOWN}: the verdict is settled.",
+        f"About how many more tasks would likely settle an undecided verdict. {DASH}: the verdict is settled, or "
+        "its suites cannot give that many (the gap says so).",
     ),
     "pass_hat_k": ("pass^k", f"Chance that all k repeated trials of a task are accepted. {UNKNOWN}: one trial a task."),
     "model_usd": ("model $/trial", "Model (token) cost per trial, retries included."),
@@ -56,11 +55,12 @@ COLUMNS = {
     "cpat_usd": (
         "cost per accepted task",
         f"Every cost part per trial divided by the accepted share. {DASH}: "
-        "nothing accepted, so undefined; 'no price': a price is unknown.",
+        "nothing accepted, so undefined; 'no price' or 'no token counts': a cost part is unknown, and why.",
     ),
     "cpat": (
         "cost per accepted task",
-        f"What one accepted output costs, all parts included. {DASH}: no routed model; 'no price': a price is unknown.",
+        f"What one accepted output costs, all parts included. {DASH}: no routed model; 'no price' or "
+        "'no token counts': a cost part is unknown.",
     ),
     "monthly": ("monthly", f"Cost per accepted task x the monthly volume. {DASH}: nothing is routed here."),
     "saving vs baseline": (
@@ -109,8 +109,19 @@ COLUMNS = {
     "accepted": ("accepted", "Trials accepted."),
     "errors": ("errors", "Trials whose calls failed."),
     "cached_attempts": ("cached calls", "Calls answered from the cache."),
-    "judge_usd": ("judge $", "What the run's LLM-judge calls cost."),
-    "spend_usd": ("spend", "What the run paid: model, infra and judge costs."),
+    "model_total_usd": (
+        "model $ (run total)",
+        f"What the run's model calls cost in all, retries included. {DASH}: a call's cost is unknown (see spend).",
+    ),
+    "infra_total_usd": ("infra $ (run total)", "What the run's local hardware time cost in all."),
+    "judge_total_usd": ("judge $ (run total)", "What the run's LLM-judge calls cost in all."),
+    "spend_usd": (
+        "spend (run total)",
+        "What the run paid in all: model, infra and judge costs. 'unknown (no cost for ...)': those models' calls "
+        "have no known cost (no price, or an import without cost or token columns); a sum before it is the known "
+        "part only.",
+    ),
+    "spend_per_trial_usd": ("spend $/trial", f"The run's spend over its trials. {DASH}: the spend is unknown."),
     "error_reasons": ("why models failed", f"Per model with errors, the most common reason. {DASH}: no errors."),
     "why not plotted": ("why not plotted", "Why the chart cannot place this model."),
 }
@@ -133,26 +144,17 @@ COUNTS = {
 PINNED = ("category", "model_id", "run_id", "routed", "task_id")
 
 
-def pct_interval(value, low, high) -> str:
-    """'10.0% [1.8%, 40.4%]': a share and its confidence interval."""
-    return DASH if missing(value) else f"{pct(value)} [{pct(low)}, {pct(high)}]"
-
-
-def count(value) -> str:
-    return DASH if missing(value) else f"{int(value):,}"
-
-
 def _cell(column: str, value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value)) or DASH
-    if missing(value):
+    if unknown(value):
         return DASH
     if isinstance(value, str):  # already as a person reads it
         return value
     if isinstance(value, (pd.Timestamp, dt.datetime)):  # to the second: microseconds are noise to a person
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if column in PERCENT:
-        return pct(value)
+        return percent(value)
     if column in COUNTS:
         return count(value)
     if column.endswith("_usd"):

@@ -14,14 +14,19 @@ from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.decide.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
 from routeboard.exports import slug
-from routeboard.report import COLUMN_HELP, build_report, money
+from routeboard.present import cpat_text, minutes, minutes_basis, money, percent
+from routeboard.report import COLUMN_HELP, build_report
 from ui.charts import BREAKDOWN_SPEC, TORNADO_SPEC, cost_breakdown_data, tornado_data
 from ui.forms import Filled, advanced_json, constraint_fields
-from ui.widgets import cpat_text
 
 LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
 LEDGER_COLUMNS += ["rework_usd", "failure_usd"]
 PORTFOLIO_COLUMNS = ["category", "route", "routed monthly", "baseline monthly", "saving", "gap"]
+MINUTES_HELP = (
+    f"The assumed minutes. Where people's reviews measured them ({MEASURED_MIN_REVIEWS}+ reviews, and the box "
+    "'Use review and rework minutes measured' ticked), the measured minutes are used instead: the caption under "
+    "these fields says which minutes the costs use."
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,17 @@ def assumption_fields(base: Assumptions, scope: str) -> dict:
         "catch_rate": c1.slider(
             "Catch rate (errors a review catches)", 0.0, 1.0, base.catch_rate, 0.05, key=f"whatif_q_{scope}"
         ),
-        "review_minutes": c2.number_input("Review minutes", 0.0, 600.0, base.review_minutes, key=f"whatif_rm_{scope}"),
+        # assumed: where people's reviews measured the minutes, those are used instead (the caption below says)
+        "review_minutes": c2.number_input(
+            "Review minutes (assumed)", 0.0, 600.0, base.review_minutes, key=f"whatif_rm_{scope}", help=MINUTES_HELP
+        ),
         "rework_minutes": c2.number_input(
-            "Rework minutes per caught error", 0.0, 600.0, base.rework_minutes, key=f"whatif_wm_{scope}"
+            "Rework minutes per caught error (assumed)",
+            0.0,
+            600.0,
+            base.rework_minutes,
+            key=f"whatif_wm_{scope}",
+            help=MINUTES_HELP,
         ),
         "reviewer_usd_per_hour": c3.number_input(
             "Reviewer USD / hour", 0.0, 1000.0, base.reviewer_usd_per_hour, key=f"whatif_wage_{scope}"
@@ -97,10 +110,29 @@ def _minutes(row: dict, name: str, unit: str) -> str:
     if n == 0 or measured != measured:
         seen = "— measured (none yet)"
     else:  # reviews take seconds: two significant digits, not one decimal that rounds them to 0.0
-        seen = f"{measured:.2g} measured ({n} {unit})"
+        seen = f"{minutes(measured)} measured ({n} {unit})"
         if n < MEASURED_MIN_REVIEWS:
             seen += f": fewer than {MEASURED_MIN_REVIEWS}, the assumed value is kept"
-    return f"{assumed:.1f} assumed{'' if used else ', used'} · {seen}{', used' if used else ''}"
+    return f"{minutes(assumed)} assumed{'' if used else ', used'} · {seen}{', used' if used else ''}"
+
+
+def minutes_in_use(led: pd.DataFrame, scope: str | None) -> str:
+    """The review and rework minutes the costs below use, for the fields' scope: the assumed ones in the fields,
+    or where people's reviews measured them, those (the ledger's own ``*_minutes_used``)."""
+    rows = led.drop_duplicates("category")
+    rows = rows[rows["category"] == scope] if scope else rows
+    lines = []
+    for name, label in (("review", "Review"), ("rework", "Rework")):
+        used, source = rows[f"{name}_minutes_used"].tolist(), rows[f"{name}_minutes_source"].tolist()
+        measured = [(c, u, s) for c, u, s in zip(rows["category"], used, source) if s != "assumed"]
+        if not measured:
+            if name == "review":  # the field is what is used: said once, for review
+                lines.append(f"{label} minutes in use: {minutes_basis(used[0], 'assumed')}, as in the field.")
+            continue
+        each = "; ".join(minutes_basis(u, s) if scope else f"{c}: {minutes_basis(u, s)}" for c, u, s in measured)
+        rest = "" if len(measured) == len(rows) else "; the field's assumed minutes elsewhere"
+        lines.append(f"{label} minutes in use{f' for {scope}' if scope else ''}: {each}{rest} (not the field's).")
+    return " ".join(lines)
 
 
 def _lazy(label: str, key: str):
@@ -205,7 +237,7 @@ def portfolio(decision, scenario: Scenario) -> None:
     if head["saving_monthly_usd"] is None:
         st.metric("Saving per month vs the baseline", "unknown", help=report.summary())
     else:
-        saving = f" ({head['saving_share']:.0%})" if head["saving_share"] is not None else ""
+        saving = f" ({percent(head['saving_share'], 0)})" if head["saving_share"] is not None else ""
         st.metric("Saving per month vs the baseline", money(head["saving_monthly_usd"]) + saving, help=report.summary())
 
 
@@ -227,9 +259,10 @@ def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows
     other = st.selectbox("Compare with", others, key="whatif_other")
     even = review_rate_break_even(stored, scenario, category, focus, other, ledger=led)
     # one text element, not two: each element a what-if change redraws costs the browser ~10 ms
+    at = f" (each review {minutes_basis(even.review_minutes, even.minutes_source)})" if even.rate is not None else ""
     lines = [
         f"Review rate at which {focus} and {other} cost the same per accepted task: "
-        + (f"{even.rate:.0%}" if even.rate is not None else even.reason)
+        + (f"{percent(even.rate, 0)}{at}" if even.rate is not None else even.reason)
     ]
     box = box_break_even(led, category, focus)
     if box is not None:

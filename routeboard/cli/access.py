@@ -6,6 +6,7 @@ import json
 import math
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
+from routeboard.present import money
 
 
 def register(commands) -> None:
@@ -52,7 +53,15 @@ def cmd_audit(args) -> int:
     if args.json:
         print_json(rows)
         return 0
-    shown = [{**r, "detail": json.dumps(r["detail"], ensure_ascii=False) if r["detail"] else ""} for r in rows]
+    shown = [
+        {
+            **r,
+            "detail": json.dumps(r["detail"], ensure_ascii=False) if r["detail"] else "",
+            # None: nothing spent (not a launch), or a launch whose spend is unknown (its detail says which run)
+            "spend_usd": None if r["spend_usd"] is None else money(r["spend_usd"]),
+        }
+        for r in rows
+    ]
     print_table(shown, ["at", "user_id", "role", "via", "action", "target", "spend_usd", "detail"], title="audit trail")
     return 0
 
@@ -78,7 +87,15 @@ def cmd_show(args) -> int:
         print_table(rules["overrides"], ["user_id", "role", "monthly_budget_usd", "updated_by", "updated_at"],
                     title="set by an admin (wins over the file)")  # fmt: skip
     if people:
-        print_table(people, ["user_id", "role", "spend_usd", "budget_usd", "runs"], title="spend this month")
+        shown = [
+            {
+                **p,
+                "spend": "unknown (a run's spend is unknown)" if p["spend_usd"] is None else money(p["spend_usd"]),
+                "budget": "none" if p["budget_usd"] is None else money(p["budget_usd"]),
+            }
+            for p in people
+        ]
+        print_table(shown, ["user_id", "role", "spend", "budget", "runs"], title="spend this month")
     return 0
 
 
@@ -92,6 +109,6 @@ def cmd_set(args) -> int:
     set_access(con, args.person, role=args.role, monthly_budget_usd=args.budget_usd, actor=actor(args, con))
     print(f"{args.person}: " + ", ".join(
         part for part in (args.role and f"role {args.role}",
-                          args.budget_usd is not None and f"monthly budget ${args.budget_usd:,.2f}") if part
+                          args.budget_usd is not None and f"monthly budget {money(args.budget_usd)}") if part
     ))  # fmt: skip
     return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput
+from routeboard.present import DASH, cpat_text, interval, money, percent
 
 REPORT_COLUMNS = (
     "category model tier trials tasks correct accuracy ci_low ci_high interval bar verdict excluded "
@@ -17,7 +18,8 @@ REPORT_COLUMNS = (
 ).split()
 ROUTE_COLUMNS = (
     "category model tier verdict accuracy ci_low ci_high bar tasks cpat_usd monthly_usd runner_up "
-    "near_ties nearest tasks_needed excluded affordable cost_gap_usd reason"
+    "near_ties nearest tasks_needed settles_as tasks_to_settle tasks_available excluded affordable cost_gap_usd "
+    "gap_kind reason"
 ).split()
 
 
@@ -99,12 +101,6 @@ def _rows(frame, columns):
     return json.loads(frame[[c for c in columns if c in frame]].to_json(orient="records"))
 
 
-def _cpat_text(value, cost_unknown) -> str:
-    if cost_unknown:
-        return "no price"
-    return "undefined (nothing accepted)" if value is None else f"{value:.5f}"
-
-
 def cmd_report(args) -> int:
     led, _ = build(open_db(args), args, cascades=args.cascades)
     rows = _rows(led, REPORT_COLUMNS)
@@ -112,12 +108,13 @@ def cmd_report(args) -> int:
         print_json(rows)
         return 0
     for row in rows:
-        row["accuracy"] = f"{row['accuracy']:.1%} [{row['ci_low']:.1%}, {row['ci_high']:.1%}]"
-        row["cpat_usd"] = _cpat_text(row["cpat_usd"], row.get("cost_unknown"))
+        row["accuracy"] = interval(row["accuracy"], row["ci_low"], row["ci_high"])
+        row["bar"] = percent(row["bar"], 0)
+        row["cpat_usd"] = cpat_text(row["cpat_usd"], row.get("cost_unknown"), "undefined (nothing accepted)")
     print_table(
         rows,
         ["category", "model", "tasks", "trials", "accuracy", "bar", "verdict", "cpat_usd"],
-        title=f"ledger ({args.interval}, {args.level:.0%})",
+        title=f"ledger ({args.interval}, {percent(args.level, 0)})",
     )
     return 0
 
@@ -131,8 +128,9 @@ def cmd_route(args) -> int:
     for row in rows:
         routed = bool(row["model"])
         row["model"] = row["model"] or f"none clears (nearest: {row['nearest']})"
-        row["cpat_usd"] = f"{row['cpat_usd']:.5f}" if routed else "-"
-    print_table(rows, ["category", "model", "verdict", "accuracy", "ci_low", "cpat_usd", "reason"], title="routes")
+        row["accuracy"] = interval(row["accuracy"], row["ci_low"], row["ci_high"])
+        row["cpat_usd"] = money(row["cpat_usd"]) if routed else DASH
+    print_table(rows, ["category", "model", "verdict", "accuracy", "cpat_usd", "reason"], title="routes")
     return 0
 
 

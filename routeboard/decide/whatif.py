@@ -15,7 +15,9 @@ import pandas as pd
 from routeboard.decide.ledger import apply_scenario, cost_terms
 from routeboard.decide.routes import Decision, portfolio
 from routeboard.decide.scenario import Scenario
+from routeboard.domain import HOURS_PER_MONTH, InfraProfile
 from routeboard.errors import NotFound
+from routeboard.present import unknown_cost_label
 
 # ---------------------------------------------------------------- break-evens
 
@@ -27,15 +29,16 @@ def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, 
     costs its cpat per accepted task. Also reports how many tasks a month the box can serve at all."""
     local = _row(led, category, local_model)
     hosted = _row(led, category, hosted_model)
-    fixed = infra.get("hardware_usd", 0) / infra.get("amortisation_months", 36) + infra.get("ops_usd_per_month", 0)
-    busy_s = local["latency_ms_sum"] / local["trials"] / 1000 / max(infra.get("parallel_requests", 1), 1)
-    power_usd = busy_s / 3600 * infra.get("power_watts", 0) / 1000 * infra.get("usd_per_kwh", 0)
+    box = InfraProfile(**infra)
+    fixed = box.fixed_usd_per_month()
+    busy_hours = box.busy_hours(local["latency_ms_sum"] / local["trials"])
+    power_usd = busy_hours * box.power_usd_per_hour()
     accepted = local["accepted_share"]
     local_variable = (
         (local["total_usd_per_trial"] - local["infra_usd"] + power_usd) / accepted if accepted else math.inf
     )
     hosted_cpat = hosted["cpat_usd"]
-    capacity = 730 * 3600 / busy_s * accepted if busy_s > 0 else math.inf
+    capacity = HOURS_PER_MONTH / busy_hours * accepted if busy_hours > 0 else math.inf
     volume = fixed / (hosted_cpat - local_variable) if hosted_cpat > local_variable else None
     return {
         "category": category,
@@ -53,10 +56,13 @@ def local_break_even_volume(led: pd.DataFrame, category: str, local_model: str, 
 @dataclass(frozen=True)
 class BreakEven:
     """The review rate at which two models cost the same per accepted task; ``rate`` is None with a ``reason``
-    when there is none in [0, 1] or a cost is unknown."""
+    when there is none in [0, 1] or a cost is unknown. ``review_minutes`` and ``minutes_source``: the minutes a
+    review takes in that sum, the ledger's own (measured from people's reviews where it uses them)."""
 
     rate: float | None
     reason: str = ""
+    review_minutes: float | None = None
+    minutes_source: str = "assumed"
 
 
 def review_rate_break_even(
@@ -73,20 +79,33 @@ def review_rate_break_even(
     source = facts if ledger is None else ledger
     rows = source[(source["category"] == category) & source["model_id"].isin([cheaper, better])]
     rows = (rows if ledger is not None else apply_scenario(rows, scenario)).set_index("model_id")
-    unknown = [m for m in (cheaper, better) if isinstance(rows.loc[m, "cost_unknown"], str)]
+    # the review and rework minutes the ledger priced these rows with: measured from people's reviews where it
+    # uses them, so the break-even and the cpat beside it rest on the same minutes
+    row = rows.loc[cheaper]
+    a = replace(
+        scenario.for_category(category),
+        review_minutes=float(row["review_minutes_used"]),
+        rework_minutes=float(row["rework_minutes_used"]),
+    )
+    minutes = {"review_minutes": a.review_minutes, "minutes_source": str(row["review_minutes_source"])}
+    reasons = {m: rows.loc[m, "cost_unknown"] for m in (cheaper, better)}
+    unknown = {m: reason for m, reason in reasons.items() if isinstance(reason, str)}
     if unknown:
-        return BreakEven(None, f"unknown: no price for {', '.join(unknown)}")
-    a = scenario.for_category(category)
+        # 'no price for a, b', or each model with its own cause ('no price for a; no token counts for b')
+        causes = {unknown_cost_label(reason) for reason in unknown.values()}
+        named = [f"{unknown_cost_label(r)} for {m}" for m, r in unknown.items()]
+        said = f"{causes.pop()} for {', '.join(unknown)}" if len(causes) == 1 else "; ".join(named)
+        return BreakEven(None, f"unknown: {said}", **minutes)
     rates = np.linspace(0, 1, 1001)
     diffs = _cpat_over_review_rates(rows.loc[cheaper], a, rates) - _cpat_over_review_rates(rows.loc[better], a, rates)
     if np.allclose(diffs, 0, rtol=0, atol=1e-15):
-        return BreakEven(None, "they cost the same at every review rate")
+        return BreakEven(None, "they cost the same at every review rate", **minutes)
     signs = np.sign(diffs)
     crossing = np.flatnonzero((signs[:-1] != signs[1:]) & ~np.isnan(diffs[:-1]) & ~np.isnan(diffs[1:]))
     if not len(crossing):
-        return BreakEven(None, "none between 0% and 100%")
+        return BreakEven(None, "none between 0% and 100%", **minutes)
     i = crossing[0]
-    return BreakEven(float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1])))
+    return BreakEven(float(rates[i] + (rates[i + 1] - rates[i]) * diffs[i] / (diffs[i] - diffs[i + 1])), **minutes)
 
 
 def _cpat_over_review_rates(row: pd.Series, a, rates: np.ndarray) -> np.ndarray:

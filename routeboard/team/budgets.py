@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from routeboard.errors import InvalidInput, Refused
+from routeboard.present import money
 from routeboard.store import access as access_store
 from routeboard.team.roles import ROLES, Actor, resolve, role_for, rules, team_mode
 
@@ -84,15 +85,15 @@ def require_budget(con: duckdb.DuckDBPyConnection, actor: Actor | None, planned_
     if math.isnan(status.spent_usd):
         raise Refused(
             f"{who}: the spend of run {status.unknown_run} is unknown (no price), so what is left of the "
-            f"${status.budget_usd:,.2f} monthly budget is unknown; ask an admin to set its price or your budget"
+            f"{money(status.budget_usd)} monthly budget is unknown; ask an admin to set its price or your budget"
         )
     left = status.remaining_usd
     if planned_usd is None or (isinstance(planned_usd, float) and math.isnan(planned_usd)):
         raise Refused(f"{who}: the run's cost is unknown (a model has no price), so it cannot be held to a budget")
     if left <= 0 or planned_usd > left + 1e-9:
         raise Refused(
-            f"{who} has ${max(left, 0):,.2f} of ${status.budget_usd:,.2f} left this month; "
-            f"the run may cost up to ${planned_usd:,.2f}"
+            f"{who} has {money(max(left, 0))} of {money(status.budget_usd)} left this month; "
+            f"the run may cost up to {money(planned_usd)}"
         )
     return left
 

@@ -57,6 +57,8 @@ def test_results_without_price_or_cost_are_never_routed_as_free(tmp_path):
         assert row["excluded"] == "no_price" and "no price" in row["cost_unknown"]
     [route] = json.loads(run_cli("route", "--json", "--scenario", str(zero_failure)).stdout)
     assert route["model"] is None and route["cpat_usd"] is None
-    assert "has no price" in route["reason"] and "cheapest model that clears" not in route["reason"]
+    assert route["reason"].startswith("no model with a known cost clears the bar: acme/house-model-a clears it, but ")
+    assert "no price: 400 of 400 attempts" in route["reason"] and "set its price on Models" in route["reason"]
+    assert "cheapest model that clears" not in route["reason"]
     table = run_cli("report", "--scenario", str(zero_failure), env={"COLUMNS": "250"}).stdout
     assert "no price" in table and "$0.0000" not in table and "0.00000" not in table

@@ -235,7 +235,7 @@ def test_a_category_where_nothing_clears_shows_the_gap_instead_of_a_cost(app, se
     assert board.loc[SUITE, "routed"] == f"none clears (nearest {CHEAP})"
     assert (board.loc[SUITE, "cpat"], board.loc[SUITE, "monthly"]) == ("—", "—")
     gap = board.loc[SUITE, "gap"]
-    assert gap.startswith(f"{CHEAP}: lower bound ") and " points below the " in gap, gap
+    assert gap.startswith(f"no model clears the bar; nearest is {CHEAP}: its lower bound ") and " points under " in gap
 
 
 def test_the_frontier_cost_axis_reads_as_money(app, seeded):

@@ -36,7 +36,9 @@ def test_overview_never_routes_an_unpriced_model_or_shows_its_cost_as_zero(app, 
     board = table(at, "category", "routed", "cpat", "monthly").set_index("category")
     assert board.loc[CATEGORY, "routed"].startswith("none clears (nearest acme/house-model-")
     assert (board.loc[CATEGORY, "cpat"], board.loc[CATEGORY, "monthly"]) == ("—", "—")
-    assert board.loc[CATEGORY, "gap"].endswith(" clears but has no price: set one on Models")
+    gap = board.loc[CATEGORY, "gap"]
+    assert gap.startswith("no model with a known cost clears the bar: acme/house-model-") and " clears it, but " in gap
+    assert "no price: 400 of 400 attempts" in gap and "set its price on Models" in gap
     excluded = table(at, "model_id", "excluded", "cpat").set_index("model_id")
     assert set(excluded["excluded"]) == {"no_price"} and set(excluded["cpat"]) == {"no price"}
     assert "$0.0000" not in _texts(at) and "$0" not in _texts(at).split()

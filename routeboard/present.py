@@ -1,0 +1,278 @@
+"""The one text of money, percent, evidence and "why no route" for pages, CLI and report.
+
+Every figure a person reads is worded here once, so a page, a CLI command and the one-page report never disagree.
+Pure and cheap to import (the standard library only): the first page and every CLI command load it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+DASH = "—"
+# At most this many excluded models are named in one "why no route" (a category of 50 models stays readable).
+NAMED_AT_MOST = 5
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def unknown(value) -> bool:
+    """None, NaN, NaT or pandas' NA: a value nobody knows (checked without importing pandas)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pandas' NA has no truth value
+        return True
+
+
+def money(value) -> str:
+    """USD with sensible precision: whole dollars from $1,000, cents from $1, three significant figures below."""
+    if unknown(value):
+        return DASH
+    if value < 0:  # a negative saving reads -$5.00, not $-5.00
+        return f"-{money(-value)}"
+    size = value
+    if size >= 1000:
+        return f"${value:,.0f}"
+    if size >= 1 or size == 0:
+        return f"${value:,.2f}"
+    # three significant digits below $1, capped so a tiny figure never reads in scientific notation; zeros past
+    # the cents trimmed, so a budget of $0.01 reads as one and a sub-cent price keeps its digits ($0.00012)
+    text = f"${value:,.{min(8, 2 - math.floor(math.log10(size)))}f}"
+    whole, cents = text.split(".")
+    return f"{whole}.{cents[:2]}{cents[2:].rstrip('0')}"
+
+
+def money_vega(expr: str, ticks: bool = False) -> str:
+    """``money`` as a Vega expression over ``expr``, for what a chart writes in the browser (``ticks``: an axis,
+    trailing zeros trimmed: $5, $0.5, $0.002)."""
+    cents, small = ("'$,.2~f'", "'$,.3~r'") if ticks else ("'$,.2f'", "'$,.3~r'")
+    return (
+        f"abs({expr}) >= 1000 ? format({expr}, '$,.0f') : abs({expr}) >= 1 || {expr} == 0 ? format({expr}, {cents}) "
+        f": format({expr}, {small})"
+    )
+
+
+def percent(share, digits: int = 1) -> str:
+    """A share as a percentage (0.9 -> 90.0%)."""
+    return DASH if unknown(share) else f"{share:.{digits}%}"
+
+
+def points(share_gap) -> str:
+    """A gap between two shares in percentage points (0.111 -> '11.1 points')."""
+    return DASH if unknown(share_gap) else f"{share_gap * 100:.1f} points"
+
+
+def interval(value, low, high) -> str:
+    """'10.0% [1.8%, 40.4%]': a share and its confidence interval."""
+    return DASH if unknown(value) else f"{percent(value)} [{percent(low)}, {percent(high)}]"
+
+
+def count(value) -> str:
+    """A whole number with thousands separators."""
+    return DASH if unknown(value) else f"{int(value):,}"
+
+
+def minutes(value) -> str:
+    """Minutes as a person reads them: reviews take seconds, so two significant digits (0.22 min, 2 min)."""
+    return DASH if unknown(value) else f"{value:.2g} min"
+
+
+def minutes_basis(used, source: str) -> str:
+    """The review (or rework) minutes a cost uses and where they come from: '0.22 min, measured from 40 reviews'
+    or '2 min, assumed'."""
+    if source.startswith("measured"):
+        # the ledger's source reads "measured (40 reviews)"
+        return f"{minutes(used)}, measured from {source.removeprefix('measured (').removesuffix(')')}"
+    return f"{minutes(used)}, {source}"
+
+
+# ---------------------------------------------------------------- costs that may be unknown
+
+
+def unknown_cost_label(reason) -> str:
+    """The few words a cell shows for an unknown cost, from its reason ('no price: ...' -> 'no price')."""
+    return reason.split(":", 1)[0] if isinstance(reason, str) and reason else "unknown"
+
+
+def cpat_text(value, cost_unknown=None, undefined: str = DASH) -> str:
+    """A cost per accepted task: its unknown cost's label ('no price', 'no token counts') when a cost part is
+    unknown, ``undefined`` when nothing is accepted (a table's dash, whose help says so), never $0 for either."""
+    if isinstance(cost_unknown, str):
+        return unknown_cost_label(cost_unknown)
+    return undefined if unknown(value) else money(value)
+
+
+def spend_text(known_usd, unknown_models=None) -> str:
+    """What a run spent: the sum when every attempt's cost is known; else 'unknown' naming the models whose
+    calls have no cost, with the known part where there is one (unknown is never $0)."""
+    names = unknown_models if isinstance(unknown_models, str) else ", ".join(unknown_models or ())
+    if not names:
+        return money(known_usd)
+    if unknown(known_usd) or not known_usd:
+        return f"unknown (no cost for {names})"
+    return f"{money(known_usd)} + unknown (no cost for {names})"
+
+
+def per_trial(total_usd, trials) -> float | None:
+    """A run total spread over its trials; None when either is unknown or there are no trials."""
+    if unknown(total_usd) or unknown(trials) or not trials:
+        return None
+    return total_usd / trials
+
+
+# ---------------------------------------------------------------- evidence and assumptions
+
+
+def evidence_text(row: Mapping) -> str:
+    """What a verdict rests on: the tasks graded, or where people review, how many of the outputs they have (the
+    rest wait and count nowhere, docs/design.md "Acceptance by people")."""
+    pending, reviewed = int(row.get("pending") or 0), int(row.get("reviewed") or 0)
+    if pending:
+        return f"{reviewed:,} reviewed of {int(row['trials']) + pending:,} outputs"
+    if reviewed:
+        return f"all {reviewed:,} outputs reviewed" if reviewed == row["trials"] else f"{reviewed:,} reviewed outputs"
+    return f"{int(row['tasks']):,} tasks"
+
+
+def assumption_text(name: str, value: float) -> str:
+    """One assumption's value with its unit."""
+    if name in ("review_rate", "catch_rate"):
+        return percent(value, 0)
+    if name in ("review_minutes", "rework_minutes"):
+        return f"{value:g} min"
+    if name == "reviewer_usd_per_hour":
+        return f"{money(value)} an hour"
+    if name == "monthly_volume":
+        return f"{value:,.0f} tasks a month"
+    return money(value)
+
+
+# ---------------------------------------------------------------- why no route
+
+
+def why_no_route(route: Mapping) -> str:
+    """Why a category has no route, in words and numbers, from a route row's fields (decide/routes.py): the one
+    text the routes table, the report, every page and the CLI show. A dash where a model is routed."""
+    if isinstance(route.get("model"), str):
+        return DASH
+    kind = route.get("gap_kind") or _gap_kind(route)
+    nearest = route.get("nearest")
+    if kind == "rules_conflict":
+        return f"this category's suites disagree on its rules: {route.get('rules_conflict')}"
+    if kind == "no_results" or not isinstance(nearest, str):
+        return "no model has results here"
+    if kind == "all_excluded":
+        return "every model with results here is excluded: " + _excluded_words(route.get("excluded"))
+    if kind == "cost":
+        return (
+            f"no affordable model: the cheapest that clears the bar, {nearest}, costs "
+            f"{money(route.get('cost_gap_usd'))} per accepted task over the ceiling"
+        )
+    if kind == "no_price":
+        return "no model with a known cost clears the bar: " + _unpriced_words(route)
+    lower, bar = f"its lower bound {percent(route.get('ci_low'))}", f"the {percent(route.get('bar'), 0)} bar"
+    short = route.get("min_tasks_short")
+    if kind == "min_tasks":
+        text = f"no model clears the bar yet; nearest is {nearest}: {lower} clears {bar}, but {_min_tasks_words(route)}"
+        return text + _short_of_tasks(route)
+    text = f"no model clears the bar; nearest is {nearest}: {lower} is {points(route.get('accuracy_gap'))} under {bar}"
+    text += _settle_words(route)
+    if not unknown(short) and short and route.get("verdict") != "fails":
+        text += f"; and {_min_tasks_words(route)}"
+    return text
+
+
+def _gap_kind(route: Mapping) -> str:
+    """The kind of gap of a route row written before routes named it (older stored rows, hand-made tests)."""
+    if route.get("affordable") is False:
+        return "cost"
+    short = route.get("min_tasks_short")
+    if not route.get("accuracy_gap") and not unknown(short) and short:
+        return "min_tasks"
+    return "accuracy"
+
+
+def _excluded_words(excluded) -> str:
+    entries = [e for e in (excluded if isinstance(excluded, (list, tuple)) else ()) if isinstance(e, Mapping)]
+    named = [f"{e['model']} ({e.get('detail') or e.get('reason')})" for e in entries[:NAMED_AT_MOST]]
+    more = len(entries) - len(named)
+    return "; ".join(named) + (f"; and {more} more" if more > 0 else "")
+
+
+def _unpriced_words(route: Mapping) -> str:
+    """Each model that clears but whose cost is unknown, with why (no price, or no token counts to price)."""
+    clearing = list(route.get("clearing_unpriced") or [route.get("nearest")])
+    detail = {e["model"]: e.get("detail") for e in route.get("excluded") or () if isinstance(e, Mapping)}
+    return "; ".join(f"{m} clears it, but {detail.get(m) or 'its cost is unknown'}" for m in clearing)
+
+
+def _min_tasks_words(route: Mapping) -> str:
+    short, tasks, needed = route.get("min_tasks_short"), route.get("tasks"), route.get("min_tasks")
+    words = f"the min_tasks constraint excludes it until it has {count(short)} more tasks"
+    if not unknown(tasks) and not unknown(needed):
+        words += f" ({count(tasks)} stored, {count(needed)} needed)"
+    return words
+
+
+def _short_of_tasks(route: Mapping) -> str:
+    """Where the min_tasks constraint asks for more tasks than the suites can still give: say so."""
+    short, left, suite_tasks = route.get("min_tasks_short"), route.get("tasks_available"), route.get("suite_tasks")
+    if unknown(short) or unknown(left) or short <= left:
+        return ""
+    if left == 0:
+        ran = "every one of their tasks" if unknown(suite_tasks) else f"all {int(suite_tasks):,} of their tasks"
+        return f"; its suites have no more to give: it has run {ran} (add tasks to the suite)"
+    return f"; its suites have only {int(left):,} more to give (add tasks to the suite)"
+
+
+def _settle_words(route: Mapping) -> str:
+    """The tasks-needed clause of a nearest model: which way it would likely settle and on how many more tasks, or
+    that its suites cannot give that many, or that it fails already (more tasks would not make it clear)."""
+    verdict = route.get("verdict")
+    if verdict == "fails":
+        return f"; it fails: even its interval's upper bound, {percent(route.get('ci_high'))}, is under the bar"
+    if verdict != "undecided":
+        return ""
+    needed, to_settle, way = route.get("tasks_needed"), route.get("tasks_to_settle"), _way(route)
+    if not unknown(needed):
+        return f"; about {int(needed):,} more tasks would likely settle it{way}" if needed > 0 else ""
+    if unknown(to_settle):
+        return "; no likely number of tasks would settle it (its accuracy sits at the bar)"
+    return (
+        f"; it cannot settle on the {_suite_tasks_words(route)}: it would need about {int(to_settle):,} more{way}; "
+        + ("add tasks to the suite or choose a lower confidence level")
+    )
+
+
+def _way(route: Mapping) -> str:
+    settles_as = route.get("settles_as")
+    return f" as {settles_as}" if isinstance(settles_as, str) and settles_as else ""
+
+
+def _suite_tasks_words(route: Mapping) -> str:
+    """'150 tasks its suites have (it has run every one)', or with how many it has not run yet."""
+    suite_tasks, left = route.get("suite_tasks"), route.get("tasks_available")
+    have = "tasks its suites have" if unknown(suite_tasks) else f"{int(suite_tasks):,} tasks its suites have"
+    if unknown(left):
+        return have
+    return have + (" (it has run every one)" if left == 0 else f" ({int(left):,} not run yet)")
+
+
+def tasks_text(route: Mapping) -> str:
+    """The 'tasks needed' cell of a route row: more tasks that would likely settle its verdict and which way, at
+    least what a min_tasks constraint asks, that its suites cannot give that many, or why no number is given."""
+    verdict, needed, short = route.get("verdict"), route.get("tasks_needed"), route.get("min_tasks_short")
+    if verdict == "fails":  # failing wins: no number of tasks makes it clear
+        return "none: it fails the bar"
+    if not unknown(short) and short and (unknown(needed) or needed <= short):
+        return f"{int(short):,} more for the min_tasks constraint"
+    if verdict == "clears" or (not unknown(needed) and needed == 0):
+        return "none: its verdict is settled"
+    if not unknown(needed):
+        return f"about {int(needed):,} more{_way(route)}"
+    to_settle = route.get("tasks_to_settle")
+    if unknown(to_settle):
+        return "none likely: its accuracy sits at the bar"
+    return f"about {int(to_settle):,} more{_way(route)}, more than its suites can give: add tasks"
