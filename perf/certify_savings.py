@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from routeboard.decide.intervals import sequential_verdict, verdict, wilson_interval  # noqa: E402
-
-VERDICTS = ("clears", "fails", "undecided")
+from routeboard.decide.constraints import DEFAULT_MIN_TASKS  # noqa: E402
+from routeboard.decide.intervals import wilson_interval  # noqa: E402
+from routeboard.decide.verdicts import VERDICTS, sequential_verdict, verdict  # noqa: E402
 
 
 def certify(outcomes: np.ndarray, bar: float, round_tasks: int, level: float) -> tuple[str, int]:
@@ -29,7 +29,9 @@ def certify(outcomes: np.ndarray, bar: float, round_tasks: int, level: float) ->
     looks = outcomes.size // round_tasks
     for look in range(1, looks + 1):
         n = look * round_tasks
-        result = sequential_verdict(int(outcomes[:n].sum()), n, bar, look, level, max_looks=looks)
+        result = sequential_verdict(
+            int(outcomes[:n].sum()), n, bar, look, level=level, max_looks=looks, min_tasks=DEFAULT_MIN_TASKS
+        )
         if result != "undecided":
             return result, n
     return "undecided", looks * round_tasks
@@ -40,7 +42,7 @@ def simulate(models: int, tasks: int, round_tasks: int, bar: float, level: float
     rng = np.random.default_rng(seed)
     true_accuracy = rng.uniform(0.80, 0.99, models)
     outcomes = rng.random((models, tasks)) < true_accuracy[:, None]
-    full = [verdict(*wilson_interval(int(row.sum()), tasks, level), bar) for row in outcomes]
+    full = [verdict(*wilson_interval(int(row.sum()), tasks, level), bar, tasks, DEFAULT_MIN_TASKS) for row in outcomes]
     sequential, used = zip(*(certify(row, bar, round_tasks, level) for row in outcomes))
     truth = ["clears" if p >= bar else "fails" for p in true_accuracy]
     return {"full": full, "sequential": list(sequential), "used": np.array(used), "truth": truth}

@@ -6,13 +6,16 @@ the file formats live in ``routeboard.io``; writing a suite to the database in `
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from routeboard import graders
-from routeboard.decide import intervals as stats
-from routeboard.decide.constraints import DEFAULT_MIN_TASKS, constraint_problems
+from routeboard.decide import verdicts
+from routeboard.decide.constraints import constraint_problems, effective
+from routeboard.decide.intervals import interval
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.chat import too_large
@@ -323,21 +326,29 @@ def render_messages(suite: Suite, task: Task) -> list[dict[str, str]]:
     return messages
 
 
+def content_hash(suite: Suite) -> str:
+    """A hash of everything that changes what a model is asked or how it is graded."""
+    body = {"meta": suite.metadata(), "tasks": [t.__dict__ for t in suite.tasks]}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
 def size_warning(suite: Suite) -> str | None:
-    """Why this suite cannot certify any model, or None: too few tasks for its bar even if every answer is accepted
-    (the interval's lower bound must reach the bar, docs/design.md "Deciding"), or fewer than its min_tasks."""
+    """Why this suite cannot certify any model, or None: too few tasks for its bar even if every answer is accepted,
+    or fewer than its min_tasks (the verdict rule, ``decide/verdicts.py``, at the default level and method)."""
     n, bar = len(suite.tasks), suite.bar
-    need = stats.tasks_to_clear(bar)
-    min_tasks = int((suite.constraints or {}).get("min_tasks", DEFAULT_MIN_TASKS))
+    min_tasks = int(effective(suite.constraints, None)["min_tasks"])
+    need = verdicts.tasks_to_clear(bar, min_tasks=min_tasks)
     if need is None:
         return f"a bar of {bar:.0%} can never be certified: no finite number of tasks makes its lower bound reach it"
-    if n >= max(need, min_tasks):
+    if n >= need:
         return None
-    low = stats.wilson_interval(n, n)[0]
-    if n < need:
+    low = interval(n, n, verdicts.DEFAULT_LEVEL, verdicts.DEFAULT_METHOD)[0]
+    if low < bar:
+        # a lower bar helps only a suite that has its min_tasks already
+        lower = f", or a bar of at most {math.floor(low * 100):.0f}%" if n >= min_tasks else ""
         return (
             f"{n} tasks cannot certify any model at the {bar:.0%} bar: even all accepted gives a lower bound of "
-            f"{low:.1%}; {max(need, min_tasks)} tasks would, or a bar of at most {math.floor(low * 100):.0f}%"
+            f"{low:.1%}; {need} tasks would{lower}"
         )
     return f"{n} tasks are fewer than the {min_tasks} the route constraints ask before a model may clear"
 

@@ -10,7 +10,7 @@ import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
-from routeboard.suites import Overrides, load_suite, load_suite_bytes, render_messages
+from routeboard.suites import Overrides, content_hash, load_suite, load_suite_bytes, render_messages
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -179,10 +179,10 @@ def test_yaml_alias_bomb_is_refused(tmp_path):
 
 def test_content_hash_tracks_changes(tmp_path):
     path = write(tmp_path / "a.csv", "input,target\n2+2?,4\n")
-    first = load_suite(path).content_hash()
-    assert load_suite(path).content_hash() == first
+    first = content_hash(load_suite(path))
+    assert content_hash(load_suite(path)) == first
     write(path, "input,target\n2+2?,5\n")
-    assert load_suite(path).content_hash() != first
+    assert content_hash(load_suite(path)) != first
 
 
 def test_upload_bytes_use_the_filename_in_messages():
@@ -237,7 +237,8 @@ def test_a_ten_megabyte_input_names_the_line_and_the_limit(tmp_path):
 
 
 def test_a_suite_too_small_for_its_bar_says_so_with_the_tasks_that_would_do():
-    from routeboard.decide.intervals import tasks_to_clear, wilson_interval
+    from routeboard.decide.intervals import wilson_interval
+    from routeboard.decide.verdicts import tasks_to_clear
     from routeboard.suites import size_warning
 
     tasks = tuple(Task(id=str(i), input=f"reply to e-mail {i}") for i in range(30))
@@ -247,9 +248,26 @@ def test_a_suite_too_small_for_its_bar_says_so_with_the_tasks_that_would_do():
         "30 tasks cannot certify any model at the 90% bar: even all accepted gives a lower bound of 88.6%; "
         "35 tasks would, or a bar of at most 88%"
     )
-    assert tasks_to_clear(0.9) == 35 and wilson_interval(35, 35)[0] >= 0.9 > wilson_interval(34, 34)[0]
+    assert tasks_to_clear(0.9, min_tasks=30) == 35 and wilson_interval(35, 35)[0] >= 0.9 > wilson_interval(34, 34)[0]
     assert size_warning(replace(suite, bar=0.8)) is None  # 16 tasks would clear 80%; 30 meet min_tasks too
     assert size_warning(replace(suite, bar=0.5, tasks=tasks[:12])) == (
         "12 tasks are fewer than the 30 the route constraints ask before a model may clear"
     )
     assert "can never be certified" in size_warning(replace(suite, bar=1.0))
+
+
+def test_the_size_warning_reads_the_suites_own_min_tasks():
+    from routeboard.suites import size_warning
+
+    tasks = tuple(Task(id=str(i), input=f"reply to e-mail {i}") for i in range(40))
+    suite = Suite(name="replies", category="replies", grader=GraderSpec("human"), tasks=tasks, bar=0.9)
+    assert size_warning(suite) is None  # 40 all accepted: lower bound 91.2%, and 40 >= the default 30
+    strict = replace(suite, constraints={"min_tasks": 50})
+    assert size_warning(strict) == "40 tasks are fewer than the 50 the route constraints ask before a model may clear"
+    # under its min_tasks a lower bar would not help, so the warning does not offer one
+    assert size_warning(replace(strict, bar=0.95)) == (
+        "40 tasks cannot certify any model at the 95% bar: even all accepted gives a lower bound of 91.2%; "
+        "73 tasks would"
+    )
+    assert size_warning(replace(suite, bar=0.7, tasks=tasks[:12], constraints={"min_tasks": 10})) is None  # 75.8%
+    assert "fewer than the 50" in size_warning(replace(suite, constraints={"min_trials": 50}))  # the old name

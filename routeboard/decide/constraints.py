@@ -13,7 +13,6 @@ import pandas as pd
 
 from routeboard.domain import TIERS
 from routeboard.errors import Problems
-from routeboard.present import money
 
 # Evidence is counted in independent tasks, not trials: ten tasks all correct never certify a 95% bar.
 DEFAULT_MIN_TASKS = 30
@@ -86,11 +85,8 @@ def exclusions(led: pd.DataFrame, per_category: dict[str, dict]) -> tuple[np.nda
     """(reason, detail) per ledger row: the first constraint the model breaks in its category, or None."""
     reasons = np.full(len(led), None, dtype=object)
     details = np.full(len(led), None, dtype=object)
-    for i, row in enumerate(
-        led[["category", "model_id", "tier", "tasks", "latency_ms_p95", "cpat_usd", "cost_unknown"]].itertuples(
-            index=False
-        )
-    ):
+    columns = ["category", "model_id", "tier", "tasks", "latency_ms_p95", "cpat_usd", "cost_unknown"]
+    for i, row in enumerate(led[columns + (["verdict"] if "verdict" in led else [])].itertuples(index=False)):
         found = _first_broken(row, per_category.get(row.category) or effective(None, None))
         if found:
             reasons[i], details[i] = found
@@ -106,12 +102,13 @@ def _first_broken(row, c: dict) -> tuple[str, str] | None:
     if isinstance(row.cost_unknown, str):
         return "no_price", row.cost_unknown
     needed = c.get("min_tasks", DEFAULT_MIN_TASKS)
-    if row.tasks < needed:
+    # min_tasks keeps off the route only a model that could still clear: one that fails fails whatever it gets
+    if row.tasks < needed and getattr(row, "verdict", None) != "fails":
         return "min_tasks", f"{row.tasks} tasks, fewer than the {needed} independent tasks needed before it may clear"
     ceiling = c.get("max_latency_ms_p95")
     if ceiling and row.latency_ms_p95 == row.latency_ms_p95 and row.latency_ms_p95 > ceiling:
         return "latency", f"p95 latency {row.latency_ms_p95:.0f} ms is over the {ceiling:.0f} ms ceiling"
     cost = c.get("max_cpat_usd")
     if cost and row.cpat_usd == row.cpat_usd and row.cpat_usd > cost:
-        return "cost", f"cpat {money(row.cpat_usd)} is over the {money(cost)} ceiling"
+        return "cost", f"cpat ${row.cpat_usd:.4f} is over the ${cost:.4f} ceiling"
     return None

@@ -22,6 +22,7 @@ category                      text!   job category
 model_id                      text!   catalog model id (or 'first → second' for a simulated cascade)
 trials                        count!  graded trials stored
 tasks                         count!  distinct tasks among them: the evidence a verdict counts
+suite_tasks                   share   tasks in the category's selected suites: all the evidence they hold (NaN: unknown)
 correct                       count!  trials the gold grader passed
 valid                         count!  trials the production validator passed
 bar                           share!  the category's quality bar, a share in (0, 1]

@@ -1,19 +1,18 @@
-"""Does a model reliably clear a category's quality bar? Intervals, verdicts and how many tasks would settle them.
+"""Interval maths behind "reliably clears the bar": confidence bounds over trials or tasks, anytime-valid bounds
+for sequential certification, and the judge-corrected accuracy.
 
 Pure functions over counts and boolean matrices (numpy; scipy for exact bounds), so the ledger, the CLI and tests
-share them.
+share them. What the bounds mean (clears, fails, undecided, tasks that would settle it) is ``verdicts``.
 Accuracies are shares in [0, 1]; ``n`` counts tasks (or trials), ``successes`` the correct ones.
 """
 
 from __future__ import annotations
 
-import math
 from statistics import NormalDist
 
 import numpy as np
 
 METHODS = ("wilson", "clopper-pearson")
-VERDICTS = ("clears", "fails", "undecided")
 
 # Judge correction: fixed draws and seed so the same counts always give the same interval.
 _JUDGE_DRAWS = 20_000
@@ -149,76 +148,6 @@ def pass_hat_k(correct: np.ndarray) -> float:
     return float(_trial_matrix(correct).all(axis=1).mean())
 
 
-def verdicts(low, high, bar, tasks=None, min_tasks=None) -> np.ndarray:
-    """The one verdict rule (docs/design.md): 'clears' when the lower bound is at or above the bar and at least
-    ``min_tasks`` independent tasks were seen; 'fails' when the upper bound is below the bar; else 'undecided'."""
-    low, high, bar = (np.asarray(x, dtype=float) for x in (low, high, bar))
-    enough = np.ones(low.shape, dtype=bool) if min_tasks is None else np.asarray(tasks) >= np.asarray(min_tasks)
-    return np.where((low >= bar) & enough, "clears", np.where(high < bar, "fails", "undecided")).astype(object)
-
-
-def verdict(low: float, high: float, bar: float, tasks: int | None = None, min_tasks: int | None = None) -> str:
-    """``verdicts`` for one row."""
-    return str(
-        verdicts([low], [high], [bar], None if tasks is None else [tasks], None if min_tasks is None else [min_tasks])[
-            0
-        ]
-    )
-
-
-def tasks_needed_array(
-    successes, n, bar, level: float = 0.95, method: str = "wilson", max_tasks: int = 100_000
-) -> np.ndarray:
-    """More tasks that would likely settle each verdict if the observed accuracy held (0: settled; NaN: cannot).
-
-    A binary search over all rows at once (intervals narrow as n grows), so thousands of rows take milliseconds."""
-    successes, n, bar = (np.asarray(x, dtype=float) for x in (successes, n, bar))
-    accuracy = np.divide(successes, n, out=np.zeros_like(n), where=n > 0)
-
-    def settled(extra: np.ndarray) -> np.ndarray:
-        total = n + extra
-        low, high = intervals(accuracy * total, total, level, method)
-        return (low >= bar) | (high < bar)
-
-    result = np.full(len(n), np.nan)
-    now = settled(np.zeros_like(n))
-    result[now] = 0
-    reachable = ~now & (n > 0) & (accuracy != bar) & settled(np.full(len(n), float(max_tasks)))
-    fewest, most = np.ones_like(n), np.full(len(n), float(max_tasks))  # invariant: n + most settles it
-    while np.any(reachable & (fewest < most)):
-        middle = np.floor((fewest + most) / 2)
-        ok = settled(middle)
-        most = np.where(ok, middle, most)
-        fewest = np.where(ok, fewest, middle + 1)
-    result[reachable] = most[reachable]
-    return result
-
-
-def tasks_needed(
-    successes: int, n: int, bar: float, level: float = 0.95, method: str = "wilson", max_tasks: int = 100_000
-) -> int | None:
-    """About how many more tasks would settle an undecided verdict if the observed accuracy held.
-
-    0 when already settled; None when it cannot settle (accuracy exactly at the bar, no tasks yet,
-    or more than max_tasks extra tasks needed).
-    """
-    [value] = tasks_needed_array([successes], [n], [bar], level, method, max_tasks)
-    return None if np.isnan(value) else int(value)
-
-
-def tasks_to_clear(bar: float, level: float = 0.95, max_tasks: int = 100_000) -> int | None:
-    """The fewest tasks on which a model that gets every one right clears ``bar`` (Wilson lower bound of n of n:
-    n / (n + z^2)); None when no number of tasks can (a bar of 1)."""
-    _check_level(level)
-    if bar >= 1.0:
-        return None
-    z = NormalDist().inv_cdf(0.5 + 0.5 * level)
-    n = max(1, math.ceil(bar * z * z / (1.0 - bar) - 1e-9))
-    while n <= max_tasks and wilson_interval(n, n, level)[0] < bar:  # guard the float edge of the closed form
-        n += 1
-    return n if n <= max_tasks else None
-
-
 def anytime_interval(
     successes: int, n: int, level: float = 0.95, look: int = 1, max_looks: int = 20
 ) -> tuple[float, float]:
@@ -240,12 +169,6 @@ def anytime_interval(
         )
     per_look_level = 1 - (1 - level) / max_looks
     return interval(successes, n, per_look_level, "clopper-pearson")
-
-
-def sequential_verdict(successes: int, n: int, bar: float, look: int, level: float = 0.95, max_looks: int = 20) -> str:
-    """Verdict at one look of a sequential run; once it is not 'undecided' the model needs no more tasks."""
-    low, high = anytime_interval(successes, n, level, look, max_looks)
-    return verdict(low, high, bar)
 
 
 def _rate_draws(rng: np.random.Generator, rate: float, count: int) -> np.ndarray:

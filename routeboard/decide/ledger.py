@@ -22,6 +22,7 @@ from routeboard.decide import intervals as stats
 from routeboard.decide.constraints import effective, exclusions
 from routeboard.decide.facts import facts_frame
 from routeboard.decide.scenario import Scenario
+from routeboard.decide.verdicts import verdicts
 from routeboard.domain import InfraProfile, Price
 from routeboard.store import facts as fact_store
 
@@ -166,9 +167,9 @@ def _intervals_and_verdicts(df, out, corrected, level, method, scenario, codes, 
         for c in categories
     }
     min_tasks = np.array([rules[c]["min_tasks"] for c in categories], dtype=float)[codes]
-    verdict = stats.verdicts(low, high, df["bar"].to_numpy(dtype=float), df["tasks"].to_numpy(), min_tasks)
+    verdict = verdicts(low, high, df["bar"].to_numpy(dtype=float), df["tasks"].to_numpy(), min_tasks)
     columns = ["category", "model_id", "tier", "tasks", "latency_ms_p95"]
-    checked = df[columns].assign(cpat_usd=out["cpat_usd"], cost_unknown=out["cost_unknown"])
+    checked = df[columns].assign(cpat_usd=out["cpat_usd"], cost_unknown=out["cost_unknown"], verdict=verdict)
     excluded, detail = exclusions(checked, rules)
     ceilings = [rules[c].get("max_cpat_usd") for c in categories]
     return {

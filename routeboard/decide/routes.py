@@ -12,33 +12,55 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from routeboard.decide import intervals as stats
+from routeboard.decide import constraints, verdicts
 from routeboard.decide.ledger import apply_scenario
 from routeboard.decide.scenario import Scenario
-from routeboard.present import why_no_route
 
-MAX_TASKS_NEEDED = 100_000
+MAX_TASKS_NEEDED = verdicts.MAX_TASKS_NEEDED
+SETTLE_COLUMNS = ("tasks_needed", "tasks_to_settle", "settles_as", "tasks_available")
 
 
 # ---------------------------------------------------------------- verdict details
 
 
-def with_tasks_needed(led: pd.DataFrame) -> pd.DataFrame:
-    """Add ``tasks_needed``: about how many more independent tasks would likely settle each undecided verdict.
+def with_tasks_needed(led: pd.DataFrame, *, level: float | None = None, method: str | None = None) -> pd.DataFrame:
+    """Add what would settle each undecided verdict (``verdicts.settle``), counted in independent tasks:
 
-    Counted in tasks: where tasks repeat, each task counts once (the conservative effective size), and a model
-    whose interval already clears still needs the tasks that bring it up to the minimum evidence."""
+    - ``tasks_to_settle``: about how many more tasks would likely settle it if the observed accuracy held;
+    - ``settles_as``: which way ('clears' or 'fails');
+    - ``tasks_available``: tasks the category's selected suites can still give this model (``suite_tasks`` minus
+      the tasks it has seen; NaN when unknown);
+    - ``tasks_needed``: ``tasks_to_settle`` where the suites can give that many, else NaN (then it cannot settle
+      on them: say so with ``tasks_to_settle``).
+
+    Settled rows (clears, fails) have none of them: NaN, never 0. ``level`` and ``method`` default to the ones the
+    ledger was built with."""
     led = led.copy()
-    level = float(led["level"].iat[0]) if len(led) else 0.95
-    method = "clopper-pearson" if len(led) and str(led["interval"].iat[0]).startswith("clopper") else "wilson"
+    level = level if level is not None else float(led["level"].iat[0]) if len(led) else verdicts.DEFAULT_LEVEL
+    if method is None:  # the ledger names its interval per row ('wilson over tasks', 'judge-corrected bootstrap')
+        kinds = led["interval"].astype(str) if "interval" in led else pd.Series(dtype=str)
+        method = "clopper-pearson" if kinds.str.startswith("clopper").any() else verdicts.DEFAULT_METHOD
     tasks = led["tasks"].to_numpy(dtype=float)
-    repeated = led["trials"].to_numpy() > tasks
-    n = np.where(repeated, tasks, led["trials"].to_numpy(dtype=float))
-    successes = np.where(repeated, led["accuracy"].to_numpy(dtype=float) * tasks, led["correct"].to_numpy(dtype=float))
-    need = stats.tasks_needed_array(successes, n, led["bar"], level, method, MAX_TASKS_NEEDED)
-    short = np.maximum(led["min_tasks"].to_numpy(dtype=float) - tasks, 0) if "min_tasks" in led else 0
-    waiting = (led["verdict"].to_numpy() == "undecided") & (led["ci_low"].to_numpy() >= led["bar"].to_numpy())
-    led["tasks_needed"] = np.where(waiting, np.fmax(need, short), need)
+    # each task counts once at its share of correct trials: accuracy (judge-corrected where it is) x tasks
+    successes = led["accuracy"].to_numpy(dtype=float) * tasks
+    suite_tasks = led["suite_tasks"].to_numpy(dtype=float) if "suite_tasks" in led else np.full(len(led), np.nan)
+    available = np.maximum(suite_tasks - tasks, 0)
+    min_tasks = led["min_tasks"].to_numpy(dtype=float) if "min_tasks" in led else constraints.DEFAULT_MIN_TASKS
+    settling = verdicts.settle(
+        successes,
+        tasks,
+        led["bar"].to_numpy(dtype=float),
+        min_tasks=min_tasks,
+        level=level,
+        method=method,
+        available=available,
+        verdict=led["verdict"].to_numpy(),
+        max_tasks=MAX_TASKS_NEEDED,
+    )
+    led["tasks_needed"] = settling.tasks_needed
+    led["tasks_to_settle"] = settling.tasks_to_settle
+    led["settles_as"] = settling.settles_as
+    led["tasks_available"] = available
     return led
 
 
@@ -63,7 +85,8 @@ def frontier(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
 ROUTE_INPUTS = tuple(
     (
         "category model_id tier verdict accuracy ci_low ci_high bar cpat_usd cpat_best_usd cpat_worst_usd "
-        "monthly_usd monthly_volume tasks_needed trials tasks excluded excluded_detail max_cpat_usd min_tasks"
+        "monthly_usd monthly_volume tasks_needed tasks_to_settle settles_as tasks_available suite_tasks trials tasks "
+        "excluded excluded_detail max_cpat_usd min_tasks"
     ).split()
 )
 
@@ -72,24 +95,20 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
     """Per category: the lowest-cpat model that clears; near-ties shown; when none clears, the nearest model.
 
     Plain Python over records: a what-if change redraws routes for hundreds of rows in milliseconds."""
-    led = led if "tasks_needed" in led else with_tasks_needed(led)
+    led = led if set(SETTLE_COLUMNS) <= set(led) else with_tasks_needed(led)
     groups: dict[str, list[dict]] = {}
     if "excluded" not in led:
         led = led.assign(excluded=None, excluded_detail=None, max_cpat_usd=None)
     if "min_tasks" not in led:
         led = led.assign(min_tasks=np.nan)
+    if "suite_tasks" not in led:
+        led = led.assign(suite_tasks=np.nan)
     # records from one list per column: to_dict("records") took ~10 ms of a what-if change over 1,000 rows
     columns = [led[name].tolist() for name in ROUTE_INPUTS]
     for values in zip(*columns):
         rec = dict(zip(ROUTE_INPUTS, values))
         groups.setdefault(rec["category"], []).append(rec)
-    return pd.DataFrame([_with_reason(_route(category, groups[category])) for category in sorted(groups)])
-
-
-def _with_reason(route: dict) -> dict:
-    """The route row with its reason in words, written by routeboard.present from the row's fields."""
-    routed = isinstance(route["model"], str)
-    return {**route, "reason": "cheapest model that clears the bar" if routed else why_no_route(route)}
+    return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
 
 
 def _route(category: str, rows: list[dict]) -> dict:
@@ -125,10 +144,12 @@ def _route(category: str, rows: list[dict]) -> dict:
             "accuracy_gap": 0.0,
             "affordable": False,
             "cost_gap_usd": gap,
-            "gap_kind": "cost",
+            "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
+            f"per accepted task over the ceiling",
         }
     unpriced = [r for r in rows if r["verdict"] == "clears" and r["excluded"] == "no_price"]
     if not clearing and unpriced:
+        names = ", ".join(r["model_id"] for r in unpriced)
         return {
             **base,
             **_route_fields(unpriced[0]),
@@ -137,13 +158,10 @@ def _route(category: str, rows: list[dict]) -> dict:
             "near_ties": [],
             "nearest": unpriced[0]["model_id"],
             "accuracy_gap": 0.0,
-            "gap_kind": "no_price",
-            "clearing_unpriced": [r["model_id"] for r in unpriced],
+            "reason": f"no priced model clears the bar; {names} clears but has no price: set one on Models "
+            "(or in the scenario) to route it",
         }
-    routable = [r for r in rows if r["excluded"] in (None, "min_tasks")]
-    # every model broken by a constraint (deny list, tiers, latency, ...): the nearest of them is no near miss
-    all_excluded = not routable
-    rows = routable or rows
+    rows = [r for r in rows if r["excluded"] in (None, "min_tasks")] or rows
     if clearing:
         best, others = clearing[0], clearing[1:]
         # near-ties: another clearing model whose best-case cpat reaches the route's worst case
@@ -156,13 +174,20 @@ def _route(category: str, rows: list[dict]) -> dict:
             "near_ties": near,
             "nearest": None,
             "accuracy_gap": 0.0,
-            "gap_kind": None,
+            "reason": "cheapest model that clears the bar",
         }
     closest = max(rows, key=lambda r: (r["ci_low"], r["accuracy"]))
     gap = max(0.0, base["bar"] - float(closest["ci_low"]))
+    lacks = f"its interval's lower bound is {gap:.1%} under the bar"
+    settling = _settle_words(closest)
     short = _min_tasks_short(closest)
-    # its interval clears: only the min_tasks constraint keeps it off the route
-    kind = "all_excluded" if all_excluded else "min_tasks" if short and not gap else "accuracy"
+    if short and not gap:  # its interval clears: only the constraint keeps it off the route
+        beyond = _nan(closest["tasks_needed"]) and not _nan(closest["tasks_to_settle"])
+        lacks = f"its interval clears the bar, but {_min_tasks_words(closest, short)}" + (settling if beyond else "")
+    elif short:
+        lacks += f"{settling}; and {_min_tasks_words(closest, short)}"
+    else:
+        lacks += settling
     return {
         **base,
         **_route_fields(closest),
@@ -172,9 +197,31 @@ def _route(category: str, rows: list[dict]) -> dict:
         "near_ties": [],
         "nearest": closest["model_id"],
         "accuracy_gap": gap,
-        "gap_kind": kind,
-        "min_tasks": None if _nan(closest["min_tasks"]) else int(closest["min_tasks"]),
+        "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}",
     }
+
+
+def _settle_words(row: dict) -> str:
+    """The tasks-needed clause of a nearest model: which way it would likely settle and on how many more tasks, or
+    that its suites cannot give that many, or that it fails already (more tasks would not make it clear)."""
+    if row["verdict"] == "fails":
+        return "; it fails: even its interval's upper bound is under the bar"
+    if row["verdict"] != "undecided":
+        return ""
+    needed, to_settle, way = row["tasks_needed"], row["tasks_to_settle"], row["settles_as"]
+    way = way if isinstance(way, str) else None
+    if not _nan(needed):
+        return f"; about {int(needed):,} more tasks would likely settle it" + (f" as {way}" if way else "")
+    if _nan(to_settle):
+        return "; no likely number of tasks would settle it (its accuracy sits at the bar)"
+    left = row["tasks_available"]
+    have = f"{int(row['suite_tasks']):,} tasks its suites have"
+    have += " (it has run every one)" if left == 0 else f" ({int(left):,} not run yet)"
+    likely = f", and would likely settle as {way}" if way else ""
+    return (
+        f"; it cannot settle on the {have}: it would need about {int(to_settle):,} more{likely}; "
+        "add tasks to the suite or choose a lower confidence level"
+    )
 
 
 def _min_tasks_short(row: dict) -> int | None:
@@ -182,6 +229,13 @@ def _min_tasks_short(row: dict) -> int | None:
     if row["excluded"] != "min_tasks" or _nan(row["min_tasks"]):
         return None
     return max(int(math.ceil(row["min_tasks"])) - int(row["tasks"]), 0) or None
+
+
+def _min_tasks_words(row: dict, short: int) -> str:
+    return (
+        f"the min_tasks constraint excludes it: {int(row['tasks'])} tasks stored, {int(row['min_tasks'])} needed "
+        f"({short} more)"
+    )
 
 
 def _nan(value) -> bool:
@@ -198,6 +252,10 @@ def _route_fields(row: dict) -> dict:
         "cpat_usd": None if _nan(row["cpat_usd"]) else float(row["cpat_usd"]),
         "monthly_usd": None if _nan(row["monthly_usd"]) else float(row["monthly_usd"]),
         "tasks_needed": None if _nan(row["tasks_needed"]) else int(row["tasks_needed"]),
+        "tasks_to_settle": None if _nan(row["tasks_to_settle"]) else int(row["tasks_to_settle"]),
+        "settles_as": row["settles_as"] if isinstance(row["settles_as"], str) else None,
+        "tasks_available": None if _nan(row["tasks_available"]) else int(row["tasks_available"]),
+        "suite_tasks": None if _nan(row["suite_tasks"]) else int(row["suite_tasks"]),
         "trials": int(row["trials"]),
         "tasks": int(row["tasks"]),
     }
@@ -310,16 +368,20 @@ def decide(
     facts: pd.DataFrame,
     scenario: Scenario,
     *,
-    level: float = 0.95,
-    method: str = "wilson",
+    level: float = verdicts.DEFAULT_LEVEL,
+    method: str = verdicts.DEFAULT_METHOD,
     bar: float | None = None,
     cascade_rows: pd.DataFrame | None = None,
 ) -> Decision:
     """The decision pipeline for one scenario: ledger, verdicts, exclusions, frontier, routes and portfolio."""
-    led = with_tasks_needed(apply_scenario(facts, scenario, level=level, method=method, bar=bar))
+    options = dict(level=level, method=method)
+    led = with_tasks_needed(apply_scenario(facts, scenario, bar=bar, **options), **options)
     if cascade_rows is not None and not cascade_rows.empty:
-        extra = with_tasks_needed(apply_scenario(cascade_rows, scenario, level=level, method=method, bar=bar))
-        led = pd.concat([led, extra], ignore_index=True)
+        extra = apply_scenario(cascade_rows, scenario, bar=bar, **options)
+        # a cascade draws on its category's suites like the single models: the same tasks bound what it can get
+        per_category = led.drop_duplicates("category").set_index("category")["suite_tasks"]
+        extra["suite_tasks"] = extra["suite_tasks"].fillna(extra["category"].map(per_category))
+        led = pd.concat([led, with_tasks_needed(extra, **options)], ignore_index=True)
     singles = led[led["tier"] != "cascade"]
     table = routes(singles)
     return Decision(frontier(led), table, portfolio(singles, table, scenario.baseline_model))

@@ -1,11 +1,11 @@
 """People review outputs: a blinded queue per suite, claimed item by item, whose first review decides a trial.
 
 "Review only what settles": per model of a suite (one category), the queue asks for as many reviewed tasks as
-would settle its verdict at the suite's bar (``stats.tasks_needed``; at least the constraints' ``min_tasks``
-while too few are reviewed), cheapest plausible models first, in an order seeded per reviewer. A share of
-reviewed items (the ``human`` grader's ``overlap``) goes to a second reviewer, whose verdict only measures
-agreement. Claims keep two reviewers from holding one item; a claim older than CLAIM_MINUTES is free again.
-SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
+would settle its verdict at the suite's bar by the one rule (``decide/verdicts.settle``, at the decision's level
+and interval method and the suite's ``min_tasks``), cheapest plausible models first, in an order seeded per
+reviewer. A share of reviewed items (the ``human`` grader's ``overlap``) goes to a second reviewer, whose verdict
+only measures agreement. Claims keep two reviewers from holding one item; a claim older than CLAIM_MINUTES is
+free again. SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import NamedTuple
 import duckdb
 
 from routeboard.decide import constraints
-from routeboard.decide import intervals as stats
+from routeboard.decide.verdicts import DEFAULT_LEVEL, DEFAULT_METHOD, settle
 from routeboard.domain import Suite
 from routeboard.errors import ReviewError
 from routeboard.graders import review_overlap
@@ -39,9 +39,6 @@ REJECT_REASONS: dict[str, str] = {
 }
 VERDICTS = ("accepted", "rejected", "edited")
 CLAIM_MINUTES = 30
-# A fail settles on fewer reviews than a clear (the upper bound drops fast), but one or two rejections are a thin
-# reason to stop asking about a model; 10 reviews also measure its category's review minutes (ledger).
-FAIL_FLOOR = 10
 _SAVE_TRIES = 3  # two first reviews saved at the same instant: DuckDB refuses one, which is then a second review
 
 
@@ -126,18 +123,23 @@ def _order(seed: str, key: ItemKey) -> str:
     return hashlib.sha256(f"{seed}\x1f{digest}".encode()).hexdigest()
 
 
-def to_settle(successes: float, n: int, bar: float, min_tasks: int, available: int) -> int:
-    """Reviewed tasks still needed to settle a verdict: 0 once it clears (on min_tasks) or fails (on at least
-    FAIL_FLOOR reviews, or every task there is)."""
-    if n == 0:
-        return min_tasks
-    low, high = (float(x[0]) for x in stats.intervals([successes], [n], 0.95, "wilson"))
-    if (high < bar and n >= min(FAIL_FLOOR, available)) or (low >= bar and n >= min_tasks):
+def to_settle(
+    successes: float,
+    n: int,
+    bar: float,
+    min_tasks: int,
+    available: int,
+    *,
+    level: float = DEFAULT_LEVEL,
+    method: str = DEFAULT_METHOD,
+) -> int:
+    """Reviewed tasks still needed to settle a verdict by the rule the ledger uses: 0 once it clears or fails; the
+    tasks that would likely settle it; every open task when even those would not (each still narrows it)."""
+    settling = settle([successes], [n], [bar], min_tasks=min_tasks, level=level, method=method, available=[available])
+    if settling.verdict[0] != "undecided":
         return 0
-    if high < bar:
-        return min(FAIL_FLOOR, available) - n
-    more = stats.tasks_needed(successes, n, bar)
-    return max(available if more is None else more, min_tasks - n, 1)
+    needed = settling.tasks_needed[0]
+    return available if needed != needed else int(needed)
 
 
 @dataclass
@@ -161,7 +163,7 @@ def _suite(con: duckdb.DuckDBPyConnection, suite_id: str) -> tuple[str, Suite]:
     return suite_id, suite
 
 
-def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
+def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite, level: float, method: str) -> _Plan:
     items = store.suite_items(con, suite_id)
     min_tasks = int(constraints.effective(suite.constraints, None)["min_tasks"])
     costs = store.model_costs(con, suite_id)
@@ -183,7 +185,8 @@ def _plan(con: duckdb.DuckDBPyConnection, suite_id: str, suite: Suite) -> _Plan:
     for model_id, model in by_model.items():
         shares = model["tasks"].values()
         successes, n = sum(c / t for c, t in shares), len(model["tasks"])
-        quota[model_id] = min(to_settle(successes, n, suite.bar, min_tasks, len(model["open"])), len(model["open"]))
+        needed = to_settle(successes, n, suite.bar, min_tasks, len(model["open"]), level=level, method=method)
+        quota[model_id] = min(needed, len(model["open"]))
         per_model.append(ModelQueue(model_id, n, quota[model_id]))
     # cheapest plausible first: a settled model (quota 0) is asked nothing; an unknown cost comes last
     ordered = sorted(by_model, key=lambda m: (costs.get(m) is None, costs.get(m) or 0.0, m))
@@ -251,16 +254,23 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan
 
 
 def next_item(
-    con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str, *, seed=None, actor: Actor | None = None
+    con: duckdb.DuckDBPyConnection,
+    suite_id: str,
+    reviewer: str,
+    *,
+    seed=None,
+    actor: Actor | None = None,
+    level: float = DEFAULT_LEVEL,
+    method: str = DEFAULT_METHOD,
 ) -> ReviewItem | None:
     """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
-    None when the queue asks nothing more of them."""
+    None when the queue asks nothing more of them. ``level`` and ``method``: the decision's, which say what settles."""
     require(actor, "review")
     reviewer = reviewer_name(reviewer)
     suite_id, suite = _suite(con, suite_id)
     order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
     for _ in range(20):  # a claim lost to another reviewer at the same instant: look again
-        plan = _plan(con, suite_id, suite)
+        plan = _plan(con, suite_id, suite, level, method)
         claims = store.claims(con, suite_id, CLAIM_MINUTES)
         open_items = {item_key(row): row for row in plan.items}
         for claim in claims:
@@ -278,19 +288,23 @@ def next_item(
     raise ReviewError("the queue is busy (other reviewers are claiming the same items); try again in a moment")
 
 
-def queue_status(con: duckdb.DuckDBPyConnection, suite_id: str) -> QueueStatus:
+def queue_status(
+    con: duckdb.DuckDBPyConnection, suite_id: str, *, level: float = DEFAULT_LEVEL, method: str = DEFAULT_METHOD
+) -> QueueStatus:
     """Outputs waiting, reviewed, and the reviews still needed to settle each model's verdict (admin view)."""
     suite_id, suite = _suite(con, suite_id)
-    plan = _plan(con, suite_id, suite)
+    plan = _plan(con, suite_id, suite, level, method)
     reviewed = sum(1 for row in plan.items if row["reviews"])
     return QueueStatus(suite_id, len(plan.items) - reviewed, reviewed, _remaining(plan), plan.per_model, plan.dropped)
 
 
-def reviewable_suites(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def reviewable_suites(
+    con: duckdb.DuckDBPyConnection, *, level: float = DEFAULT_LEVEL, method: str = DEFAULT_METHOD
+) -> list[dict]:
     """Suites people review (human or llm_judge graders) with stored trials: pending, reviewed and needed."""
     found = []
     for row in store.reviewed_suites(con):
-        status = queue_status(con, row["suite_id"])
+        status = queue_status(con, row["suite_id"], level=level, method=method)
         found.append(
             {
                 "suite_id": row["suite_id"],
@@ -401,12 +415,19 @@ def _audit_detail(row: dict) -> dict:
     }
 
 
-def asked_of(con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None) -> tuple[str, Suite, list[tuple]]:
+def asked_of(
+    con: duckdb.DuckDBPyConnection,
+    suite_id: str,
+    reviewer: str | None,
+    *,
+    level: float = DEFAULT_LEVEL,
+    method: str = DEFAULT_METHOD,
+) -> tuple[str, Suite, list[tuple]]:
     """(suite id, suite, [(key, slot, output)]) the queue asks of ``reviewer`` in next_item's order, claiming
     nothing (a review sheet can sit in an inbox for days)."""
     suite_id, suite = _suite(con, suite_id)
     name = str(reviewer or "").strip()
-    plan = _plan(con, suite_id, suite)
+    plan = _plan(con, suite_id, suite, level, method)
     outputs = {item_key(row): row["output"] for row in plan.items}
     wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")
     return suite_id, suite, [(key, slot, outputs[key]) for key, slot in wanted]

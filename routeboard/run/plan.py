@@ -2,13 +2,16 @@
 sequential certification, rounds of tasks that stop sending a model once its verdict is settled.
 
 Certification counts evidence in tasks, not trials (docs/design.md, "Deciding"): k trials of one task are not
-k independent samples, and a model clears only on at least ``min_tasks()`` tasks."""
+k independent samples, and a model clears only on at least its suite's ``min_tasks`` tasks (the rule in
+``decide/verdicts.py``, on an anytime-valid bound)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from routeboard.decide.constraints import effective
+from routeboard.decide.verdicts import sequential_verdict
 from routeboard.domain import Model, Suite, Task
 
 
@@ -58,11 +61,10 @@ def task_evidence(per_task: dict, trials: int) -> tuple[float, int]:
     return min(float(sum(shares)), float(len(shares))), len(shares)
 
 
-def min_tasks() -> int:
-    """Independent tasks a model needs before it may clear a bar (docs/design.md, "Deciding")."""
-    from routeboard.decide import constraints
-
-    return int(getattr(constraints, "DEFAULT_MIN_TASKS", 30))
+def suite_min_tasks(suite: Suite) -> int:
+    """Independent tasks a model needs on this suite before it may clear: its constraints' ``min_tasks`` (the
+    ledger reads the same number, so a run never stops a model the ledger then keeps off the route)."""
+    return int(effective(suite.constraints, None)["min_tasks"])
 
 
 class Certification:
@@ -78,6 +80,7 @@ class Certification:
         self._counts: dict[tuple, dict[str, list[int]]] = {}  # (suite, model) -> {task: [correct, finished]}
         self._finished: set[tuple] = set()
         self._bars = {job.suite_id: job.suite.bar for job in jobs}
+        self._min_tasks = {job.suite_id: suite_min_tasks(job.suite) for job in jobs}
         positions = max((job.position for job in jobs), default=0) + 1
         self._max_looks = max(1, -(-positions // round_tasks))
         for (suite_id, task_id, model_id, trial), correct in finished.items():
@@ -104,12 +107,10 @@ class Certification:
             )
 
     def settle(self, look: int, pending: list[Job]) -> int:
-        """After a round: settle each pair whose anytime-valid bound already clears or fails the bar; returns the
-        trials no longer needed. Failing early needs no minimum of tasks (it only saves calls)."""
+        """After a round: settle each pair whose verdict on the anytime-valid bound is no longer undecided; returns
+        the trials no longer needed. Clearing needs the suite's min_tasks; failing needs none (it only saves calls)."""
         if not self.enabled:
             return 0
-        from routeboard.decide import intervals as stats
-
         skipped = 0
         for pair, per_task in self._counts.items():
             if pair in self.certified:
@@ -117,8 +118,11 @@ class Certification:
             successes, n = task_evidence(per_task, self.trials)
             if n == 0:
                 continue
-            verdict = stats.sequential_verdict(successes, n, self._bars[pair[0]], look, max_looks=self._max_looks)
-            if verdict == "undecided" or (verdict == "clears" and n < min_tasks()):
+            suite_id = pair[0]
+            verdict = sequential_verdict(
+                successes, n, self._bars[suite_id], look, min_tasks=self._min_tasks[suite_id], max_looks=self._max_looks
+            )
+            if verdict == "undecided":
                 continue
             self.certified[pair] = {"verdict": verdict, "look": look, "tasks": n}
             skipped += sum(1 for job in pending if job.pair == pair and job.key not in self._finished)

@@ -36,7 +36,7 @@ _NOT_PENDING = """ANTI JOIN (SELECT run_id, suite_id, task_id, model_id, trial F
 
 def _selection(suites, runs) -> tuple[str, list]:
     """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
-    columns = "suite_id, category, bar, constraints"
+    columns = "suite_id, category, bar, constraints, task_count"
     if suites:
         return (
             f"SELECT {columns} FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
@@ -64,9 +64,11 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         SELECT s.category, t.model_id, count(*) AS trials, min(t.run_id) <> max(t.run_id) AS several_runs,
                sum(t.correct::INTEGER)::BIGINT AS correct, sum(t.valid::INTEGER)::BIGINT AS valid,
                max(t.trial) AS max_k, coalesce(sum(t.judge_cost_usd), 0) AS judge_usd_sum,
-               any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints
+               any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints,
+               any_value(b.suite_tasks) AS suite_tasks
         FROM trials t JOIN sel s USING (suite_id)
-        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
+        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints,
+                     sum(task_count) AS suite_tasks FROM sel GROUP BY category) b
              USING (category)
         WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL""",
         sel_params + params_t,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routeboard.decide import intervals as stats
+from routeboard.decide import verdicts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Assumptions, Scenario
 from tests.decide.test_ledger import facts
@@ -106,7 +106,7 @@ def test_verdicts_are_monotone_in_the_bar(rows, bar_a, bar_b):
 def test_the_verdict_rule_needs_the_minimum_tasks_to_clear(case, bar, min_tasks):
     k, n = case
     low, high = stats.interval(k, n)
-    verdict = stats.verdict(low, high, bar, n, min_tasks)
+    verdict = verdicts.verdict(low, high, bar, n, min_tasks)
     if verdict == "clears":
         assert n >= min_tasks and low >= bar
-    assert stats.verdicts(np.array([low]), np.array([high]), np.array([bar]))[0] in stats.VERDICTS
+    assert verdicts.verdicts([low], [high], [bar], [n], [min_tasks])[0] in verdicts.VERDICTS

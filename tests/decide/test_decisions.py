@@ -10,10 +10,10 @@ from routeboard.decide.ledger import apply_scenario, ledger
 from routeboard.decide.routes import frontier, portfolio, routes, with_tasks_needed
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.facts import cascade_facts
+from routeboard.store.suites import save_suite
 from tests.decide.test_ledger import facts
 from tests.fakes import FakeProvider, install_fake
 
@@ -72,10 +72,13 @@ def test_frontier_marks_only_non_dominated_points():
 
 def test_tasks_needed_is_shown_for_undecided_rows_only():
     led = led_of(
-        dict(model="a", correct=95, trials=100, bar=0.94), dict(model="b", correct=1000, trials=1000, bar=0.94)
-    )
-    needed = led.set_index("model_id")["tasks_needed"]
-    assert needed["b"] == 0 and 1000 < needed["a"] < 5000
+        dict(model="a", correct=95, trials=100, bar=0.94),
+        dict(model="b", correct=1000, trials=1000, bar=0.94),
+        dict(model="c", correct=60, trials=100, bar=0.94),
+    ).set_index("model_id")
+    # settled rows (clears, fails) need no more tasks: unknown (a dash), never 0
+    assert led["tasks_needed"][["b", "c"]].isna().all() and led["settles_as"][["b", "c"]].isna().all()
+    assert 1000 < led.loc["a", "tasks_needed"] < 5000 and led.loc["a", "settles_as"] == "clears"
 
 
 def test_portfolio_compares_routed_cost_to_one_baseline_model():

@@ -3,6 +3,7 @@ for what settles each model's verdict, and every refusal is one line a person ca
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -10,10 +11,11 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import ReviewError
-from routeboard.library import save_suite
 from routeboard.review.queue import REJECT_REASONS, ItemKey, next_item, queue_status, record_review, reviewable_suites
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
+from routeboard.store.suites import save_suite
+from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
 
 
@@ -138,13 +140,31 @@ def test_a_model_that_clearly_fails_is_not_asked_for_more(con):
     reviewed_run(con, tasks=40, bar=0.95)
     rejected = review_all(con, "ann", limit=1, verdict="rejected", reason="wrong_fact")
     assert [item.key.model_id for item in rejected] == ["fake/cheap"]
-    # 0 of 1 accepted: the upper bound (0.79) is already below the 0.95 bar, but one verdict is a thin reason to
-    # stop: the queue asks for FAIL_FLOOR (10) reviews before it calls the model settled
-    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 1, 9)
-    rejected = review_all(con, "ann", limit=9, verdict="rejected", reason="wrong_fact")
-    assert {item.key.model_id for item in rejected} == {"fake/cheap"}
-    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 10, 0)
-    assert {item.key.model_id for item in review_all(con, "bob", limit=5)} == {"fake/dear"}
+    # 0 of 1 accepted: Wilson's upper bound (0.79) is under the 0.95 bar, so the ledger says it fails and the
+    # queue, by the same rule, asks nothing more of it
+    assert queue_status(con, "emails").per_model[0] == ("fake/cheap", 1, 0)
+    assert {item.key.model_id for item in review_all(con, "ann", limit=5)} == {"fake/dear"}
+    con.close()  # the CLI opens the file in its own process
+    rows = {row["model"]: row for row in json.loads(run_cli("report", "--json").stdout)}
+    assert (rows["fake/cheap"]["tasks"], rows["fake/cheap"]["verdict"]) == (1, "fails")
+
+
+def test_the_queue_settles_at_the_decisions_level_and_interval_method(con):
+    reviewed_run(con, tasks=40, bar=0.8, models=("fake/cheap",))
+    review_all(con, "ann", limit=1, verdict="rejected", reason="wrong_fact")
+    # 0 of 1 accepted: Wilson's upper bound at 95% (0.79) fails a 0.8 bar; Clopper-Pearson's (0.975) and Wilson's
+    # at 99% (0.87) do not, so there the queue asks for more
+    assert queue_status(con, "emails").per_model == [("fake/cheap", 1, 0)]
+    assert queue_status(con, "emails", method="clopper-pearson").per_model[0].needed > 0
+    assert queue_status(con, "emails", level=0.99).per_model[0].needed > 0
+    con.close()  # the ledger at the same level and method says the same, through the CLI's own process
+    for options, verdict in [
+        ((), "fails"),
+        (("--interval", "clopper-pearson"), "undecided"),
+        (("--level", "0.99"), "undecided"),
+    ]:
+        [row] = json.loads(run_cli("report", "--json", *options).stdout)
+        assert row["verdict"] == verdict
 
 
 def test_reviewable_suites_lists_people_graded_suites_with_their_counts(con):
