@@ -6,8 +6,6 @@ the file formats live in ``routeboard.io``; writing a suite to the database in `
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -324,12 +322,6 @@ def render_messages(suite: Suite, task: Task) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": suite.system_prompt}] if suite.system_prompt else []
     messages.append({"role": "user", "content": content})
     return messages
-
-
-def content_hash(suite: Suite) -> str:
-    """A hash of everything that changes what a model is asked or how it is graded."""
-    body = {"meta": suite.metadata(), "tasks": [t.__dict__ for t in suite.tasks]}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 def size_warning(suite: Suite) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
-from routeboard.suites import Overrides, content_hash, load_suite, load_suite_bytes, render_messages
+from routeboard.suites import Overrides, load_suite, load_suite_bytes, render_messages
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -179,10 +179,10 @@ def test_yaml_alias_bomb_is_refused(tmp_path):
 
 def test_content_hash_tracks_changes(tmp_path):
     path = write(tmp_path / "a.csv", "input,target\n2+2?,4\n")
-    first = content_hash(load_suite(path))
-    assert content_hash(load_suite(path)) == first
+    first = load_suite(path).content_hash()
+    assert load_suite(path).content_hash() == first
     write(path, "input,target\n2+2?,5\n")
-    assert content_hash(load_suite(path)) != first
+    assert load_suite(path).content_hash() != first
 
 
 def test_upload_bytes_use_the_filename_in_messages():

@@ -13,6 +13,7 @@ import pandas as pd
 
 from routeboard.domain import TIERS
 from routeboard.errors import Problems
+from routeboard.present import money
 
 # Evidence is counted in independent tasks, not trials: ten tasks all correct never certify a 95% bar.
 DEFAULT_MIN_TASKS = 30
@@ -110,5 +111,5 @@ def _first_broken(row, c: dict) -> tuple[str, str] | None:
         return "latency", f"p95 latency {row.latency_ms_p95:.0f} ms is over the {ceiling:.0f} ms ceiling"
     cost = c.get("max_cpat_usd")
     if cost and row.cpat_usd == row.cpat_usd and row.cpat_usd > cost:
-        return "cost", f"cpat ${row.cpat_usd:.4f} is over the ${cost:.4f} ceiling"
+        return "cost", f"cpat {money(row.cpat_usd)} is over the {money(cost)} ceiling"
     return None

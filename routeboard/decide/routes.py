@@ -15,6 +15,7 @@ import pandas as pd
 from routeboard.decide import constraints, verdicts
 from routeboard.decide.ledger import apply_scenario
 from routeboard.decide.scenario import Scenario
+from routeboard.present import why_no_route
 
 MAX_TASKS_NEEDED = verdicts.MAX_TASKS_NEEDED
 SETTLE_COLUMNS = ("tasks_needed", "tasks_to_settle", "settles_as", "tasks_available")
@@ -108,7 +109,13 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
     for values in zip(*columns):
         rec = dict(zip(ROUTE_INPUTS, values))
         groups.setdefault(rec["category"], []).append(rec)
-    return pd.DataFrame([_route(category, groups[category]) for category in sorted(groups)])
+    return pd.DataFrame([_with_reason(_route(category, groups[category])) for category in sorted(groups)])
+
+
+def _with_reason(route: dict) -> dict:
+    """The route row with its reason in words, written by routeboard.present from the row's fields."""
+    routed = isinstance(route["model"], str)
+    return {**route, "reason": "cheapest model that clears the bar" if routed else why_no_route(route)}
 
 
 def _route(category: str, rows: list[dict]) -> dict:
@@ -144,12 +151,10 @@ def _route(category: str, rows: list[dict]) -> dict:
             "accuracy_gap": 0.0,
             "affordable": False,
             "cost_gap_usd": gap,
-            "reason": f"no affordable model: the cheapest that clears, {cheapest['model_id']}, is ${gap:.4f} "
-            f"per accepted task over the ceiling",
+            "gap_kind": "cost",
         }
     unpriced = [r for r in rows if r["verdict"] == "clears" and r["excluded"] == "no_price"]
     if not clearing and unpriced:
-        names = ", ".join(r["model_id"] for r in unpriced)
         return {
             **base,
             **_route_fields(unpriced[0]),
@@ -158,10 +163,13 @@ def _route(category: str, rows: list[dict]) -> dict:
             "near_ties": [],
             "nearest": unpriced[0]["model_id"],
             "accuracy_gap": 0.0,
-            "reason": f"no priced model clears the bar; {names} clears but has no price: set one on Models "
-            "(or in the scenario) to route it",
+            "gap_kind": "no_price",
+            "clearing_unpriced": [r["model_id"] for r in unpriced],
         }
-    rows = [r for r in rows if r["excluded"] in (None, "min_tasks")] or rows
+    routable = [r for r in rows if r["excluded"] in (None, "min_tasks")]
+    # every model broken by a constraint (deny list, tiers, latency, ...): the nearest of them is no near miss
+    all_excluded = not routable
+    rows = routable or rows
     if clearing:
         best, others = clearing[0], clearing[1:]
         # near-ties: another clearing model whose best-case cpat reaches the route's worst case
@@ -174,20 +182,13 @@ def _route(category: str, rows: list[dict]) -> dict:
             "near_ties": near,
             "nearest": None,
             "accuracy_gap": 0.0,
-            "reason": "cheapest model that clears the bar",
+            "gap_kind": None,
         }
     closest = max(rows, key=lambda r: (r["ci_low"], r["accuracy"]))
     gap = max(0.0, base["bar"] - float(closest["ci_low"]))
-    lacks = f"its interval's lower bound is {gap:.1%} under the bar"
-    settling = _settle_words(closest)
     short = _min_tasks_short(closest)
-    if short and not gap:  # its interval clears: only the constraint keeps it off the route
-        beyond = _nan(closest["tasks_needed"]) and not _nan(closest["tasks_to_settle"])
-        lacks = f"its interval clears the bar, but {_min_tasks_words(closest, short)}" + (settling if beyond else "")
-    elif short:
-        lacks += f"{settling}; and {_min_tasks_words(closest, short)}"
-    else:
-        lacks += settling
+    # its interval clears: only the min_tasks constraint keeps it off the route
+    kind = "all_excluded" if all_excluded else "min_tasks" if short and not gap else "accuracy"
     return {
         **base,
         **_route_fields(closest),
@@ -197,31 +198,9 @@ def _route(category: str, rows: list[dict]) -> dict:
         "near_ties": [],
         "nearest": closest["model_id"],
         "accuracy_gap": gap,
-        "reason": f"no model clears the bar; nearest is {closest['model_id']}: {lacks}",
+        "gap_kind": kind,
+        "min_tasks": None if _nan(closest["min_tasks"]) else int(closest["min_tasks"]),
     }
-
-
-def _settle_words(row: dict) -> str:
-    """The tasks-needed clause of a nearest model: which way it would likely settle and on how many more tasks, or
-    that its suites cannot give that many, or that it fails already (more tasks would not make it clear)."""
-    if row["verdict"] == "fails":
-        return "; it fails: even its interval's upper bound is under the bar"
-    if row["verdict"] != "undecided":
-        return ""
-    needed, to_settle, way = row["tasks_needed"], row["tasks_to_settle"], row["settles_as"]
-    way = way if isinstance(way, str) else None
-    if not _nan(needed):
-        return f"; about {int(needed):,} more tasks would likely settle it" + (f" as {way}" if way else "")
-    if _nan(to_settle):
-        return "; no likely number of tasks would settle it (its accuracy sits at the bar)"
-    left = row["tasks_available"]
-    have = f"{int(row['suite_tasks']):,} tasks its suites have"
-    have += " (it has run every one)" if left == 0 else f" ({int(left):,} not run yet)"
-    likely = f", and would likely settle as {way}" if way else ""
-    return (
-        f"; it cannot settle on the {have}: it would need about {int(to_settle):,} more{likely}; "
-        "add tasks to the suite or choose a lower confidence level"
-    )
 
 
 def _min_tasks_short(row: dict) -> int | None:
@@ -229,13 +208,6 @@ def _min_tasks_short(row: dict) -> int | None:
     if row["excluded"] != "min_tasks" or _nan(row["min_tasks"]):
         return None
     return max(int(math.ceil(row["min_tasks"])) - int(row["tasks"]), 0) or None
-
-
-def _min_tasks_words(row: dict, short: int) -> str:
-    return (
-        f"the min_tasks constraint excludes it: {int(row['tasks'])} tasks stored, {int(row['min_tasks'])} needed "
-        f"({short} more)"
-    )
 
 
 def _nan(value) -> bool:

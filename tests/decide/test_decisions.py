@@ -10,10 +10,10 @@ from routeboard.decide.ledger import apply_scenario, ledger
 from routeboard.decide.routes import frontier, portfolio, routes, with_tasks_needed
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.facts import cascade_facts
-from routeboard.store.suites import save_suite
 from tests.decide.test_ledger import facts
 from tests.fakes import FakeProvider, install_fake
 

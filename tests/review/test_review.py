@@ -11,10 +11,10 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import ReviewError
+from routeboard.library import save_suite
 from routeboard.review.queue import REJECT_REASONS, ItemKey, next_item, queue_status, record_review, reviewable_suites
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.suites import save_suite
 from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
 

@@ -10,11 +10,11 @@ import pytest
 from routeboard.catalog.models import add_model
 from routeboard.decide.verdicts import sequential_verdict
 from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.library import save_suite
 from routeboard.run.plan import task_evidence
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import get_run
-from routeboard.store.suites import save_suite
 from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
 
