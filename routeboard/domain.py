@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 TIERS = ("frontier", "small-proprietary", "hosted-open-weight", "local")
+HOURS_PER_MONTH = 730.0  # 8,760 hours a year / 12: turns monthly costs into hourly ones
 
 
 @dataclass(frozen=True)
@@ -94,19 +95,27 @@ class InfraProfile:
     utilisation: float = 1.0
     parallel_requests: int = 1
 
+    def fixed_usd_per_month(self) -> float:
+        """What owning the box costs a month whether it is busy or not: hardware amortised plus operations."""
+        hardware = self.hardware_usd / self.amortisation_months if self.amortisation_months else 0.0
+        return hardware + self.ops_usd_per_month
+
+    def power_usd_per_hour(self) -> float:
+        """What the box's power costs an hour while it works."""
+        return self.power_watts / 1000.0 * self.usd_per_kwh
+
+    def busy_hours(self, latency_ms: float) -> float:
+        """Hours of the box one call takes: its latency shared over the parallel requests the box serves."""
+        return latency_ms / 1000.0 / max(self.parallel_requests, 1) / 3600.0
+
     def usd_per_hour(self) -> float:
         """Infra rate per busy hour (docs/design.md): (hardware/amortisation + power + ops) / utilisation."""
-        hours_per_month = 730.0
-        amortisation_hours = self.amortisation_months * hours_per_month
-        hardware = self.hardware_usd / amortisation_hours if amortisation_hours else 0.0
-        power = self.power_watts / 1000.0 * self.usd_per_kwh
-        ops = self.ops_usd_per_month / hours_per_month
-        return (hardware + power + ops) / self.utilisation if self.utilisation else 0.0
+        rate = self.fixed_usd_per_month() / HOURS_PER_MONTH + self.power_usd_per_hour()
+        return rate / self.utilisation if self.utilisation else 0.0
 
     def usd_for_latency(self, latency_ms: float) -> float:
         """Infra cost of one call that took ``latency_ms``, shared over the parallel requests served."""
-        busy_s = latency_ms / 1000.0 / max(self.parallel_requests, 1)
-        return busy_s / 3600.0 * self.usd_per_hour()
+        return self.busy_hours(latency_ms) * self.usd_per_hour()
 
 
 @dataclass(frozen=True)

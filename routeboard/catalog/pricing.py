@@ -7,6 +7,7 @@ gives an unknown cost (``None``), never $0: only a model marked free costs nothi
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 from routeboard.domain import InfraProfile, Model, Price
@@ -51,9 +52,26 @@ def model_usd(price: Price, input_tokens: int | None, output_tokens: int | None)
     return price.usd(input_tokens, output_tokens)
 
 
+def billed_by_time(tier: str | None, infra: InfraProfile | dict | str | None) -> bool:
+    """Whether a model's calls cost its box's time: a local model with an infra profile (hosted ones pay per token)."""
+    return tier == "local" and bool(infra)
+
+
+def infra_rate_per_ms(profile: InfraProfile | dict | str | None) -> float:
+    """USD per millisecond a call keeps the box busy (docs/design.md infra rate, shared over parallel requests);
+    ``profile`` as a snapshot stores it (JSON) or a scenario gives it (a mapping); 0 without one."""
+    if not profile:
+        return 0.0
+    if isinstance(profile, str):
+        profile = json.loads(profile)
+    if isinstance(profile, dict):
+        profile = InfraProfile(**profile)
+    return profile.usd_for_latency(1.0)
+
+
 def infra_usd(model: Model, latency_ms: float | None) -> float:
     """A local model's busy time at its infra rate; hosted models pay nothing here."""
-    if model.infra is None or model.tier != "local":
+    if not billed_by_time(model.tier, model.infra):
         return 0.0
     return model.infra.usd_for_latency(latency_ms or 0.0)
 

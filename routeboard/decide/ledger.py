@@ -17,13 +17,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from routeboard.catalog.pricing import model_usd
+from routeboard.catalog.pricing import infra_rate_per_ms, model_usd
 from routeboard.decide import intervals as stats
 from routeboard.decide.constraints import effective, exclusions
 from routeboard.decide.facts import facts_frame
 from routeboard.decide.scenario import Scenario
 from routeboard.decide.verdicts import verdicts
-from routeboard.domain import InfraProfile, Price
+from routeboard.domain import Price
 from routeboard.store import facts as fact_store
 
 # The parts of cost per trial that add up to the total; retry_usd is the share of model_usd spent on retries.
@@ -39,11 +39,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
 
 
 def _infra_rate_per_ms(profile_json: str | None, override: dict | None) -> float:
-    """USD per millisecond of latency for a local model (docs/design.md infra rate, shared over parallel requests)."""
-    if override is None and not profile_json:
-        return 0.0
-    profile = InfraProfile(**(override if override is not None else json.loads(profile_json)))
-    return profile.usd_for_latency(1.0)
+    """USD per millisecond of latency for a local model: a scenario's profile, else the run's snapshot."""
+    return infra_rate_per_ms(override if override is not None else profile_json)
 
 
 _ASSUMPTIONS = (
