@@ -123,7 +123,7 @@ BUSY = "run_busy"  # session key: the runs this session last saw going
 def estimate_and_launch(con, request: RunRequest) -> None:
     """The estimate of the chosen suites x models (and a speed measurement where it is assumed), then Launch."""
     try:
-        chosen = resolve_suites(con, request.suites, actor=actor())
+        chosen = resolve_suites(con, request.suites)
         warning = judge_warning(chosen, request.judge_model)
         if warning:
             st.warning(warning, icon=":material/warning:")

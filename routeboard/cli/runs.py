@@ -121,7 +121,7 @@ def cmd_run(args) -> int:
         from routeboard.run.judge import judge_warning, resolve_judges
         from routeboard.run.resolve import resolve_suites
 
-        suites = resolve_suites(con, request.suites, actor=who)
+        suites = resolve_suites(con, request.suites)
         resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
         estimates = _estimate_rows(con, request, calibrate=args.estimate_only, actor=who)
     warning = judge_warning(suites, request.judge_model)

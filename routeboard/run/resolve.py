@@ -12,23 +12,29 @@ from routeboard.catalog.models import get_model
 from routeboard.domain import Model, Suite
 from routeboard.errors import InvalidInput, ModelUnavailable
 from routeboard.providers.registry import capabilities_for
-from routeboard.store.suites import load_stored_suite
+from routeboard.store.suites import load_stored_suite, planned_suite_id
 
 
-def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...], *, actor=None) -> list[tuple[str, Suite]]:
-    """Suites by stored name/id, or by path (imported on the fly as ``actor``'s upload, recognised by content if
-    already stored)."""
-    from routeboard.library import save_suite
+def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[tuple[str, Suite]]:
+    """Suites by stored name/id, or by path: a file is read here and given the id it will be stored under (its
+    stored id when the same content is there), but nothing is written: a run stores it with the run itself, once
+    every check has passed (``unstored``), so a refused run leaves no suite behind."""
     from routeboard.suites import load_suite
 
     resolved = []
     for name in names:
         if Path(name).exists():
-            result = save_suite(con, load_suite(name), actor=actor)
-            resolved.append(load_stored_suite(con, result.suite_id))
+            suite = load_suite(name)
+            resolved.append((planned_suite_id(con.cursor(), suite)[0], suite))
         else:
             resolved.append(load_stored_suite(con, name))
     return resolved
+
+
+def unstored(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]]) -> list[tuple[str, Suite]]:
+    """The resolved suites that came from files and are not stored yet."""
+    cur = con.cursor()
+    return [(suite_id, suite) for suite_id, suite in suites if not planned_suite_id(cur, suite)[1]]
 
 
 def refuse_ungradable(suite_id: str, suite: Suite) -> None:

@@ -17,11 +17,11 @@ from routeboard.errors import InvalidInput
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
-from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites
+from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites, unstored
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
 from routeboard.store.connection import Source, held, serialized, transaction
-from routeboard.store.suites import load_stored_suite
+from routeboard.store.suites import load_stored_suite, write_suite
 from routeboard.team import audit
 from routeboard.team.access import Actor, budget_of, require, require_budget
 
@@ -51,7 +51,7 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
     problems = request.problems()
     if problems:
         raise InvalidInput("; ".join(problems))
-    suites = resolve_suites(con, request.suites, actor=actor)
+    suites = resolve_suites(con, request.suites)
     for suite_id, suite in suites:  # an estimate may look at such a suite; a run would grade it all wrong
         refuse_ungradable(suite_id, suite)
     models = resolve_models(con, request.models)
@@ -64,6 +64,9 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         )
         left = require_budget(con, actor, planned_usd)
         request = replace(request, budget_usd=min(planned_usd, left) if request.budget_usd is not None else left)
+    new_suites = unstored(con, suites)
+    if new_suites:  # a suite named by its file is the person's upload too
+        require(actor, "upload_suite")
     run_id = run_id or run_store.new_run_id()
     settings = request.to_settings(
         [suite_id for suite_id, _ in suites],
@@ -73,12 +76,23 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
     )
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
     with transaction(con) as cur:
+        _store_new_suites(cur, new_suites, actor)
         run_store.create_run(
             cur, run_id, settings, [*judges.values(), *models], request.budget_usd, launched_by=actor.user_id
         )
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)
     return run_id, request, jobs, judges
+
+
+def _store_new_suites(cur, new_suites: list, actor: Actor) -> None:
+    """Store the suites a run read from files, in the run's own transaction (all or nothing)."""
+    for planned_id, suite in new_suites:
+        result = write_suite(cur, suite, "file")
+        if result.suite_id != planned_id:  # another upload of that name took the version meanwhile
+            raise InvalidInput(f"suite {suite.name} was uploaded by someone else meanwhile: launch the run again")
+        detail = {"origin": "file", "created": result.created, "tasks": result.task_count}
+        audit.record(cur, actor, "upload_suite", result.suite_id, detail)
 
 
 def resume_run(

@@ -23,6 +23,17 @@ class ImportResult:
     task_count: int
 
 
+def planned_suite_id(cur: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, bool]:
+    """The id ``write_suite`` would give a suite and whether it is stored already (same name and content)."""
+    same = cur.execute(
+        "SELECT suite_id FROM suites WHERE name = ? AND content_hash = ?", [suite.name, suite.content_hash()]
+    ).fetchone()
+    if same:
+        return same[0], True
+    version = cur.execute("SELECT coalesce(max(version), 0) + 1 FROM suites WHERE name = ?", [suite.name]).fetchone()[0]
+    return f"{suite.name}@{version}", False
+
+
 def write_suite(cur: duckdb.DuckDBPyConnection, suite: Suite, origin: str = "file") -> ImportResult:
     """Store a suite on the caller's transaction cursor: the one writer of suite rows (an upload, or a results
     import writing its suite in the same transaction as its results); identical content is recognised, changed
