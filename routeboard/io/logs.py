@@ -134,26 +134,23 @@ def _litellm_call(record: Record, problems: Problems, skipped: dict) -> LoggedCa
         what = f"{call_type} calls (not chat completions)"
         skipped[what] = skipped.get(what, 0) + 1
         return None
-    request_id = _optional(f, "request_id", as_text, line, problems)
-    messages = f.get("messages")
-    if isinstance(messages, dict) and isinstance(messages.get("messages"), list):
-        messages = messages["messages"]
-    if messages in (None, "", {}, []):
-        problems.add(line, "messages", "no prompt: the proxy stored none (run it with store_prompts_in_spend_logs)")
+    found = _id_prompt_reply(
+        record,
+        problems,
+        ("request_id", "missing request_id"),
+        ("messages", "no prompt: the proxy stored none (run it with store_prompts_in_spend_logs)"),
+        lambda: _litellm_output(f.get("response"), line, problems),
+    )
+    if found is None:
         return None
-    chat = _prompt(messages, line, problems, "messages")
-    output = _litellm_output(f.get("response"), line, problems)
-    if chat is None or not request_id:
-        if not request_id and chat is not None:
-            problems.add(line, "request_id", "missing request_id")
-        return None
+    request_id, chat, output = found
     tokens = [_optional(f, key, as_count(0), line, problems) for key in ("prompt_tokens", "completion_tokens")]
     spend = _optional(f, "spend", as_amount, line, problems)
     return LoggedCall(
         line,
         request_id,
         chat.prompt,
-        output if output is not None else chat.output,
+        output,
         _optional(f, "model", as_text, line, problems) or None,
         *tokens,
         cost_usd=_known_cost(spend, tokens),
@@ -169,19 +166,16 @@ def _langfuse_call(record: Record, problems: Problems, skipped: dict) -> LoggedC
         what = f"{kind.lower()} observations (only generations are model calls)"
         skipped[what] = skipped.get(what, 0) + 1
         return None
-    obs_id = _optional(f, "id", as_text, line, problems)
-    raw = f.get("input")
-    if isinstance(raw, dict) and isinstance(raw.get("messages"), list):
-        raw = raw["messages"]
-    if raw in (None, "", {}, []):
-        problems.add(line, "input", "no prompt: this generation has no input")
+    found = _id_prompt_reply(
+        record,
+        problems,
+        ("id", "missing observation id"),
+        ("input", "no prompt: this generation has no input"),
+        lambda: _langfuse_output(f.get("output"), line, problems),
+    )
+    if found is None:
         return None
-    chat = _prompt(raw, line, problems, "input")
-    output = _langfuse_output(f.get("output"), line, problems)
-    if chat is None or not obs_id:
-        if not obs_id and chat is not None:
-            problems.add(line, "id", "missing observation id")
-        return None
+    obs_id, chat, output = found
     usage = f.get("usageDetails") if isinstance(f.get("usageDetails"), dict) else f.get("usage")
     usage = usage if isinstance(usage, dict) else {}
     tokens = [
@@ -195,7 +189,7 @@ def _langfuse_call(record: Record, problems: Problems, skipped: dict) -> LoggedC
         line,
         obs_id,
         chat.prompt,
-        output if output is not None else chat.output,
+        output,
         _optional(f, "model", as_text, line, problems) or None,
         *tokens,
         cost_usd=_known_cost(_optional(f, "calculatedTotalCost", as_amount, line, problems), tokens),
@@ -205,6 +199,29 @@ def _langfuse_call(record: Record, problems: Problems, skipped: dict) -> LoggedC
 
 
 # ---------------------------------------------------------------- pieces
+
+
+def _id_prompt_reply(
+    record: Record, problems: Problems, id_field: tuple[str, str], prompt_field: tuple[str, str], reply
+) -> tuple[str, Chat, str | None] | None:
+    """A logged call's id, prompt and reply (``reply()``, else the prompt's own last assistant turn); None, with each
+    problem noted, when the id or the prompt is missing (``id_field`` and ``prompt_field``: the field and the words)."""
+    f, line = record.fields, record.line
+    (id_name, no_id), (prompt_name, no_prompt) = id_field, prompt_field
+    call_id = _optional(f, id_name, as_text, line, problems)
+    raw = f.get(prompt_name)
+    if isinstance(raw, dict) and isinstance(raw.get("messages"), list):
+        raw = raw["messages"]
+    if raw in (None, "", {}, []):
+        problems.add(line, prompt_name, no_prompt)
+        return None
+    chat = _prompt(raw, line, problems, prompt_name)
+    output = reply()
+    if chat is None or not call_id:
+        if not call_id and chat is not None:
+            problems.add(line, id_name, no_id)
+        return None
+    return call_id, chat, output if output is not None else chat.output
 
 
 def _prompt(raw, line: int | None, problems: Problems, field_name: str) -> Chat | None:
