@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
+from routeboard.present import money, per_trial, spend_text
 from routeboard.run.estimate import calibrate, estimate
 from routeboard.run.judge import judge_warning, resolve_judges
 from routeboard.run.progress import Progress, describe_errors
@@ -69,17 +70,32 @@ def totals(con) -> list[dict]:
     return _totals(con, str(db_path()), data_version(con))
 
 
+HISTORY_COLUMNS = ["run_id", "status", "created_at", "finished_at", "trials", "total_trials", "accepted", "pending"]
+HISTORY_COLUMNS += ["errors", "error_reasons", "spend_usd", "spend_per_trial_usd", "model_total_usd", "infra_total_usd"]
+HISTORY_COLUMNS += ["judge_total_usd", "budget_usd", "attempts", "cached_attempts"]
+
+
 def history(con) -> pd.DataFrame:
     """Every stored run, with the live progress of the ones still going in this process (the stored row of a
-    running run lags its progress: it is written as trials finish and closed at the end)."""
-    rows = totals(con)
+    running run lags its progress: it is written as trials finish and closed at the end). Money as a person reads
+    it: each part a run total, named so, the spend per trial beside it, and a spend that is unknown or partial
+    (a model's calls with no cost) said so, naming the models."""
+    rows = [dict(row) for row in totals(con)]  # the cached rows stay as stored
     live = registry()
     for row in rows:
         handle = live.get(row["run_id"])
         if handle is not None and not handle.done.is_set():
             p = handle.progress
-            row.update(status=p.status, trials=max(row["trials"], p.done), spend_usd=max(row["spend_usd"], p.spend_usd))
-    return pd.DataFrame(rows)
+            row.update(status=p.status, trials=max(row["trials"], p.done))
+            row["known_spend_usd"] = max(row["known_spend_usd"], p.spend_usd)
+            if row["spend_usd"] is not None:
+                row["spend_usd"] = row["known_spend_usd"]
+                row["spend_per_trial_usd"] = per_trial(row["spend_usd"], row["trials"])
+        row["spend_usd"] = spend_text(row["known_spend_usd"], row["unpriced_models"])
+        row["model_total_usd"] = spend_text(row["model_total_usd"], row["unpriced_models"])
+        if row["spend_per_trial_usd"] is None and row["unpriced_models"]:
+            row["spend_per_trial_usd"] = "unknown"
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
 @st.cache_resource(show_spinner=False)
@@ -180,8 +196,8 @@ def budget_line(con) -> None:
     if status.budget_usd is None:
         return
     left = status.remaining_usd
-    shown = "unknown (a run's spend is unknown)" if left != left else f"${max(left, 0):,.2f}"
-    st.caption(f"Your monthly budget: {shown} of ${status.budget_usd:,.2f} left this month ({status.month}, UTC).")
+    shown = "unknown (a run's spend is unknown)" if left != left else money(max(left, 0))
+    st.caption(f"Your monthly budget: {shown} of {money(status.budget_usd)} left this month ({status.month}, UTC).")
 
 
 def resume_box(con) -> None:
@@ -234,7 +250,7 @@ def live() -> None:
         p = handle.progress
         reasons = error_reasons(con, handle.run_id) if p.errors else {}
         label = (
-            f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend ${p.spend_usd:.4f}, "
+            f"{handle.run_id}: {p.status}, {p.done}/{p.total} trials, spend {money(p.spend_usd)}, "
             f"{describe_errors(p.errors, reasons)}"
         )
         if p.eta_s is not None and not handle.done.is_set():

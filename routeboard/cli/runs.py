@@ -8,6 +8,7 @@ import threading
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError
+from routeboard.present import money, spend_text
 from routeboard.store.lease import held
 
 
@@ -154,10 +155,10 @@ def _print_estimate(rows) -> None:
     from rich.table import Table
 
     table = Table(title="estimate before the run")
-    for column in ("model", "suite", "calls", "input tokens", "output tokens", "cost USD", "local time"):
+    for column in ("model", "suite", "calls", "input tokens", "output tokens", "cost", "local time"):
         table.add_column(column)
     for r in rows:
-        cost = "unknown" if r["cost_usd"] is None else f"{r['cost_usd']:.4f}"
+        cost = "unknown (no price)" if r["cost_usd"] is None else money(r["cost_usd"])
         local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
         table.add_row(
             r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]), cost, local
@@ -183,7 +184,7 @@ def _follow(runner, as_json: bool) -> int:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("spend ${task.fields[spend]:.4f}  errors {task.fields[errors]}"),
+        TextColumn("spend {task.fields[spend]}  errors {task.fields[errors]}"),
         TimeRemainingColumn(),
     ]
     try:
@@ -191,13 +192,13 @@ def _follow(runner, as_json: bool) -> int:
             *columns, transient=as_json, disable=not sys.stderr.isatty() and as_json, console=_stderr_console()
         ) as bar:
             task = bar.add_task(
-                "trials", total=runner.progress.total, completed=runner.progress.done, spend=0.0, errors=0
+                "trials", total=runner.progress.total, completed=runner.progress.done, spend=money(0.0), errors=0
             )
             lock = threading.Lock()
 
             def update(p):
                 with lock:
-                    bar.update(task, completed=p.done, spend=p.spend_usd, errors=p.errors)
+                    bar.update(task, completed=p.done, spend=money(p.spend_usd), errors=p.errors)
 
             runner.on_progress = update
             progress = runner.run()
@@ -229,8 +230,10 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
         "pending": totals["pending"],
         "error_reasons": {model: reason for model, (_, reason) in reasons.items()},
         "attempts": totals["attempts"],
-        "judge_usd": round(totals["judge_usd"], 8),
-        "spend_usd": round(totals["spend_usd"], 8),
+        "judge_total_usd": round(totals["judge_total_usd"], 8),
+        "spend_usd": None if totals["spend_usd"] is None else round(totals["spend_usd"], 8),
+        "known_spend_usd": round(totals["known_spend_usd"], 8),
+        "unpriced_models": totals["unpriced_models"],
     }
     if as_json:
         print_json(summary)
@@ -243,7 +246,8 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
         print(
             f"{progress.status}: {totals['trials']}/{totals['total_trials']} trials, {totals['accepted']} accepted, "
             + (f"{totals['pending']} waiting for review, " if totals["pending"] else "")
-            + f"spend ${totals['spend_usd']:.4f}, {describe_errors(totals['errors'], reasons)}"
+            + f"spend {spend_text(totals['known_spend_usd'], totals['unpriced_models'])}, "
+            + describe_errors(totals["errors"], reasons)
         )
     return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
 
@@ -254,22 +258,20 @@ def cmd_list(args) -> int:
     rows = run_totals(open_db(args))
     if args.json:
         print_json(rows)
-    else:
-        print_table(
-            rows,
-            [
-                "run_id",
-                "status",
-                "trials",
-                "total_trials",
-                "accepted",
-                "pending",
-                "errors",
-                "spend_usd",
-                "error_reasons",
-            ],
-        )
+        return 0
+    shown = [{**row, **_spend_cells(row)} for row in rows]
+    columns = ["run_id", "status", "trials", "total_trials", "accepted", "pending", "errors", "spend (run total)"]
+    print_table(shown, [*columns, "spend $/trial", "error_reasons"])
     return 0
+
+
+def _spend_cells(totals: dict) -> dict:
+    """A run's spend as a person reads it: the run's total (unknown, or partial naming the models whose calls have
+    no cost) and per trial."""
+    return {
+        "spend (run total)": spend_text(totals["known_spend_usd"], totals["unpriced_models"]),
+        "spend $/trial": money(totals["spend_per_trial_usd"]) if totals["spend_usd"] is not None else "unknown",
+    }
 
 
 def cmd_show(args) -> int:
@@ -281,6 +283,14 @@ def cmd_show(args) -> int:
     if args.json:
         print_json(body)
     else:
+        shown = {
+            **body,
+            **_spend_cells(body),
+            "model $ (run total)": spend_text(body["model_total_usd"], body["unpriced_models"]),
+            "infra $ (run total)": money(body["infra_total_usd"]),
+            "judge $ (run total)": money(body["judge_total_usd"]),
+            "budget": money(body["budget_usd"]) if body["budget_usd"] is not None else "none",
+        }
         for key in (
             "run_id",
             "status",
@@ -294,13 +304,16 @@ def cmd_show(args) -> int:
             "error_reasons",
             "attempts",
             "cached_attempts",
-            "judge_usd",
-            "spend_usd",
-            "budget_usd",
+            "model $ (run total)",
+            "infra $ (run total)",
+            "judge $ (run total)",
+            "spend (run total)",
+            "spend $/trial",
+            "budget",
         ):
-            print(f"{key:>16}: {body.get(key)}")
-        print(f"{'models':>16}: {', '.join(run['settings']['models'])}")
-        print(f"{'suites':>16}: {', '.join(run['settings']['suites'])}")
+            print(f"{key:>19}: {shown.get(key)}")
+        print(f"{'models':>19}: {', '.join(run['settings']['models'])}")
+        print(f"{'suites':>19}: {', '.join(run['settings']['suites'])}")
     return 0
 
 

@@ -87,9 +87,10 @@ class Runner:
             done=len(finished),
             accepted=totals["accepted"],
             errors=totals["errors"],
-            spend_usd=totals["spend_usd"],
+            spend_usd=totals["known_spend_usd"],
         )
-        self.budget = Budget(request.budget_usd, spent_usd=totals["spend_usd"])
+        # the known part of the spend: a call of unknown cost (no price) has nothing the budget could count
+        self.budget = Budget(request.budget_usd, spent_usd=totals["known_spend_usd"])
         self.rng = random.Random(hash(run_id))
         self.cache = ReuseCache(store, request.use_cache)
         self.grading = Grading(judges or {}, request.settings)

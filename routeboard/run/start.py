@@ -138,7 +138,7 @@ def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None
     # refused before any call, as at the start (e.g. a key unset since)
     refuse_unavailable([("", m) for m in models] + [("judge ", m) for m in judges.values()])
     if budget_of(con, actor) is not None:
-        spent_usd = run_store.run_totals(con, run_id)[0]["spend_usd"]
+        spent_usd = run_store.run_totals(con, run_id)[0]["known_spend_usd"]
         planned_usd = None if request.budget_usd is None else max(request.budget_usd - spent_usd, 0.0)
         left = require_budget(con, actor, planned_usd if planned_usd is not None else 0.0)
         # the run's cap counts what it spent before: only what is left this month may be added to it

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from routeboard.store.connection import insert_rows
+from routeboard.store.runs import UNKNOWN_COST
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's process never needs it)
     import pandas as pd
@@ -96,14 +97,18 @@ def audit_rows(
         where.append("action = ?")
         params.append(action)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return con.cursor().execute(_TRAIL.format(columns=_COLUMNS, clause=clause), [*params, limit]).df()
+    return (
+        con.cursor()
+        .execute(_TRAIL.format(columns=_COLUMNS, clause=clause, unknown_cost=UNKNOWN_COST), [*params, limit])
+        .df()
+    )
 
 
 _TRAIL = """
     WITH l AS (SELECT {columns} FROM audit_log {clause} ORDER BY "at" DESC LIMIT ?),
          launched AS (SELECT DISTINCT target AS run_id FROM l WHERE action = 'launch_run'),
          a AS (SELECT run_id, sum(coalesce(cost_usd, 0) + coalesce(infra_usd, 0)) AS usd,
-                      count(*) FILTER (cost_usd IS NULL AND NOT cached AND error_kind IS NULL) AS unknown
+                      count(*) FILTER ({unknown_cost}) AS unknown
                FROM attempts SEMI JOIN launched USING (run_id) GROUP BY run_id),
          j AS (SELECT run_id, sum(judge_cost_usd) AS usd FROM trials SEMI JOIN launched USING (run_id) GROUP BY run_id)
     SELECT l.* REPLACE (
@@ -127,7 +132,7 @@ _SPEND = """
     WITH r AS (SELECT run_id, launched_by AS user_id, budget_usd FROM runs
                WHERE launched_by IS NOT NULL AND status <> 'imported' {who}),
          a AS (SELECT run_id, sum(coalesce(cost_usd, 0) + coalesce(infra_usd, 0)) AS usd,
-                      count(*) FILTER (cost_usd IS NULL AND NOT cached AND error_kind IS NULL) AS unknown
+                      count(*) FILTER ({unknown_cost}) AS unknown
                FROM attempts SEMI JOIN r USING (run_id) WHERE started_at >= ? AND started_at < ? GROUP BY run_id),
          j AS (SELECT run_id, sum(judge_cost_usd) AS usd FROM trials SEMI JOIN r USING (run_id)
                WHERE finished_at >= ? AND finished_at < ? GROUP BY run_id),
@@ -147,5 +152,5 @@ def spend(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, user_i
     who = "AND lower(launched_by) = lower(?)" if user_id else ""
     params = ([user_id] if user_id else []) + [start, end, start, end]
     cur = con.cursor()
-    rows = cur.execute(_SPEND.format(who=who), params).fetchall()
+    rows = cur.execute(_SPEND.format(who=who, unknown_cost=UNKNOWN_COST), params).fetchall()
     return [dict(zip([d[0] for d in cur.description], row, strict=True)) for row in rows]

@@ -59,6 +59,9 @@ TRIAL_COLUMNS = (
     "judge_cost_usd",
     "judge_latency_ms",
 )
+# An attempt whose cost nobody knows: no price, or an import without cost or token columns (a failed call that was
+# not billed and a cached answer cost nothing). A run with one has an unknown spend (docs/design.md).
+UNKNOWN_COST = "cost_usd IS NULL AND NOT cached AND error_kind IS NULL"
 REASON_CHARS = 160  # an error reason shown beside a run: the status and the server's first words
 FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "imported")
 
@@ -181,9 +184,13 @@ _ERROR_REASONS = f"""
 
 
 def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[dict]:
-    """Per run: trials finished, accepted, errors (with each model's reason), attempts and spend.
+    """Per run: trials finished, accepted, errors (with each model's reason), attempts and what the run spent.
 
-    Spend is what the run paid: its attempts (model + infra USD) and its judges' calls (judge_usd)."""
+    Spend is what the run paid in all: its attempts (model + infra USD) and its judges' calls; each part is a run
+    total, named so (``*_total_usd``), and ``spend_per_trial_usd`` spreads the spend over the trials. Unknown is
+    never zero: where an attempt's cost is unknown (no price, an import without cost or token columns),
+    ``spend_usd`` and ``model_total_usd`` are None, ``known_spend_usd`` is the part that is known and
+    ``unpriced_models`` lists the models whose calls have no cost."""
     where = "WHERE r.run_id = ?" if run_id else ""
     cur = con.cursor()
     reasons = _ERROR_REASONS.format(where="AND t.run_id = ?" if run_id else "")
@@ -194,19 +201,31 @@ def run_totals(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> lis
                           count(*) FILTER (outcome = 'pending') AS pending, sum(judge_cost_usd) AS judge_usd
                    FROM trials GROUP BY run_id),
              a AS (SELECT run_id, count(*) AS attempts, sum(cost_usd) AS model_usd, sum(infra_usd) AS infra_usd,
-                          count(*) FILTER (cached) AS cached_attempts FROM attempts GROUP BY run_id),
+                          count(*) FILTER (cached) AS cached_attempts,
+                          count(*) FILTER ({UNKNOWN_COST}) AS unpriced_attempts,
+                          list(DISTINCT model_id ORDER BY model_id) FILTER ({UNKNOWN_COST}) AS unpriced_models
+                   FROM attempts GROUP BY run_id),
              {reasons},
              er AS (SELECT run_id, string_agg(model_id || ': ' || error, '; ' ORDER BY model_id) AS error_reasons
-                    FROM em GROUP BY run_id)
+                    FROM em GROUP BY run_id),
+             s AS (SELECT run_id, coalesce(a.model_usd, 0) + coalesce(a.infra_usd, 0) + coalesce(t.judge_usd, 0)
+                              AS known_spend_usd,
+                          coalesce(a.unpriced_attempts, 0) = 0 AS spend_known
+                   FROM runs LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id))
         SELECT r.run_id, r.status, r.created_at, r.finished_at, r.budget_usd,
                coalesce(t.trials, 0) AS trials, coalesce(t.accepted, 0) AS accepted, coalesce(t.errors, 0) AS errors,
                coalesce(t.pending, 0) AS pending,
                coalesce(a.attempts, 0) AS attempts, coalesce(a.cached_attempts, 0) AS cached_attempts,
-               coalesce(a.model_usd, 0) AS model_usd, coalesce(a.infra_usd, 0) AS infra_usd,
-               coalesce(t.judge_usd, 0) AS judge_usd,
-               coalesce(a.model_usd, 0) + coalesce(a.infra_usd, 0) + coalesce(t.judge_usd, 0) AS spend_usd,
+               CASE WHEN s.spend_known THEN coalesce(a.model_usd, 0) END AS model_total_usd,
+               coalesce(a.infra_usd, 0) AS infra_total_usd, coalesce(t.judge_usd, 0) AS judge_total_usd,
+               CASE WHEN s.spend_known THEN s.known_spend_usd END AS spend_usd,
+               CASE WHEN s.spend_known AND t.trials > 0 THEN s.known_spend_usd / t.trials END
+                   AS spend_per_trial_usd,
+               s.known_spend_usd, coalesce(a.unpriced_attempts, 0) AS unpriced_attempts,
+               coalesce(a.unpriced_models, []) AS unpriced_models,
                (r.settings->>'total_trials')::INTEGER AS total_trials, er.error_reasons
-        FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN er USING (run_id) {where}
+        FROM runs r LEFT JOIN t USING (run_id) LEFT JOIN a USING (run_id) LEFT JOIN er USING (run_id)
+             LEFT JOIN s USING (run_id) {where}
         ORDER BY r.created_at DESC""",
         ([run_id, run_id] if run_id else []),
     ).fetchall()

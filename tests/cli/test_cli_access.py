@@ -69,7 +69,8 @@ def test_an_analyst_over_budget_is_refused_before_any_call(team):
     run = ("run", "--suite", "financial-analysis", "--model", "openai/gpt-4.1-nano", "--limit", "5", "--json")
     shown = run_cli("--user", "ben@example.com", *run, env=env)
     assert shown.returncode == 2, shown.stdout
-    assert "ben@example.com (analyst) has $0.00 of $0.00 left this month; the run may cost up to $0.00" in shown.stderr
+    left = "ben@example.com (analyst) has $0.00001 of $0.00001 left this month; the run may cost up to $0.000"
+    assert left in shown.stderr
     assert json.loads(run_cli("--user", "ben@example.com", "runs", "list", "--json", env=env).stdout) == []
     assert [(r["user_id"], r["action"], r["target"]) for r in _audit(team, "--action", "manage_access")] == [
         ("ann@example.com", "manage_access", "ben@example.com")

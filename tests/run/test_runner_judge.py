@@ -71,8 +71,8 @@ def test_each_trial_stores_its_judges_tokens_latency_and_cost(con, world):
     assert len(rows) == TASKS
     assert rows == [("fake/judge", JUDGE_IN, JUDGE_OUT, JUDGE_MS, pytest.approx(ONE_JUDGE_CALL_USD))] * TASKS
     totals = run_totals(con, runner.run_id)[0]
-    assert totals["judge_usd"] == pytest.approx(TASKS * ONE_JUDGE_CALL_USD)
-    assert totals["spend_usd"] == pytest.approx(totals["model_usd"] + TASKS * ONE_JUDGE_CALL_USD)
+    assert totals["judge_total_usd"] == pytest.approx(TASKS * ONE_JUDGE_CALL_USD)
+    assert totals["spend_usd"] == pytest.approx(totals["model_total_usd"] + TASKS * ONE_JUDGE_CALL_USD)
     run = get_run(con, runner.run_id)
     assert run["prices"]["fake/judge"]["input_per_mtok_usd"] == JUDGE_PRICE[0]  # the judge's price is snapshotted
     assert run["settings"]["judges"] == {"emails@1": "fake/judge"}
@@ -121,7 +121,7 @@ def test_the_budget_reserves_the_judges_calls(con, world):
     progress = runner.run()
     assert progress.status == "budget_exhausted"
     totals = run_totals(con, runner.run_id)[0]
-    assert totals["judge_usd"] > 0.5 * totals["spend_usd"]
+    assert totals["judge_total_usd"] > 0.5 * totals["spend_usd"]
     assert totals["spend_usd"] <= cap  # each call reserved at its worst case together with its judge's
     assert 1 <= totals["trials"] < TASKS
 

@@ -65,7 +65,9 @@ def test_an_analyst_over_budget_is_refused_before_any_call(team):
     budget(0.000001)  # less than the run's estimate
     fake = install_fake(FakeProvider())
     runs_before = con.execute("SELECT count(*) FROM runs").fetchone()[0]
-    with pytest.raises(Refused, match=r"Ben \(analyst\) has \$0.00 of \$0.00 left this month; the run may cost up to"):
+    # what is left and what the run may cost at their own precision: never "$0.00 of $0.00" for a budget of $0.000001
+    left = r"Ben \(analyst\) has \$0.000001 of \$0.000001 left this month; the run may cost up to \$0.000"
+    with pytest.raises(Refused, match=left):
         start_run(con, request(), actor=BEN)
     assert fake.calls == []
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == runs_before
