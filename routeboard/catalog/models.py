@@ -1,4 +1,4 @@
-"""The model catalog: hosted models priced from litellm's bundled map (routeboard.catalog.price_table, read without
+"""The model catalog: hosted models priced from litellm's bundled map (routeboard.providers.price_table, read without
 importing litellm), user models, Ollama, the embedded model."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from dataclasses import asdict, replace
 
 import duckdb
 
-from routeboard.catalog.price_table import litellm_price
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import NotFound, Problems
 from routeboard.providers.embedded import embedded_model_path
 from routeboard.providers.keys import missing_keys
 from routeboard.providers.ollama import OllamaStatus, ollama_host, ollama_models
+from routeboard.providers.price_table import litellm_price
 from routeboard.store.catalog import model_row, model_rows, save_model
 from routeboard.team import audit
 from routeboard.team.access import Actor, require

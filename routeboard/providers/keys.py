@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from routeboard.catalog.price_table import provider_of
 from routeboard.domain import Model
 from routeboard.errors import InvalidInput
+from routeboard.providers.price_table import provider_of
 from routeboard.team import access
 from routeboard.team.access import Actor
 from routeboard.team.secrets import KEY_NAME
@@ -22,8 +22,8 @@ _given: set[str] = set()  # names of keys given in this process; their values li
 # key -> models seen needing it while it was missing, so a key still names its models once it is set
 _needed_by: dict[str, set[str]] = {}
 # provider -> (the keys litellm.validate_environment reports missing, any one of which it accepts), copied from
-# litellm 1.110 so a page never imports litellm to list keys (tests/catalog/test_price_table.py checks each against it);
-# any other provider is asked of litellm itself.
+# litellm 1.110 so a page never imports litellm to list keys (tests/providers/test_price_table.py checks each
+# against it); any other provider is asked of litellm itself.
 PROVIDER_KEYS = {
     "openai": (("OPENAI_API_KEY",), ("OPENAI_API_KEY",)),
     "anthropic": (("ANTHROPIC_API_KEY",), ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")),

@@ -4,7 +4,7 @@ litellm stays the one place prices come from: the table is litellm's own bundled
 (litellm/model_prices_and_context_window_backup.json, the map ``litellm.model_cost`` holds when
 LITELLM_LOCAL_MODEL_COST_MAP=True, which routeboard/settings.py sets), located with importlib.util.find_spec and
 parsed once per process; it is read again when the file changes (keyed on its path and mtime), so upgrading
-litellm changes the prices the next time a page asks. tests/catalog/test_price_table.py checks it against
+litellm changes the prices the next time a page asks. tests/providers/test_price_table.py checks it against
 litellm.model_cost. Calls still go through litellm (routeboard/providers/litellm_backend.py).
 """
 

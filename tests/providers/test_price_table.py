@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from routeboard.catalog.models import BUILTIN_HOSTED
-from routeboard.catalog.price_table import litellm_price, price_map_path, provider_of
 from routeboard.providers.keys import PROVIDER_KEYS, missing_keys
+from routeboard.providers.price_table import litellm_price, price_map_path, provider_of
 from routeboard.settings import configure_litellm
 
 ROOT = Path(__file__).resolve().parents[2]
