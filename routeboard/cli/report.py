@@ -12,7 +12,8 @@ from routeboard.present import DASH, cpat_text, interval, money, percent
 
 REPORT_COLUMNS = (
     "category model tier trials tasks correct accuracy ci_low ci_high interval bar verdict excluded "
-    "excluded_detail tasks_needed pass_hat_k model_usd retry_usd tool_usd infra_usd review_usd "
+    "excluded_detail tasks_needed settles_as tasks_to_settle tasks_available pass_hat_k model_usd retry_usd tool_usd "
+    "infra_usd review_usd "
     "rework_usd failure_usd total_usd_per_trial accepted_share cpat_usd cost_unknown monthly_usd "
     "latency_ms_p50 latency_ms_p95 input_tokens_per_trial output_tokens_per_trial"
 ).split()
