@@ -83,6 +83,18 @@ class Grade:
     pending: bool = False
 
 
+def outcome_of(grade: Grade | None) -> str:
+    """A trial's outcome: error (no answer, ``None``), invalid, pending while a person has yet to review it, else
+    accepted or wrong (docs/design.md); our runs and imported results are told apart the same way."""
+    if grade is None:
+        return "error"
+    if not grade.valid:
+        return "invalid"
+    if grade.pending:
+        return "pending"
+    return "accepted" if grade.correct else "wrong"
+
+
 @dataclass(frozen=True)
 class InfraProfile:
     """What a local model's box costs to own and run; turns busy seconds into USD."""

@@ -9,7 +9,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from routeboard.domain import TIERS
+from routeboard.domain import TIERS, Grade, outcome_of
 
 MAX_COUNT = 2**31 - 1  # trials and token counts are INTEGER columns
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -43,14 +43,9 @@ class ResultRow:
     pending: bool = False  # graded by people (the human grader): waits for review, counts once reviewed
 
     def outcome(self) -> str:
-        """accepted / wrong / invalid / error / pending, as the runner decides it."""
-        if self.error is not None:
-            return "error"
-        if not self.valid:
-            return "invalid"
-        if self.pending:
-            return "pending"
-        return "accepted" if self.correct else "wrong"
+        """accepted / wrong / invalid / error / pending, as the runner decides it (a provider error: no grade)."""
+        grade = Grade(self.valid, self.correct, self.score or 0.0, pending=self.pending)
+        return outcome_of(None if self.error is not None else grade)
 
 
 # ---------------------------------------------------------------- value converters (raise ValueError)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from routeboard.domain import Attempt, Grade
+from routeboard.domain import Attempt, Grade, outcome_of
 
 # Errors that asking again may fix; any other kind (no key, auth, not found, bad request) ends the trial at once.
 RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection", "malformed"})
@@ -139,14 +139,3 @@ def retry_messages(messages: list[dict], output: str, detail: str) -> list[dict]
         f"Your answer did not pass the format check ({detail[:200]}). Reply again, following the instructions exactly."
     )
     return [*messages, {"role": "assistant", "content": output}, {"role": "user", "content": feedback}]
-
-
-def outcome_of(grade: Grade | None) -> str:
-    """accepted / wrong / invalid / error, or pending while a person has yet to review it (docs/design.md)."""
-    if grade is None:
-        return "error"
-    if not grade.valid:
-        return "invalid"
-    if grade.pending:
-        return "pending"
-    return "accepted" if grade.correct else "wrong"
