@@ -259,10 +259,13 @@ def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows
     other = st.selectbox("Compare with", others, key="whatif_other")
     even = review_rate_break_even(stored, scenario, category, focus, other, ledger=led)
     # one text element, not two: each element a what-if change redraws costs the browser ~10 ms
-    at = f" (each review {minutes_basis(even.review_minutes, even.minutes_source)})" if even.rate is not None else ""
+    # the minutes a review takes in that sum (measured or assumed), unless a cost is unknown and nothing was summed
+    summed = even.rate is not None or not even.reason.startswith("unknown")
+    at = f" (each review {minutes_basis(even.review_minutes, even.minutes_source)})" if summed else ""
     lines = [
         f"Review rate at which {focus} and {other} cost the same per accepted task: "
-        + (f"{percent(even.rate, 0)}{at}" if even.rate is not None else even.reason)
+        + (percent(even.rate, 0) if even.rate is not None else even.reason)
+        + at
     ]
     box = box_break_even(led, category, focus)
     if box is not None:

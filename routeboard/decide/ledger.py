@@ -79,7 +79,7 @@ def apply_scenario(
     out["infra_usd"] = infra_sum / n
     cost_unknown = np.full(len(df), None, dtype=object)
     for i in np.flatnonzero(unknown):
-        cost_unknown[i] = _unknown_reason(df.iloc[i])
+        cost_unknown[i] = _unknown_reason(df.iloc[i], scenario)
     out["cost_unknown"] = cost_unknown
 
     per_category = [scenario.for_category(c) for c in categories]
@@ -182,11 +182,26 @@ def _intervals_and_verdicts(df, out, corrected, level, method, scenario, codes, 
     }
 
 
-def _unknown_reason(row) -> str:
-    return (
+def _unknown_reason(row, scenario: Scenario) -> str:
+    """Why a model's cost is unknown and what would make it known, its first words the label a cell shows: a
+    price that is set cannot cost calls whose token counts were never recorded (the fix is the file, not the
+    price), and a model with no price needs one."""
+    override = row.model_id in scenario.prices
+    priced = override or (pd.notna(row.snapshot_input_per_mtok_usd) and pd.notna(row.snapshot_output_per_mtok_usd))
+    untokened = int(row.untokened_attempts)
+    if priced and untokened:
+        uncosted = untokened if override else int(row.unpriced_attempts) or untokened
+        return (
+            f"no token counts: {uncosted} of {row.attempts} attempts of {row.model_id} carry no token counts and no "
+            "cost, so its price cannot cost them; import its results with token or cost columns"
+        )
+    reason = (
         f"no price: {row.unpriced_attempts} of {row.attempts} attempts of {row.model_id} have no known cost; "
         "set its price on Models (or in the scenario) to cost them"
     )
+    if untokened:
+        reason += f" ({untokened} carry no token counts either: for those, import token or cost columns)"
+    return reason
 
 
 def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray]:

@@ -62,3 +62,44 @@ def test_results_without_price_or_cost_are_never_routed_as_free(tmp_path):
     assert "cheapest model that clears" not in route["reason"]
     table = run_cli("report", "--scenario", str(zero_failure), env={"COLUMNS": "250"}).stdout
     assert "no price" in table and "$0.0000" not in table and "0.00000" not in table
+
+
+def test_a_priced_model_whose_results_carry_no_token_counts_says_so_and_never_asks_for_a_price(tmp_path):
+    # its price IS set: what is missing is the usage its price would cost, so the advice is the file, not Models
+    assert run_cli("models", "add", "acme/priced", "--input-price", "1", "--output-price", "2").returncode == 0
+    rows = [[f"t{i}", "ticket triage", "acme/priced", "true" if i % 20 else "false"] for i in range(200)]
+    path = _write(tmp_path / "no_tokens.csv", rows, ["task_id", "category", "model", "correct"])
+    assert run_cli("results", "import", str(path), "--bar", "0.9").returncode == 0
+    [row] = json.loads(run_cli("report", "--json").stdout)
+    assert row["cost_unknown"] == (
+        "no token counts: 200 of 200 attempts of acme/priced carry no token counts and no cost, so its price "
+        "cannot cost them; import its results with token or cost columns"
+    )
+    table = run_cli("report", env={"COLUMNS": "250"}).stdout
+    assert "no token counts" in table and "no price" not in table
+    [route] = json.loads(run_cli("route", "--json").stdout)
+    assert "import its results with token or cost columns" in route["reason"]
+    assert "set its price" not in route["reason"] and "no price" not in route["reason"]
+
+
+def test_a_category_whose_every_model_is_excluded_names_each_reason_never_a_zero_gap(tmp_path):
+    rows = [
+        [f"t{i}", "ticket triage", model, "true", 0.001]
+        for model in ("openai/gpt-4.1-nano", "acme/house-model")
+        for i in range(100)
+    ]
+    path = _write(tmp_path / "both.csv", rows, ["task_id", "category", "model", "correct", "cost_usd"])
+    assert run_cli("results", "import", str(path), "--bar", "0.9").returncode == 0
+    scenario = tmp_path / "strict.yaml"
+    scenario.write_text(
+        "constraints:\n  ticket triage:\n    deny_models: [openai/gpt-4.1-nano]\n    allowed_tiers: [local]\n"
+    )
+    [route] = json.loads(run_cli("route", "--json", "--scenario", str(scenario)).stdout)
+    assert route["model"] is None and route["gap_kind"] == "all_excluded"
+    assert route["reason"] == (
+        "every model with results here is excluded: acme/house-model (tier small-proprietary is not allowed here "
+        "(allowed: local)); openai/gpt-4.1-nano (on this category's deny list)"
+    )
+    text = run_cli("route", "--scenario", str(scenario), env={"COLUMNS": "300"}).stdout
+    assert "every model with results here is excluded" in text
+    assert "under the bar" not in text and "no price" not in text

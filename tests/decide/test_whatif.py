@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from routeboard.decide.ledger import apply_scenario
@@ -25,6 +27,28 @@ def test_review_rate_break_even_is_where_the_two_cpats_meet():
     assert r is not None and 0 < r < 1
     at = apply_scenario(rows, s.with_values("tickets", review_rate=r)).set_index("model_id")["cpat_usd"]
     assert at["cheap"] == pytest.approx(at["better"], rel=1e-2)
+
+
+def test_the_review_rate_break_even_uses_the_review_minutes_the_ledger_uses():
+    rows = table(
+        dict(model="cheap", correct=900, trials=1000, cost_usd=1.0),
+        dict(model="better", correct=990, trials=1000, cost_usd=30.0),
+    )
+    # people's 14 reviews took 20 minutes each: the ledger prices reviews with that, not the assumed 1 minute
+    rows[["category_reviews_n", "category_review_minutes_median"]] = (14, 20.0)
+    s = Scenario(
+        defaults=Assumptions(
+            failure_usd=0.01, review_minutes=1, reviewer_usd_per_hour=30, catch_rate=1.0, rework_minutes=30
+        )
+    )
+    even = review_rate_break_even(rows, s, "tickets", "cheap", "better")
+    assert (even.review_minutes, even.minutes_source) == (20.0, "measured (14 reviews)")
+    at = apply_scenario(rows, s.with_values("tickets", review_rate=even.rate)).set_index("model_id")
+    assert set(at["review_minutes_used"]) == {20.0}
+    assert at.loc["cheap", "cpat_usd"] == pytest.approx(at.loc["better", "cpat_usd"], rel=1e-2)
+    # with the assumed minute the two models meet elsewhere: the measured minutes moved the answer
+    assumed = review_rate_break_even(rows, replace(s, use_measured_review=False), "tickets", "cheap", "better")
+    assert assumed.minutes_source == "assumed" and assumed.rate != pytest.approx(even.rate, rel=0.1)
 
 
 def test_local_break_even_volume_pays_off_the_box():

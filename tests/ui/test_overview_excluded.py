@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ui.conftest import PRICEY, SUITE, open_page, table
+from tests.ui.conftest import CHEAP, PRICEY, SUITE, open_page, table
 
 
 def test_many_pairs_that_cannot_be_routed_are_counted_closed_and_listed_with_their_reason_when_opened(
@@ -23,3 +23,18 @@ def test_many_pairs_that_cannot_be_routed_are_counted_closed_and_listed_with_the
     assert "None" not in cells and "nan" not in cells
     config = json.loads(at.dataframe[1].proto.columns or "{}")
     assert all(config.get(c, {}).get("help") for c in listed.columns)  # every column explained
+
+
+def test_a_category_whose_every_model_is_excluded_says_so_and_why_on_the_board(app, seeded):
+    from routeboard.decide.scenario import Scenario, save_scenario
+
+    # the deny list keeps the cheap model off, the tiers the pricey one: nothing is a near miss "0.0% under the bar"
+    rules = {SUITE: {"deny_models": [CHEAP], "allowed_tiers": ["local"]}}
+    save_scenario(seeded.con, Scenario(name="default", constraints=rules))
+    at = open_page(app, "overview")
+    gap = table(at, "category", "routed", "gap").set_index("category").loc[SUITE, "gap"]
+    assert gap == (
+        f"every model with results here is excluded: {CHEAP} (on this category's deny list); {PRICEY} (tier "
+        "small-proprietary is not allowed here (allowed: local))"
+    )
+    assert "under the bar" not in gap and "no price" not in gap

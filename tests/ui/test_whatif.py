@@ -130,9 +130,18 @@ def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_th
     at = _open_whatif(app)
     review = table(at, "category", "review minutes").set_index("category")["review minutes"]
     assert review["support-reply"] == "2 min assumed · 0.5 min measured (12 reviews), used"
+    # the field holds the assumption; what the costs use is said beside it, and the break-even sums the same
+    assert at.number_input(key="whatif_rm_every category").label == "Review minutes (assumed)"
+    captions = [c.value for c in at.caption]
+    assert "Review minutes in use: support-reply: 0.5 min, measured from 12 reviews (not the field's)." in captions
+    [even] = [m.value for m in at.markdown if m.value.startswith("Review rate at which")]
+    assert even.endswith("(each review 0.5 min, measured from 12 reviews)"), even
     at.checkbox(key="whatif_measured_review").uncheck().run()
     review = table(at, "category", "review minutes").set_index("category")["review minutes"]
     assert review["support-reply"] == "2 min assumed, used · 0.5 min measured (12 reviews)"
+    assert "Review minutes in use: 2 min, assumed, as in the field." in [c.value for c in at.caption]
+    [even] = [m.value for m in at.markdown if m.value.startswith("Review rate at which")]
+    assert even.endswith("(each review 2 min, assumed)"), even
 
 
 BREAKDOWN, TORNADO = "USD per accepted task", "cost per accepted task (USD)"  # each chart's value axis title
