@@ -168,21 +168,8 @@ def add_model(
     problems.raise_if_any()
     if free:
         given = (0.0, 0.0)
-    save_model(
-        con,
-        {
-            "model_id": model_id,
-            "litellm_model": litellm_model,
-            "display_name": display_name or model_id,
-            "tier": tier,
-            "input_price_per_mtok_usd": given[0],
-            "output_price_per_mtok_usd": given[1],
-            "api_base": api_base,
-            "infra": asdict(infra) if infra else None,
-            "origin": origin,
-            "free": free,
-        },
-    )
+    row = catalog_row(model_id, litellm_model, display_name or model_id, tier, origin, prices=given, free=free)
+    save_model(con, {**row, "api_base": api_base, "infra": asdict(infra) if infra else None})
     detail = {"tier": tier, "input_price_per_mtok_usd": given[0], "output_price_per_mtok_usd": given[1],
               "api_base": api_base, "free": free}  # fmt: skip
     audit.record_now(con, actor, "manage_models", target=model_id, detail=detail)
@@ -320,6 +307,32 @@ def get_model(con: duckdb.DuckDBPyConnection, model_id: str) -> Model:
         f"unknown model {model_id!r}: add it with `python -m routeboard models add {model_id} "
         "--input-price ... --output-price ...` (or --free) or pick one from `models list`"
     )
+
+
+def catalog_row(
+    model_id: str,
+    litellm_model: str,
+    display_name: str,
+    tier: str,
+    origin: str,
+    *,
+    prices: tuple[float | None, float | None] = (None, None),
+    free: bool = False,
+) -> dict:
+    """A model as the catalog stores it (store.catalog.MODEL_COLUMNS): no prices means litellm's map prices it (or,
+    for a local model, its box's time), see ``model_from_row``; no api_base or infra profile unless set after."""
+    return {
+        "model_id": model_id,
+        "litellm_model": litellm_model,
+        "display_name": display_name,
+        "tier": tier,
+        "input_price_per_mtok_usd": prices[0],
+        "output_price_per_mtok_usd": prices[1],
+        "api_base": None,
+        "infra": None,
+        "origin": origin,
+        "free": free,
+    }
 
 
 def model_from_row(row: dict) -> Model:

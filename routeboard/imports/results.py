@@ -17,6 +17,7 @@ import duckdb
 from routeboard.catalog.models import (
     BUILTIN_HOSTED,
     EMBEDDED_ID,
+    catalog_row,
     embedded_model,
     guess_tier,
     litellm_price,
@@ -244,18 +245,8 @@ def price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Mode
         row = stored.get(model_id)
         if row is None:
             display, builtin_tier = builtin.get(model_id, (model_id, None))
-            row = {
-                "model_id": model_id,
-                "litellm_model": model_id,
-                "display_name": display,
-                "tier": tier or builtin_tier or guess_tier(model_id, litellm_price(model_id)),
-                "input_price_per_mtok_usd": None,
-                "output_price_per_mtok_usd": None,
-                "api_base": None,
-                "infra": None,
-                "origin": "imported",
-                "free": False,
-            }
+            new_tier = tier or builtin_tier or guess_tier(model_id, litellm_price(model_id))
+            row = catalog_row(model_id, model_id, display, new_tier, "imported")
             new_rows.append(row)
         elif tier and tier != row["tier"]:
             notes.append(f"{model_id}: the catalog's tier {row['tier']!r} kept (file says {tier!r})")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from routeboard.catalog.models import model_from_row
+from routeboard.catalog.models import catalog_row, model_from_row
 from routeboard.domain import GraderSpec, Model, Suite, Task
 from routeboard.errors import NotFound
 from routeboard.imports.run_writer import write_imported_run
@@ -143,19 +143,8 @@ def _sample_models(cur) -> dict[str, Model]:
     stored = {row["model_id"]: row for row in select_models(cur, [m[0] for m in MODELS])}
     new_rows = []
     for model_id, litellm_model, display, tier, _column in MODELS:
-        if model_id not in stored:
-            stored[model_id] = {
-                "model_id": model_id,
-                "litellm_model": litellm_model,
-                "display_name": display,
-                "tier": tier,
-                "input_price_per_mtok_usd": None,  # None: litellm's map prices it (catalog.model_from_row)
-                "output_price_per_mtok_usd": None,
-                "api_base": None,
-                "infra": None,
-                "origin": "sample",
-                "free": False,
-            }
+        if model_id not in stored:  # unpriced: litellm's map prices it (catalog.model_from_row)
+            stored[model_id] = catalog_row(model_id, litellm_model, display, tier, "sample")
             new_rows.append(stored[model_id])
     insert_models(cur, new_rows)
     return {model_id: model_from_row(stored[model_id]) for model_id, *_ in MODELS}
