@@ -17,10 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.providers.keys import COMMON_PROVIDERS, provider_key_set
+from routeboard.secrets import scrub_text
 from routeboard.settings import db_path
 from routeboard.store.connection import FileLease, Pinned, open_store
 from routeboard.store.version import data_version
-from routeboard.team.secrets import scrub_text
 
 # A page run lets go of the file this long after it ends: the person's next click usually comes within it and
 # skips the opening (15-40 ms at a million attempts); a CLI run waits at most this much longer.

@@ -22,12 +22,17 @@ VERDICTS = ("clears", "fails", "undecided")
 MAX_TASKS_NEEDED = 100_000
 
 
+def _rule(low, high, bar, tasks, min_tasks) -> tuple[np.ndarray, np.ndarray]:
+    """(clears, fails) as boolean arrays: the rule itself, which ``verdicts`` names and ``settle`` searches with."""
+    fails = high < bar  # whatever the evidence: failing needs no minimum
+    return (low >= bar) & (tasks >= min_tasks) & ~fails, fails
+
+
 def verdicts(low, high, bar, tasks, min_tasks) -> np.ndarray:
     """The rule: 'fails' when the upper bound is under the bar (whatever the evidence: failing needs no minimum);
     'clears' when the lower bound reaches the bar on at least ``min_tasks`` independent tasks; else 'undecided'."""
-    low, high, bar, tasks, min_tasks = (np.asarray(x, dtype=float) for x in (low, high, bar, tasks, min_tasks))
-    clears = (low >= bar) & (tasks >= min_tasks)
-    return np.where(high < bar, "fails", np.where(clears, "clears", "undecided")).astype(object)
+    clears, fails = _rule(*(np.asarray(x, dtype=float) for x in (low, high, bar, tasks, min_tasks)))
+    return np.where(fails, "fails", np.where(clears, "clears", "undecided")).astype(object)
 
 
 def verdict(low: float, high: float, bar: float, tasks: int, min_tasks: int) -> str:
@@ -83,20 +88,20 @@ def settle(
     rows = np.flatnonzero(undecided & (tasks > 0))
     p, n, b, least = accuracy[rows], tasks[rows], bar[rows], min_tasks[rows]
 
-    def projected(extra: np.ndarray) -> np.ndarray:
+    def projected(extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = n + extra
         low, high = intervals(p * total, total, level, method)
-        return verdicts(low, high, b, total, least)
+        return _rule(low, high, b, total, least)
 
-    reachable = projected(np.full(len(rows), float(max_tasks))) != "undecided"
+    reachable = np.logical_or(*projected(np.full(len(rows), float(max_tasks))))
     fewest, most = np.ones(len(rows)), np.full(len(rows), float(max_tasks))  # invariant: n + most settles it
     while np.any(reachable & (fewest < most)):
         middle = np.floor((fewest + most) / 2)
-        settled = projected(middle) != "undecided"
+        settled = np.logical_or(*projected(middle))
         most = np.where(settled, middle, most)
         fewest = np.where(settled, fewest, middle + 1)
     to_settle[rows[reachable]] = most[reachable]
-    settles_as[rows[reachable]] = projected(most)[reachable]
+    settles_as[rows[reachable]] = np.where(projected(most)[0], "clears", "fails")[reachable]
     if available is None:
         within = np.ones(len(tasks), dtype=bool)
     else:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from routeboard.domain import Model
 from routeboard.errors import InvalidInput
 from routeboard.providers.price_table import provider_of
+from routeboard.secrets import KEY_NAME
 from routeboard.team import access
 from routeboard.team.access import Actor
-from routeboard.team.secrets import KEY_NAME
 
 SECRETS_EXAMPLE = '# .streamlit/secrets.toml (next to app.py; keep it out of git)\nOPENAI_API_KEY = "sk-..."\n'
 _given: set[str] = set()  # names of keys given in this process; their values live only in os.environ

@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from routeboard.errors import StoreError
-from routeboard.team.secrets import scrub_text  # the one home of scrub rules; it imports no store module
+from routeboard.secrets import scrub_text  # the one home of scrub rules; it imports no store module
 
 PREFIX = "ducklake:"
 # PyPI package duckdb-extension-<name>; parquet is also built into the duckdb wheel, the package is its fallback

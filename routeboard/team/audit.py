@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from routeboard.secrets import _env_secrets, scrub
 from routeboard.store import access as access_store
 from routeboard.store.connection import transaction
 from routeboard.team.roles import Actor, resolve
-from routeboard.team.secrets import _env_secrets, scrub
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's process never needs it)
     import pandas as pd

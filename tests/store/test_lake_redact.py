@@ -1,5 +1,5 @@
 """A shared store's password never reaches a message, the sidebar or a log: the address and DuckDB's own error
-text are both scrubbed (by routeboard/team/secrets.py, the one home of scrub rules)."""
+text are both scrubbed (by routeboard/secrets.py, the one home of scrub rules)."""
 
 from __future__ import annotations
 

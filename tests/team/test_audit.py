@@ -9,9 +9,10 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 import pytest
 
+from routeboard import secrets
 from routeboard.store.connection import transaction
 from routeboard.store.runs import insert_run
-from routeboard.team import access, audit, secrets
+from routeboard.team import access, audit
 from routeboard.team.access import LOCAL, Actor
 
 KEY = "sk-proj-Abcdefghijklmnop1234567890"

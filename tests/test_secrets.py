@@ -1,4 +1,4 @@
-"""Every scrub rule lives in routeboard/team/secrets.py: keys become "[secret]" wherever they are stored, and a
+"""Every scrub rule lives in routeboard/secrets.py: keys become "[secret]" wherever they are stored, and a
 store address keeps everything but its password, in the audit trail as in the store's own messages."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import json
 import duckdb
 import pytest
 
-from routeboard.team import audit, secrets
+from routeboard import secrets
+from routeboard.team import audit
 from routeboard.team.access import Actor
 
 
