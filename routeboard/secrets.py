@@ -38,9 +38,12 @@ def _env_secrets() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def scrub_text(text: str) -> str:
-    """A message or a store address without its passwords, the rest left readable: for errors, logs and the
-    sidebar."""
+def scrub_text(text: str, _secrets: list[str] | None = None) -> str:
+    """A message or a store address without its keys and passwords, the rest left readable: for errors (a
+    provider's error may quote the key it was sent), logs and the sidebar."""
+    for secret in _env_secrets() if _secrets is None else _secrets:
+        text = text.replace(secret, SECRET)
+    text = _KEY_SHAPES.sub(SECRET, text)
     return _URI_PASSWORD.sub(rf"\1{SECRET}@", _PASSWORD.sub(rf"\1{SECRET}", text))
 
 
@@ -51,7 +54,7 @@ def scrub(value: Any, _secrets: list[str] | None = None) -> Any:
     if isinstance(value, str):
         if any(s in value for s in secrets) or _KEY_SHAPES.search(value):
             return SECRET
-        return scrub_text(value)
+        return scrub_text(value, secrets)
     if isinstance(value, dict):
         return {
             str(k): SECRET if _SECRET_FIELDS.search(str(k)) and v not in (None, "") else scrub(v, secrets)

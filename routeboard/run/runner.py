@@ -30,6 +30,7 @@ from routeboard.run.plan import Certification, Job, left_to_send
 from routeboard.run.progress import Progress
 from routeboard.run.request import RunRequest
 from routeboard.run.trial import Call, Check, Done, Step, TrialState
+from routeboard.secrets import scrub_text
 from routeboard.store import reviews as review_store
 from routeboard.store import runs as run_store
 from routeboard.store.connection import Source, database_path, held
@@ -317,7 +318,7 @@ class Runner:
                 output_tokens=result.billed_output_tokens,
                 cost_usd=model_usd,
                 error_kind=result.kind,
-                error=str(result)[:500],
+                error=scrub_text(str(result))[:500],  # a provider's message may quote the key it was sent
             )
         model_usd, infra_usd = (
             (0.0, 0.0)

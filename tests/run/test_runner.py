@@ -118,6 +118,20 @@ def test_non_retryable_errors_end_the_trial_at_once(setup):
     assert ("t2", 1, "error", 1) in trial_rows(setup, runner.run_id)
 
 
+def test_a_providers_error_quoting_the_key_is_stored_without_it(setup, monkeypatch):
+    key = "sk-proj-Zq81abcdefghijklmnop"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    said = f"Incorrect API key provided: {key}. You can find your API key at platform.openai.com"
+    install_fake(FakeProvider(failures=lambda p, n: ProviderError(said, kind="auth") if p == "say: 2" else None))
+    runner = start_run(setup, request())
+    runner.run()
+    [(stored,)] = setup.execute(
+        "SELECT error FROM attempts WHERE run_id = ? AND error IS NOT NULL", [runner.run_id]
+    ).fetchall()
+    assert key not in stored
+    assert stored == "Incorrect API key provided: [secret]. You can find your API key at platform.openai.com"
+
+
 def test_invalid_output_is_retried_once_and_costed(setup):
     seen = set()
 
