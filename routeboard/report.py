@@ -82,10 +82,11 @@ COLUMN_HELP = {
     "baseline monthly": "The same volume sent to the baseline model. A dash where nothing is routed or the "
     "baseline has no known cost.",
     "saving": "Baseline monthly minus routed monthly. A dash where either is unknown.",
-    "gap": "Where nothing clears: the nearest model and how far its interval's lower bound is under the bar "
-    "(or its cost over the ceiling). A dash where a model is routed.",
-    "tasks needed": "About how many more tasks would likely settle the nearest model's verdict. A dash where a "
-    "model is routed.",
+    "gap": "Where nothing clears: the nearest model and how far its interval's lower bound is under the bar, and "
+    "whether more tasks would likely settle it (which way); or its cost over the ceiling, a cost that is unknown "
+    "and why, or that every model is excluded and by what. A dash where a model is routed.",
+    "tasks needed": "About how many more tasks would likely settle the nearest model's verdict, and which way "
+    "(clears or fails); 'none' where it is settled or fails. A dash where a model is routed.",
     "assumption": "An input the costs rest on: assumed, or measured from people's reviews where enough exist.",
     "value": "The value in use.",
     "applies to": "Every category, or one category that overrides the default.",

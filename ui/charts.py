@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from routeboard.present import money_vega
+from routeboard.present import money_vega, percent
 
 TIER_COLOURS = {
     "frontier": "#d62728",
@@ -145,7 +145,7 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
                 },
             },
             {  # the category's quality bar
-                "data": {"values": [{"bar": bar, "label": f"bar {bar:.0%}"}]},
+                "data": {"values": [{"bar": bar, "label": f"bar {percent(bar, 0)}"}]},
                 "layer": [
                     {
                         "mark": {"type": "rule", "color": "#d62728", "strokeDash": [6, 4]},

@@ -69,8 +69,9 @@ COLUMNS = {
     ),
     "gap": (
         "why nothing clears",
-        "The nearest model, how far its interval's lower end is below the bar, and about "
-        "how many more tasks would settle it.",
+        "The nearest model, how far its interval's lower end is below the bar, and about how many more tasks would "
+        "likely settle it (and which way); or a cost over the ceiling, a cost that is unknown and why, or that "
+        "every model is excluded and by what.",
     ),
     "latency_ms_p50": ("p50 latency", "Median latency of a trial."),
     "latency_ms_p95": ("p95 latency", "95th-percentile latency of a trial."),

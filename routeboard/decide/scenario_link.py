@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
 from routeboard.decide.scenario import CATEGORY_FIELDS, Assumptions, Scenario, validate_assumption
-from routeboard.report import assumption_text
+from routeboard.present import assumption_text
 
 LINK_FIELDS = tuple(f.name for f in fields(Assumptions) if f.name in CATEGORY_FIELDS)
 

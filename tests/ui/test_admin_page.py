@@ -65,7 +65,7 @@ def test_spend_per_person_flags_an_analyst_over_budget(app_con, models, fake, tm
     open_page(at, "admin")
     spend = table(at, "person", "spend", "budget", "status").set_index("person")
     ana = spend.loc["ana@example.com"]
-    assert (ana["role"], ana["runs"], ana["budget"], ana["status"]) == ("analyst", 1, "$0.0100", "over budget")
+    assert (ana["role"], ana["runs"], ana["budget"], ana["status"]) == ("analyst", 1, "$0.01", "over budget")
     assert abs(float(ana["spend"].lstrip("$")) - MONTH_USD) < 0.001
     assert "1 person is over budget" in at.warning[0].value
     assert list(spend.index) == ["ana@example.com"]  # only people who spent or were given a role or budget

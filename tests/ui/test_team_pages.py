@@ -187,7 +187,7 @@ def test_an_analyst_over_budget_is_refused_at_launch_before_any_call(app_con, mo
     refusal = errors(at)
     assert len(refusal) == 1
     assert refusal[0].startswith(
-        "Ana Analyst (analyst) has $0.01 of $0.01 left this month; the run may cost up to $0.02"
+        "Ana Analyst (analyst) has $0.01 of $0.01 left this month; the run may cost up to $0.0168"
     )
     assert fake.calls == []
     assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
