@@ -160,7 +160,7 @@ def why_no_route(route: Mapping) -> str:
     kind = route.get("gap_kind") or _gap_kind(route)
     nearest = route.get("nearest")
     if kind == "rules_conflict":
-        return f"this category's suites disagree on its rules: {route.get('rules_conflict')}"
+        return f"no route: this category's suites disagree on its rules: {route.get('rules_conflict')}"
     if kind == "no_results" or not isinstance(nearest, str):
         return "no model has results here"
     if kind == "all_excluded":
@@ -195,6 +195,7 @@ def _gap_kind(route: Mapping) -> str:
 
 
 def _excluded_words(excluded) -> str:
+    """Each excluded model with why ('a (on this category's deny list)'), the first few of many."""
     entries = [e for e in (excluded if isinstance(excluded, (list, tuple)) else ()) if isinstance(e, Mapping)]
     named = [f"{e['model']} ({e.get('detail') or e.get('reason')})" for e in entries[:NAMED_AT_MOST]]
     more = len(entries) - len(named)
@@ -209,6 +210,7 @@ def _unpriced_words(route: Mapping) -> str:
 
 
 def _min_tasks_words(route: Mapping) -> str:
+    """'the min_tasks constraint excludes it until it has 10 more tasks (20 stored, 30 needed)'."""
     short, tasks, needed = route.get("min_tasks_short"), route.get("tasks"), route.get("min_tasks")
     words = f"the min_tasks constraint excludes it until it has {count(short)} more tasks"
     if not unknown(tasks) and not unknown(needed):
@@ -242,11 +244,12 @@ def _settle_words(route: Mapping) -> str:
         return "; no likely number of tasks would settle it (its accuracy sits at the bar)"
     return (
         f"; it cannot settle on the {_suite_tasks_words(route)}: it would need about {int(to_settle):,} more{way}; "
-        + ("add tasks to the suite or choose a lower confidence level")
+        "add tasks to the suite or choose a lower confidence level"
     )
 
 
 def _way(route: Mapping) -> str:
+    """' as clears' or ' as fails': which way more tasks would likely settle the verdict, where known."""
     settles_as = route.get("settles_as")
     return f" as {settles_as}" if isinstance(settles_as, str) and settles_as else ""
 

@@ -151,3 +151,10 @@ def test_present_imports_the_standard_library_only():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+def test_suites_that_disagree_on_a_categorys_rules_leave_it_without_a_route_and_say_who_says_what():
+    conflict = "triage@1 sets a 90% bar, triage-v2@1 a 95% bar"
+    assert why_no_route({**ROUTE, "gap_kind": "rules_conflict", "rules_conflict": conflict}) == (
+        f"no route: this category's suites disagree on its rules: {conflict}"
+    )
