@@ -18,7 +18,7 @@ from routeboard.present import money
 # Evidence is counted in independent tasks, not trials: ten tasks all correct never certify a 95% bar.
 DEFAULT_MIN_TASKS = 30
 KNOWN = ("max_latency_ms_p95", "max_cpat_usd", "allowed_tiers", "deny_models", "min_tasks")
-REASONS = ("deny", "tier", "no_price", "min_tasks", "latency", "cost")
+REASONS = ("deny", "tier", "no_price", "min_tasks", "latency_unknown", "latency", "cost")
 
 
 def _ceiling(value) -> str | None:
@@ -107,7 +107,9 @@ def _first_broken(row, c: dict) -> tuple[str, str] | None:
     if row.tasks < needed and getattr(row, "verdict", None) != "fails":
         return "min_tasks", f"{row.tasks} tasks, fewer than the {needed} independent tasks needed before it may clear"
     ceiling = c.get("max_latency_ms_p95")
-    if ceiling and row.latency_ms_p95 == row.latency_ms_p95 and row.latency_ms_p95 > ceiling:
+    if ceiling and row.latency_ms_p95 != row.latency_ms_p95:  # unknown is never under a ceiling
+        return "latency_unknown", f"latency unknown: no measured latency to hold against the {ceiling:.0f} ms ceiling"
+    if ceiling and row.latency_ms_p95 > ceiling:
         return "latency", f"p95 latency {row.latency_ms_p95:.0f} ms is over the {ceiling:.0f} ms ceiling"
     cost = c.get("max_cpat_usd")
     if cost and row.cpat_usd == row.cpat_usd and row.cpat_usd > cost:

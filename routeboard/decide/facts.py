@@ -25,15 +25,17 @@ tasks                         count!  distinct tasks among them: the evidence a 
 suite_tasks                   share   tasks in the category's selected suites: all the evidence they hold (NaN: unknown)
 correct                       count!  trials the gold grader passed
 valid                         count!  trials the production validator passed
-bar                           share!  the category's quality bar, a share in (0, 1]
+bar                           share!  the category's quality bar, a share in (0, 1] (the strictest in a conflict)
 max_k                         k       most trials of one task in one run
-constraints                   text    the suite's route constraints as JSON text, or None
+constraints                   text    the category's route constraints as JSON text, or None (decide.category_rules)
+rules_conflict                text    where the category's suites disagree on bar or constraints: who says what
 pass_hat_k                    share   share of tasks whose every trial was correct
 task_correct                  list    per task, correct trials; only where some task ran more than once
 task_trials                   list    per task, trials; aligned with task_correct
 attempts                      count   model calls, retries included
 unpriced_attempts             count   attempts whose cost is unknown (no price and no cost recorded)
 untokened_attempts            count   attempts without token counts (cannot be re-priced)
+unmeasured_latency_attempts   count   successful attempts with no measured latency (cascades: of sides billed by time)
 cost_usd_sum                  usd     model USD of priced attempts at their run's price snapshot
 retry_cost_usd_sum            usd     the part of cost_usd_sum spent on attempts after the first
 judge_usd_sum                 usd     USD paid to llm_judge models grading these trials (a tool cost)

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from routeboard.catalog.pricing import infra_rate_per_ms, model_usd
+from routeboard.catalog.pricing import billed_by_time, infra_rate_per_ms, model_usd
 from routeboard.decide import intervals as stats
 from routeboard.decide.constraints import effective, exclusions
 from routeboard.decide.facts import facts_frame
@@ -76,10 +76,12 @@ def apply_scenario(
     model_sum, retry_sum, infra_sum, unknown = _priced_sums(df, scenario)
     out["model_usd"] = np.where(unknown, np.nan, model_sum / n)  # retries included (docs/design.md)
     out["retry_usd"] = np.where(unknown, np.nan, retry_sum / n)
-    out["infra_usd"] = infra_sum / n
+    out["infra_usd"] = infra_sum / n  # NaN where calls billed by their time have no measured latency
     cost_unknown = np.full(len(df), None, dtype=object)
     for i in np.flatnonzero(unknown):
         cost_unknown[i] = _unknown_reason(df.iloc[i], scenario)
+    for i in np.flatnonzero(np.isnan(infra_sum) & ~unknown):
+        cost_unknown[i] = _latency_unknown_reason(df.iloc[i])
     out["cost_unknown"] = cost_unknown
 
     per_category = [scenario.for_category(c) for c in categories]
@@ -204,6 +206,14 @@ def _unknown_reason(row, scenario: Scenario) -> str:
     return reason
 
 
+def _latency_unknown_reason(row) -> str:
+    return (
+        f"latency unknown: {row.unmeasured_latency_attempts} of {row.attempts} attempts of {row.model_id} have no "
+        "measured latency, so its infra cost (busy time x infra rate) cannot be known; import its results with a "
+        "latency column, or run it here, to cost them"
+    )
+
+
 def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.ndarray]:
     """(accuracy, low, high) corrected for the judge's measured error where people labelled enough outputs (NaN
     elsewhere), and each row's ``judge_status`` so pages can say when accuracy rests on an unvalidated judge."""
@@ -212,15 +222,18 @@ def _judge_corrections(df: pd.DataFrame, level: float) -> tuple[np.ndarray, np.n
     if "judged" not in df:
         return out, status
     judged = [i for i, value in enumerate(df["judged"].tolist()) if value is True]  # the rest are left as they are
-    columns = ["judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct", "trials"]
+    columns = ["judge_tpr", "judge_tnr", "judge_tpr_n", "judge_tnr_n", "correct", "trials", "tasks"]
     for i, row in zip(judged, df[columns].iloc[judged].itertuples(index=False)):
         if not (row.judge_tpr_n and row.judge_tnr_n) or row.judge_tpr_n != row.judge_tpr_n:
             status[i] = "unvalidated judge: no people's labels of both correct and wrong outputs"
             continue
+        # Evidence is counted in tasks, as intervals.cluster_interval counts it: each task once, at its share of
+        # judged-correct trials. Fed trials, k trials of one task would narrow the interval as if independent.
+        tasks = int(row.tasks)
         try:
             out[:, i] = stats.judge_corrected_accuracy(
-                int(row.correct),
-                int(row.trials),
+                row.correct / row.trials * tasks,
+                tasks,
                 row.judge_tpr,
                 row.judge_tnr,
                 int(row.judge_tpr_n),
@@ -290,7 +303,23 @@ def _priced_sums(df: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.n
             infra_sum[i] = row.latency_ms_sum * _infra_rate_per_ms(None, infra_override)
         elif row.cached_latency_ms_sum and row.snapshot_infra:
             infra_sum[i] += row.cached_latency_ms_sum * _infra_rate_per_ms(row.snapshot_infra, None)
+    infra_sum[_infra_unknown(df, scenario)] = np.nan
     return model_sum, retry_sum, infra_sum, unknown
+
+
+def _infra_unknown(df: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Rows whose infra cost is unknown: calls billed by their time (a local model's profile, or a scenario's
+    infra override) whose latency was never measured. Imported results without a latency column are such: their
+    box time is unknown, not free. A cascade's count holds only its sides billed by time (store.facts)."""
+    unknown = np.zeros(len(df), dtype=bool)
+    for i in np.flatnonzero(df["unmeasured_latency_attempts"].to_numpy() > 0):
+        row = df.iloc[i]
+        override = scenario.infra.get(row.model_id)
+        if override is not None:
+            unknown[i] = _infra_rate_per_ms(None, override) > 0
+        else:
+            unknown[i] = row.tier == "cascade" or billed_by_time(row.tier, row.snapshot_infra)
+    return unknown
 
 
 def ledger(

@@ -89,7 +89,7 @@ ROUTE_INPUTS = tuple(
     (
         "category model_id tier verdict accuracy ci_low ci_high bar cpat_usd cpat_best_usd cpat_worst_usd "
         "monthly_usd monthly_volume tasks_needed tasks_to_settle settles_as tasks_available suite_tasks trials tasks "
-        "excluded excluded_detail max_cpat_usd min_tasks"
+        "excluded excluded_detail max_cpat_usd min_tasks rules_conflict"
     ).split()
 )
 
@@ -104,6 +104,8 @@ def routes(led: pd.DataFrame) -> pd.DataFrame:
         led = led.assign(excluded=None, excluded_detail=None, max_cpat_usd=None)
     if "min_tasks" not in led:
         led = led.assign(min_tasks=np.nan)
+    if "rules_conflict" not in led:
+        led = led.assign(rules_conflict=None)
     if "suite_tasks" not in led:
         led = led.assign(suite_tasks=np.nan)
     # records from one list per column: to_dict("records") took ~10 ms of a what-if change over 1,000 rows
@@ -134,7 +136,10 @@ def _route(category: str, rows: list[dict]) -> dict:
         "affordable": True,
         "cost_gap_usd": None,
         "min_tasks_short": None,
+        "rules_conflict": None,
     }
+    if isinstance(rows[0]["rules_conflict"], str):
+        return _conflict_route(base, rows, rows[0]["rules_conflict"])
     clearing = sorted(
         (r for r in rows if r["verdict"] == "clears" and not _nan(r["cpat_usd"])), key=lambda r: r["cpat_usd"]
     )
@@ -202,6 +207,25 @@ def _route(category: str, rows: list[dict]) -> dict:
         "accuracy_gap": gap,
         "gap_kind": kind,
         "min_tasks": None if _nan(closest["min_tasks"]) else int(closest["min_tasks"]),
+    }
+
+
+def _conflict_route(base: dict, rows: list[dict], conflict: str) -> dict:
+    """No route where the category's suites disagree on its bar or constraints (decide.category_rules): whichever
+    were picked, every suite's jobs would follow one suite's rules. The nearest model is named so pages can still
+    show its figures; ``rules_conflict`` holds who says what."""
+    closest = max(rows, key=lambda r: (r["ci_low"], r["accuracy"]))
+    return {
+        **base,
+        **_route_fields(closest),
+        "model": None,
+        "runner_up": None,
+        "near_ties": [],
+        "nearest": closest["model_id"],
+        "accuracy_gap": max(0.0, base["bar"] - float(closest["ci_low"])),
+        "gap_kind": "rules_conflict",
+        "rules_conflict": conflict,
+        "reason": f"no route: this category's suites disagree on its rules: {conflict}",
     }
 
 

@@ -12,7 +12,10 @@ import json
 import duckdb
 import pandas as pd
 
+from routeboard.catalog.pricing import billed_by_time, infra_rate_per_ms, model_usd
+from routeboard.decide.category_rules import category_rules
 from routeboard.decide.facts import facts_frame
+from routeboard.domain import Price
 from routeboard.store import review_stats
 from routeboard.store.runs import latest_price_snapshots
 
@@ -36,7 +39,7 @@ _NOT_PENDING = """ANTI JOIN (SELECT run_id, suite_id, task_id, model_id, trial F
 
 def _selection(suites, runs) -> tuple[str, list]:
     """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
-    columns = "suite_id, category, bar, constraints, task_count"
+    columns = "suite_id, name, version, category, bar, constraints, task_count"
     if suites:
         return (
             f"SELECT {columns} FROM suites WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
@@ -64,12 +67,9 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         SELECT s.category, t.model_id, count(*) AS trials, min(t.run_id) <> max(t.run_id) AS several_runs,
                sum(t.correct::INTEGER)::BIGINT AS correct, sum(t.valid::INTEGER)::BIGINT AS valid,
                max(t.trial) AS max_k, coalesce(sum(t.judge_cost_usd), 0) AS judge_usd_sum,
-               any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints,
                any_value(b.suite_tasks) AS suite_tasks
         FROM trials t JOIN sel s USING (suite_id)
-        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints,
-                     sum(task_count) AS suite_tasks FROM sel GROUP BY category) b
-             USING (category)
+        JOIN (SELECT category, sum(task_count) AS suite_tasks FROM sel GROUP BY category) b USING (category)
         WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL""",
         sel_params + params_t,
     ).df()
@@ -82,13 +82,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     )
     if len(maybe_repeated):
         per_task = _per_task(cur, selection, sel_params, where_t, params_t, sorted(set(maybe_repeated["model_id"])))
-        trials = trials.set_index(["category", "model_id"])
-        per_task = per_task.set_index(["category", "model_id"])
-        trials.update(per_task[["tasks", "pass_hat_k"]])
-        repeated = per_task[per_task["tasks"] < per_task["k_sum"]]
-        trials.loc[repeated.index, "task_correct"] = pd.Series(repeated["task_correct"].tolist(), index=repeated.index)
-        trials.loc[repeated.index, "task_trials"] = pd.Series(repeated["task_trials"].tolist(), index=repeated.index)
-        trials = trials.reset_index()
+        trials = _with_task_counts(trials, per_task, ["category", "model_id"])
+    trials = trials.merge(_rules(cur, selection, sel_params, runs, suites), on="category", how="left")
     pending = review_stats.pending_counts(cur, selection, sel_params, where_t, params_t)
     attempts = cur.execute(
         f"""
@@ -97,6 +92,7 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
                count(*) AS attempts,
                count(*) FILTER (a.cost_usd IS NULL AND NOT a.cached) AS unpriced_attempts,
                count(*) FILTER (a.input_tokens IS NULL OR a.output_tokens IS NULL) AS untokened_attempts,
+               count(*) FILTER (a.latency_ms IS NULL AND a.error_kind IS NULL) AS unmeasured_latency_attempts,
                coalesce(sum(a.cost_usd), 0) AS cost_usd_sum,
                coalesce(sum(a.cost_usd) FILTER (a.attempt > 1), 0) AS retry_cost_usd_sum,
                sum(a.infra_usd) AS infra_usd_sum,
@@ -144,21 +140,27 @@ def _category_columns(per_category: pd.DataFrame) -> pd.DataFrame:
 def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
     """Per category graded by llm_judge: whether it is, and the judge's agreement with people's labels.
 
-    tpr: share of outputs people marked correct that the judge passed; tnr: share marked wrong it failed."""
+    tpr: share of outputs people marked correct that the judge passed; tnr: share marked wrong it failed.
+    A label is stored once per (suite, task, model) (judge_labels' key: a review or a labels file replaces the
+    earlier one), so it is a person's verdict on that model's answer to that task, not on one trial of one run:
+    each label counts once, against the judge's pass share over that task's decided trials (in every run). Joined
+    to each trial instead, one label would count k times per run and narrow the judge's interval as if it were
+    k x runs independent labels."""
     return cur.execute(
         f"""
         WITH sel AS ({selection}),
         judged AS (SELECT DISTINCT s.category FROM sel s JOIN suites USING (suite_id)
                    WHERE (suites.grader->>'name') = 'llm_judge'),
         labelled AS (
-            SELECT s.category, l.human_correct, t.correct AS judge_pass
+            SELECT s.category, any_value(l.human_correct) AS human_correct, avg(t.correct::INTEGER) AS judge_pass
             FROM judge_labels l JOIN sel s USING (suite_id)
-            JOIN trials t USING (suite_id, task_id, model_id) WHERE t.outcome <> 'pending')
+            JOIN trials t USING (suite_id, task_id, model_id) WHERE t.outcome <> 'pending'
+            GROUP BY s.category, l.suite_id, l.task_id, l.model_id)
         SELECT j.category, true AS judged,
                count(*) FILTER (l.human_correct) AS judge_tpr_n,
-               avg(l.judge_pass::INTEGER) FILTER (l.human_correct) AS judge_tpr,
+               avg(l.judge_pass) FILTER (l.human_correct) AS judge_tpr,
                count(*) FILTER (NOT l.human_correct) AS judge_tnr_n,
-               avg((NOT l.judge_pass)::INTEGER) FILTER (NOT l.human_correct) AS judge_tnr
+               avg(1 - l.judge_pass) FILTER (NOT l.human_correct) AS judge_tnr
         FROM judged j LEFT JOIN labelled l USING (category) GROUP BY j.category""",
         sel_params,
     ).df()
@@ -166,20 +168,53 @@ def _judge_agreement(cur, selection, sel_params) -> pd.DataFrame:
 
 def _per_task(cur, selection, sel_params, where_t, params_t, model_ids: list[str]) -> pd.DataFrame:
     """Tasks, pass^k and per-task counts (correct trials, trials) for the models whose tasks may repeat."""
+    graded = f"""(SELECT s.category, t.model_id, t.suite_id, t.task_id, t.correct
+                  FROM trials t JOIN sel s USING (suite_id)
+                  WHERE t.outcome <> 'pending' AND t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t})"""
     return cur.execute(
-        f"""
-        WITH sel AS ({selection}),
-        per_task AS (
-            SELECT s.category, t.model_id, t.suite_id, t.task_id, count(*) AS k,
-                   sum(t.correct::INTEGER) AS correct, bool_and(t.correct) AS all_correct
-            FROM trials t JOIN sel s USING (suite_id)
-            WHERE t.outcome <> 'pending' AND t.model_id IN (SELECT unnest(?::VARCHAR[])) {where_t} GROUP BY ALL)
-        SELECT category, model_id, count(*) AS tasks, sum(k) AS k_sum, avg(all_correct::INTEGER) AS pass_hat_k,
+        f"WITH sel AS ({selection}) {_task_counts(graded, 'category, model_id')}", sel_params + [model_ids] + params_t
+    ).df()
+
+
+def _task_counts(graded: str, keys: str) -> str:
+    """SQL counting evidence task by task per group of ``keys`` over ``graded`` (one row per decided trial, with
+    suite_id, task_id and correct): tasks, trials (k_sum), pass^k, and per task its correct trials and trials.
+    Single models and simulated cascades are both counted here, so their intervals are over the same tasks."""
+    return f"""
+        SELECT {keys}, count(*) AS tasks, sum(k) AS k_sum, avg(all_correct::INTEGER) AS pass_hat_k,
                list(correct ORDER BY suite_id, task_id) AS task_correct,
                list(k ORDER BY suite_id, task_id) AS task_trials
-        FROM per_task GROUP BY ALL""",
-        sel_params + [model_ids] + params_t,
+        FROM (SELECT {keys}, suite_id, task_id, count(*) AS k, sum(correct::INTEGER) AS correct,
+                     bool_and(correct) AS all_correct
+              FROM {graded} GROUP BY ALL)
+        GROUP BY ALL"""
+
+
+def _with_task_counts(frame: pd.DataFrame, per_task: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` with tasks and pass^k from ``per_task``, and the per-task lists only where some task ran more
+    than once (elsewhere tasks = trials, and the interval over trials is the same one)."""
+    frame = frame.set_index(keys)
+    per_task = per_task.set_index(keys)
+    frame.update(per_task[["tasks", "pass_hat_k"]])
+    repeated = per_task[per_task["tasks"] < per_task["k_sum"]]
+    frame.loc[repeated.index, "task_correct"] = pd.Series(repeated["task_correct"].tolist(), index=repeated.index)
+    frame.loc[repeated.index, "task_trials"] = pd.Series(repeated["task_trials"].tolist(), index=repeated.index)
+    return frame.reset_index()
+
+
+def _rules(cur, selection: str, sel_params: list, runs, suites) -> pd.DataFrame:
+    """Each category's bar, constraints and rules_conflict (routeboard.decide.category_rules) from the suites
+    selected; when runs are chosen (and no suite named), from the versions those runs used."""
+    used, params = "", list(sel_params)
+    if runs and not suites:
+        used = "WHERE suite_id IN (SELECT DISTINCT suite_id FROM trials WHERE run_id IN (SELECT unnest(?::VARCHAR[])))"
+        params.append(list(runs))
+    stated = cur.execute(
+        f"""WITH sel AS ({selection})
+            SELECT category, suite_id, name, version, bar, constraints::VARCHAR AS constraints FROM sel {used}""",
+        params,
     ).df()
+    return category_rules(stated)
 
 
 def model_info(cur) -> pd.DataFrame:
@@ -219,8 +254,12 @@ def cascade_facts(
     """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
     invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls.
 
-    Escalated answers carry their own stored cost, so a cascade needs no snapshot re-pricing; a cascade with an
-    unpriced side has an unknown cost (``unpriced_attempts``), never a cheaper one."""
+    Counted as a single model is: every decided trial of ``first``, in every stored run, is one cascade trial, and
+    evidence is counted task by task (``task_correct`` / ``task_trials``), so the interval is over tasks. Its
+    fallback is ``second``'s answer to the same task in the same run and trial where there is one, else in the
+    same trial number, else its latest. Each side's calls carry their stored cost; answers reused from the cache
+    are priced at that model's latest snapshot, as the ledger prices a single model's; a side whose cost is
+    unknown makes the cascade's unknown (``unpriced_attempts``), never cheaper."""
     if not pairs:
         return facts_frame(pd.DataFrame())
     cur = con.cursor()
@@ -234,61 +273,128 @@ def cascade_facts(
         WITH sel AS ({selection}),
         pairs AS (SELECT unnest(?::VARCHAR[]) AS category, unnest(?::VARCHAR[]) AS first,
                          unnest(?::VARCHAR[]) AS second),
-        att AS (SELECT run_id, suite_id, task_id, model_id, trial, sum(cost_usd) AS cost_usd,
+        att AS (SELECT run_id, suite_id, task_id, model_id, trial, coalesce(sum(cost_usd), 0) AS cost_usd,
                        count(*) FILTER (cost_usd IS NULL AND NOT cached) AS unpriced,
-                       sum(infra_usd) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
-                       sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms
+                       coalesce(sum(infra_usd), 0) AS infra_usd, sum(coalesce(input_tokens, 0)) AS input_tokens,
+                       sum(coalesce(output_tokens, 0)) AS output_tokens, sum(coalesce(latency_ms, 0)) AS latency_ms,
+                       count(*) FILTER (latency_ms IS NULL AND error_kind IS NULL) AS unmeasured,
+                       count(*) FILTER (cached) AS cached,
+                       coalesce(sum(input_tokens) FILTER (cached), 0) AS cached_input_tokens,
+                       coalesce(sum(output_tokens) FILTER (cached), 0) AS cached_output_tokens,
+                       coalesce(sum(latency_ms) FILTER (cached), 0) AS cached_latency_ms
                 FROM attempts WHERE list_contains(?::VARCHAR[], model_id) GROUP BY ALL),
-        per_trial AS (  -- one result per (model, task, trial): the latest run's, taken whole as one struct
-            SELECT s.category, suite_id, task_id, trial, model_id, r.correct, r.valid, r.cost_usd, r.unpriced,
-                   r.judge_usd, r.infra_usd, r.input_tokens, r.output_tokens, r.latency_ms
-            FROM (SELECT t.suite_id, t.task_id, t.trial, t.model_id,
-                         arg_max({{'correct': t.correct, 'valid': t.valid, 'cost_usd': coalesce(a.cost_usd, 0),
-                                  'unpriced': coalesce(a.unpriced, 0), 'judge_usd': coalesce(t.judge_cost_usd, 0),
-                                  'infra_usd': a.infra_usd, 'input_tokens': a.input_tokens,
-                                  'output_tokens': a.output_tokens, 'latency_ms': a.latency_ms}},
-                                 t.finished_at) AS r
-                  FROM trials t LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
-                  WHERE t.outcome <> 'pending' AND list_contains(?::VARCHAR[], t.model_id) {where_t}
-                  GROUP BY ALL)
-            JOIN sel s USING (suite_id))
-        SELECT p.category, p.first || ' → ' || p.second AS model_id, p.first, p.second,
-               count(*) AS trials, count(DISTINCT (x.suite_id, x.task_id)) AS tasks,
-               sum((CASE WHEN x.valid THEN x.correct ELSE y.correct END)::INTEGER) AS correct,
-               sum((x.valid OR y.valid)::INTEGER) AS valid,
-               sum((NOT x.valid)::INTEGER) AS escalated,
-               sum(x.unpriced + CASE WHEN x.valid THEN 0 ELSE y.unpriced END) AS unpriced_attempts,
-               sum(x.cost_usd + CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS cost_usd_sum,
-               sum(CASE WHEN x.valid THEN 0 ELSE y.cost_usd END) AS retry_cost_usd_sum,
-               sum(x.judge_usd + CASE WHEN x.valid THEN 0 ELSE y.judge_usd END) AS judge_usd_sum,
-               sum(x.infra_usd + CASE WHEN x.valid THEN 0 ELSE y.infra_usd END) AS infra_usd_sum,
-               sum(x.input_tokens + CASE WHEN x.valid THEN 0 ELSE y.input_tokens END) AS input_tokens_sum,
-               sum(x.output_tokens + CASE WHEN x.valid THEN 0 ELSE y.output_tokens END) AS output_tokens_sum,
-               sum(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END) AS latency_ms_sum,
-               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.5) AS latency_ms_p50,
-               quantile_cont(x.latency_ms + CASE WHEN x.valid THEN 0 ELSE y.latency_ms END, 0.95) AS latency_ms_p95,
-               max(x.trial) AS max_k, any_value(b.bar) AS bar, any_value(b.constraints)::VARCHAR AS constraints
-        FROM pairs p
-        JOIN per_trial x ON x.category = p.category AND x.model_id = p.first
-        JOIN per_trial y ON y.category = p.category AND y.model_id = p.second
-             AND y.suite_id = x.suite_id AND y.task_id = x.task_id AND y.trial = x.trial
-        JOIN (SELECT category, max(bar) AS bar, any_value(constraints) AS constraints FROM sel GROUP BY category) b
-             ON b.category = p.category
-        GROUP BY ALL""",
+        res AS (  -- every decided trial of the paired models, in every stored run, with its calls' sums
+            SELECT s.category, t.run_id, t.suite_id, t.task_id, t.trial, t.model_id, t.correct, t.valid,
+                   t.finished_at, coalesce(t.judge_cost_usd, 0) AS judge_usd,
+                   coalesce(a.cost_usd, 0) AS cost_usd, coalesce(a.unpriced, 0) AS unpriced,
+                   coalesce(a.infra_usd, 0) AS infra_usd, coalesce(a.input_tokens, 0) AS input_tokens,
+                   coalesce(a.output_tokens, 0) AS output_tokens, coalesce(a.latency_ms, 0) AS latency_ms,
+                   coalesce(a.unmeasured, 0) AS unmeasured, coalesce(a.cached, 0) AS cached,
+                   coalesce(a.cached_input_tokens, 0) AS cached_input_tokens,
+                   coalesce(a.cached_output_tokens, 0) AS cached_output_tokens,
+                   coalesce(a.cached_latency_ms, 0) AS cached_latency_ms
+            FROM trials t JOIN sel s USING (suite_id) LEFT JOIN att a USING (run_id, suite_id, task_id, model_id, trial)
+            WHERE t.outcome <> 'pending' AND list_contains(?::VARCHAR[], t.model_id) {where_t}),
+        chosen AS (  -- each trial of the first model with the fallback's answer it would have escalated to
+            SELECT p.category, p.first, p.second, x AS f, y AS s
+            FROM pairs p
+            JOIN res x ON x.category = p.category AND x.model_id = p.first
+            JOIN res y ON y.category = p.category AND y.model_id = p.second
+                 AND y.suite_id = x.suite_id AND y.task_id = x.task_id
+            QUALIFY row_number() OVER (
+                PARTITION BY p.category, p.first, p.second, x.run_id, x.suite_id, x.task_id, x.trial
+                ORDER BY (y.run_id = x.run_id AND y.trial = x.trial) DESC, (y.trial = x.trial) DESC,
+                         (y.run_id = x.run_id) DESC, y.finished_at DESC, y.run_id DESC) = 1),
+        cas AS MATERIALIZED (  -- one row per cascade trial; e = 1 where the fallback is asked and paid
+            SELECT category, first || ' → ' || second AS model_id, first, second, f.suite_id, f.task_id, f.trial,
+                   (NOT f.valid)::INTEGER AS e, CASE WHEN f.valid THEN f.correct ELSE s.correct END AS correct,
+                   f.valid OR s.valid AS valid, f.unpriced + e * s.unpriced AS unpriced,
+                   f.cost_usd + e * s.cost_usd AS cost_usd, e * s.cost_usd AS retry_cost_usd,
+                   f.judge_usd + e * s.judge_usd AS judge_usd, f.infra_usd + e * s.infra_usd AS infra_usd,
+                   f.input_tokens + e * s.input_tokens AS input_tokens,
+                   f.output_tokens + e * s.output_tokens AS output_tokens,
+                   f.latency_ms + e * s.latency_ms AS latency_ms,
+                   -- a trial's latency is unknown where a call it paid for has none measured
+                   CASE WHEN f.unmeasured + e * s.unmeasured = 0 THEN f.latency_ms + e * s.latency_ms END
+                       AS measured_latency_ms,
+                   f.unmeasured AS first_unmeasured, e * s.unmeasured AS second_unmeasured,
+                   f.cached AS first_cached, e * s.cached AS second_cached,
+                   f.cached_input_tokens AS first_cached_input_tokens,
+                   e * s.cached_input_tokens AS second_cached_input_tokens,
+                   f.cached_output_tokens AS first_cached_output_tokens,
+                   e * s.cached_output_tokens AS second_cached_output_tokens,
+                   f.cached_latency_ms AS first_cached_latency_ms, e * s.cached_latency_ms AS second_cached_latency_ms
+            FROM chosen),
+        totals AS (
+            SELECT category, model_id, first, second, count(*) AS trials, sum(correct::INTEGER) AS correct,
+                   sum(valid::INTEGER) AS valid, sum(e) AS escalated, max(trial) AS max_k,
+                   sum(unpriced) AS unpriced_attempts, sum(cost_usd) AS cost_usd_sum,
+                   sum(retry_cost_usd) AS retry_cost_usd_sum, sum(judge_usd) AS judge_usd_sum,
+                   sum(infra_usd) AS infra_usd_sum, sum(input_tokens) AS input_tokens_sum,
+                   sum(output_tokens) AS output_tokens_sum, sum(latency_ms) AS latency_ms_sum,
+                   quantile_cont(measured_latency_ms, 0.5) AS latency_ms_p50,
+                   quantile_cont(measured_latency_ms, 0.95) AS latency_ms_p95,
+                   {", ".join(f"sum({side}_{c}) AS {side}_{c}" for side in ("first", "second") for c in _SIDE_SUMS)}
+            FROM cas GROUP BY ALL),
+        counted AS ({_task_counts("cas", "category, model_id")})
+        SELECT * FROM totals JOIN counted USING (category, model_id)""",
         sel_params
         + [[c for c, _, _ in pairs], [a for _, a, _ in pairs], [b for _, _, b in pairs], paired, paired]
         + params_t,
     ).df()
     if facts.empty:
         return facts_frame(facts)
+    facts = _with_task_counts(
+        facts.drop(columns=["tasks", "pass_hat_k", "task_correct", "task_trials"]).assign(
+            tasks=facts["trials"], pass_hat_k=float("nan"), task_correct=None, task_trials=None
+        ),
+        facts[["category", "model_id", "tasks", "k_sum", "pass_hat_k", "task_correct", "task_trials"]],
+        ["category", "model_id"],
+    )
+    facts = _priced_sides(facts, {r["model_id"]: r for r in model_info(cur).to_dict("records")})
+    facts = facts.merge(_rules(cur, selection, sel_params, runs, suites), on="category", how="left")
     # a cascade is priced with its category's measured review minutes, like the single models it is compared with
     where_r, params_r = _filters("r", runs, None)
     figures = review_stats.review_figures(cur, selection, sel_params, where_r, params_r)
     _, per_category = review_stats.split_figures(figures)
     facts = facts.merge(_category_columns(per_category), on="category", how="left")
     return facts_frame(
-        facts.assign(attempts=facts["trials"], pass_hat_k=float("nan"), tier="cascade", display_name=facts["model_id"])
+        facts.assign(attempts=facts["trials"], tier="cascade", display_name=facts["model_id"]).drop(
+            columns=["k_sum", *(f"{side}_{c}" for side in ("first", "second") for c in _SIDE_SUMS)]
+        )
     )
+
+
+# per side of a cascade, the sums its calls need beyond their stored cost (see _priced_sides)
+_SIDE_SUMS = ("unmeasured", "cached", "cached_input_tokens", "cached_output_tokens", "cached_latency_ms")
+
+
+def _priced_sides(facts: pd.DataFrame, info: dict[str, dict]) -> pd.DataFrame:
+    """Each side's reused answers priced at that model's latest snapshot (their tokens at its price, their latency
+    at its infra rate), as ``decide.ledger`` prices a single model's; reused answers of a model with no snapshot
+    price are unpriced calls. A side's unmeasured latencies count only where its calls are billed by time."""
+    facts = facts.copy()
+    for i, row in enumerate(facts.to_dict("records")):
+        added = {"cost_usd_sum": 0.0, "retry_cost_usd_sum": 0.0, "infra_usd_sum": 0.0, "unpriced_attempts": 0}
+        unmeasured = 0
+        for side in ("first", "second"):
+            model = {k: (None if v != v else v) for k, v in info.get(row[side], {}).items()}  # NaN: unknown
+            price = Price(model.get("snapshot_input_per_mtok_usd"), model.get("snapshot_output_per_mtok_usd"), "")
+            if row[f"{side}_cached_input_tokens"]:
+                usd = model_usd(price, row[f"{side}_cached_input_tokens"], row[f"{side}_cached_output_tokens"])
+                if usd is None:
+                    added["unpriced_attempts"] += int(row[f"{side}_cached"])
+                else:
+                    added["cost_usd_sum"] += usd
+                    added["retry_cost_usd_sum"] += usd if side == "second" else 0.0
+            profile = model.get("snapshot_infra")
+            added["infra_usd_sum"] += row[f"{side}_cached_latency_ms"] * infra_rate_per_ms(profile)
+            if billed_by_time(model.get("tier"), profile):
+                unmeasured += int(row[f"{side}_unmeasured"])
+        for column, value in added.items():
+            facts.loc[i, column] = row[column] + value
+        facts.loc[i, "unmeasured_latency_attempts"] = unmeasured
+    return facts
 
 
 def stored_counts(con: duckdb.DuckDBPyConnection) -> dict:

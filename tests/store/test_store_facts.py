@@ -72,7 +72,7 @@ def test_a_cascade_pays_the_second_model_only_where_the_first_is_invalid_whateve
     assert row["latency_ms_sum"] == 30 * 200 + len(escalated) * 230
 
 
-def test_a_cascade_takes_each_trials_latest_run_whole(con):
+def test_a_cascade_counts_every_stored_run_over_tasks(con):
     _scale_ledger(con)
     con.execute("UPDATE trials SET finished_at = TIMESTAMP '2026-01-01'")
     # a later run of m00 answered tasks t0..t4 of category 0 again, invalid this time, at $0.01 a call
@@ -92,6 +92,9 @@ def test_a_cascade_takes_each_trials_latest_run_whole(con):
     )
     cost = {m: (800 * 0.1 * (i + 1) + 40 * 0.4 * (i + 1)) / 1e6 for i, m in enumerate(["m00", "m01", "m02", "m03"])}
     [row] = cascade_facts(con, [("category 0", "m00", "m03")]).to_dict("records")
-    assert (row["trials"], row["tasks"], row["escalated"]) == (30, 30, 5)
-    assert row["cost_usd_sum"] == pytest.approx(25 * cost["m00"] + 5 * (0.01 + cost["m03"]))
-    assert row["latency_ms_sum"] == 25 * 200 + 5 * (999 + 230)
+    # both runs count, as for a single model: the later run's 5 trials escalate to m03's answer on the same task
+    assert (row["trials"], row["tasks"], row["escalated"]) == (35, 30, 5)
+    assert row["cost_usd_sum"] == pytest.approx(30 * cost["m00"] + 5 * (0.01 + cost["m03"]))
+    assert row["latency_ms_sum"] == 30 * 200 + 5 * (999 + 230)
+    # evidence over tasks: t0..t4 ran twice, so each is one task at its share of correct trials
+    assert sorted(row["task_trials"]) == [1] * 25 + [2] * 5 and sum(row["task_correct"]) == row["correct"]
