@@ -44,6 +44,11 @@ def money(value) -> str:
     return f"{whole}.{cents[:2]}{cents[2:].rstrip('0')}"
 
 
+def token_price(input_per_mtok_usd, output_per_mtok_usd) -> str:
+    """A model's token prices as a person reads them."""
+    return f"{money(input_per_mtok_usd)} input / {money(output_per_mtok_usd)} output per million tokens"
+
+
 def money_vega(expr: str, ticks: bool = False) -> str:
     """``money`` as a Vega expression over ``expr``, for what a chart writes in the browser (``ticks``: an axis,
     trailing zeros trimmed: $5, $0.5, $0.002)."""

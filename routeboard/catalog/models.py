@@ -11,6 +11,7 @@ import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import NotFound, Problems
+from routeboard.present import token_price
 from routeboard.providers.embedded import embedded_model_path
 from routeboard.providers.keys import missing_keys
 from routeboard.providers.ollama import OllamaStatus, ollama_host, ollama_models
@@ -204,7 +205,7 @@ def price_note(model: Model) -> str:
         return "local: costs its box's time (infra profile), no token price"
     if not price.known:
         return "no price known: set one before its results can be costed"
-    figures = f"${price.input_per_mtok_usd:g} input / ${price.output_per_mtok_usd:g} output per million tokens"
+    figures = token_price(price.input_per_mtok_usd, price.output_per_mtok_usd)
     if price.source == "litellm price map":
         return f"price from litellm's price map: {figures}"
     return f"{price.source} price: {figures}"

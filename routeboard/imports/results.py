@@ -29,6 +29,7 @@ from routeboard.imports.run_writer import write_imported_run
 from routeboard.io.result_formats import parse_results
 from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
+from routeboard.present import token_price
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.connection import serialized
 from routeboard.store.imports import earlier_import
@@ -274,4 +275,4 @@ def _with_last_price(model: Model, earlier: dict) -> Model:
 def _price_words(price: Price) -> str:
     if not price.known:
         return "no price: set one with `models add` for its cost"
-    return f"{price.source}: ${price.input_per_mtok_usd:g} / ${price.output_per_mtok_usd:g} per million tokens"
+    return f"{price.source}: {token_price(price.input_per_mtok_usd, price.output_per_mtok_usd)}"

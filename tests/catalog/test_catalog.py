@@ -145,7 +145,7 @@ def test_a_stored_model_with_no_price_anywhere_is_unknown_and_a_free_one_is_free
 def test_adding_without_a_price_takes_litellms_or_is_refused(con):
     model = add_model(con, "openai/gpt-4o-mini")
     assert model.price == Price(pytest.approx(0.15), pytest.approx(0.6), "litellm price map")
-    assert price_note(model) == "price from litellm's price map: $0.15 input / $0.6 output per million tokens"
+    assert price_note(model) == "price from litellm's price map: $0.15 input / $0.60 output per million tokens"
     with pytest.raises(InvalidInput) as caught:
         add_model(con, "acme/house-model")
     assert (caught.value.problems[0].file, caught.value.problems[0].field) == ("acme/house-model", "price")

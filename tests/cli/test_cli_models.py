@@ -32,7 +32,7 @@ def test_a_model_litellm_prices_takes_its_price_and_says_so(isolated_db):
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == (
         "openai/gpt-4o-mini: small-proprietary, price from litellm's price map: "
-        "$0.15 input / $0.6 output per million tokens"
+        "$0.15 input / $0.60 output per million tokens"
     )
     row = listed("openai/gpt-4o-mini")
     assert (row["input_price_per_mtok_usd"], row["output_price_per_mtok_usd"], row["price_source"]) == (
@@ -58,7 +58,7 @@ def test_an_unpriced_model_is_refused_with_what_to_do(isolated_db):
 def test_user_prices_and_the_free_mark(isolated_db):
     priced = run_cli("models", "add", "acme/house-model", "--input-price", "0.5", "--output-price", "1.5")
     assert priced.returncode == 0, priced.stderr
-    assert "user price: $0.5 input / $1.5 output per million tokens" in priced.stdout
+    assert "user price: $0.50 input / $1.50 output per million tokens" in priced.stdout
     free = run_cli("models", "add", "acme/in-house", "--free")
     assert free.returncode == 0, free.stderr
     assert free.stdout.strip() == "acme/in-house: small-proprietary, free: marked as costing nothing"

@@ -39,7 +39,7 @@ def test_adding_a_model_litellm_prices_stores_its_price_not_zero(app, app_con):
     at = add(open_page(app, "models"), "openai/gpt-4o-mini")
     assert [s.value for s in at.success] == [
         "Added openai/gpt-4o-mini (small-proprietary): price from litellm's "
-        "price map: $0.15 input / $0.6 output per million tokens."
+        "price map: $0.15 input / $0.60 output per million tokens."
     ]
     stored = model_row(app_con, "openai/gpt-4o-mini")
     assert (stored["input_price_per_mtok_usd"], stored["free"]) == (None, False)
