@@ -24,20 +24,23 @@ def category_rules(suites: pd.DataFrame) -> pd.DataFrame:
 
     ``suites`` holds the selected suite versions: category, suite_id, name, version, bar, constraints (JSON text
     or None)."""
-    if suites.empty:
-        return pd.DataFrame(columns=list(RULE_COLUMNS))
-    # one version per suite: the latest selected (per category too, should a new version have moved category)
-    latest = suites.sort_values(["category", "name", "version"]).drop_duplicates(["category", "name"], keep="last")
+    # one version per suite: the latest selected (per category too, should a new version have moved category);
+    # plain Python over a few rows (a pandas groupby cost ~5 ms of every decision)
+    latest: dict[tuple[str, str], tuple] = {}
+    columns = [suites[c].tolist() for c in ("category", "name", "version", "suite_id", "bar", "constraints")]
+    for category, name, version, suite_id, bar, constraints in zip(*columns):
+        if (category, name) not in latest or version > latest[(category, name)][0]:
+            text = constraints if isinstance(constraints, str) and constraints else None
+            latest[(category, name)] = (version, suite_id, float(bar), text)
+    by_category: dict[str, list[tuple]] = {}
+    for (category, _), (_, suite_id, bar, text) in sorted(latest.items()):
+        by_category.setdefault(category, []).append((suite_id, bar, text))
     rows = []
-    for category, group in latest.groupby("category", sort=True):
-        stated = [
-            (suite_id, float(bar), _normalised(constraints))
-            for suite_id, bar, constraints in zip(group["suite_id"], group["bar"], group["constraints"])
-        ]
+    for category, group in by_category.items():
+        stated = [(suite_id, bar, _normalised(text)) for suite_id, bar, text in group]
         conflict = _conflict(stated)
-        if conflict is None:
-            stored = group["constraints"].iloc[0]  # they rule alike: any one suite's text says it
-            bar, constraints = stated[0][1], stored if isinstance(stored, str) and stored else None
+        if conflict is None:  # they rule alike: any one suite's text says it
+            bar, constraints = group[0][1], group[0][2]
         else:
             # shown against the strictest bar and only the constraints every suite states alike; never routed
             bar = max(b for _, b, _ in stated)
