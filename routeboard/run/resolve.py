@@ -31,10 +31,17 @@ def resolve_suites(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> li
     return resolved
 
 
-def unstored(con: duckdb.DuckDBPyConnection, suites: list[tuple[str, Suite]]) -> list[tuple[str, Suite]]:
-    """The resolved suites that came from files and are not stored yet."""
+def unstored(
+    con: duckdb.DuckDBPyConnection, names: tuple[str, ...], suites: list[tuple[str, Suite]]
+) -> list[tuple[str, Suite]]:
+    """The suites ``resolve_suites`` read from files (``names`` that are paths) that are not stored yet. A stored
+    suite is never among them: its settings may have changed in place since its content was hashed."""
     cur = con.cursor()
-    return [(suite_id, suite) for suite_id, suite in suites if not planned_suite_id(cur, suite)[1]]
+    return [
+        (suite_id, suite)
+        for name, (suite_id, suite) in zip(names, suites)
+        if Path(name).exists() and not planned_suite_id(cur, suite)[1]
+    ]
 
 
 def refuse_ungradable(suite_id: str, suite: Suite) -> None:

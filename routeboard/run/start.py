@@ -64,7 +64,7 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         )
         left = require_budget(con, actor, planned_usd)
         request = replace(request, budget_usd=min(planned_usd, left) if request.budget_usd is not None else left)
-    new_suites = unstored(con, suites)
+    new_suites = unstored(con, request.suites, suites)
     if new_suites:  # a suite named by its file is the person's upload too
         require(actor, "upload_suite")
     run_id = run_id or run_store.new_run_id()

@@ -9,11 +9,13 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.errors import NotFound
+from routeboard.library import save_suite, update_suite_settings
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import resolve_suites
 from routeboard.run.start import start_run
 from routeboard.store.suites import list_suites
+from routeboard.suites import load_suite
 from tests.fakes import FakeProvider, install_fake
 
 
@@ -51,3 +53,17 @@ def test_a_launched_run_stores_its_file_suite_and_audits_the_upload(con, tmp_pat
     assert actions[:3] == ["manage_models", "upload_suite", "launch_run"]  # the model was added first
     correct = con.execute("SELECT count(*) FROM trials WHERE suite_id = 'echo@1' AND correct").fetchone()[0]
     assert correct == 5
+
+
+def test_a_stored_suite_whose_bar_changed_in_place_runs_under_its_own_id(con, tmp_path):
+    install_fake(FakeProvider(answer=lambda prompt: prompt.split(": ")[1]))
+    add_model(con, "fake/echo", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
+    [stored] = import_suite_file(con, _suite_file(tmp_path))
+    update_suite_settings(con, stored, bar=0.8)  # settings change in place: the stored content hash stays
+    runner = start_run(con, _request("echo", "fake/echo"))
+    assert runner.run().status == "completed"
+    assert [s["suite_id"] for s in list_suites(con, all_versions=True)] == ["echo@1"]
+
+
+def import_suite_file(con, path) -> list[str]:
+    return [save_suite(con, load_suite(path)).suite_id]
