@@ -7,7 +7,7 @@ from ui.auth import guard
 from ui.charts import frontier_chart, unplotted
 from ui.empty import facts_or_stop
 from ui.state import connection, decision
-from ui.tables import show
+from ui.tables import show, with_tasks_words
 from ui.widgets import current_scenario, decision_options
 
 who = guard("Frontier")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
@@ -50,13 +50,13 @@ for status in points["judge_status"].dropna().unique() if "judge_status" in poin
     st.warning(f"Accuracy here is graded by an LLM judge: {status}.")
 
 st.subheader("Routing table")
-view = table.assign(
+view = with_tasks_words(table).assign(
     model=[m or f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])],
     cpat_usd=[money(v) if m else DASH for v, m in zip(table["cpat_usd"], table["model"])],
 )
 columns = ["category", "bar", "model", "tier", "verdict", "accuracy", "ci_low", "ci_high", "cpat_usd"]
 show(view[[*columns, "runner_up", "near_ties", "tasks_needed", "reason"]], key="frontier_routes")
-not_routable = points[(points["verdict"] != "clears") | points["excluded"].notna()]
+not_routable = with_tasks_words(points[(points["verdict"] != "clears") | points["excluded"].notna()])
 if len(not_routable):
     st.markdown("**Not routable in this category**")
     columns = ["model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low", "ci_high"]

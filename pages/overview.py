@@ -9,7 +9,7 @@ from routeboard.store.suites import list_suites
 from ui.auth import act, guard
 from ui.overview import EXCLUDED_DRAWN_CLOSED, get_started
 from ui.state import connection, decision, facts, show_error, warm_in_background
-from ui.tables import show
+from ui.tables import show, with_tasks_words
 from ui.widgets import current_scenario, evidence, rests_on
 
 guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
@@ -81,7 +81,9 @@ if len(excluded):
     else:  # hundreds of hidden rows cost the first page its time: drawn once opened (a toggle reruns the page)
         listed = st.expander(label, key="overview_excluded_open", on_change="rerun")
     if listed.open is not False:  # None: an expander that tracks no state, drawn as it is
-        shown = excluded.assign(cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])])
+        shown = with_tasks_words(excluded).assign(
+            cpat=[cpat_text(v, u) for v, u in zip(excluded["cpat_usd"], excluded["cost_unknown"])]
+        )
         columns = ["category", "model_id", "verdict", "excluded", "excluded_detail", "accuracy", "ci_low"]
         with listed:
             show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")

@@ -13,7 +13,7 @@ from routeboard.store.runs import run_totals
 from ui.auth import guard, sees_content
 from ui.empty import empty_state
 from ui.state import connection, facts, trials
-from ui.tables import show
+from ui.tables import show, with_tasks_words
 from ui.widgets import current_scenario, decision_options
 
 CONTENT = ["expected", "output", "detail"]  # the trials' columns that carry task content
@@ -61,7 +61,9 @@ if not stored.empty:
         led = led[led["category"].isin(categories)]
     st.subheader("Ledger per category and model")
     show(
-        led[LEDGER].assign(cpat_usd=[cpat_text(v, u) for v, u in zip(led["cpat_usd"], led["cost_unknown"])]),
+        with_tasks_words(led)[LEDGER].assign(
+            cpat_usd=[cpat_text(v, u) for v, u in zip(led["cpat_usd"], led["cost_unknown"])]
+        ),
         key="results_ledger",
     )
 

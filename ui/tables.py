@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 # one text of money, shares and unknowns for pages, CLI and report
-from routeboard.present import DASH, count, money, percent, unknown
+from routeboard.present import DASH, count, money, percent, tasks_text, unknown
 
 UNKNOWN = f"{DASH} means unknown or not applicable"
 
@@ -167,6 +167,18 @@ def _cell(column: str, value) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return str(value)
+
+
+# what the words of a 'tasks needed' cell read besides the number (present.tasks_text)
+_SETTLE_FIELDS = ("verdict", "tasks_needed", "min_tasks_short", "tasks_to_settle", "settles_as", "tasks_available")
+
+
+def with_tasks_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """``tasks_needed`` in words (present.tasks_text): a number alone cannot tell a settled verdict from one its
+    suites cannot settle. Call it on the whole ledger or route frame, before picking the columns to show."""
+    fields = [f for f in _SETTLE_FIELDS if f in frame]
+    rows = zip(*(frame[f].tolist() for f in fields))
+    return frame.assign(tasks_needed=[tasks_text(dict(zip(fields, row))) for row in rows])
 
 
 def display(frame: pd.DataFrame) -> pd.DataFrame:

@@ -38,3 +38,16 @@ def test_a_category_whose_every_model_is_excluded_says_so_and_why_on_the_board(a
         "small-proprietary is not allowed here (allowed: local))"
     )
     assert "under the bar" not in gap and "no price" not in gap
+
+
+def test_the_list_says_in_words_why_a_pair_needs_no_more_tasks(app, seeded, monkeypatch):
+    monkeypatch.setattr("ui.overview.EXCLUDED_DRAWN_CLOSED", 0)
+    at = open_page(app, "overview")
+    at.session_state["overview_excluded_open"] = True
+    at.run()
+    listed = table(at, "model_id", "verdict", "tasks_needed").set_index("model_id")
+    # the pricey model got 30 of the suite's 40 tasks right: undecided at the 70% bar, and the suite has no task
+    # left to give, so the cell says so in words rather than a dash that reads like "settled"
+    assert listed.loc[PRICEY, "verdict"] == "undecided"
+    needed = listed.loc[PRICEY, "tasks_needed"]
+    assert needed.startswith("about ") and needed.endswith("more than its suites can give: add tasks"), needed
