@@ -17,12 +17,17 @@ from routeboard.settings import secrets_config, secrets_path
 from routeboard.store import access as access_store
 
 ROLES = ("viewer", "reviewer", "analyst", "admin")  # each role can do everything the previous can
+# Who may do what: THE rule (docs/design.md, "A team's deployment"). Every action the app or the CLI can take is
+# one of these, checked by ``require`` in the core function that performs it; the README's roles table is
+# generated from it (tests/team/test_action_table.py checks both).
 ACTIONS: dict[str, str] = {
     "view": "viewer",
     "play_whatif": "viewer",
     "save_scenario": "analyst",
-    "see_content": "reviewer",  # the least role by default; the content_roles setting decides
+    "see_content": "reviewer",  # content, by default; the content_roles setting decides (CONTENT)
+    "see_model_outputs": "analyst",  # content beside the model and run that wrote it: unblinds a reviewer
     "review": "reviewer",
+    "promote_references": "analyst",  # a new suite version from people's accepted outputs
     "upload_suite": "analyst",
     "import_results": "analyst",
     "launch_run": "analyst",
@@ -31,6 +36,8 @@ ACTIONS: dict[str, str] = {
     "change_suite_settings": "admin",
     "manage_models": "admin",
     "manage_access": "admin",
+    "read_audit": "admin",
+    "compact_store": "admin",
     "manage_sample": "analyst",
 }
 WORDS = {
@@ -38,7 +45,9 @@ WORDS = {
     "play_whatif": "play what-if",
     "save_scenario": "save scenarios",
     "see_content": "see task inputs and outputs",
+    "see_model_outputs": "see outputs beside the model and run that wrote them",
     "review": "review outputs",
+    "promote_references": "promote reviewed outputs to a suite's answer key",
     "upload_suite": "upload suites",
     "import_results": "import results",
     "launch_run": "launch runs",
@@ -47,11 +56,14 @@ WORDS = {
     "change_suite_settings": "change a suite's bar, constraints or graders",
     "manage_models": "manage models, prices and keys",
     "manage_access": "manage roles and budgets",
+    "read_audit": "read the audit trail, roles and everyone's spend",
+    "compact_store": "compact the shared store",
     "manage_sample": "add or remove the sample workspace",
 }
 # an analyst acts on their own runs only (a resumed run's spend counts against its launcher's budget); an admin any
 OWN_RUNS = {"cancel_run": "cancel", "resume_run": "resume"}
 DEFAULT_CONTENT_ROLES = ("reviewer", "analyst", "admin")
+CONTENT = ("see_content", "see_model_outputs")  # task content: the content_roles setting narrows who may
 USER_ENV = "ROUTEBOARD_USER"
 
 
@@ -159,12 +171,31 @@ def resolve(actor: Actor | None) -> Actor:
 
 
 def allowed(actor: Actor, action: str) -> bool:
-    """Whether the role may do the action at all (cancel_run: at least their own runs)."""
+    """Whether the role may do the action at all (cancel_run: at least their own runs); task content also needs a
+    role the content_roles setting names."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if action == "see_content":
-        return actor.via == "local" or actor.role in rules()["content_roles"]
+    if actor.via == "local":
+        return True
+    if action in CONTENT:
+        return actor.role in _content_roles(action)
     return ROLES.index(actor.role) >= ROLES.index(ACTIONS[action])
+
+
+def least_role(action: str) -> str:
+    """The least role that may do the action, the content_roles setting included (``admin`` when it names none)."""
+    if action not in CONTENT:
+        return ACTIONS[action]
+    return min(_content_roles(action), key=ROLES.index, default="admin")
+
+
+def _content_roles(action: str) -> tuple[str, ...]:
+    """The roles that may see content: those content_roles names (it decides see_content, reviewer by default);
+    for a content action with a higher least role, those of them at least that role."""
+    named = rules()["content_roles"]
+    if action == "see_content":
+        return named
+    return tuple(r for r in named if ROLES.index(r) >= ROLES.index(ACTIONS[action]))
 
 
 def require(
@@ -173,8 +204,9 @@ def require(
     """Raise Refused unless the actor may do the action (on ``target``, for cancel_run a run id); returns the actor."""
     actor = resolve(actor)
     if not allowed(actor, action):
-        least = ACTIONS[action] if action != "see_content" else _least(rules()["content_roles"])
-        raise Refused(f"{actor.name} ({actor.role}) may not {WORDS[action]}; ask an admin for the {least} role")
+        raise Refused(
+            f"{actor.name} ({actor.role}) may not {WORDS[action]}; ask an admin for the {least_role(action)} role"
+        )
     if action in OWN_RUNS and actor.role != "admin" and con is not None and target is not None:
         launcher = access_store.run_launcher(con, target)
         if launcher is None or launcher.lower() != actor.user_id.lower():
@@ -184,7 +216,3 @@ def require(
                 f"{launcher or 'someone else'} (an admin may {verb} any run)"
             )
     return actor
-
-
-def _least(roles) -> str:
-    return min(roles, key=ROLES.index) if roles else "admin"

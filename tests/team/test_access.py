@@ -95,6 +95,8 @@ def test_each_role_allowed_and_refused_actions(team):
         "cancel_run",
         "resume_run",
         "manage_sample",
+        "promote_references",
+        "see_model_outputs",
     }
     assert allowed["admin"] == set(access.ACTIONS)
 
