@@ -1,4 +1,5 @@
-"""The Models page's API keys: a key for this session only, the secrets.toml way, and what each key unlocks."""
+"""The Models page's API keys: a key an admin gives the running app process (everyone's, until it restarts), the
+secrets.toml way to keep one, and what each key unlocks."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.providers.keys import (
-    SECRETS_EXAMPLE,
-    common_key_names,
-    forget_session_key,
-    key_statuses,
-    set_session_key,
-)
+from routeboard.providers.keys import GIVEN, SECRETS_EXAMPLE, common_key_names, forget_key, give_key, key_statuses
 from ui.auth import actor
-from ui.state import show_error
+from ui.state import connection, show_error
+
+SCOPE = (
+    "A key given here serves this whole app process until it restarts: every session of it, so everyone's runs "
+    "and judges here use it, not only yours (other app processes and CLI runs do not see it). Only an admin may "
+    "give one; the audit trail records who gave which key, never its value. It is never written to the database, "
+    "a file or a log."
+)
 
 
 def load_secrets() -> None:
@@ -26,23 +28,20 @@ def load_secrets() -> None:
 
 
 def key_form() -> None:
-    """Enter a key for this session; run before the catalog is read so its availability shows at once."""
+    """Give the app process a key; run before the catalog is read so its availability shows at once."""
     st.subheader("API keys")
+    st.caption(SCOPE)
     with st.form("models_key_form", clear_on_submit=True):
         cols = st.columns([2, 3, 1])
         name = cols[0].selectbox("Key", common_key_names(), accept_new_options=True, key="models_key_name")
         value = cols[1].text_input("Value", type="password", key="models_key_value")
-        if cols[2].form_submit_button("Use for this session", key="models_key_set"):
+        if cols[2].form_submit_button("Give to this app process", key="models_key_set"):
             try:
-                set_session_key(name or "", value, actor=actor())
-                st.success(f"{name} set for this session.")
+                give_key(connection(), name or "", value, actor=actor())
+                st.success(f"{name} given to this app process: everyone's runs here use it until the app restarts.")
             except RouteboardError as exc:
                 show_error(exc)
-    st.caption(
-        "A key entered here stays in this app process's memory until the app stops: it is never written to the "
-        "database, a file or a log. To keep keys across restarts, set them in the environment or in "
-        "`.streamlit/secrets.toml`:"
-    )
+    st.caption("To keep keys across restarts, set them in the environment or in `.streamlit/secrets.toml`:")
     st.code(SECRETS_EXAMPLE, language="toml")
 
 
@@ -61,12 +60,18 @@ def key_table(models) -> None:
         key="models_keys",
         column_config={
             "key": st.column_config.TextColumn("key", help="the environment variable litellm reads", pinned=True),
-            "status": st.column_config.TextColumn("status", help="missing, set for this session, or set before"),
+            "status": st.column_config.TextColumn(
+                "status", help=f"missing, {GIVEN} (everyone's, until it restarts), or set in the environment"
+            ),
             "unlocks": st.column_config.TextColumn("unlocks", help="catalog models that need this key"),
         },
     )
-    given = [k.name for k in statuses if k.status == "set for this session"]
-    if given and st.button(f"Forget session keys ({', '.join(given)})", key="models_key_forget"):
-        for name in given:
-            forget_session_key(name)
+    given = [k.name for k in statuses if k.status == GIVEN]
+    if given and st.button(f"Take back the keys given here ({', '.join(given)})", key="models_key_forget"):
+        try:
+            for name in given:
+                forget_key(connection(), name, actor=actor())
+        except RouteboardError as exc:
+            show_error(exc)
+            return
         st.rerun()

@@ -1,8 +1,13 @@
-"""API keys: which catalog models each key unlocks, and keys given for this app process only.
+"""API keys: which catalog models each key unlocks, and keys an admin gives the running app process.
 
-A key given here lives in this process's environment (where litellm reads it) until the process stops; it is
-never written to the database, a file or a log. Keys meant to last go in the environment or in
-.streamlit/secrets.toml, whose top-level entries Streamlit exports as environment variables.
+A key given in the app lives in this process's environment (where litellm reads it) until the process stops, so
+it serves every session of the process, everyone's runs and judges, not only the giver's. litellm could take a
+key per call (``acompletion(..., api_key=...)``), but the provider seam (``complete(model, messages, settings)``),
+the catalog's availability, the run plan, judges and a run resumed by someone else all read the environment: one
+person's key would have to travel through each of them. So a key is the process's, and the page says so. It is
+never written to the database, a file or a log; the audit trail names the variable, never the value. Keys meant
+to last go in the environment or in .streamlit/secrets.toml, whose top-level entries Streamlit exports as
+environment variables.
 """
 
 from __future__ import annotations
@@ -10,15 +15,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import duckdb
+
 from routeboard.domain import Model
 from routeboard.errors import InvalidInput
 from routeboard.providers.price_table import provider_of
 from routeboard.secrets import KEY_NAME
-from routeboard.team import access
+from routeboard.team import access, audit
 from routeboard.team.access import Actor
 
 SECRETS_EXAMPLE = '# .streamlit/secrets.toml (next to app.py; keep it out of git)\nOPENAI_API_KEY = "sk-..."\n'
 _given: set[str] = set()  # names of keys given in this process; their values live only in os.environ
+GIVEN = "given in this app process"  # a key's status once an admin gave it here: everyone's, until a restart
 # key -> models seen needing it while it was missing, so a key still names its models once it is set
 _needed_by: dict[str, set[str]] = {}
 # provider -> (the keys litellm.validate_environment reports missing, any one of which it accepts), copied from
@@ -96,7 +104,7 @@ class KeyStatus:
     """One key: whether it is set, and where from (never its value), and the catalog models it unlocks."""
 
     name: str
-    status: str  # missing | set for this session | set in the environment
+    status: str  # missing | given in this app process | set in the environment
     models: tuple[str, ...]
 
 
@@ -115,24 +123,41 @@ def key_statuses(models: list[Model]) -> list[KeyStatus]:
 def _status(name: str) -> str:
     if name not in os.environ:
         return "missing"
-    return "set for this session" if name in _given else "set in the environment"
+    return GIVEN if name in _given else "set in the environment"
 
 
-def set_session_key(name: str, value: str, *, actor: Actor | None = None) -> None:
-    """Give a key for this process only (os.environ, where litellm reads it); never stored. An admin's act: the key
-    serves everyone's runs in this process (manage_models)."""
-    access.require(actor, "manage_models")
+def give_key(con: duckdb.DuckDBPyConnection, name: str, value: str, *, actor: Actor | None = None) -> None:
+    """An admin gives this app process a key (os.environ, where litellm reads it): it serves every session's runs
+    until the process stops. Never stored; the audit row names the variable, never the value."""
+    actor = access.require(actor, "give_key")
     name, value = name.strip(), value.strip()
     if not KEY_NAME.fullmatch(name):
         raise InvalidInput(f"{name!r} is not a key name: use the variable litellm reads, e.g. OPENAI_API_KEY")
     if not value or any(c.isspace() for c in value):
         raise InvalidInput(f"the value for {name} is empty or has spaces in it: paste the key alone")
-    os.environ[name] = value
+    before = os.environ.get(name)
+    os.environ[name] = value  # first, so the audit's scrubber knows this value as a secret too
+    try:
+        audit.record_now(con, actor, "give_key", target=name, detail={"change": "given"})
+    except BaseException:  # a key nobody can account for is not given
+        _restore(name, before)
+        raise
     _given.add(name)
 
 
-def forget_session_key(name: str) -> None:
-    """Drop a key given in this process (one set in the environment before the start is left alone)."""
-    if name in _given:
+def forget_key(con: duckdb.DuckDBPyConnection, name: str, *, actor: Actor | None = None) -> None:
+    """Take back a key given in this process (one set in the environment before the start is left alone): the
+    same admin act as giving it, audited the same way."""
+    actor = access.require(actor, "give_key")
+    if name not in _given:
+        return
+    audit.record_now(con, actor, "give_key", target=name, detail={"change": "forgotten"})
+    os.environ.pop(name, None)
+    _given.discard(name)
+
+
+def _restore(name: str, before: str | None) -> None:
+    if before is None:
         os.environ.pop(name, None)
-        _given.discard(name)
+    else:
+        os.environ[name] = before

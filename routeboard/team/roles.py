@@ -35,6 +35,7 @@ ACTIONS: dict[str, str] = {
     "resume_run": "analyst",  # their own runs, as cancel_run
     "change_suite_settings": "admin",
     "manage_models": "admin",
+    "give_key": "admin",  # a key given in the app serves everyone's runs in that app process
     "manage_access": "admin",
     "read_audit": "admin",
     "compact_store": "admin",
@@ -55,6 +56,7 @@ WORDS = {
     "resume_run": "resume runs",
     "change_suite_settings": "change a suite's bar, constraints or graders",
     "manage_models": "manage models, prices and keys",
+    "give_key": "give the app an API key",
     "manage_access": "manage roles and budgets",
     "read_audit": "read the audit trail, roles and everyone's spend",
     "compact_store": "compact the shared store",

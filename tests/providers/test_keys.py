@@ -3,12 +3,21 @@ and the router export read it, so a key under any name the provider accepts coun
 
 from __future__ import annotations
 
+import json
+import os
+
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from routeboard.errors import Refused
 from routeboard.exports import litellm_router_config
-from routeboard.providers.keys import PROVIDER_KEYS, common_key_names, missing_keys
+from routeboard.providers import keys
+from routeboard.providers.keys import PROVIDER_KEYS, common_key_names, forget_key, give_key, missing_keys
+from routeboard.secrets import scrub
+from routeboard.team import audit
+from routeboard.team.access import Actor
 
 GEMINI_NAMES = PROVIDER_KEYS["gemini"][1]  # GOOGLE_API_KEY, GEMINI_API_KEY
 
@@ -55,3 +64,61 @@ def test_the_router_export_points_at_the_key_variable_that_is_set(only_google_ke
     assert params["gemini/gemini-2.5-flash"]["api_key"] == f"os.environ/{name}"
     # a bare id is the provider the price map names (OpenAI here), so its key is named too
     assert params["gpt-4o-mini"]["api_key"] == "os.environ/OPENAI_API_KEY"
+
+
+# ---------------------------------------------------------------- a key given to the app process
+
+VALUE = "sk-given-in-the-app-0123456789abcdef"
+ADA = Actor("ada@example.com", "Ada", "admin", "oidc")
+ANA = Actor("ana@example.com", "Ana", "analyst", "oidc")
+
+
+@pytest.fixture
+def team_without_deepseek(con, tmp_path, monkeypatch):
+    """A team deployment (an [auth] section) with no DeepSeek key set; a key given in the test is gone after it."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+    yield con
+    os.environ.pop("DEEPSEEK_API_KEY", None)
+    keys._given.discard("DEEPSEEK_API_KEY")
+
+
+def test_an_admin_gives_a_key_and_the_audit_names_the_variable_never_the_value(team_without_deepseek):
+    con = team_without_deepseek
+    give_key(con, "DEEPSEEK_API_KEY", VALUE, actor=ADA)
+    assert os.environ["DEEPSEEK_API_KEY"] == VALUE
+    assert missing_keys("deepseek/deepseek-chat") == []
+    rows = audit.trail(con, action="give_key").to_dict("records")
+    assert [(r["user_id"], r["target"], json.loads(r["detail"])) for r in rows] == [
+        ("ada@example.com", "DEEPSEEK_API_KEY", {"change": "given"})
+    ]
+    stored = con.execute("SELECT * FROM audit_log").fetchall()
+    assert VALUE not in str(stored)
+    # the scrubber, which now knows the given value as a secret, finds nothing to hide in the row's text
+    assert [scrub(rows[0]["target"]), scrub(rows[0]["detail"])] == [rows[0]["target"], rows[0]["detail"]]
+
+    forget_key(con, "DEEPSEEK_API_KEY", actor=ADA)
+    assert "DEEPSEEK_API_KEY" not in os.environ
+    assert list(audit.trail(con, action="give_key")["detail"].map(lambda d: json.loads(d)["change"])) == [
+        "forgotten",
+        "given",
+    ]
+
+
+@pytest.mark.parametrize("who", [ANA, None], ids=["analyst", "nobody"])
+def test_anyone_but_an_admin_is_refused_and_neither_the_key_nor_a_row_is_written(team_without_deepseek, who):
+    con = team_without_deepseek
+    with pytest.raises(Refused, match=r"may not give the app an API key|sign in first"):
+        give_key(con, "DEEPSEEK_API_KEY", VALUE, actor=who)
+    assert "DEEPSEEK_API_KEY" not in os.environ
+    assert con.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
+
+
+def test_a_key_whose_audit_row_cannot_be_written_is_not_given(team_without_deepseek):
+    con = team_without_deepseek
+    con.close()  # the store is gone: the row cannot be written
+    with pytest.raises(duckdb.Error):
+        give_key(con, "DEEPSEEK_API_KEY", VALUE, actor=ADA)
+    assert "DEEPSEEK_API_KEY" not in os.environ

@@ -10,7 +10,8 @@ import pytest
 from routeboard.catalog.models import get_model
 from routeboard.domain import Price
 from routeboard.errors import InvalidInput
-from routeboard.providers.keys import set_session_key
+from routeboard.providers import keys as provider_keys
+from routeboard.providers.keys import give_key
 from routeboard.store.catalog import model_row
 from tests.conftest import run_cli
 from tests.ui.conftest import open_page, table
@@ -64,26 +65,25 @@ def test_own_prices_are_user_prices(app, app_con):
     assert get_model(app_con, "acme/house-model").price == Price(0.5, 1.5, "user")
 
 
-# ---------------------------------------------------------------- API keys for this session only
+# ---------------------------------------------------------------- API keys given to the app process
 
 SECRET = "sk-test-routeboard-0123456789abcdef"
 
 
 @pytest.fixture
 def no_openai_key(monkeypatch):
-    """No OpenAI key before the test; whatever the test sets is gone after it."""
-    from routeboard.providers.keys import forget_session_key
-
+    """No OpenAI key before the test; whatever the test gives is gone after it."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     yield
-    forget_session_key("OPENAI_API_KEY")
+    os.environ.pop("OPENAI_API_KEY", None)
+    provider_keys._given.discard("OPENAI_API_KEY")
 
 
 def catalog(at) -> dict[str, dict]:
     return {row["id"]: row for row in table(at, "id", "available", "why not").to_dict("records")}
 
 
-def test_a_key_entered_for_the_session_unlocks_its_models_and_is_stored_nowhere(
+def test_a_key_given_to_the_app_process_unlocks_its_models_and_is_stored_nowhere(
     app, app_con, isolated_db, no_openai_key
 ):
     at = open_page(app, "models")
@@ -91,18 +91,22 @@ def test_a_key_entered_for_the_session_unlocks_its_models_and_is_stored_nowhere(
     assert keys.loc["OPENAI_API_KEY", "status"] == "missing"
     assert "openai/gpt-4.1-mini" in keys.loc["OPENAI_API_KEY", "unlocks"]
     assert not catalog(at)["openai/gpt-4.1"]["available"]
-    assert "never written to the database, a file or a log" in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    assert "never written to the database, a file or a log" in captions
+    assert "serves this whole app process until it restarts" in captions
 
     at.selectbox(key="models_key_name").set_value("OPENAI_API_KEY")
     at.text_input(key="models_key_value").input(SECRET)
     at.button(key="models_key_set").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert at.success[0].value == "OPENAI_API_KEY set for this session."
+    assert at.success[0].value == (
+        "OPENAI_API_KEY given to this app process: everyone's runs here use it until the app restarts."
+    )
     openai = {model_id: row for model_id, row in catalog(at).items() if model_id.startswith("openai/")}
     assert openai and all(row["available"] for row in openai.values())
     assert not catalog(at)["anthropic/claude-haiku-4-5"]["available"]  # only the key's own models
     keys = table(at, "key", "status", "unlocks").set_index("key")
-    assert keys.loc["OPENAI_API_KEY", "status"] == "set for this session"
+    assert keys.loc["OPENAI_API_KEY", "status"] == "given in this app process"
     assert "openai/gpt-4.1" in keys.loc["OPENAI_API_KEY", "unlocks"]
     # the page shows no value, and the database (file and its log) never holds it
     shown = [e.value for kind in (at.markdown, at.caption, at.success, at.code) for e in kind]
@@ -124,9 +128,9 @@ def test_a_pasted_value_with_spaces_is_refused_in_one_line(app, no_openai_key):
     assert "OPENAI_API_KEY" not in os.environ
 
 
-def test_a_key_name_litellm_would_not_read_is_refused():
+def test_a_key_name_litellm_would_not_read_is_refused(con):
     with pytest.raises(InvalidInput, match="'openai key' is not a key name"):
-        set_session_key("openai key", "sk-1")
+        give_key(con, "openai key", "sk-1")
 
 
 def test_the_cli_lists_each_key_with_its_models_and_never_a_value():

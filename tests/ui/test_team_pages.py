@@ -3,12 +3,14 @@ line and nothing is written, and task content stays hidden from a role the conte
 
 from __future__ import annotations
 
+import json
 import os
 
 from streamlit.testing.v1 import AppTest
 
 from routeboard.decide.scenario import list_scenarios
 from routeboard.library import save_suite
+from routeboard.providers import keys as provider_keys
 from routeboard.store.suites import list_suites
 from routeboard.team import audit
 from tests.ui.conftest import APP, CHEAP, PRICEY, SUITE, TIMEOUT_S, echo_suite, open_page, table
@@ -221,28 +223,59 @@ def test_a_viewer_asked_for_the_first_run_on_the_overview_is_refused_and_nothing
     assert app_con.cursor().execute("SELECT count(*) FROM runs").fetchone()[0] == 0
 
 
-def test_only_an_admin_gives_the_app_an_api_key(app_con, tmp_path, monkeypatch):
-    from routeboard.providers.keys import forget_session_key
-
-    key = "DEEPSEEK_API_KEY"
+def test_only_an_admin_gives_the_app_an_api_key_which_serves_everyone_and_is_audited_without_its_value(
+    app_con, isolated_db, tmp_path, monkeypatch
+):
+    key, value = "DEEPSEEK_API_KEY", "sk-team-test-0123456789abcdef"
     monkeypatch.delenv(key, raising=False)
     write_secrets(tmp_path, monkeypatch, team=True)
 
     def enter(role: str) -> AppTest:
         at = as_role(role, "models")
         at.selectbox(key="models_key_name").set_value(key)
-        at.text_input(key="models_key_value").input("sk-team-test")
+        at.text_input(key="models_key_value").input(value)
         return at.button(key="models_key_set").click().run()
+
+    def given() -> list[tuple]:
+        rows = audit.trail(app_con, action="give_key")
+        return [(r.user_id, r.target, json.loads(r.detail)["change"]) for r in rows.itertuples()]
 
     try:
         at = enter("analyst")
         assert not at.exception
-        assert errors(at) == [
-            "Ana Analyst (analyst) may not manage models, prices and keys; ask an admin for the admin role"
-        ]
-        assert key not in os.environ
+        captions = " ".join(c.value for c in at.caption)
+        assert "serves this whole app process until it restarts" in captions
+        assert "everyone's runs and judges here use it, not only yours" in captions
+        assert errors(at) == ["Ana Analyst (analyst) may not give the app an API key; ask an admin for the admin role"]
+        assert key not in os.environ and given() == []
+
         at = enter("admin")
-        assert [s.value for s in at.success] == [f"{key} set for this session."]
-        assert os.environ[key] == "sk-team-test"
+        assert [s.value for s in at.success] == [
+            f"{key} given to this app process: everyone's runs here use it until the app restarts."
+        ]
+        assert os.environ[key] == value
+        assert given() == [("ada@example.com", key, "given")]
+
+        # another person's session of the same process reads the key as given, and may not take it back
+        at = as_role("analyst", "models")
+        assert table(at, "key", "status").set_index("key").loc[key, "status"] == "given in this app process"
+        at.button(key="models_key_forget").click().run()
+        assert errors(at) == ["Ana Analyst (analyst) may not give the app an API key; ask an admin for the admin role"]
+        assert os.environ[key] == value
+
+        at = as_role("admin", "models")
+        at.button(key="models_key_forget").click().run()
+        assert not at.error and key not in os.environ
+        assert given() == [
+            ("ada@example.com", key, "forgotten"),
+            ("ada@example.com", key, "given"),
+        ]
+
+        # the value is nowhere in the trail, nor in the database file
+        trail = audit.trail(app_con)
+        assert value not in trail.astype(str).to_string()
+        app_con.execute("CHECKPOINT")
+        assert all(value.encode() not in f.read_bytes() for f in isolated_db.parent.iterdir() if f.is_file())
     finally:
-        forget_session_key(key)
+        os.environ.pop(key, None)
+        provider_keys._given.discard(key)
