@@ -12,7 +12,7 @@ try:
     with holding():  # the database file is held for this page run only: a CLI run beside the app uses it between
         actor = current_actor(connection())
         page = st.navigation(navigation(actor))
-        sidebar()
+        sidebar(actor)
         run_page(page, actor)
 except StoreError as exc:  # e.g. another program kept the file open: said in words, the page can be reloaded
     st.error(str(exc))

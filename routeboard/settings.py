@@ -120,12 +120,14 @@ def _read_secrets(path: str, mtime_ns: int, size: int) -> SecretsConfig:
 
 
 def _leaf_strings(value, key: str = ""):
-    """Every string value in a TOML table, except addresses (redirect_uri, server_metadata_url): not secrets."""
+    """Every string value in a TOML table, except addresses (redirect_uri, server_metadata_url) and the OpenID
+    client_id, which every sign-in shows in the browser's address bar: not secrets (a client_id "routeboard" hid
+    that word in every store address and message)."""
     if isinstance(value, dict):
         for name, item in value.items():
             yield from _leaf_strings(item, str(name))
     elif isinstance(value, list):
         for item in value:
             yield from _leaf_strings(item, key)
-    elif isinstance(value, str) and not key.lower().endswith(("uri", "url")):
+    elif isinstance(value, str) and not key.lower().endswith(("uri", "url")) and key.lower() != "client_id":
         yield value

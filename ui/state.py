@@ -20,7 +20,10 @@ from routeboard.providers.keys import COMMON_PROVIDERS, provider_key_set
 from routeboard.secrets import scrub_text
 from routeboard.settings import db_path
 from routeboard.store.connection import FileLease, Pinned, open_store
+from routeboard.store.lake import PREFIX as LAKE_PREFIX
+from routeboard.store.lake import is_lake
 from routeboard.store.version import data_version
+from routeboard.team.roles import Actor, allowed, team_mode
 
 # A page run lets go of the file this long after it ends: the person's next click usually comes within it and
 # skips the opening (15-40 ms at a million attempts); a CLI run waits at most this much longer.
@@ -209,15 +212,33 @@ def load_secrets_into_environment() -> None:
             os.environ.setdefault(key, value)
 
 
-def sidebar() -> None:
-    """Database in use and which providers have keys set."""
+# who may read the store's address (host, port, user name) in the sidebar: whoever maintains the store
+STORE_ADDRESS_ACTION = "compact_store"
+
+
+def sidebar(who: Actor | None = None) -> None:
+    """The store in use (its address to admins, its kind to everyone else) and which providers have keys set."""
     with st.sidebar:
-        # a shared store's conninfo may hold a PostgreSQL password: never on screen
-        st.caption(f"Database: `{scrub_text(str(db_path()))}`")
+        st.caption(f"Database: {store_shown(who)}")
         keys = ", ".join(
             f"{name} {'set' if provider_key_set(p) else 'not set'}" for name, p in COMMON_PROVIDERS.items()
         )
         st.caption(f"API keys: {keys}")
+
+
+def store_shown(who: Actor | None) -> str:
+    """The store as this person may read it: an admin (or the local user) its address, a shared store's
+    password hidden; anyone else only its kind, since host, port and user name help only whoever runs it."""
+    target = str(db_path())
+    if (who is None and not team_mode()) or (who is not None and allowed(who, STORE_ADDRESS_ACTION)):
+        return f"`{scrub_text(target)}`"
+    if is_lake(target):
+        catalog = target[len(LAKE_PREFIX) :].split(":", 1)[0]
+        return f"shared store (DuckLake on {_CATALOGS.get(catalog, catalog)})"
+    return "in-memory DuckDB database" if target == ":memory:" else "local DuckDB file"
+
+
+_CATALOGS = {"postgres": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB", "mysql": "MySQL"}
 
 
 def show_error(exc: Exception) -> None:

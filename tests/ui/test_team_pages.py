@@ -13,6 +13,8 @@ from routeboard.library import save_suite
 from routeboard.providers import keys as provider_keys
 from routeboard.store.suites import list_suites
 from routeboard.team import audit
+from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
+from tests.store.test_ducklake import lake_env  # noqa: F401  (fixture)
 from tests.ui.conftest import APP, CHEAP, PRICEY, SUITE, TIMEOUT_S, echo_suite, open_page, table
 from tests.ui.test_auth import write_secrets
 from ui import runs
@@ -279,3 +281,36 @@ def test_only_an_admin_gives_the_app_an_api_key_which_serves_everyone_and_is_aud
     finally:
         os.environ.pop(key, None)
         provider_keys._given.discard(key)
+
+
+def sidebar_database(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption if c.value.startswith("Database:")]
+
+
+def test_the_sidebar_shows_a_viewer_the_stores_kind_and_an_admin_its_address(
+    app_con, isolated_db, tmp_path, monkeypatch
+):
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("viewer", "overview")
+    assert sidebar_database(at) == ["Database: local DuckDB file"]
+    assert str(isolated_db.parent) not in str([c.value for c in at.sidebar.caption])
+
+    at = as_role("admin", "overview")
+    assert sidebar_database(at) == [f"Database: `{isolated_db}`"]
+
+
+def test_on_the_shared_store_a_viewer_reads_no_host_port_or_user_and_an_admin_reads_them(
+    lake_env,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    conninfo = lake_env["ROUTEBOARD_DB"]  # ducklake:postgres:dbname=... host=... port=... user=...
+    address = dict(part.split("=", 1) for part in conninfo.removeprefix("ducklake:postgres:").split())
+    write_secrets(tmp_path, monkeypatch, team=True)
+    at = as_role("viewer", "overview")
+    assert sidebar_database(at) == ["Database: shared store (DuckLake on PostgreSQL)"]
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert not [address[k] for k in ("host", "port", "user") if address[k] in sidebar]
+
+    at = as_role("admin", "overview")
+    assert sidebar_database(at) == [f"Database: `{conninfo}`"]
