@@ -17,6 +17,7 @@ from routeboard.store import lake
 from routeboard.store.lake import gate, serialized  # noqa: F401  (the store's writers use them)
 from routeboard.store.lease import FileLease, Pinned, Source, held, open_file  # noqa: F401  (one file, many processes)
 from routeboard.store.migrations import apply_migrations
+from routeboard.store.mode import check_mode
 
 
 def open_store(path: str | os.PathLike | None = None, *, linger_s: float = 0.0) -> FileLease | Pinned:
@@ -32,19 +33,23 @@ def open_store(path: str | os.PathLike | None = None, *, linger_s: float = 0.0) 
 
 
 def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database file or the shared store and bring its schema up to date; a file
-    another process holds is waited for (store/lease.py). For one command's work: a process that lives on keeps
-    an ``open_store`` lease instead."""
+    """Open (creating if needed) the database file or the shared store, bring its schema up to date and check its
+    mode (store/mode.py); a file another process holds is waited for (store/lease.py). For one command's work: a
+    process that lives on keeps an ``open_store`` lease instead."""
     lake_target = str(path) if path else os.environ.get("ROUTEBOARD_DB", "")
     if lake.is_lake(lake_target):
         con = lake.open_lake(lake_target)
+    else:
+        target = db_path(path)
+        if str(target) != ":memory:":
+            target.parent.mkdir(parents=True, exist_ok=True)
+        con = open_file(target) if str(target) != ":memory:" else duckdb.connect(":memory:")
+    try:
         apply_migrations(con)
-        return con
-    target = db_path(path)
-    if str(target) != ":memory:":
-        target.parent.mkdir(parents=True, exist_ok=True)
-    con = open_file(target) if str(target) != ":memory:" else duckdb.connect(":memory:")
-    apply_migrations(con)
+        check_mode(con)  # a team's store refuses a process without the sign-in settings (store/mode.py)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -139,15 +139,17 @@ class FileLease:
             if self._con is None:
                 # under the guard: a second thread waits for this opening instead of racing its own
                 con = open_file(self.path, self.wait_s)
-                if not self._migrated:  # the schema is brought up to date once per process
-                    from routeboard.store.migrations import apply_migrations
+                from routeboard.store.migrations import apply_migrations
+                from routeboard.store.mode import check_mode
 
-                    try:
+                try:
+                    if not self._migrated:  # the schema is brought up to date once per process
                         apply_migrations(con)
-                    except BaseException:
-                        con.close()
-                        raise
-                    self._migrated = True
+                        self._migrated = True
+                    check_mode(con)  # at every opening: the sign-in settings may have changed meanwhile
+                except BaseException:
+                    con.close()
+                    raise
                 self._con = con
                 self._opened_at = time.monotonic()
             self._by_thread[me] = self._by_thread.get(me, 0) + 1

@@ -402,3 +402,15 @@ def m014_run_process(con):
     # elsewhere the heartbeat tells (routeboard/run/start.py, ``runner_state``).
     con.execute("ALTER TABLE runs ADD COLUMN runner_host VARCHAR")
     con.execute("ALTER TABLE runs ADD COLUMN runner_pid INTEGER")
+
+
+@migration
+def m015_store_settings(con):
+    # What a store remembers about itself, name -> value (routeboard/store/mode.py): e.g. that it was used with
+    # sign-in since a date, so a process without the sign-in settings refuses it rather than acting as a local admin.
+    con.execute("""
+        CREATE TABLE store_settings (
+            name VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL,
+            set_at TIMESTAMP NOT NULL DEFAULT now()
+        )""")
