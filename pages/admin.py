@@ -27,4 +27,4 @@ with spend:
 with roles:
     admin.roles_section(con, who)
 with trail:
-    admin.trail_section(con)
+    admin.trail_section(con, who)

@@ -12,7 +12,7 @@ from ui.state import connection, decision, facts, show_error, warm_in_background
 from ui.tables import show, with_tasks_words
 from ui.widgets import current_scenario, evidence, rests_on
 
-guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
+who = guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("routeboard")
 st.caption("Which model should do each job, and what an accepted output really costs.")
 try:
@@ -89,4 +89,4 @@ if len(excluded):
             show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")
-warm_in_background(scenario, counts["attempts"])  # Results' and Frontier's first visit find their data read
+warm_in_background(scenario, counts["attempts"], who)  # Results' and Frontier's first visit find their data read

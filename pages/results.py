@@ -4,19 +4,18 @@ import io
 
 import streamlit as st
 
-from routeboard.browse import OUTCOMES, task_detail
+from routeboard.browse import OUTCOMES, shows_outputs, task_detail
 from routeboard.decide.routes import decide
 from routeboard.exports import neutralised, to_csv
 from routeboard.present import cpat_text
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
-from ui.auth import guard, sees_content
+from ui.auth import act, guard, may_not
 from ui.empty import empty_state
 from ui.state import connection, facts, trials
 from ui.tables import show, with_tasks_words
 from ui.widgets import current_scenario, decision_options
 
-CONTENT = ["expected", "output", "detail"]  # the trials' columns that carry task content
 LEDGER = [
     "category",
     "model_id",
@@ -67,18 +66,17 @@ if not stored.empty:
         key="results_ledger",
     )
 
-found = trials(runs=chosen_runs, categories=categories, models=models, outcomes=outcomes)
+# outcomes, costs and latencies for everyone; expected answers, outputs and grader details beside their models only
+# for those who may see them (routeboard.browse: a reviewer reads outputs blinded, on the Review page)
+found = trials(runs=chosen_runs, categories=categories, models=models, outcomes=outcomes, who=who)
 rows, shown = found.rows, found.shown
-content = sees_content()
-if not content:  # the content_roles setting: outcomes, costs and latencies stay; inputs and outputs go
-    rows, shown = rows.drop(columns=CONTENT, errors="ignore"), shown.drop(columns=CONTENT, errors="ignore")
 st.subheader(f"Trials ({found.count:,})")
 # st.dataframe renders cells as text: model output never runs as HTML or markdown here.
 show(rows, key="results_trials", shown=shown)
-if not content:
+if not shows_outputs(who):
     st.caption(
         "Expected answers, outputs and grader details, the downloads and the task detail are not shown to your "
-        "role (the content_roles setting; ask an admin)."
+        f"role: {may_not(who, 'see_model_outputs')}."
     )
     st.stop()
 if found.count > len(rows):  # more than the page loads: say which ones the downloads and the task picker hold
@@ -109,7 +107,7 @@ if keys.empty:
     st.stop()
 picked = st.selectbox("Task", [f"{s} / {t}" for s, t in keys.itertuples(index=False)], key="results_task")
 suite_id, task_id = picked.split(" / ", 1)
-detail = task_detail(con, suite_id, task_id)
+detail = act(task_detail, con, suite_id, task_id)
 st.markdown("**Prompt sent**")
 for message in detail["messages"]:
     st.text(f"[{message['role']}]\n{message['content']}")

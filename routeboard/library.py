@@ -1,19 +1,20 @@
-"""A team's suite library: a person uploads a suite, imports the shipped ones, or changes a suite's decision
-settings; each checked against the person's role where it happens and audited in the same transaction
+"""A team's suite library: a person uploads a suite, imports the shipped ones, changes a suite's decision settings
+or reads one; each checked against the person's role where it happens, writes audited in the same transaction
 (docs/design.md, "A team's deployment"). The rows themselves are written by routeboard.store.suites."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import duckdb
 
 from routeboard.decide.constraints import constraint_problems
-from routeboard.domain import GraderSpec, Suite
+from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import Problems
 from routeboard.graders import spec_problems
 from routeboard.store.connection import serialized
-from routeboard.store.suites import ImportResult, grader_json, set_suite_settings, write_suite
+from routeboard.store.suites import ImportResult, grader_json, load_stored_suite, set_suite_settings, write_suite
 from routeboard.suites import load_suite, shipped_suite_paths
 from routeboard.team import audit
 from routeboard.team.access import Actor, require
@@ -69,3 +70,23 @@ def update_suite_settings(
 
     # retried when a concurrent upload wins the commit (the shared store conflicts per table)
     serialized(con, write)
+
+
+@dataclass(frozen=True)
+class SuiteView:
+    """A stored suite as a person reads it: its settings, its task count and the first tasks they asked for."""
+
+    suite_id: str
+    suite: Suite
+    tasks: tuple[Task, ...]  # inputs and expected answers: content, only for a person who may see it
+
+
+def show_suite(con: duckdb.DuckDBPyConnection, name: str, *, tasks: int = 0, actor: Actor | None = None) -> SuiteView:
+    """A stored suite (NAME for the latest version, or NAME@VERSION) with its first ``tasks`` tasks. Its settings
+    are anyone's to read; its tasks' inputs and expected answers are content (see_content, the content_roles
+    setting), refused to a person who may not see them."""
+    actor = require(actor, "view")
+    if tasks > 0:
+        require(actor, "see_content")
+    suite_id, suite = load_stored_suite(con, name)
+    return SuiteView(suite_id, suite, suite.tasks[: max(tasks, 0)])

@@ -30,6 +30,7 @@ AUDITED = (
     "manage_models",
     "manage_access",
     "manage_sample",
+    "compact_store",
 )
 KEEP = "(unchanged)"
 ALL = "(all)"
@@ -181,15 +182,15 @@ def trail_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def trail_section(con) -> None:
-    """The audit trail, filtered by person, action and date, with a CSV download."""
+def trail_section(con, who: Actor) -> None:
+    """The audit trail, filtered by person, action and date, with a CSV download (read_audit, checked in the core)."""
     left, middle, right = st.columns(3)
     person = left.text_input("Person", key="admin_trail_person").strip() or None
     action = middle.selectbox("Action", [ALL, *AUDITED], key="admin_trail_action")
     since = right.date_input(
         "Since (UTC)", value=datetime.now(timezone.utc).date() - timedelta(days=30), key="admin_trail_since"
     )
-    frame = audit.trail(con, since=since, user_id=person, action=None if action == ALL else action)
+    frame = audit.read_trail(con, since=since, user_id=person, action=None if action == ALL else action, actor=who)
     if frame.empty:
         st.info("No audited action matches these filters.")
         return

@@ -118,6 +118,15 @@ def may(who: Actor, action: str) -> bool:
     return access.allowed(who, action)
 
 
+def may_not(who: Actor, action: str) -> str:
+    """Why ``who`` may not perform ``action``, in the core's words ("" when they may)."""
+    try:
+        access.require(who, action)
+    except Refused as exc:
+        return str(exc)
+    return ""
+
+
 def navigation(who: Actor) -> list:
     """Every page, those this person may not use hidden from the menu (their URL still answers, with a refusal)."""
     return [

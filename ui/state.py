@@ -145,22 +145,26 @@ class Trials:
 
 # cache_resource, not cache_data: 50,000 trials with their outputs are shared read-only instead of unpickled (and
 # formatted again) on every rerun; old data versions fall out after a few entries
+# (keyed on whether the person sees outputs: the core leaves them out for those who may not; _who is not hashed)
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _trials(path: str, version: tuple, runs, categories, models, outcomes) -> Trials:
+def _trials(path: str, version: tuple, outputs: bool, runs, categories, models, outcomes, _who=None) -> Trials:
     from routeboard.browse import trial_count, trial_rows
     from ui.tables import display
 
     selection = dict(runs=runs, categories=categories, models=models, outcomes=outcomes)
-    rows = trial_rows(connection(), **selection, limit=LOADED_TRIALS)
+    rows = trial_rows(connection(), **selection, limit=LOADED_TRIALS, actor=_who)
     count = trial_count(connection(), **selection) if len(rows) == LOADED_TRIALS else len(rows)
     return Trials(count, rows, display(rows.head(SHOWN_TRIALS)))
 
 
-def trials(runs=None, categories=None, models=None, outcomes=None) -> Trials:
-    """Stored trials for a selection (newest first, routeboard.browse.trial_rows), cached per data version."""
+def trials(runs=None, categories=None, models=None, outcomes=None, *, who=None) -> Trials:
+    """Stored trials for a selection as ``who`` may read them (newest first, routeboard.browse.trial_rows), cached
+    per data version."""
+    from routeboard.browse import shows_outputs
+
     con = connection()
     selection = (_key(runs), _key(categories), _key(models), _key(outcomes))
-    return _trials(str(db_path()), data_version(con), *selection)
+    return _trials(str(db_path()), data_version(con), shows_outputs(who), *selection, _who=who)
 
 
 # Below this many stored attempts every page reads its data in well under a second: nothing to prepare.
@@ -172,24 +176,26 @@ WARM_AFTER_S = 1.0
 _warmed: set[tuple] = set()
 
 
-def warm_in_background(scenario, attempts: int) -> None:
+def warm_in_background(scenario, attempts: int, who=None) -> None:
     """Once per database and data version, read what Results and Frontier ask for first (their trials, the
     cascades of this scenario's ledger; ~1.5 s of SQL at 1M attempts) in a background thread while the user
-    reads the first page, so a first visit there finds it cached."""
+    reads the first page, so a first visit there finds it cached (the trials as ``who`` may read them)."""
     path, version = str(db_path()), data_version(connection())
     if attempts < WARM_FROM_ATTEMPTS or (path, version) in _warmed:
         return
     _warmed.add((path, version))
     # not a daemon (a script thread is one, and its threads inherit that): an interpreter leaving mid-query
     # aborts in DuckDB; a stop waits the second or two it takes
-    threading.Thread(target=_warm, args=(path, version, scenario), name="routeboard-warm", daemon=False).start()
+    threading.Thread(target=_warm, args=(path, version, scenario, who), name="routeboard-warm", daemon=False).start()
 
 
-def _warm(path: str, version: tuple, scenario) -> None:
+def _warm(path: str, version: tuple, scenario, who) -> None:
+    from routeboard.browse import shows_outputs
+
     time.sleep(WARM_AFTER_S)
     try:
         with holding():  # for its reads only: the file is let go of when they end
-            _trials(path, version, None, None, None, None)
+            _trials(path, version, shows_outputs(who), None, None, None, None, _who=who)  # as this person reads them
             key = json.dumps(scenario.to_dict(), sort_keys=True, default=str)
             _decision(path, version, key, 0.95, "wilson", True, scenario)  # Frontier's defaults
     except Exception:  # only a head start: the page reads the same again and shows any error itself

@@ -36,9 +36,10 @@ def cmd_audit(args) -> int:
     from routeboard.team import audit
 
     con = open_db(args)
-    actor(args, con)  # in team mode the CLI names its user, as every page needs a sign-in
     try:
-        frame = audit.trail(con, since=args.since, user_id=args.audit_user, action=args.action, limit=args.limit)
+        frame = audit.read_trail(
+            con, since=args.since, user_id=args.audit_user, action=args.action, limit=args.limit, actor=actor(args, con)
+        )
     except ValueError:
         raise InvalidInput(f"--since {args.since!r} is not a date: use YYYY-MM-DD or an ISO time") from None
     rows = [
@@ -67,12 +68,11 @@ def cmd_audit(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from routeboard.team.access import effective_rules, spend_by_person
+    from routeboard.team.access import access_report
 
     con = open_db(args)
-    actor(args, con)
-    rules = effective_rules(con)
-    spend = spend_by_person(con, args.month)
+    report = access_report(con, args.month, actor=actor(args, con))
+    rules, spend = report["rules"], report["spend"]
     people = [
         {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
         for row in spend.astype({"role": str}).to_dict("records")

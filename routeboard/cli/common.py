@@ -28,13 +28,22 @@ def print_table(rows: list[dict], columns: list[str], title: str | None = None) 
 
 
 def open_db(args):
+    """The store for one command and who acts on it: opening checks the store's mode (a team's store refuses a
+    process without the sign-in settings), and in team mode a command names its person before it reads anything."""
     from routeboard.store.connection import connect
 
-    return connect(args.db)
+    con = connect(args.db)
+    try:
+        actor(args, con)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def actor(args, con):
-    """The person a CLI action runs as: ``--user``/ROUTEBOARD_USER mapped to a role (routeboard/team/access.py)."""
+    """The person a CLI action runs as: ``--user``/ROUTEBOARD_USER mapped to a role (routeboard/team/access.py);
+    the core function of each action checks what they may do."""
     from routeboard.team.access import cli_actor
 
     return cli_actor(con, getattr(args, "user", None))

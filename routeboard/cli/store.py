@@ -1,10 +1,10 @@
-"""``store compact``: maintenance of the shared store (README, Team deployment)."""
+"""``store compact``: an admin's maintenance of the shared store (README, Team deployment)."""
 
 from __future__ import annotations
 
 import os
 
-from routeboard.cli.common import print_json
+from routeboard.cli.common import actor, open_db, print_json
 
 
 def register(commands) -> None:
@@ -20,15 +20,12 @@ def register(commands) -> None:
 
 
 def cmd_compact(args) -> int:
-    from routeboard.errors import InvalidInput, Problem
-    from routeboard.store.lake import compact
-
-    if args.keep_days < 0:
-        raise InvalidInput([Problem("--keep-days", None, None, "must be 0 or more")])
     from routeboard.settings import db_path
+    from routeboard.team.maintenance import compact_store
 
     target = args.db or os.environ.get("ROUTEBOARD_DB") or str(db_path())
-    counts = compact(target, keep_days=args.keep_days)
+    con = open_db(args)
+    counts = compact_store(con, target, keep_days=args.keep_days, actor=actor(args, con))
     if args.json:
         print_json(counts)
     else:

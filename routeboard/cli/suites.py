@@ -55,7 +55,12 @@ def register(commands) -> None:
 
     show = sub.add_parser("show", help="one suite with its settings and first tasks")
     show.add_argument("name", help="NAME (latest version) or NAME@VERSION")
-    show.add_argument("--tasks", type=int, default=5, help="how many tasks to show (default 5)")
+    show.add_argument(
+        "--tasks",
+        type=int,
+        help="how many tasks to show: their inputs and expected answers are content (default 5 to a role that may "
+        "see them, else none)",
+    )
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=cmd_show)
 
@@ -229,14 +234,20 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from routeboard.store.suites import load_stored_suite
+    from routeboard.library import show_suite
+    from routeboard.team.access import allowed
 
-    suite_id, suite = load_stored_suite(open_db(args), args.name)
+    con = open_db(args)
+    who = actor(args, con)
+    withheld = args.tasks is None and not allowed(who, "see_content")
+    tasks = args.tasks if args.tasks is not None else (0 if withheld else 5)
+    shown = show_suite(con, args.name, tasks=tasks, actor=who)
+    suite = shown.suite
     body = {
-        "suite_id": suite_id,
+        "suite_id": shown.suite_id,
         **suite.metadata(),
         "task_count": len(suite.tasks),
-        "tasks": [t.__dict__ for t in suite.tasks[: max(args.tasks, 0)]],
+        "tasks": [t.__dict__ for t in shown.tasks],
     }
     if args.json:
         print_json(body)
@@ -245,8 +256,11 @@ def cmd_show(args) -> int:
         print(f"{key:>12}: {body[key]}")
     print(f"{'grader':>12}: {suite.grader.name} {suite.grader.options or ''}"[:300])
     print(f"{'validator':>12}: {suite.validator.name if suite.validator else '-'}")
+    if withheld:
+        print(f"{'tasks':>12}: not shown to {who.role}s (their inputs and expected answers are content)")
+        return 0
     print_table(
-        [{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in suite.tasks[: args.tasks]],
+        [{"id": t.id, "expected": t.expected, "vars": ", ".join(t.vars)} for t in shown.tasks],
         ["id", "expected", "vars"],
         title="first tasks",
     )

@@ -49,9 +49,9 @@ def promote_references(
 ) -> Promotion:
     """A new version of the suite whose tasks carry the reviewed answer as ``expected`` (edited wins, then
     accepted; latest review first), graded by ``grader`` against it. Tasks nobody accepted keep the answer they
-    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet. Writing the new version
-    is an upload (routeboard/team/access.py), audited as one."""
-    require(actor, "upload_suite")
+    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet. An analyst's action
+    (promote_references), audited as the upload of the new version."""
+    require(actor, "promote_references")
     suite_id, suite = load_stored_suite(con, suite_id)
     grader = _grader(grader, suite.grader)
     answers = reviewed_answers(con, suite_id)

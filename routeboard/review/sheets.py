@@ -34,7 +34,8 @@ def export_queue(
     columns to fill in a spreadsheet (a pandas DataFrame). Nothing is claimed: a sheet can sit in an inbox for days."""
     import pandas as pd
 
-    require(actor, "review")  # the sheet holds task inputs and outputs: a reviewer's content
+    require(actor, "review")
+    require(actor, "see_content")  # the sheet holds task inputs and outputs (the content_roles setting)
 
     suite_id, suite, wanted = asked_of(con, suite_id, reviewer)
     tasks = {task.id: task for task in suite.tasks}

@@ -68,6 +68,13 @@ def set_access(
         audit.record(cur, actor, "manage_access", user_id, {"role": role, "monthly_budget_usd": budget})
 
 
+def access_report(con: duckdb.DuckDBPyConnection, month: str | None = None, *, actor: Actor | None) -> dict:
+    """The effective rules and each person's spend in a month, as a person reads them (``access show``): an admin's
+    action (read_audit), since it names everyone's role, budget and spend."""
+    require(actor, "read_audit")
+    return {"rules": effective_rules(con), "spend": spend_by_person(con, month)}
+
+
 def effective_rules(con: duckdb.DuckDBPyConnection | None = None) -> dict:
     """The mode, the rules from the secrets file and the admins' stored overrides (never a secret)."""
     config = rules()

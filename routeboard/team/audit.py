@@ -13,7 +13,7 @@ import duckdb
 from routeboard.secrets import _env_secrets, scrub
 from routeboard.store import access as access_store
 from routeboard.store.connection import transaction
-from routeboard.team.roles import Actor, resolve
+from routeboard.team.roles import Actor, require, resolve
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's process never needs it)
     import pandas as pd
@@ -78,6 +78,21 @@ def record_now(con: duckdb.DuckDBPyConnection, actor: Actor | None, action: str,
         record(cur, actor, action, **fields)
 
 
+def read_trail(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: Actor | None,
+    since: datetime | date | str | None = None,
+    user_id: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """The audit trail as a person reads it (the CLI's ``audit``, the Admin page): an admin's action (read_audit),
+    since its rows name who did what to which run, model and review."""
+    require(actor, "read_audit")
+    return trail(con, since=since, user_id=user_id, action=action, limit=limit)
+
+
 def trail(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -86,7 +101,8 @@ def trail(
     action: str | None = None,
     limit: int = 500,
 ) -> pd.DataFrame:
-    """Audit rows newest first: at, user_id, role, via, action, target, detail (JSON text), spend_usd."""
+    """Audit rows newest first: at, user_id, role, via, action, target, detail (JSON text), spend_usd. For code
+    that checks its own rows (a sign-in already audited); a person reads them through ``read_trail``."""
     if isinstance(since, str):
         since = datetime.fromisoformat(since)
     elif isinstance(since, date) and not isinstance(since, datetime):

@@ -79,7 +79,13 @@ def test_an_analyst_over_budget_is_refused_before_any_call(team):
 
 def test_access_show_prints_rules_overrides_and_spend_but_no_secret(team):
     run_cli("--user", "ann@example.com", "access", "set", "cat@example.com", "--role", "analyst", env=team)
-    shown = run_cli("--user", "ben@example.com", "access", "show", "--json", env=team)
+    refused = run_cli("--user", "ben@example.com", "access", "show", env=team)  # everyone's spend: an admin's read
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        "error: ben@example.com (analyst) may not read the audit trail, roles and everyone's spend; "
+        "ask an admin for the admin role\n"
+    )
+    shown = run_cli("--user", "ann@example.com", "access", "show", "--json", env=team)
     assert shown.returncode == 0, shown.stderr
     rules = json.loads(shown.stdout)
     assert rules["mode"] == "team" and rules["monthly_budget_usd"] == 20.0
@@ -90,7 +96,7 @@ def test_access_show_prints_rules_overrides_and_spend_but_no_secret(team):
     assert [(p["user_id"], p["role"], p["budget_usd"]) for p in rules["spend"]] == [
         ("cat@example.com", "analyst", 20.0)
     ]
-    table = run_cli("--user", "ben@example.com", "access", "show", env={**team, "COLUMNS": "200"})
+    table = run_cli("--user", "ann@example.com", "access", "show", env={**team, "COLUMNS": "200"})
     for text in (shown.stdout, table.stdout, table.stderr):
         assert "never-shown" not in text
 
