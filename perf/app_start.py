@@ -223,7 +223,7 @@ def report(label: str, walks: list[tuple[Walk, float]], loaded: dict[str, list[s
 
 def overview_breakdown(db: Path) -> list[tuple[str, float]]:
     """The Overview's core calls on a fresh process-like path, timed one by one (what its first render costs)."""
-    from routeboard.decide.ledger import ledger_facts
+    from routeboard.decide.facts import ledger_facts
     from routeboard.decide.routes import decide
     from routeboard.decide.scenario import Scenario, list_scenarios
     from routeboard.store.facts import stored_counts

@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import routeboard  # noqa: E402
-from routeboard.decide.ledger import apply_scenario, ledger_facts  # noqa: E402
+from routeboard.decide.facts import ledger_facts  # noqa: E402
+from routeboard.decide.ledger import apply_scenario  # noqa: E402
 from routeboard.decide.routes import frontier, routes, with_tasks_needed  # noqa: E402
 from routeboard.decide.scenario import Scenario  # noqa: E402
 

@@ -81,11 +81,12 @@ class Steps:
 def core_steps(step: Steps, db: Path) -> None:
     import routeboard
     from routeboard.browse import trial_rows
-    from routeboard.decide.ledger import apply_scenario, ledger_facts
+    from routeboard.decide.facts import cascade_facts, ledger_facts
+    from routeboard.decide.ledger import apply_scenario
     from routeboard.decide.routes import decide
     from routeboard.decide.scenario import Scenario
     from routeboard.report import build_report
-    from routeboard.store.facts import cascade_facts, stored_counts
+    from routeboard.store.facts import stored_counts
 
     con = step("routeboard.connect (open + migrations)", lambda: routeboard.connect(db), repeat=1)
     facts = step("ledger_facts (cached per data version)", lambda: ledger_facts(con))

@@ -89,7 +89,7 @@ def connection():
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _facts(path: str, version: tuple, runs: tuple | None, suites: tuple | None, models: tuple | None):
-    from routeboard.decide.ledger import ledger_facts
+    from routeboard.decide.facts import ledger_facts
 
     return ledger_facts(connection(), runs=runs, suites=suites, models=models)
 
@@ -104,7 +104,7 @@ def facts(runs=None, suites=None, models=None):
 # the simulated cascades' facts (store.facts.cascade_facts: ~1 s of SQL at 1M attempts), cached like the facts
 @st.cache_data(show_spinner=False, max_entries=16)
 def _cascade_facts(path: str, version: tuple, pairs: tuple):
-    from routeboard.store.facts import cascade_facts as simulate
+    from routeboard.decide.facts import cascade_facts as simulate
 
     return simulate(connection(), list(pairs))
 

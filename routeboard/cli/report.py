@@ -76,9 +76,9 @@ def _check(args) -> None:
 
 def build(con, args, cascades: bool = False):
     """Ledger (with tasks needed) and routes for the CLI's selection."""
+    from routeboard.decide.facts import cascade_facts, ledger_facts
     from routeboard.decide.routes import cascade_candidates, decide
     from routeboard.decide.scenario import load_scenario
-    from routeboard.store.facts import cascade_facts, ledger_facts
 
     _check(args)
     scenario = load_scenario(con, args.scenario)

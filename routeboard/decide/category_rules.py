@@ -11,30 +11,36 @@ gets no route until they agree.
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 
 from routeboard.decide.constraints import effective
 
-RULE_COLUMNS = ("category", "bar", "constraints", "rules_conflict")
+RULE_COLUMNS = ("category", "bar", "constraints", "rules_conflict", "suite_tasks")
 
 
 def category_rules(suites: pd.DataFrame) -> pd.DataFrame:
-    """Per category: bar, constraints (JSON text or None) and rules_conflict (None when its suites agree).
+    """Per category: bar, constraints (JSON text or None), rules_conflict (None when its suites agree) and
+    suite_tasks (the tasks of the versions that count: all the evidence the category's suites hold).
 
     ``suites`` holds the selected suite versions: category, suite_id, name, version, bar, constraints (JSON text
-    or None)."""
+    or None) and task_count (absent: suite_tasks unknown)."""
     # one version per suite: the latest selected (per category too, should a new version have moved category);
     # plain Python over a few rows (a pandas groupby cost ~5 ms of every decision)
     latest: dict[tuple[str, str], tuple] = {}
-    columns = [suites[c].tolist() for c in ("category", "name", "version", "suite_id", "bar", "constraints")]
-    for category, name, version, suite_id, bar, constraints in zip(*columns):
+    names = ("category", "name", "version", "suite_id", "bar", "constraints")
+    columns = [suites[c].tolist() for c in names]
+    columns.append(suites["task_count"].tolist() if "task_count" in suites else [math.nan] * len(suites))
+    for category, name, version, suite_id, bar, constraints, task_count in zip(*columns):
         if (category, name) not in latest or version > latest[(category, name)][0]:
             text = constraints if isinstance(constraints, str) and constraints else None
-            latest[(category, name)] = (version, suite_id, float(bar), text)
+            latest[(category, name)] = (version, suite_id, float(bar), text, float(task_count))
     by_category: dict[str, list[tuple]] = {}
-    for (category, _), (_, suite_id, bar, text) in sorted(latest.items()):
+    tasks: dict[str, float] = {}
+    for (category, _), (_, suite_id, bar, text, task_count) in sorted(latest.items()):
         by_category.setdefault(category, []).append((suite_id, bar, text))
+        tasks[category] = tasks.get(category, 0.0) + task_count
     rows = []
     for category, group in by_category.items():
         stated = [(suite_id, bar, _normalised(text)) for suite_id, bar, text in group]
@@ -46,7 +52,15 @@ def category_rules(suites: pd.DataFrame) -> pd.DataFrame:
             bar = max(b for _, b, _ in stated)
             agreed = {k: v for k, v in stated[0][2].items() if all(c.get(k, _ABSENT) == v for _, _, c in stated)}
             constraints = json.dumps(agreed) if agreed else None
-        rows.append({"category": category, "bar": bar, "constraints": constraints, "rules_conflict": conflict})
+        rows.append(
+            {
+                "category": category,
+                "bar": bar,
+                "constraints": constraints,
+                "rules_conflict": conflict,
+                "suite_tasks": tasks[category],
+            }
+        )
     return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
 
 

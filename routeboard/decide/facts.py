@@ -1,7 +1,8 @@
 """The facts contract: one row per (category, model) of scenario-free sums, the input of every decision.
 
-``routeboard.store.facts`` builds these frames from stored results (and from simulated cascades); the ledger,
-verdicts, routes and tests all read them through ``facts_frame``, so the columns below are the interface.
+``ledger_facts`` and ``cascade_facts`` build these frames from the sums ``routeboard.store.facts`` reads (SQL only)
+and each category's rules (``decide.category_rules``); the ledger, verdicts, routes and tests all read them
+through ``facts_frame``, so the columns below are the interface.
 Sums are over every stored trial or attempt of that model on the category's selected suites, except trials
 still waiting for a person's review (outcome 'pending'): they are counted in ``pending`` and nowhere else, so
 every verdict and interval rests on decided trials only.
@@ -11,7 +12,14 @@ from __future__ import annotations
 
 import math
 
+import duckdb
+import numpy as np
 import pandas as pd
+
+from routeboard.catalog.pricing import billed_by_time, infra_rate_per_ms, model_usd
+from routeboard.decide.category_rules import category_rules
+from routeboard.domain import Price
+from routeboard.store import facts as fact_store
 
 REQUIRED = object()
 
@@ -119,3 +127,54 @@ def facts_frame(frame: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
     frame = frame[list(FACT_COLUMNS) + extra].sort_values(["category", "model_id"], ignore_index=True)
     frame.attrs["facts_contract"] = True
     return frame
+
+
+def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
+    """Scenario-free facts per (category, model) for a selection of stored results: the store's sums with each
+    category's one set of rules."""
+    sums = fact_store.ledger_sums(con, runs=runs, suites=suites, models=models)
+    rules = category_rules(fact_store.stated_rules(con, runs=runs, suites=suites))
+    return facts_frame(sums.merge(rules, on="category", how="left"))
+
+
+def cascade_facts(
+    con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None, suites=None
+) -> pd.DataFrame:
+    """Facts of cascades simulated from stored per-trial results (``store.facts.cascade_sums``), each side's
+    reused answers priced as a single model's are, with its category's rules."""
+    sums = fact_store.cascade_sums(con, pairs, runs=runs, suites=suites)
+    if sums.empty:
+        return facts_frame(sums)
+    priced = _priced_sides(sums, {r["model_id"]: r for r in fact_store.model_info(con.cursor()).to_dict("records")})
+    rules = category_rules(fact_store.stated_rules(con, runs=runs, suites=suites))
+    sides = [f"{side}_{c}" for side in ("first", "second") for c in fact_store.CASCADE_SIDE_SUMS]
+    return facts_frame(priced.drop(columns=sides).merge(rules, on="category", how="left"))
+
+
+def _priced_sides(facts: pd.DataFrame, info: dict[str, dict]) -> pd.DataFrame:
+    """Each side's reused answers priced at that model's latest snapshot (their tokens at its price, their latency
+    at its infra rate), as ``decide.ledger`` prices a single model's; reused answers of a model with no snapshot
+    price are unpriced calls. A side's unmeasured latencies count only where its calls are billed by time."""
+    added = {c: np.zeros(len(facts)) for c in ("cost_usd_sum", "retry_cost_usd_sum", "infra_usd_sum")}
+    added["unpriced_attempts"] = np.zeros(len(facts), dtype="int64")
+    unmeasured = np.zeros(len(facts), dtype="int64")
+    for i, row in enumerate(facts.to_dict("records")):
+        for side in ("first", "second"):
+            model = {k: (None if v != v else v) for k, v in info.get(row[side], {}).items()}  # NaN: unknown
+            price = Price(model.get("snapshot_input_per_mtok_usd"), model.get("snapshot_output_per_mtok_usd"), "")
+            if row[f"{side}_cached_input_tokens"]:
+                usd = model_usd(price, row[f"{side}_cached_input_tokens"], row[f"{side}_cached_output_tokens"])
+                if usd is None:
+                    added["unpriced_attempts"][i] += int(row[f"{side}_cached"])
+                else:
+                    added["cost_usd_sum"][i] += usd
+                    added["retry_cost_usd_sum"][i] += usd if side == "second" else 0.0
+            profile = model.get("snapshot_infra")
+            added["infra_usd_sum"][i] += row[f"{side}_cached_latency_ms"] * infra_rate_per_ms(profile)
+            if billed_by_time(model.get("tier"), profile):
+                unmeasured[i] += int(row[f"{side}_unmeasured"])
+    # one assignment per column: a cell at a time cost ~25 ms for 20 cascades
+    return facts.assign(
+        **{column: facts[column].to_numpy() + value for column, value in added.items()},
+        unmeasured_latency_attempts=unmeasured,
+    )

@@ -178,7 +178,7 @@ def _rate_draws(rng: np.random.Generator, rate: float, count: int) -> np.ndarray
 
 
 def judge_corrected_accuracy(
-    judged_pass: int, n: int, tpr: float, tnr: float, tpr_n: int, tnr_n: int, level: float = 0.95
+    judged_pass: float, n: int, tpr: float, tnr: float, tpr_n: int, tnr_n: int, level: float = 0.95
 ) -> tuple[float, float, float]:
     """Accuracy behind an imperfect LLM judge: (corrected p, low, high) by Rogan-Gladen.
 

@@ -20,22 +20,16 @@ import pandas as pd
 from routeboard.catalog.pricing import billed_by_time, infra_rate_per_ms, model_usd
 from routeboard.decide import intervals as stats
 from routeboard.decide.constraints import effective, exclusions
-from routeboard.decide.facts import facts_frame
+from routeboard.decide.facts import facts_frame, ledger_facts
 from routeboard.decide.scenario import Scenario
 from routeboard.decide.verdicts import verdicts
 from routeboard.domain import Price
-from routeboard.store import facts as fact_store
 
 # The parts of cost per trial that add up to the total; retry_usd is the share of model_usd spent on retries.
 COST_PARTS = ("model_usd", "tool_usd", "infra_usd", "review_usd", "rework_usd", "failure_usd")
 # Fewest measured reviews (or edits) whose median replaces an assumed review (or rework) time: below it one slow
 # review would move a category's cost more than the measurement tells.
 MEASURED_MIN_REVIEWS = 10
-
-
-def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
-    """Scenario-free facts per (category, model) for a selection of stored results (see routeboard.decide.facts)."""
-    return fact_store.ledger_facts(con, runs=runs, suites=suites, models=models)
 
 
 def _infra_rate_per_ms(profile_json: str | None, override: dict | None) -> float:

@@ -10,13 +10,8 @@ from __future__ import annotations
 import json
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from routeboard.catalog.pricing import billed_by_time, infra_rate_per_ms, model_usd
-from routeboard.decide.category_rules import category_rules
-from routeboard.decide.facts import facts_frame
-from routeboard.domain import Price
 from routeboard.store import review_stats
 from routeboard.store.runs import latest_price_snapshots
 
@@ -38,8 +33,10 @@ _NOT_PENDING = """ANTI JOIN (SELECT run_id, suite_id, task_id, model_id, trial F
              USING (run_id, suite_id, task_id, model_id, trial)"""
 
 
-def _selection(suites, runs) -> tuple[str, list]:
-    """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest."""
+def _selection(cur: duckdb.DuckDBPyConnection, suites, runs) -> tuple[str, list]:
+    """Named suites (name or name@version); else all versions a chosen run used; else each suite's latest version
+    with evidence of its own (a decided trial), or its latest when none has any: a new version (reviewed answers
+    promoted, a file uploaded again) takes over once it has results, and the board keeps the old one's until then."""
     columns = "suite_id, name, version, category, bar, constraints, task_count"
     if suites:
         return (
@@ -50,13 +47,41 @@ def _selection(suites, runs) -> tuple[str, list]:
         )
     if runs:
         return f"SELECT {columns} FROM suites", []
-    return f"SELECT {columns} FROM suites QUALIFY version = max(version) OVER (PARTITION BY name)", []
+    latest = "QUALIFY version = max(version) OVER (PARTITION BY name)"
+    passed_over = _versions_without_evidence(cur)
+    if not passed_over:
+        return f"SELECT {columns} FROM suites {latest}", []
+    return f"SELECT {columns} FROM suites WHERE suite_id NOT IN (SELECT unnest(?::VARCHAR[])) {latest}", [passed_over]
 
 
-def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
-    """Scenario-free sums per (category, model): tasks, trials, correct, valid, tokens, stored cost, latency."""
+def _versions_without_evidence(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Versions of a suite with several that the board passes over: newer than its latest version with a decided
+    trial (where one has any). Only names with several versions pay for the look at trials."""
+    versions = cur.execute(
+        "SELECT name, version, suite_id FROM suites QUALIFY count(*) OVER (PARTITION BY name) > 1"
+    ).fetchall()
+    if not versions:
+        return []
+    decided = {
+        suite_id
+        for (suite_id,) in cur.execute(
+            "SELECT DISTINCT suite_id FROM trials WHERE suite_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND outcome <> 'pending'",
+            [[suite_id for *_, suite_id in versions]],
+        ).fetchall()
+    }
+    with_evidence: dict[str, int] = {}
+    for name, version, suite_id in versions:
+        if suite_id in decided:
+            with_evidence[name] = max(version, with_evidence.get(name, 0))
+    return [suite_id for name, version, suite_id in versions if version > with_evidence.get(name, version)]
+
+
+def ledger_sums(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, models=None) -> pd.DataFrame:
+    """Scenario-free sums per (category, model): tasks, trials, correct, valid, tokens, stored cost, latency; the
+    category's rules are joined by ``decide.facts.ledger_facts``, which makes the contract frame."""
     cur = con.cursor()
-    selection, sel_params = _selection(suites, runs)
+    selection, sel_params = _selection(cur, suites, runs)
     where_t, params_t = _filters("t", runs, models)
     where_a, params_a = _filters("a", runs, models)
     # Evidence is counted in independent tasks. Only groups where some task ran more than once (repeated trials,
@@ -67,10 +92,8 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
         WITH sel AS ({selection})
         SELECT s.category, t.model_id, count(*) AS trials, min(t.run_id) <> max(t.run_id) AS several_runs,
                sum(t.correct::INTEGER)::BIGINT AS correct, sum(t.valid::INTEGER)::BIGINT AS valid,
-               max(t.trial) AS max_k, coalesce(sum(t.judge_cost_usd), 0) AS judge_usd_sum,
-               any_value(b.suite_tasks) AS suite_tasks
+               max(t.trial) AS max_k, coalesce(sum(t.judge_cost_usd), 0) AS judge_usd_sum
         FROM trials t JOIN sel s USING (suite_id)
-        JOIN (SELECT category, sum(task_count) AS suite_tasks FROM sel GROUP BY category) b USING (category)
         WHERE t.outcome <> 'pending' {where_t} GROUP BY ALL""",
         sel_params + params_t,
     ).df()
@@ -84,7 +107,6 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     if len(maybe_repeated):
         per_task = _per_task(cur, selection, sel_params, where_t, params_t, sorted(set(maybe_repeated["model_id"])))
         trials = _with_task_counts(trials, per_task, ["category", "model_id"])
-    trials = trials.merge(_rules(cur, selection, sel_params, runs, suites), on="category", how="left")
     pending = review_stats.pending_counts(cur, selection, sel_params, where_t, params_t)
     attempts = cur.execute(
         f"""
@@ -114,7 +136,7 @@ def ledger_facts(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None, mode
     trials = trials.merge(_judge_agreement(cur, selection, sel_params), on="category", how="left")
     trials = _with_review_figures(trials, pending, cur, selection, sel_params, runs, models)
     facts = trials.merge(attempts, on=["category", "model_id"], how="left")
-    return facts_frame(facts.merge(model_info(cur), on="model_id", how="left"))
+    return facts.merge(model_info(cur), on="model_id", how="left")
 
 
 def _with_review_figures(trials: pd.DataFrame, pending, cur, selection, sel_params, runs, models) -> pd.DataFrame:
@@ -209,19 +231,22 @@ def _with_task_counts(frame: pd.DataFrame, per_task: pd.DataFrame, keys: list[st
     ).reset_index()
 
 
-def _rules(cur, selection: str, sel_params: list, runs, suites) -> pd.DataFrame:
-    """Each category's bar, constraints and rules_conflict (routeboard.decide.category_rules) from the suites
-    selected; when runs are chosen (and no suite named), from the versions those runs used."""
+def stated_rules(con: duckdb.DuckDBPyConnection, *, runs=None, suites=None) -> pd.DataFrame:
+    """The rules each selected suite version states (category, suite_id, name, version, bar, constraints,
+    task_count); when runs are chosen (and no suite named), of the versions those runs used."""
+    cur = con.cursor()
+    selection, sel_params = _selection(cur, suites, runs)
     used, params = "", list(sel_params)
     if runs and not suites:
         used = "WHERE suite_id IN (SELECT DISTINCT suite_id FROM trials WHERE run_id IN (SELECT unnest(?::VARCHAR[])))"
         params.append(list(runs))
     stated = cur.execute(
         f"""WITH sel AS ({selection})
-            SELECT category, suite_id, name, version, bar, constraints::VARCHAR AS constraints FROM sel {used}""",
+            SELECT category, suite_id, name, version, bar, constraints::VARCHAR AS constraints, task_count
+            FROM sel {used}""",
         params,
     ).df()
-    return category_rules(stated)
+    return stated
 
 
 def model_info(cur) -> pd.DataFrame:
@@ -255,11 +280,19 @@ def model_info(cur) -> pd.DataFrame:
     )
 
 
-def cascade_facts(
+# per side of a cascade, the sums its calls need beyond their stored cost (priced by decide.facts.cascade_facts)
+CASCADE_SIDE_SUMS = ("unmeasured", "cached", "cached_input_tokens", "cached_output_tokens", "cached_latency_ms")
+
+
+_SIDE_COLUMNS = ", ".join(f"sum({side}_{c}) AS {side}_{c}" for side in ("first", "second") for c in CASCADE_SIDE_SUMS)
+
+
+def cascade_sums(
     con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, str]], *, runs=None, suites=None
 ) -> pd.DataFrame:
-    """Ledger facts of cascades simulated from stored per-trial results: ask ``first``; when its output is
-    invalid (validator failed, or an error), escalate to ``second`` and pay for both. No new calls.
+    """Sums of cascades simulated from stored per-trial results: ask ``first``; when its output is invalid
+    (validator failed, or an error), escalate to ``second`` and pay for both. No new calls. Each side's reused
+    answers are summed apart (``first_cached_input_tokens``, ...) for ``decide.facts.cascade_facts`` to price.
 
     Counted as a single model is: every decided trial of ``first``, in every stored run, is one cascade trial, and
     evidence is counted task by task (``task_correct`` / ``task_trials``), so the interval is over tasks. Its
@@ -268,9 +301,9 @@ def cascade_facts(
     are priced at that model's latest snapshot, as the ledger prices a single model's; a side whose cost is
     unknown makes the cascade's unknown (``unpriced_attempts``), never cheaper."""
     if not pairs:
-        return facts_frame(pd.DataFrame())
+        return pd.DataFrame()
     cur = con.cursor()
-    selection, sel_params = _selection(suites, runs)
+    selection, sel_params = _selection(cur, suites, runs)
     where_t, params_t = _filters("t", runs, None)
     # only the paired models' attempts and trials are summed (a scalar filter DuckDB applies in the scan, where an
     # IN (subquery) ran after the join): the rest of a large ledger is never joined
@@ -341,7 +374,7 @@ def cascade_facts(
                    sum(output_tokens) AS output_tokens_sum, sum(latency_ms) AS latency_ms_sum,
                    quantile_cont(measured_latency_ms, 0.5) AS latency_ms_p50,
                    quantile_cont(measured_latency_ms, 0.95) AS latency_ms_p95,
-                   {", ".join(f"sum({side}_{c}) AS {side}_{c}" for side in ("first", "second") for c in _SIDE_SUMS)}
+                   {_SIDE_COLUMNS}
             FROM cas GROUP BY ALL),
         counted AS ({_task_counts("cas", "category, model_id")})
         SELECT * FROM totals JOIN counted USING (category, model_id)""",
@@ -350,7 +383,7 @@ def cascade_facts(
         + params_t,
     ).df()
     if facts.empty:
-        return facts_frame(facts)
+        return facts
     facts = _with_task_counts(
         facts.drop(columns=["tasks", "pass_hat_k", "task_correct", "task_trials"]).assign(
             tasks=facts["trials"], pass_hat_k=float("nan"), task_correct=None, task_trials=None
@@ -358,50 +391,13 @@ def cascade_facts(
         facts[["category", "model_id", "tasks", "k_sum", "pass_hat_k", "task_correct", "task_trials"]],
         ["category", "model_id"],
     )
-    facts = _priced_sides(facts, {r["model_id"]: r for r in model_info(cur).to_dict("records")})
-    facts = facts.merge(_rules(cur, selection, sel_params, runs, suites), on="category", how="left")
     # a cascade is priced with its category's measured review minutes, like the single models it is compared with
     where_r, params_r = _filters("r", runs, None)
     figures = review_stats.review_figures(cur, selection, sel_params, where_r, params_r)
     _, per_category = review_stats.split_figures(figures)
     facts = facts.merge(_category_columns(per_category), on="category", how="left")
-    return facts_frame(
-        facts.assign(attempts=facts["trials"], tier="cascade", display_name=facts["model_id"]).drop(
-            columns=["k_sum", *(f"{side}_{c}" for side in ("first", "second") for c in _SIDE_SUMS)]
-        )
-    )
-
-
-# per side of a cascade, the sums its calls need beyond their stored cost (see _priced_sides)
-_SIDE_SUMS = ("unmeasured", "cached", "cached_input_tokens", "cached_output_tokens", "cached_latency_ms")
-
-
-def _priced_sides(facts: pd.DataFrame, info: dict[str, dict]) -> pd.DataFrame:
-    """Each side's reused answers priced at that model's latest snapshot (their tokens at its price, their latency
-    at its infra rate), as ``decide.ledger`` prices a single model's; reused answers of a model with no snapshot
-    price are unpriced calls. A side's unmeasured latencies count only where its calls are billed by time."""
-    added = {c: np.zeros(len(facts)) for c in ("cost_usd_sum", "retry_cost_usd_sum", "infra_usd_sum")}
-    added["unpriced_attempts"] = np.zeros(len(facts), dtype="int64")
-    unmeasured = np.zeros(len(facts), dtype="int64")
-    for i, row in enumerate(facts.to_dict("records")):
-        for side in ("first", "second"):
-            model = {k: (None if v != v else v) for k, v in info.get(row[side], {}).items()}  # NaN: unknown
-            price = Price(model.get("snapshot_input_per_mtok_usd"), model.get("snapshot_output_per_mtok_usd"), "")
-            if row[f"{side}_cached_input_tokens"]:
-                usd = model_usd(price, row[f"{side}_cached_input_tokens"], row[f"{side}_cached_output_tokens"])
-                if usd is None:
-                    added["unpriced_attempts"][i] += int(row[f"{side}_cached"])
-                else:
-                    added["cost_usd_sum"][i] += usd
-                    added["retry_cost_usd_sum"][i] += usd if side == "second" else 0.0
-            profile = model.get("snapshot_infra")
-            added["infra_usd_sum"][i] += row[f"{side}_cached_latency_ms"] * infra_rate_per_ms(profile)
-            if billed_by_time(model.get("tier"), profile):
-                unmeasured[i] += int(row[f"{side}_unmeasured"])
-    # one assignment per column: a cell at a time cost ~25 ms for 20 cascades
-    return facts.assign(
-        **{column: facts[column].to_numpy() + value for column, value in added.items()},
-        unmeasured_latency_attempts=unmeasured,
+    return facts.assign(attempts=facts["trials"], tier="cascade", display_name=facts["model_id"]).drop(
+        columns=["k_sum"]
     )
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routeboard.catalog.models import add_model, get_model
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.domain import GraderSpec, Suite, Task

@@ -9,7 +9,7 @@ import pandas as pd
 
 import routeboard
 from routeboard.decide.category_rules import category_rules
-from routeboard.store.facts import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from tests.conftest import run_cli
 from tests.store.stored import add_results, add_suite
 
@@ -91,3 +91,14 @@ def test_facts_carry_one_rule_per_category_from_its_latest_suites(con):
     rows = ledger_facts(con).set_index("category")
     assert (rows.loc["triage", "bar"], json.loads(rows.loc["triage", "constraints"])) == (0.9, {"min_tasks": 10})
     assert rows.loc["writing", "bar"] == 0.8 and rows["rules_conflict"].isna().all()
+
+
+def test_the_tasks_a_category_can_still_give_count_one_version_per_suite(isolated_db):
+    con = routeboard.connect(isolated_db)
+    first = add_suite(con, "tickets", "triage", version=1, bar=0.9, tasks=40)
+    add_results(con, "r1", first, "acme/m", ALL_RIGHT)
+    add_results(con, "r2", add_suite(con, "tickets", "triage", version=2, bar=0.9, tasks=60), "acme/m", ALL_RIGHT)
+    add_results(con, "r3", add_suite(con, "emails", "triage", version=1, bar=0.9, tasks=40), "acme/m", ALL_RIGHT)
+    # the runs used both versions of tickets, but only one version states what the category holds: 60 + 40 tasks
+    [suite_tasks] = ledger_facts(con, runs=["r1", "r2", "r3"])["suite_tasks"].tolist()
+    assert suite_tasks == 100

@@ -19,13 +19,12 @@ from hypothesis import strategies as st
 import routeboard
 from routeboard.decide import intervals as stats
 from routeboard.decide import verdicts
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import cascade_facts, ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.imports.results import import_results
 from routeboard.library import save_suite
-from routeboard.store.facts import cascade_facts
 from tests.decide.test_ledger import facts
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

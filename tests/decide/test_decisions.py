@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from routeboard.catalog.models import add_model
+from routeboard.decide.facts import cascade_facts
 from routeboard.decide.ledger import apply_scenario, ledger
 from routeboard.decide.routes import frontier, portfolio, routes, with_tasks_needed
 from routeboard.decide.scenario import Assumptions, Scenario
@@ -13,7 +14,6 @@ from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.facts import cascade_facts
 from tests.decide.test_ledger import facts
 from tests.fakes import FakeProvider, install_fake
 

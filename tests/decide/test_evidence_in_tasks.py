@@ -9,9 +9,9 @@ import pytest
 
 import routeboard
 from routeboard.decide import intervals as stats
+from routeboard.decide.facts import cascade_facts, ledger_facts
 from routeboard.decide.ledger import apply_scenario
 from routeboard.decide.scenario import Scenario
-from routeboard.store.facts import cascade_facts, ledger_facts
 from tests.conftest import run_cli
 from tests.decide.test_ledger import facts
 from tests.store.stored import add_results, add_suite, label

@@ -24,7 +24,7 @@ import pytest
 
 import routeboard
 from routeboard.catalog.models import add_model
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.domain import GraderSpec, Suite, Task

@@ -122,10 +122,11 @@ def test_imported_suite_models_and_run_rows(con):
 
 
 def test_the_ledger_reads_an_import_like_a_run(con):
-    ledger = pytest.importorskip("routeboard.decide.ledger")
+    from routeboard.decide.facts import ledger_facts
+
     rows = generate()
     summary = import_results(con, "results.csv", to_csv(rows))
-    facts = ledger.ledger_facts(con, runs=[summary.run_id]).set_index("model_id")
+    facts = ledger_facts(con, runs=[summary.run_id]).set_index("model_id")
     for model in MODELS:
         mine = [r for r in rows if r["model"] == model]
         assert facts.loc[model, "trials"] == TASKS

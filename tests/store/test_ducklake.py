@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import routeboard
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from routeboard.store import reviews as review_store
 from routeboard.store.lake import compact
 from routeboard.store.migrations import MIGRATIONS

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from routeboard.catalog.models import add_model
+from routeboard.decide.facts import cascade_facts, ledger_facts
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
-from routeboard.store.facts import cascade_facts, ledger_facts
 from tests.fakes import FakeProvider, install_fake
 
 

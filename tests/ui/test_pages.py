@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routeboard.catalog.models import EMBEDDED_ID
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.library import update_suite_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routeboard.decide.ledger import ledger_facts
+from routeboard.decide.facts import ledger_facts
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario
 from routeboard.report import build_report, money
