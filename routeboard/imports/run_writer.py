@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from routeboard.catalog.pricing import attempt_cost
+from routeboard.catalog.pricing import attempt_cost, price_snapshot
 from routeboard.domain import Model
 from routeboard.io.result_rows import ResultRow, shortened
 from routeboard.store.imports import insert_results
@@ -61,7 +61,7 @@ def write_imported_run(
         cur,
         run_id,
         settings,
-        list(models.values()),
+        price_snapshot(list(models.values())),
         status="imported",
         finished_at=now,
         note=note,

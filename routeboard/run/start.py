@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from routeboard.catalog.models import get_model
-from routeboard.catalog.pricing import model_from_snapshot
+from routeboard.catalog.pricing import model_from_snapshot, price_snapshot
 from routeboard.errors import InvalidInput
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
@@ -78,7 +78,12 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
     with transaction(con) as cur:
         _store_new_suites(cur, new_suites, actor)
         run_store.create_run(
-            cur, run_id, settings, [*judges.values(), *models], request.budget_usd, launched_by=actor.user_id
+            cur,
+            run_id,
+            settings,
+            price_snapshot([*judges.values(), *models]),
+            request.budget_usd,
+            launched_by=actor.user_id,
         )
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)

@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from routeboard.catalog.pricing import price_snapshot
-from routeboard.domain import Attempt, Model, Trial
+from routeboard.domain import Attempt, Trial
 from routeboard.errors import NotFound
 from routeboard.store.connection import insert_rows, serialized
 from routeboard.store.lake import is_lake_connection
@@ -75,7 +74,7 @@ def insert_run(
     cur: duckdb.DuckDBPyConnection,
     run_id: str,
     settings: dict,
-    models: list[Model],
+    prices: dict,
     *,
     status: str,
     budget_usd: float | None = None,
@@ -85,7 +84,7 @@ def insert_run(
     runner: tuple[str, int] | None = None,
 ) -> None:
     """The one writer of run rows, on the caller's cursor: the run and the price snapshot of its models (and
-    judges), so its results keep the cost they had when they ran (``routeboard.catalog.pricing.price_snapshot``), who
+    judges), so its results keep the cost they had when they ran (``prices``: ``catalog.pricing.price_snapshot``), who
     launched or imported it (spend per person: routeboard/team/access.py), and the (machine, process) running it."""
     host, pid = runner or (None, None)
     cur.execute(
@@ -96,7 +95,7 @@ def insert_run(
             run_id,
             status,
             json.dumps(settings),
-            json.dumps(price_snapshot(models)),
+            json.dumps(prices),
             budget_usd,
             finished_at,
             note,
@@ -111,7 +110,7 @@ def create_run(
     cur: duckdb.DuckDBPyConnection,
     run_id: str,
     settings: dict,
-    models: list[Model],
+    prices: dict,
     budget_usd: float | None,
     launched_by: str | None = None,
 ) -> None:
@@ -121,7 +120,7 @@ def create_run(
         cur,
         run_id,
         settings,
-        models,
+        prices,
         status="running",
         budget_usd=budget_usd,
         launched_by=launched_by,

@@ -29,7 +29,7 @@ def test_overrides_spend_and_trail_on_the_shared_store(lake_env, tmp_path, monke
     assert ben.role == "analyst"
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(con) as cur:
-        insert_run(cur, "r1", {}, [], status="completed", launched_by="ben@example.com")
+        insert_run(cur, "r1", {}, {}, status="completed", launched_by="ben@example.com")
         cur.execute(
             "INSERT INTO attempts (run_id, suite_id, task_id, model_id, trial, attempt, started_at, latency_ms, "
             "input_tokens, output_tokens, cost_usd, infra_usd, request_hash, cached, tokens_estimated) "

@@ -123,7 +123,7 @@ def test_content_roles_setting_decides_who_sees_inputs(secrets):
 def _run(con, run_id: str, who: str | None, at: datetime, cost_usd: float | None, budget_usd=None):
     """A launched run with one attempt of the given cost, started at ``at`` (UTC)."""
     with transaction(con) as cur:
-        insert_run(cur, run_id, {}, [], status="completed", budget_usd=budget_usd, launched_by=who)
+        insert_run(cur, run_id, {}, {}, status="completed", budget_usd=budget_usd, launched_by=who)
         cur.execute(
             "INSERT INTO attempts (run_id, suite_id, task_id, model_id, trial, attempt, started_at, latency_ms, "
             "input_tokens, output_tokens, cost_usd, infra_usd, request_hash) "

@@ -92,14 +92,14 @@ def test_spend_by_person_in_team_mode(con, tmp_path, monkeypatch):
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(con) as cur:
         for run_id, cost in (("r1", 2.0), ("r2", 1.5)):
-            insert_run(cur, run_id, {}, [], status="completed", launched_by="ben@x.com")
+            insert_run(cur, run_id, {}, {}, status="completed", launched_by="ben@x.com")
             cur.execute(
                 "INSERT INTO attempts (run_id, suite_id, task_id, model_id, trial, attempt, started_at, latency_ms, "
                 "input_tokens, output_tokens, cost_usd, infra_usd, request_hash) "
                 "VALUES (?, 's@1', 't1', 'm', 1, 1, ?, 10, 1, 1, ?, 0.25, 'h')",
                 [run_id, now, cost],
             )
-        insert_run(cur, "imp", {}, [], status="imported", launched_by="ben@x.com")  # an import spends nothing
+        insert_run(cur, "imp", {}, {}, status="imported", launched_by="ben@x.com")  # an import spends nothing
     frame = access.spend_by_person(con)
     row = frame.set_index("user_id").loc["ben@x.com"]
     assert (row["role"], row["spend_usd"], row["budget_usd"], row["runs"]) == ("analyst", 4.0, 50.0, 2)
