@@ -97,6 +97,11 @@ class StoreError(RouteboardError):
     """The database cannot be opened or written (locked by another process, unreadable file)."""
 
 
+class TeamStore(StoreError):
+    """A team's store opened by a process without the sign-in settings (routeboard/store/mode.py): never a lock to
+    work around, always refused."""
+
+
 class ProviderError(RouteboardError):
     """A model call failed; ``kind`` classifies it for retries and outcome accounting."""
 

@@ -7,7 +7,7 @@ import sys
 import threading
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
-from routeboard.errors import StoreError
+from routeboard.errors import StoreError, TeamStore
 from routeboard.present import money, spend_text
 from routeboard.store.lease import held
 
@@ -335,6 +335,8 @@ def cmd_cancel(args) -> int:
     path = db_path(args.db)
     try:
         con = open_db(args)
+    except TeamStore:  # not a lock: a team's store refuses this process outright
+        raise
     except StoreError:
         # Another program kept the file open past the wait: leave a marker a live run polls for. Its launcher cannot
         # be read here, so only the role is checked (and the cancel is not audited: the file is not ours to write).

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from routeboard.errors import StoreError
+from routeboard.errors import TeamStore
 from routeboard.settings import secrets_config, secrets_path
 from routeboard.store.lake import serialized
 
@@ -49,7 +49,7 @@ def check_mode(con: duckdb.DuckDBPyConnection) -> None:
     if since is not None:
         path = secrets_path()
         found = f"{path} has no [auth] section" if path.exists() else f"there is no secrets file at {path}"
-        raise StoreError(
+        raise TeamStore(
             f"this store is a team's (sign-in since {since:%Y-%m-%d}): set ROUTEBOARD_SECRETS to the team's secrets "
             f"file to use it ({found})"
         )
