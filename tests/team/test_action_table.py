@@ -407,3 +407,16 @@ def _cli_commands(parser, prefix=()) -> list[tuple[str, ...]]:
             for name, sub in action.choices.items():
                 found += _cli_commands(sub, (*prefix, name)) or [(*prefix, name)]
     return found
+
+
+def test_the_readme_roles_table_is_the_action_table():
+    """README, "Sign-in and roles": the table a team reads is ACTIONS with its words, least role first."""
+    from tests.conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| action | least role | may |") :].split("\n\n", 1)[0].splitlines()
+    expected = [
+        f"| `{action}` | {ACTIONS[action]} | {WORDS[action]} |"
+        for action in sorted(ACTIONS, key=lambda action: ROLES.index(ACTIONS[action]))
+    ]
+    assert table[2:] == expected, "the README's roles table, as the code has it:\n" + "\n".join(expected)
