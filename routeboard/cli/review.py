@@ -18,29 +18,35 @@ def register(commands) -> None:
     )
     exp.add_argument("--suite", required=True, help="suite name or name@version (graded by human or llm_judge)")
     exp.add_argument("--out", required=True, help="the CSV file to write")
-    exp.add_argument("--reviewer", help="who will fill it in (orders the sheet; leaves out items they reviewed)")
+    exp.add_argument(
+        "--reviewer",
+        help="who will fill it in (without sign-in; with it, always the --user acting): orders the sheet, leaves out "
+        "items they reviewed, and holds its items for them for 30 minutes",
+    )
+    exp.add_argument("--limit", type=int, help="at most this many items (each is held for the reviewer)")
     exp.set_defaults(handler=cmd_export)
     imp = sub.add_parser(
         "import", help="store a filled sheet: verdict accepted/rejected/edited, reason for a rejection (all or nothing)"
     )
     imp.add_argument("path")
-    imp.add_argument("--reviewer", required=True, help="whose verdicts these are")
+    imp.add_argument("--reviewer", help="whose verdicts these are (without sign-in; with it, always the --user acting)")
     imp.set_defaults(handler=cmd_import)
     register_promote(sub)  # accepted outputs become the answer key (routeboard/cli/references.py)
 
 
 def cmd_export(args) -> int:
     from routeboard.exports import to_csv
-    from routeboard.review.queue import REJECT_REASONS
+    from routeboard.review.queue import CLAIM_MINUTES, REJECT_REASONS
     from routeboard.review.sheets import export_queue
 
     con = open_db(args)
-    sheet = export_queue(con, args.suite, args.reviewer, actor=actor(args, con))
+    sheet = export_queue(con, args.suite, args.reviewer, limit=args.limit, actor=actor(args, con))
     Path(args.out).write_text(to_csv(sheet), encoding="utf-8", newline="")
+    again = f"python -m routeboard review import {args.out}" + (f" --reviewer {args.reviewer}" if args.reviewer else "")
     print(
-        f"{args.out}: {len(sheet)} outputs to review. Fill verdict (accepted, rejected or edited), a reason for "
-        f"each rejection ({', '.join(REJECT_REASONS)}), edited_output for an edit; then "
-        f"`python -m routeboard review import {args.out} --reviewer NAME`"
+        f"{args.out}: {len(sheet)} outputs to review, held for their reviewer for {CLAIM_MINUTES} minutes (nobody "
+        f"else is given them meanwhile). Fill verdict (accepted, rejected or edited), a reason for each rejection "
+        f"({', '.join(REJECT_REASONS)}), edited_output for an edit; then `{again}`"
     )
     return 0
 
@@ -49,6 +55,6 @@ def cmd_import(args) -> int:
     from routeboard.review.sheets import import_reviews
 
     con = open_db(args)
-    stored = import_reviews(con, args.path, args.reviewer, actor=actor(args, con))
-    print(f"{args.path}: {stored} reviews by {args.reviewer.strip()} stored")
+    imported = import_reviews(con, args.path, args.reviewer, actor=actor(args, con))
+    print(f"{args.path}: {imported.stored} reviews by {imported.reviewer} stored")
     return 0

@@ -4,8 +4,9 @@
 would settle its verdict at the suite's bar by the one rule (``decide/verdicts.settle``, at the decision's level
 and interval method and the suite's ``min_tasks``), cheapest plausible models first, in an order seeded per
 reviewer. A share of reviewed items (the ``human`` grader's ``overlap``) goes to a second reviewer, whose verdict
-only measures agreement. Claims keep two reviewers from holding one item; a claim older than CLAIM_MINUTES is
-free again. SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
+only measures agreement. Claims keep two reviewers from holding one item (the Review page's and a review sheet's
+alike); a claim older than CLAIM_MINUTES is free again. With sign-in, every review is the acting person's own.
+SQL lives in routeboard/store/reviews.py; docs/design.md, "Acceptance by people".
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import duckdb
 from routeboard.decide import constraints
 from routeboard.decide.verdicts import DEFAULT_LEVEL, DEFAULT_METHOD, settle
 from routeboard.domain import Suite
-from routeboard.errors import ReviewError
+from routeboard.errors import Refused, ReviewError
 from routeboard.graders import review_overlap
 from routeboard.store import reviews as store
 from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
 from routeboard.team import audit
-from routeboard.team.access import Actor, require
+from routeboard.team.access import LOCAL, Actor, allowed, require, resolve, team_mode
 
 REJECT_REASONS: dict[str, str] = {
     "wrong_fact": "Wrong fact",
@@ -70,6 +71,9 @@ class ReviewItem:
     position: int  # this reviewer's n-th review of the suite
     remaining: int  # reviews the queue still asks for, this one included
     dropped: Dropped  # outputs the queue no longer asks for because their model's verdict is settled
+    # the reviewer held it already (a refresh, a restart's reconnect, a sheet): it was first shown elsewhere, so
+    # the time it has been on this screen is not the time it took to review
+    held_before: bool = False
 
 
 class Dropped(NamedTuple):
@@ -239,7 +243,7 @@ def prompt_text(suite: Suite, task) -> str:
     return "\n\n".join(f"{m['role']}: {m['content']}" for m in messages)
 
 
-def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan) -> ReviewItem:
+def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan, held: bool) -> ReviewItem:
     task = next(t for t in suite.tasks if t.id == key.task_id)
     return ReviewItem(
         key=key,
@@ -250,6 +254,7 @@ def _item(con, suite: Suite, key: ItemKey, slot: int, reviewer: str, plan: _Plan
         position=store.reviews_by(con, key.suite_id, reviewer) + 1,
         remaining=max(_remaining(plan), 1),
         dropped=plan.dropped,
+        held_before=held,
     )
 
 
@@ -265,9 +270,9 @@ def next_item(
 ) -> ReviewItem | None:
     """Claim and return the reviewer's next item (the one they hold already, if any: a refresh loses nothing);
     None when the queue asks nothing more of them. ``level`` and ``method``: the decision's, which say what settles."""
-    require(actor, "review")
-    reviewer = reviewer_name(reviewer)
+    actor = require(actor, "review")
     suite_id, suite = _suite(con, suite_id)
+    reviewer = reviewer_for(actor, reviewer)
     order_seed = f"{reviewer}\x1f{'' if seed is None else seed}"
     for _ in range(20):  # a claim lost to another reviewer at the same instant: look again
         plan = _plan(con, suite_id, suite, level, method)
@@ -278,13 +283,13 @@ def next_item(
             row = open_items.get(key)
             if claim["reviewer"] == reviewer and row and row["reviews"] < 2 and reviewer not in row["reviewers"]:
                 if store.claim(con, astuple(key), claim["slot"], reviewer, CLAIM_MINUTES):
-                    return _item(con, suite, key, claim["slot"], reviewer, plan)
+                    return _item(con, suite, key, claim["slot"], reviewer, plan, held=True)
         candidates = _candidates(plan, claims, reviewer, order_seed)
         if not candidates:
             return None
         key, slot = candidates[0]
         if store.claim(con, astuple(key), slot, reviewer, CLAIM_MINUTES):
-            return _item(con, suite, key, slot, reviewer, plan)
+            return _item(con, suite, key, slot, reviewer, plan, held=False)
     raise ReviewError("the queue is busy (other reviewers are claiming the same items); try again in a moment")
 
 
@@ -330,6 +335,31 @@ def reviewer_name(reviewer) -> str:
     return name
 
 
+def reads_blinded(actor: Actor | None) -> bool:
+    """Whether this person reads outputs blinded: they review them (and may see content) but may not see outputs
+    beside their models (see_model_outputs). They read outputs only on the Review page and its sheets, and
+    elsewhere only aggregates: even a trial's row without its output (task, model, tokens, outcome) would tell them
+    which model wrote what they judged."""
+    actor = resolve(actor)
+    return all(allowed(actor, a) for a in ("review", "see_content")) and not allowed(actor, "see_model_outputs")
+
+
+def reviewer_for(actor: Actor | None, reviewer: str | None = None) -> str:
+    """Whose reviews these are. With sign-in, the acting person's, always: naming someone else is refused, so nobody
+    files verdicts (which agreement counts as that person's) or holds items under another's name. Without it (one
+    person's machine, where several may take turns) the name given, else the CLI's --user."""
+    actor = resolve(actor)
+    name = str(reviewer or "").strip()
+    if team_mode():
+        if name and name.casefold() != actor.user_id.casefold():
+            raise Refused(
+                f"{actor.name} may review only as themselves ({actor.user_id}), not as {name}: each reviewer "
+                "exports, fills in and imports their own sheet"
+            )
+        return actor.user_id
+    return reviewer_name(name or (actor.user_id if actor != LOCAL else ""))
+
+
 def checked_review(con: duckdb.DuckDBPyConnection, key: ItemKey, reviewer: str, verdict: str, **answers) -> dict:
     """The review as a row to store, or ReviewError naming what is wrong with it."""
     reviewer, reason = reviewer_name(reviewer), answers.get("reason")
@@ -367,10 +397,13 @@ def save_reviews(con: duckdb.DuckDBPyConnection, rows: list[dict], *, actor: Act
     """Store checked reviews all or nothing, each audited; a clash with a review saved at the same instant is
     retried."""
     actor = require(actor, "review")
+    for row in rows:  # the write's own check: with sign-in, every review stored is the acting person's
+        reviewer_for(actor, row["reviewer"])
+    salt = store.review_salt(con)
     for attempt in range(_SAVE_TRIES):
         try:
-            store.add_reviews(con, rows)
-            audit.record_many(con, actor, "review", [(_audit_target(row), _audit_detail(row)) for row in rows])
+            store.add_reviews(con, rows, claim_minutes=CLAIM_MINUTES)
+            audit.record_many(con, actor, "review", [(_audit_target(row, salt), _audit_detail(row)) for row in rows])
             return
         except duckdb.TransactionException:
             if attempt == _SAVE_TRIES - 1:
@@ -395,17 +428,19 @@ def record_review(
     agreement. Raises ReviewError with a one-line message for anything it cannot store."""
     actor = require(actor, "review")
     answers = dict(reason=reason, note=note, edited_output=edited_output, review_ms=review_ms, rework_ms=rework_ms)
-    row = checked_review(con, key, reviewer, verdict, **answers, source=source)
+    row = checked_review(con, key, reviewer_for(actor, reviewer), verdict, **answers, source=source)
     save_reviews(con, [row], actor=actor)
     return row["review_id"]
 
 
-def _audit_target(row: dict) -> str:
-    return f"{row['run_id']}/{row['suite_id']}/{row['task_id']}/{row['model_id']}/{row['trial']}"
+def _audit_target(row: dict, salt: str) -> str:
+    # the suite and the sheet's opaque item id: a reviewer reading the trail cannot tell the run or the model of
+    # what they judged (the review_id in the detail leads an admin to the stored review)
+    return f"{row['suite_id']} item {item_key(row).item_id(salt)}"
 
 
 def _audit_detail(row: dict) -> dict:
-    # the verdict and why, never the output or its edit (content a viewer may not see)
+    # the verdict and why, never the output or its edit (content a viewer may not see), nor the model or run
     return {
         "review_id": row["review_id"],
         "reviewer": row["reviewer"],
@@ -415,19 +450,29 @@ def _audit_detail(row: dict) -> dict:
     }
 
 
+class Asked(NamedTuple):
+    """What the queue asks of one reviewer: the suite, the reviewer's name and [(item, slot, output)] in order."""
+
+    suite_id: str
+    suite: Suite
+    reviewer: str
+    items: list[tuple[ItemKey, int, str]]
+
+
 def asked_of(
     con: duckdb.DuckDBPyConnection,
     suite_id: str,
     reviewer: str | None,
     *,
+    actor: Actor | None = None,
     level: float = DEFAULT_LEVEL,
     method: str = DEFAULT_METHOD,
-) -> tuple[str, Suite, list[tuple]]:
-    """(suite id, suite, [(key, slot, output)]) the queue asks of ``reviewer`` in next_item's order, claiming
-    nothing (a review sheet can sit in an inbox for days)."""
+) -> Asked:
+    """What the queue asks of ``reviewer`` (with sign-in, the acting person) in next_item's order, leaving out
+    items others hold; claims nothing."""
     suite_id, suite = _suite(con, suite_id)
-    name = str(reviewer or "").strip()
+    name = reviewer_for(actor, reviewer)
     plan = _plan(con, suite_id, suite, level, method)
     outputs = {item_key(row): row["output"] for row in plan.items}
     wanted = _candidates(plan, store.claims(con, suite_id, CLAIM_MINUTES), name, f"{name}\x1f")
-    return suite_id, suite, [(key, slot, outputs[key]) for key, slot in wanted]
+    return Asked(suite_id, suite, name, [(key, slot, outputs[key]) for key, slot in wanted])

@@ -1,5 +1,7 @@
 """From review to answer key (docs/design.md, "Acceptance by people"): the outputs people accepted or edited
-become the tasks' reference answers in a new version of the suite, graded automatically from then on."""
+become the tasks' reference answers in a new version of the suite, graded automatically from then on. A task with
+no answer is left out of that version (a grader would call every output of it wrong), and the board keeps the
+reviewed version's evidence until the new version has results of its own (routeboard/store/facts.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import duckdb
 
 from routeboard.domain import GraderSpec, Task
 from routeboard.errors import InvalidInput, Problem, ReviewError
-from routeboard.graders.registry import needs_expected, spec_problems
+from routeboard.graders.registry import spec_problems
 from routeboard.library import save_suite
 from routeboard.store.review_stats import reviewed_answers
 from routeboard.store.suites import ImportResult, load_stored_suite
@@ -25,22 +27,26 @@ DEFAULT_RUBRIC = (
 
 @dataclass(frozen=True)
 class Promotion:
-    """The new suite version, how many tasks now carry a reviewed reference, and the tasks still without one."""
+    """The new suite version, how many of its tasks carry a reviewed reference, and the tasks left out of it
+    because they have no answer (nobody accepted or edited an output of theirs)."""
 
     suite: ImportResult
     referenced: int
     edited: int  # of those, references a reviewer wrote by editing the output
-    without_reference: tuple[str, ...]
+    without_reference: tuple[str, ...]  # left out of the new version
 
     def summary(self) -> str:
         """One line for the CLI and the page."""
+        left = len(self.without_reference)
         text = (
-            f"{self.suite.suite_id}: {self.referenced} of {self.suite.task_count} tasks carry a reviewed answer "
-            f"({self.edited} edited)"
+            f"{self.suite.suite_id}: {self.referenced} of {self.suite.task_count + left} tasks carry a reviewed "
+            f"answer ({self.edited} edited)"
         )
-        if self.without_reference:
-            text += f"; {len(self.without_reference)} without: {', '.join(self.without_reference[:5])}"
-            text += " ..." if len(self.without_reference) > 5 else ""
+        if left:
+            text += (
+                f"; the {left} without one {'are' if left > 1 else 'is'} left out of it until reviewed: "
+                f"{', '.join(self.without_reference[:5])}{' ...' if left > 5 else ''}"
+            )
         return text
 
 
@@ -48,9 +54,9 @@ def promote_references(
     con: duckdb.DuckDBPyConnection, suite_id: str, grader: GraderSpec, *, actor: Actor | None = None
 ) -> Promotion:
     """A new version of the suite whose tasks carry the reviewed answer as ``expected`` (edited wins, then
-    accepted; latest review first), graded by ``grader`` against it. Tasks nobody accepted keep the answer they
-    had (usually none) and are listed. Raises ReviewError when no review gave an answer yet. An analyst's action
-    (promote_references), audited as the upload of the new version."""
+    accepted; latest review first), graded by ``grader`` against it. A task nobody accepted keeps the answer it
+    had, if any; one with none is left out of the new version, and listed. Raises ReviewError when no review gave
+    an answer yet. An analyst's action (promote_references), audited as the upload of the new version."""
     require(actor, "promote_references")
     suite_id, suite = load_stored_suite(con, suite_id)
     grader = _grader(grader, suite.grader)
@@ -60,14 +66,10 @@ def promote_references(
             f"no output of {suite_id} has been accepted or edited in review yet: nothing to promote "
             "(review some on the Review page, or import a CSV with `review import`)"
         )
-    tasks = tuple(_with_reference(task, answers.get(task.id)) for task in suite.tasks)
-    without = tuple(t.id for t in tasks if not t.expected)
-    if without and needs_expected(grader):
-        # a run would refuse the suite; say so now, with the way out
-        raise ReviewError(
-            f"{len(without)} of {len(tasks)} tasks of {suite_id} have no reviewed answer yet (e.g. {without[0]}) "
-            f"and {grader.name} needs one for every task: review them first, or promote with contains or llm_judge"
-        )
+    referenced = [_with_reference(task, answers.get(task.id)) for task in suite.tasks]
+    # a task with no answer has nothing to grade against: in the new version every output of it would be "wrong"
+    tasks = tuple(t for t in referenced if t.expected)
+    without = tuple(t.id for t in referenced if not t.expected)
     saved = save_suite(con, replace(suite, grader=grader, tasks=tasks), origin="reviews", actor=actor)
     edited = sum(verdict == "edited" for _, verdict in answers.values())
     return Promotion(saved, sum(t.id in answers for t in tasks), edited, without)

@@ -1,9 +1,12 @@
 """Review in a spreadsheet: `review export` writes the queue as a blinded sheet (an opaque item id, no model or
-run), `review import` stores the filled rows, all or nothing, every bad row named by its line."""
+run) and holds its items for the exporter as the Review page holds what it shows; `review import` stores the filled
+rows, all or nothing, every bad row named by its line. With sign-in, a sheet is the acting person's own."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -11,12 +14,13 @@ from routeboard.errors import Problems, ReviewError
 from routeboard.io.records import read_csv
 from routeboard.io.text import decode, file_bytes
 from routeboard.review.queue import (
+    CLAIM_MINUTES,
     REJECT_REASONS,
     asked_of,
     checked_review,
     item_key,
     prompt_text,
-    reviewer_name,
+    reviewer_for,
     save_reviews,
 )
 from routeboard.store import reviews as store
@@ -28,40 +32,61 @@ _SHEET_FIELDS = (("a rejection", "reason"), ("unknown reason", "reason"), ("an e
 
 
 def export_queue(
-    con: duckdb.DuckDBPyConnection, suite_id: str, reviewer: str | None = None, *, actor: Actor | None = None
+    con: duckdb.DuckDBPyConnection,
+    suite_id: str,
+    reviewer: str | None = None,
+    *,
+    limit: int | None = None,
+    actor: Actor | None = None,
 ):
-    """The items the queue asks of ``reviewer``, blinded (an opaque item_id, no model or run), with empty answer
-    columns to fill in a spreadsheet (a pandas DataFrame). Nothing is claimed: a sheet can sit in an inbox for days."""
+    """The items the queue asks of ``reviewer`` (with sign-in, the acting person), blinded (an opaque item_id, no
+    model or run), with empty answer columns to fill in a spreadsheet (a pandas DataFrame), at most ``limit``.
+
+    Each is claimed for the reviewer for CLAIM_MINUTES, as the Review page claims what it shows: nobody else is
+    handed it meanwhile, and a verdict from another on it is refused. An item someone claims at the same instant
+    is left out of the sheet."""
     import pandas as pd
 
-    require(actor, "review")
+    actor = require(actor, "review")
     require(actor, "see_content")  # the sheet holds task inputs and outputs (the content_roles setting)
-
-    suite_id, suite, wanted = asked_of(con, suite_id, reviewer)
-    tasks = {task.id: task for task in suite.tasks}
+    if limit is not None and limit < 1:
+        raise ReviewError(f"--limit must be 1 or more; got {limit}")
+    asked = asked_of(con, suite_id, reviewer, actor=actor)
+    wanted = asked.items[:limit]
+    held = set(store.claim_many(con, [(astuple(key), slot) for key, slot, _ in wanted], asked.reviewer, CLAIM_MINUTES))
+    tasks = {task.id: task for task in asked.suite.tasks}
     salt = store.review_salt(con)
     rows = [
         {
             "item_id": key.item_id(salt),
-            "suite_id": suite_id,
+            "suite_id": asked.suite_id,
             "task_id": key.task_id,
-            "prompt": prompt_text(suite, tasks[key.task_id]),
+            "prompt": prompt_text(asked.suite, tasks[key.task_id]),
             "output": output,
             "reference": tasks[key.task_id].expected or "",
             **dict.fromkeys(SHEET_ANSWERS, ""),
         }
-        for key, _slot, output in wanted
+        for key, slot, output in wanted
+        if (astuple(key), slot) in held
     ]
     return pd.DataFrame(rows, columns=[*SHEET_COLUMNS, "edited_output"])
 
 
+class Imported(NamedTuple):
+    """A stored sheet: how many reviews, and whose."""
+
+    stored: int
+    reviewer: str
+
+
 def import_reviews(
-    con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str, *, actor: Actor | None = None
-) -> int:
-    """Store the filled rows of a review sheet as ``reviewer``'s reviews; every row is checked first and any
-    problem (by CSV line) stores nothing. Rows with an empty verdict are left for later. Returns reviews stored."""
+    con: duckdb.DuckDBPyConnection, path: str | Path, reviewer: str | None = None, *, actor: Actor | None = None
+) -> Imported:
+    """Store the filled rows of a review sheet as ``reviewer``'s reviews (with sign-in, the acting person's: naming
+    someone else is refused); every row is checked first and any problem (by CSV line) stores nothing, a verdict on
+    an item another reviewer holds included. Rows with an empty verdict are left for later."""
     actor = require(actor, "review")
-    reviewer = reviewer_name(reviewer)
+    reviewer = reviewer_for(actor, reviewer)
     problems = Problems(str(path))
     text = decode(file_bytes(path), problems)
     problems.raise_if_any()
@@ -73,6 +98,7 @@ def import_reviews(
     items: dict[str, dict[str, dict]] = {}  # suite -> item_id -> stored row
     labels = {label.casefold(): reason for reason, label in REJECT_REASONS.items()}
     rows, seen, salt = [], set(), store.review_salt(con)
+    claims: dict[str, dict] = {}  # suite -> (item, slot) -> who holds it now
     for line, fields in records:
         verdict = str(fields.get("verdict") or "").strip().lower()
         if not verdict:
@@ -80,6 +106,8 @@ def import_reviews(
         suite_id = str(fields.get("suite_id") or "")
         if suite_id not in items:
             items[suite_id] = {item_key(row).item_id(salt): row for row in store.suite_items(con, suite_id)}
+            live = [c for c in store.claims(con, suite_id, CLAIM_MINUTES) if not c["expired"]]
+            claims[suite_id] = {(item_key(c), c["slot"]): c["reviewer"] for c in live}
         row = items[suite_id].get(str(fields.get("item_id") or "").strip())
         if row is None:
             problems.add(line, "item_id", f"no such item in {suite_id or 'this database'}; export a fresh sheet")
@@ -91,6 +119,8 @@ def import_reviews(
             problems.add(line, "item_id", f"{reviewer} has already reviewed this item; each person reviews it once")
         elif row["reviews"] >= 2:
             problems.add(line, "item_id", "this item already has its two reviews; clear its verdict")
+        elif claims[suite_id].get((key, row["reviews"] + 1), reviewer) != reviewer:
+            problems.add(line, "item_id", f"{store.held_text(CLAIM_MINUTES)}; clear its verdict")
         seen.add(key)
         reason = str(fields.get("reason") or "").strip()
         try:
@@ -112,4 +142,4 @@ def import_reviews(
             problems.add(line, field, message)
     problems.raise_if_any()
     save_reviews(con, rows, actor=actor)
-    return len(rows)
+    return Imported(len(rows), reviewer)

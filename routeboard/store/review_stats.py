@@ -3,7 +3,8 @@ decided and how long reviewing and reworking took, per (category, model) and per
 
 Only the FIRST review of a trial counts here: it is the one that decided it, and its clock ran on an unseen
 output (a second, overlap review only feeds agreement). Unknown times (review_ms / rework_ms NULL, e.g. a CSV
-import) are left out of the medians and their counts, never read as 0 minutes.
+import, or an item first shown before a refresh or a restart) are left out of the medians and their counts, never
+read as 0 minutes; so are times under MEASURED_FLOOR_MS, which no person's read can take.
 """
 
 from __future__ import annotations
@@ -18,18 +19,26 @@ FIRST_REVIEWS = """
                                ORDER BY created_at, review_id) = 1"""
 
 _MS_PER_MINUTE = 60_000.0
+# Under a second is no review: a choice reaction alone takes ~0.3-0.5 s before any reading, and the shortest item
+# (a one-line prompt and a one-line output, ~20 words) takes a few seconds to read at ~4 words/s. Such times are a
+# click replayed on reconnect, a double click or a key held down; stored as given, they count in no median (nor in
+# its n). Edits are held to the same floor: a corrected output is not typed in under a second.
+MEASURED_FLOOR_MS = 1_000.0
 
 
 def review_figures(cur: duckdb.DuckDBPyConnection, selection: str, sel_params: list, where_r: str, params_r: list):
     """Per (category, model) and per category (model_id None): trials people decided (``reviewed``, human-graded
-    suites only), median review and rework minutes of first reviews, and how many reviews each median rests on.
+    suites only), median review and rework minutes of first reviews (known times of at least MEASURED_FLOOR_MS),
+    and how many reviews each median rests on.
 
     ``selection`` is a query of the chosen suites (suite_id, category, ...); ``where_r`` filters alias r."""
     return cur.execute(
         f"""
         WITH sel AS ({selection}),
         r AS ({FIRST_REVIEWS}),
-        f AS (SELECT s.category, r.model_id, r.verdict, r.review_ms, r.rework_ms,
+        f AS (SELECT s.category, r.model_id, r.verdict,
+                     CASE WHEN r.review_ms >= {MEASURED_FLOOR_MS} THEN r.review_ms END AS review_ms,
+                     CASE WHEN r.rework_ms >= {MEASURED_FLOOR_MS} THEN r.rework_ms END AS rework_ms,
                      (g.grader->>'name') = 'human' AS decides
               FROM r JOIN sel s USING (suite_id) JOIN suites g USING (suite_id)
               WHERE true {where_r})

@@ -149,49 +149,73 @@ def claim(con: duckdb.DuckDBPyConnection, key: tuple, slot: int, reviewer: str, 
     False when another reviewer holds it, or took it a moment ago: the claim's transaction holds the store's gate
     (store/lake.py), so of two reviewers claiming at once the second commit fails and, run again, sees the first's
     claim. No key is needed, which the shared store does not have."""
-
-    def write(cur) -> bool:
-        # read in the claim's own snapshot: a review saved since the caller looked shows here
-        reviewers = [r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", list(key)).fetchall()]
-        if len(reviewers) != slot - 1 or reviewer in reviewers:
-            return False
-        held = cur.execute(
-            f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0)
-                FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
-            [float(expire_minutes), *key, slot],
-        ).fetchone()
-        if held is None:
-            cur.execute(
-                f"INSERT INTO review_claims ({', '.join(KEY)}, slot, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [*key, slot, reviewer],
-            )
-        elif held[0] == reviewer or held[1]:
-            cur.execute(
-                f"UPDATE review_claims SET reviewer = ?, claimed_at = now() WHERE {_KEY_SQL} AND slot = ?",
-                [reviewer, *key, slot],
-            )
-        else:
-            return False
-        return True
-
     try:
-        return serialized(con, write)
+        return serialized(con, lambda cur: _claim(cur, key, slot, reviewer, expire_minutes))
     except duckdb.ConstraintException:
         return False  # a DuckDB file made before the gate: its key still refuses a second claim
 
 
-def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
+def claim_many(
+    con: duckdb.DuckDBPyConnection, items: list[tuple[tuple, int]], reviewer: str, expire_minutes: float
+) -> list[tuple[tuple, int]]:
+    """``claim`` for many (key, slot) in one gated transaction (a review sheet's rows); the ones now held."""
+    return serialized(con, lambda cur: [(k, s) for k, s in items if _claim(cur, k, s, reviewer, expire_minutes)])
+
+
+def _claim(cur: duckdb.DuckDBPyConnection, key: tuple, slot: int, reviewer: str, expire_minutes: float) -> bool:
+    """``claim`` on the gated transaction's cursor."""
+    # read in the claim's own snapshot: a review saved since the caller looked shows here
+    reviewers = [r for (r,) in cur.execute(f"SELECT reviewer FROM reviews WHERE {_KEY_SQL}", list(key)).fetchall()]
+    if len(reviewers) != slot - 1 or reviewer in reviewers:
+        return False
+    held = cur.execute(
+        f"""SELECT reviewer, claimed_at < now()::TIMESTAMP - to_seconds(? * 60.0)
+            FROM review_claims WHERE {_KEY_SQL} AND slot = ?""",
+        [float(expire_minutes), *key, slot],
+    ).fetchone()
+    if held is None:
+        cur.execute(
+            f"INSERT INTO review_claims ({', '.join(KEY)}, slot, reviewer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [*key, slot, reviewer],
+        )
+    elif held[0] == reviewer or held[1]:
+        cur.execute(
+            f"UPDATE review_claims SET reviewer = ?, claimed_at = now() WHERE {_KEY_SQL} AND slot = ?",
+            [reviewer, *key, slot],
+        )
+    else:
+        return False
+    return True
+
+
+def held_text(claim_minutes: float) -> str:
+    """Why a verdict on an item someone else holds is refused, and what to do."""
+    return f"another reviewer holds this item (a claim lasts {claim_minutes:g} minutes): it is theirs to judge"
+
+
+def _held_by_another(cur: duckdb.DuckDBPyConnection, key: list, slot: int, reviewer: str, expire_minutes) -> bool:
+    """Whether another reviewer's claim on this slot of the item is still running."""
+    held = cur.execute(
+        f"""SELECT reviewer FROM review_claims WHERE {_KEY_SQL} AND slot = ?
+            AND claimed_at >= now()::TIMESTAMP - to_seconds(? * 60.0)""",
+        [*key, slot, float(expire_minutes)],
+    ).fetchone()
+    return held is not None and held[0] != reviewer
+
+
+def add_reviews(con: duckdb.DuckDBPyConnection, reviews: list[dict], *, claim_minutes: float) -> None:
     """Store reviews in one transaction (all or nothing). The first review of a trial decides it (``human``
     suites: outcome, correct and score updated in place) or labels it (``llm_judge`` suites: judge_labels
     upserted); a later one only counts for agreement. Each dict holds the REVIEW_COLUMNS and ``grader``.
 
     Claims are kept, so a reviewer who looked before this review landed cannot claim the slot after it (their
-    claim sees the kept row). Raises ReviewError when a reviewer already reviewed the item or it has its two
-    reviews; gated (store/lake.py) so two reviews of one item at once are checked one after the other."""
-    serialized(con, lambda cur: _write_reviews(cur, reviews))
+    claim sees the kept row). Raises ReviewError when a reviewer already reviewed the item, it has its two reviews,
+    or another reviewer's claim on it is younger than ``claim_minutes``; gated (store/lake.py) so two reviews of one
+    item at once are checked one after the other."""
+    serialized(con, lambda cur: _write_reviews(cur, reviews, claim_minutes))
 
 
-def _write_reviews(cur: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
+def _write_reviews(cur: duckdb.DuckDBPyConnection, reviews: list[dict], claim_minutes: float) -> None:
     """``add_reviews`` on the gated transaction's cursor."""
     for review in reviews:
         key = [review[column] for column in KEY]
@@ -200,6 +224,8 @@ def _write_reviews(cur: duckdb.DuckDBPyConnection, reviews: list[dict]) -> None:
             raise ReviewError(f"{review['reviewer']} has already reviewed this item; each person reviews it once")
         if len(reviewers) >= 2:
             raise ReviewError("this item already has its two reviews; a third is not needed")
+        if _held_by_another(cur, key, len(reviewers) + 1, review["reviewer"], claim_minutes):
+            raise ReviewError(held_text(claim_minutes))
         insert_columns(cur, "reviews", {c: (t, review.get(c)) for c, t in REVIEW_COLUMNS.items()})
         if reviewers:
             continue

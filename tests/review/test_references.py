@@ -1,5 +1,5 @@
 """From review to answer key: what people accepted or edited becomes the reference of a new suite version, so
-later runs grade by themselves; tasks nobody accepted are named."""
+later runs grade by themselves; tasks nobody accepted are named and left out of it."""
 
 from __future__ import annotations
 
@@ -53,10 +53,14 @@ def test_accepted_and_edited_outputs_become_the_answer_key_of_a_new_version(revi
     assert (promotion.referenced, promotion.edited, promotion.without_reference) == (2, 1, ("t2", "t3"))
     _, suite = load_stored_suite(con, "replies@2")
     expected = {t.id: t.expected for t in suite.tasks}
-    # the edit wins over the plain accept of the same task: it is what the reviewer wanted sent
-    assert expected == {"t0": "reply 0", "t1": "Reply 1, with thanks.", "t2": None, "t3": None}
+    # the edit wins over the plain accept of the same task: it is what the reviewer wanted sent; t2 (rejected) and
+    # t3 (not reviewed) have nothing to be graded against, so they are not in the new version
+    assert expected == {"t0": "reply 0", "t1": "Reply 1, with thanks."}
     assert suite.grader == GraderSpec("contains", {})
-    assert "2 of 4 tasks carry a reviewed answer (1 edited); 2 without: t2, t3" in promotion.summary()
+    assert promotion.summary() == (
+        "replies@2: 2 of 4 tasks carry a reviewed answer (1 edited); the 2 without one are left out of it until "
+        "reviewed: t2, t3"
+    )
     # the old version is untouched: its reviews and verdicts stay where they were
     assert load_stored_suite(con, reviewed)[1].grader.name == "human"
 
@@ -67,15 +71,15 @@ def test_the_new_version_grades_by_itself(reviewed, con):
     outcomes = dict(
         con.execute("SELECT task_id, outcome FROM trials WHERE suite_id = 'replies@2' ORDER BY task_id").fetchall()
     )
-    # nothing waits for a person: t0 matches its accepted answer; t1's output lacks the reviewer's edit
-    assert outcomes == {"t0": "accepted", "t1": "wrong", "t2": "wrong", "t3": "wrong"}
+    # nothing waits for a person: t0 matches its accepted answer; t1's output lacks the reviewer's edit; the tasks
+    # nobody accepted are not run, so never graded wrong for want of an answer
+    assert outcomes == {"t0": "accepted", "t1": "wrong"}
 
 
-def test_a_grader_that_needs_every_answer_is_refused_while_some_are_missing(reviewed, con):
-    with pytest.raises(
-        ReviewError, match="2 of 4 tasks of replies@1 have no reviewed answer yet.*contains or llm_judge"
-    ):
-        promote_references(con, reviewed, GraderSpec("f1"))
+def test_a_grader_that_needs_every_answer_gets_one_for_every_task_it_keeps(reviewed, con):
+    promotion = promote_references(con, reviewed, GraderSpec("f1"))
+    _, suite = load_stored_suite(con, promotion.suite.suite_id)
+    assert [t.id for t in suite.tasks if t.expected] == ["t0", "t1"] == [t.id for t in suite.tasks]
     with pytest.raises(InvalidInput, match="promote grades with f1, contains, llm_judge"):
         promote_references(con, reviewed, GraderSpec("exact"))
 

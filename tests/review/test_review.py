@@ -10,11 +10,12 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
-from routeboard.errors import ReviewError
+from routeboard.errors import Refused, ReviewError
 from routeboard.library import save_suite
 from routeboard.review.queue import REJECT_REASONS, ItemKey, next_item, queue_status, record_review, reviewable_suites
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
+from routeboard.team.access import Actor
 from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
 
@@ -68,7 +69,9 @@ def test_an_item_is_blinded_and_shows_the_prompt_as_the_model_saw_it(con):
 def test_a_refresh_returns_the_item_already_held_and_another_reviewer_gets_another(con):
     reviewed_run(con)
     first = next_item(con, "emails", "ann")
-    assert next_item(con, "emails", "ann") == first
+    again = next_item(con, "emails", "ann")
+    assert (again.key, again.prompt, again.output) == (first.key, first.prompt, first.output)
+    assert (first.held_before, again.held_before) == (False, True)  # shown before: its time on screen is not known
     assert next_item(con, "emails", "bob").key != first.key
 
 
@@ -214,6 +217,35 @@ def test_one_person_reviews_an_item_once_and_no_item_gets_a_third_review(con):
     record_review(con, item.key, "bob", "accepted")
     with pytest.raises(ReviewError, match="already has its two reviews"):
         record_review(con, item.key, "cy", "accepted")
+
+
+def test_a_verdict_on_an_item_another_reviewer_holds_is_refused_until_the_claim_runs_out(con):
+    reviewed_run(con, tasks=1, models=("fake/cheap",))
+    held = next_item(con, "emails", "ann")
+    with pytest.raises(ReviewError, match="another reviewer holds this item \\(a claim lasts 30 minutes\\)"):
+        record_review(con, held.key, "bob", "accepted")
+    assert con.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    con.execute("UPDATE review_claims SET claimed_at = claimed_at - INTERVAL 31 MINUTE")
+    record_review(con, held.key, "bob", "accepted")
+    assert con.execute("SELECT reviewer FROM reviews").fetchall() == [("bob",)]
+
+
+def test_with_sign_in_every_review_and_claim_is_the_acting_persons(con, tmp_path, monkeypatch):
+    reviewed_run(con, tasks=2, models=("fake/cheap",))
+    secrets = tmp_path / "team.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n')
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
+    rex = Actor("rex@example.com", "Rex", "reviewer", "oidc")
+    item = next_item(con, "emails", None, actor=rex)  # the queue knows who asks
+    refused = "Rex may review only as themselves \\(rex@example.com\\), not as rita@example.com"
+    with pytest.raises(Refused, match=refused):
+        record_review(con, item.key, "rita@example.com", "accepted", actor=rex)
+    with pytest.raises(Refused, match=refused):
+        next_item(con, "emails", "rita@example.com", actor=rex)
+    assert con.execute("SELECT count(*) FROM reviews").fetchone() == (0,)
+    assert con.execute("SELECT DISTINCT reviewer FROM review_claims").fetchall() == [("rex@example.com",)]
+    record_review(con, item.key, "REX@example.com", "accepted", actor=rex)  # their own id, however it is cased
+    assert con.execute("SELECT reviewer FROM reviews").fetchall() == [("rex@example.com",)]
 
 
 def test_a_suite_graded_by_a_machine_is_not_reviewed(con):

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from routeboard.decide.facts import facts_frame
+from routeboard.decide.facts import facts_frame, ledger_facts
 from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, apply_scenario, ledger, review_minutes_basis
 from routeboard.decide.scenario import Scenario, scenario_from_dict
 from routeboard.errors import InvalidInput
-from routeboard.review.queue import ItemKey, record_review
+from routeboard.present import minutes_basis
+from routeboard.review.queue import ItemKey, next_item, record_review
 from tests.decide.test_judge_reliability import judged_run  # noqa: F401 (a fixture: an llm_judge run of 400 tasks)
+from tests.review.test_review import reviewed_run
 
 
 def _facts(reviews_n: int, review_minutes: float = 0.5, edits_n: int = 0, rework_minutes: float = float("nan")):
@@ -100,3 +102,18 @@ def test_reviews_of_judged_outputs_calibrate_the_judge(judged_run):  # noqa: F81
     assert abs(after["accuracy"] - 0.8) < abs(before["accuracy"] - 0.8)
     # a judged suite's trials are not decided by people, and their outputs do not wait for them
     assert (after["reviewed"], after["pending"], after["reviews_n"]) == (0, 0, 60)
+
+
+def test_times_no_person_could_read_in_are_left_out_of_the_measured_median(con):
+    """Ten reviews of half a minute, ten timed at 0.4 ms (clicks replayed after a restart) and one with no time
+    (an item first shown before a refresh): the median is the people's half minute, over their ten reviews."""
+    reviewed_run(con, tasks=40, models=("fake/cheap",))
+    times = [30_000.0] * 10 + [0.4] * 10 + [None]
+    for review_ms in times:
+        item = next_item(con, "emails", "ann")
+        record_review(con, item.key, "ann", "accepted", review_ms=review_ms)
+    assert con.execute("SELECT count(*) FROM reviews WHERE review_ms < 1").fetchone() == (10,)  # stored as given
+    [row] = review_minutes_basis(ledger_facts(con), REVIEW_ALL).to_dict("records")
+    assert minutes_basis(row["review_minutes_used"], row["review_minutes_source"]) == (
+        "0.5 min, measured from 10 reviews"  # with the 0.4 ms ones: 0.25 min from 20
+    )

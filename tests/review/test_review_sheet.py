@@ -45,6 +45,6 @@ def test_an_exported_sheet_filled_in_and_imported_stores_its_verdicts(con, tmp_p
     sheet.loc[1, ["verdict", "reason"]] = ["rejected", "Wrong fact"]
     path = tmp_path / "filled.csv"
     sheet.to_csv(path, index=False)
-    assert import_reviews(con, path, "ann") == 2
+    assert import_reviews(con, path, "ann").stored == 2
     stored = con.execute("SELECT reviewer, verdict, reason, source FROM reviews ORDER BY verdict").fetchall()
     assert stored == [("ann", "accepted", None, "csv"), ("ann", "rejected", "wrong_fact", "csv")]

@@ -101,7 +101,9 @@ def test_a_run_its_facts_and_reviews_work_on_the_shared_store_and_its_files_land
 
     # each reviewer's verdicts on what they hold decide those trials; the ledger counts them all
     holder = {tuple(k): f"reviewer-{0 if tuple(k) in first else 1}" for k in keys}
-    review_store.add_reviews(con, [review(k, who, review_id=f"r{i}") for i, (k, who) in enumerate(holder.items())])
+    review_store.add_reviews(
+        con, [review(k, who, review_id=f"r{i}") for i, (k, who) in enumerate(holder.items())], claim_minutes=30
+    )
     assert cur.execute("SELECT count(*) FROM trials WHERE outcome = 'pending'").fetchone() == (0,)
     facts = ledger_facts(con)
     assert sorted(facts["model_id"]) == ["fake/cheap", "fake/dear"]

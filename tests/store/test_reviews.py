@@ -45,9 +45,13 @@ def test_an_item_held_by_one_reviewer_cannot_be_claimed_by_another_until_it_expi
 def test_a_batch_of_reviews_is_all_or_nothing(con):
     run_id = reviewed_run(con, tasks=2, models=("fake/cheap",))
     first, second = keys(con, run_id)
-    store.add_reviews(con, [review(first, "ann", review_id="a")])
+    store.add_reviews(con, [review(first, "ann", review_id="a")], claim_minutes=30)
     with pytest.raises(ReviewError, match="ann has already reviewed this item"):
-        store.add_reviews(con, [review(second, "ann", "rejected", review_id="b"), review(first, "ann", review_id="c")])
+        store.add_reviews(
+            con,
+            [review(second, "ann", "rejected", review_id="b"), review(first, "ann", review_id="c")],
+            claim_minutes=30,
+        )
     assert con.execute("SELECT review_id FROM reviews").fetchall() == [("a",)]
     assert con.execute("SELECT outcome FROM trials WHERE task_id = ?", [second[2]]).fetchone() == ("pending",)
     assert store.pending_trial_keys(con, run_id) == {second[1:]}
@@ -56,7 +60,7 @@ def test_a_batch_of_reviews_is_all_or_nothing(con):
 def test_a_reviewed_slot_is_never_claimed_again(con):
     run_id = reviewed_run(con, tasks=1, models=("fake/cheap",))
     [key] = keys(con, run_id)
-    store.add_reviews(con, [review(key, "ann")])
+    store.add_reviews(con, [review(key, "ann")], claim_minutes=30)
     assert not store.claim(con, key, 1, "bob", expire_minutes=30)
     assert not store.claim(con, key, 2, "ann", expire_minutes=30)  # one person never takes both slots
     assert store.claim(con, key, 2, "bob", expire_minutes=30)
