@@ -8,6 +8,7 @@ from routeboard.browse import OUTCOMES, shows_outputs, task_detail
 from routeboard.decide.routes import decide
 from routeboard.exports import neutralised, to_csv
 from routeboard.present import cpat_text
+from routeboard.review.queue import reads_blinded
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
 from ui.auth import act, guard, may_not
@@ -66,6 +67,12 @@ if not stored.empty:
         key="results_ledger",
     )
 
+if reads_blinded(who):  # a reviewer: outputs only blinded, on Review; a trial's row would say whose they judged
+    st.caption(
+        "You review outputs blind to the models that wrote them, so Results shows you the ledger only (no trials, "
+        f"outputs or downloads): {may_not(who, 'see_model_outputs')}."
+    )
+    st.stop()
 # outcomes, costs and latencies for everyone; expected answers, outputs and grader details beside their models only
 # for those who may see them (routeboard.browse: a reviewer reads outputs blinded, on the Review page)
 found = trials(runs=chosen_runs, categories=categories, models=models, outcomes=outcomes, who=who)

@@ -17,8 +17,9 @@ from ui.state import show_error
 REVIEWER = "review_reviewer"  # session key: the name typed once when nobody is signed in
 DONE = "review_done"  # session key: {suite_id: reviews given in this session}
 NOTICE = "review_notice"  # session key: the last verdict, said once on the next item
-# widgets reset after each verdict, so the next item starts with no reason, note or edit
-ITEM_WIDGETS = ("review_reason", "review_note", "review_edit_text")
+# An item's own widgets and timers carry its token in their keys, so each item starts with no reason, note or edit:
+# a widget of a fixed key keeps the browser's last value across items (one "r" would store the last reason).
+ITEM_KEYS = ("review_reason", "review_note", "review_edit_text", "review_shown", "review_editing")
 BLINDED = ("run_id", "suite_id", "model_id", "trial")  # columns a reviewer never sees
 
 # a, r and e click the page's buttons; Streamlit's own shortcut parameter reserves "r" (rerun), so one capturing
@@ -57,7 +58,8 @@ def require_content() -> None:
 
 
 def reviewer_name() -> str:
-    """The signed-in person's name or e-mail, else the name asked once in this session (the page stops till then)."""
+    """The signed-in person (their id: with sign-in a review is always the acting person's, routeboard.review.queue),
+    else the name asked once in this session (the page stops till then)."""
     signed_in = _signed_in_name()
     if signed_in:
         return signed_in
@@ -90,13 +92,9 @@ def whoami(reviewer: str) -> None:
 
 
 def _signed_in_name() -> str | None:
-    """st.user only knows a person when the app has sign-in configured; without it there is nobody to read."""
-    try:
-        if not st.user.get("is_logged_in"):
-            return None
-        return st.user.get("email") or st.user.get("name")
-    except Exception:  # no auth section in secrets.toml: st.user has nothing to say
-        return None
+    """The signed-in person's id, as the core knows them; None in local mode (nobody signs in there)."""
+    who = actor()
+    return who.user_id if who is not None and who.via == "oidc" else None
 
 
 def suite_label(suite: dict) -> str:
@@ -152,14 +150,25 @@ def _token(item: ReviewItem) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def _elapsed_ms(since: float) -> float:
-    return (time.time() - since) * 1000
+def _shown_at(item: ReviewItem, token: str) -> float | None:
+    """When this session first showed the item; None when it was first shown elsewhere (a refresh or a restart's
+    reconnect finds it held already): a time on screen is measured only where the whole of it was this session's."""
+    key = f"review_shown_{token}"
+    if key not in st.session_state:
+        st.session_state[key] = None if item.held_before else time.time()
+        return None  # shown by this very run: a verdict in it (a click replayed on reconnect) was not timed here
+    return st.session_state[key]
+
+
+def _elapsed_ms(since: float | None) -> float | None:
+    return None if since is None else (time.time() - since) * 1000
 
 
 def verdict_controls(con, item: ReviewItem, reviewer: str) -> None:
-    """Accept, reject with a reason, or accept with an edit; each records the time since the item was shown."""
+    """Accept, reject with a reason, or accept with an edit; each records the time the item was on screen in this
+    session (unknown, not 0, when it was not all here), and its widgets are the item's own, so each starts empty."""
     token = _token(item)
-    shown_at = st.session_state.setdefault(f"review_shown_{token}", time.time())
+    shown_at = _shown_at(item, token)
     editing_since = st.session_state.get(f"review_editing_{token}")
     if editing_since is not None:
         _editor(con, item, reviewer, token, shown_at, editing_since)
@@ -169,7 +178,7 @@ def verdict_controls(con, item: ReviewItem, reviewer: str) -> None:
         _record(con, item, reviewer, token, "accepted", review_ms=_elapsed_ms(shown_at))
     if accept.button("Accept with edit (e)", key="review_edit_open", width="stretch"):
         st.session_state[f"review_editing_{token}"] = time.time()
-        st.session_state["review_edit_text"] = item.output
+        st.session_state[f"review_edit_text_{token}"] = item.output
         st.rerun()
     with reject:
         reason = st.radio(
@@ -178,9 +187,9 @@ def verdict_controls(con, item: ReviewItem, reviewer: str) -> None:
             index=None,
             format_func=REJECT_REASONS.get,
             horizontal=True,
-            key="review_reason",
+            key=f"review_reason_{token}",
         )
-        note = st.text_input("Note (optional)", key="review_note")
+        note = st.text_input("Note (optional)", key=f"review_note_{token}")
         if st.button("Reject (r)", key="review_reject", width="stretch"):
             if reason is None:
                 st.error("Choose a reason to reject (wrong fact, missing fact, ...).")
@@ -197,9 +206,9 @@ def verdict_controls(con, item: ReviewItem, reviewer: str) -> None:
             )
 
 
-def _editor(con, item: ReviewItem, reviewer: str, token: str, shown_at: float, editing_since: float) -> None:
+def _editor(con, item: ReviewItem, reviewer: str, token: str, shown_at, editing_since: float) -> None:
     """The output in a text area; saving accepts the edited text, the time spent editing is rework."""
-    edited = st.text_area("Edit the output, then save", key="review_edit_text", height=200)
+    edited = st.text_area("Edit the output, then save", key=f"review_edit_text_{token}", height=200)
     save, cancel = st.columns(2)
     if save.button("Save edit and accept", key="review_edit_save", type="primary", width="stretch"):
         _record(
@@ -210,7 +219,7 @@ def _editor(con, item: ReviewItem, reviewer: str, token: str, shown_at: float, e
             "edited",
             edited_output=edited,
             review_ms=_elapsed_ms(shown_at),
-            rework_ms=_elapsed_ms(editing_since),
+            rework_ms=_elapsed_ms(editing_since),  # the editor opened in this session: all of it was on screen here
         )
     if cancel.button("Cancel edit", key="review_edit_cancel", width="stretch"):
         del st.session_state[f"review_editing_{token}"]
@@ -224,8 +233,8 @@ def _record(con, item: ReviewItem, reviewer: str, token: str, verdict: str, **fi
     except RouteboardError as exc:
         show_error(exc)
         return
-    for key in (f"review_shown_{token}", f"review_editing_{token}", *ITEM_WIDGETS):
-        st.session_state.pop(key, None)
+    for name in ITEM_KEYS:
+        st.session_state.pop(f"{name}_{token}", None)
     done = st.session_state.setdefault(DONE, {})
     done[item.key.suite_id] = done.get(item.key.suite_id, 0) + 1
     st.session_state[NOTICE] = f"Saved: {verdict}."

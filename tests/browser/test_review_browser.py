@@ -194,3 +194,56 @@ def test_two_reviewers_share_one_queue(workspace, browser, tmp_path):
     items = [(task, model, trial) for task, model, trial, *_ in stored]
     assert len(set(items)) == len(items), "an item went to both reviewers though no overlap was asked"
     assert {(r, v, why) for *_, r, v, why in stored} == {("Ann", "accepted", None), ("Ben", "rejected", "tone")}
+
+
+# ---------------------------------------------------------------- each item starts with empty controls
+
+REASON = '[class*="st-key-review_reason"]'  # the item's reason radio (its key carries the item's token)
+NOTE = '[class*="st-key-review_note"] input'
+
+
+def controls(page: Page) -> tuple[int, str]:
+    """How many reject reasons are chosen and the note's text, on the item on screen."""
+    settle(page)
+    return page.locator(f"{REASON} input[type=radio]:checked").count(), page.locator(NOTE).input_value()
+
+
+def reject_with_a_note(page: Page, reason: str, note: str) -> None:
+    """Type a note (committed with Enter), choose a reason, then press r, as a reviewer at a keyboard does."""
+    field = page.locator(NOTE)
+    field.fill(note)
+    field.press("Enter")
+    settle(page)
+    page.locator(REASON).get_by_text(reason, exact=True).click()
+    settle(page)
+    page.keyboard.press("r")
+
+
+def test_each_reviewers_next_item_starts_empty_after_a_rejection_with_a_reason_and_note(workspace, browser, tmp_path):
+    with serving(workspace, tmp_path / "streamlit.log") as url:
+        ann, ben = (browser.new_context(viewport={"width": 1300, "height": 900}).new_page() for _ in range(2))
+        with shots_on_failure(tmp_path, ann=ann, ben=ben):
+            start_reviewing(ann, url, "Ann")
+            start_reviewing(ben, url, "Ben")
+            seen = {}
+            for page, name in ((ann, "Ann"), (ben, "Ben")):
+                reject_with_a_note(page, "Tone", f"too curt, says {name}")
+                given(page, 1)
+                seen[name, 2] = controls(page)  # the second item
+                page.locator("body").press("a")
+                given(page, 2)
+                seen[name, 3] = controls(page)  # the third, after an accept
+                page.locator("body").press("r")  # one r on an item with no reason chosen stores nothing
+                expect(page.get_by_text("Choose a reason to reject")).to_be_visible(timeout=STEP_MS)
+    assert seen == {(name, n): (0, "") for name in ("Ann", "Ben") for n in (2, 3)}, seen
+    con = routeboard.connect(workspace)
+    try:
+        stored = con.execute("SELECT reviewer, verdict, reason, note FROM reviews ORDER BY reviewer, created_at")
+        assert stored.fetchall() == [
+            ("Ann", "rejected", "tone", "too curt, says Ann"),
+            ("Ann", "accepted", None, None),
+            ("Ben", "rejected", "tone", "too curt, says Ben"),
+            ("Ben", "accepted", None, None),
+        ]
+    finally:
+        con.close()
