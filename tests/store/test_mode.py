@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from routeboard.store.connection import connect
 from routeboard.store.mode import team_since
 from tests.conftest import run_cli
+from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
 from tests.ui.conftest import APP, TIMEOUT_S
 
 AUTH = '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
@@ -93,3 +94,47 @@ def team_since_text(path, team, monkeypatch) -> str:
             return f"{team_since(con):%Y-%m-%d}"
         finally:
             con.close()
+
+
+def test_on_the_shared_store_a_viewer_compacts_nothing_and_an_admins_compaction_is_audited(
+    postgres,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    from routeboard.cli.main import main
+    from routeboard.library import save_suite
+    from routeboard.team.access import Actor
+    from routeboard.team.audit import trail
+    from tests.team.test_action_table import ECHO
+
+    monkeypatch.setenv("ROUTEBOARD_DB", f"ducklake:postgres:{postgres.database()}")
+    monkeypatch.setenv("ROUTEBOARD_DATA_PATH", str(tmp_path / "lake"))
+    team = tmp_path / "team.toml"
+    team.write_text(AUTH + '[routeboard.access]\nusers = { "ann@example.com" = "admin" }\n')
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(team))
+    con = connect()  # the team's store, remembered in its catalog
+    save_suite(con, ECHO, actor=Actor("ann@example.com", "Ann", "admin", "oidc"))
+
+    def snapshots() -> int:
+        return con.execute("SELECT count(*) FROM ducklake_snapshots(current_database())").fetchone()[0]
+
+    before = snapshots()
+    assert main(["--user", "vic@example.com", "store", "compact", "--keep-days", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "error: vic@example.com (viewer) may not compact the shared store; ask an admin for the admin role\n"
+    )
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "elsewhere.toml"))
+    assert main(["--user", "ann@example.com", "store", "compact", "--keep-days", "0"]) == 2
+    assert "this store is a team's (sign-in since " in capsys.readouterr().err
+    assert snapshots() == before  # nothing expired: time travel kept
+    assert trail(con, action="compact_store").empty
+
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(team))
+    assert main(["--user", "ann@example.com", "store", "compact", "--keep-days", "0"]) == 0
+    expired = int(capsys.readouterr().out.split("expired ")[1].split()[0])
+    assert expired > 0
+    row = trail(con, action="compact_store").iloc[0]
+    assert (row["user_id"], row["role"], row["via"]) == ("ann@example.com", "admin", "cli")
+    assert json.loads(row["detail"])["expired_snapshots"] == expired
+    con.close()
