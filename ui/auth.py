@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from routeboard.errors import Refused, RouteboardError
+from routeboard.store.mode import check_mode
 from routeboard.team import access, audit
 from routeboard.team.access import Actor
 from ui.state import connection, show_error
@@ -60,6 +61,7 @@ def current_actor(con) -> Actor:
 
 def _current_actor(con) -> Actor:
     if not access.team_mode():
+        check_mode(con)  # the sign-in settings gone while the app runs: a team's store still refuses it
         with st.sidebar:
             st.caption("Local single-user mode: no sign-in configured (see README, Team deployment)")
         return _remember(access.LOCAL)

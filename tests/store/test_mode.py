@@ -138,3 +138,25 @@ def test_on_the_shared_store_a_viewer_compacts_nothing_and_an_admins_compaction_
     assert (row["user_id"], row["role"], row["via"]) == ("ann@example.com", "admin", "cli")
     assert json.loads(row["detail"])["expired_snapshots"] == expired
     con.close()
+
+
+def test_an_app_whose_sign_in_settings_go_while_it_runs_refuses_its_team_store_at_the_next_page(tmp_path, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("ROUTEBOARD_DB", ":memory:")  # one connection for the process's life, as the shared store's
+    team = tmp_path / "team.toml"
+    team.write_text(AUTH + '[routeboard.access]\nusers = { "ann@example.com" = "admin" }\n')
+    monkeypatch.setenv("ROUTEBOARD_SECRETS", str(team))
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+        at.user = {"is_logged_in": True, "email": "ann@example.com", "name": "Ann", "sub": "ann@example.com"}
+        at.run()
+        assert not at.error and [t.value for t in at.title] == ["routeboard"]
+        team.write_text(ACCESS)  # [auth] taken out of the file while the app runs
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error][0].startswith("this store is a team's (sign-in since ")
+        assert not at.title and not at.dataframe
+    finally:
+        st.cache_resource.clear()
