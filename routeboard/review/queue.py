@@ -331,7 +331,7 @@ def reviewer_name(reviewer) -> str:
     """The reviewer's name, trimmed; an empty one is refused (every review is someone's)."""
     name = str(reviewer or "").strip()
     if not name:
-        raise ReviewError("say who is reviewing: a reviewer name is needed")
+        raise ReviewError("say who is reviewing: a reviewer name is needed (on the command line, --reviewer NAME)")
     return name
 
 
