@@ -140,20 +140,26 @@ def estimate_then_run(con, suite_name: str, limit: int, max_tokens: int):
     return row, wall_s, run_totals(con, runner.run_id)[0]["spend_usd"]
 
 
+# The time estimate's accuracy is a speed figure: perf/estimate_accuracy.py measures it on a quiet machine
+# (within 2x, README "Performance"). Here, where other work may share the two cores between calibration and run,
+# the band is wide enough that only a wrong estimate (a missed calibration, tokens miscounted) falls outside it.
+WALL_BAND = 3
+
+
 @pytest.mark.real_model
-def test_estimate_is_within_2x_of_a_real_run_on_long_prompts_and_a_shipped_suite(con, tmp_path):
+def test_estimate_is_near_a_real_run_on_long_prompts_and_a_shipped_suite(con, tmp_path):
     path = long_prompt_suite(tmp_path)
     save_suite(con, load_suite(path))
     row, wall_s, spend_usd = estimate_then_run(con, "contracts", 3, 8)
     assert row.input_tokens / row.calls > 1200  # long prompts, as counted before the run
     assert "calibration calls" in row.basis
-    assert row.local_seconds / 2 <= wall_s <= row.local_seconds * 2, row.basis
+    assert row.local_seconds / WALL_BAND <= wall_s <= row.local_seconds * WALL_BAND, row.basis
     assert row.cost_usd / 2 <= spend_usd <= row.cost_usd * 2
 
     save_suite(con, load_suite(BENCHMARKS / "arithmetic-word-problems"))
     row, wall_s, spend_usd = estimate_then_run(con, "arithmetic-word-problems", 3, 16)
     assert "output from this model's" in row.basis  # its calibration answer, not the one-number expected answer
-    assert row.local_seconds / 2 <= wall_s <= row.local_seconds * 2, row.basis
+    assert row.local_seconds / WALL_BAND <= wall_s <= row.local_seconds * WALL_BAND, row.basis
     assert row.cost_usd / 2 <= spend_usd <= row.cost_usd * 2
 
 
