@@ -80,18 +80,13 @@ def judge_coverage(
     seed: int = 0,
 ) -> Coverage:
     """Coverage of the judge-corrected interval: an imperfect judge grades ``tasks`` outputs, people label
-    ``labels`` correct and ``labels`` wrong outputs to measure it."""
+    ``labels`` correct and ``labels`` wrong outputs to measure it (``_judged_runs``, one trial per task)."""
     rng = np.random.default_rng(seed)
+    judged, seen_tpr, seen_tnr = _judged_runs(rng, p, tasks, 1, runs, tpr, tnr, labels, shared=1.0)
     hits = 0
-    for _ in range(runs):
-        truly = rng.random(tasks) < p
-        passed = np.where(truly, rng.random(tasks) < tpr, rng.random(tasks) >= tnr)
-        seen_tpr = rng.binomial(labels, tpr) / labels
-        seen_tnr = rng.binomial(labels, tnr) / labels
+    for total, a, b in zip(judged.tolist(), seen_tpr.tolist(), seen_tnr.tolist()):
         try:
-            _, low, high = stats.judge_corrected_accuracy(
-                int(passed.sum()), tasks, seen_tpr, seen_tnr, labels, labels, level
-            )
+            _, low, high = stats.judge_corrected_accuracy(total, tasks, a / labels, b / labels, labels, labels, level)
         except ValueError:  # a judge measured as no better than chance gives no interval: counted as a miss
             continue
         hits += low <= p <= high
@@ -324,16 +319,7 @@ def judge_false_clears(
     measure it. The judged evidence is counted in tasks (n = tasks, successes = the sum of each task's judged
     share), as the ledger counts it, and ``intervals.judge_corrected_accuracy`` gives the interval."""
     rng = np.random.default_rng([seed, tasks, k, round(bar * 1000)])
-    if k == 1 or shared <= 0:
-        difficulty = np.full((runs, tasks), p)
-    elif shared >= 1:
-        difficulty = (rng.random((runs, tasks)) < p).astype(float)
-    else:
-        spread = (1 - shared) / shared
-        difficulty = rng.beta(p * spread, (1 - p) * spread, size=(runs, tasks))
-    right = rng.binomial(k, difficulty)
-    judged = (rng.binomial(right, tpr) + rng.binomial(k - right, 1 - tnr)).sum(axis=1)
-    seen_tpr, seen_tnr = rng.binomial(labels, tpr, runs), rng.binomial(labels, tnr, runs)
+    judged, seen_tpr, seen_tnr = _judged_runs(rng, p, tasks, k, runs, tpr, tnr, labels, shared)
     cache: dict[tuple[int, int, int], bool] = {}
     false_clears = 0
     for total, a, b in zip(judged.tolist(), seen_tpr.tolist(), seen_tnr.tolist()):
@@ -348,6 +334,21 @@ def judge_false_clears(
             cache[(total, a, b)] = verdicts.verdict(low, high, bar, tasks, min_tasks) == "clears"
         false_clears += cache[(total, a, b)]
     return FalseClears(f"judge-corrected k={k}", bar, p, tasks, k, false_clears / runs, runs)
+
+
+def _judged_runs(rng, p, tasks, k, runs, tpr, tnr, labels, shared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per simulated run: the judge's passes over ``tasks`` tasks x ``k`` trials (trials share their task's
+    difficulty by ``shared``), and the passes people's ``labels`` right and ``labels`` wrong outputs measured."""
+    if k == 1 or shared <= 0:
+        difficulty = np.full((runs, tasks), p)
+    elif shared >= 1:
+        difficulty = (rng.random((runs, tasks)) < p).astype(float)
+    else:
+        spread = (1 - shared) / shared
+        difficulty = rng.beta(p * spread, (1 - p) * spread, size=(runs, tasks))
+    right = rng.binomial(k, difficulty)
+    judged = (rng.binomial(right, tpr) + rng.binomial(k - right, 1 - tnr)).sum(axis=1)
+    return judged, rng.binomial(labels, tpr, runs), rng.binomial(labels, tnr, runs)
 
 
 def claims_table(
