@@ -9,6 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from routeboard.errors import Refused
+from routeboard.review.queue import reads_blinded
 from routeboard.store import browse as store
 from routeboard.store.browse import trial_count
 from routeboard.team.roles import Actor, allowed, require, resolve
@@ -37,6 +39,11 @@ def trial_rows(
     """The newest ``limit`` trials, newest first (routeboard.store.browse.trial_rows); their expected answers,
     outputs and grader details only for a person who may see outputs beside their models."""
     actor = require(actor, "view")
+    if reads_blinded(actor):  # even without its output, a trial's row names the model that wrote what they judged
+        raise Refused(
+            f"{actor.name} ({actor.role}) reviews outputs blinded: trial rows name the model behind each output, "
+            "so they are for the analyst role; the Review page shows outputs without their models"
+        )
     rows = store.trial_rows(con, runs=runs, categories=categories, models=models, outcomes=outcomes, limit=limit)
     return rows if shows_outputs(actor) else rows.drop(columns=list(CONTENT_COLUMNS))
 
