@@ -14,24 +14,12 @@ from routeboard.errors import RouteboardError
 from routeboard.present import DASH, money
 from routeboard.team import access, audit
 from routeboard.team.access import ROLES, Actor
+from routeboard.team.roles import ACTIONS, READS
 from ui.state import show_error
 
 MONTHS_SHOWN = 12
-AUDITED = (
-    "sign_in",
-    "upload_suite",
-    "import_results",
-    "launch_run",
-    "cancel_run",
-    "resume_run",
-    "change_suite_settings",
-    "save_scenario",
-    "review",
-    "manage_models",
-    "manage_access",
-    "manage_sample",
-    "compact_store",
-)
+# what the trail's filter offers: sign-ins and every action that is not a read (routeboard.team.roles.ACTIONS)
+AUDITED = ("sign_in", *(action for action in ACTIONS if action not in READS))
 KEEP = "(unchanged)"
 ALL = "(all)"
 SAVED_KEY = "admin_saved"  # session state: what the last save changed, shown after the rerun that redraws

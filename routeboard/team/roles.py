@@ -41,6 +41,8 @@ ACTIONS: dict[str, str] = {
     "compact_store": "admin",
     "manage_sample": "analyst",
 }
+# actions that only read: they leave no audit row (every other action writes one where it happens)
+READS = ("view", "play_whatif", "see_content", "see_model_outputs", "read_audit")
 WORDS = {
     "view": "view results",
     "play_whatif": "play what-if",
