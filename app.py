@@ -4,7 +4,7 @@ import streamlit as st
 
 from routeboard.errors import StoreError
 from ui.auth import current_actor, navigation, run_page
-from ui.state import connection, holding, load_secrets_into_environment, sidebar
+from ui.state import connection, holding, load_secrets_into_environment, show_error, sidebar
 
 st.set_page_config(page_title="routeboard", page_icon=":material/alt_route:", layout="wide")
 load_secrets_into_environment()
@@ -15,4 +15,4 @@ try:
         sidebar(actor)
         run_page(page, actor)
 except StoreError as exc:  # e.g. another program kept the file open: said in words, the page can be reloaded
-    st.error(str(exc))
+    show_error(exc)

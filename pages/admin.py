@@ -6,7 +6,7 @@ from routeboard.errors import Refused
 from routeboard.team import access
 from ui import admin
 from ui.auth import guard
-from ui.state import connection
+from ui.state import connection, error_text
 
 who = guard("Admin")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Admin")
@@ -14,7 +14,7 @@ con = connection()
 try:
     access.require(who, "manage_access")
 except Refused as exc:  # the navigation hides this page from other roles; a direct call is refused here too
-    st.error(str(exc), icon=":material/block:")
+    st.error(error_text(exc), icon=":material/block:")
     st.stop()
 
 st.caption(

@@ -10,9 +10,10 @@ from routeboard.imports.logs import sniff_format
 from routeboard.imports.results import import_results
 from routeboard.io.result_formats import parse_results
 from routeboard.io.text import decode
+from routeboard.present import for_page
 from ui.auth import guard
 from ui.log_upload import show_log_import
-from ui.state import connection, show_error
+from ui.state import connection, problem_rows, show_error
 
 KINDS = {
     "auto": "Recognise it",
@@ -53,11 +54,7 @@ try:
     rows, fmt = parse_results(upload.name, text, category=category, suite=suite)
 except InvalidInput as exc:
     st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
-    st.dataframe(
-        pd.DataFrame([{"line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]),
-        hide_index=True,
-        key="imports_problems",
-    )
+    st.dataframe(problem_rows(exc.problems), hide_index=True, key="imports_problems")
     st.stop()
 
 frame = pd.DataFrame({"category": [r.category for r in rows], "model": [r.model for r in rows]})
@@ -86,4 +83,4 @@ if st.button("Import", key="imports_import", type="primary"):
         else:
             st.info(f"{upload.name} was already imported as run {summary.run_id}; nothing was written.")
         for note in summary.notes:
-            st.caption(note)
+            st.caption(for_page(note))

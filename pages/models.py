@@ -8,6 +8,7 @@ import streamlit as st
 from routeboard.catalog.models import add_model, list_models, price_note, save_catalog_edits
 from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
+from routeboard.present import FIELDS
 from routeboard.providers.ollama import discover_ollama
 from ui.auth import guard
 from ui.keys import key_form, key_table, load_secrets
@@ -92,12 +93,12 @@ with st.expander("Add a model"):
         api_base = cols[2].text_input("API base (optional)", key="models_add_base")
         # empty prices mean "take litellm's price"; a model it does not know needs prices or the free mark
         price_in = cols[0].number_input(
-            "USD / M input tokens", min_value=0.0, value=None, placeholder="litellm's price", key="models_add_in"
+            FIELDS["input_price"], min_value=0.0, value=None, placeholder="litellm's price", key="models_add_in"
         )
         price_out = cols[1].number_input(
-            "USD / M output tokens", min_value=0.0, value=None, placeholder="litellm's price", key="models_add_out"
+            FIELDS["output_price"], min_value=0.0, value=None, placeholder="litellm's price", key="models_add_out"
         )
-        free = cols[2].checkbox("Free: it really costs nothing", key="models_add_free")
+        free = cols[2].checkbox(FIELDS["free"], key="models_add_free")
         if st.form_submit_button("Add", key="models_add_submit"):
             try:
                 added = add_model(

@@ -1,16 +1,30 @@
 """Exceptions the core raises; each message says what went wrong and what to do about it.
 
-The CLI prints ``str(error)`` on one line and exits 2; the app shows it with ``st.error``.
+The CLI prints ``str(error)`` on one line and exits 2; the app shows ``error.text(for_page)`` with ``st.error``: an
+input the message names (routeboard.present.field) reads as its flag on the command line, as its label on a page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from routeboard.present import for_cli
+
+
+def _as_written(text: str) -> str:
+    return text
 
 
 class RouteboardError(Exception):
     """Base class for every error a user can act on."""
+
+    def text(self, where: Callable[[str], str] = for_cli) -> str:
+        """The message as read ``where`` (present.for_cli, the default, or present.for_page)."""
+        return where(super().__str__())
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -22,13 +36,17 @@ class Problem:
     field: str | None
     message: str
 
-    def __str__(self) -> str:
-        where = self.file
+    def text(self, where: Callable[[str], str] = for_cli) -> str:
+        """'file:line [field]: message' as read ``where`` (present.for_cli, the default, or present.for_page)."""
+        at = self.file
         if self.line is not None:
-            where += f":{self.line}"
+            at += f":{self.line}"
         if self.field:
-            where += f" [{self.field}]"
-        return f"{where}: {self.message}"
+            at += f" [{self.field}]"
+        return where(f"{at}: {self.message}")
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class InvalidInput(RouteboardError):
@@ -40,7 +58,7 @@ class InvalidInput(RouteboardError):
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)
-        head = str(self.problems[0]) if self.problems else "invalid input"
+        head = self.problems[0].text(_as_written) if self.problems else "invalid input"
         more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
         super().__init__(head + more)
 

@@ -5,12 +5,121 @@ Pure and cheap to import (the standard library only): the first page and every C
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import numbers
+import re
 from collections.abc import Mapping
 
 DASH = "—"
 # At most this many excluded models are named in one "why no route" (a category of 50 models stays readable).
 NAMED_AT_MOST = 5
+
+
+# ---------------------------------------------------------------- where a message is read
+
+# The label of each input a page asks for, by the name of the command-line flag that gives the same input
+# (input_price is --input-price). A core message names an input with ``entry`` and reads, where it is shown, as the
+# flag on the command line and as the field's label on a page (``for_cli``, ``for_page``).
+FIELDS = {
+    "input_price": "USD / M input tokens",
+    "output_price": "USD / M output tokens",
+    "free": "Free: it really costs nothing",
+    "category": "Category",
+    "suite": "Suite name",
+    "name": "Name",
+    "bar": "Bar",
+    "grader": "Grader",
+    "template": "Prompt template",
+    "model": "Model",
+    "format": "Kind of file",
+    "reviewer": "Reviewer",
+    "judge_model": "Judge model",
+    "trials": "Trials per task",
+    "limit": "Tasks per suite",
+    "concurrency": "Concurrency",
+    "budget_usd": "Budget cap USD",
+    "max_tokens": "Max output tokens",
+}
+_FIELD = re.compile(r"\{--([a-z][a-z0-9_]*)\}")
+_SAID = re.compile(r"\[\[(.*?)\|\|(.*?)\]\]", re.S)
+
+
+def entry(name: str) -> str:
+    """An input named in a core message (``input_price``): ``for_cli`` reads it as its flag, ``for_page`` as the
+    label of the page's field (FIELDS)."""
+    return "{--" + name + "}"
+
+
+def said(cli: str, page: str) -> str:
+    """Words of a core message that differ by where it is read: ``cli`` on the command line (a command to type),
+    ``page`` in the app (where to click)."""
+    return f"[[{cli}||{page}]]"
+
+
+def for_cli(text: str) -> str:
+    """A core message as the command line prints it: inputs named by their flags (--input-price)."""
+    text = _SAID.sub(lambda m: m[1], text)
+    return _FIELD.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+
+
+def for_page(text: str) -> str:
+    """A core message as a page shows it: inputs named by the labels of the page's fields, never a flag."""
+    text = _SAID.sub(lambda m: m[2], text)
+    return _FIELD.sub(lambda m: f"“{FIELDS.get(m[1], m[1].replace('_', ' ').capitalize())}”", text)
+
+
+# ---------------------------------------------------------------- words for names
+
+# What each assumption means, in the words a person reads (the report, What-if's sensitivity).
+ASSUMPTION_LABELS = {
+    "failure_usd": "cost of an error that reaches the business",
+    "review_rate": "share of outputs a person reviews",
+    "catch_rate": "share of wrong outputs a review catches",
+    "review_minutes": "minutes to review one output",
+    "rework_minutes": "minutes to fix a caught error",
+    "reviewer_usd_per_hour": "reviewer wage",
+    "tool_usd_per_trial": "tool cost per trial",
+    "monthly_volume": "tasks a month",
+}
+# Names a person reads differently from their spelling in code (the rest: underscores read as spaces).
+_WORDS = {
+    "cpat": "cost per accepted task",
+    "cpat_usd": "cost per accepted task",
+    "llm_judge": "LLM judge",
+    "json_fields": "JSON fields",
+    "json_schema": "JSON schema",
+    "one_of": "one of",
+    "f1": "F1 overlap",
+    "model_id": "model",
+    "id": "id",
+}
+
+
+def words(name: str) -> str:
+    """An identifier (a grader, an option, a column) in the words a person reads: llm_judge -> 'LLM judge',
+    min_tasks -> 'min tasks'."""
+    return _WORDS.get(name) or ASSUMPTION_LABELS.get(name) or name.replace("_", " ")
+
+
+def when(value) -> str:
+    """A moment as a person reads it, to the minute (UTC): a datetime, an ISO text or epoch seconds or milliseconds
+    (some stores hand timestamps back as numbers); a dash when unknown."""
+    if unknown(value) or value == "":
+        return DASH
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) >= 1e11 else value  # epoch milliseconds from 1973 on
+        value = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 # ---------------------------------------------------------------- numbers
@@ -142,7 +251,9 @@ def evidence_text(row: Mapping) -> str:
 
 
 def assumption_text(name: str, value: float) -> str:
-    """One assumption's value with its unit."""
+    """One assumption's value with its unit ('model price': a share of the model's price, as What-if varies it)."""
+    if name == "model price":
+        return f"{percent(value, 0)} of its price"
     if name in ("review_rate", "catch_rate"):
         return percent(value, 0)
     if name in ("review_minutes", "rework_minutes"):

@@ -16,6 +16,7 @@ from routeboard.decide.routes import Decision
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.exports import to_csv
 from routeboard.present import (
+    ASSUMPTION_LABELS,
     DASH,
     assumption_text,
     evidence_text,
@@ -26,19 +27,6 @@ from routeboard.present import (
     unknown,
     why_no_route,
 )
-
-# What each assumption means, in the words a report uses (value formatter, label).
-ASSUMPTION_LABELS = {
-    "failure_usd": "cost of an error that reaches the business",
-    "review_rate": "share of outputs a person reviews",
-    "catch_rate": "share of wrong outputs a review catches",
-    "review_minutes": "minutes to review one output",
-    "rework_minutes": "minutes to fix a caught error",
-    "reviewer_usd_per_hour": "reviewer wage",
-    "tool_usd_per_trial": "tool cost per trial",
-    "monthly_volume": "tasks a month",
-}
-
 
 # ---------------------------------------------------------------- the report's data
 

@@ -8,8 +8,9 @@ import streamlit as st
 
 from routeboard.errors import InvalidInput, RouteboardError
 from routeboard.imports.logs import import_log, read_log_suite
+from routeboard.present import for_page
 from ui.auth import actor, sees_content
-from ui.state import connection, show_error
+from ui.state import connection, problem_rows, show_error
 
 PREVIEW_CHARS = 160
 
@@ -26,8 +27,7 @@ def show_log_import(name: str, data: bytes, fmt: str, suite: str | None, categor
         read = read_log_suite(name, data, **options)
     except InvalidInput as exc:
         st.error(f"{len(exc.problems)} problem(s) in {name}; nothing was imported.")
-        rows = [{"line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="imports_log_problems")
+        st.dataframe(problem_rows(exc.problems), hide_index=True, key="imports_log_problems")
         return
     replies = [call for call in read.log.calls if call.output is not None]
     metrics = st.columns(4)
@@ -44,7 +44,7 @@ def show_log_import(name: str, data: bytes, fmt: str, suite: str | None, categor
         )
     )
     for note in read.log.notes:
-        st.caption(note)
+        st.caption(for_page(note))
     preview = pd.DataFrame(
         {
             "task": [call.task_id for call in read.log.calls],
@@ -69,7 +69,7 @@ def show_log_import(name: str, data: bytes, fmt: str, suite: str | None, categor
         stored = f" and {summary.outputs:,} logged replies as run {summary.run_id}" if summary.run_id else ""
         st.success(f"Imported {summary.tasks:,} tasks as suite {summary.suite_id}{stored}.")
         for note in summary.notes:
-            st.caption(note)
+            st.caption(for_page(note))
 
 
 def _overrides(suite: str | None, category: str | None):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from routeboard.domain import Model
 from routeboard.errors import Problems
-from routeboard.present import DASH
+from routeboard.present import DASH, for_page
 
 PRICE_COLUMNS = ("input_per_mtok_usd", "output_per_mtok_usd")
 PRICE_HELP = "USD per million tokens. A dash: no known price (the model is kept out of routes, never free)."
@@ -30,7 +30,7 @@ def catalog_frame(models: list[Model]) -> pd.DataFrame:
                 "output_per_mtok_usd": price_text(m.price.output_per_mtok_usd),
                 "price_source": m.price.source or DASH,
                 "available": m.available,
-                "why not": m.unavailable_reason or DASH,
+                "why not": for_page(m.unavailable_reason) or DASH,
             }
             for m in models
         ],

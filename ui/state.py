@@ -16,6 +16,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from routeboard.errors import RouteboardError
+from routeboard.present import for_page
 from routeboard.providers.keys import COMMON_PROVIDERS, provider_key_set
 from routeboard.secrets import scrub_text
 from routeboard.settings import db_path
@@ -248,9 +250,28 @@ _CATALOGS = {"postgres": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB", "
 
 
 def show_error(exc: Exception) -> None:
-    """Show a core error in words a user can act on."""
+    """Show a core error in words a user can act on, naming the page's fields where the command line names flags."""
+    st.error(error_text(exc))
+
+
+def problem_rows(problems, with_file: bool = False) -> pd.DataFrame:
+    """A file's problems as a table a page shows: (file,) line, field (a column of the file, or the page's field)
+    and what is wrong, in the page's words."""
+    rows = [
+        {
+            "file": p.file,
+            "line": p.line,
+            "field": for_page(p.field) if p.field else None,
+            "problem": for_page(p.message),
+        }
+        for p in problems
+    ]
+    return pd.DataFrame(rows, columns=["file", "line", "field", "problem"][0 if with_file else 1 :])
+
+
+def error_text(exc: Exception) -> str:
+    """A core error as a page words it: each problem on a line, inputs by their fields' labels (present.for_page)."""
     problems = getattr(exc, "problems", None)
     if problems:
-        st.error("\n".join(f"- {p}" for p in problems))
-    else:
-        st.error(str(exc))
+        return "\n".join(f"- {p.text(for_page)}" for p in problems)
+    return exc.text(for_page) if isinstance(exc, RouteboardError) else str(exc)

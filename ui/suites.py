@@ -19,7 +19,7 @@ from routeboard.store.catalog import model_rows
 from routeboard.suites import Overrides, load_suite_bytes, size_warning
 from ui.auth import actor, sees_content
 from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
-from ui.state import show_error
+from ui.state import problem_rows, show_error
 from ui.tables import column_config
 
 FROM_FILE = "(from file)"
@@ -100,8 +100,9 @@ def upload_box(con) -> None:
         suite = load_suite_bytes(upload.name, upload.getvalue(), overrides)
     except InvalidInput as exc:
         st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
-        problems = [{"file": p.file, "line": p.line, "field": p.field, "problem": p.message} for p in exc.problems]
-        st.dataframe(pd.DataFrame(problems), hide_index=True, placeholder=DASH, key="suites_problems")
+        st.dataframe(
+            problem_rows(exc.problems, with_file=True), hide_index=True, placeholder=DASH, key="suites_problems"
+        )
         return
     st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
     if suite.grader.name == "human":

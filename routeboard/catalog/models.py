@@ -11,7 +11,7 @@ import duckdb
 
 from routeboard.domain import TIERS, InfraProfile, Model, Price
 from routeboard.errors import NotFound, Problems
-from routeboard.present import token_price
+from routeboard.present import entry, said, token_price
 from routeboard.providers.embedded import embedded_model_path
 from routeboard.providers.keys import missing_keys
 from routeboard.providers.ollama import OllamaStatus, ollama_host, ollama_models
@@ -157,14 +157,15 @@ def add_model(
                 None,
                 "price",
                 f"litellm's price map does not know {litellm_model!r}; give its input and "
-                "output price in USD per million tokens (--input-price, --output-price), or mark it "
-                "free (--free) if it really costs nothing",
+                f"output price in USD per million tokens ({entry('input_price')}, {entry('output_price')}), or mark "
+                f"it free ({entry('free')}) if it really costs nothing",
             )
         elif given == (0, 0):
             problems.add(
                 None,
                 "price",
-                "a price of 0 / 0 says it costs nothing: mark it free (--free) to say so, or give its real prices",
+                f"a price of 0 / 0 says it costs nothing: mark it free ({entry('free')}) to say so, or give its real "
+                "prices",
             )
     problems.raise_if_any()
     if free:
@@ -305,8 +306,12 @@ def get_model(con: duckdb.DuckDBPyConnection, model_id: str) -> Model:
         if price.known:
             return Model(model_id, model_id, model_id, guess_tier(model_id, price), price)
     raise NotFound(
-        f"unknown model {model_id!r}: add it with `python -m routeboard models add {model_id} "
-        "--input-price ... --output-price ...` (or --free) or pick one from `models list`"
+        f"unknown model {model_id!r}: "
+        + said(
+            f"add it with `python -m routeboard models add {model_id} --input-price ... --output-price ...` (or "
+            "--free) or pick one from `models list`",
+            "add it on the Models page (Add a model) or pick one the catalog lists",
+        )
     )
 
 
@@ -384,5 +389,8 @@ def _with_availability(model: Model, ollama: OllamaStatus | None, check_keys: bo
         if missing:
             reasons.append("set " + ", ".join(missing))
     if not model.price.known:
-        reasons.append("price unknown: set one with `models add --input-price --output-price` (or --free)")
+        reasons.append(
+            "price unknown: "
+            + said("set one with `models add --input-price --output-price` (or --free)", "set one on the Models page")
+        )
     return replace(model, available=not reasons, unavailable_reason="; ".join(reasons))

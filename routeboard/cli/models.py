@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.domain import TIERS, InfraProfile
+from routeboard.present import for_cli
 
 
 def register(commands) -> None:
@@ -59,7 +60,7 @@ def model_row(model) -> dict:
         "price_source": model.price.source,
         "api_base": model.api_base,
         "available": model.available,
-        "reason": model.unavailable_reason,
+        "reason": for_cli(model.unavailable_reason),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from routeboard.cli.common import actor, open_db, print_json
+from routeboard.present import for_cli
 
 
 def register(commands) -> None:
@@ -44,5 +45,5 @@ def cmd_import(args) -> int:
         f"suites {', '.join(summary.suites)}, models {', '.join(summary.models)}"
     )
     for note in summary.notes:
-        print(f"  {note}")
+        print(f"  {for_cli(note)}")
     return 0

@@ -10,6 +10,7 @@ from routeboard.errors import InvalidInput, Problem
 from routeboard.imports.logs import load_log, read_log_suite, sniff_format
 from routeboard.imports.redact import redact_suite
 from routeboard.io.text import file_bytes
+from routeboard.present import for_cli
 from routeboard.suites import Overrides, load_suite, shipped_suite_paths, size_warning, validate_path
 
 
@@ -212,7 +213,7 @@ def _print_import(r: dict, from_log: bool, grader_defaulted: bool) -> None:
         if r["run_id"] and r["created"]:
             print(f"  {r['outputs']} logged replies of {', '.join(r['models'])} stored as run {r['run_id']}")
         for note in r["notes"]:
-            print(f"  {note}")
+            print(f"  {for_cli(note)}")
     else:
         state = "imported" if r["created"] else "already imported (identical content)"
         print(f"{r['suite_id']}: {state}, {r['task_count']} tasks")

@@ -25,6 +25,7 @@ from routeboard.io.logs import LOG_FORMATS, Log, LoggedCall, detect_format, log_
 from routeboard.io.records import Record
 from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
+from routeboard.present import entry
 from routeboard.store.connection import serialized
 from routeboard.store.imports import earlier_import
 from routeboard.store.suites import write_suite
@@ -88,14 +89,15 @@ def read_log_suite(
     names the model of logged replies whose line names none (an OpenAI fine-tuning file names none)."""
     problems = Problems(filename, limit=200)
     if fmt not in FORMATS:
-        raise InvalidInput(Problem(filename, None, "--format", f"unknown format {fmt!r} (known: {', '.join(FORMATS)})"))
+        known = ", ".join(FORMATS)
+        raise InvalidInput(Problem(filename, None, entry("format"), f"unknown format {fmt!r} (known: {known})"))
     text = decode(data, problems, max_bytes)
     problems.raise_if_any()
     records = log_records(filename, text, problems)
     problems.raise_if_any()
     detected = detect_format(records)
     if fmt == "auto" and detected is None:
-        problems.add(None, None, "cannot tell the log format from its fields; give --format chat, litellm or langfuse")
+        problems.add(None, None, f"cannot tell the log format from its fields; choose it ({entry('format')})")
     problems.raise_if_any()
     log = read_log(records, detected if fmt == "auto" else fmt, problems)
     problems.raise_if_any()
@@ -169,7 +171,7 @@ def _graded_rows(read: LogSuite) -> _Graded:
     if unnamed:
         notes.append(
             f"{len(unnamed)} logged replies name no model (add a model field to the lines, or give the model "
-            "that wrote them: --model NAME): kept as tasks only"
+            f"that wrote them: {entry('model')}): kept as tasks only"
         )
     calls = [c for c in calls if c.model]
     if not calls:

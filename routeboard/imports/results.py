@@ -29,7 +29,7 @@ from routeboard.imports.run_writer import write_imported_run
 from routeboard.io.result_formats import parse_results
 from routeboard.io.result_rows import ResultRow
 from routeboard.io.text import decode, file_bytes
-from routeboard.present import token_price
+from routeboard.present import entry, token_price
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.connection import serialized
 from routeboard.store.imports import earlier_import
@@ -177,14 +177,14 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
             None,
             "category",
             f"suite {suite_id} is category {stored_category!r}, these results say "
-            f"{category!r}; pass --suite NAME to store them as a suite of their own",
+            f"{category!r}; give another suite name ({entry('suite')}) to store them as a suite of their own",
         )
     if bar is not None and bar != stored_bar:
         problems.add(
             None,
             "bar",
-            f"suite {suite_id} already has bar {stored_bar:g}; omit --bar to add these "
-            "results to it, or pass --suite NAME for a suite of their own",
+            f"suite {suite_id} already has bar {stored_bar:g}; leave the bar ({entry('bar')}) out to add these "
+            f"results to it, or give another suite name ({entry('suite')}) for a suite of their own",
         )
     stored = stored_tasks(cur, suite_id)
     known = {task.id for task in stored}
@@ -194,8 +194,8 @@ def _place_suite(cur, name: str, group, bar: float | None, source: str, problems
             None,
             "task_id",
             f"suite {suite_id} (from a suite file) has no task {missing[0]!r} "
-            f"({len(missing)} of these task ids are not in it); pass --suite NAME to store these results "
-            "as a suite of their own",
+            f"({len(missing)} of these task ids are not in it); give another suite name ({entry('suite')}) to "
+            "store these results as a suite of their own",
         )
     elif missing:
         # extended in place, so all of an imported suite's results stay under one version

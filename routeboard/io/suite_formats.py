@@ -14,6 +14,7 @@ from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.records import Record, read_csv, read_jsonl
 from routeboard.io.text import decode
 from routeboard.io.yaml_doc import item_lines, key_line, read_yaml
+from routeboard.present import entry
 
 SUITE_KEYS = {
     "name",
@@ -266,7 +267,7 @@ def default_template(source: SuiteSource, tasks: list[tuple[Record, dict]]) -> s
         1,
         None,
         f"no input column and no prompt template: give a template using "
-        f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or --template)",
+        f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or {entry('template')})",
     )
     return None
 
@@ -293,7 +294,7 @@ def check_csv_columns(source: SuiteSource, template: str | None, need_expected: 
         source.task_problems.add(
             1,
             None,
-            "missing column: expected (or use an inspect-style `target` column; "
-            "with no answers, leave the grader unset or use --grader human to review outputs)",
+            "missing column: expected (or use an inspect-style `target` column; with no answers, leave the "
+            f"grader ({entry('grader')}) unset or choose human to review outputs)",
         )
     return missing

@@ -23,6 +23,7 @@ from routeboard.decide.verdicts import DEFAULT_LEVEL, DEFAULT_METHOD, settle
 from routeboard.domain import Suite
 from routeboard.errors import Refused, ReviewError
 from routeboard.graders import review_overlap
+from routeboard.present import entry
 from routeboard.store import reviews as store
 from routeboard.store.suites import load_stored_suite
 from routeboard.suites import render_messages
@@ -331,7 +332,7 @@ def reviewer_name(reviewer) -> str:
     """The reviewer's name, trimmed; an empty one is refused (every review is someone's)."""
     name = str(reviewer or "").strip()
     if not name:
-        raise ReviewError("say who is reviewing: a reviewer name is needed (on the command line, --reviewer NAME)")
+        raise ReviewError(f"say who is reviewing: a reviewer name is needed ({entry('reviewer')})")
     return name
 
 

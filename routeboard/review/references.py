@@ -13,6 +13,7 @@ from routeboard.domain import GraderSpec, Task
 from routeboard.errors import InvalidInput, Problem, ReviewError
 from routeboard.graders.registry import spec_problems
 from routeboard.library import save_suite
+from routeboard.present import entry
 from routeboard.store.review_stats import reviewed_answers
 from routeboard.store.suites import ImportResult, load_stored_suite
 from routeboard.team.access import Actor, require
@@ -85,7 +86,7 @@ def _grader(spec: GraderSpec, current: GraderSpec) -> GraderSpec:
     """The chosen grader, checked; a judge keeps the suite's own judge settings, else gets a reference rubric."""
     if spec.name not in PROMOTE_GRADERS:
         raise InvalidInput(
-            Problem("--grader", None, None, f"promote grades with {', '.join(PROMOTE_GRADERS)}; got {spec.name!r}")
+            Problem(entry("grader"), None, None, f"promote grades with {', '.join(PROMOTE_GRADERS)}; got {spec.name!r}")
         )
     options = dict(spec.options or {})
     if spec.name == "llm_judge":
@@ -94,5 +95,5 @@ def _grader(spec: GraderSpec, current: GraderSpec) -> GraderSpec:
     spec = GraderSpec(spec.name, options)
     problems = spec_problems(spec)
     if problems:
-        raise InvalidInput([Problem("--grader", None, None, p) for p in problems])
+        raise InvalidInput([Problem(entry("grader"), None, None, p) for p in problems])
     return spec

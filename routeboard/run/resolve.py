@@ -11,6 +11,7 @@ import duckdb
 from routeboard.catalog.models import get_model
 from routeboard.domain import Model, Suite
 from routeboard.errors import InvalidInput, ModelUnavailable
+from routeboard.present import said
 from routeboard.providers.registry import capabilities_for
 from routeboard.store.suites import load_stored_suite, planned_suite_id
 
@@ -63,8 +64,12 @@ def resolve_models(con: duckdb.DuckDBPyConnection, ids: tuple[str, ...], role: s
     unknown = [m.id for m in models if not m.price.known]
     if unknown:
         raise InvalidInput(
-            f"no known price for {role}{', '.join(unknown)}: set one with `python -m routeboard models "
-            f"add {unknown[0]} --input-price USD --output-price USD` (never assumed $0)"
+            f"no known price for {role}{', '.join(unknown)}: "
+            + said(
+                f"set one with `python -m routeboard models add {unknown[0]} --input-price USD --output-price USD`",
+                "set one on the Models page",
+            )
+            + " (never assumed $0)"
         )
     refuse_unavailable([(role, m) for m in models])
     return models

@@ -10,6 +10,7 @@ import pytest
 
 from routeboard.errors import InvalidInput
 from routeboard.imports.logs import import_log, load_log, sniff_format
+from routeboard.present import for_cli
 from routeboard.store.suites import load_stored_suite
 
 LOGS = Path(__file__).resolve().parent.parent / "fixtures" / "logs"
@@ -201,7 +202,7 @@ def test_replies_that_name_no_model_are_kept_for_the_model_given(con):
     fine_tune = jsonl({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]})
     tasks_only = import_log(con, "ft.jsonl", fine_tune)
     assert (tasks_only.tasks, tasks_only.outputs, tasks_only.run_id) == (1, 0, None)
-    assert any("--model NAME" in note for note in tasks_only.notes)
+    assert any("give the model that wrote them: --model" in for_cli(note) for note in tasks_only.notes)
     kept = import_log(con, "ft.jsonl", fine_tune, model="acme-bot-v2")
     assert (kept.suite_id, kept.outputs, kept.models) == (tasks_only.suite_id, 1, ["acme-bot-v2"])
 

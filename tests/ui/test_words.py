@@ -1,0 +1,28 @@
+"""Words a leader uses (issue 22): a core error a page shows names the page's fields, where the command line names
+its flags."""
+
+from __future__ import annotations
+
+from routeboard.store.catalog import model_row
+from tests.conftest import run_cli
+from tests.ui.conftest import open_page
+from tests.ui.test_models_page import add
+
+
+def test_an_unpriced_model_on_the_models_page_is_told_the_forms_fields(app, app_con):
+    at = add(open_page(app, "models"), "acme/house-model")
+    assert [e.value for e in at.error] == [
+        "- acme/house-model [price]: litellm's price map does not know 'acme/house-model'; give its input and output "
+        "price in USD per million tokens (“USD / M input tokens”, “USD / M output tokens”), or mark it free "
+        "(“Free: it really costs nothing”) if it really costs nothing"
+    ]
+    assert model_row(app_con, "acme/house-model") is None
+
+
+def test_the_command_line_keeps_its_flags_in_the_same_message(isolated_db):
+    refused = run_cli("models", "add", "acme/house-model")
+    assert refused.stderr.splitlines() == [
+        "error: acme/house-model [price]: litellm's price map does not know 'acme/house-model'; give its input and "
+        "output price in USD per million tokens (--input-price, --output-price), or mark it free (--free) if it "
+        "really costs nothing"
+    ]
