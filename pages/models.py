@@ -10,14 +10,16 @@ from routeboard.domain import TIERS, InfraProfile
 from routeboard.errors import RouteboardError
 from routeboard.present import FIELDS
 from routeboard.providers.ollama import discover_ollama
-from ui.auth import guard
+from ui.auth import guard, may, may_not
 from ui.keys import key_form, key_table, load_secrets
 from ui.models import PRICE_COLUMNS, PRICE_HELP, catalog_edits, catalog_frame
 from ui.state import connection, show_error
+from ui.tables import COLUMNS, editor_config
 
 who = guard("Models")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Models")
 con = connection()
+manages = may(who, "manage_models")  # prices, tiers, infra and new models: an admin's; others read them
 load_secrets()
 key_form()  # before the catalog is read, so a key entered now shows as available at once
 with st.spinner("Reading prices and asking Ollama ..."):
@@ -36,19 +38,21 @@ st.caption(
     "Prices are USD per million tokens from litellm's bundled price map unless you set your own "
     "(marked 'user'). A model with no known price is flagged and kept out of routes, never treated as free; "
     "a model marked 'free' costs nothing on purpose."
+    + ("" if manages else f" Prices, tiers and infra profiles are set by an admin: {may_not(who, 'manage_models')}.")
 )
 table = catalog_frame(models)
 edited = st.data_editor(
     table,
     hide_index=True,
     key="models_catalog",
-    disabled=["id", "name", "price_source", "available", "why not"],
+    disabled=["id", "name", "price_source", "available", "why not"] if manages else True,
     column_config={
+        **editor_config(table.columns),
         "tier": st.column_config.SelectboxColumn("tier", options=list(TIERS)),
-        **{column: st.column_config.TextColumn(column, help=PRICE_HELP) for column in PRICE_COLUMNS},
+        **{c: st.column_config.TextColumn(COLUMNS[c][0], help=PRICE_HELP) for c in PRICE_COLUMNS},
     },
 )
-if st.button("Save price and tier changes", key="models_save"):
+if manages and st.button("Save price and tier changes", key="models_save"):
     try:
         changed = save_catalog_edits(con, models, catalog_edits(edited.to_dict("records")), actor=who)
         st.success(f"Saved {len(changed)} change(s).")
@@ -62,8 +66,14 @@ st.caption(
 )
 local = [m for m in models if m.tier == "local"]
 profiles = pd.DataFrame([{"id": m.id, **asdict(m.infra or InfraProfile())} for m in local])
-edited_infra = st.data_editor(profiles, hide_index=True, key="models_infra", disabled=["id"])
-if st.button("Save infra profiles", key="models_save_infra"):
+edited_infra = st.data_editor(
+    profiles,
+    hide_index=True,
+    key="models_infra",
+    disabled=["id"] if manages else True,
+    column_config=editor_config(profiles.columns),
+)
+if manages and st.button("Save infra profiles", key="models_save_infra"):
     by_id = {m.id: m for m in local}
     try:
         for row in edited_infra.to_dict("records"):
@@ -83,6 +93,8 @@ if st.button("Save infra profiles", key="models_save_infra"):
     except RouteboardError as exc:
         show_error(exc)
 
+if not manages:
+    st.stop()
 with st.expander("Add a model"):
     with st.form("models_add"):
         cols = st.columns(3)

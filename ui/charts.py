@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from routeboard.present import money_vega, percent
+from routeboard.present import assumption_text, money_vega, percent, words
 
 TIER_COLOURS = {
     "frontier": "#d62728",
@@ -242,11 +242,11 @@ TORNADO_SPEC = {
         "color": {"field": "end", "type": "nominal", "title": None, "scale": {"domain": ["low", "high"]}},
         "opacity": {"value": 0.8},
         "tooltip": [
-            {"field": "input", "type": "nominal"},
-            {"field": "end", "type": "nominal", "title": "input at"},
-            {"field": "input_value", "type": "quantitative", "title": "value", "format": ",.4~g"},
-            {"field": "cpat_text", "title": "cpat"},
-            {"field": "base_cpat_text", "title": "cpat now"},
+            {"field": "input", "type": "nominal", "title": "assumption"},
+            {"field": "end", "type": "nominal", "title": "at its"},
+            {"field": "value_text", "title": "value"},
+            {"field": "cpat_text", "title": "cost per accepted task"},
+            {"field": "base_cpat_text", "title": "cost now"},
         ],
     },
 }
@@ -254,15 +254,16 @@ TORNADO_SPEC = {
 
 def tornado_data(table: pd.DataFrame) -> pd.DataFrame:
     """What moves a route's cpat most, for TORNADO_SPEC: each input at its low and high value (largest swing
-    first), drawn as a bar from the route's cpat now."""
+    first), drawn as a bar from the route's cpat now; inputs and values in a person's words (present.py)."""
     base = table.attrs.get("base_cpat_usd", 0.0)
     ends = [
         pd.DataFrame(
             {
-                "input": table["input"],
+                "input": [words(name) for name in table["input"]],
                 "rank": range(len(table)),
                 "end": end,
                 "input_value": table[f"{end}_value"],
+                "value_text": [assumption_text(n, v) for n, v in zip(table["input"], table[f"{end}_value"])],
                 "cpat_usd": table[f"cpat_at_{end}_usd"],
                 "base_cpat_usd": base,
             }

@@ -8,7 +8,7 @@ import streamlit as st
 
 from routeboard.errors import RouteboardError
 from routeboard.providers.keys import GIVEN, SECRETS_EXAMPLE, common_key_names, forget_key, give_key, key_statuses
-from ui.auth import actor
+from ui.auth import actor, may, may_not
 from ui.state import connection, show_error
 
 SCOPE = (
@@ -31,6 +31,16 @@ def key_form() -> None:
     """Give the app process a key; run before the catalog is read so its availability shows at once."""
     st.subheader("API keys")
     st.caption(SCOPE)
+    who = actor()
+    if who is not None and not may(who, "give_key"):  # the form only for those who may use it
+        st.caption(f"Keys are given by an admin: {may_not(who, 'give_key')}.")
+    else:
+        _give_form()
+    st.caption("To keep keys across restarts, set them in the environment or in `.streamlit/secrets.toml`:")
+    st.code(SECRETS_EXAMPLE, language="toml")
+
+
+def _give_form() -> None:
     with st.form("models_key_form", clear_on_submit=True):
         cols = st.columns([2, 3, 1])
         name = cols[0].selectbox("Key", common_key_names(), accept_new_options=True, key="models_key_name")
@@ -41,8 +51,6 @@ def key_form() -> None:
                 st.success(f"{name} given to this app process: everyone's runs here use it until the app restarts.")
             except RouteboardError as exc:
                 show_error(exc)
-    st.caption("To keep keys across restarts, set them in the environment or in `.streamlit/secrets.toml`:")
-    st.code(SECRETS_EXAMPLE, language="toml")
 
 
 def key_table(models) -> None:
@@ -67,7 +75,13 @@ def key_table(models) -> None:
         },
     )
     given = [k.name for k in statuses if k.status == GIVEN]
-    if given and st.button(f"Take back the keys given here ({', '.join(given)})", key="models_key_forget"):
+    who = actor()
+    may_take_back = who is None or may(who, "give_key")
+    if (
+        given
+        and may_take_back
+        and st.button(f"Take back the keys given here ({', '.join(given)})", key="models_key_forget")
+    ):
         try:
             for name in given:
                 forget_key(connection(), name, actor=actor())

@@ -125,6 +125,18 @@ COLUMNS = {
     "spend_per_trial_usd": ("spend $/trial", f"The run's spend over its trials. {DASH}: the spend is unknown."),
     "error_reasons": ("why models failed", f"Per model with errors, the most common reason. {DASH}: no errors."),
     "why not plotted": ("why not plotted", "Why the chart cannot place this model."),
+    "tool_usd": ("tool $/trial", "Tool and LLM-judge calls per trial."),
+    "monthly_volume": ("tasks a month", "How many tasks of this category come each month."),
+    "input_per_mtok_usd": ("USD / M input tokens", "The price of a million input tokens."),
+    "output_per_mtok_usd": ("USD / M output tokens", "The price of a million output tokens."),
+    "price_source": ("price from", "Where the price comes from: litellm's price map, yours ('user'), or free."),
+    "hardware_usd": ("hardware USD", "What the machine cost."),
+    "amortisation_months": ("written off over (months)", "The months over which the hardware is written off."),
+    "power_watts": ("power (W)", "What the machine draws while busy."),
+    "usd_per_kwh": ("USD per kWh", "The price of electricity."),
+    "ops_usd_per_month": ("operations USD / month", "Upkeep: hosting, monitoring, a person's time."),
+    "utilisation": ("utilisation", "The share of the time the machine is busy with this work (0 to 1)."),
+    "parallel_requests": ("parallel requests", "Requests the machine serves at once."),
 }
 PERCENT = {"bar", "accuracy", "ci_low", "ci_high", "pass_hat_k", "accuracy_gap", "accepted_share"}
 COUNTS = {
@@ -194,6 +206,15 @@ def column_config(columns) -> dict:
     for column in columns:
         label, help_text = COLUMNS.get(column, (column.replace("_", " "), f"{column.replace('_', ' ')}."))
         config[column] = st.column_config.TextColumn(label, help=help_text, pinned=column in PINNED or None)
+    return config
+
+
+def editor_config(columns) -> dict:
+    """Header and help for each column of an editable table (the cells keep their type: numbers stay numbers)."""
+    config = {}
+    for column in columns:
+        label, help_text = COLUMNS.get(column, (column.replace("_", " "), f"{column.replace('_', ' ')}."))
+        config[column] = st.column_config.Column(label, help=help_text)
     return config
 
 

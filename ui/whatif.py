@@ -14,14 +14,16 @@ from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.decide.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
 from routeboard.exports import slug
-from routeboard.present import cpat_text, minutes, minutes_basis, money, percent
+from routeboard.present import count, cpat_text, minutes, minutes_basis, money, percent
 from routeboard.report import COLUMN_HELP, build_report
 from ui.charts import BREAKDOWN_SPEC, TORNADO_SPEC, cost_breakdown_data, tornado_data
 from ui.forms import Filled, advanced_json, constraint_fields
+from ui.tables import editor_config, show
 
 LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
-LEDGER_COLUMNS += ["rework_usd", "failure_usd"]
+LEDGER_COLUMNS += ["rework_usd", "failure_usd"]  # headed and formatted as every table (ui.tables): no field names
 PORTFOLIO_COLUMNS = ["category", "route", "routed monthly", "baseline monthly", "saving", "gap"]
+ROUTED = "Routed: cost per accepted task for {category}"
 MINUTES_HELP = (
     f"The assumed minutes. Where people's reviews measured them ({MEASURED_MIN_REVIEWS}+ reviews, and the box "
     "'Use review and rework minutes measured' ticked), the measured minutes are used instead: the caption under "
@@ -152,7 +154,9 @@ def volume_editor(scenario: Scenario, categories: list[str]) -> pd.DataFrame:
     if not expander.open:
         return frame
     with expander:
-        return st.data_editor(frame, hide_index=True, disabled=["category"], key="whatif_volumes")
+        return st.data_editor(
+            frame, hide_index=True, disabled=["category"], key="whatif_volumes", column_config=editor_config(frame)
+        )
 
 
 def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -162,11 +166,12 @@ def repricing_editors(stored: pd.DataFrame, scenario: Scenario) -> tuple[pd.Data
     if not reprice.open:
         return price_table(stored, scenario), hardware_table(stored, scenario)
     with reprice:
+        prices, hardware = price_table(stored, scenario), hardware_table(stored, scenario)
         prices = st.data_editor(
-            price_table(stored, scenario), hide_index=True, disabled=["model_id"], key="whatif_prices"
+            prices, hide_index=True, disabled=["model_id"], key="whatif_prices", column_config=editor_config(prices)
         )
         hardware = st.data_editor(
-            hardware_table(stored, scenario), hide_index=True, disabled=["model_id"], key="whatif_infra"
+            hardware, hide_index=True, disabled=["model_id"], key="whatif_infra", column_config=editor_config(hardware)
         )
     return prices, hardware
 
@@ -200,13 +205,13 @@ def _constraint_fields(stored: pd.DataFrame, scenario: Scenario, categories: lis
 def route_and_parts(category: str, route: pd.Series, rows: pd.DataFrame) -> None:
     """The routed cpat (or 'none clears' beside the nearest model's), its parts and the ledger rows."""
     if isinstance(route["model"], str):
-        st.metric(f"Routed cpat for {category}", cpat_text(route["cpat_usd"]), help=route["reason"])
+        st.metric(ROUTED.format(category=category), cpat_text(route["cpat_usd"]), help=route["reason"])
     else:  # no route: say so, and still show how the assumptions move the nearest model's cost
         left, right = st.columns(2)
-        left.metric(f"Routed cpat for {category}", "none clears", help=route["reason"])
+        left.metric(ROUTED.format(category=category), "none clears", help=route["reason"])
         nearest = rows.set_index("model_id").loc[route["nearest"]]
         right.metric(
-            f"cpat of the nearest model, {route['nearest']} (not routable)",
+            f"Cost per accepted task of the nearest model, {route['nearest']} (not routable)",
             cpat_text(nearest["cpat_usd"], nearest["cost_unknown"]),
             help=route["reason"],
         )
@@ -215,7 +220,7 @@ def route_and_parts(category: str, route: pd.Series, rows: pd.DataFrame) -> None
     if zero:  # a part that is $0 for every model is named, not drawn (review and rework at a 0% review rate, ...)
         st.caption(f"$0 for every model: {', '.join(zero)}.")
     shown = rows.assign(cpat=[cpat_text(v, u) for v, u in zip(rows["cpat_usd"], rows["cost_unknown"])])
-    st.dataframe(shown[LEDGER_COLUMNS], hide_index=True, key="whatif_ledger")
+    show(shown[LEDGER_COLUMNS], key="whatif_ledger")
 
 
 def portfolio(decision, scenario: Scenario) -> None:
@@ -242,7 +247,7 @@ def portfolio(decision, scenario: Scenario) -> None:
 
 
 def what_moves(stored: pd.DataFrame, scenario: Scenario, category: str, focus: str, rows: pd.DataFrame) -> None:
-    st.subheader(f"What moves the cpat of {focus} on {category}")
+    st.subheader(f"What moves the cost per accepted task of {focus} on {category}")
     unknown = rows.set_index("model_id").loc[focus, "cost_unknown"]
     if isinstance(unknown, str):
         st.info(f"Cannot show what moves its cost: {unknown}.")
@@ -271,6 +276,12 @@ def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows
     if box is not None:
         lines.append(
             f"Monthly volume above which owning the box for {box['local_model']} beats {focus}: "
-            f"{box['break_even_monthly_volume'] or 'never'} (box capacity {box['capacity_monthly_volume']:,.0f})"
+            f"{_tasks_a_month(box['break_even_monthly_volume'])} (box capacity "
+            f"{_tasks_a_month(box['capacity_monthly_volume'])})"
         )
     st.markdown("\n\n".join(lines))
+
+
+def _tasks_a_month(volume) -> str:
+    """'12,000 tasks a month', or 'never' where no volume makes the box pay."""
+    return "never" if not volume else f"{count(volume)} tasks a month"

@@ -390,9 +390,12 @@ def test_first_session_in_the_browser(app_url, page: Page, screenshots, tmp_path
     # What-if: 10 tasks are too few to route anything (30 needed), so the page says "none clears" and shows the
     # nearest model's cpat; a much higher cost of an error that escapes raises it.
     open_page(page, "What-if")
-    routed = page.locator('[data-testid="stMetric"]', has_text="Routed cpat for customer-request classification")
+    routed = page.locator(
+        '[data-testid="stMetric"]', has_text="Routed: cost per accepted task for customer-request classification"
+    )
     expect(routed.locator('[data-testid="stMetricValue"]')).to_have_text("none clears", timeout=ms(CONTENT_S))
-    metric = page.locator('[data-testid="stMetric"]', has_text=f"cpat of the nearest model, {EMBEDDED}")
+    nearest = f"Cost per accepted task of the nearest model, {EMBEDDED}"
+    metric = page.locator('[data-testid="stMetric"]', has_text=nearest)
     value = metric.locator('[data-testid="stMetricValue"]')
     expect(value).to_have_text(re.compile(r"\$[\d,]+\.\d+"), timeout=ms(CONTENT_S))
     settle(page)

@@ -197,7 +197,7 @@ def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
 
 def test_whatif_failure_cost_moves_the_routed_cpat_by_what_the_ledger_says(app, seeded):
     at = open_page(app, "whatif")
-    label = f"Routed cpat for {SUITE}"
+    label = f"Routed: cost per accepted task for {SUITE}"
     before = routed_cpat(seeded.con, Scenario())
     assert metric(at, label) == money(before)
     from tests.ui.test_whatif import BREAKDOWN, _vega_data

@@ -46,7 +46,7 @@ def test_overview_never_routes_an_unpriced_model_or_shows_its_cost_as_zero(app, 
 
 def test_whatif_says_unknown_where_a_price_is_missing(app, unpriced):
     at = open_page(app, "whatif")
-    assert metric(at, f"Routed cpat for {CATEGORY}") == "none clears"
+    assert metric(at, f"Routed: cost per accepted task for {CATEGORY}") == "none clears"
     assert metric(at, "Saving per month vs the baseline") == "unknown"
     ledger = table(at, "model_id", "cpat", "failure_usd")
     assert set(ledger["cpat"]) == {"no price"}

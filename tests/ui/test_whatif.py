@@ -45,7 +45,7 @@ def test_a_shared_link_fills_the_what_if_fields_and_the_routed_cost(app, seeded)
     assert at.slider(key="whatif_r_every category").value == 0.2
     linked = Scenario().with_values(failure_usd=50.0, review_rate=0.2)
     routed = build_report(decide(ledger_facts(seeded.con), linked), linked).numbers.set_index("category")
-    assert metric(at, f"Routed cpat for {SUITE}") == money(routed.loc[SUITE, "cpat_usd"])
+    assert metric(at, f"Routed: cost per accepted task for {SUITE}") == money(routed.loc[SUITE, "cpat_usd"])
     assert not at.warning
 
 
@@ -175,7 +175,10 @@ def test_the_cost_breakdown_and_the_tornado_keep_one_spec_so_a_change_redraws_on
     failure = lambda d: d[d["part"] == "failure"].set_index("model_id")["usd"]  # noqa: E731
     assert (failure(after) > failure(before)).all()  # $20 -> $200 an escaped error: the failure part grows
     moves = _vega_data(at, TORNADO)
-    assert moves.loc[moves["rank"] == 0, "input"].iat[0] == "failure_usd"  # the largest swing, drawn on top
+    # the largest swing, drawn on top, in words with its values as money: never failure_usd or 200.0
+    top = moves[moves["rank"] == 0].set_index("end")
+    assert set(top["input"]) == {"cost of an error that reaches the business"}
+    assert (top.loc["low", "value_text"], top.loc["high", "value_text"]) == ("$100.00", "$300.00")
 
 
 def test_a_model_with_nothing_accepted_has_no_bar_in_the_cost_breakdown_rather_than_an_infinite_one():
