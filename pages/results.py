@@ -4,10 +4,10 @@ import io
 
 import streamlit as st
 
-from routeboard.browse import OUTCOMES, shows_outputs, task_detail
+from routeboard.browse import OUTCOMES, refusal_shares, shows_outputs, task_detail
 from routeboard.decide.routes import decide
 from routeboard.exports import neutralised, to_csv
-from routeboard.present import cpat_text
+from routeboard.present import cpat_text, percent
 from routeboard.review.queue import reads_blinded
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
@@ -66,6 +66,11 @@ if not stored.empty:
         ),
         key="results_ledger",
     )
+refused = refusal_shares(con, actor=who, runs=chosen_runs or None, categories=categories or None, models=models)
+if not refused.empty:  # only where a results file marked refusals: invalid, so a cascade can escalate them
+    st.subheader("Refusals")
+    st.caption("Answers the results file marked as refusals: invalid (production code can see them), not wrong.")
+    show(refused.assign(refusal_share=refused["refusal_share"].map(percent)), key="results_refusals")
 
 if reads_blinded(who):  # a reviewer: outputs only blinded, on Review; a trial's row would say whose they judged
     st.caption(

@@ -9,13 +9,22 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from routeboard.domain import REFUSAL
 from routeboard.errors import Refused
 from routeboard.review.queue import reads_blinded
 from routeboard.store import browse as store
 from routeboard.store.browse import trial_count
 from routeboard.team.roles import Actor, allowed, require, resolve
 
-__all__ = ["CONTENT_COLUMNS", "OUTCOMES", "shows_outputs", "task_detail", "trial_count", "trial_rows"]
+__all__ = [
+    "CONTENT_COLUMNS",
+    "OUTCOMES",
+    "refusal_shares",
+    "shows_outputs",
+    "task_detail",
+    "trial_count",
+    "trial_rows",
+]
 
 OUTCOMES = ("accepted", "wrong", "invalid", "error")
 CONTENT_COLUMNS = ("expected", "output", "detail")  # a trial row's task content: the answer key, the output, why
@@ -46,6 +55,17 @@ def trial_rows(
         )
     rows = store.trial_rows(con, runs=runs, categories=categories, models=models, outcomes=outcomes, limit=limit)
     return rows if shows_outputs(actor) else rows.drop(columns=list(CONTENT_COLUMNS))
+
+
+def refusal_shares(
+    con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None, runs=None, categories=None, models=None
+) -> pd.DataFrame:
+    """Per (category, model) with any refusal: its trials, refusals (invalid, reason 'refusal', as a results file
+    marked them) and their share; empty when no stored result is a refusal. Counts only, anyone's to read."""
+    require(actor, "view")
+    counts = store.reason_counts(con, REFUSAL, runs=runs, categories=categories, models=models)
+    counts = counts[counts["matching"] > 0].rename(columns={"matching": "refusals"})
+    return counts.assign(refusal_share=counts["refusals"] / counts["trials"]).reset_index(drop=True)
 
 
 def task_detail(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str, *, actor: Actor | None = None) -> dict:

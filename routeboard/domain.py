@@ -9,6 +9,9 @@ from datetime import datetime
 from typing import Any
 
 TIERS = ("frontier", "small-proprietary", "hosted-open-weight", "local")
+# The reason an invalid trial gives when its answer was a refusal (a file marked it so): production code can see a
+# refusal, so it is invalid (a cascade escalates it), not wrong.
+REFUSAL = "refusal"
 HOURS_PER_MONTH = 730.0  # 8,760 hours a year / 12: turns monthly costs into hourly ones
 
 

@@ -1,8 +1,10 @@
-"""Import per-sample results produced elsewhere (CSV, JSONL, promptfoo JSON) as an 'imported' run.
+"""Import per-sample results produced elsewhere (CSV, JSONL, Parquet through a column mapping; promptfoo JSON) as
+an 'imported' run: one file or several at once, all or nothing.
 
 The ledger and verdicts read trials and attempts; an import writes the same rows a routeboard run would
 (one trial and one attempt per result), so imported results are costed and judged like our own. Reading the
-file lives in ``routeboard.io.result_formats``; storing is one transaction through the store's own writers
+files and their column mapping lives in ``routeboard.io.result_formats`` and ``routeboard.io.result_mapping``;
+storing is one transaction through the store's own writers
 (``write_suite``, ``insert_models``) and the one writer of imported runs (``imports.run_writer``).
 """
 
@@ -24,11 +26,12 @@ from routeboard.catalog.models import (
     model_from_row,
 )
 from routeboard.domain import GraderSpec, Model, Price, Suite, Task
-from routeboard.errors import Problems
+from routeboard.errors import InvalidInput, Problems
 from routeboard.imports.run_writer import write_imported_run
-from routeboard.io.result_formats import parse_results
+from routeboard.io.result_formats import ResultsPreview, preview_results
+from routeboard.io.result_mapping import FROM_FILE, MappingEdits, ResultMapping
 from routeboard.io.result_rows import ResultRow
-from routeboard.io.text import decode, file_bytes
+from routeboard.io.text import file_bytes
 from routeboard.present import entry, token_price
 from routeboard.store.catalog import insert_models, select_models
 from routeboard.store.connection import serialized
@@ -53,55 +56,105 @@ class ImportSummary:
     tasks: int
     created: bool = True
     notes: list[str] = field(default_factory=list)
+    mapping: dict | None = None  # the column mapping the tables were read with (None: promptfoo JSON only)
 
 
 # ---------------------------------------------------------------- entry points
 
 
-def load_results(con: duckdb.DuckDBPyConnection, path: str | Path, **options) -> ImportSummary:
-    """Read a results file from disk and import it (``options`` as for ``import_results``)."""
-    return import_results(con, str(path), file_bytes(path), **options)
+def load_results(con: duckdb.DuckDBPyConnection, paths: str | Path | list, **options) -> ImportSummary:
+    """Read one results file or several from disk and import them (``options`` as for ``import_result_files``)."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return import_result_files(con, [(str(path), file_bytes(path)) for path in paths], **options)
 
 
-def import_results(
+def import_results(con: duckdb.DuckDBPyConnection, filename: str, data: bytes, **options) -> ImportSummary:
+    """Validate one results file and store it as one 'imported' run (``options`` as for ``import_result_files``)."""
+    return import_result_files(con, [(filename, data)], **options)
+
+
+def import_result_files(
     con: duckdb.DuckDBPyConnection,
-    filename: str,
-    data: bytes,
+    files: list[tuple[str, bytes]],
     *,
+    mapping: ResultMapping | None = None,
+    edits: MappingEdits | None = None,
     category: str | None = None,
     suite: str | None = None,
     bar: float | None = None,
     max_bytes: int | None = None,
     actor: Actor | None = None,
 ) -> ImportSummary:
-    """Validate a results file and store it as one 'imported' run, all or nothing; a re-import is a no-op."""
+    """Validate result files (read through ``mapping``, else the proposed one, with a person's ``edits``) and store
+    them as one 'imported' run, all or nothing; the same files again are recognised and write nothing."""
     actor = require(actor, "import_results")
-    problems = Problems(filename)
-    text = decode(data, problems, max_bytes)
+    problems = Problems(files[0][0] if files else "<no file>")
+    if not files:
+        problems.add(None, None, "no file to import")
     if bar is not None and (isinstance(bar, bool) or not isinstance(bar, (int, float)) or not 0 < bar <= 1):
         problems.add(None, "bar", f"the quality bar must be a number in (0, 1], e.g. 0.94; got {bar!r}")
     problems.raise_if_any()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = files_digest(files)
     earlier = _earlier_import(con.cursor(), digest)
     if earlier:
         return earlier
-    rows, fmt = parse_results(filename, text, category=category, suite=suite)
+    preview = preview_results(files, mapping=mapping, edits=edits, category=category, suite=suite, max_bytes=max_bytes)
+    if preview.problems:
+        raise InvalidInput(preview.problems)
+    source = ", ".join(Path(name).name for name, _ in files)
 
     def write(cur: duckdb.DuckDBPyConnection) -> ImportSummary:
         earlier = _earlier_import(cur, digest)  # another import of the same file may have landed meanwhile
         if earlier:
             return earlier
-        summary = _store(cur, rows, filename=filename, digest=digest, fmt=fmt, bar=bar, launched_by=actor.user_id)
-        audit.record(cur, actor, "import_results", summary.run_id, _audited(filename, summary))
+        summary = _store(cur, preview, source=source, digest=digest, bar=bar, launched_by=actor.user_id)
+        audit.record(cur, actor, "import_results", summary.run_id, _audited(source, summary))
         return summary
 
     # gated: two imports of one file at once (two app replicas) store it once; a lost commit is run again
     return serialized(con, write)
 
 
-def _audited(filename: str, summary) -> dict:
-    """What an import's audit row says: the file and what it stored (never its content)."""
-    return {"file": Path(filename).name, "rows": summary.rows, "suites": summary.suites, "models": summary.models}
+def results_preview(files: list[tuple[str, bytes]], **options) -> ResultsPreview:
+    """What importing these files would store, read through the mapping (``options`` as for ``preview_results``),
+    with what the mapping did said in ``notes``; writes nothing and reads nothing stored."""
+    preview = preview_results(files, **options)
+    preview.notes = mapping_notes(preview) + preview.notes
+    return preview
+
+
+def files_digest(files: list[tuple[str, bytes]]) -> str:
+    """The identity of what is imported: one file's SHA-256, or that of several files' names and digests."""
+    if len(files) == 1:
+        return hashlib.sha256(files[0][1]).hexdigest()
+    parts = sorted(f"{Path(name).name}:{hashlib.sha256(data).hexdigest()}" for name, data in files)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def mapping_notes(preview: ResultsPreview) -> list[str]:
+    """What the mapping did, said beside an import: columns left out, values read as outcomes, file-name sources."""
+    notes = []
+    mapping = preview.mapping
+    if mapping is None:
+        return notes
+    if preview.ignored:
+        notes.append("ignored columns (mapped to nothing): " + ", ".join(preview.ignored))
+    from_file = [name for name, column in mapping.columns.items() if column == FROM_FILE]
+    if from_file and not (mapping.wide and from_file == ["model"]):
+        notes.append(" and ".join(from_file) + " taken from each file's name")
+    if mapping.wide:
+        notes.append("wide layout: one column per model (" + ", ".join(mapping.models) + ")")
+    if mapping.labels:
+        notes.append(
+            "values read as outcomes: "
+            + ", ".join(f"{value!r} {mapping.labels[value]} ({count:,})" for value, count in preview.labels.items())
+        )
+    return notes
+
+
+def _audited(source: str, summary) -> dict:
+    """What an import's audit row says: the files and what they stored (never their content)."""
+    return {"file": source, "rows": summary.rows, "suites": summary.suites, "models": summary.models}
 
 
 # ---------------------------------------------------------------- storing
@@ -125,9 +178,10 @@ def _earlier_import(cur: duckdb.DuckDBPyConnection, digest: str) -> ImportSummar
 
 
 def _store(
-    cur, rows: list[ResultRow], *, filename: str, digest: str, fmt: str, bar: float | None, launched_by: str | None
+    cur, preview: ResultsPreview, *, source: str, digest: str, bar: float | None, launched_by: str | None
 ) -> ImportSummary:
-    problems, notes = Problems(filename), []
+    rows, filename = preview.rows, source
+    problems, notes = Problems(filename), mapping_notes(preview) + preview.notes
     suite_ids = {
         name: _place_suite(cur, name, group, bar, filename, problems, notes)
         for name, group in _suite_groups(rows).items()
@@ -141,12 +195,14 @@ def _store(
         suite_ids,
         source_file=filename,
         digest=digest,
-        fmt=fmt,
-        note=f"imported from {Path(filename).name}",
+        fmt=preview.fmt + ("-wide" if preview.mapping and preview.mapping.wide else ""),
+        note=f"imported from {filename}",
         launched_by=launched_by,
+        extra_settings={"mapping": preview.mapping.as_dict()} if preview.mapping else None,
     )
     tasks = len({(row.suite, row.task_id) for row in rows})
-    return ImportSummary(run.run_id, len(rows), run.suites, run.models, tasks, notes=notes)
+    mapping = preview.mapping.as_dict() if preview.mapping else None
+    return ImportSummary(run.run_id, len(rows), run.suites, run.models, tasks, notes=notes, mapping=mapping)
 
 
 def _suite_groups(rows: list[ResultRow]) -> dict[str, tuple[str, dict[str, ResultRow]]]:
@@ -223,7 +279,7 @@ def _imported_suite(name: str, category: str, bar: float, tasks: list[Task], sou
 
 
 def _task(row: ResultRow) -> Task:
-    return Task(id=row.task_id, vars=row.vars, metadata=row.metadata)
+    return Task(id=row.task_id, input=row.input, vars=row.vars, expected=row.expected, metadata=row.metadata)
 
 
 def price_models(cur, rows: list[ResultRow], notes: list[str]) -> dict[str, Model]:

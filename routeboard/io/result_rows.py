@@ -41,6 +41,9 @@ class ResultRow:
     vars: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
     pending: bool = False  # graded by people (the human grader): waits for review, counts once reviewed
+    input: str | None = None  # the question, where the file gives it: stored as the task's input
+    expected: str | None = None  # the gold answer, where the file gives it: stored as the task's expected answer
+    source: str | None = None  # the file the row came from (an import may read several)
 
     def outcome(self) -> str:
         """accepted / wrong / invalid / error / pending, as the runner decides it (a provider error: no grade)."""
@@ -141,5 +144,7 @@ CONVERTERS = {
     "cost_usd": as_amount,
     "latency_ms": as_amount,
     "output": as_output,
+    "input": as_output,
+    "expected": as_output,
     "tier": as_tier,
 }

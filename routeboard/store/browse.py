@@ -63,6 +63,24 @@ def trial_rows(
     )
 
 
+def reason_counts(
+    con: duckdb.DuckDBPyConnection, reason: str, *, runs=None, categories=None, models=None
+) -> pd.DataFrame:
+    """Per (category, model): its trials and the invalid ones whose reason (``detail``) is ``reason``."""
+    where, params = _where(runs, categories, models)
+    return (
+        con.cursor()
+        .execute(
+            f"""SELECT s.category, t.model_id, count(*) AS trials,
+                       count(*) FILTER (t.outcome = 'invalid' AND t.detail = ?) AS matching
+                FROM trials t JOIN suites s USING (suite_id) WHERE {where}
+                GROUP BY ALL ORDER BY ALL""",
+            [reason, *params],
+        )
+        .df()
+    )
+
+
 def task_trials(con: duckdb.DuckDBPyConnection, suite_id: str, task_id: str) -> pd.DataFrame:
     """Every model's graded trials of one task."""
     return (

@@ -40,7 +40,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 def test_a_results_csv_is_previewed_then_imported_once(page, app_con):
     assert [i.value for i in page.info] == [
-        "Drop a results file above to preview it; nothing is written until you press Import."
+        "Drop a results file above to preview it (or several of one shape); nothing is written until you press Import."
     ]
     at = upload(page, "results.csv", RESULTS)
     assert metrics(at) == {"Results": "80", "Models": "2", "Categories": "1", "Format": "csv"}
@@ -109,3 +109,87 @@ def test_a_bad_chat_log_lists_its_problems_and_imports_nothing(page, app_con):
     assert (problems["line"].iloc[0], problems["field"].iloc[0]) == (2, "messages[0].role")
     assert "unknown role 'bot'" in problems["problem"].iloc[0]
     assert list_suites(app_con) == []
+
+
+# ---------------------------------------------------------------- files as they come: the column mapping
+
+PAPER = "question_id,model_name,setup,temp,question,gold_answer,model_answer,label\n"
+
+
+def paper_file(model: str, labels: list[str]) -> tuple[str, bytes, str]:
+    rows = "".join(
+        f"q{i},{model},zero-shot,0.0,Question {i}?,{i},{i},{label}\n" for i, label in enumerate(labels, start=1)
+    )
+    return (f"{model}_zero-shot.csv", (PAPER + rows).encode(), "text/csv")
+
+
+def test_a_papers_files_go_in_together_with_the_proposed_mapping_and_their_labels_listed(page, app_con):
+    files = [
+        paper_file("gpt-4o", ["Correct Answer"] * 30 + ["Incorrect Answer"] * 8 + ["Refusal"] * 2),
+        paper_file("llama-3-8b", ["Correct Answer"] * 20 + ["Incorrect Answer"] * 10 + ["Refusal"] * 10),
+    ]
+    at = page.file_uploader(key="imports_upload").set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    proposed = {
+        key: at.selectbox(key=f"imports_map_{key}").value for key in ("task_id", "model", "category", "correct")
+    }
+    assert proposed == {"task_id": "question_id", "model": "model_name", "category": "setup", "correct": "label"}
+    outcomes = {value: at.selectbox(key=f"imports_label_{value}").value for value in ("Correct Answer", "Refusal")}
+    assert outcomes == {"Correct Answer": "correct", "Refusal": "refusal"}
+    assert any("Ignored columns (mapped to nothing): temp" == c.value for c in at.caption)
+    assert metrics(at) == {"Results": "80", "Models": "2", "Categories": "1", "Format": "csv"}
+    assert list_suites(app_con) == []  # nothing written by looking
+
+    at.button(key="imports_import").click().run()
+    assert at.success[0].value.startswith("Imported 80 results as run ")
+    refused = app_con.execute(
+        "SELECT model_id, count(*) FROM trials WHERE outcome = 'invalid' AND detail = 'refusal' GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert refused == [("gpt-4o", 2), ("llama-3-8b", 10)]
+
+
+def test_a_value_no_word_explains_waits_for_its_outcome_then_imports(page, app_con):
+    data = paper_file("gpt-4o", ["Correct Answer"] * 5 + ["Partially Correct"] * 2)
+    at = upload(page, data[0], data[1])
+    assert at.error[0].value == f"1 problem(s) in {data[0]}; nothing was imported."
+    problem = table(at, "line", "field", "problem").iloc[0]
+    assert (problem["line"], problem["field"]) == (7, "label")
+    assert "'Partially Correct' has no outcome: choose one under Outcomes" in problem["problem"]
+    assert "--label" not in problem["problem"]  # the page names its own field, never a flag
+    assert "imports_import" not in [b.key for b in at.button]
+
+    at.selectbox(key="imports_label_Partially Correct").set_value("wrong").run()
+    assert not at.error and metrics(at)["Results"] == "7"
+    at.button(key="imports_import").click().run()
+    assert app_con.execute("SELECT outcome, count(*) FROM trials GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("accepted", 5),
+        ("wrong", 2),
+    ]
+
+
+def test_a_wide_file_maps_a_model_per_column_and_its_models_can_be_renamed(page, app_con):
+    rows = "".join(f'"Question {i}\nAnswer:",{i % 4 != 0},True\n' for i in range(12))
+    data = ("prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt4\n" + rows).encode()
+    at = upload(page, "mmlu_marketing.csv", data)
+    models = [d.value for d in at.dataframe if list(d.value.columns) == ["model", "correct"]][0]
+    assert models.values.tolist() == [["mistralai/Mixtral-8x7B-Instruct-v0.1"] * 2, ["gpt4", "gpt4"]]
+    assert metrics(at)["Format"] == "csv (wide)"
+    at.text_input(key="imports_as_1").set_value("gpt-4-1106-preview").run()
+    preview = table(at, "category", "model", "results", "correct")
+    assert preview[["category", "model", "correct"]].values.tolist() == [
+        ["mmlu_marketing", "mistralai/Mixtral-8x7B-Instruct-v0.1", 9],
+        ["mmlu_marketing", "gpt-4-1106-preview", 12],
+    ]
+    at.button(key="imports_import").click().run()
+    assert sorted(r[0] for r in app_con.execute("SELECT DISTINCT model_id FROM trials").fetchall()) == [
+        "gpt-4-1106-preview",
+        "mistralai/Mixtral-8x7B-Instruct-v0.1",
+    ]
+
+
+def test_a_column_mapped_to_nothing_is_listed_as_ignored(page, app_con):
+    at = upload(page, "results.csv", RESULTS)
+    at.selectbox(key="imports_map_cost_usd").set_value("(none)").run()
+    assert "Ignored columns (mapped to nothing): cost_usd" in [c.value for c in at.caption]
+    at.button(key="imports_import").click().run()
+    assert app_con.execute("SELECT count(*) FROM attempts WHERE cost_usd = 0.001").fetchone() == (0,)
