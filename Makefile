@@ -10,10 +10,13 @@ PORT ?= 8501
 
 .PHONY: install install-dev run test perf clean
 
-$(VENV)/.installed: requirements.txt
+# requirements first (llama-cpp-python's build above), then routeboard itself, editable: the `routeboard` command in
+# $(VENV)/bin works from any folder and runs this checkout's code (the app, tests and scripts run from the checkout)
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt

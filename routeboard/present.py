@@ -109,7 +109,7 @@ def when(value) -> str:
         return DASH
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         seconds = value / 1000 if abs(value) >= 1e11 else value  # epoch milliseconds from 1973 on
-        value = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        value = dt.datetime.fromtimestamp(seconds, dt.UTC)
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)

@@ -258,7 +258,7 @@ def assumptions_csv(report: Report) -> str:
 
 def report_html(report: Report, generated: dt.datetime | None = None) -> str:
     """One self-contained HTML page (inline CSS and SVG chart; no script, no network) that opens offline."""
-    when = (generated or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>routeboard: routing report</title>
 <style>

@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomllib
 
 DEFAULT_DB = Path("data") / "routeboard.duckdb"
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024

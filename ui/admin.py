@@ -5,7 +5,7 @@ dash."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +27,7 @@ SAVED_KEY = "admin_saved"  # session state: what the last save changed, shown af
 
 def months(now: datetime | None = None) -> list[str]:
     """The current month (UTC) and the ones before it, newest first, as YYYY-MM."""
-    first = (now or datetime.now(timezone.utc)).replace(day=1)
+    first = (now or datetime.now(UTC)).replace(day=1)
     found = []
     for _ in range(MONTHS_SHOWN):
         found.append(first.strftime("%Y-%m"))
@@ -176,7 +176,7 @@ def trail_section(con, who: Actor) -> None:
     person = left.text_input("Person", key="admin_trail_person").strip() or None
     action = middle.selectbox("Action", [ALL, *AUDITED], key="admin_trail_action")
     since = right.date_input(
-        "Since (UTC)", value=datetime.now(timezone.utc).date() - timedelta(days=30), key="admin_trail_since"
+        "Since (UTC)", value=datetime.now(UTC).date() - timedelta(days=30), key="admin_trail_since"
     )
     frame = audit.read_trail(con, since=since, user_id=person, action=None if action == ALL else action, actor=who)
     if frame.empty:

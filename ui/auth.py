@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import runpy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
@@ -84,7 +84,7 @@ def _audit_sign_in(con, who: Actor) -> None:
     session with the same identity cookie, which is not a new sign-in."""
     signed_in_at = st.user.get("auth_time") or st.user.get("iat")  # seconds since the epoch, from the ID token
     if isinstance(signed_in_at, int | float):
-        since = datetime.fromtimestamp(signed_in_at, timezone.utc).replace(tzinfo=None)
+        since = datetime.fromtimestamp(signed_in_at, UTC).replace(tzinfo=None)
         if not audit.trail(con, since=since, user_id=who.user_id, action="sign_in", limit=1).empty:
             return
     audit.record_now(con, who, "sign_in")

@@ -1,4 +1,4 @@
-"""``python -m routeboard``: the headless CLI. User errors print one line to stderr and exit 2."""
+"""``routeboard`` (or ``python -m routeboard``): the headless CLI. User errors print one line to stderr and exit 2."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from routeboard.cli import access, models, report, results, review, runs, sample, store, suites
 
     parser = _Parser(
-        prog="python -m routeboard",
+        prog="routeboard",
         description="Benchmark your own jobs and route each to the cheapest model that reliably clears the bar.",
     )
     parser.add_argument("--db", help="DuckDB file (default: $ROUTEBOARD_DB or data/routeboard.duckdb)")

@@ -7,7 +7,7 @@ attempt per result), written on the caller's transaction cursor so the import th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -45,7 +45,7 @@ def write_imported_run(
     """Store ``rows`` as one 'imported' run on the caller's cursor; ``suite_ids`` maps each row's suite name to
     the stored suite, ``models`` each row's model to the model as the run prices it. ``tokens_estimated``: the
     token counts are assumed rather than reported (marked as the runner marks its own guesses)."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     run_id = new_run_id()
     settings = {
         "suites": list(dict.fromkeys(suite_ids.values())),

@@ -13,7 +13,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -52,7 +52,7 @@ def cancel_marker(con: duckdb.DuckDBPyConnection, run_id: str) -> Path | None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Runner:
@@ -276,7 +276,7 @@ class Runner:
                 return await asyncio.wait_for(provider_for(model).complete(model, messages, settings), timeout_s)
             except ProviderError as exc:
                 return exc
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return ProviderError(f"no answer within {settings.timeout_s:g} s", kind="timeout")
             except RouteboardError as exc:
                 return ProviderError(str(exc), kind="unavailable")

@@ -7,7 +7,7 @@ the store's credentials: they can write to it with any DuckDB client (README, "S
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -26,7 +26,7 @@ def team_since(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 def remember_team(con: duckdb.DuckDBPyConnection) -> None:
     """Record that the store is a team's (once: of two processes at once the second finds it recorded)."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
 
     def write(cur):
         cur.execute(

@@ -7,7 +7,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -67,7 +67,7 @@ FINAL_STATUSES = ("completed", "cancelled", "budget_exhausted", "failed", "impor
 
 def new_run_id() -> str:
     """A run id that sorts by start time: r20250101-120000-1a2b3c."""
-    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    return datetime.now(UTC).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 def insert_run(

@@ -4,7 +4,7 @@ The names of ``roles`` and ``budgets`` are re-exported so callers ask one module
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -62,9 +62,7 @@ def set_access(
     role = role if role is not None else previous.get("role")
     budget = monthly_budget_usd if monthly_budget_usd is not None else previous.get("monthly_budget_usd")
     with transaction(con) as cur:
-        access_store.add_override(
-            cur, user_id, role, budget, actor.user_id, datetime.now(timezone.utc).replace(tzinfo=None)
-        )
+        access_store.add_override(cur, user_id, role, budget, actor.user_id, datetime.now(UTC).replace(tzinfo=None))
         audit.record(cur, actor, "manage_access", user_id, {"role": role, "monthly_budget_usd": budget})
 
 

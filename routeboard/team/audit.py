@@ -5,7 +5,7 @@ Rows are written in the same transaction as the action where there is one; secre
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pandas loads only when a frame is asked for (a run's proces
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)  # stored as UTC, as runs and attempts are
+    return datetime.now(UTC).replace(tzinfo=None)  # stored as UTC, as runs and attempts are
 
 
 def record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -37,7 +37,7 @@ class BudgetStatus:
 
 def _month_bounds(month: str | None) -> tuple[str, datetime, datetime]:
     if month is None:
-        month = datetime.now(timezone.utc).strftime("%Y-%m")
+        month = datetime.now(UTC).strftime("%Y-%m")
     try:
         start = datetime.strptime(month, "%Y-%m")
     except ValueError:

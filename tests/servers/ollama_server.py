@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from routeboard.providers.base import GenerationSettings
 from routeboard.providers.embedded import EmbeddedProvider
@@ -86,7 +86,7 @@ class OllamaHandler(JSONHandler):
         result = self.provider.complete_sync(messages, settings)
         answer = {
             "model": MODEL_NAME,
-            "created_at": datetime.now(timezone.utc).isoformat(),
+            "created_at": datetime.now(UTC).isoformat(),
             "message": {"role": "assistant", "content": result.text},
             "done": True,
             "done_reason": "stop",

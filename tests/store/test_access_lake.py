@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_overrides_spend_and_trail_on_the_shared_store(lake_env, tmp_path, monke
     access.set_access(con, "ben@example.com", monthly_budget_usd=4.0, actor=ann)  # the latest row wins, role kept
     ben = access.actor_for(con, "ben@example.com")
     assert ben.role == "analyst"
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with transaction(con) as cur:
         insert_run(cur, "r1", {}, {}, status="completed", launched_by="ben@example.com")
         cur.execute(

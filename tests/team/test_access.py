@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -134,7 +134,7 @@ def _run(con, run_id: str, who: str | None, at: datetime, cost_usd: float | None
 
 def test_budget_counts_this_month_only(team, con):
     ben = actor_for(con, "ben@example.com")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     _run(con, "r-last-month", "ben@example.com", month_start.replace(microsecond=0) - _second(), 150.0)
     _run(con, "r-this-month", "ben@example.com", month_start, 30.0)
@@ -162,7 +162,7 @@ def test_default_budget_and_admin_has_none(team, con):
 
 def test_unknown_run_spend_is_unknown_not_zero(team, con):
     ben = actor_for(con, "ben@example.com")
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     _run(con, "r-capped", "ben@example.com", now, None, budget_usd=25.0)  # unknown cost, but it had a cap
     assert access.remaining_budget_usd(con, ben) == pytest.approx(175.0)  # the cap is the most it spent
     _run(con, "r-unknown", "ben@example.com", now, None)  # unknown cost and no cap
@@ -186,7 +186,7 @@ def test_only_an_admin_manages_access(team, con):
 
 
 def test_analyst_cancels_only_their_own_runs(team, con):
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     _run(con, "r-ben", "ben@example.com", now, 1.0)
     _run(con, "r-cat", "cat@example.com", now, 1.0)
     ben = actor_for(con, "ben@example.com")

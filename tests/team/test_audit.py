@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pytest
@@ -80,7 +80,7 @@ def test_trail_filters_by_time_person_and_action(con):
     assert frame.iloc[1]["spend_usd"] == 1.25 and frame.iloc[1]["via"] == "cli"
     assert list(audit.trail(con, user_id="BEN@example.com")["target"]) == ["r1"]
     assert list(audit.trail(con, action="save_scenario")["user_id"]) == ["local"]
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
     assert audit.trail(con, since=tomorrow).empty
     assert len(audit.trail(con, since=str(tomorrow - timedelta(days=2)))) == 2
 
@@ -89,7 +89,7 @@ def test_spend_by_person_in_team_mode(con, tmp_path, monkeypatch):
     secrets = tmp_path / "team.toml"
     secrets.write_text('[auth]\n[routeboard.access]\nmonthly_budget_usd = 50.0\nusers = { "ben@x.com" = "analyst" }\n')
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(secrets))
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with transaction(con) as cur:
         for run_id, cost in (("r1", 2.0), ("r2", 1.5)):
             insert_run(cur, run_id, {}, {}, status="completed", launched_by="ben@x.com")
