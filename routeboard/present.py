@@ -395,3 +395,68 @@ def tasks_text(route: Mapping) -> str:
     if unknown(to_settle):
         return "none likely: its accuracy sits at the bar"
     return f"about {int(to_settle):,} more{_way(route)}, more than its suites can give: add tasks"
+
+
+# ---------------------------------------------------------------- a category's standing on the board
+
+ROUTED, UNDECIDED, NONE_CLEARS = "routed", "undecided", "none clears"
+STANDINGS = (ROUTED, UNDECIDED, NONE_CLEARS)  # the routing board's order: routes first, then what more tasks settle
+
+
+def route_standing(route: Mapping) -> str:
+    """Where a category stands: routed; undecided (its nearest model could still clear: more tasks would settle
+    it, or only the min_tasks constraint keeps it off); or none clears (every model fails, costs too much, has no
+    price, is excluded, or the category's suites disagree on its rules)."""
+    if isinstance(route.get("model"), str):
+        return ROUTED
+    kind = route.get("gap_kind") or _gap_kind(route)
+    if kind == "min_tasks" or (kind == "accuracy" and route.get("verdict") == "undecided"):
+        return UNDECIDED
+    return NONE_CLEARS
+
+
+def route_text(route: Mapping) -> str:
+    """The route of a category in a few words: the routed model, or its standing and the nearest model
+    ('undecided (nearest X)', 'none clears (nearest X)'); why, in full, is ``why_no_route``."""
+    standing = route_standing(route)
+    if standing == ROUTED:
+        return route["model"]
+    nearest = route.get("nearest")
+    return f"{standing} (nearest {nearest})" if isinstance(nearest, str) else standing
+
+
+# ---------------------------------------------------------------- two models on the same tasks
+
+
+def paired_text(paired) -> str:
+    """Two models compared on the tasks both answered (routeboard.decide.explore.Paired), in a few sentences."""
+    a, b = paired.first, paired.second
+    if not paired.shared:
+        return f"{a} and {b} have answered no task in common here: there is nothing to compare yet."
+    text = (
+        f"On the {paired.shared:,} tasks both answered, {a} was right on {percent(paired.first_accuracy)} and {b} on "
+        f"{percent(paired.second_accuracy)}. {a} did better on {paired.first_better:,} of them, {b} on "
+        f"{paired.second_better:,}; the rest went the same way ({paired.both_right:,} both right, "
+        f"{paired.both_wrong:,} both wrong)."
+    )
+    if unknown(paired.low) or unknown(paired.high):
+        return text
+    gap = f"{paired.difference * 100:+.1f} points (95% interval {paired.low * 100:+.1f} to {paired.high * 100:+.1f})"
+    if paired.low > 0:
+        verdict = f"{a} is the more accurate on these tasks"
+    elif paired.high < 0:
+        verdict = f"{b} is the more accurate on these tasks"
+    else:
+        verdict = "no clear difference in accuracy on these tasks"
+    return f"{text} {a} minus {b}: {gap}: {verdict}."
+
+
+def task_share_text(share) -> str:
+    """One model's result on one task: right, wrong, or with repeated trials the share right."""
+    if unknown(share):
+        return DASH
+    if share == 1:
+        return "right"
+    if share == 0:
+        return "wrong"
+    return f"{percent(share, 0)} of trials right"

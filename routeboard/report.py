@@ -18,11 +18,14 @@ from routeboard.exports import to_csv
 from routeboard.present import (
     ASSUMPTION_LABELS,
     DASH,
+    STANDINGS,
     assumption_text,
     evidence_text,
     interval,
     money,
     percent,
+    route_standing,
+    route_text,
     tasks_text,
     unknown,
     why_no_route,
@@ -171,6 +174,33 @@ def route_evidence(led: pd.DataFrame, routes: list[dict]) -> list[str]:
     near = led.loc[led["model_id"].isin({m for _, m in wanted}) & led["category"].isin({c for c, _ in wanted}), columns]
     rows = {(r["category"], r["model_id"]): r for r in near.to_dict("records")}
     return [evidence_text(rows[key]) if key in rows else DASH for key in shown]
+
+
+BOARD_COLUMNS = ("category", "route", "cost per accepted task", "monthly", "saving")
+
+
+def routing_board(decision: Decision, report: Report) -> pd.DataFrame:
+    """The routing board a leader reads first: per category the route (or its standing and nearest model), its cost
+    per accepted task, monthly cost and saving against the baseline, as text (``BOARD_COLUMNS``, with ``standing``).
+    Routed categories come first, the largest monthly cost first; then undecided ones, then those none clears."""
+    routes = decision.routes.to_dict("records")
+    shown = report.categories.to_dict("records")
+    monthly = report.numbers["routed_monthly_usd"].tolist()
+    rows = [
+        {
+            "category": row["category"],
+            "route": route_text(route),
+            "cost per accepted task": row["cpat"],
+            "monthly": row["routed monthly"],
+            "saving": row["saving"],
+            "standing": route_standing(route),
+            "_monthly": -1.0 if unknown(cost) else float(cost),
+        }
+        for route, row, cost in zip(routes, shown, monthly)
+    ]
+    rows.sort(key=lambda r: (STANDINGS.index(r["standing"]), -r["_monthly"], r["category"]))
+    columns = [*BOARD_COLUMNS, "standing"]
+    return pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
 
 
 def _headline(book: dict, numbers: list[dict]) -> dict:

@@ -158,3 +158,42 @@ def test_suites_that_disagree_on_a_categorys_rules_leave_it_without_a_route_and_
     assert why_no_route({**ROUTE, "gap_kind": "rules_conflict", "rules_conflict": conflict}) == (
         f"no route: this category's suites disagree on its rules: {conflict}"
     )
+
+
+def test_a_categorys_standing_on_the_board_reads_in_a_few_words():
+    from routeboard.present import route_standing, route_text
+
+    routed = {"model": "m", "nearest": None}
+    undecided = {"model": None, "nearest": "n", "gap_kind": "accuracy", "verdict": "undecided"}
+    short_of_tasks = {"model": None, "nearest": "n", "gap_kind": "min_tasks", "verdict": "clears"}
+    fails = {"model": None, "nearest": "n", "gap_kind": "accuracy", "verdict": "fails"}
+    unpriced = {"model": None, "nearest": "n", "gap_kind": "no_price", "verdict": "clears"}
+    rows = (routed, undecided, short_of_tasks, fails, unpriced)
+    assert [route_standing(r) for r in rows] == ["routed", "undecided", "undecided", "none clears", "none clears"]
+    assert [route_text(r) for r in rows] == [
+        "m",
+        "undecided (nearest n)",
+        "undecided (nearest n)",
+        "none clears (nearest n)",
+        "none clears (nearest n)",
+    ]
+    assert route_text({"model": None, "nearest": None, "gap_kind": "no_results"}) == "none clears"
+
+
+def test_two_models_on_the_same_tasks_read_with_who_did_better_and_whether_it_is_clear():
+    from routeboard.decide.explore import paired
+    from routeboard.present import paired_text
+
+    rows = [("a", f"t{i}", 1.0) for i in range(40)] + [("b", f"t{i}", 1.0 if i < 20 else 0.0) for i in range(40)]
+    results = pd.DataFrame(
+        [{"model_id": m, "suite": "s", "task_id": t, "trials": 1, "correct_share": c} for m, t, c in rows]
+    )
+    assert paired_text(paired(results, "a", "b")) == (
+        "On the 40 tasks both answered, a was right on 100.0% and b on 50.0%. a did better on 20 of them, b on 0; "
+        "the rest went the same way (20 both right, 0 both wrong). a minus b: +50.0 points (95% interval +34.3 to "
+        "+65.7): a is the more accurate on these tasks."
+    )
+    same = paired(results[results["task_id"].isin(["t0", "t1", "t25"])], "a", "b")
+    assert paired_text(same).endswith("no clear difference in accuracy on these tasks.")
+    apart = paired(results[results["task_id"].isin(["t0"]) & (results["model_id"] == "a")], "a", "b")
+    assert paired_text(apart) == "a and b have answered no task in common here: there is nothing to compare yet."

@@ -10,7 +10,8 @@ import pandas as pd
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Assumptions, Scenario
 from routeboard.decide.scenario_link import query_from_scenario, scenario_from_query
-from routeboard.report import build_report, money, report_csv, report_html
+from routeboard.present import DASH
+from routeboard.report import build_report, money, report_csv, report_html, routing_board
 from tests.decide.test_ledger import facts
 
 # tickets: the cheap model clears (98/100), the dear one too; contracts: nothing clears a 95% bar
@@ -225,3 +226,30 @@ def test_a_category_the_min_tasks_constraint_excludes_says_how_many_more_tasks_i
     assert rows.loc["contracts", "gap"].endswith("; it fails: even its interval's upper bound, 70.1%, is under the bar")
     assert "min_tasks" not in rows.loc["contracts", "gap"]
     assert rows.loc["contracts", "tasks needed"] == "none: it fails the bar"
+
+
+def test_the_routing_board_puts_routes_first_by_monthly_cost_then_undecided_then_none_clears():
+    board_facts = pd.concat(
+        [
+            FACTS,  # tickets: routed to cheap; contracts: nothing reaches 95%, both fail
+            facts(correct=99, cost_usd=2000.0, category="emails", model="cheap", bar=0.9),  # routed, $20 a trial
+            facts(correct=27, trials=30, cost_usd=0.5, category="replies", model="cheap", bar=0.9),  # 30 tasks: open
+        ],
+        ignore_index=True,
+    )
+    made = decide(board_facts, SCENARIO)
+    board = routing_board(made, build_report(made, SCENARIO))
+    assert board["category"].tolist() == ["emails", "tickets", "replies", "contracts"]
+    assert board["standing"].tolist() == ["routed", "routed", "undecided", "none clears"]
+    rows = board.set_index("category")
+    assert rows.loc["emails", "route"] == "cheap" and rows.loc["emails", "monthly"].startswith("$")
+    usd = rows[["monthly"]].map(lambda text: float(text.lstrip("$").replace(",", "")) if text != DASH else None)
+    assert usd.loc["emails", "monthly"] > usd.loc["tickets", "monthly"]  # the larger monthly cost first
+    assert rows.loc["replies", "route"] == "undecided (nearest cheap)"
+    assert rows.loc["contracts", "route"] == "none clears (nearest dear)"
+    for column in ("cost per accepted task", "monthly", "saving"):  # no route, no cost: a dash, never $0
+        assert rows.loc["contracts", column] == rows.loc["replies", column] == DASH
+    # the same figures as the report's table
+    report_rows = build_report(made, SCENARIO).categories.set_index("category")
+    assert rows.loc["tickets", "cost per accepted task"] == report_rows.loc["tickets", "cpat"]
+    assert rows.loc["tickets", "saving"] == report_rows.loc["tickets", "saving"]

@@ -421,3 +421,19 @@ def result_filters(con: duckdb.DuckDBPyConnection) -> dict:
         "categories": [c for (c,) in cur.execute("SELECT DISTINCT category FROM suites ORDER BY 1").fetchall()],
         "models": [m for (m,) in cur.execute("SELECT DISTINCT model_id FROM trials ORDER BY 1").fetchall()],
     }
+
+
+def task_results(con: duckdb.DuckDBPyConnection, category: str, models: list[str]) -> pd.DataFrame:
+    """Per model, suite and task of a category (the suite versions the board reads): decided trials and the share
+    of them correct, for comparing models on the same tasks (routeboard.decide.explore)."""
+    cur = con.cursor()
+    selection, sel_params = _selection(cur, None, None)
+    return cur.execute(
+        f"""
+        WITH sel AS ({selection})
+        SELECT t.model_id, s.name AS suite, t.task_id, count(*) AS trials, avg(t.correct::INTEGER) AS correct_share
+        FROM trials t JOIN sel s USING (suite_id)
+        WHERE t.outcome <> 'pending' AND s.category = ? AND t.model_id IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY ALL ORDER BY suite, task_id""",
+        sel_params + [category, list(models)],
+    ).df()
