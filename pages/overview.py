@@ -1,16 +1,19 @@
-"""Overview: what is stored, and the routing board at a glance (or a guided start on an empty database)."""
+"""Overview: the routing board a leader reads first (the month's routed cost and saving, each category's route and
+what it costs), the evidence and assumptions one click away; or a guided start on an empty database."""
 
 import streamlit as st
 
 from routeboard.imports import sample
-from routeboard.present import DASH, cpat_text, interval, money, percent, why_no_route
+from routeboard.present import cpat_text, money
+from routeboard.report import build_report, routing_board
 from routeboard.store.facts import stored_counts
 from routeboard.store.suites import list_suites
-from ui.auth import act, guard
-from ui.overview import EXCLUDED_DRAWN_CLOSED, get_started
+from ui import address
+from ui.auth import act, guard, may
+from ui.charts import warm_plotly
+from ui.overview import EXCLUDED_DRAWN_CLOSED, board, evidence, get_started, headline
 from ui.state import connection, decision, facts, show_error, warm_in_background
-from ui.tables import show, with_tasks_words
-from ui.widgets import current_scenario, evidence, rests_on
+from ui.tables import plain, show, with_tasks_words
 
 who = guard("Overview")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("routeboard")
@@ -27,51 +30,35 @@ if not suites or stored.empty:
     get_started(con, suites, stored_counts(con)["pending"])
     st.stop()
 
-counts = stored_counts(con)
-left, middle, right = st.columns(3)
-left.metric("Suites", len(suites))
-middle.metric("Runs", counts["runs"])
-right.metric("Attempts stored", f"{counts['attempts']:,}")
-
-scenario = current_scenario(con)
+scenario = address.scenario(con)
 made = decision(scenario)
-led, table, book = made.ledger, made.routes, made.portfolio
+led, routes = made.ledger, made.routes
+report = build_report(made, scenario)
+address.keep(scenario)
 st.subheader("Routing board")
+headline(report)
+ranked = routing_board(made, report)
+board(ranked)
+head = report.headline
+if head["baseline_model"] and head["categories_compared"]:
+    st.caption(
+        f"Saving: against sending everything to {plain(head['baseline_model'])} "
+        f"({plain(money(head['baseline_monthly_usd']))} a month), over the {head['categories_compared']} routed "
+        "categories with results for both. Routed categories first, then undecided ones, then those none clears."
+    )
 if sample.is_present(con):
-    st.info(f"Includes {sample.NOTE}.")
-    if st.button("Remove the sample workspace", key="overview_sample_remove"):
+    st.info(f"Includes {plain(sample.NOTE)}.")
+    if may(who, "manage_sample") and st.button("Remove the sample workspace", key="overview_sample_remove"):
         act(sample.remove, con)
         st.rerun()
-routed = table["model"].notna()
-saving = {r["category"]: r["saving_monthly_usd"] for r in book["rows"]}
-board = table.assign(
-    accuracy=[interval(a, lo, hi) for a, lo, hi in zip(table["accuracy"], table["ci_low"], table["ci_high"])],
-    routed=[
-        m if isinstance(m, str) else f"none clears (nearest {n})" for m, n in zip(table["model"], table["nearest"])
-    ],
-    # a category with no route has no routed cost: the nearest model's figures would read as a decision
-    cpat=[money(v) if r else DASH for v, r in zip(table["cpat_usd"], routed)],
-    monthly=[money(v) if r else DASH for v, r in zip(table["monthly_usd"], routed)],
-    gap=[why_no_route(row) for row in table.to_dict("records")],
+left, right = st.columns(2)
+left.page_link("pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:")
+right.page_link(
+    "pages/report.py", label="The one-page Report", icon=":material/summarize:", query_params=address.link(scenario)
 )
-board["saving vs baseline"] = [money(saving.get(c)) for c in board["category"]]
-board["evidence"] = evidence(led, table)
-board["rests on"] = [rests_on(scenario, c) for c in board["category"]]
-# where nothing clears, the gap is the answer: it stands next to the route, before any cost
-gap = ["gap"] if (~routed).any() else []
-columns = ["category", "routed", *gap, "bar", "tier", "verdict", "accuracy", "cpat", "monthly", "saving vs baseline"]
-show(board[[*columns, "evidence", "rests on"]], key="overview_board")
-if book["baseline_model"] and book["categories_compared"] and book["saving_share"] is not None:
-    st.caption(
-        f"Baseline: everything to {book['baseline_model']}: {money(book['baseline_monthly_usd'])} a month; "
-        f"routed: {money(book['routed_monthly_usd'])} ({percent(book['saving_share'], 0)} saved) over "
-        f"{book['categories_compared']} categories with results for both."
-    )
-st.caption(
-    "Each cost per accepted task rests on the scenario's failure cost (an error that reaches the business), "
-    "review rate and monthly volume, shown per category under 'rests on'."
-)
-st.page_link("pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:")
+with st.expander("Evidence and assumptions behind each route", key="overview_evidence_open"):
+    evidence(report, ranked["category"].tolist(), scenario, routes)
+
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):
     pairs = "pair" if len(excluded) == 1 else "pairs"
@@ -89,4 +76,11 @@ if len(excluded):
             show(shown[[*columns, "tasks", "tasks_needed", "cpat"]], key="overview_excluded")
 for category, status in led[["category", "judge_status"]].dropna().drop_duplicates().itertuples(index=False):
     st.warning(f"{category}: accuracy is graded by an LLM judge; {status}.")
+
+counts = stored_counts(con)
+left, middle, right = st.columns(3)
+left.metric("Suites", len(suites))
+middle.metric("Runs", counts["runs"])
+right.metric("Attempts stored", f"{counts['attempts']:,}")
 warm_in_background(scenario, counts["attempts"], who)  # Results' and Frontier's first visit find their data read
+warm_plotly()  # the Frontier's chart library, loaded by the browser once this page is drawn and idle

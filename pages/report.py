@@ -4,26 +4,20 @@ assumptions), downloadable as one self-contained HTML page and CSV."""
 import streamlit as st
 
 from routeboard.decide.routes import decide
-from routeboard.decide.scenario_link import scenario_from_query
 from routeboard.present import money, percent
 from routeboard.report import COLUMN_HELP, assumptions_csv, build_report, report_csv, report_html
+from ui import address
 from ui.auth import guard
 from ui.charts import monthly_comparison_chart
 from ui.empty import facts_or_stop
 from ui.state import connection
-from ui.widgets import current_scenario, set_scenario
 
 who = guard("Report")  # first: a page served without app.py still asks for sign-in (ui/auth.py)
 st.title("Report")
 con = connection()
 stored = facts_or_stop("report")
-scenario = current_scenario(con)
-if st.query_params:  # a shared link carries the scenario's assumptions
-    linked = scenario_from_query(st.query_params.to_dict(), scenario)
-    for problem in linked.problems:
-        st.warning(problem)
-    scenario = linked.scenario
-    set_scenario(scenario)
+scenario = address.scenario(con)  # a shared link's, else this session's (What-if's)
+address.keep(scenario)  # the address carries it: a colleague who opens it sees these figures
 
 report = build_report(decide(stored, scenario), scenario)
 head = report.headline

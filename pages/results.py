@@ -11,11 +11,12 @@ from routeboard.present import cpat_text, percent
 from routeboard.review.queue import reads_blinded
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
+from ui import address
 from ui.auth import act, guard, may_not
 from ui.empty import empty_state
 from ui.state import connection, facts, trials
 from ui.tables import show, with_tasks_words
-from ui.widgets import current_scenario, decision_options
+from ui.widgets import decision_options
 
 LEDGER = [
     "category",
@@ -46,17 +47,22 @@ runs = [r["run_id"] for r in run_totals(con)]
 if not runs:
     empty_state("results")
 
+scenario = address.scenario(con)
+known = result_filters(con)
+# a link's runs and categories fill the filters (a category picked on another page does not: a filter is a choice)
+address.pick("run", "results_runs", runs, many=True, follow=False)
+address.pick("category", "results_categories", known["categories"], many=True, follow=False)
 cols = st.columns(4)
 chosen_runs = cols[0].multiselect("Runs", runs, key="results_runs")
-known = result_filters(con)
 categories = cols[1].multiselect("Categories", known["categories"], key="results_categories")
 models = cols[2].multiselect("Models", known["models"], key="results_models")
 outcomes = cols[3].multiselect("Outcomes", OUTCOMES, key="results_outcomes")
 
+address.keep(scenario, run=chosen_runs, category=categories)
 options = decision_options("results")
 stored = facts(runs=chosen_runs or None, models=models or None)
 if not stored.empty:
-    led = decide(stored, current_scenario(con), **options).ledger
+    led = decide(stored, scenario, **options).ledger
     if categories:
         led = led[led["category"].isin(categories)]
     st.subheader("Ledger per category and model")

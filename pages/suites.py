@@ -5,6 +5,7 @@ import streamlit as st
 from routeboard.errors import RouteboardError
 from routeboard.library import import_shipped
 from routeboard.store.suites import list_suites, load_stored_suite
+from ui import address
 from ui import suites as sections
 from ui.auth import guard
 from ui.state import connection, show_error
@@ -29,7 +30,9 @@ if not suites:
     st.stop()
 sections.suites_table(suites)
 
+address.pick("suite", "suites_browse", [s["suite_id"] for s in suites])  # a shared link's suite
 chosen = st.selectbox("Browse a suite", [s["suite_id"] for s in suites], key="suites_browse")
+address.keep(suite=chosen)
 suite_id, suite = load_stored_suite(con, chosen)
 st.markdown(f"**{suite.category}**" + (f": {suite.description}" if suite.description else ""))
 if suite.risk:

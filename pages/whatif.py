@@ -6,9 +6,9 @@ import streamlit as st
 
 from routeboard.decide.routes import decide
 from routeboard.decide.scenario import Scenario, list_scenarios, load_scenario, save_scenario
-from routeboard.decide.scenario_link import query_from_scenario, scenario_from_query
 from routeboard.decide.whatif import rebased, scenario_with_edits
 from routeboard.errors import RouteboardError
+from ui import address
 from ui import whatif as sections
 from ui.auth import guard
 from ui.empty import facts_or_stop
@@ -27,12 +27,7 @@ stored = facts_or_stop("whatif")
 @fragment
 def what_if() -> None:
     con = connection()
-    scenario = current_scenario(con)
-    if st.query_params:  # a shared link: its assumptions fill the fields; a bad value keeps the default and says so
-        linked = scenario_from_query(st.query_params.to_dict(), scenario)
-        for problem in linked.problems:
-            st.warning(problem)
-        scenario = linked.scenario
+    scenario = address.scenario(con)  # a shared link's assumptions fill the fields (a bad value: said, ignored)
     categories = sorted(stored["category"].unique())
 
     saved = list_scenarios(con)
@@ -93,6 +88,7 @@ def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs:
     decision = decide(stored, scenario)
     led, table, book = decision.ledger, decision.routes, decision.portfolio
     in_use.caption(sections.minutes_in_use(led, scope))
+    address.pick("category", "whatif_category", categories)
     category = st.selectbox("Category", categories, key="whatif_category")
     rows = led[led["category"] == category]
     route = table.set_index("category").loc[category]
@@ -108,8 +104,7 @@ def answer(scenario: Scenario, scope: str | None, categories: list[str], inputs:
     )
     scenario = replace(scenario, baseline_model=baseline)
     set_scenario(scenario)
-    if st.query_params.to_dict() != (link := query_from_scenario(scenario)):
-        st.query_params.from_dict(link)  # the address bar always holds this scenario, ready to share
+    address.keep(scenario, category=category)  # the address bar always holds this view, ready to share
     sections.portfolio(rebased(decision, baseline), scenario)
 
     focus = route["model"] if isinstance(route["model"], str) else route["nearest"]

@@ -1,16 +1,18 @@
-"""Charts for the pages (pure functions of ledger tables), all Vega-Lite: a spec and the table it draws.
+"""Charts for the pages (pure functions of ledger tables): the Frontier in Plotly, where an analyst explores (zoom,
+hover, select two points to compare), and the Report's and What-if's in Vega-Lite: a spec and the table it draws.
 
-Vega-Lite everywhere, no Plotly: Plotly's first use loads a 4.7 MB bundle that kept the browser busy about a second
-after the first page with a chart, which the next page visited paid for."""
+Plotly's first use loads a 4.7 MB bundle in the browser (about a second of its time): ``warm_plotly`` has the
+first page load it once it is drawn and idle, so no page visited next pays for it."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from routeboard.present import assumption_text, money_vega, percent, words
+from routeboard.present import assumption_text, interval, money, money_vega, percent, words
 
 TIER_COLOURS = {
     "frontier": "#d62728",
@@ -19,8 +21,6 @@ TIER_COLOURS = {
     "local": "#9467bd",
     "cascade": "#7f7f7f",
 }
-# a tick as money, at routeboard.present's precision with trailing zeros trimmed: $0.002, $0.1, $5, $1,000
-MONEY_LABEL = money_vega("datum.value", ticks=True)
 
 
 def _money_text(field: str, text: str) -> dict:
@@ -28,7 +28,6 @@ def _money_text(field: str, text: str) -> dict:
     return {"calculate": money_vega(f"datum.{field}"), "as": text}
 
 
-SHAPES = {"cascade": "diamond"}  # a simulated cascade is not a model: drawn apart on Frontier
 PART_COLOURS = {
     "model": "#1f77b4",
     "retry": "#aec7e8",
@@ -52,16 +51,15 @@ def log_ticks(values) -> list[float]:
     return [t for t in ticks if min(known) / 2.5 <= t <= max(known) * 2.5] or ticks
 
 
-def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> tuple[pd.DataFrame, dict]:
-    """Cost (log) against accuracy with interval bars, the quality bar as a line and the frontier joined, as a
-    Vega-Lite spec (named "frontier_chart") and its data. Only points with a cost above $0 can sit on a log axis:
-    ``unplotted`` lists the others with the reason. Faded points do not clear the bar or break a constraint."""
+def _frontier_data(points: pd.DataFrame, cost: str) -> pd.DataFrame:
+    """The points a log cost axis can place (a cost above $0), with what their labels and hover text say."""
     shown = points[points[cost].notna() & (points[cost] > 0)]
     excluded = shown["excluded"] if "excluded" in shown else pd.Series(None, index=shown.index)
     why = shown["excluded_detail"].fillna("") if "excluded_detail" in shown else ""
-    data = pd.DataFrame(
+    return pd.DataFrame(
         {
             "model_id": shown["model_id"],
+            "label": [short_name(m) for m in shown["model_id"]],
             "tier": shown["tier"],
             "cost_usd": shown[cost].astype(float),
             "accuracy": shown["accuracy"].astype(float),
@@ -75,91 +73,108 @@ def frontier_chart(points: pd.DataFrame, bar: float, cost: str = "cpat_usd") -> 
             "why": why,
         }
     ).reset_index(drop=True)
-    tiers = sorted(data["tier"].unique())
-    # accuracy is a share: the axis never runs past 100%, whatever the intervals would suggest
-    floor = min([bar, *data["ci_low"].tolist()])
-    x = {
-        "field": "cost_usd",
-        "type": "quantitative",
-        "scale": {"type": "log"},
-        "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
-        "axis": {"values": log_ticks(data["cost_usd"]), "labelExpr": MONEY_LABEL},
-    }
-    y = {
-        "field": "accuracy",
-        "type": "quantitative",
-        "scale": {"domain": [max(0.0, floor - 0.05), 1.0], "clamp": True},
-        "axis": {"format": ".0%"},
-        "title": "accuracy",
-    }
-    colour = {
-        "field": "tier",
-        "type": "nominal",
-        "title": "tier",
-        "scale": {"domain": tiers, "range": [TIER_COLOURS.get(t, "#333333") for t in tiers]},
-    }
-    faded = {"condition": {"test": "datum.routable", "value": 1.0}, "value": 0.3}
-    frontier = {  # joins the points on the frontier (none: no line, rather than an empty layer Vega warns about)
-        "transform": [{"filter": "datum.on_frontier"}],
-        "mark": {"type": "line", "color": "#555555", "strokeDash": [2, 3]},
-        "encoding": {"x": x, "y": y, "order": {"field": "cost_usd"}},
-    }
-    spec = {
-        "name": "frontier_chart",
-        "height": 460,
-        "layer": [
-            {  # the interval around each accuracy
-                "mark": {"type": "rule", "strokeWidth": 1.5},
-                "encoding": {
-                    "x": x,
-                    "y": {**y, "field": "ci_low"},
-                    "y2": {"field": "ci_high"},
-                    "color": colour,
-                    "opacity": faded,
+
+
+def short_name(model_id: str) -> str:
+    """A point's label: a model's name without its provider (``openai/gpt-4o`` -> ``gpt-4o``), each side of a
+    cascade so; the full id is in the point's hover text."""
+    return " → ".join(side.strip().rsplit("/", 1)[-1] for side in str(model_id).split("→"))
+
+
+def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
+    """Cost (log) against accuracy as a Plotly figure for exploring: each point named and coloured by tier, its
+    interval as an error bar, the quality bar as a line, the frontier joined; zoom, hover and select points (each
+    carries its model id first in ``customdata``). Returns the figure and the points it places; ``unplotted`` lists
+    the others with the reason. Faded points do not clear the bar or break a constraint."""
+    import plotly.graph_objects as go
+
+    data = _frontier_data(points, cost)
+    figure = go.Figure()
+    for tier in sorted(data["tier"].unique()):
+        rows = data[data["tier"] == tier]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["cost_usd"].tolist(),  # lists, not arrays: a handful of points reads as numbers in the figure
+                y=rows["accuracy"].tolist(),
+                name=tier,
+                mode="markers+text",
+                text=rows["label"].tolist(),
+                textposition="bottom center" if tier == "cascade" else "top center",
+                marker={
+                    "color": TIER_COLOURS.get(tier, "#333333"),
+                    "size": 12,
+                    "symbol": "diamond" if tier == "cascade" else "circle",
+                    "opacity": [1.0 if r else 0.35 for r in rows["routable"]],
                 },
-            },
-            # the frontier is worked out on cost per accepted task: on the per-trial axis its line would zigzag
-            *([frontier] if cost == "cpat_usd" and data["on_frontier"].any() else []),
-            {
-                # money in the tooltip as every table writes it (routeboard.present.money), worked out in the browser
-                "transform": [_money_text("cost_usd", "cost_text"), _money_text("model_usd", "model_text")],
-                "mark": {"type": "point", "filled": True, "size": 130, "tooltip": True},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": colour,
-                    # shape and colour on one field: one legend, where a cascade shows as a diamond too
-                    "shape": {**colour, "scale": {"domain": tiers, "range": [SHAPES.get(t, "circle") for t in tiers]}},
-                    "opacity": faded,
-                    "tooltip": [
-                        {"field": "model_id", "title": "model"},
-                        {"field": "accuracy", "type": "quantitative", "format": ".1%"},
-                        {"field": "ci_low", "type": "quantitative", "title": "interval low", "format": ".1%"},
-                        {"field": "ci_high", "type": "quantitative", "title": "interval high", "format": ".1%"},
-                        {"field": "cost_text", "title": "cost"},
-                        {"field": "model_text", "title": "model cost per trial"},
-                        {"field": "trials", "type": "quantitative"},
-                        {"field": "verdict"},
-                        {"field": "why", "title": "not routable because"},
-                    ],
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (rows["ci_high"] - rows["accuracy"]).tolist(),
+                    "arrayminus": (rows["accuracy"] - rows["ci_low"]).tolist(),
+                    "thickness": 1.5,
+                    "width": 0,
                 },
-            },
-            {  # the category's quality bar
-                "data": {"values": [{"bar": bar, "label": f"bar {percent(bar, 0)}"}]},
-                "layer": [
-                    {
-                        "mark": {"type": "rule", "color": "#d62728", "strokeDash": [6, 4]},
-                        "encoding": {"y": {**y, "field": "bar"}},
-                    },
-                    {
-                        "mark": {"type": "text", "color": "#d62728", "align": "right", "dy": -8, "x": "width"},
-                        "encoding": {"y": {**y, "field": "bar"}, "text": {"field": "label"}},
-                    },
-                ],
-            },
-        ],
-    }
-    return data, spec
+                customdata=[_hover(row, cost) for row in rows.itertuples(index=False)],
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+            )
+        )
+    on_frontier = data[data["on_frontier"]].sort_values("cost_usd")
+    # the frontier is worked out on cost per accepted task: on the per-trial axis its line would zigzag
+    if cost == "cpat_usd" and len(on_frontier) > 1:
+        figure.add_trace(
+            go.Scatter(
+                x=on_frontier["cost_usd"].tolist(),
+                y=on_frontier["accuracy"].tolist(),
+                mode="lines",
+                line={"color": "#555555", "dash": "dot"},
+                name="frontier",
+                hoverinfo="skip",
+            )
+        )
+    figure.add_hline(
+        y=bar,
+        line={"color": "#d62728", "dash": "dash"},
+        annotation_text=f"bar {percent(bar, 0)}",
+        annotation_position="top left",
+    )
+    ticks = log_ticks(data["cost_usd"])
+    # room beside the outermost points for their names (a log axis's range is in powers of ten)
+    low, high = (math.log10(data["cost_usd"].min()), math.log10(data["cost_usd"].max())) if len(data) else (0, 0)
+    pad = max(0.25, (high - low) * 0.1)
+    floor = min([bar, *data["ci_low"].tolist()])  # accuracy is a share: the axis never runs past 100%
+    figure.update_layout(
+        height=480,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        xaxis={
+            "type": "log",
+            "title": "cost per accepted task (USD, log)" if cost == "cpat_usd" else "cost per trial (USD, log)",
+            "range": [low - pad, high + pad],
+            "tickvals": ticks,
+            "ticktext": [_tick(t) for t in ticks],
+        },
+        yaxis={"title": "accuracy", "range": [max(0.0, floor - 0.05), 1.0], "tickformat": ".0%"},
+    )
+    return figure, data
+
+
+def _hover(row, cost: str) -> list[str]:
+    """A point's model id and what its hover says, as every table writes it (routeboard.present)."""
+    lines = [
+        f"accuracy {interval(row.accuracy, row.ci_low, row.ci_high)}",
+        f"{'cost per accepted task' if cost == 'cpat_usd' else 'cost per trial'} {money(row.cost_usd)}",
+        f"model cost per trial {money(row.model_usd)}",
+        f"{row.trials:,} trials, {row.verdict}",
+    ]
+    if row.why:
+        lines.append(f"not routable: {row.why}")
+    return [row.model_id, "<br>".join(lines)]
+
+
+def _tick(value: float) -> str:
+    """A log axis tick as money, trailing zeros trimmed ($5, $0.5, $0.002)."""
+    text = money(value)
+    return text[:-3] if text.endswith(".00") else text
 
 
 def unplotted(points: pd.DataFrame, cost: str = "cpat_usd") -> pd.DataFrame:
@@ -333,3 +348,38 @@ def cost_breakdown_data(led: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     ]
     columns = ["model_id", "model_rank", "part", "part_rank", "usd"]
     return (pd.concat(drawn, ignore_index=True) if drawn else pd.DataFrame(columns=columns)), zero
+
+
+def _plotly_bundle() -> str | None:
+    """The file name of Streamlit's Plotly chart bundle in its static folder (hashed per release), or None."""
+    import streamlit
+
+    found = sorted((Path(streamlit.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if found else None
+
+
+# Loads the bundle the way Streamlit's own chart does (a module import beside its index module, so the browser's
+# module map holds it once), a second and a half after the page is drawn and only when the browser is idle.
+_WARM = """<script>
+(() => {
+  if (window.routeboardPlotlyWarm) return;
+  window.routeboardPlotlyWarm = true;
+  const scripts = [...document.querySelectorAll("script[type=module][src]")];
+  const index = scripts.find((s) => /\\/static\\/js\\/index\\./.test(s.src));
+  if (!index) return;
+  const load = () => import(new URL("./BUNDLE", index.src).href).catch(() => {});
+  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 0));
+  setTimeout(() => idle(load, {timeout: 5000}), 1500);
+})();
+</script>"""
+
+
+def warm_plotly() -> None:
+    """Have the browser load Plotly's chart bundle once the first page is drawn and it is idle: the Frontier's chart
+    then draws at once, and no page visited after it waits on ~1 s of the browser's time."""
+    import streamlit as st
+
+    bundle = _plotly_bundle()
+    if bundle:
+        with st.container(key="plotly_warm", height=1, border=False):
+            st.html(_WARM.replace("BUNDLE", bundle), unsafe_allow_javascript=True)

@@ -1,19 +1,25 @@
-"""The Overview's guided start on an empty database: import the shipped suites, a first run on the embedded
-model, or a sample workspace to explore before any run."""
+"""The Overview's guided start on an empty database (import the shipped suites, a first run on the embedded model,
+or a sample workspace to explore before any run), and the routing board a leader reads first."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from routeboard.catalog.models import EMBEDDED_ID
+from routeboard.decide.scenario import Scenario
 from routeboard.errors import RouteboardError
 from routeboard.imports import sample
 from routeboard.library import import_shipped
+from routeboard.present import ROUTED, money, percent, route_text
 from routeboard.providers.base import GenerationSettings
+from routeboard.report import BOARD_COLUMNS, COLUMN_HELP, Report
 from routeboard.run.request import RunRequest
 from ui import runs
 from ui.auth import act
 from ui.state import show_error
+from ui.tables import plain, show, with_tasks_words
+from ui.widgets import rests_on
 
 FIRST_SUITE = "customer-request-classification"
 # Up to this many pairs that cannot be routed are drawn inside their closed expander; more only once it is opened.
@@ -68,3 +74,72 @@ def get_started(con, suites: list, pending: int = 0) -> None:
         with st.spinner("Adding the sample workspace ..."):
             act(sample.build, con)
         st.rerun()
+
+
+# ---------------------------------------------------------------- the routing board
+
+
+def headline(report: Report) -> None:
+    """The portfolio in four figures: routed and baseline cost a month, the saving, and how many categories route."""
+    head = report.headline
+    known = head["saving_monthly_usd"] is not None
+    unknown = None if known else f"Unknown: {head['unknown_reason']}."
+    routed = int(report.numbers["model"].notna().sum())
+    cards = st.columns(4)
+    cards[0].metric("Routed, per month", money(head["routed_monthly_usd"]), help=unknown, border=True)
+    cards[1].metric(
+        "Baseline, per month",
+        money(head["baseline_monthly_usd"]),
+        help=f"Everything sent to {plain(head['baseline_model'] or 'no model')}." + (f" {unknown}" if unknown else ""),
+        border=True,
+    )
+    share = head["saving_share"] if known else None
+    cards[2].metric(
+        "Saving, per month",
+        money(head["saving_monthly_usd"]),
+        delta=None if share is None else f"{percent(abs(share), 0)} {'under' if share >= 0 else 'over'} the baseline",
+        delta_color="green" if share is not None and share > 0 else "gray",
+        delta_arrow="off",
+        help=unknown,
+        border=True,
+    )
+    cards[3].metric(
+        "Categories routed",
+        f"{routed} of {head['categories']}",
+        help="Categories where a model clears the bar and every constraint; the rest wait for more tasks or have "
+        "none that clears.",
+        border=True,
+    )
+
+
+def board(frame: pd.DataFrame) -> None:
+    """The routing board as a static table: every category in view (no scroll box), the route in bold, the money
+    beside it, wrapped to the page's width so nothing hides sideways at 1,280 px."""
+    shown = pd.DataFrame({c: [plain(v) for v in frame[c]] for c in BOARD_COLUMNS})  # cells are Markdown
+    shown["route"] = [f"**{r}**" if s == ROUTED else r for r, s in zip(shown["route"], frame["standing"])]
+    with st.container(key="overview_board"):
+        st.table(shown, hide_index=True, border="horizontal")
+
+
+def evidence(report: Report, order: list[str], scenario: Scenario, routes: pd.DataFrame) -> None:
+    """What each route rests on, per category in the board's order: verdict, accuracy and its interval, the bar, the
+    tier, the evidence (tasks graded or outputs reviewed), the scenario's assumptions, and why nothing clears; then
+    every assumption the costs use."""
+    rows = report.categories.set_index("category")
+    detail = routes.assign(
+        routed=[route_text(r) for r in routes.to_dict("records")],
+        accuracy=rows.loc[routes["category"], "accuracy"].tolist(),
+        evidence=rows.loc[routes["category"], "rests on"].tolist(),
+        gap=rows.loc[routes["category"], "gap"].tolist(),
+    )
+    detail["rests on"] = [rests_on(scenario, c) for c in detail["category"]]
+    detail = with_tasks_words(detail).set_index("category").loc[order].reset_index()
+    columns = ["category", "routed", "verdict", "accuracy", "bar", "tier", "evidence", "rests on", "gap"]
+    show(detail[[*columns, "tasks_needed"]], key="overview_evidence")
+    st.caption("What the costs assume (change them on What-if):")
+    st.dataframe(
+        report.assumptions,
+        hide_index=True,
+        key="overview_assumptions",
+        column_config={c: st.column_config.TextColumn(c, help=COLUMN_HELP[c]) for c in report.assumptions.columns},
+    )

@@ -4,6 +4,7 @@ an unknown (its reason in the column's help), and one st.column_config per table
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -229,3 +230,13 @@ def show(frame: pd.DataFrame, key: str, shown: pd.DataFrame | None = None, **kwa
         placeholder=DASH,
         **kwargs,
     )
+
+
+# Markdown's marks and LaTeX's "$" (st.markdown and st.table read text as Markdown): a category or model named with
+# them reads as written, never as emphasis, a link or a formula.
+_MARKS = re.compile(r"([\\`*_{}\[\]<>|~$#])")
+
+
+def plain(text) -> str:
+    """``text`` for a Markdown element (st.markdown, st.table's cells), every mark in it escaped."""
+    return _MARKS.sub(r"\\\1", str(text))

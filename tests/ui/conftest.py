@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -155,6 +156,29 @@ def metric(at: AppTest, label: str) -> str:
     values = [m.value for m in at.metric if m.label == label]
     assert len(values) == 1, f"{len(values)} metrics labelled {label!r}"
     return values[0]
+
+
+def board(at: AppTest) -> pd.DataFrame:
+    """The Overview's routing board as a person reads it, by category: its cells are Markdown (st.table), so the
+    route's bold and the escapes of Markdown's marks are undone."""
+    boards = [t.value for t in at.table if "route" in t.value.columns]
+    assert len(boards) == 1, f"{len(boards)} routing boards"
+
+    def read(cell) -> str:
+        text = str(cell)
+        text = text[2:-2] if text.startswith("**") and text.endswith("**") else text
+        return re.sub(r"\\(.)", r"\1", text)
+
+    return boards[0].map(read).set_index("category")
+
+
+def plotly_figure(at: AppTest, key: str) -> dict:
+    """The Plotly figure of the chart keyed ``key``, as the browser receives it (its traces and layout)."""
+    import json
+
+    charts = [e for e in at.get("plotly_chart") if key in e.proto.id]
+    assert len(charts) == 1, f"{len(charts)} Plotly charts keyed {key!r}"
+    return json.loads(charts[0].proto.spec)
 
 
 def chart(at: AppTest, name: str) -> tuple[dict, pd.DataFrame]:

@@ -13,15 +13,16 @@ def test_many_pairs_that_cannot_be_routed_are_counted_closed_and_listed_with_the
     monkeypatch.setattr("ui.overview.EXCLUDED_DRAWN_CLOSED", 0)  # as with hundreds of pairs at 1M attempts
     at = open_page(app, "overview")
     label = "1 model/category pair cannot be routed (below the bar or a constraint)"
-    assert [e.label for e in at.expander] == [label]
-    assert len(at.dataframe) == 1  # the routing board only: the list is not drawn while closed
+    assert [e.label for e in at.expander] == ["Evidence and assumptions behind each route", label]
+    assert not [d for d in at.dataframe if "model_id" in d.value.columns]  # the list is not drawn while closed
     at.session_state["overview_excluded_open"] = True  # as a person opens it
     at.run()
     listed = table(at, "category", "model_id", "verdict", "excluded", "cpat")
     assert listed[["category", "model_id"]].values.tolist() == [[SUITE, PRICEY]]
     cells = [str(v) for v in listed.to_numpy().ravel()]
     assert "None" not in cells and "nan" not in cells
-    config = json.loads(at.dataframe[1].proto.columns or "{}")
+    drawn = [d for d in at.dataframe if "model_id" in d.value.columns]
+    config = json.loads(drawn[0].proto.columns or "{}")
     assert all(config.get(c, {}).get("help") for c in listed.columns)  # every column explained
 
 

@@ -11,7 +11,20 @@ from routeboard.decide.scenario import Scenario
 from routeboard.library import update_suite_settings
 from routeboard.store.suites import list_suites
 from routeboard.suites import shipped_suite_paths
-from tests.ui.conftest import BAR, CHEAP, PRICES, PRICEY, SUITE, TASKS, WRONG_EVERY, chart, metric, open_page, table
+from tests.ui.conftest import (
+    BAR,
+    CHEAP,
+    PRICES,
+    PRICEY,
+    SUITE,
+    TASKS,
+    WRONG_EVERY,
+    board,
+    metric,
+    open_page,
+    plotly_figure,
+    table,
+)
 from ui.tables import money
 
 WRONG = {model: len(range(every - 1, TASKS, every)) for model, every in WRONG_EVERY.items()}  # 4 and 10 of 40
@@ -27,7 +40,7 @@ def _texts(at) -> str:
     """Everything a person reads on the page: markdown, captions, infos, metrics, links and table cells."""
     parts = [e.value for kind in ("markdown", "caption", "info", "success", "subheader") for e in at.get(kind)]
     parts += [m.value for m in at.metric] + [e.proto.label for e in at.get("page_link")]
-    parts += [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    parts += [str(v) for d in [*at.dataframe, *at.table] for v in d.value.to_numpy().ravel()]
     return "\n".join(map(str, parts))
 
 
@@ -46,10 +59,7 @@ def _column_helps(at) -> dict[str, str]:
 # ---------------------------------------------------------------- empty database
 
 NO_SUITES = "No suites yet: import the five shipped suites (or upload your own on Suites), then run one."
-NO_RESULTS = (
-    "No results yet: run a suite on the Run page (the embedded local model needs no keys), "
-    "or import another tool's results with `python -m routeboard results import`."
-)
+NO_RESULTS = "No results yet: run a suite on the Run page (the embedded local model needs no keys)."
 
 
 def test_the_suites_page_on_an_empty_database_says_what_to_do_first(app):
@@ -100,13 +110,19 @@ def test_overview_guides_a_first_import_then_offers_the_first_run(app, app_con):
 def test_overview_board_routes_the_category_to_the_cheap_model_that_clears(app, seeded):
     at = open_page(app, "overview")
     assert (metric(at, "Suites"), metric(at, "Runs"), metric(at, "Attempts stored")) == ("1", "1", f"{2 * TASKS}")
-    board = table(at, "category", "routed", "verdict", "cpat").set_index("category")
-    assert board.loc[SUITE, "routed"] == CHEAP
-    assert board.loc[SUITE, "verdict"] == "clears"
-    assert board.loc[SUITE, "accuracy"].startswith("90.0% [")
-    assert board.loc[SUITE, "cpat"] == money(routed_cpat(seeded.con, Scenario()))
-    # what the figure rests on, and where to change it
-    assert board.loc[SUITE, "rests on"] == "failure $20.00, review 0%, 10,000 tasks/month"
+    shown = board(at)
+    assert shown.loc[SUITE, "route"] == CHEAP
+    cpat = routed_cpat(seeded.con, Scenario())
+    assert shown.loc[SUITE, "cost per accepted task"] == money(cpat)
+    assert shown.loc[SUITE, "monthly"] == money(cpat * Scenario().defaults.monthly_volume)
+    # the portfolio on top: routed against the pricey baseline, a month
+    assert metric(at, "Routed, per month") == money(cpat * Scenario().defaults.monthly_volume)
+    assert metric(at, "Categories routed") == "1 of 1"
+    # what the figure rests on, one click away, and where to change it
+    evidence = table(at, "category", "routed", "verdict", "evidence").set_index("category")
+    assert evidence.loc[SUITE, "verdict"] == "clears"
+    assert evidence.loc[SUITE, "accuracy"].startswith("90.0% [")
+    assert evidence.loc[SUITE, "rests on"] == "failure $20.00, review 0%, 10,000 tasks/month"
     assert "Change these assumptions on What-if" in _texts(at)
     excluded = table(at, "model_id", "verdict", "tasks_needed")
     assert excluded["model_id"].tolist() == [PRICEY]  # 75% cannot yet clear a 70% bar on 40 tasks
@@ -177,21 +193,33 @@ def test_results_count_every_trial_even_beyond_what_the_page_loads(app, seeded, 
     assert len(table(at, "run_id", "task_id", "outcome", "output")) == 10
 
 
+def _points(at) -> dict[str, str]:
+    """Each point the Frontier's chart places: its model id and the name written beside it, by tier."""
+    figure = plotly_figure(at, "frontier_chart")
+    return {
+        point[0]: f"{trace['name']}: {name}"
+        for trace in figure["data"]
+        if trace.get("customdata")
+        for point, name in zip(trace["customdata"], trace["text"])
+    }
+
+
 def test_frontier_draws_both_models_and_routes_to_the_cheap_one(app, seeded):
     at = open_page(app, "frontier")
-    spec, plotted = chart(at, "frontier_chart")
-    assert {CHEAP, PRICEY} <= set(plotted["model_id"])
-    assert BAR in [d.get("bar") for layer in spec["layer"] for d in layer.get("data", {}).get("values", [])]
+    points = _points(at)
+    assert points[CHEAP] == "small-proprietary: cheap" and points[PRICEY] == "small-proprietary: pricey"
+    bar = [s for s in plotly_figure(at, "frontier_chart")["layout"]["shapes"] if s["y0"] == s["y1"]]
+    assert [s["y0"] for s in bar] == [BAR]  # the quality bar, as a line
     routes = table(at, "category", "model", "runner_up", "reason").set_index("category")
     assert routes.loc[SUITE, "model"] == CHEAP
     assert routes.loc[SUITE, "reason"] == "cheapest model that clears the bar"
     # the simulated cascade asks the cheap model first; it never needs to escalate here, so it clears too
     assert set(table(at, "model_id", "verdict", "tasks_needed")["model_id"]) == {PRICEY}
-    assert "cascade" in set(plotted["tier"])
+    assert f"{CHEAP} → {PRICEY}" in points
 
     at.checkbox(key="frontier_cascades").uncheck().run()
     assert table(at, "model_id", "verdict", "tasks_needed")["model_id"].tolist() == [PRICEY]
-    assert "cascade" not in set(chart(at, "frontier_chart")[1]["tier"])
+    assert set(_points(at)) == {CHEAP, PRICEY}
     assert table(at, "category", "model", "runner_up", "reason").set_index("category").loc[SUITE, "model"] == CHEAP
 
 
@@ -231,21 +259,27 @@ def test_no_cell_or_text_reads_none_and_every_column_is_explained(app, seeded, p
 def test_a_category_where_nothing_clears_shows_the_gap_instead_of_a_cost(app, seeded):
     update_suite_settings(seeded.con, seeded.suite_id, bar=0.99)
     at = open_page(app, "overview")
-    board = table(at, "category", "routed", "gap").set_index("category")
-    assert board.loc[SUITE, "routed"] == f"none clears (nearest {CHEAP})"
-    assert (board.loc[SUITE, "cpat"], board.loc[SUITE, "monthly"]) == ("—", "—")
-    gap = board.loc[SUITE, "gap"]
+    shown = board(at)
+    assert shown.loc[SUITE, "route"] == f"none clears (nearest {CHEAP})"
+    assert shown.loc[SUITE, ["cost per accepted task", "monthly", "saving"]].tolist() == ["—", "—", "—"]
+    gap = table(at, "category", "routed", "gap").set_index("category").loc[SUITE, "gap"]
     assert gap.startswith(f"no model clears the bar; nearest is {CHEAP}: its lower bound ") and " points under " in gap
 
 
 def test_the_frontier_cost_axis_reads_as_money(app, seeded):
     at = open_page(app, "frontier")
-    spec, plotted = chart(at, "frontier_chart")
-    x = spec["layer"][-2]["encoding"]["x"]  # the points' cost axis
-    assert x["scale"]["type"] == "log" and x["axis"]["labelExpr"].count("format(datum.value, '$,") == 3  # dollars
-    ticks = x["axis"]["values"]
-    assert ticks and min(ticks) <= plotted["cost_usd"].min() and max(ticks) >= plotted["cost_usd"].max()
-    low, high = spec["layer"][-2]["encoding"]["y"]["scale"]["domain"]  # accuracy never runs past 100%
-    assert 0 <= low <= plotted["ci_low"].min() and high == 1.0
+    figure = plotly_figure(at, "frontier_chart")
+    x, y = figure["layout"]["xaxis"], figure["layout"]["yaxis"]
+    assert x["type"] == "log" and all(t.startswith("$") for t in x["ticktext"])  # dollars
+    costs = [c for trace in figure["data"] if trace.get("customdata") for c in trace["x"]]
+    assert x["tickvals"] and min(x["tickvals"]) <= min(costs) and max(x["tickvals"]) >= max(costs)
+    low, high = y["range"]  # accuracy never runs past 100%
+    lows = [
+        a - m
+        for trace in figure["data"]
+        if "error_y" in trace
+        for a, m in zip(trace["y"], trace["error_y"]["arrayminus"])
+    ]
+    assert 0 <= low <= min(lows) and high == 1.0
     routes = table(at, "category", "model", "runner_up", "reason").set_index("category")
     assert routes.loc[SUITE, "accuracy"] == "90.0%" and routes.loc[SUITE, "cpat_usd"].startswith("$")
