@@ -46,14 +46,16 @@ def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
 
-def test_a_viewer_plays_what_if_but_saving_the_scenario_is_refused_and_writes_nothing(seeded, tmp_path, monkeypatch):
+def test_a_viewer_plays_what_if_and_is_offered_no_save_but_told_why(seeded, tmp_path, monkeypatch):
     write_secrets(tmp_path, monkeypatch, team=True)  # after the seeded run: the fixture acts as the local user
     at = as_role("viewer", "whatif")
-    at.text_input(key="whatif_name").set_value("vic's view").run()
-    at.button(key="whatif_save").click().run()
-    assert not at.exception
-    assert errors(at) == ["Vic Viewer (viewer) may not save scenarios; ask an admin for the analyst role"]
-    assert not at.success
+    at.number_input(key="whatif_failure_every category").set_value(200.0).run()  # playing is a viewer's
+    assert not at.exception and not at.error
+    assert "whatif_save" not in [b.key for b in at.button] and "whatif_name" not in [t.key for t in at.text_input]
+    assert (
+        "This page's address shares the scenario; saving it is not for your role: Vic Viewer (viewer) may not save "
+        "scenarios; ask an admin for the analyst role." in [c.value for c in at.caption]
+    )
     assert list_scenarios(seeded.con) == []
 
 
