@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from routeboard.decide.routes import decide
-from routeboard.decide.scenario import Scenario, list_scenarios, load_scenario, save_scenario
+from routeboard.decide.scenario import Scenario, list_scenarios, load_scenario
 from routeboard.decide.whatif import rebased, scenario_with_edits
 from routeboard.errors import RouteboardError
 from ui import address
@@ -52,15 +52,7 @@ def what_if() -> None:
     with figures:
         answer(scenario, None if scope == "every category" else scope, categories, inputs)
 
-    scenario = current_scenario(con)  # as `answer` left it
-    name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
-    if st.button("Save scenario", key="whatif_save"):
-        try:
-            save_scenario(con, replace(scenario, name=name), actor=who)
-        except RouteboardError as exc:  # a viewer plays what-if but may not save: one line, nothing written
-            show_error(exc)
-        else:
-            st.success(f"Saved {name!r}.")
+    sections.save_box(con, current_scenario(con), who)  # the scenario as `answer` left it
 
 
 @fragment

@@ -250,6 +250,13 @@ def evidence_text(row: Mapping) -> str:
     return f"{int(row['tasks']):,} tasks"
 
 
+def waiting_text(pending: int) -> str:
+    """Outputs that wait for people's review, counted: what a page or the CLI says where nothing is decided yet
+    because people have not reviewed (they count nowhere until then, docs/design.md "Acceptance by people")."""
+    outputs = "1 output waits" if pending == 1 else f"{count(pending)} outputs wait"
+    return f"{outputs} for review: a suite graded by people counts on the routing board once its outputs are reviewed"
+
+
 def assumption_text(name: str, value: float) -> str:
     """One assumption's value with its unit ('model price': a share of the model's price, as What-if varies it)."""
     if name == "model price":

@@ -11,13 +11,16 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, review_minutes_basis
-from routeboard.decide.scenario import Assumptions, Scenario
+from routeboard.decide.scenario import Assumptions, Scenario, save_scenario
 from routeboard.decide.whatif import box_break_even, hardware_table, price_table, review_rate_break_even, sensitivity
+from routeboard.errors import RouteboardError
 from routeboard.exports import slug
 from routeboard.present import count, cpat_text, minutes, minutes_basis, money, percent
 from routeboard.report import COLUMN_HELP, build_report
+from ui.auth import may, may_not
 from ui.charts import BREAKDOWN_SPEC, TORNADO_SPEC, cost_breakdown_data, tornado_data
 from ui.forms import Filled, advanced_json, constraint_fields
+from ui.state import show_error
 from ui.tables import editor_config, show
 
 LEDGER_COLUMNS = ["model_id", "verdict", "accuracy", "cpat", "model_usd", "tool_usd", "infra_usd", "review_usd"]
@@ -285,3 +288,21 @@ def break_evens(stored, led, scenario: Scenario, category: str, focus: str, rows
 def _tasks_a_month(volume) -> str:
     """'12,000 tasks a month', or 'never' where no volume makes the box pay."""
     return "never" if not volume else f"{count(volume)} tasks a month"
+
+
+def save_box(con, scenario: Scenario, who) -> None:
+    """Save the scenario under a name, for a role that may (an analyst's); others read why, and that the page's
+    address shares the scenario as it is."""
+    if who is not None and not may(who, "save_scenario"):
+        st.caption(
+            f"This page's address shares the scenario; saving it is not for your role: {may_not(who, 'save_scenario')}."
+        )
+        return
+    name = st.text_input("Save this scenario as", scenario.name, key="whatif_name")
+    if st.button("Save scenario", key="whatif_save"):
+        try:
+            save_scenario(con, replace(scenario, name=name), actor=who)
+        except RouteboardError as exc:  # refused in the core, in one line, nothing written
+            show_error(exc)
+        else:
+            st.success(f"Saved {name!r}.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import InvalidInput
-from routeboard.present import DASH, cpat_text, interval, money, percent
+from routeboard.present import DASH, cpat_text, interval, money, percent, waiting_text
 
 REPORT_COLUMNS = (
     "category model tier trials tasks correct accuracy ci_low ci_high interval bar verdict excluded "
@@ -84,10 +84,7 @@ def build(con, args, cascades: bool = False):
     scenario = load_scenario(con, args.scenario)
     facts = ledger_facts(con, runs=args.run, suites=args.suite, models=args.model)
     if facts.empty:
-        raise InvalidInput(
-            "no stored results match: run a suite first (`python -m routeboard run ...`) "
-            "or import results (`python -m routeboard results import FILE`)"
-        )
+        _nothing_to_decide(con, args)
     options = dict(level=args.level, method=args.interval, bar=args.bar)
     extra = None
     if cascades:
@@ -95,6 +92,24 @@ def build(con, args, cascades: bool = False):
         extra = cascade_facts(con, cascade_candidates(first.ledger), runs=args.run, suites=args.suite)
     decision = decide(facts, scenario, cascade_rows=extra, **options)
     return decision.ledger, decision.routes
+
+
+def _nothing_to_decide(con, args) -> None:
+    """No decided result to report: outputs waiting for people's review, counted, come first (they are what the
+    board waits on); else what to run or import."""
+    from routeboard.errors import NotFound
+    from routeboard.store.facts import stored_counts
+
+    pending = 0 if (args.run or args.suite or args.model) else stored_counts(con)["pending"]
+    if pending:
+        raise NotFound(
+            f"{waiting_text(pending)}; review them with `python -m routeboard review export --suite SUITE --out "
+            "sheet.csv` (then `review import`), or on the app's Review page"
+        )
+    raise InvalidInput(
+        "no stored results match: run a suite first (`python -m routeboard run ...`) "
+        "or import results (`python -m routeboard results import FILE`)"
+    )
 
 
 def _rows(frame, columns):

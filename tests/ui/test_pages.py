@@ -59,10 +59,7 @@ def _column_helps(at) -> dict[str, str]:
 # ---------------------------------------------------------------- empty database
 
 NO_SUITES = "No suites yet: import the five shipped suites (or upload your own on Suites), then run one."
-NO_RESULTS = (
-    "No results yet: run a suite on the Run page (the embedded local model needs no keys), "
-    "or import another tool's results with `python -m routeboard results import`."
-)
+NO_RESULTS = "No results yet: run a suite on the Run page (the embedded local model needs no keys)."
 
 
 def test_the_suites_page_on_an_empty_database_says_what_to_do_first(app):
