@@ -72,7 +72,9 @@ def _outcomes_per_trial(con, run_id) -> list[int]:
 
 def test_a_cancel_asked_through_the_store_stops_the_live_run_and_a_resume_finishes_it_once(store, setup):
     _, source = store
-    install_fake(FakeProvider(latency_s=0.3))
+    # one call a second: the run lasts ~20 s, longer than a loaded machine takes to start the CLI that cancels it
+    # (at 0.3 s a call the 6 s run once finished first, under the load of other test processes)
+    install_fake(FakeProvider(latency_s=1.0))
     runner = start_run(source, request(concurrency=1))
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("progress", runner.run()))
