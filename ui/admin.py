@@ -11,10 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.present import DASH, money
+from routeboard.present import DASH, money, words
 from routeboard.team import access, audit
 from routeboard.team.access import ROLES, Actor
-from routeboard.team.roles import ACTIONS, READS
+from routeboard.team.roles import ACTIONS, READS, WORDS
 from ui.state import show_error
 
 MONTHS_SHOWN = 12
@@ -153,6 +153,11 @@ def _mapping(rules: dict, kind: str) -> str:
     return "".join(f"{kind} {name} -> {role}; " for name, role in rules.items())
 
 
+def action_words(action: str) -> str:
+    """An audited action as a person reads it (the action table's words): 'launch runs', 'sign in'."""
+    return WORDS.get(action) or words(action)
+
+
 def trail_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """audit.trail as a person reads it: a dash where a row has no target, detail or spend."""
     shown = pd.DataFrame(
@@ -161,7 +166,7 @@ def trail_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "person": frame["user_id"],
             "role": frame["role"],
             "via": frame["via"],
-            "action": frame["action"],
+            "action": [action_words(a) for a in frame["action"]],
             "target": [t if _known(t) and t != "" else DASH for t in frame["target"]],
             "detail": [d if _known(d) and d != "" else DASH for d in frame["detail"]],
             "spend": [money(s) if _known(s) else DASH for s in frame["spend_usd"]],
@@ -174,7 +179,7 @@ def trail_section(con, who: Actor) -> None:
     """The audit trail, filtered by person, action and date, with a CSV download (read_audit, checked in the core)."""
     left, middle, right = st.columns(3)
     person = left.text_input("Person", key="admin_trail_person").strip() or None
-    action = middle.selectbox("Action", [ALL, *AUDITED], key="admin_trail_action")
+    action = middle.selectbox("Action", [ALL, *AUDITED], key="admin_trail_action", format_func=action_words)
     since = right.date_input(
         "Since (UTC)", value=datetime.now(UTC).date() - timedelta(days=30), key="admin_trail_since"
     )

@@ -4,6 +4,7 @@ unknown where a cost is unknown and partial where only part is known (never $0.0
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import run_cli
 
@@ -24,9 +25,9 @@ def _listed(run_id: str) -> dict:
 
 
 def _row(table: str, run_id: str) -> list[str]:
-    """The cells of one run's row in the printed table."""
+    """The cells of one run's row in the printed table (piped: plain text, cells two or more spaces apart)."""
     line = next(line for line in table.splitlines() if run_id in line)
-    return [cell.strip() for cell in line.strip("│ ").split("│")]
+    return re.split(r"\s{2,}", line.strip())
 
 
 def test_a_runs_spend_is_its_total_and_per_trial_is_the_total_over_its_trials(tmp_path):

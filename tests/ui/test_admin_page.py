@@ -47,7 +47,8 @@ def test_local_mode_admin_sets_a_role_and_budget_and_sees_it_in_roles_and_trail(
     assert roles.loc["ana@example.com", "role"] == "analyst"  # from the file
     assert roles.loc["ana@example.com", "from"] == "users"
     trail = table(app, "at (UTC)", "person", "action", "target")
-    assert trail.iloc[0][["person", "action", "target"]].tolist() == ["local", "manage_access", "ben@example.com"]
+    first = trail.iloc[0][["person", "action", "target"]].tolist()
+    assert first == ["local", "manage roles and budgets", "ben@example.com"]  # the action in the table's words
     assert '"monthly_budget_usd": 200.0' in trail.iloc[0]["detail"]
     assert "admin_trail_csv" in [b.key for b in app.get("download_button")]
     assert access.role_for(app_con, "ben@example.com")[0] == "analyst"
@@ -70,7 +71,7 @@ def test_spend_per_person_flags_an_analyst_over_budget(app_con, models, fake, tm
     assert "1 person is over budget" in at.warning[0].value
     assert list(spend.index) == ["ana@example.com"]  # only people who spent or were given a role or budget
     sign_ins = table(at, "at (UTC)", "person", "action", "target")
-    assert "sign_in" in sign_ins["action"].tolist()
+    assert "sign in" in sign_ins["action"].tolist()
 
 
 def test_a_viewer_who_opens_the_admin_page_is_refused(tmp_path, monkeypatch, app_con):
