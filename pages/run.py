@@ -37,7 +37,7 @@ certify = cols[5].checkbox(
 )
 SUITE_JUDGE = "each suite's own judge"
 judge = st.selectbox(
-    "Judge model (llm_judge suites)",
+    "Judge model (suites graded by an LLM judge)",
     [SUITE_JUDGE, *model_ids],
     key="run_judge",
     help="Grades free-form answers; overrides each suite's judge_model. Its calls are paid for.",

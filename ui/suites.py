@@ -14,13 +14,13 @@ from routeboard.graders import GRADERS, registered
 from routeboard.imports.logs import LOG_HINT, sniff_format
 from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
 from routeboard.library import save_suite, update_suite_settings
-from routeboard.present import DASH
+from routeboard.present import DASH, when, words
 from routeboard.store.catalog import model_rows
 from routeboard.suites import Overrides, load_suite_bytes, size_warning
 from ui.auth import actor, sees_content
 from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
 from ui.state import problem_rows, show_error
-from ui.tables import column_config
+from ui.tables import show
 
 FROM_FILE = "(from file)"
 SAVED = "suites_edit_saved"  # session key: the message shown after a save's rerun
@@ -31,13 +31,13 @@ def registered_summary(grader: str) -> str:
 
 
 def suites_table(suites: list[dict]) -> None:
-    """The stored suites; a suite without a validator or risk note reads as a dash, never "None" or a blank."""
+    """The stored suites as a person reads them: the bar as a percent, graders in words, when each was imported as a
+    date (a column of Python datetimes reached the browser as epoch milliseconds), a dash for no validator or risk."""
     frame = pd.DataFrame(suites).rename(columns={"created_at": "imported_at"})
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    frame[text] = frame[text].astype(object).where(frame[text].notna() & (frame[text] != ""), DASH)
-    for column in frame.select_dtypes(include=["datetime", "datetimetz"]).columns:  # a date, not epoch ms
-        frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M")
-    st.dataframe(frame, hide_index=True, column_config=column_config(frame.columns), key="suites_table")
+    frame["imported_at"] = [when(value) for value in frame["imported_at"]]
+    for column in ("grader", "validator"):
+        frame[column] = [words(name) if isinstance(name, str) and name else None for name in frame[column]]
+    show(frame.replace("", None), key="suites_table")
 
 
 def task_frame(suite: Suite, limit: int | None = None, vars_chars: int | None = None) -> pd.DataFrame:
@@ -68,7 +68,7 @@ def upload_box(con) -> None:
     cols = st.columns(4)
     name = cols[0].text_input("Name (bare files)", key="suites_name")
     category = cols[1].text_input("Category", key="suites_category")
-    grader = cols[2].selectbox("Grader", [FROM_FILE] + sorted(GRADERS), key="suites_grader")
+    grader = cols[2].selectbox("Grader", [FROM_FILE] + sorted(GRADERS), key="suites_grader", format_func=words)
     # empty by default: a file's own bar stands unless the user types another (bare files get 0.9)
     bar = cols[3].number_input("Bar", 0.01, 1.0, None, 0.01, key="suites_bar", placeholder="from the file")
     template = st.text_input("Prompt template (optional, {{var}} placeholders)", key="suites_template")

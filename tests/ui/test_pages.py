@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from routeboard.catalog.models import EMBEDDED_ID
@@ -131,7 +133,8 @@ def test_overview_board_routes_the_category_to_the_cheap_model_that_clears(app, 
 def test_suites_page_lists_the_suite_and_its_tasks(app, seeded):
     at = open_page(app, "suites")
     suites = table(at, "suite_id", "name", "task_count")
-    assert suites[["name", "task_count", "bar"]].values.tolist() == [[SUITE, TASKS, BAR]]
+    assert suites[["name", "task_count", "bar"]].values.tolist() == [[SUITE, str(TASKS), f"{BAR:.1%}"]]
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d", suites["imported_at"].iat[0])  # a date, never epoch ms
     assert at.selectbox(key="suites_browse").value == seeded.suite_id
     tasks = table(at, "id", "input", "expected")
     assert (len(tasks), tasks["input"].iat[3], tasks["expected"].iat[3]) == (TASKS, "say: 3", "3")
