@@ -467,3 +467,80 @@ def task_share_text(share) -> str:
     if share == 0:
         return "wrong"
     return f"{percent(share, 0)} of trials right"
+
+
+# ---------------------------------------------------------------- a run that stops at the route
+
+
+def _names(models) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    models = list(models)
+    return models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
+
+
+def race_text(race: Mapping) -> str:
+    """Where a category's race stands (``decide.race.RaceCall.as_dict``): 'route settled: A', 'deciding between A
+    and B', 'no candidate can clear the 90% bar', or unsettled with what the report will route on."""
+    state, between, bar = race["state"], list(race.get("between") or []), percent(race["bar"], 0)
+    if state == "settled":
+        return f"route settled: {race['route']}"
+    if state == "deciding":
+        if len(between) == 1:
+            return f"deciding whether {between[0]} clears the {bar} bar"
+        return f"deciding between {_names(between)}"
+    if state == "none_can_clear":
+        return f"no candidate can clear the {bar} bar"
+    which = f"settle {between[0]}" if len(between) == 1 else f"tell {_names(between)} apart"
+    return f"not settled on these tasks: the tasks left would likely not {which}; the report routes on what was seen"
+
+
+def standing_text(model: Mapping, bar) -> str:
+    """Why a model of a race is sent more tasks or not, in words (``decide.race.Standing`` as plain data)."""
+    reason, n, by = model.get("reason"), model.get("tasks") or 0, model.get("by")
+    after = f"after {n:,} task{'' if n == 1 else 's'}"
+    stopped, paused = (f"stopped {after}", f"paused {after}") if n else ("not sent", "not sent")
+    span = f"{percent(model.get('low'))}–{percent(model.get('high'))}"
+    best, limit = money(model.get("cpat_best_usd")), money(model.get("by_cpat_usd"))
+    words = {
+        None: f"running: {percent(model.get('accuracy'))} so far ({span}) {after}" if n else "running: no task yet",
+        "route": f"the route: clears the {percent(bar, 0)} bar (at least {percent(model.get('low'))} {after}) at "
+        f"{money(model.get('cpat_usd'))} per accepted task, no more than {money(model.get('cpat_worst_usd'))}",
+        "fails": f"stopped {after}: at most {percent(model.get('high'))} accurate, under the {percent(bar, 0)} bar",
+        "settled": f"{stopped}: {by} is the route; even at {percent(model.get('high'))} accurate this model's "
+        f"cost per accepted task ({best}) is above the most {by} costs ({limit})",
+        "dominated": f"{paused}: even at {percent(model.get('high'))} accurate its cost per accepted task ({best}) "
+        f"is above the most {by} costs ({limit}), and {by} clears the bar",
+        "waiting": f"waiting: should {by} clear the bar it costs at most {limit} per accepted task, under the least "
+        f"this model can ({best}), so it is not sent tasks while {by} is undecided",
+        "leading": f"clears the bar and leads ({money(model.get('cpat_usd'))} per accepted task); waits while {by} "
+        "settles on its own tasks (more of this model's would not change the decision)",
+        "cannot_settle": f"stopped {after}: {percent(model.get('accuracy'))} so far ({span}); even with every task "
+        f"left it would likely not clear the {percent(bar, 0)} bar",
+        "out_of_tasks": f"clears the {percent(bar, 0)} bar ({span} {after}); no task left to tell it from the others"
+        if model.get("verdict") == "clears"
+        else f"ran out of tasks undecided: {span} against the {percent(bar, 0)} bar",
+        "no_price": "not sent: it has no price, so its cost per accepted task is unknown and it cannot be the route",
+        "excluded": f"not sent: {model.get('detail')}",
+        "over_ceiling": f"stopped {after}: even at its best its cost per accepted task ({best}) is over the "
+        "category's ceiling",
+    }
+    return words.get(reason, str(reason))
+
+
+def race_lines(races) -> list[str]:
+    """A run's races as lines a person reads: each category's standing, then each model's, indented."""
+    lines = []
+    for race in races or []:
+        lines.append(f"{race['category']}: {race_text(race)}")
+        lines += [f"  {m['model_id']}: {standing_text(m, race['bar'])}" for m in race.get("models") or []]
+    return lines
+
+
+def route_spend_text(spend: Mapping) -> str:
+    """A run that stops at the route, before it starts (``run.route.RouteSpend`` as plain data): its expected and
+    worst-case spend beside the full run's, and where the figures come from."""
+    return (
+        f"until the route: expected {money(spend['expected_usd'])} (about {count(round(spend['expected_calls']))} "
+        f"calls), worst case {money(spend['worst_usd'])}; the full run: {money(spend['full_usd'])} "
+        f"({count(spend['full_calls'])} calls). {spend['basis'][0].upper()}{spend['basis'][1:]}."
+    )

@@ -8,7 +8,7 @@ import threading
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError, TeamStore
-from routeboard.present import money, spend_text
+from routeboard.present import money, race_lines, route_spend_text, spend_text
 from routeboard.store.lease import held
 
 
@@ -35,7 +35,15 @@ def register(commands) -> None:
         action="store_true",
         help="sequential certification: send tasks in rounds, stop a model once its verdict is settled",
     )
-    run.add_argument("--round-tasks", type=int, default=25, help="tasks per certification round (default 25)")
+    run.add_argument(
+        "--until-route",
+        action="store_true",
+        help="stop each model once it cannot become its category's route, and each category once its route is "
+        "known (tasks in rounds, one seeded order per suite)",
+    )
+    run.add_argument("--scenario", help="saved scenario name or YAML/JSON file --until-route judges cost by")
+    run.add_argument("--order-seed", type=int, help="--until-route's task order (default: drawn, kept in the run)")
+    run.add_argument("--round-tasks", type=int, default=25, help="tasks per round (default 25)")
     run.add_argument("--estimate-only", action="store_true", help="print the estimate and stop")
     run.add_argument("--no-cache", action="store_true", help="ask again even if an identical request was answered")
     run.add_argument("--json", action="store_true", help="print one JSON document at the end and nothing else")
@@ -76,6 +84,9 @@ def _request(args):
         judge_model=args.judge_model,
         certify=args.certify,
         round_tasks=args.round_tasks,
+        until_route=args.until_route,
+        scenario=args.scenario,
+        order_seed=args.order_seed,
         settings=GenerationSettings(
             temperature=args.temperature, max_output_tokens=args.max_tokens, seed=args.seed, timeout_s=args.timeout_s
         ),
@@ -125,17 +136,18 @@ def cmd_run(args) -> int:
         suites = resolve_suites(con, request.suites)
         resolve_judges(con, suites, request.judge_model)  # a judge without price or key is refused before the estimate
         estimates = _estimate_rows(con, request, calibrate=args.estimate_only, actor=who)
+        spend = _route_spend(con, request, estimates) if request.until_route else None
     warning = judge_warning(suites, request.judge_model)
     if warning:
         _err(f"warning: {warning}")
     if args.estimate_only:
         if args.json:
-            print_json(estimates)
+            print_json({"estimate": estimates, "until_route": spend} if spend else estimates)
         else:
-            _print_estimate(estimates)
+            _print_estimate(estimates, spend)
         return 0
     if not args.json:
-        _print_estimate(estimates)
+        _print_estimate(estimates, spend)
     from routeboard.run.start import start_run
 
     runner = start_run(store, request, actor=who)
@@ -150,7 +162,19 @@ def open_source(args):
     return open_store(args.db)
 
 
-def _print_estimate(rows) -> None:
+def _route_spend(con, request, estimates: list[dict]) -> dict:
+    """The expected and worst-case spend of a run that stops at the route, beside the full run's."""
+    from types import SimpleNamespace
+
+    from routeboard.run.resolve import resolve_models, resolve_suites
+    from routeboard.run.route import estimate_route_spend
+
+    rows = [SimpleNamespace(**row) for row in estimates]
+    suites, models = resolve_suites(con, request.suites), resolve_models(con, request.models)
+    return estimate_route_spend(con, suites, models, request, rows).__dict__
+
+
+def _print_estimate(rows, spend: dict | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -167,6 +191,8 @@ def _print_estimate(rows) -> None:
     console.print(table)
     for r in rows:
         console.print(f"{r['model_id']} x {r['suite']}: {r['basis']}", soft_wrap=True, highlight=False)
+    if spend:
+        console.print(route_spend_text(spend), soft_wrap=True, highlight=False)
 
 
 def _follow(runner, as_json: bool) -> int:
@@ -195,10 +221,15 @@ def _follow(runner, as_json: bool) -> int:
                 "trials", total=runner.progress.total, completed=runner.progress.done, spend=money(0.0), errors=0
             )
             lock = threading.Lock()
+            shown: list[list[str]] = [[]]
 
             def update(p):
                 with lock:
-                    bar.update(task, completed=p.done, spend=money(p.spend_usd), errors=p.errors)
+                    bar.update(task, total=p.total, completed=p.done, spend=money(p.spend_usd), errors=p.errors)
+                    lines = race_lines(p.race)
+                    if lines != shown[0] and not as_json:  # a race moved on: where each category stands, and why
+                        shown[0] = lines
+                        bar.console.print("\n".join(lines), soft_wrap=True, highlight=False)
 
             runner.on_progress = update
             progress = runner.run()
@@ -235,6 +266,8 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
         "known_spend_usd": round(totals["known_spend_usd"], 8),
         "unpriced_models": totals["unpriced_models"],
     }
+    if progress.race:
+        summary["race"] = progress.race
     if as_json:
         print_json(summary)
     else:
@@ -249,6 +282,8 @@ def _summarise(con, run_id, progress, as_json: bool) -> int:
             + f"spend {spend_text(totals['known_spend_usd'], totals['unpriced_models'])}, "
             + describe_errors(totals["errors"], reasons)
         )
+        for line in race_lines(progress.race):
+            print(line)
     return 0 if progress.status in ("completed", "budget_exhausted", "cancelled") else 1
 
 
@@ -314,6 +349,8 @@ def cmd_show(args) -> int:
             print(f"{key:>19}: {shown.get(key)}")
         print(f"{'models':>19}: {', '.join(run['settings']['models'])}")
         print(f"{'suites':>19}: {', '.join(run['settings']['suites'])}")
+        for line in race_lines(run["settings"].get("race")):
+            print(line)
     return 0
 
 

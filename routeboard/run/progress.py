@@ -18,6 +18,9 @@ class Progress:
     spend_usd: float = 0.0
     started_s: float = field(default_factory=time.monotonic)
     status: str = "running"
+    # a run that stops at the route: each category's race after its latest round (``decide.race.RaceCall``, as
+    # plain data), worded by ``present.race_text`` and ``present.standing_text``
+    race: list[dict] = field(default_factory=list)
 
     @property
     def eta_s(self) -> float | None:

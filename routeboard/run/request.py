@@ -19,6 +19,9 @@ STORED_FIELDS = (
     "judge_model",
     "certify",
     "round_tasks",
+    "until_route",
+    "scenario",
+    "order_seed",
 )
 
 
@@ -40,7 +43,10 @@ class RunRequest:
     backoff_max_s: float = 30.0
     judge_model: str | None = None  # overrides each llm_judge suite's own judge_model (default: embedded)
     certify: bool = False  # sequential certification: stop a model once its verdict is settled
-    round_tasks: int = 25  # tasks per certification round
+    round_tasks: int = 25  # tasks per round (certification, or a run that stops at the route)
+    until_route: bool = False  # stop each model once it cannot become its category's route (run/route.py)
+    scenario: str | None = None  # the scenario a route is judged under: a saved name or a file (None: defaults)
+    order_seed: int | None = None  # the seeded task order of a run that stops at the route (chosen at its start)
 
     def problems(self) -> list[str]:
         """What is wrong with the request, one line each (empty when it can run)."""
@@ -52,6 +58,8 @@ class RunRequest:
             (not 1 <= self.concurrency <= 512, "--concurrency must be from 1 to 512"),
             (self.budget_usd is not None and not self.budget_usd >= 0, "--budget-usd must be a non-negative amount"),
             (self.round_tasks < 1, "--round-tasks must be at least 1"),
+            (self.certify and self.until_route, "--certify and --until-route: choose one way to stop"),
+            (self.scenario is not None and not self.until_route, "--scenario is what --until-route judges by"),
             (self.settings.max_output_tokens < 1, "--max-tokens must be at least 1"),
             (not 0 <= self.settings.temperature <= 2, "--temperature must be in [0, 2]"),
         ]

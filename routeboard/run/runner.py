@@ -1,7 +1,8 @@
 """The run engine's orchestration: workers take planned trials, drive each trial's state machine through calls
 and gradings, and hand every attempt and outcome to the writer as it happens.
 
-Each concern has its own module beside this one: the plan and certification rounds (plan.py), a trial's retries
+Each concern has its own module beside this one: the plan, certification rounds and route races (plan.py,
+route.py), a trial's retries
 (trial.py), the budget cap (budget.py), the reuse cache (cache.py), grading and judges (judge.py) and the writer
 (writer.py). Providers declare what they can do (routeboard.providers.base.Capabilities); nothing here reads model ids.
 """
@@ -26,9 +27,10 @@ from routeboard.providers.registry import capabilities_for, provider_for, provid
 from routeboard.run.budget import Budget, worst_case_input_tokens
 from routeboard.run.cache import ReuseCache, request_hash
 from routeboard.run.judge import Grading, JudgeUsage
-from routeboard.run.plan import Certification, Job, left_to_send
+from routeboard.run.plan import Certification, Job, RoutePlan, left_to_send
 from routeboard.run.progress import Progress
 from routeboard.run.request import RunRequest
+from routeboard.run.route import RouteSetup, route_plan
 from routeboard.run.trial import Call, Check, Done, Step, TrialState
 from routeboard.secrets import scrub_text
 from routeboard.store import reviews as review_store
@@ -67,6 +69,7 @@ class Runner:
         on_progress: Callable[[Progress], None] | None = None,
         cancel: threading.Event | None = None,
         judges: dict[str, Model] | None = None,
+        route: RouteSetup | None = None,
     ):
         # a local file is a lease (store/lease.py): held for each read and write batch, never for the whole run,
         # so the app and other runs use the file in between
@@ -81,6 +84,7 @@ class Runner:
             self.prior = run_store.unfinished_attempts(con, run_id)  # paid for before a stop: never sent again
             totals = run_store.run_totals(con, run_id)[0]
             self._marker = cancel_marker(con, run_id)
+            spend = run_store.finished_trial_spend(con, run_id) if request.until_route else {}
         self.pending = left_to_send(jobs, finished)
         self.progress = Progress(
             run_id,
@@ -95,13 +99,29 @@ class Runner:
         self.rng = random.Random(hash(run_id))
         self.cache = ReuseCache(store, request.use_cache)
         self.grading = Grading(judges or {}, request.settings)
-        self.plan = Certification(
-            jobs,
-            {key: correct for key, correct in finished.items() if key not in waiting},
-            enabled=request.certify,
-            trials=request.trials,
-            round_tasks=request.round_tasks,
-        )
+        if request.until_route:
+            self.plan: Certification | RoutePlan = route_plan(
+                jobs,
+                finished,
+                waiting=waiting,
+                costs=spend,
+                trials=request.trials,
+                round_tasks=request.round_tasks,
+                setup=route or RouteSetup(),
+            )
+            self.progress.total = self.progress.done + self.plan.possible()
+            self.progress.race = [call.as_dict() for call in self.plan.calls()]
+        else:
+            self.plan = Certification(
+                jobs,
+                {key: correct for key, correct in finished.items() if key not in waiting},
+                enabled=request.certify,
+                trials=request.trials,
+                round_tasks=request.round_tasks,
+            )
+        self._trial_usd: dict[tuple, float] = {  # what each open trial has cost so far (a race's cost per trial)
+            key: sum(a.spend_usd for a in attempts) for key, attempts in self.prior.items()
+        }
         self._writer = None
         self._global: asyncio.Semaphore | None = None
         self._per_provider: dict[str, tuple[asyncio.Semaphore, float | None]] = {}
@@ -128,6 +148,8 @@ class Runner:
                 if self.cancel.is_set() or self.budget.exhausted:
                     break
                 self.progress.total -= self.plan.settle(look, self.pending)
+                if isinstance(self.plan, RoutePlan):
+                    await self._record_race()
         except asyncio.CancelledError:
             status = "cancelled"
         finally:
@@ -146,12 +168,22 @@ class Runner:
         with held(self.store) as con:
             if self.request.certify:
                 run_store.record_certified(con, self.run_id, self.plan.certified, self.progress.total)
+            if self.request.until_route:
+                run_store.record_race(con, self.run_id, self.progress.race, self.progress.total)
             run_store.set_status(con, self.run_id, status)
         self.progress.status = status
         self._report()
         if self._marker and self._marker.exists():
             self._marker.unlink(missing_ok=True)
         return self.progress
+
+    async def _record_race(self) -> None:
+        """After a round of a run that stops at the route: its races in the progress, and in the store for readers
+        in other processes (a failed write is left to the next round: the trials hold the truth)."""
+        self.progress.race = [call.as_dict() for call in self.plan.calls()]
+        self._report()
+        calls, total = self.progress.race, self.progress.total
+        await self._quietly(lambda con, run_id: run_store.record_race(con, run_id, calls, total))
 
     async def _run_batch(self, batch: list[Job]) -> None:
         queue: asyncio.Queue = asyncio.Queue()
@@ -259,6 +291,7 @@ class Runner:
             return None
         attempt = self._attempt(job, number, started_at, digest, result, cached=cached is not None)
         self._settle(worst, attempt.spend_usd)
+        self._trial_usd[job.key] = self._trial_usd.get(job.key, 0.0) + attempt.spend_usd
         if isinstance(result, ProviderError):
             self._settle(judge_worst, 0.0)
             return attempt, state.failed(result.kind, result.retry_after_s, self.rng)
@@ -371,8 +404,10 @@ class Runner:
             **(usage.trial_fields() if usage else {}),
         )
         self._writer.add(attempts=[last] if last else [], trials=[trial])
-        if trial.outcome != "pending":  # a trial waiting for review is evidence of nothing yet
-            self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, trial.correct)
+        # a trial waiting for review is evidence of nothing yet (None); its cost counts towards its model's
+        spent_usd = self._trial_usd.pop(job.key, 0.0) + ((usage.cost_usd or 0.0) if usage else 0.0)
+        correct = None if trial.outcome == "pending" else trial.correct
+        self.plan.count(job.suite_id, job.task.id, job.model.id, job.trial, correct, spent_usd)
         self.progress.done += 1
         self.progress.accepted += trial.outcome == "accepted"
         self.progress.errors += trial.outcome == "error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 import socket
 import threading
 from dataclasses import replace
@@ -13,11 +14,13 @@ import duckdb
 
 from routeboard.catalog.models import get_model
 from routeboard.catalog.pricing import model_from_snapshot, price_snapshot
+from routeboard.decide.verdicts import DEFAULT_LEVEL
 from routeboard.errors import InvalidInput
 from routeboard.run.judge import judge_ids, resolve_judges
 from routeboard.run.plan import plan_jobs
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolve_models, resolve_suites, unstored
+from routeboard.run.route import RouteSetup
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
 from routeboard.store.connection import Source, held, serialized, transaction
@@ -41,8 +44,8 @@ def start_run(
     left of their monthly budget, and is capped at what is left (docs/design.md, "A team's deployment"). ``store``
     is a connection, or a lease on a local file that the run holds only while it reads or writes."""
     with held(store) as con:
-        run_id, request, jobs, judges = _plan_run(con, request, run_id, actor)
-    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+        run_id, request, jobs, judges, route = _plan_run(con, request, run_id, actor)
+    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges, route=route)
 
 
 def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None) -> tuple:
@@ -56,7 +59,13 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         refuse_ungradable(suite_id, suite)
     models = resolve_models(con, request.models)
     judges = resolve_judges(con, suites, request.judge_model)
-    jobs = plan_jobs(suites, models, request.trials, request.limit)
+    route = None
+    if request.until_route:  # one seeded task order per suite, kept so a resume sends the same rounds
+        request = replace(
+            request, order_seed=secrets.randbelow(2**31) if request.order_seed is None else request.order_seed
+        )
+        route = _route_setup(con, suites, models, request)
+    jobs = plan_jobs(suites, models, request.trials, request.limit, request.order_seed if route else None)
     planned_usd = None
     if budget_of(con, actor) is not None:
         planned_usd = (
@@ -74,6 +83,8 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         {suite_id: judge.id for suite_id, judge in judges.items()},
         len(jobs),
     )
+    if route is not None:
+        settings["route"] = route.to_settings()
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
     with transaction(con) as cur:
         _store_new_suites(cur, new_suites, actor)
@@ -87,7 +98,18 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
         )
         detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
         audit.record(cur, actor, "launch_run", run_id, detail)
-    return run_id, request, jobs, judges
+    return run_id, request, jobs, judges, route
+
+
+def _route_setup(con, suites, models, request: RunRequest) -> RouteSetup:
+    """What a run that stops at the route is judged by: its scenario, and the estimate's cost of a trial."""
+    from routeboard.decide.scenario import load_scenario
+    from routeboard.run.estimate import estimate
+    from routeboard.run.route import route_setup
+
+    scenario = load_scenario(con, request.scenario)
+    rows = estimate(con, suites, models, request.trials, request.limit, request.settings)
+    return route_setup(suites, models, rows, scenario, level=DEFAULT_LEVEL)
 
 
 def _store_new_suites(cur, new_suites: list, actor: Actor) -> None:
@@ -112,8 +134,8 @@ def resume_run(
     """Continue a run: only trials without a final outcome are sent; paid-for attempts are reused. An analyst
     resumes their own runs, within what is left of their monthly budget."""
     with held(store) as con:
-        request, jobs, judges = _plan_resume(con, run_id, budget_usd, actor)
-    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges)
+        request, jobs, judges, route = _plan_resume(con, run_id, budget_usd, actor)
+    return Runner(store, run_id, request, jobs, on_progress=on_progress, cancel=cancel, judges=judges, route=route)
 
 
 def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None) -> tuple:
@@ -155,11 +177,14 @@ def _plan_resume(con, run_id: str, budget_usd: float | None, actor: Actor | None
         audit.record(cur, actor, "resume_run", run_id, {"budget_usd": request.budget_usd})
 
     serialized(con, write)
+    if request.until_route:  # the same rounds again: the races are replayed from the finished trials
+        route = RouteSetup.from_settings(stored["route"])
+        return request, plan_jobs(suites, models, request.trials, request.limit, request.order_seed), judges, route
     settled = {(c["suite_id"], c["model_id"]) for c in stored.get("certified", [])}
     jobs = [
         job for job in plan_jobs(suites, models, request.trials, request.limit) if job.pair not in settled
     ]  # certified pairs need nothing more
-    return request, jobs, judges
+    return request, jobs, judges, None
 
 
 def authorize_cancel(con: duckdb.DuckDBPyConnection, run_id: str, *, actor: Actor | None = None) -> Actor:

@@ -163,6 +163,18 @@ def record_certified(con: duckdb.DuckDBPyConnection, run_id: str, certified: dic
     )
 
 
+def record_race(con: duckdb.DuckDBPyConnection, run_id: str, calls: list[dict], total_trials: int) -> None:
+    """Keep a run's route races as they stand (each category's call and every model's standing), for whoever reads
+    the run from another process; a resume replays them from the trials, not from here."""
+    run = get_run(con, run_id)
+    settings = run["settings"]
+    settings["race"] = calls
+    settings["total_trials"] = total_trials
+    serialized(
+        con, lambda cur: cur.execute("UPDATE runs SET settings = ? WHERE run_id = ?", [json.dumps(settings), run_id])
+    )
+
+
 def get_run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     cur = con.cursor()
     row = cur.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -267,6 +279,24 @@ def finished_trials(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, 
         .fetchall()
     )
     return {tuple(r[:4]): bool(r[4]) for r in rows}
+
+
+def finished_trial_spend(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, float]:
+    """What each finished trial of a run cost, by (suite, task, model, trial): its attempts (model + infra USD, an
+    unknown cost counted as nothing) and its judge's calls."""
+    rows = (
+        con.cursor()
+        .execute(
+            """
+        SELECT t.suite_id, t.task_id, t.model_id, t.trial,
+               coalesce(sum(a.cost_usd), 0) + coalesce(sum(a.infra_usd), 0) + coalesce(any_value(t.judge_cost_usd), 0)
+        FROM trials t LEFT JOIN attempts a USING (run_id, suite_id, task_id, model_id, trial)
+        WHERE t.run_id = ? GROUP BY ALL""",
+            [run_id],
+        )
+        .fetchall()
+    )
+    return {tuple(r[:4]): float(r[4]) for r in rows}
 
 
 def unfinished_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple, list[Attempt]]:
