@@ -3,6 +3,7 @@
 import streamlit as st
 
 from routeboard.catalog.models import EMBEDDED_ID, list_models
+from routeboard.decide.scenario import list_scenarios
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.store.suites import list_suites
@@ -30,11 +31,26 @@ limit = cols[1].number_input("Tasks per suite (0 = all)", 0, 100_000, 10, key="r
 concurrency = cols[2].number_input("Concurrency", 1, 64, 4, key="run_concurrency")
 budget = cols[3].number_input("Budget cap USD (0 = none)", 0.0, 1e6, 0.0, key="run_budget")
 max_tokens = cols[4].number_input("Max output tokens", 1, 8192, 128, key="run_max_tokens")
-certify = cols[5].checkbox(
-    "Sequential certification",
-    key="run_certify",
-    help="Send tasks in rounds; stop a model once its verdict is settled.",
-)
+STOPS = {"every task": "none", "once its verdict is settled": "certify", "once it cannot be the route": "route"}
+stop = STOPS[
+    cols[5].selectbox(
+        "Stop sending a model tasks",
+        list(STOPS),
+        key="run_stop",
+        help="In rounds of tasks, in one random order shared by every model: stop a model once its own verdict is "
+        "settled, or once it cannot become its job's route (each job once its route is known).",
+    )
+]
+DEFAULTS = "default assumptions"
+scenario = None
+if stop == "route":
+    picked = st.selectbox(
+        "Scenario the route is judged under",
+        [DEFAULTS, *list_scenarios(con)],
+        key="run_scenario",
+        help="Failure cost and review decide which model costs least per accepted task (What-if saves scenarios).",
+    )
+    scenario = None if picked == DEFAULTS else picked
 SUITE_JUDGE = "each suite's own judge"
 judge = st.selectbox(
     "Judge model (suites graded by an LLM judge)",
@@ -50,7 +66,9 @@ request = RunRequest(
     limit=int(limit) or None,
     concurrency=int(concurrency),
     budget_usd=budget or None,
-    certify=certify,
+    certify=stop == "certify",
+    until_route=stop == "route",
+    scenario=scenario,
     judge_model=None if judge == SUITE_JUDGE else judge,
     settings=GenerationSettings(max_output_tokens=int(max_tokens)),
 )

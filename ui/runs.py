@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.present import money, per_trial, spend_text
+from routeboard.present import money, per_trial, race_text, route_spend_text, spend_text, standing_text
 from routeboard.run.estimate import calibrate, estimate
 from routeboard.run.judge import judge_warning, resolve_judges
 from routeboard.run.progress import Progress, describe_errors
@@ -153,6 +153,8 @@ def estimate_and_launch(con, request: RunRequest) -> None:
         show(frame.drop(columns="basis"), key="run_estimate")
         for r in rows:
             st.caption(f"{r.model_id} × {r.suite}: {r.basis}")
+        if request.until_route:
+            route_estimate(con, request, chosen, rows)
         assumed = [
             m
             for m in resolve_models(con, request.models)
@@ -184,6 +186,25 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             st.success(f"Run {st.session_state[STARTED]} started.")
     except RouteboardError as exc:
         show_error(exc)
+
+
+def route_estimate(con, request: RunRequest, chosen, rows) -> None:
+    """A run that stops at the route, before it starts: its expected and worst-case spend beside the full run's."""
+    from routeboard.run.route import estimate_route_spend
+
+    spend = estimate_route_spend(con, chosen, resolve_models(con, request.models), request, rows)
+    expected, worst, full = st.columns(3)
+    expected.metric("Expected spend until the route", money(spend.expected_usd))
+    worst.metric("Worst case", money(spend.worst_usd))
+    full.metric("The full run", money(spend.full_usd))
+    st.caption(route_spend_text(spend.__dict__))
+
+
+def race(progress: Progress) -> None:
+    """A run that stops at the route: per category where its race stands, and why each model is (not) sent."""
+    for call in progress.race:
+        st.markdown(f"**{call['category']}**: {race_text(call)}")
+        st.caption("  \n".join(f"{m['model_id']}: {standing_text(m, call['bar'])}" for m in call["models"]))
 
 
 def budget_line(con) -> None:
@@ -258,6 +279,7 @@ def live() -> None:
         st.progress(p.done / p.total if p.total else 1.0, text=label)
         for model_id, (failed, reason) in reasons.items():
             st.caption(f"{model_id}: {failed} trial(s) ended in error: {reason}")
+        race(p)
         if handle.error:
             st.error(f"{handle.run_id} failed: {handle.error}")
         if not handle.done.is_set() and st.button("Cancel", key=f"run_cancel_{handle.run_id}"):
