@@ -11,12 +11,12 @@ from routeboard.decide.scenario import Scenario
 from routeboard.errors import RouteboardError
 from routeboard.imports import sample
 from routeboard.library import import_shipped
-from routeboard.present import ROUTED, money, percent, route_text
+from routeboard.present import ROUTED, money, percent, route_text, waiting_text
 from routeboard.providers.base import GenerationSettings
 from routeboard.report import BOARD_COLUMNS, COLUMN_HELP, Report
 from routeboard.run.request import RunRequest
 from ui import runs
-from ui.auth import act
+from ui.auth import act, actor, may, may_not
 from ui.state import show_error
 from ui.tables import plain, show, with_tasks_words
 from ui.widgets import rests_on
@@ -27,25 +27,64 @@ EXCLUDED_DRAWN_CLOSED = 100
 
 
 def get_started(con, suites: list, pending: int = 0) -> None:
-    """The three buttons that get a new user from nothing to a routing board (each as the signed-in person); when
-    outputs already wait for people's review, that comes first: nothing is on the board until they are reviewed."""
+    """What gets this person from nothing to a routing board, as far as their role may go (each button as the
+    signed-in person): outputs waiting for people's review first; the shipped suites only for a team with no suites
+    of its own; a first run on the embedded model for a role that may launch one."""
+    who = actor()
+
+    def can(action: str) -> bool:
+        return who is None or may(who, action)
+
     if pending:
-        st.info(
-            f"{pending:,} outputs wait for review: a suite graded by people counts on the routing board once "
-            "its outputs are reviewed."
-        )
-        st.page_link("pages/review.py", label="Review them", icon=":material/rate_review:")
+        st.info(f"{waiting_text(pending)}.")
+        if can("review"):
+            st.page_link("pages/review.py", label="Review them", icon=":material/rate_review:")
     st.subheader("Get started")
+    if not any(can(action) for action in ("upload_suite", "launch_run", "manage_sample")):
+        why = may_not(who, "launch_run")
+        st.markdown(f"Nothing is routed here yet: the board fills in once suites are run. {why}.")
+        return
+    busy = runs.running()
+    own = [s["name"] for s in suites if s.get("origin") not in ("shipped", "sample")]
+    if own:  # the team's own suites: run those, never the shipped ones pushed on it
+        st.markdown(
+            f"1. Run your suites ({', '.join(own[:5])}{', ...' if len(own) > 5 else ''}) on the Run page.\n"
+            "2. Open **Results**, **Frontier** and **What-if**."
+        )
+        if can("launch_run") and not busy:
+            st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
+    else:
+        _first_steps(con, suites, can, busy)
+    if busy:
+        st.success(f"Run {busy[0]} is under way: follow it on the Run page.")
+        st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
+    if not can("manage_sample"):
+        return
+    if st.button(
+        "Or explore a sample workspace first",
+        key="overview_sample",
+        help="RouteLLM's published MMLU results of GPT-4-1106 and Mixtral-8x7B (Apache-2.0), labelled 'sample:'; "
+        "no keys needed; removable in one click",
+    ):
+        with st.spinner("Adding the sample workspace ..."):
+            act(sample.build, con)
+        st.rerun()
+
+
+def _first_steps(con, suites: list, can, busy: list) -> None:
+    """No suites of the team's own: import the shipped ones, then run 10 classification tasks (where the role may)."""
     st.markdown(
         "1. Import the shipped suites (classification, extraction, financial analysis, arithmetic, email).\n"
         "2. Run 10 classification tasks on the embedded local model (no keys needed).\n"
         "3. Open **Results**, **Frontier** and **What-if**."
     )
-    if st.button("Import the shipped suites", key="overview_import_shipped", disabled=bool(suites)):
-        act(import_shipped, con)  # as the signed-in person: a viewer is refused in one line
+    if can("upload_suite") and st.button(
+        "Import the shipped suites", key="overview_import_shipped", disabled=bool(suites)
+    ):
+        act(import_shipped, con)  # as the signed-in person, checked in the core
         st.rerun()
-    busy = runs.running()
-    if suites and st.button(
+    first_run = can("launch_run") and any(s["name"] == FIRST_SUITE for s in suites)
+    if first_run and st.button(
         "Run 10 classification tasks on the embedded model", key="overview_first_run", disabled=bool(busy)
     ):
         # a label is a few tokens: a short output allowance keeps a first run on a laptop CPU to a minute or two
@@ -58,21 +97,9 @@ def get_started(con, suites: list, pending: int = 0) -> None:
         )
         try:
             runs.launch(request)
-        except RouteboardError as exc:  # a viewer, or past a budget: refused before any call, in one line
+        except RouteboardError as exc:  # past a budget: refused before any call, in one line
             show_error(exc)
             st.stop()
-        st.rerun()
-    if busy:
-        st.success(f"Run {busy[0]} is under way: follow it on the Run page.")
-        st.page_link("pages/run.py", label="Go to Run", icon=":material/play_circle:")
-    if st.button(
-        "Or explore a sample workspace first",
-        key="overview_sample",
-        help="RouteLLM's published MMLU results of GPT-4-1106 and Mixtral-8x7B (Apache-2.0), labelled 'sample:'; "
-        "no keys needed; removable in one click",
-    ):
-        with st.spinner("Adding the sample workspace ..."):
-            act(sample.build, con)
         st.rerun()
 
 
