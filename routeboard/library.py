@@ -36,6 +36,24 @@ def save_suite(
     return serialized(con, write)
 
 
+def save_suites(
+    con: duckdb.DuckDBPyConnection, suites: list[Suite], origin: str = "file", *, actor: Actor | None = None
+) -> list[ImportResult]:
+    """Store several suites (a test project's) in one transaction: all or none, each audited as an upload."""
+    actor = require(actor, "upload_suite")
+
+    def write(cur):
+        results = []
+        for suite in suites:
+            result = write_suite(cur, suite, origin)
+            detail = {"origin": origin, "created": result.created, "tasks": result.task_count}
+            audit.record(cur, actor, "upload_suite", result.suite_id, detail)
+            results.append(result)
+        return results
+
+    return serialized(con, write)
+
+
 def import_shipped(con: duckdb.DuckDBPyConnection, *, actor: Actor | None = None) -> list[ImportResult]:
     """Import every shipped suite (each recognised by content if already there)."""
     return [save_suite(con, load_suite(path), origin="shipped", actor=actor) for path in shipped_suite_paths()]

@@ -22,10 +22,13 @@ from routeboard.io.suite_formats import (
     TEMPLATE_VAR,
     SuiteSource,
     check_csv_columns,
+    dataset_columns,
     default_grader,
     default_template,
     normalised_tasks,
+    read_parquet_source,
     read_suite_source,
+    with_task_columns,
 )
 from routeboard.io.text import decode, storable
 from routeboard.settings import benchmarks_dir
@@ -44,6 +47,7 @@ class Overrides:
     prompt_template: str | None = None
     system_prompt: str | None = None
     description: str | None = None
+    columns: dict[str, str] | None = None  # a dataset file's id/input/expected -> column ('' for none)
 
 
 # ---------------------------------------------------------------- entry points
@@ -70,16 +74,54 @@ def load_suite_bytes(
 ) -> Suite:
     """Load a suite from one file's bytes (an upload, or a file on disk)."""
     problems = Problems(display or filename)
-    text = decode(data, problems, max_bytes)
-    if text is None:
-        raise InvalidInput(problems.shown())
-    source = read_suite_source(filename, text, problems, base_dir, max_bytes)
+    if Path(filename).suffix.lower() == ".parquet":
+        source = read_parquet_source(filename, data, problems, max_bytes)
+    else:
+        text = decode(data, problems, max_bytes)
+        if text is None:
+            raise InvalidInput(problems.shown())
+        source = read_suite_source(filename, text, problems, base_dir, max_bytes)
     return _build(source, Path(filename).stem, overrides or Overrides(), problems)
 
 
-def build_suite(records: list[Record], stem: str, overrides: Overrides | None, problems: Problems) -> Suite:
-    """A suite from task records already in our shape (id, messages, metadata), e.g. read from production logs."""
-    return _build(SuiteSource({}, records, "native", problems), stem, overrides or Overrides(), problems)
+def task_columns(filename: str, data: bytes, overrides: Overrides | None = None) -> TaskColumns:
+    """A dataset file's columns and the ones proposed (or given) as the task id, input and expected answer; no
+    columns for a file that is not a dataset (a suite YAML, a promptfoo CSV, OpenAI evals or inspect JSONL)."""
+    overrides = overrides or Overrides()
+    problems = Problems(filename)
+    try:
+        if Path(filename).suffix.lower() == ".parquet":
+            source = read_parquet_source(filename, data, problems, None)
+        else:
+            source = read_suite_source(filename, decode(data, problems) or "", problems, None, None)
+    except InvalidInput:
+        return TaskColumns([], {})
+    template = overrides.prompt_template
+    mapped = with_task_columns(source, overrides.columns, template)
+    return TaskColumns(dataset_columns(source), mapped.columns)
+
+
+@dataclass(frozen=True)
+class TaskColumns:
+    """A dataset file's columns, and which holds each task field (id, input, expected)."""
+
+    columns: list[str]
+    chosen: dict[str, str]
+
+
+def build_suite(
+    records: list[Record],
+    stem: str,
+    overrides: Overrides | None,
+    problems: Problems,
+    meta: dict | None = None,
+    task_problems: Problems | None = None,
+) -> Suite:
+    """A suite from task records already in our shape (id, input or messages, vars, expected, metadata) and its
+    metadata (name, category, grader, prompt_template ...), e.g. read from production logs or a test project;
+    ``task_problems`` locates the tasks' problems in the file they were read from."""
+    source = SuiteSource(meta or {}, records, "native", task_problems or problems)
+    return _build(source, stem, overrides or Overrides(), problems)
 
 
 def validate_path(path: str | Path, overrides: Overrides | None = None, max_bytes: int | None = None) -> list[Problem]:
@@ -112,10 +154,13 @@ def _load_folder(folder: Path, overrides: Overrides | None, max_bytes: int | Non
 
 def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Problems) -> Suite:
     meta, task_problems = source.meta, source.task_problems
-    tasks_raw = normalised_tasks(source)
     template = overrides.prompt_template or meta.get("prompt_template")
+    source = with_task_columns(source, overrides.columns, template if isinstance(template, str) else None)
+    tasks_raw = normalised_tasks(source)
+    found_before = len(task_problems)
     if template is None:
         template = default_template(source, tasks_raw)
+    no_template_said = template is None and len(task_problems) > found_before  # said once, not per row
     grader = _grader_spec(
         overrides.grader or meta.get("grader") or default_grader(source.fmt, tasks_raw), "grader", problems
     )
@@ -132,7 +177,7 @@ def _build(source: SuiteSource, stem: str, overrides: Overrides, problems: Probl
         problems.add(None, "prompt_template", "must be text")
         template = None
     need_expected = _needs_expected(grader) and not check_csv_columns(source, template, _needs_expected(grader))
-    tasks = _tasks(tasks_raw, template, grader, need_expected, task_problems)
+    tasks = _tasks(tasks_raw, template, grader, need_expected, task_problems, no_template_said)
     if not tasks and not any(p.file == task_problems.file for p in problems):
         task_problems.add(None, None, "no tasks found")
     problems.raise_if_any()
@@ -203,7 +248,12 @@ def _bar(value, problems: Problems) -> float:
 
 
 def _tasks(
-    tasks_raw: list[tuple[Record, dict]], template, grader: GraderSpec, need_expected: bool, problems: Problems
+    tasks_raw: list[tuple[Record, dict]],
+    template,
+    grader: GraderSpec,
+    need_expected: bool,
+    problems: Problems,
+    no_template_said: bool = False,
 ) -> list[Task]:
     template_vars = set(TEMPLATE_VAR.findall(template or ""))
     seen: dict[str, int] = {}
@@ -220,7 +270,7 @@ def _tasks(
         if task_id in seen:
             problems.add(r.line, "id", f"duplicate task id {task_id!r} (first on line {seen[task_id]})")
         seen.setdefault(task_id, r.line)
-        ok = _check_task_fields(r.line, t, template, template_vars, problems)
+        ok = _check_task_fields(r.line, t, template, template_vars, problems, no_template_said)
         expected = t["expected"]
         if isinstance(expected, (int, float)) and not isinstance(expected, bool):
             expected = str(expected)
@@ -244,7 +294,7 @@ def _tasks(
     return tasks
 
 
-def _check_task_fields(line, t, template, template_vars, problems: Problems) -> bool:
+def _check_task_fields(line, t, template, template_vars, problems: Problems, no_template_said: bool = False) -> bool:
     ok = True
     if t["input"] is not None and not isinstance(t["input"], str):
         problems.add(line, "input", "input must be text (or use messages for a chat)")
@@ -276,9 +326,16 @@ def _check_task_fields(line, t, template, template_vars, problems: Problems) -> 
                 "mappings (not YAML dates, binary, sets or an alias that contains itself)",
             )
             ok = False
+    return _has_prompt(line, t, template, template_vars, problems, no_template_said) and ok
+
+
+def _has_prompt(line, t, template, template_vars, problems: Problems, no_template_said: bool) -> bool:
+    """Whether a task gives the model something: an input, messages, or every variable of the template."""
     if template is None and not t["input"] and not t["messages"]:
-        problems.add(line, "input", "task has no input, no messages and the suite has no prompt template")
-        ok = False
+        if not no_template_said:  # a file with no template at all has said so once
+            problems.add(line, "input", "task has no input, no messages and the suite has no prompt template")
+        return False
+    ok = True
     available = set(t["vars"]) | ({"input"} if t["input"] else set())
     if template is not None and not t["messages"]:
         for name in sorted(template_vars - available):

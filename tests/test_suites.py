@@ -271,3 +271,50 @@ def test_the_size_warning_reads_the_suites_own_min_tasks():
     )
     assert size_warning(replace(suite, bar=0.7, tasks=tasks[:12], constraints={"min_tasks": 10})) is None  # 75.8%
     assert "fewer than the 50" in size_warning(replace(suite, constraints={"min_trials": 50}))  # the old name
+
+
+# ---------------------------------------------------------------- dataset files: their columns mapped
+
+
+@pytest.mark.parametrize("answer", ["answer", "target", "label", "gold_answer"])
+def test_a_datasets_answer_column_is_its_expected_answer(tmp_path, answer):
+    path = write(tmp_path / "qa.csv", f"question,{answer}\n2+2?,4\n3+3?,6\n")
+    suite = load_suite(path)
+    assert [(t.input, t.expected) for t in suite.tasks] == [("2+2?", "4"), ("3+3?", "6")]
+    assert suite.grader.name == "exact"
+
+
+def test_an_answer_column_the_template_does_not_use_is_the_expected_answer(tmp_path):
+    path = write(tmp_path / "cls.csv", "text,label\nMy card was charged twice,billing\n")
+    suite = load_suite(path, Overrides(prompt_template="Classify: {{text}}"))
+    assert (suite.tasks[0].vars, suite.tasks[0].expected) == ({"text": "My card was charged twice"}, "billing")
+
+
+def test_columns_can_be_mapped_by_name(tmp_path):
+    path = write(tmp_path / "d.csv", "qid,q,a,b\n7,x?,1,2\n")
+    suite = load_suite(path, Overrides(columns={"id": "qid", "input": "q", "expected": "b"}))
+    task = suite.tasks[0]
+    assert (task.id, task.input, task.expected, task.vars) == ("7", "x?", "2", {"a": "1"})
+    [problem] = problems_of(path, Overrides(columns={"expected": "c"}, prompt_template="{{q}} {{a}} {{b}}"))
+    assert (problem.line, problem.field) == (1, "c") and "no such column" in problem.message
+
+
+def test_a_missing_template_is_one_problem_not_one_per_row(tmp_path):
+    path = write(tmp_path / "many.csv", "a,b,c\n" + "".join(f"x{i},y{i},z{i}\n" for i in range(50)))
+    [problem] = problems_of(path)
+    assert problem.line == 1 and "no input column and no prompt template" in problem.message
+
+
+def test_a_jsonl_and_a_parquet_dataset_are_mapped_as_a_csv_is(tmp_path):
+    import pandas as pd
+
+    rows = [
+        {"question_id": "q1", "question": "2+2?", "answer": 4},
+        {"question_id": "q2", "question": "1+1?", "answer": 2},
+    ]
+    jsonl = write(tmp_path / "d.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    parquet = tmp_path / "d.parquet"
+    pd.DataFrame(rows).to_parquet(parquet)
+    for path in (jsonl, parquet):
+        suite = load_suite(path)
+        assert [(t.id, t.input, t.expected) for t in suite.tasks] == [("q1", "2+2?", "4"), ("q2", "1+1?", "2")]

@@ -4,6 +4,7 @@ grading-settings form (bar, grader options and route constraints as fields, JSON
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -12,17 +13,20 @@ from routeboard.domain import GraderSpec, Suite
 from routeboard.errors import InvalidInput, Problem, RouteboardError
 from routeboard.graders import GRADERS, registered
 from routeboard.imports.logs import LOG_HINT, sniff_format
+from routeboard.imports.projects import import_project, project_kind, read_uploaded_project
 from routeboard.io.result_formats import RESULTS_HINT, looks_like_results
 from routeboard.library import save_suite, update_suite_settings
-from routeboard.present import DASH, when, words
+from routeboard.present import DASH, for_page, when, words
 from routeboard.store.catalog import model_rows
-from routeboard.suites import Overrides, load_suite_bytes, size_warning
+from routeboard.suites import Overrides, load_suite_bytes, size_warning, task_columns
 from ui.auth import actor, sees_content
 from ui.forms import Filled, advanced_json, constraint_fields, constraint_words, grader_fields
 from ui.state import problem_rows, show_error
 from ui.tables import show
 
 FROM_FILE = "(from file)"
+NO_COLUMN = "(none)"
+COLUMN_FIELDS = {"id": "Task id column", "input": "Input column", "expected": "Expected answer column"}
 SAVED = "suites_edit_saved"  # session key: the message shown after a save's rerun
 
 
@@ -61,10 +65,17 @@ def task_frame(suite: Suite, limit: int | None = None, vars_chars: int | None = 
 def upload_box(con) -> None:
     """A task file with optional overrides: its problems by line and field, or a preview and an Import button."""
     st.caption(
-        "CSV, JSONL or YAML: routeboard's own format, promptfoo test CSVs, OpenAI evals JSONL or "
-        "inspect-style files. Nothing is written until every problem is fixed."
+        "CSV, JSONL, Parquet or YAML: routeboard's own format, a dataset (its answer column mapped), promptfoo "
+        "test CSVs, OpenAI evals JSONL or inspect-style files; or a test project, its config with the files it "
+        "names (a promptfoo project, an OpenAI evals registry YAML and its samples). Nothing is written until "
+        "every problem is fixed."
     )
-    upload = st.file_uploader("Task file", type=["csv", "jsonl", "yaml", "yml", "json"], key="suites_upload")
+    uploads = st.file_uploader(
+        "Task file, dataset or test project",
+        type=["csv", "jsonl", "yaml", "yml", "json", "parquet", "txt"],
+        accept_multiple_files=True,
+        key="suites_upload",
+    )
     cols = st.columns(4)
     name = cols[0].text_input("Name (bare files)", key="suites_name")
     category = cols[1].text_input("Category", key="suites_category")
@@ -78,13 +89,8 @@ def upload_box(con) -> None:
         chosen_options = grader_fields(grader, {}, "suites_upload_option")
         with st.expander("Advanced: the grader as JSON"):
             st.code(json.dumps({"name": grader, "options": chosen_options.values}, indent=2), language="json")
-    if upload is None:
+    if not uploads:
         return
-    if looks_like_results(upload.name, upload.getvalue()):
-        st.warning(f"{upload.name}: {RESULTS_HINT}.")
-        return
-    if sniff_format(upload.name, upload.getvalue()):  # a production log: say where it goes (a suite may still parse)
-        st.warning(f"{upload.name}: {LOG_HINT}.")
     if chosen_options.problems:
         st.error("\n".join(f"- {problem}" for problem in chosen_options.problems))
         return
@@ -96,10 +102,28 @@ def upload_box(con) -> None:
         bar=bar,
         prompt_template=template or None,
     )
+    files = [(upload.name, upload.getvalue()) for upload in uploads]
+    if any(project_kind(*file) for file in files):
+        _project_box(con, files, overrides)
+        return
+    if len(files) > 1:
+        st.error("Upload one task file at a time, or a test project's config together with the files it names.")
+        return
+    filename, data = files[0]
+    if looks_like_results(filename, data):
+        st.warning(f"{filename}: {RESULTS_HINT}.")
+        return
+    if sniff_format(filename, data):  # a production log: say where it goes (a suite may still parse)
+        st.warning(f"{filename}: {LOG_HINT}.")
+    _task_file_box(con, filename, data, replace(overrides, columns=_task_column_fields(filename, data, overrides)))
+
+
+def _task_file_box(con, filename: str, data: bytes, overrides: Overrides) -> None:
+    """One task file: its problems by line and field, or its preview and an Import button."""
     try:
-        suite = load_suite_bytes(upload.name, upload.getvalue(), overrides)
+        suite = load_suite_bytes(filename, data, overrides)
     except InvalidInput as exc:
-        st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was imported.")
+        st.error(f"{len(exc.problems)} problem(s) in {filename}; nothing was imported.")
         st.dataframe(
             problem_rows(exc.problems, with_file=True), hide_index=True, placeholder=DASH, key="suites_problems"
         )
@@ -119,6 +143,53 @@ def upload_box(con) -> None:
             show_error(exc)
             return
         st.success(f"{result.suite_id}: {'imported' if result.created else 'already imported (same content)'}")
+
+
+def _task_column_fields(filename: str, data: bytes, overrides: Overrides) -> dict[str, str] | None:
+    """A dataset file's task id, input and expected answer columns, as proposed and as the person changes them."""
+    found = task_columns(filename, data, overrides)
+    if not found.columns:
+        return None
+    st.caption("Columns of the dataset: which holds what (proposed from their names; the rest fill the template).")
+    cols = st.columns(3)
+    chosen = {}
+    for i, (field, label) in enumerate(COLUMN_FIELDS.items()):
+        options = [NO_COLUMN, *found.columns]
+        proposed = found.chosen.get(field) or NO_COLUMN
+        value = cols[i].selectbox(label, options, index=options.index(proposed), key=f"suites_map_{field}")
+        chosen[field] = "" if value == NO_COLUMN else value
+    return chosen
+
+
+def _project_box(con, files: list[tuple[str, bytes]], overrides: Overrides) -> None:
+    """A test project uploaded with the files it names: its suites previewed, then imported together."""
+    try:
+        read = read_uploaded_project(files, overrides)
+    except InvalidInput as exc:
+        st.error(f"{len(exc.problems)} problem(s) in the project; nothing was imported.")
+        st.dataframe(
+            problem_rows(exc.problems, with_file=True), hide_index=True, placeholder=DASH, key="suites_problems"
+        )
+        return
+    st.success(f"{read.fmt} project: {len(read.suites)} suite(s), " + ", ".join(s.name for s in read.suites))
+    for note in read.notes:
+        st.caption(for_page(note))
+    if read.models:
+        st.caption("Its providers, as the models to run it on: " + ", ".join(read.models))
+    for suite in read.suites:
+        st.markdown(f"**{suite.name}**: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
+        st.dataframe(task_frame(suite, limit=20), hide_index=True, key=f"suites_preview_{suite.name}")
+    if st.button("Import", key="suites_import", type="primary"):
+        try:
+            results = import_project(con, read, actor=actor())
+        except RouteboardError as exc:
+            show_error(exc)
+            return
+        st.success(
+            "; ".join(
+                f"{r.suite_id}: {'imported' if r.created else 'already imported (same content)'}" for r in results
+            )
+        )
 
 
 def settings_form(con, suite_id: str, suite: Suite) -> None:

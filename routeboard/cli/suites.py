@@ -24,8 +24,15 @@ def register(commands) -> None:
     _add_overrides(validate)
     validate.set_defaults(handler=cmd_validate)
 
-    imp = sub.add_parser("import", help="import suites (all-or-nothing per suite)")
-    imp.add_argument("paths", nargs="*", help="suite folders, YAML suites or bare CSV/JSONL files")
+    imp = sub.add_parser(
+        "import", help="import suites (all-or-nothing per suite; a test project's suites all or nothing together)"
+    )
+    imp.add_argument(
+        "paths",
+        nargs="*",
+        help="suite folders, YAML suites, CSV/JSONL/Parquet task or dataset files, a promptfoo project (its folder "
+        "or promptfooconfig.yaml) or an OpenAI evals registry YAML",
+    )
     imp.add_argument("--shipped", action="store_true", help="import every suite shipped in benchmarks/")
     imp.add_argument(
         "--format",
@@ -81,6 +88,14 @@ def _add_overrides(parser) -> None:
     parser.add_argument("--bar", type=float, help="quality bar in (0, 1], e.g. 0.94")
     parser.add_argument("--template", help="prompt template with {{var}} placeholders")
     parser.add_argument("--system-prompt")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="a dataset file's column holding a task field (repeatable): id, input or expected, e.g. "
+        "--map expected=answer (proposed from the column names when not given; an empty COLUMN maps none)",
+    )
 
 
 def _overrides(args) -> Overrides:
@@ -91,7 +106,19 @@ def _overrides(args) -> Overrides:
         bar=args.bar,
         prompt_template=args.template,
         system_prompt=args.system_prompt,
+        columns=_columns(args.map),
     )
+
+
+def _columns(items: list[str]) -> dict[str, str] | None:
+    """--map FIELD=COLUMN flags as a column mapping; None when none is given (the columns are then proposed)."""
+    columns = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(Problem("--map", None, None, f"give FIELD=COLUMN (id, input or expected), got {item!r}"))
+        columns[name.strip()] = column.strip()
+    return columns or None
 
 
 def _grader(args) -> str | dict | None:
@@ -135,7 +162,14 @@ def _flag(name: str) -> str:
 
 
 def cmd_validate(args) -> int:
+    from routeboard.imports.projects import load_project, project_config
+
     path = Path(args.path)
+    if args.format == "auto" and project_config(path):  # a test project: every suite it holds
+        read = load_project(path, _overrides(args))
+        print(f"{args.path}: valid {read.fmt} project, {len(read.suites)} suite(s)")
+        _print_project(read)
+        return 0
     fmt = _log_format(path, args.format)
     if fmt:  # a production log: checked as it would be imported
         suite = read_log_suite(str(path), file_bytes(path), fmt=fmt, overrides=_overrides(args)).suite
@@ -156,7 +190,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from routeboard.library import save_suite
+    from routeboard.imports.projects import project_config
 
     paths = [Path(p) for p in args.paths] + (shipped_suite_paths() if args.shipped else [])
     if not paths:
@@ -165,30 +199,49 @@ def cmd_import(args) -> int:
     overrides = _overrides(args)
     # Validate everything before writing anything, so a bad file in a batch imports nothing.
     logs = {path: _log_format(path, args.format) for path in paths}
-    loaded = {path: _loaded(path, logs[path], overrides, args) for path in paths}
+    projects = {path: args.format == "auto" and bool(project_config(path)) for path in paths}
+    loaded = {path: _loaded(path, logs[path], projects[path], overrides, args) for path in paths}
     con = open_db(args)
     who = actor(args, con)
-    results = []
-    for path in paths:
-        if logs[path]:
-            results.append(
-                load_log(
-                    con, path, fmt=logs[path], overrides=overrides, redact=args.redact, model=args.model, actor=who
-                ).__dict__
-            )
-        else:
-            origin = "shipped" if args.shipped and path in shipped_suite_paths() else "file"
-            results.append(
-                {**save_suite(con, loaded[path], origin=origin, actor=who).__dict__, "grader": loaded[path].grader.name}
-            )
+    results = [(path, _store(con, path, logs[path], loaded[path], args, overrides, who)) for path in paths]
     if args.json:
-        print_json(results)
+        print_json([r for _, stored in results for r in stored])
         return 0
-    for path, r in zip(paths, results):
-        _print_import(r, bool(logs[path]), args.grader is None)
-        if not args.shipped and (warning := size_warning(loaded[path])):
+    for path, stored in results:
+        for r in stored:
+            _print_import(r, bool(logs[path]), args.grader is None)
+        if projects[path]:
+            _print_project(loaded[path])
+        elif not args.shipped and (warning := size_warning(loaded[path])):
             print(f"  warning: {warning}")
     return 0
+
+
+def _store(con, path: Path, log_format: str | None, loaded, args, overrides: Overrides, who) -> list[dict]:
+    """Store one path's suite (or a project's suites, together) and say what was stored."""
+    from routeboard.imports.projects import ProjectRead, import_project
+    from routeboard.library import save_suite
+
+    if log_format:
+        kw = {"overrides": overrides, "redact": args.redact, "model": args.model, "actor": who}
+        return [load_log(con, path, fmt=log_format, **kw).__dict__]
+    if isinstance(loaded, ProjectRead):
+        graders = {suite.name: suite.grader.name for suite in loaded.suites}
+        return [
+            {**r.__dict__, "grader": graders[r.suite_id.split("@")[0]]} for r in import_project(con, loaded, actor=who)
+        ]
+    origin = "shipped" if args.shipped and path in shipped_suite_paths() else "file"
+    return [{**save_suite(con, loaded, origin=origin, actor=who).__dict__, "grader": loaded.grader.name}]
+
+
+def _print_project(read) -> None:
+    """A project's suites, its notes, and the run its providers suggest."""
+    for suite in read.suites:
+        print(f"  {suite.name}: {len(suite.tasks)} tasks, grader {suite.grader.name}")
+    for note in read.notes:
+        print(f"  {for_cli(note)}")
+    if command := read.run_command():
+        print(f"  its providers, as the run's models: {command}")
 
 
 def _log_format(path: Path, fmt: str) -> str | None:
@@ -198,7 +251,14 @@ def _log_format(path: Path, fmt: str) -> str | None:
     return sniff_format(path.name, file_bytes(path)) if path.is_file() else None
 
 
-def _loaded(path: Path, fmt: str | None, overrides: Overrides, args):
+def _loaded(path: Path, fmt: str | None, project: bool, overrides: Overrides, args):
+    if project:
+        from dataclasses import replace
+
+        from routeboard.imports.projects import load_project
+
+        read = load_project(path, overrides)
+        return replace(read, suites=[redact_suite(s) for s in read.suites]) if args.redact else read
     if fmt:
         data = file_bytes(path)
         return read_log_suite(str(path), data, fmt=fmt, overrides=overrides, redact=args.redact, model=args.model).suite

@@ -2,11 +2,14 @@
 
 A grader needs the gold answer and decides ``correct``; a validator checks only what production code could
 also check and decides ``valid``. Each is a small factory in its family's module (text, numeric, structured,
-judge, human) that declares its options; the registry checks a suite's options against them and builds by name.
+judge, human, assertions: the per-task checks of peers' test projects) that declares its options; the registry
+checks a suite's options against them and builds by name.
 """
 
-# Importing the family modules (human, judge, numeric, structured, text) registers their graders and validators.
+# Importing the family modules (assertions, human, judge, numeric, structured, text) registers their graders and
+# validators.
 from routeboard.graders._common import Grader, Judge, Validator
+from routeboard.graders.assertions import ASSERT_KEY, supported
 from routeboard.graders.human import PENDING_DETAIL, awaits_review, review_overlap
 from routeboard.graders.judge import judge_messages, parse_verdict
 from routeboard.graders.numeric import (
@@ -38,6 +41,7 @@ from routeboard.graders.structured import FieldSpec, extract_json_object, field_
 from routeboard.graders.text import find_labels, normalize_text, token_f1
 
 __all__ = [
+    "ASSERT_KEY",
     "GRADERS",
     "VALIDATORS",
     "FieldSpec",
@@ -72,6 +76,7 @@ __all__ = [
     "registered",
     "review_overlap",
     "spec_problems",
+    "supported",
     "token_f1",
     "validator",
 ]

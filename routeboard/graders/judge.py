@@ -116,6 +116,7 @@ def llm_judge_grader(
 ) -> Grader:
     """A judge model grades against ``rubric``; a failing ``precheck`` grader marks the answer wrong without a call.
 
+    A task's metadata ``rubric`` (a test project's per-test rubric) replaces ``rubric`` for that task.
     ``judge_model`` names the suite's judge; the runner resolves it (a run's --judge-model overrides it) and
     passes the call in as ``judge``."""
     if judge is None:
@@ -127,8 +128,8 @@ def llm_judge_grader(
             checked = checker(output, task)
             if not checked.correct:
                 return Grade(valid=True, correct=False, score=0.0, detail=f"precheck failed: {checked.detail}")
-        try:
-            answer = judge(judge_messages(rubric, task, output))
+        try:  # a task's own rubric (a test project's per-test llm-rubric) wins over the suite's
+            answer = judge(judge_messages(task.metadata.get("rubric") or rubric, task, output))
         except Exception as error:  # a judge outage grades this output as ungradable, it does not end the run
             return Grade(valid=False, correct=False, score=0.0, detail=f"judge error: {type(error).__name__}: {error}")
         return parse_verdict("" if answer is None else str(answer))

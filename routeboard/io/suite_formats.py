@@ -1,5 +1,6 @@
 """Suite files as raw task records: a YAML suite (inline tasks or a tasks file beside it), a bare CSV/JSONL
-task file, and the task shapes of other tools (promptfoo CSV, OpenAI evals JSONL, inspect CSV/JSONL).
+task file, a dataset file (CSV, JSONL or Parquet whose columns are mapped to the task id, input and expected
+answer, as a results file's are), and the task shapes of other tools (promptfoo CSV, OpenAI evals JSONL, inspect).
 
 A format only reads and normalises; ``routeboard.suites`` validates the result and builds the ``Suite``.
 """
@@ -7,14 +8,17 @@ A format only reads and normalises; ``routeboard.suites`` validates the result a
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from routeboard.errors import InvalidInput, Problem, Problems
 from routeboard.io.records import Record, read_csv, read_jsonl
+from routeboard.io.result_mapping import BY_NAME, normalised
+from routeboard.io.tables import read_table
 from routeboard.io.text import decode
 from routeboard.io.yaml_doc import item_lines, key_line, read_yaml
-from routeboard.present import entry
+from routeboard.present import entry, said
 
 SUITE_KEYS = {
     "name",
@@ -35,16 +39,25 @@ TASK_FILE_NAMES = ("tasks.jsonl", "tasks.csv")
 TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_][\w]*)\s*\}\}")
 HUMAN_GRADER = "human"  # routeboard/graders/human.py: outputs wait as 'pending' until a person reviews them
 PROMPTFOO_GRADERS = {"equals": "exact", "contains": "contains", "icontains": "contains", "regex": "regex"}
+DATASET_FORMATS = ("native-csv", "dataset")  # columns mapped to id, input and expected; the rest are vars
+# the column names that propose each task field: a results file's (io/result_mapping.py), and `label` as the answer
+TASK_COLUMN_NAMES = {
+    "id": BY_NAME["task_id"].names,
+    "input": BY_NAME["input"].names,
+    "expected": BY_NAME["expected"].names + ("label",),
+}
 
 
 class SuiteSource(NamedTuple):
-    """What a suite file holds before validation: its metadata, raw task records, their format and where
-    the tasks were read (``task_problems`` locates problems in that file)."""
+    """What a suite file holds before validation: its metadata, raw task records, their format, where the tasks
+    were read (``task_problems`` locates problems in that file) and, for a dataset file, which column holds the
+    task id, input and expected answer (``columns``)."""
 
     meta: dict[str, Any]
     records: list[Record]
     fmt: str
     task_problems: Problems
+    columns: dict[str, str] = {}
 
 
 def read_suite_source(
@@ -57,7 +70,15 @@ def read_suite_source(
     if suffix in (".jsonl", ".csv"):
         records, fmt = _task_file(suffix, text, problems)
         return SuiteSource({}, records, fmt, problems)
-    raise InvalidInput(Problem(problems.file, None, None, "unsupported file type: use .csv, .jsonl, .yaml or .yml"))
+    raise InvalidInput(
+        Problem(problems.file, None, None, "unsupported file type: use .csv, .jsonl, .parquet, .yaml or .yml")
+    )
+
+
+def read_parquet_source(filename: str, data: bytes, problems: Problems, max_bytes: int | None) -> SuiteSource:
+    """A Parquet dataset's rows as task records (its columns mapped like a CSV's)."""
+    table = read_table(filename, data, problems, max_bytes)
+    return SuiteSource({}, table.records if table else [], "dataset", problems)
 
 
 def _yaml_suite(text: str, problems: Problems, base_dir: Path | None, max_bytes: int | None) -> SuiteSource:
@@ -113,13 +134,19 @@ def _task_file(suffix: str, text: str, problems: Problems) -> tuple[list[Record]
     if suffix == ".jsonl":
         records = read_jsonl(text, problems)
         keys = set().union(*(r.fields for r in records)) if records else set()
-        return records, "openai-evals" if "ideal" in keys else "inspect" if "target" in keys else "native"
+        if "ideal" in keys:
+            return records, "openai-evals"
+        if {"target", "input"} <= keys:
+            return records, "inspect"
+        # a task file names its input, messages or vars (its typos are then named); other lines are a dataset's rows
+        native = keys <= TASK_KEYS or bool({"input", "messages", "vars", "metadata"} & keys)
+        return records, "native" if native else "dataset"
     header, records = read_csv(text, problems, empty="the CSV is empty: it needs a header row and at least one task")
     fmt = (
         "promptfoo"
         if any(h.startswith("__expected") for h in header)
         else "inspect"
-        if "target" in header
+        if {"target", "input"} <= set(header)
         else "native-csv"
     )
     return records, fmt
@@ -147,11 +174,14 @@ def _from_native(record: Record, problems: Problems) -> dict:
     }
 
 
-def _from_native_csv(record: Record, problems: Problems) -> dict:
+def _from_dataset(record: Record, problems: Problems, columns: dict[str, str]) -> dict:
+    """A row of a CSV, JSONL or Parquet dataset: its mapped columns are the id, input and expected answer, columns
+    prefixed meta_ or metadata. are metadata, the rest fill the prompt template's variables."""
     task = _empty_task()
+    mapped = {column: name for name, column in columns.items() if column}
     for key, value in record.fields.items():
-        if key in ("id", "input", "expected"):
-            task[key] = value if value != "" else None
+        if key in mapped:
+            task[mapped[key]] = value if value != "" else None
         elif key.startswith("meta_") or key.startswith("metadata."):
             task["metadata"][key.split("_", 1)[1] if key.startswith("meta_") else key.split(".", 1)[1]] = value
         else:
@@ -229,7 +259,8 @@ def _from_promptfoo(record: Record, problems: Problems) -> dict:
 
 NORMALISERS = {
     "native": _from_native,
-    "native-csv": _from_native_csv,
+    "native-csv": _from_dataset,
+    "dataset": _from_dataset,
     "inspect": _from_inspect,
     "openai-evals": _from_openai_evals,
     "promptfoo": _from_promptfoo,
@@ -239,7 +270,43 @@ NORMALISERS = {
 def normalised_tasks(source: SuiteSource) -> list[tuple[Record, dict]]:
     """Each record with its task fields (id, input, messages, vars, expected, metadata) in our shape."""
     normalise = NORMALISERS[source.fmt]
+    if source.fmt in DATASET_FORMATS:
+        normalise = partial(normalise, columns=source.columns)
     return [(record, normalise(record, source.task_problems)) for record in source.records]
+
+
+def dataset_columns(source: SuiteSource) -> list[str]:
+    """A dataset file's columns in order of first appearance ([] for other formats)."""
+    if source.fmt not in DATASET_FORMATS:
+        return []
+    return list(dict.fromkeys(key for record in source.records for key in record.fields))
+
+
+def with_task_columns(source: SuiteSource, given: dict[str, str] | None, template: str | None) -> SuiteSource:
+    """A dataset's column mapping: the person's (``given``: field -> column, '' for none), else the column named as
+    the field, else one named as other tools name it (answer, target, label ... for the expected answer; question,
+    prompt ... for the input when there is no template), never a column the template uses."""
+    columns = dataset_columns(source)
+    if not columns:
+        return source
+    used = set(TEMPLATE_VAR.findall(template or ""))
+    chosen: dict[str, str] = {}
+    for name, column in (given or {}).items():
+        if name not in TASK_COLUMN_NAMES:
+            source.task_problems.add(None, name, f"not a task field (map: {', '.join(TASK_COLUMN_NAMES)})")
+        elif column and column not in columns:
+            source.task_problems.add(1, column, f"no such column to map as {name} (columns: {', '.join(columns)})")
+        else:
+            chosen[name] = column
+    by_name = {normalised(column): column for column in reversed(columns)}
+    for name, names in TASK_COLUMN_NAMES.items():
+        if name in chosen or (name == "input" and template is not None):
+            continue
+        taken = set(chosen.values()) | used
+        proposed = [by_name[n] for n in (name, *names) if n in by_name and by_name[n] not in taken]
+        if proposed:
+            chosen[name] = proposed[0]
+    return source._replace(columns=chosen)
 
 
 # ---------------------------------------------------------------- what a format implies
@@ -257,8 +324,8 @@ def default_grader(fmt: str, tasks: list[tuple[Record, dict]]) -> str:
 
 
 def default_template(source: SuiteSource, tasks: list[tuple[Record, dict]]) -> str | None:
-    """A CSV with one variable column and no input column is its own prompt; several need a template."""
-    if source.fmt not in ("promptfoo", "native-csv") or not tasks or any(t["input"] for _, t in tasks):
+    """A CSV with one variable column and no input column is its own prompt; several need a template (said once)."""
+    if source.fmt not in ("promptfoo", *DATASET_FORMATS) or not tasks or any(t["input"] for _, t in tasks):
         return None
     names = list(tasks[0][1]["vars"])
     if len(names) == 1:
@@ -267,21 +334,23 @@ def default_template(source: SuiteSource, tasks: list[tuple[Record, dict]]) -> s
         1,
         None,
         f"no input column and no prompt template: give a template using "
-        f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or {entry('template')})",
+        f"{', '.join('{{' + n + '}}' for n in names)} (suite.yaml prompt_template or {entry('template')}), or "
+        + said("map the input column (--map input=COLUMN)", "choose the input column"),
     )
     return None
 
 
 def check_csv_columns(source: SuiteSource, template: str | None, need_expected: bool = True) -> bool:
-    """A column that is neither id/input/expected, nor metadata, nor used by the template is a mistake; the
-    expected column is needed only when the grader needs answers (inputs-only files go to review). True when
+    """A column that is neither mapped (id, input, expected), nor metadata, nor used by the template is a mistake;
+    the expected column is needed only when the grader needs answers (inputs-only files go to review). True when
     the expected column is missing and was reported (so each row need not say it again)."""
-    if source.fmt != "native-csv" or not source.records:
+    if source.fmt not in DATASET_FORMATS or not source.records:
         return False
     used = set(TEMPLATE_VAR.findall(template or ""))
-    header = list(source.records[0].fields)
+    header = dataset_columns(source)
+    mapped = {column for column in source.columns.values() if column}
     for column in header:
-        if column in ("id", "input", "expected") or column.startswith(("meta_", "metadata.")):
+        if column in mapped or column.startswith(("meta_", "metadata.")):
             continue
         if template is not None and column not in used:
             source.task_problems.add(
@@ -289,12 +358,13 @@ def check_csv_columns(source: SuiteSource, template: str | None, need_expected: 
                 column,
                 "unknown column: not used by the prompt template (prefix it with meta_ to keep it as task metadata)",
             )
-    missing = "expected" not in header and need_expected
+    missing = not source.columns.get("expected") and need_expected
     if missing:
         source.task_problems.add(
             1,
             None,
-            "missing column: expected (or use an inspect-style `target` column; with no answers, leave the "
-            f"grader ({entry('grader')}) unset or choose human to review outputs)",
+            "missing column: expected (no column named expected, answer, target or label: "
+            + said("name yours with --map expected=COLUMN", "choose yours as the expected answer column")
+            + f"; with no answers, leave the grader ({entry('grader')}) unset or choose human to review outputs)",
         )
     return missing

@@ -26,7 +26,18 @@ from tests.graders.conftest import BANKING77, CARD_ARRIVAL, RD_TASK, RUBRIC
 
 
 def test_registered_names():
-    assert set(GRADERS) == {"exact", "label", "contains", "regex", "numeric", "json_fields", "f1", "llm_judge", "human"}
+    assert set(GRADERS) == {
+        "exact",
+        "label",
+        "contains",
+        "regex",
+        "numeric",
+        "json_fields",
+        "f1",
+        "llm_judge",
+        "human",
+        "assertions",
+    }
     assert set(VALIDATORS) == {"json", "json_schema", "regex", "one_of", "number"}
 
 

@@ -76,6 +76,60 @@ def test_a_results_file_dropped_on_suites_points_to_results_import_instead_of_li
     assert [e.value for e in at.error] == []
     assert [w.value for w in at.warning] == [
         "results.csv: this is a results file (per-sample results: task_id, model, correct), not a task file: "
-        "import it under Results import, or `python -m routeboard results import FILE`."
+        "import it under Results import, or `routeboard results import FILE`."
     ]
+    assert list_suites(app_con) == []
+
+
+def test_a_datasets_answer_column_is_proposed_as_its_expected_answer_and_can_be_changed(app, app_con):
+    at = open_page(app, "suites")
+    data = b"question,answer,alt\n2+2?,4,four\n3+3?,6,six\n"
+    at.file_uploader(key="suites_upload").set_value(("qa.csv", data, "text/csv")).run()
+    assert (at.selectbox(key="suites_map_input").value, at.selectbox(key="suites_map_expected").value) == (
+        "question",
+        "answer",
+    )
+    assert [s.value for s in at.success] == ["'qa': 2 tasks, grader exact, bar 0.9"]
+    at.selectbox(key="suites_map_expected").set_value("alt").run()
+    preview = table(at, "id", "input", "vars", "expected")
+    assert preview["expected"].tolist() == ["four", "six"]
+    at.button(key="suites_import").click().run()
+    assert [t.expected for t in load_stored_suite(app_con, "qa")[1].tasks] == ["four", "six"]
+
+
+PROMPTFOO_CONFIG = b"""\
+description: Capital cities
+prompts: ["Capital of {{country}}? The city only."]
+providers: [openai:gpt-4o-mini, "anthropic:messages:claude-3-5-haiku-20241022"]
+tests: file://tests.csv
+defaultTest:
+  assert: [{type: icontains, value: "{{answer}}"}]
+"""
+PROMPTFOO_TESTS = b"country,answer,__expected\nFrance,Paris,not-contains: London\nJapan,Tokyo,\n"
+
+
+def test_a_promptfoo_project_uploaded_with_its_tests_is_previewed_then_imported(app, app_con):
+    at = open_page(app, "suites")
+    files = [("promptfooconfig.yaml", PROMPTFOO_CONFIG, "application/yaml"), ("tests.csv", PROMPTFOO_TESTS, "text/csv")]
+    at.file_uploader(key="suites_upload").set_value(files).run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["promptfoo project: 1 suite(s), capital-cities"]
+    assert any("openai/gpt-4o-mini, anthropic/claude-3-5-haiku-20241022" in c.value for c in at.caption)
+    assert list_suites(app_con) == []  # nothing written by looking
+    at.button(key="suites_import").click().run()
+    assert "capital-cities@1: imported" in at.success[-1].value
+    suite = load_stored_suite(app_con, "capital-cities")[1]
+    assert suite.grader.name == "assertions" and suite.tasks[1].metadata["assert"] == [
+        {"type": "icontains", "value": "Tokyo"}
+    ]
+
+
+def test_a_project_missing_the_file_it_names_says_so_and_writes_nothing(app, app_con):
+    at = open_page(app, "suites")
+    at.file_uploader(key="suites_upload").set_value(
+        [("promptfooconfig.yaml", PROMPTFOO_CONFIG, "application/yaml")]
+    ).run()
+    problems = table(at, "file", "line", "field", "problem")
+    assert "tests.csv not found beside the config (upload it with the config)" in problems["problem"].tolist()
+    assert "suites_import" not in [b.key for b in at.button]
     assert list_suites(app_con) == []
