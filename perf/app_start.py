@@ -80,10 +80,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-# Every chart on the page drawn: the chart library (Vega) loads on the first page that shows a chart and draws after
-# the script ends, so without this a page's chart would be paid for on the next page visited.
+# Every chart on the page drawn: a chart library (Vega; Plotly on the Frontier) loads on the first page that shows
+# its chart and draws after the script ends, so without this a page's chart would be paid for on the next page.
 CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-    .every(c => c.querySelector('canvas, svg'))"""
+    .every(c => c.querySelector('canvas, svg'))
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 
 
 def visit(page, title: str) -> float:
@@ -136,10 +137,8 @@ def walk_once(browser, db: Path, ready: str, log: Path) -> tuple[Walk, float]:
         health_s = time.perf_counter() - started
         page.goto(url)
         page.get_by_role("heading", name=ready, exact=True).wait_for(timeout=WAIT_MS)
-        if ready == "Routing board":  # the board itself (a data grid with a "routed" column), not only its heading
-            page.locator('[data-testid="stDataFrame"]').filter(
-                has=page.locator("th[role='columnheader']", has_text="routed")
-            ).first.wait_for(timeout=WAIT_MS)
+        if ready == "Routing board":  # the board itself (its table of routes and money), not only its heading
+            page.locator(".st-key-overview_board table tbody tr").first.wait_for(timeout=WAIT_MS)
         result = Walk(health_s, time.perf_counter() - started)
         cpu = cpu_seconds(process.pid)
         page.wait_for_selector(IDLE, timeout=WAIT_MS)

@@ -41,7 +41,7 @@ MIXTRAL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 MIXTRAL_LITELLM = "together_ai/mistralai/Mixtral-8x7B-Instruct-v0.1"
 NOTE = (
     "sample benchmark data (RouteLLM MMLU, Apache-2.0): published per-question results, no outputs; input tokens "
-    f"counted on each prompt with litellm.token_counter, output assumed {OUTPUT_TOKENS} token (the answer letter); "
+    f"counted on each prompt by litellm's tokenizer, output assumed {OUTPUT_TOKENS} token (the answer letter); "
     f"prices from litellm's map, Mixtral at {MIXTRAL_LITELLM}'s"
 )
 # category -> MMLU subjects, chosen so the board shows an open-weight route, a frontier route where both
