@@ -5,7 +5,7 @@ import streamlit as st
 from routeboard.catalog.models import EMBEDDED_ID, list_models
 from routeboard.decide.scenario import list_scenarios
 from routeboard.providers.base import GenerationSettings
-from routeboard.run.request import RunRequest
+from routeboard.run.request import DEFAULTS, RunRequest
 from routeboard.store.suites import list_suites
 from ui import runs
 from ui.auth import guard
@@ -26,11 +26,14 @@ default = [s for s in runs.last_suites() if s in suite_names] or suite_names[:1]
 suites = left.multiselect("Suites", suite_names, default=default, key="run_suites")
 models = right.multiselect("Models", model_ids, default=[EMBEDDED_ID], key="run_models")
 cols = st.columns(6)
-trials = cols[0].number_input("Trials per task", 1, 20, 1, key="run_trials")
+# the defaults the CLI's `run` has too (routeboard.run.request.DEFAULTS): a run costs the same wherever it starts
+trials = cols[0].number_input("Trials per task", 1, 20, DEFAULTS.trials, key="run_trials")
 limit = cols[1].number_input("Tasks per suite (0 = all)", 0, 100_000, 10, key="run_limit")
-concurrency = cols[2].number_input("Concurrency", 1, 64, 4, key="run_concurrency")
+concurrency = cols[2].number_input("Concurrency", 1, 64, DEFAULTS.concurrency, key="run_concurrency")
 budget = cols[3].number_input("Budget cap USD (0 = none)", 0.0, 1e6, 0.0, key="run_budget")
-max_tokens = cols[4].number_input("Max output tokens", 1, 8192, 128, key="run_max_tokens")
+max_tokens = cols[4].number_input(
+    "Max output tokens", 1, 8192, DEFAULTS.settings.max_output_tokens, key="run_max_tokens"
+)
 STOPS = {"every task": "none", "once its verdict is settled": "certify", "once it cannot be the route": "route"}
 stop = STOPS[
     cols[5].selectbox(

@@ -149,8 +149,10 @@ def estimate_and_launch(con, request: RunRequest) -> None:
         )
         frame = pd.DataFrame([r.__dict__ for r in rows])
         frame["local_minutes"] = frame.pop("local_seconds") / 60
+        # the cost in the parts a run's history names ("model $", "infra $"): a local model's is infra before and after
+        frame = frame.rename(columns={"model_usd": "model_total_usd", "infra_usd": "infra_total_usd"})
         st.caption("Estimate before launching:")
-        show(frame.drop(columns="basis"), key="run_estimate")
+        show(frame.drop(columns=["basis", "cost_usd"]), key="run_estimate")
         for r in rows:
             st.caption(f"{r.model_id} × {r.suite}: {r.basis}")
         if request.until_route:

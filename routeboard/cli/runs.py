@@ -9,6 +9,7 @@ import threading
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError, TeamStore
 from routeboard.present import money, race_lines, route_spend_text, spend_text
+from routeboard.run.request import DEFAULTS
 from routeboard.store.lease import held
 
 
@@ -16,15 +17,20 @@ def register(commands) -> None:
     run = commands.add_parser("run", help="run suites x models x trials and store every attempt")
     run.add_argument("--suite", action="append", required=True, help="suite name, NAME@VERSION or a path (repeat)")
     run.add_argument("--model", action="append", required=True, help="model id (repeat)")
-    run.add_argument("--trials", type=int, default=1)
+    run.add_argument("--trials", type=int, default=DEFAULTS.trials)
     run.add_argument("--limit", type=int, help="only the first N tasks of each suite")
-    run.add_argument("--concurrency", type=int, default=4)
+    run.add_argument("--concurrency", type=int, default=DEFAULTS.concurrency)
     run.add_argument("--per-provider", type=int, help="concurrency limit per provider (default: --concurrency)")
     run.add_argument("--budget-usd", type=float, help="stop launching calls before spend would pass this")
-    run.add_argument("--temperature", type=float, default=0.0)
-    run.add_argument("--max-tokens", type=int, default=256)
+    run.add_argument("--temperature", type=float, default=DEFAULTS.settings.temperature)
+    run.add_argument(
+        "--max-tokens",
+        type=int,
+        default=DEFAULTS.settings.max_output_tokens,
+        help=f"output cap per call (default {DEFAULTS.settings.max_output_tokens}, as on the Run page)",
+    )
     run.add_argument("--seed", type=int)
-    run.add_argument("--timeout-s", type=float, default=60.0)
+    run.add_argument("--timeout-s", type=float, default=DEFAULTS.settings.timeout_s)
     run.add_argument(
         "--judge-model",
         help="model that grades llm_judge suites, overriding each suite's judge_model "
@@ -43,7 +49,12 @@ def register(commands) -> None:
     )
     run.add_argument("--scenario", help="saved scenario name or YAML/JSON file --until-route judges cost by")
     run.add_argument("--order-seed", type=int, help="--until-route's task order (default: drawn, kept in the run)")
-    run.add_argument("--round-tasks", type=int, default=25, help="tasks per round (default 25)")
+    run.add_argument(
+        "--round-tasks",
+        type=int,
+        default=DEFAULTS.round_tasks,
+        help=f"tasks per round (default {DEFAULTS.round_tasks})",
+    )
     run.add_argument("--estimate-only", action="store_true", help="print the estimate and stop")
     run.add_argument("--no-cache", action="store_true", help="ask again even if an identical request was answered")
     run.add_argument("--json", action="store_true", help="print one JSON document at the end and nothing else")
@@ -179,14 +190,14 @@ def _print_estimate(rows, spend: dict | None = None) -> None:
     from rich.table import Table
 
     table = Table(title="estimate before the run")
-    for column in ("model", "suite", "calls", "input tokens", "output tokens", "cost", "local time"):
+    # the cost in the parts `runs show` names: "model $" (tokens x price) and "infra $" (a local model's time)
+    for column in ("model", "suite", "calls", "input tokens", "output tokens", "model $", "infra $", "local time"):
         table.add_column(column)
     for r in rows:
-        cost = "unknown (no price)" if r["cost_usd"] is None else money(r["cost_usd"])
+        tokens = "unknown (no price)" if r["model_usd"] is None else money(r["model_usd"])
         local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
-        table.add_row(
-            r["model_id"], r["suite"], str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]), cost, local
-        )
+        counts = (str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]))
+        table.add_row(r["model_id"], r["suite"], *counts, tokens, money(r["infra_usd"]), local)
     console = Console(stderr=True)
     console.print(table)
     for r in rows:

@@ -81,6 +81,10 @@ class Estimate:
     cost_usd: float | None  # None: price unknown
     local_seconds: float | None  # None: hosted
     basis: str = ""  # one sentence: where each figure came from
+    # cost_usd in the run's own two parts, named as a run's totals are: tokens x price, and a local model's busy time
+    # x its infra rate (so a local model's cost is "infra $" before the run as after it, never "model $")
+    model_usd: float | None = None  # None: price unknown
+    infra_usd: float = 0.0
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -352,9 +356,9 @@ def estimate(
                 seconds, new_tokens, previous[model.id] = _local_seconds(
                     speeds[model.id], previous[model.id], texts, counted, outputs, trials, retry_share
                 )
-            cost = model_usd(model.price, input_tokens, output_tokens)
-            if cost is not None and seconds is not None:
-                cost += infra_usd(model, seconds * 1000)
+            tokens_cost = model_usd(model.price, input_tokens, output_tokens)
+            time_cost = infra_usd(model, seconds * 1000) if seconds is not None else 0.0
+            cost = None if tokens_cost is None else tokens_cost + time_cost
             basis = f"input counted on {len(tasks) * trials:,} rendered prompts ({input_tokens:,} tokens"
             basis += f"; {new_tokens:,.0f} not shared with the prompt before)" if new_tokens is not None else ")"
             basis += f"; {output_basis}; {_retry_basis(past, retry_share)}"
@@ -362,8 +366,11 @@ def estimate(
                 basis += f"; {speeds[model.id].describe()}"
             if cost is None:
                 basis += "; cost unknown: no price"
+            calls = len(tasks) * trials
             rows.append(
-                Estimate(model.id, suite_id, len(tasks) * trials, input_tokens, output_tokens, cost, seconds, basis)
+                Estimate(
+                    model.id, suite_id, calls, input_tokens, output_tokens, cost, seconds, basis, tokens_cost, time_cost
+                )
             )
     return rows
 

@@ -93,3 +93,8 @@ class RunRequest:
             settings=GenerationSettings(**settings["generation"]),
             **stored,
         )
+
+
+# The one set of run defaults, read by the app's Run page and the CLI's `run` alike, so a run costs the same wherever
+# it starts (the page once capped output at 128 tokens where the CLI capped it at 256).
+DEFAULTS = RunRequest(suites=(), models=())

@@ -21,7 +21,7 @@ def test_a_run_launched_on_the_page_finishes_and_its_trials_are_stored(app, app_
     at.number_input(key="run_limit").set_value(LIMIT)
     at.run()
     assert not at.exception and not at.error
-    estimate = table(at, "model_id", "suite", "calls", "cost_usd")
+    estimate = table(at, "model_id", "suite", "calls", "model_total_usd", "infra_total_usd")
     assert estimate[["model_id", "calls"]].values.tolist() == [[CHEAP, str(LIMIT)]]
 
     at.button(key="run_launch").click().run()
