@@ -89,6 +89,9 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
     import plotly.graph_objects as go
 
     data = _frontier_data(points, cost)
+    # room beside the outermost points for their names (a log axis's range is in powers of ten)
+    low, high = (math.log10(data["cost_usd"].min()), math.log10(data["cost_usd"].max())) if len(data) else (0, 0)
+    pad = max(0.25, (high - low) * 0.1)
     figure = go.Figure()
     for tier in sorted(data["tier"].unique()):
         rows = data[data["tier"] == tier]
@@ -99,7 +102,7 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
                 name=tier,
                 mode="markers+text",
                 text=rows["label"].tolist(),
-                textposition="bottom center" if tier == "cascade" else "top center",
+                textposition=[_beside(x, low, high, tier) for x in rows["cost_usd"]],
                 marker={
                     "color": TIER_COLOURS.get(tier, "#333333"),
                     "size": 12,
@@ -138,9 +141,6 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
         annotation_position="top left",
     )
     ticks = log_ticks(data["cost_usd"])
-    # room beside the outermost points for their names (a log axis's range is in powers of ten)
-    low, high = (math.log10(data["cost_usd"].min()), math.log10(data["cost_usd"].max())) if len(data) else (0, 0)
-    pad = max(0.25, (high - low) * 0.1)
     floor = min([bar, *data["ci_low"].tolist()])  # accuracy is a share: the axis never runs past 100%
     figure.update_layout(
         height=480,
@@ -156,6 +156,14 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
         yaxis={"title": "accuracy", "range": [max(0.0, floor - 0.05), 1.0], "tickformat": ".0%"},
     )
     return figure, data
+
+
+def _beside(cost: float, low: float, high: float, tier: str) -> str:
+    """Where a point's name goes: above it (a cascade's below, apart from the models it joins), toward the middle
+    of the chart near either edge, so no name is cut off."""
+    where = (math.log10(cost) - low) / (high - low) if high > low else 0.5
+    side = " left" if where > 0.7 else " right" if where < 0.3 else " center"
+    return ("bottom" if tier == "cascade" else "top") + side
 
 
 def _hover(row, cost: str) -> list[str]:
