@@ -139,11 +139,12 @@ def mapping_notes(preview: ResultsPreview) -> list[str]:
         return notes
     if preview.ignored:
         notes.append("ignored columns (mapped to nothing): " + ", ".join(preview.ignored))
-    from_file = [name for name, column in mapping.columns.items() if column == FROM_FILE]
+    from_file = [n for n, column in mapping.columns.items() if column == FROM_FILE and n not in preview.given]
     if from_file and not (mapping.wide and from_file == ["model"]):
         notes.append(" and ".join(from_file) + " taken from each file's name")
     if mapping.wide:
-        notes.append("wide layout: one column per model (" + ", ".join(mapping.models) + ")")
+        named = [m + (f" as {mapping.rename[m]}" if mapping.rename.get(m) else "") for m in mapping.models]
+        notes.append("wide layout: one column per model (" + ", ".join(named) + ")")
     if mapping.labels:
         notes.append(
             "values read as outcomes: "

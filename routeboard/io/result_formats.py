@@ -52,6 +52,7 @@ class ResultsPreview:
     rows: list[ResultRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    given: dict[str, str] = field(default_factory=dict)  # the category or suite given for every row (win over columns)
 
     def counts(self) -> list[dict]:
         """Results and correct answers per (category, model), in order of first appearance."""
@@ -106,6 +107,7 @@ def preview_results(
         elif (table := read_table(name, data, found, max_bytes)) is not None:
             tables.append(table)
     preview = ResultsPreview(names, _format(files, tables))
+    preview.given = {name: value for name, value in (("category", category), ("suite", suite)) if value}
     tables = [table for table in tables if table.records]  # an empty file adds nothing (and "no results" if alone)
     if tables:
         preview.mapping = edited(tables, mapping if mapping is not None else propose(tables), edits)

@@ -123,6 +123,8 @@ def test_a_column_per_model_with_responses_and_renamed_models(con):
         ("q2", "openai/gpt-4o", "accepted", "9"),
     ]
     assert any("1 empty correctness cells skipped" in note for note in summary.notes)
+    assert "wide layout: one column per model (gpt4 as openai/gpt-4o, mixtral)" in summary.notes
+    assert not any("file's name" in note for note in summary.notes)  # the category given wins over the file's name
 
 
 def _rename(rename):
