@@ -39,43 +39,30 @@ class Field:
     model_names: tuple[str, ...] = ()  # extra column suffixes in the wide layout ("gpt4_answer")
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 FIELDS = (
     Field(
         "task_id",
         "the question or task id (none: each row's number in its file)",
-        ("taskid", "id", "questionid", "qid", "sampleid", "exampleid", "itemid", "problemid", "docid", "uid", "idx"),
+        _names("taskid id questionid qid sampleid exampleid itemid problemid docid uid idx"),
     ),
-    Field("model", "the model that answered", ("model", "modelname", "modelid", "llm", "engine"), from_file=True),
+    Field("model", "the model that answered", _names("model modelname modelid llm engine"), from_file=True),
     Field(
         "category",
         "the job category: a setup, a subject or a task type (none: each file's name)",
-        ("category", "setup", "tasktype", "taskname", "subject", "domain"),
+        _names("category setup tasktype taskname subject domain"),
         from_file=True,
     ),
-    Field("suite", "the suite (none: the category)", ("suite", "benchmark", "dataset"), from_file=True),
+    Field("suite", "the suite (none: the category)", _names("suite benchmark dataset"), from_file=True),
     Field(
         "correct",
         "whether the answer was right: true/false, or label values mapped to outcomes",
-        (
-            "correct",
-            "iscorrect",
-            "correctness",
-            "label",
-            "grade",
-            "result",
-            "outcome",
-            "passed",
-            "pass",
-            "success",
-            "verdict",
-            "judgement",
-            "judgment",
-            "match",
-            "exactmatch",
-            "em",
-            "accuracy",
-            "acc",
-            "score",
+        _names(
+            "correct iscorrect correctness label grade result outcome passed pass success verdict judgement "
+            "judgment match exactmatch em accuracy acc score"
         ),
         per_model=True,
         kind="outcome",
@@ -83,66 +70,39 @@ FIELDS = (
     Field(
         "valid",
         "whether the output passed a format check (true/false)",
-        ("valid", "isvalid", "parsed", "formatok", "parseok"),
+        _names("valid isvalid parsed formatok parseok"),
         per_model=True,
         kind="boolean",
     ),
-    Field("trial", "the repeat, from 1", ("trial", "repeat", "repetition", "trialindex"), kind="number"),
-    Field("input", "the question or prompt", ("question", "prompt", "input", "query", "problem", "instruction")),
+    Field("trial", "the repeat, from 1", _names("trial repeat repetition trialindex"), kind="number"),
+    Field("input", "the question or prompt", _names("question prompt input query problem instruction")),
     Field(
         "expected",
         "the gold answer",
-        (
-            "goldanswer",
-            "gold",
-            "expected",
-            "expectedanswer",
-            "target",
-            "reference",
-            "ideal",
-            "groundtruth",
-            "correctanswer",
-            "answerkey",
-            "answer",
+        _names(
+            "goldanswer gold expected expectedanswer target reference ideal groundtruth correctanswer answerkey answer"
         ),
     ),
     Field(
         "output",
         "the model's answer",
-        (
-            "output",
-            "response",
-            "modelanswer",
-            "modeloutput",
-            "modelresponse",
-            "prediction",
-            "pred",
-            "completion",
-            "generation",
-            "rawoutput",
-        ),
+        _names("output response modelanswer modeloutput modelresponse prediction pred completion generation rawoutput"),
         per_model=True,
         model_names=("answer",),
     ),
-    Field(
-        "input_tokens",
-        "input tokens",
-        ("inputtokens", "prompttokens", "tokensin"),
-        per_model=True,
-        kind="number",
-    ),
+    Field("input_tokens", "input tokens", _names("inputtokens prompttokens tokensin"), per_model=True, kind="number"),
     Field(
         "output_tokens",
         "output tokens",
-        ("outputtokens", "completiontokens", "tokensout"),
+        _names("outputtokens completiontokens tokensout"),
         per_model=True,
         kind="number",
     ),
-    Field("cost_usd", "cost in USD", ("costusd", "cost", "price", "usd", "totalcost"), per_model=True, kind="number"),
+    Field("cost_usd", "cost in USD", _names("costusd cost price usd totalcost"), per_model=True, kind="number"),
     Field(
         "latency_ms",
         "latency in milliseconds",
-        ("latencyms", "latency", "durationms", "responsetimems", "elapsedms", "timems"),
+        _names("latencyms latency durationms responsetimems elapsedms timems"),
         per_model=True,
         kind="number",
     ),
@@ -153,55 +113,14 @@ BY_NAME = {f.name: f for f in FIELDS}
 
 # label words (lowercase, letters and digits kept, spaces between words) -> outcome
 _OUTCOME_WORDS = {
-    "correct": (
-        "correct",
-        "correct answer",
-        "right",
-        "pass",
-        "passed",
-        "yes",
-        "true",
-        "1",
-        "1 0",
-        "accepted",
-        "accept",
-        "success",
-        "match",
-        "ok",
-        "y",
-        "t",
-    ),
-    "wrong": (
-        "incorrect",
-        "incorrect answer",
-        "wrong",
-        "wrong answer",
-        "fail",
-        "failed",
-        "no",
-        "false",
-        "0",
-        "0 0",
-        "rejected",
-        "reject",
-        "mismatch",
-        "n",
-        "f",
-    ),
+    "correct": ("correct", "correct answer", "right", "pass", "passed", "yes", "true", "1", "1 0", "accepted",
+                "accept", "success", "match", "ok", "y", "t"),
+    "wrong": ("incorrect", "incorrect answer", "wrong", "wrong answer", "fail", "failed", "no", "false", "0", "0 0",
+              "rejected", "reject", "mismatch", "n", "f"),
     "refusal": ("refusal", "refused", "refuse", "declined", "decline", "abstain", "abstained", "abstention"),
-    "invalid": (
-        "invalid",
-        "invalid answer",
-        "error",
-        "parse error",
-        "unparseable",
-        "unparsable",
-        "format error",
-        "malformed",
-        "no answer",
-        "empty",
-    ),
-}
+    "invalid": ("invalid", "invalid answer", "error", "parse error", "unparseable", "unparsable", "format error",
+                "malformed", "no answer", "empty"),
+}  # fmt: skip
 OUTCOME_OF_WORDS = {word: outcome for outcome, words in _OUTCOME_WORDS.items() for word in words}
 
 
