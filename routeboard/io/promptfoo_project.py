@@ -347,6 +347,8 @@ def _assertions(raw, variables: dict, problems: Problems, line) -> list[dict]:
             found.append({"rubric": str(rubric), "provider": judge})
         elif not supported(kind) or kind in ("fuzzy-match", "not-fuzzy-match"):
             problems.add(line, "assert", f"assertion type {kind!r} is not supported (supported: {SUPPORTED})")
+        elif item.get("value") in (None, "") and kind.removeprefix("not-") not in ("is-json", "contains-json"):
+            problems.add(line, "assert", f"the {kind} assertion needs a value")
         elif item.get("transform"):
             problems.add(line, "assert", "a transform runs code on the output before the check: not supported")
         elif file_ref(item.get("value")):

@@ -119,6 +119,7 @@ def test_what_cannot_run_as_written_is_refused_by_line_with_the_reason(tmp_path)
         "Japan,Tokyo,levenshtein(3): Tokio\n"
         "Peru,Lima,python: file://check.py\n"
         "Chile,Santiago,Santiago\n"  # no known type: an equals value, as promptfoo reads it
+        "Bolivia,Sucre,contains:\n"
     )
     config = CONFIG + "scenarios: [{config: [{vars: {x: 1}}]}]\n"
     found = problems_of(project(tmp_path / "bad", config, tests))
@@ -128,6 +129,7 @@ def test_what_cannot_run_as_written_is_refused_by_line_with_the_reason(tmp_path)
     assert "assertion type 'levenshtein' is not supported" in by_line[3]
     assert "runs the project's code" in by_line[4]
     assert 5 not in by_line
+    assert by_line[6] == "the contains assertion needs a value"
 
 
 def test_a_missing_tests_file_and_a_nunjucks_filter_are_named(tmp_path):
