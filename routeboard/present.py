@@ -229,6 +229,17 @@ def spend_text(known_usd, unknown_models=None) -> str:
     return f"{money(known_usd)} + unknown (no cost for {names})"
 
 
+def time_left(seconds) -> str:
+    """A run's time left as a person reads it: 'about 40 s left', 'about 12 min left' ('' when unknown)."""
+    if unknown(seconds):
+        return ""
+    if seconds < 90:
+        return f"about {max(1, round(seconds)):.0f} s left"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60):.0f} min left"
+    return f"about {seconds / 3600:.1f} h left"
+
+
 def per_trial(total_usd, trials) -> float | None:
     """A run total spread over its trials; None when either is unknown or there are no trials."""
     if unknown(total_usd) or unknown(trials) or not trials:

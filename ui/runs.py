@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.present import money, per_trial, race_text, route_spend_text, spend_text, standing_text
+from routeboard.present import money, per_trial, race_text, route_spend_text, spend_text, standing_text, time_left
 from routeboard.run.estimate import calibrate, estimate
 from routeboard.run.judge import judge_warning, resolve_judges
-from routeboard.run.progress import Progress, describe_errors
+from routeboard.run.progress import Progress, describe_errors, local_seconds
 from routeboard.run.request import RunRequest
 from routeboard.run.resolve import resolve_models, resolve_suites
 from routeboard.run.start import authorize_cancel, cancel_run, resume_run, runner_state, start_run
@@ -114,7 +114,9 @@ def _work(handle: RunHandle, runner) -> None:
         handle.done.set()
 
 
-def launch(request: RunRequest | None = None, *, resume: str | None = None) -> RunHandle:
+def launch(
+    request: RunRequest | None = None, *, resume: str | None = None, estimate_s: float | None = None
+) -> RunHandle:
     """Start (or resume) a run in a background thread and return its handle, as the signed-in person (refused in
     the core, before any call, for a role that may not or a run past their monthly budget). The run gets the
     app's store, not this page run's connection: it holds a local file only while it writes."""
@@ -124,6 +126,7 @@ def launch(request: RunRequest | None = None, *, resume: str | None = None) -> R
         runner = resume_run(store(), resume, cancel=cancel, actor=who)
     else:
         runner = start_run(store(), request, cancel=cancel, actor=who)
+    runner.progress.estimate_s = estimate_s  # the time left starts from the estimate, not from the first calls
     handle = RunHandle(runner.run_id, runner.progress, cancel, request=request)
     runner.on_progress = lambda progress: setattr(handle, "progress", progress)
     handle.thread = threading.Thread(target=_work, args=(handle, runner), name=f"run-{runner.run_id}", daemon=True)
@@ -182,7 +185,7 @@ def estimate_and_launch(con, request: RunRequest) -> None:
             disabled=bool(under_way),
             help=f"Run {under_way[0]} of this selection is under way." if under_way else None,
         ):
-            st.session_state[STARTED] = launch(request).run_id
+            st.session_state[STARTED] = launch(request, estimate_s=local_seconds(rows)).run_id
             st.rerun()  # redraw the button disabled while its run goes on
         if STARTED in st.session_state:
             st.success(f"Run {st.session_state[STARTED]} started.")
@@ -277,7 +280,7 @@ def live() -> None:
             f"{describe_errors(p.errors, reasons)}"
         )
         if p.eta_s is not None and not handle.done.is_set():
-            label += f", about {p.eta_s:.0f} s left"
+            label += f", {time_left(p.eta_s)}"
         st.progress(p.done / p.total if p.total else 1.0, text=label)
         for model_id, (failed, reason) in reasons.items():
             st.caption(f"{model_id}: {failed} trial(s) ended in error: {reason}")

@@ -15,11 +15,12 @@ def print_json(data) -> None:
     sys.stdout.write("\n")
 
 
-def print_table(rows: list[dict], columns: list[str], title: str | None = None) -> None:
-    """A table on stdout: drawn by rich in a terminal; plain text, every cell whole, when piped or redirected (rich
-    would fit the table to 80 columns and cut its cells)."""
-    if not sys.stdout.isatty():
-        _plain_table(rows, columns, title)
+def print_table(rows: list[dict], columns: list[str], title: str | None = None, *, stderr: bool = False) -> None:
+    """A table on stdout (or stderr): drawn by rich in a terminal; plain text, every cell whole, when piped or
+    redirected (rich would fit the table to 80 columns and cut its cells)."""
+    stream = sys.stderr if stderr else sys.stdout
+    if not stream.isatty():
+        _plain_table(rows, columns, title, stream)
         return
     from rich.console import Console
     from rich.table import Table
@@ -29,17 +30,17 @@ def print_table(rows: list[dict], columns: list[str], title: str | None = None) 
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    Console().print(table)
+    Console(stderr=stderr).print(table)
 
 
-def _plain_table(rows: list[dict], columns: list[str], title: str | None) -> None:
+def _plain_table(rows: list[dict], columns: list[str], title: str | None, stream) -> None:
     """Columns padded to their widest cell, two spaces apart, one line per row (a cell's line breaks as spaces)."""
     cells = [["" if row.get(c) is None else " ".join(str(row.get(c)).split()) for c in columns] for row in rows]
     widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
     if title:
-        print(title)
+        print(title, file=stream)
     for line in [columns, *cells]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip(), file=stream)
 
 
 def open_db(args):

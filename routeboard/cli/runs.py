@@ -8,7 +8,8 @@ import threading
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError, TeamStore
-from routeboard.present import money, race_lines, route_spend_text, spend_text
+from routeboard.present import money, race_lines, route_spend_text, spend_text, time_left
+from routeboard.run.progress import local_seconds
 from routeboard.run.request import DEFAULTS
 from routeboard.store.lease import held
 
@@ -162,6 +163,7 @@ def cmd_run(args) -> int:
     from routeboard.run.start import start_run
 
     runner = start_run(store, request, actor=who)
+    runner.progress.estimate_s = local_seconds(estimates)  # the time left starts from the estimate, not a first call
     return _follow(runner, args.json)
 
 
@@ -187,19 +189,23 @@ def _route_spend(con, request, estimates: list[dict]) -> dict:
 
 def _print_estimate(rows, spend: dict | None = None) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="estimate before the run")
     # the cost in the parts `runs show` names: "model $" (tokens x price) and "infra $" (a local model's time)
-    for column in ("model", "suite", "calls", "input tokens", "output tokens", "model $", "infra $", "local time"):
-        table.add_column(column)
-    for r in rows:
-        tokens = "unknown (no price)" if r["model_usd"] is None else money(r["model_usd"])
-        local = "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min"
-        counts = (str(r["calls"]), str(r["input_tokens"]), str(r["output_tokens"]))
-        table.add_row(r["model_id"], r["suite"], *counts, tokens, money(r["infra_usd"]), local)
+    shown = [
+        {
+            "model": r["model_id"],
+            "suite": r["suite"],
+            "calls": r["calls"],
+            "input tokens": r["input_tokens"],
+            "output tokens": r["output_tokens"],
+            "model $": "unknown (no price)" if r["model_usd"] is None else money(r["model_usd"]),
+            "infra $": money(r["infra_usd"]),
+            "local time": "" if r["local_seconds"] is None else f"{r['local_seconds'] / 60:.1f} min",
+        }
+        for r in rows
+    ]
+    print_table(shown, list(shown[0]) if shown else [], title="estimate before the run", stderr=True)
     console = Console(stderr=True)
-    console.print(table)
     for r in rows:
         console.print(f"{r['model_id']} x {r['suite']}: {r['basis']}", soft_wrap=True, highlight=False)
     if spend:
@@ -207,7 +213,7 @@ def _print_estimate(rows, spend: dict | None = None) -> None:
 
 
 def _follow(runner, as_json: bool) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     _err(f"run {runner.run_id}") if as_json else print(f"run {runner.run_id}", flush=True)
     previous = signal.getsignal(signal.SIGINT)
@@ -222,21 +228,28 @@ def _follow(runner, as_json: bool) -> int:
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("spend {task.fields[spend]}  errors {task.fields[errors]}"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[left]}"),  # the run's own time left (Progress.eta_s): it does not jump
     ]
     try:
         with Progress(
             *columns, transient=as_json, disable=not sys.stderr.isatty() and as_json, console=_stderr_console()
         ) as bar:
+            first = runner.progress
             task = bar.add_task(
-                "trials", total=runner.progress.total, completed=runner.progress.done, spend=money(0.0), errors=0
+                "trials",
+                total=first.total,
+                completed=first.done,
+                spend=money(0.0),
+                errors=0,
+                left=time_left(first.eta_s),
             )
             lock = threading.Lock()
             shown: list[list[str]] = [[]]
 
             def update(p):
                 with lock:
-                    bar.update(task, total=p.total, completed=p.done, spend=money(p.spend_usd), errors=p.errors)
+                    spent, left = money(p.spend_usd), time_left(p.eta_s)
+                    bar.update(task, total=p.total, completed=p.done, spend=spent, errors=p.errors, left=left)
                     lines = race_lines(p.race)
                     if lines != shown[0] and not as_json:  # a race moved on: where each category stands, and why
                         shown[0] = lines
