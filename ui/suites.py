@@ -131,6 +131,8 @@ def _task_file_box(con, filename: str, data: bytes, overrides: Overrides) -> Non
     st.success(f"{suite.name!r}: {len(suite.tasks)} tasks, grader {suite.grader.name}, bar {suite.bar:g}")
     if suite.grader.name == "human":
         st.caption("Graded by people: each output waits on the Review page until someone accepts or rejects it.")
+        if overrides.grader is None:  # graded by people from the file: its review overlap set here (the form's own
+            suite = _with_overlap(suite)  # grader fields ask it when human is chosen above)
     if warning := size_warning(suite):
         st.warning(f"{warning}. Add tasks, or lower the bar in the grading settings after importing.")
     st.dataframe(task_frame(suite, limit=50), hide_index=True, key="suites_preview")
@@ -143,6 +145,23 @@ def _task_file_box(con, filename: str, data: bytes, overrides: Overrides) -> Non
             show_error(exc)
             return
         st.success(f"{result.suite_id}: {'imported' if result.created else 'already imported (same content)'}")
+
+
+def _with_overlap(suite: Suite) -> Suite:
+    """The suite with the share of outputs a second reviewer also judges, as set at import (agreement needs some)."""
+    options = dict(suite.grader.options or {})
+    overlap = st.number_input(
+        "Review overlap: share of outputs a second reviewer also judges",
+        0.0,
+        1.0,
+        float(options.get("overlap", 0.0)),
+        0.05,
+        key="suites_overlap",
+        help="Two people's verdicts on the same outputs measure their agreement (Review page); 0: each output once.",
+    )
+    if overlap == float(options.get("overlap", 0.0)):
+        return suite
+    return replace(suite, grader=GraderSpec("human", {**options, "overlap": overlap}))
 
 
 def _task_column_fields(filename: str, data: bytes, overrides: Overrides) -> dict[str, str] | None:

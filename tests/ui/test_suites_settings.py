@@ -47,7 +47,7 @@ def test_the_form_shows_the_browsed_suite_and_save_changes_only_that_suite(app, 
     assert [s.value for s in at.success] == [f"Saved the grading settings of {second}."]
     assert stored(app_con, second) == (0.8, "numeric", FIGURES_OPTIONS, {})
     assert stored(app_con, first) == before_first
-    assert table(at, "suite_id", "name", "bar").set_index("suite_id").loc[second, "bar"] == 0.8
+    assert table(at, "suite_id", "name", "bar").set_index("suite_id").loc[second, "bar"] == "80.0%"  # as a percent
 
 
 def test_a_bad_constraint_is_refused_naming_its_field_and_nothing_is_written(app, app_con):
