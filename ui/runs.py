@@ -10,7 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from routeboard.errors import RouteboardError
-from routeboard.present import money, per_trial, race_text, route_spend_text, spend_text, standing_text, time_left
+from routeboard.present import (
+    for_page,
+    money,
+    per_trial,
+    race_text,
+    route_spend_text,
+    spend_text,
+    standing_text,
+    time_left,
+)
 from routeboard.run.estimate import calibrate, estimate
 from routeboard.run.judge import judge_warning, resolve_judges
 from routeboard.run.progress import Progress, describe_errors, local_seconds
@@ -145,7 +154,7 @@ def estimate_and_launch(con, request: RunRequest) -> None:
         chosen = resolve_suites(con, request.suites)
         warning = judge_warning(chosen, request.judge_model)
         if warning:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(for_page(warning), icon=":material/warning:")
         resolve_judges(con, chosen, request.judge_model)
         rows = estimate(
             con, chosen, resolve_models(con, request.models), request.trials, request.limit, request.settings

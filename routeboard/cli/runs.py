@@ -8,7 +8,7 @@ import threading
 
 from routeboard.cli.common import actor, open_db, print_json, print_table
 from routeboard.errors import StoreError, TeamStore
-from routeboard.present import money, race_lines, route_spend_text, spend_text, time_left
+from routeboard.present import for_cli, money, race_lines, route_spend_text, spend_text, time_left
 from routeboard.run.progress import local_seconds
 from routeboard.run.request import DEFAULTS
 from routeboard.store.lease import held
@@ -151,7 +151,7 @@ def cmd_run(args) -> int:
         spend = _route_spend(con, request, estimates) if request.until_route else None
     warning = judge_warning(suites, request.judge_model)
     if warning:
-        _err(f"warning: {warning}")
+        _err(f"warning: {for_cli(warning)}")
     if args.estimate_only:
         if args.json:
             print_json({"estimate": estimates, "until_route": spend} if spend else estimates)

@@ -14,6 +14,7 @@ from routeboard import graders
 from routeboard.catalog.models import EMBEDDED_ID
 from routeboard.catalog.pricing import attempt_cost, worst_case_usd
 from routeboard.domain import Grade, Model, Suite, Task
+from routeboard.present import entry
 from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.providers.registry import provider_for
 from routeboard.run.budget import worst_case_input_tokens
@@ -23,8 +24,7 @@ from routeboard.run.resolve import resolve_models
 JUDGE_MAX_OUTPUT_TOKENS = 256
 EMBEDDED_JUDGE_WARNING = (
     "the judge of {suites} is the embedded 135M model ({model}), which cannot judge free-form "
-    "text reliably; use a hosted judge: --judge-model MODEL (on the Run page: 'Judge model'), "
-    "or judge_model in the suite's llm_judge options"
+    "text reliably; choose a hosted judge ({judge}), or set judge_model in the suite's llm_judge options"
 )
 
 
@@ -86,7 +86,7 @@ def judge_warning(suites: list[tuple[str, Suite]], override: str | None) -> str 
     names = [suite.name for suite_id, suite in suites if judges.get(suite_id) == EMBEDDED_ID]
     if not names:
         return None
-    return EMBEDDED_JUDGE_WARNING.format(suites=", ".join(names), model=EMBEDDED_ID)
+    return EMBEDDED_JUDGE_WARNING.format(suites=", ".join(names), model=EMBEDDED_ID, judge=entry("judge_model"))
 
 
 def resolve_judges(

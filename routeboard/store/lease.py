@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from routeboard.errors import StoreError
+from routeboard.present import said
 
 # How long an open waits for another process to let go of the file. Writers hold it for milliseconds and a page
 # run for about a second, so a minute of refusals means a process that keeps it open (an older routeboard, a
@@ -77,7 +78,10 @@ def open_file(path: Path, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnect
                 raise StoreError(
                     f"{path} stayed open in another process for {wait_s:.0f} s ({holder}); routeboard's app and "
                     "runs let go of it between uses, so this is another program or an older routeboard: close it, "
-                    "or point --db / ROUTEBOARD_DB at another file"
+                    + said(
+                        "or point --db / ROUTEBOARD_DB at another file",
+                        "or start the app with ROUTEBOARD_DB at another file",
+                    )
                 ) from None
         except duckdb.Error as exc:
             raise StoreError(f"{path} is not a routeboard database: {exc}") from None

@@ -11,6 +11,7 @@ from routeboard.catalog.models import EMBEDDED_ID, add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ModelUnavailable
 from routeboard.library import save_suite
+from routeboard.present import for_cli
 from routeboard.providers.base import Completion, GenerationSettings
 from routeboard.providers.registry import register_provider
 from routeboard.run.judge import judge_warning
@@ -144,7 +145,7 @@ def test_the_embedded_judge_comes_with_a_warning(con, world):
     assert warning.startswith(
         f"the judge of emails is the embedded 135M model ({EMBEDDED_ID}), which cannot judge free-form text reliably"
     )
-    assert "--judge-model" in warning
+    assert "choose a hosted judge (--judge-model)" in for_cli(warning)
     assert judge_warning(suites, "fake/judge") is None
 
 

@@ -3,8 +3,11 @@ its flags."""
 
 from __future__ import annotations
 
+from routeboard.catalog.models import EMBEDDED_ID
+from routeboard.library import save_suite
 from routeboard.store.catalog import model_row
 from tests.conftest import run_cli
+from tests.run.test_runner_judge import judged_suite
 from tests.ui.conftest import open_page
 from tests.ui.test_models_page import add
 
@@ -26,3 +29,12 @@ def test_the_command_line_keeps_its_flags_in_the_same_message(isolated_db):
         "output price in USD per million tokens (--input-price, --output-price), or mark it free (--free) if it "
         "really costs nothing"
     ]
+
+
+def test_the_run_page_names_its_judge_field_where_the_command_line_names_its_flag(app, app_con):
+    save_suite(app_con, judged_suite())
+    at = open_page(app, "run")
+    at.multiselect(key="run_suites").set_value(["emails"])
+    at.multiselect(key="run_models").set_value([EMBEDDED_ID]).run()
+    (warning,) = [w.value for w in at.warning]
+    assert "choose a hosted judge (“Judge model”), or set judge_model" in warning and "--" not in warning
