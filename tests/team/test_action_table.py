@@ -183,7 +183,9 @@ DOORS: dict[str, list[Door]] = {
 }
 NO_STORE = {  # commands that read no store: anyone may run them, whatever the mode
     ("suites", "validate"): Door("suites validate", ("suites", "validate", "{folder}/upload.csv"), done="valid suite"),
-    ("results", "preview"): Door("results preview", ("results", "preview", "{folder}/results.csv"), done="correct: correct"),
+    ("results", "preview"): Door(
+        "results preview", ("results", "preview", "{folder}/results.csv"), done="correct: correct"
+    ),  # fmt: skip
     ("models", "discover"): Door(
         "models discover", ("models", "discover", "--host", "http://127.0.0.1:9"), done="no Ollama server answered"
     ),  # fmt: skip
