@@ -10,7 +10,6 @@ import duckdb
 import pandas as pd
 
 from routeboard.domain import REFUSAL
-from routeboard.errors import Refused
 from routeboard.review.queue import reads_blinded
 from routeboard.store import browse as store
 from routeboard.store.browse import trial_count
@@ -49,10 +48,7 @@ def trial_rows(
     outputs and grader details only for a person who may see outputs beside their models."""
     actor = require(actor, "view")
     if reads_blinded(actor):  # even without its output, a trial's row names the model that wrote what they judged
-        raise Refused(
-            f"{actor.name} ({actor.role}) reviews outputs blinded: trial rows name the model behind each output, "
-            "so they are for the analyst role; the Review page shows outputs without their models"
-        )
+        require(actor, "see_model_outputs")
     rows = store.trial_rows(con, runs=runs, categories=categories, models=models, outcomes=outcomes, limit=limit)
     return rows if shows_outputs(actor) else rows.drop(columns=list(CONTENT_COLUMNS))
 

@@ -16,7 +16,7 @@ ANALYST = Actor("ben@example.com", "Ben", "analyst", "oidc")
 
 def test_a_reviewer_is_refused_trial_rows_and_an_analyst_reads_them(con):
     add_results(con, "r1", add_suite(con, "emails", "replies", tasks=3), "acme/m", [[True]] * 3)
-    with pytest.raises(Refused, match=r"^Rae \(reviewer\) reviews outputs blinded"):
+    with pytest.raises(Refused, match=r"^Rae \(reviewer\) may not see outputs beside the model"):
         trial_rows(con, actor=REVIEWER)
     rows = trial_rows(con, actor=ANALYST)
     assert len(rows) == 3 and set(rows["model_id"]) == {"acme/m"} and "output" in rows
