@@ -52,11 +52,12 @@ if sample.is_present(con):
         act(sample.remove, con)
         st.rerun()
 left, right = st.columns(2)
-left.page_link("pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:")
-right.page_link(
-    "pages/report.py", label="The one-page Report", icon=":material/summarize:", query_params=address.link(scenario)
+linked = address.link(scenario)  # each link opens its page on this scenario, in this tab or a new one
+left.page_link(
+    "pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:", query_params=linked
 )
-with st.expander("Evidence and assumptions behind each route", key="overview_evidence_open"):
+right.page_link("pages/report.py", label="The one-page Report", icon=":material/summarize:", query_params=linked)
+with st.expander("Evidence and assumptions behind each route"):
     evidence(report, ranked["category"].tolist(), scenario, routes)
 
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]

@@ -50,6 +50,7 @@ WHATIF_TARGET_S = 0.3
 HEADINGS = {"Overview": "routeboard"}  # a page's h1 when it differs from its navigation title
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 FAILURE_FIELD = "Cost of an error that escapes (USD)"
+ROUTED_LABEL = "Routed: cost per accepted task for"  # What-if's routed figure (ui/whatif.py ROUTED)
 # modules that take a second or more to import: none should load on a page visit unless a call is made
 HEAVY = ("litellm", "llama_cpp", "tiktoken", "openai", "tokenizers", "scipy.optimize", "ollama", "jsonschema")
 WAIT_MS = 180_000
@@ -101,7 +102,7 @@ def visit(page, title: str) -> float:
 
 def whatif_change(page) -> tuple[float | None, str]:
     """Seconds from Enter in the failure-cost field to the routed cpat showing its new value, or why not measured."""
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Routed cpat for")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=ROUTED_LABEL)
     if not page.get_by_label(FAILURE_FIELD).count() or not metric.count():
         return None, "n/a (What-if shows its empty state)"
     value = metric.first.locator('[data-testid="stMetricValue"]')
