@@ -45,9 +45,12 @@ stop = STOPS[
     )
 ]
 DEFAULTS = "default assumptions"
-scenario = None
+scenario, round_tasks = None, 25
+if stop != "none":
+    rounds_column, scenario_column = st.columns(2)
+    round_tasks = rounds_column.number_input("Tasks per round", 1, 10_000, 25, key="run_round_tasks")
 if stop == "route":
-    picked = st.selectbox(
+    picked = scenario_column.selectbox(
         "Scenario the route is judged under",
         [DEFAULTS, *list_scenarios(con)],
         key="run_scenario",
@@ -72,6 +75,7 @@ request = RunRequest(
     certify=stop == "certify",
     until_route=stop == "route",
     scenario=scenario,
+    round_tasks=int(round_tasks),
     judge_model=None if judge == SUITE_JUDGE else judge,
     settings=GenerationSettings(max_output_tokens=int(max_tokens)),
 )

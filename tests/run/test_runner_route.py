@@ -5,12 +5,9 @@ with no trial sent twice."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 
 import duckdb
-import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
@@ -19,8 +16,9 @@ from routeboard.present import race_lines
 from routeboard.run.request import RunRequest
 from routeboard.run.start import resume_run, start_run
 from routeboard.store.runs import get_run
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli
 from tests.fakes import FakeProvider, install_fake
+from tests.servers.echo import serve_echo
 
 TASKS, ROUND = 200, 20
 CHEAP, DEAR = "fake/cheap", "fake/dear"  # the fake answers with 100 input and 10 output tokens
@@ -138,20 +136,12 @@ def test_a_run_stopped_mid_campaign_resumes_to_the_uninterrupted_runs_decisions(
     )
 
 
-@pytest.fixture
-def echo_url():
-    """perf/echo_server.py on a free loopback port: an OpenAI-compatible server answering each prompt's last word."""
-    echo = subprocess.Popen(
-        [sys.executable, "perf/echo_server.py", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        yield echo.stdout.readline().split()[1]
-    finally:
-        echo.kill()
-        echo.wait()
+def test_the_cli_shows_the_plan_the_progress_and_why_each_model_stopped(con, tmp_path, isolated_db):
+    with serve_echo() as echo_url:
+        cli_campaign(con, tmp_path, isolated_db, echo_url)
 
 
-def test_the_cli_shows_the_plan_the_progress_and_why_each_model_stopped(con, tmp_path, isolated_db, echo_url):
+def cli_campaign(con, tmp_path, isolated_db, echo_url) -> None:
     setup(con, tmp_path)
     scenario = tmp_path / "price.yaml"  # errors cost nothing here: the cheapest model that clears is the route
     scenario.write_text("name: price\ndefaults:\n  failure_usd: 0\n")
