@@ -9,6 +9,10 @@ A run answers "which model is this job's route?", so a model stops as soon as it
   should the clearing model's bound worsen;
 - it **waits** while a cheaper undecided model would dominate it by clearing (a dear model is not paid for while
   a cheap one may still settle the question);
+- it **leads**: it clears, and no rival's best is above its own observed cpat, so more of its tasks could not
+  dominate anyone (the rivals must settle on their own);
+- it **cannot settle**: its chance of clearing by the ledger's rule once every task left is run is under
+  FUTILITY_CHANCE (``clear_chance``), so a full run would most likely not route it either;
 - it breaks a constraint that no evidence can lift (deny list, tiers, no price, a cost ceiling it cannot meet).
 
 The route is **settled** when one model clears and every other candidate is dominated or fails; **no candidate

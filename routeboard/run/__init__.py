@@ -9,9 +9,12 @@ Design choices, each for a user's money:
   asking again cannot fix (no key, auth, not found, bad request) ends the trial at once (trial.py);
 - judges are paid for: each llm_judge call's tokens, time and cost are stored on its trial and reserved in the
   budget (judge.py);
-- certification counts evidence in tasks, not trials (plan.py; docs/design.md, "Deciding").
+- certification counts evidence in tasks, not trials (plan.py; docs/design.md, "Deciding");
+- a run that stops at the route sends a model tasks only while it may still become its category's route, and a
+  resume replays its rounds from the finished trials (plan.py, route.py; the rule is decide/race.py).
 
 The parts: request.py (what to run), resolve.py (suites and models, refused up front), plan.py (what to send),
+route.py (a run that stops at the route: its setup and spend), replay.py (its races over known outcomes),
 trial.py (one trial's retries, pure), budget.py, cache.py, judge.py, writer.py, runner.py (the orchestration),
 start.py (start, resume, cancel), progress.py.
 """

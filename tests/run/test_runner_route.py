@@ -174,3 +174,20 @@ def cli_campaign(con, tmp_path, isolated_db, echo_url) -> None:
     assert refused.returncode == 2 and "--certify and --until-route: choose one way to stop" in refused.stderr
     with duckdb.connect(str(isolated_db), read_only=True) as check:
         assert check.execute("SELECT count(*) FROM runs").fetchone() == (1,)  # the refused run wrote nothing
+
+
+def test_the_budget_cap_holds_and_a_resume_under_a_new_cap_finishes_the_race(con, tmp_path):
+    scenario = setup(con, tmp_path)
+    request = RunRequest(
+        ("echo",), (CHEAP, DEAR), until_route=True, round_tasks=ROUND, scenario=scenario, order_seed=3,
+        budget_usd=0.05, use_cache=False,
+    )  # fmt: skip
+    install_fake(ByModel())
+    runner = start_run(con, request)
+    capped = runner.run()
+    # the dear model costs $0.0036 a call: the cap stops the race in its first round, everything done kept
+    assert capped.status == "budget_exhausted" and capped.spend_usd <= 0.05
+    assert capped.race[0]["state"] == "deciding"
+    resumed = resume_run(con, runner.run_id, budget_usd=1.0).run()
+    assert (resumed.status, race_lines(resumed.race)[0]) == ("completed", "echo: route settled: fake/cheap")
+    assert con.execute("SELECT count(*) FROM trials WHERE run_id = ?", [runner.run_id]).fetchone() == (4 * ROUND,)
