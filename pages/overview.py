@@ -57,8 +57,11 @@ left.page_link(
     "pages/whatif.py", label="Change these assumptions on What-if", icon=":material/tune:", query_params=linked
 )
 right.page_link("pages/report.py", label="The one-page Report", icon=":material/summarize:", query_params=linked)
-with st.expander("Evidence and assumptions behind each route"):
-    evidence(report, ranked["category"].tolist(), scenario, routes)
+# one click away, drawn once opened (a toggle reruns the page): two tables hidden on every visit cost the first page
+opened = st.expander("Evidence and assumptions behind each route", key="overview_evidence_open", on_change="rerun")
+if opened.open:
+    with opened:
+        evidence(report, ranked["category"].tolist(), scenario, routes)
 
 excluded = led[((led["verdict"] != "clears") | led["excluded"].notna()) & (led["tier"] != "cascade")]
 if len(excluded):

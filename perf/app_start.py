@@ -11,7 +11,8 @@ Two databases: an empty one (a new user's first start) and one holding 1,000,000
 - a What-if change: seconds from pressing Enter in "Cost of an error that escapes (USD)" to the routed cpat
   redrawn with its new value and the script done (target <= 0.3 s);
 - which slow-to-import modules (litellm first) each page loads on its own: per page, a fresh interpreter where
-  streamlit's AppTest draws the Overview, then that page, over the same database, then reads sys.modules.
+  streamlit's AppTest draws the Overview, then that page, over the same database, then reads sys.modules;
+- what Plotly's bundle costs the Frontier and the page after it, with the first page's warm-up and without.
 Then where the Overview spends its time on the large database (imports and the page's core calls, in-process).
 
     .venv/bin/python perf/app_start.py [--repeat 3] [--models 50] [--categories 20] [--tasks 1000]
@@ -154,6 +155,48 @@ def walk_once(browser, db: Path, ready: str, log: Path) -> tuple[Walk, float]:
     finally:
         page.close()
         stop(process)
+
+
+# the first page's warm-up of Plotly's bundle (ui/charts.py warm_plotly) does nothing once this flag is set
+NO_PLOTLY_WARM = "window.routeboardPlotlyWarm = true"
+READ_S = 4.0  # how long a person reads the first page before clicking on
+
+
+def plotly_warm_cost(browser, db: Path, log: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """What Plotly's 4.7 MB bundle costs: on one server over ``db``, a fresh browser session reads the Overview for
+    READ_S seconds, then opens the Frontier (its Plotly chart) and What-if; with the first page's warm-up and
+    without it (the flag set before any script), interleaved so load on the machine falls on both alike."""
+    port = free_port()
+    process = start_app(db, log, port)
+    seconds: dict[str, list[tuple[float, float]]] = {"warmed": [], "not warmed": []}
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process, timeout_s=120)
+        for _ in range(repeat):
+            for mode in seconds:
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                if mode == "not warmed":
+                    context.add_init_script(NO_PLOTLY_WARM)
+                page = context.new_page()
+                page.goto(f"http://127.0.0.1:{port}")
+                page.locator(".st-key-overview_board table tbody tr").first.wait_for(timeout=WAIT_MS)
+                page.wait_for_selector(IDLE, timeout=WAIT_MS)
+                page.wait_for_timeout(READ_S * 1000)
+                seconds[mode].append((visit(page, "Frontier"), visit(page, "What-if")))
+                context.close()
+    finally:
+        stop(process)
+    return seconds
+
+
+def report_plotly(seconds: dict[str, list[tuple[float, float]]]) -> None:
+    median = statistics.median
+    print(f"\n== Plotly's bundle: a fresh session reads the Overview {READ_S:.0f} s, then Frontier, then What-if")
+    for mode, runs in seconds.items():
+        frontier, after = median(f for f, _ in runs), median(w for _, w in runs)
+        print(
+            f"{mode:<16} Frontier {frontier:.2f} s, What-if after it {after:.2f} s (median of {len(runs)}; "
+            f"load average {os.getloadavg()[0]:.2f} now)"
+        )
 
 
 def modules_per_page(db: Path) -> dict[str, list[str]]:
@@ -301,6 +344,7 @@ def main() -> None:
                         path = db or tmp / f"empty-{i}.duckdb"  # a new file each time: the first start creates it
                         walks.append(walk_once(browser, path, ready, tmp / "streamlit.log"))
                     report(label, walks, modules_per_page(db or tmp / "empty-modules.duckdb"))
+                report_plotly(plotly_warm_cost(browser, large, tmp / "streamlit.log", args.repeat))
             finally:
                 browser.close()
         print(

@@ -117,6 +117,8 @@ def frontier_figure(points: pd.DataFrame, bar: float, cost: str = "cpat_usd"):
                     "thickness": 1.5,
                     "width": 0,
                 },
+                # a click selects one point: the others stay readable (Plotly's default all but hides them)
+                unselected={"marker": {"opacity": 0.45}, "textfont": {"color": "#666666"}},
                 customdata=[_hover(row, cost) for row in rows.itertuples(index=False)],
                 hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
             )

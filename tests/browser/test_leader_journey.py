@@ -127,7 +127,7 @@ def read_the_board(page: Page, screenshots) -> None:
         monthly = [float(r["monthly"].lstrip("$").replace(",", "")) for r in routed]
         assert monthly == sorted(monthly, reverse=True)  # the largest monthly cost first
         assert metric_value(page, "Routed, per month")
-        shoot(page, screenshots, f"overview-{width}")
+        shoot(page, screenshots, f"board-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_text("Evidence and assumptions behind each route").click()
     evidence = grid_rows(page, "category", "routed to", "verdict")
@@ -183,6 +183,7 @@ def test_a_leader_reads_the_board_shares_the_report_and_an_analyst_compares_two_
     assert {"gpt-4-1106-preview", "Mixtral-8x7B-Instruct-v0.1"} <= set(names), names
     assert len(names) == chart.locator(".scatterlayer .point").count()  # a name for every point
     for name in ("gpt-4-1106-preview", "Mixtral-8x7B-Instruct-v0.1"):  # a click on one point, then the other
+        page.wait_for_timeout(1000)  # as a person looks at the chart redrawn after the last click
         named = page.locator(".textpoint", has_text=re.compile(f"^{re.escape(name)}$"))
         chart.locator(".scatterlayer .trace").filter(has=named).locator(".point").first.click(force=True)
         expect(page.locator(".st-key-frontier_pair")).to_contain_text(name, timeout=ms(CONTENT_S))
@@ -191,7 +192,8 @@ def test_a_leader_reads_the_board_shares_the_report_and_an_analyst_compares_two_
     expect(compared).to_be_visible(timeout=ms(CONTENT_S))
     said = compared.inner_text()
     assert GPT4 in said and MIXTRAL in said, said
-    shoot(page, screenshots, "frontier")
+    page.mouse.move(0, 0)  # no hover label over the points in the picture
+    shoot(page, screenshots, "frontier-compare")
     found += read_page(page, "Frontier")
 
     # Every other page, as a person reads it.

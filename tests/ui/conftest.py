@@ -172,6 +172,14 @@ def board(at: AppTest) -> pd.DataFrame:
     return boards[0].map(read).set_index("category")
 
 
+def evidence(at: AppTest) -> pd.DataFrame:
+    """The evidence and assumptions behind each route on the Overview, by category: its expander opened as a person
+    clicks it (drawn only once open)."""
+    at.session_state["overview_evidence_open"] = True
+    at.run()
+    return table(at, "category", "routed", "verdict", "evidence").set_index("category")
+
+
 def plotly_figure(at: AppTest, key: str) -> dict:
     """The Plotly figure of the chart keyed ``key``, as the browser receives it (its traces and layout)."""
     import json

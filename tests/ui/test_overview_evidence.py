@@ -10,7 +10,7 @@ from routeboard.review.queue import item_key, record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.reviews import suite_items
-from tests.ui.conftest import SUITE, open_page, table
+from tests.ui.conftest import SUITE, evidence, open_page
 from tests.ui.test_review_page import HUMAN, TASKS, human_suite
 
 
@@ -21,7 +21,7 @@ def test_a_people_graded_category_rests_on_the_outputs_reviewed_so_far(app, app_
     items = suite_items(app_con, suite_id)
     for row in items[:5]:
         record_review(app_con, item_key(row), "Dana", "accepted", review_ms=20_000)
-    board = table(open_page(app, "overview"), "category", "evidence").set_index("category")["evidence"]
+    board = evidence(open_page(app, "overview"))["evidence"]
     # the shown model's reviewed outputs of the 12 it produced; the other 7 reviews went to either model
     assert re.fullmatch(rf"[0-5] reviewed of {TASKS} outputs", board["support-reply"]), board["support-reply"]
     assert board[SUITE] == "40 tasks"  # the echo category: graded automatically

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ui.conftest import CHEAP, PRICEY, SUITE, open_page, table
+from tests.ui.conftest import CHEAP, PRICEY, SUITE, evidence, open_page, table
 
 
 def test_many_pairs_that_cannot_be_routed_are_counted_closed_and_listed_with_their_reason_when_opened(
@@ -33,7 +33,7 @@ def test_a_category_whose_every_model_is_excluded_says_so_and_why_on_the_board(a
     rules = {SUITE: {"deny_models": [CHEAP], "allowed_tiers": ["local"]}}
     save_scenario(seeded.con, Scenario(name="default", constraints=rules))
     at = open_page(app, "overview")
-    gap = table(at, "category", "routed", "gap").set_index("category").loc[SUITE, "gap"]
+    gap = evidence(at).loc[SUITE, "gap"]
     assert gap == (
         f"every model with results here is excluded: {CHEAP} (on this category's deny list); {PRICEY} (tier "
         "small-proprietary is not allowed here (allowed: local))"

@@ -22,6 +22,7 @@ from tests.ui.conftest import (
     TASKS,
     WRONG_EVERY,
     board,
+    evidence,
     metric,
     open_page,
     plotly_figure,
@@ -121,10 +122,10 @@ def test_overview_board_routes_the_category_to_the_cheap_model_that_clears(app, 
     assert metric(at, "Routed, per month") == money(cpat * Scenario().defaults.monthly_volume)
     assert metric(at, "Categories routed") == "1 of 1"
     # what the figure rests on, one click away, and where to change it
-    evidence = table(at, "category", "routed", "verdict", "evidence").set_index("category")
-    assert evidence.loc[SUITE, "verdict"] == "clears"
-    assert evidence.loc[SUITE, "accuracy"].startswith("90.0% [")
-    assert evidence.loc[SUITE, "rests on"] == "failure $20.00, review 0%, 10,000 tasks/month"
+    behind = evidence(at)
+    assert behind.loc[SUITE, "verdict"] == "clears"
+    assert behind.loc[SUITE, "accuracy"].startswith("90.0% [")
+    assert behind.loc[SUITE, "rests on"] == "failure $20.00, review 0%, 10,000 tasks/month"
     assert "Change these assumptions on What-if" in _texts(at)
     excluded = table(at, "model_id", "verdict", "tasks_needed")
     assert excluded["model_id"].tolist() == [PRICEY]  # 75% cannot yet clear a 70% bar on 40 tasks
@@ -265,7 +266,7 @@ def test_a_category_where_nothing_clears_shows_the_gap_instead_of_a_cost(app, se
     shown = board(at)
     assert shown.loc[SUITE, "route"] == f"none clears (nearest {CHEAP})"
     assert shown.loc[SUITE, ["cost per accepted task", "monthly", "saving"]].tolist() == ["—", "—", "—"]
-    gap = table(at, "category", "routed", "gap").set_index("category").loc[SUITE, "gap"]
+    gap = evidence(at).loc[SUITE, "gap"]
     assert gap.startswith(f"no model clears the bar; nearest is {CHEAP}: its lower bound ") and " points under " in gap
 
 

@@ -20,9 +20,9 @@ from tests.ui.conftest import (
     add_priced,
     chart,
     echo_suite,
+    evidence,
     metric,
     open_page,
-    table,
 )
 
 MID = "fake/mid"
@@ -97,7 +97,7 @@ def test_the_overview_says_the_min_tasks_constraint_keeps_a_clearing_model_off_t
     request = RunRequest(suites=(SUITE,), models=(CHEAP,), settings=GenerationSettings(max_output_tokens=10))
     assert start_run(app_con, request).run().status == "completed"
     at = app.run()
-    board = table(at, "category", "routed").set_index("category")
+    board = evidence(at)
     gap = board.loc[SUITE, "gap"]
     assert "bar, but the min_tasks constraint excludes it until it has 20 more tasks (40 stored, 60 needed)" in gap, gap
     assert "no price" not in gap

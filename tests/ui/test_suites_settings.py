@@ -5,7 +5,7 @@ from __future__ import annotations
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.store.suites import load_stored_suite
-from tests.ui.conftest import CHEAP, SUITE, board, echo_suite, open_page, table
+from tests.ui.conftest import CHEAP, SUITE, board, echo_suite, evidence, open_page, table
 
 # a second suite unlike the first: another bar, a grader whose options the form must carry through untouched
 FIGURES_OPTIONS = {"abs_tol": 0.005, "rel_tol": 0.01, "scale_field": "scale"}
@@ -142,7 +142,7 @@ def test_overview_shows_the_new_verdict_after_a_bar_edit_on_the_suites_page(app,
     at.button(key=f"suites_edit_save_{seeded.suite_id}").click().run()
     assert not at.exception
 
-    evidence = table(open_page(at, "overview"), "category", "routed", "bar").set_index("category")
-    assert evidence.loc[SUITE, "bar"] == "95.0%"
+    behind = evidence(open_page(at, "overview"))
+    assert behind.loc[SUITE, "bar"] == "95.0%"
     # 36/40 cannot show 95% yet: more tasks would likely settle it (its interval reaches 95%)
     assert board(at).loc[SUITE, "route"] == f"undecided (nearest {CHEAP})"

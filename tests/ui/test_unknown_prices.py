@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routeboard.imports.results import import_results
-from tests.ui.conftest import board, metric, open_page, table
+from tests.ui.conftest import board, evidence, metric, open_page, table
 
 MODELS = ("acme/house-model-a", "acme/house-model-b")
 CATEGORY = "ticket triage"
@@ -36,7 +36,7 @@ def test_overview_never_routes_an_unpriced_model_or_shows_its_cost_as_zero(app, 
     shown = board(at)
     assert shown.loc[CATEGORY, "route"].startswith("none clears (nearest acme/house-model-")
     assert shown.loc[CATEGORY, ["cost per accepted task", "monthly"]].tolist() == ["—", "—"]
-    gap = table(at, "category", "routed", "gap").set_index("category").loc[CATEGORY, "gap"]
+    gap = evidence(at).loc[CATEGORY, "gap"]
     assert gap.startswith("no model with a known cost clears the bar: acme/house-model-") and " clears it, but " in gap
     assert "no price: 400 of 400 attempts" in gap and "set its price on Models" in gap
     excluded = table(at, "model_id", "excluded", "cpat").set_index("model_id")
