@@ -131,13 +131,25 @@ def given(page: Page, count: int) -> None:
 
 
 def board_row(page: Page, url: str) -> str:
-    """The Overview board's text for the reviewed category ('' while none of its trials is decided)."""
+    """The Overview board's row for the reviewed category and its evidence ('' while none of its trials is
+    decided)."""
     page.goto(url)
-    grid = page.locator('[data-testid="stDataFrame"]').first.locator("table[role='grid']")
+    board = page.locator(".st-key-overview_board table")  # absent while nothing is decided: the guided start
+    expect(board.or_(page.get_by_role("heading", name="Get started"))).to_be_visible(timeout=STEP_MS)
+    settle(page)
+    rows = [r for r in board.locator("tr").all_inner_texts() if CATEGORY in r]
+    if not rows:
+        return ""
+    # what the route rests on (accuracy, outputs reviewed) is one click away, in the evidence expander
+    page.get_by_text("Evidence and assumptions behind each route").click()
+    evidence_table = page.locator('[data-testid="stDataFrame"]').filter(
+        has=page.locator("th[role='columnheader']", has_text="routed to")
+    )
+    grid = evidence_table.first.locator("table[role='grid']")
     grid.wait_for(state="attached", timeout=STEP_MS)
     settle(page)
-    rows = [r for r in grid.locator("tr").all_inner_texts() if CATEGORY in r]
-    return rows[0] if rows else ""
+    evidence = [r for r in grid.locator("tr").all_inner_texts() if CATEGORY in r]
+    return " | ".join([rows[0], *evidence])
 
 
 def two_reviewers(url: str, ann: Page, ben: Page, watcher: Page) -> list[str]:

@@ -194,7 +194,7 @@ def test_each_role_signs_in_and_sees_what_it_may_use(team_app, page, tabs, tmp_p
     text = table.text_content() or ""
     # one row per sign-in: opening a page by its URL (a new Streamlit session, the same identity) is not another
     assert sorted(re.findall(r"[a-z]+@example\.com", text)) == sorted(PEOPLE), text[:2000]
-    assert text.count("sign_in") == len(PEOPLE), text[:2000]
+    assert text.count("sign in") == len(PEOPLE), text[:2000]  # the action in words, as the trail shows it
 
 
 def test_a_fresh_servers_first_visit_by_a_pages_url_asks_for_sign_in(team_app, page):

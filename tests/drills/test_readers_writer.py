@@ -62,9 +62,10 @@ class Page:
         return int(values[0].replace(",", "")) if values else None
 
     def tables(self) -> list:
+        """Every table drawn: interactive ones (st.dataframe) and static ones (st.table, e.g. the routing board)."""
         return [
             pa.ipc.open_stream(d.arrow_data.data).read_all().to_pandas()
-            for d in self.of("dataframe")
+            for d in [*self.of("dataframe"), *self.of("table")]
             if d.arrow_data.data
         ]
 

@@ -181,9 +181,12 @@ def _trouble(logs: Path) -> dict[str, list[str]]:
 
 
 def _board(page) -> dict[str, str]:
-    """Overview's routing board as a person reads it: category -> routed model (or 'none clears ...')."""
-    (board,) = [t for t in page.tables() if {"category", "routed"} <= set(t.columns)]
-    return dict(zip(board["category"], board["routed"].astype(str), strict=True))
+    """Overview's routing board as a person reads it: category -> route ('model', 'undecided (nearest ...)' or
+    'none clears ...'). Its cells are Markdown: a routed model in bold, marks escaped."""
+    (board,) = [t for t in page.tables() if {"category", "route"} <= set(t.columns)]
+    read = [re.sub(r"\\(.)", r"\1", str(cell)).strip("*") for cell in board["route"]]
+    categories = [re.sub(r"\\(.)", r"\1", str(cell)) for cell in board["category"]]
+    return dict(zip(categories, read, strict=True))
 
 
 def _store_env(where: str, request, tmp_path: Path) -> dict[str, str]:
@@ -286,7 +289,8 @@ def test_apps_and_two_cli_lanes_share_one_store_for_a_minute(where, apps, reques
         assert overview.metric("Attempts stored") == attempts
         assert overview.metric("Runs") == run_count
         board = _board(overview)
-        assert {c: m if not m.startswith("none clears") else None for c, m in board.items()} == expected_board
+        unrouted = ("none clears", "undecided")
+        assert {c: None if m.startswith(unrouted) else m for c, m in board.items()} == expected_board
         (ledger,) = [t for t in results.tables() if {"model_id", "trials"} <= set(t.columns)]
         shown = dict(zip(ledger["model_id"], ledger["trials"].astype(str).str.replace(",", "").astype(int)))
         assert shown == facts.groupby("model_id")["trials"].sum().astype(int).to_dict()
