@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from routeboard.domain import GraderSpec, Suite, Task
+
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
@@ -45,4 +47,17 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
         timeout=timeout,
         cwd=ROOT,
         env=merged,
+    )
+
+
+def echo_suite(tasks: int, bar: float = 0.9, name: str = "echo", **fields) -> Suite:
+    """The suite runner, store and access tests share: task ``t{i}`` says "say: {i}" and expects "{i}", graded
+    exactly, so the fake provider's echo gets every task right (``fields``: any other Suite field)."""
+    return Suite(
+        name=name,
+        category=name,
+        grader=GraderSpec("exact"),
+        bar=bar,
+        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks)),
+        **fields,
     )

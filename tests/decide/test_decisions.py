@@ -10,10 +10,11 @@ from routeboard.decide.facts import cascade_facts
 from routeboard.decide.ledger import apply_scenario, ledger
 from routeboard.decide.routes import frontier, portfolio, routes, with_tasks_needed
 from routeboard.decide.scenario import Assumptions, Scenario
-from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.domain import GraderSpec
 from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
+from tests.conftest import echo_suite
 from tests.decide.test_ledger import facts
 from tests.fakes import FakeProvider, install_fake
 
@@ -99,15 +100,7 @@ def test_portfolio_compares_routed_cost_to_one_baseline_model():
 
 
 def test_cascade_of_a_model_with_itself_costs_no_less_and_escalation_uses_stored_outcomes(con):
-    suite = Suite(
-        name="echo",
-        category="echo",
-        grader=GraderSpec("exact"),
-        bar=0.9,
-        validator=GraderSpec("regex", {"pattern": r"\d+"}),
-        max_invalid_retries=0,
-        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(40)),
-    )
+    suite = echo_suite(40, validator=GraderSpec("regex", {"pattern": r"\d+"}), max_invalid_retries=0)
     save_suite(con, suite)
     for name in ("fake/cheap", "fake/strong"):
         add_model(

@@ -10,12 +10,11 @@ import random
 import pytest
 
 from routeboard.catalog.models import add_model
-from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput
 from routeboard.imports.results import import_results, load_results
 from routeboard.io.promptfoo_results import litellm_name
 from routeboard.library import save_suite
-from tests.conftest import run_cli
+from tests.conftest import echo_suite, run_cli
 
 TABLES = ("suites", "tasks", "models", "runs", "trials", "attempts")
 MODELS = {"acme/fast-mini": 0.81, "acme/strong-large": 0.96}  # true accuracy each model is drawn with
@@ -248,13 +247,7 @@ def test_cli_import_without_costs_shows_litellms_price_and_tier_in_the_catalog(t
 def test_results_for_a_stored_suite_attach_to_it_instead_of_shadowing_it(con):
     save_suite(
         con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=0.9,
-            tasks=tuple(Task(id=f"t{i}", input=f"say {i}", expected=str(i)) for i in range(5)),
-        ),
+        echo_suite(5),
     )
     add_model(con, "acme/x", tier="frontier", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
     good = b"task_id,category,model,correct,tier\nt0,echo,acme/x,true,local\nt4,echo,acme/x,false,local\n"

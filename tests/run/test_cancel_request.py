@@ -13,7 +13,7 @@ import pytest
 from routeboard.run.start import cancel_run, resume_run, start_run
 from routeboard.store.connection import held, open_store
 from routeboard.store.runs import get_run
-from tests.conftest import run_cli
+from tests.conftest import echo_suite, run_cli
 from tests.fakes import FakeProvider, install_fake
 from tests.run.test_runner import request
 from tests.servers.postgres import postgres  # noqa: F401  (session fixture)
@@ -45,18 +45,11 @@ def setup(store):
 
 def _seed(con) -> None:
     from routeboard.catalog.models import add_model
-    from routeboard.domain import GraderSpec, Suite, Task
     from routeboard.library import save_suite
 
     save_suite(
         con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=0.9,
-            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
-        ),
+        echo_suite(TASKS),
     )
     add_model(con, "fake/model", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from routeboard.catalog.models import embedded_model
-from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.run.plan import Certification, left_to_send, plan_jobs
+from tests.conftest import echo_suite
 
-SUITE = Suite(
-    name="echo",
-    category="echo",
-    grader=GraderSpec("exact"),
-    bar=0.5,
-    tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(60)),
-)
+SUITE = echo_suite(60, bar=0.5)
 A, B = replace(embedded_model(), id="a"), replace(embedded_model(), id="b")
 
 

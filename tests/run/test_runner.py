@@ -17,6 +17,7 @@ from routeboard.run.request import RunRequest
 from routeboard.run.start import resume_run, start_run
 from routeboard.run.trial import backoff_s
 from routeboard.store.runs import get_run, run_totals
+from tests.conftest import echo_suite
 from tests.fakes import FakeProvider, install_fake
 
 PRICE_IN, PRICE_OUT = 1.0, 2.0  # USD per million tokens
@@ -26,14 +27,7 @@ ONE_CALL_USD = (100 * PRICE_IN + 10 * PRICE_OUT) / 1e6
 @pytest.fixture
 def setup(con):
     """A 20-task suite whose prompt ends with the answer, and one priced fake model."""
-    suite = Suite(
-        name="echo",
-        category="echo",
-        grader=GraderSpec("exact"),
-        bar=0.9,
-        validator=GraderSpec("regex", {"pattern": r"\d+"}),
-        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(20)),
-    )
+    suite = echo_suite(20, validator=GraderSpec("regex", {"pattern": r"\d+"}))
     save_suite(con, suite)
     add_model(
         con,

@@ -9,28 +9,18 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.decide.verdicts import sequential_verdict
-from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.run.plan import task_evidence
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.runs import get_run
-from tests.conftest import run_cli
+from tests.conftest import echo_suite, run_cli
 from tests.fakes import FakeProvider, install_fake
 
 
-def echo_suite(con, tasks: int, bar: float, constraints: dict | None = None) -> None:
-    save_suite(
-        con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=bar,
-            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks)),
-            constraints=constraints or {},
-        ),
-    )
+def saved_echo(con, tasks: int, bar: float, constraints: dict | None = None) -> None:
+    """The echo suite stored, and one priced fake model that answers it right."""
+    save_suite(con, echo_suite(tasks, bar=bar, constraints=constraints or {}))
     add_model(con, "fake/right", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=1.0)
 
 
@@ -44,7 +34,7 @@ def test_ten_tasks_times_three_all_correct_do_not_certify(con):
     assert sequential_verdict(30, 30, bar, look=1, max_looks=1, min_tasks=30) == "clears"
     # ... but they are 10 tasks: the evidence is 10/10, which does not (nor is 10 the minimum of 30 tasks)
     assert sequential_verdict(10, 10, bar, look=1, max_looks=1, min_tasks=30) == "undecided"
-    echo_suite(con, 10, bar)
+    saved_echo(con, 10, bar)
     fake = install_fake(FakeProvider())
     runner = start_run(
         con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True, round_tasks=10)
@@ -56,7 +46,7 @@ def test_ten_tasks_times_three_all_correct_do_not_certify(con):
 
 @pytest.mark.parametrize("bar", [0.95, 0.5])
 def test_ten_tasks_never_certify_a_clear_whatever_the_bar(con, bar):
-    echo_suite(con, 10, bar)
+    saved_echo(con, 10, bar)
     install_fake(FakeProvider())
     runner = start_run(
         con, RunRequest(suites=("echo",), models=("fake/right",), trials=3, certify=True, round_tasks=10)
@@ -66,7 +56,7 @@ def test_ten_tasks_never_certify_a_clear_whatever_the_bar(con, bar):
 
 
 def test_a_model_clears_only_on_the_minimum_number_of_tasks(con):
-    echo_suite(con, 60, 0.5)  # no constraints: the default min_tasks of 30
+    saved_echo(con, 60, 0.5)  # no constraints: the default min_tasks of 30
     install_fake(FakeProvider())
     runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), certify=True, round_tasks=20))
     runner.run()
@@ -80,7 +70,7 @@ def test_a_model_clears_only_on_the_minimum_number_of_tasks(con):
 
 @pytest.mark.parametrize("least, look", [(50, 3), (10, 1)])
 def test_certification_stops_a_model_at_its_suites_min_tasks_and_the_ledger_then_routes_it(con, least, look):
-    echo_suite(con, 100, 0.5, constraints={"min_tasks": least})
+    saved_echo(con, 100, 0.5, constraints={"min_tasks": least})
     fake = install_fake(FakeProvider())
     runner = start_run(con, RunRequest(suites=("echo",), models=("fake/right",), certify=True, round_tasks=20))
     runner.run()

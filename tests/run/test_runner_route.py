@@ -10,13 +10,12 @@ from dataclasses import replace
 import duckdb
 
 from routeboard.catalog.models import add_model
-from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.present import race_lines
 from routeboard.run.request import RunRequest
 from routeboard.run.start import resume_run, start_run
 from routeboard.store.runs import get_run
-from tests.conftest import run_cli
+from tests.conftest import echo_suite, run_cli
 from tests.fakes import FakeProvider, install_fake
 from tests.servers.echo import serve_echo
 
@@ -30,13 +29,7 @@ SCENARIO = "name: cheap errors\ndefaults:\n  failure_usd: 0.02\n"
 def setup(con, tmp_path, bar: float = 0.8) -> str:
     save_suite(
         con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=bar,
-            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
-        ),
+        echo_suite(TASKS, bar=bar),
     )
     add_model(con, CHEAP, input_price_per_mtok_usd=0.1, output_price_per_mtok_usd=0.1)
     add_model(con, DEAR, input_price_per_mtok_usd=30.0, output_price_per_mtok_usd=60.0)

@@ -15,6 +15,7 @@ from routeboard.settings import secrets_config
 from routeboard.store.runs import get_run
 from routeboard.team import access, audit
 from routeboard.team.access import Actor
+from tests.conftest import echo_suite
 from tests.fakes import FakeProvider, install_fake
 
 BEN = Actor("ben@example.com", "Ben", "analyst", "oidc")
@@ -29,13 +30,7 @@ def team(con, tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTEBOARD_SECRETS", str(tmp_path / "none.toml"))
     save_suite(
         con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=0.9,
-            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(20)),
-        ),
+        echo_suite(20),
     )
     add_model(con, "fake/model", tier="small-proprietary", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
     secrets = tmp_path / "secrets.toml"

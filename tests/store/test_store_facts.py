@@ -6,10 +6,10 @@ import pytest
 
 from routeboard.catalog.models import add_model
 from routeboard.decide.facts import cascade_facts, ledger_facts
-from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
+from tests.conftest import echo_suite
 from tests.fakes import FakeProvider, install_fake
 
 
@@ -23,13 +23,7 @@ def test_two_runs_of_one_suite_are_the_same_tasks_twice(con):
     add_model(con, "fake/m", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
     save_suite(
         con,
-        Suite(
-            name="echo",
-            category="echo",
-            grader=GraderSpec("exact"),
-            bar=0.9,
-            tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(12)),
-        ),
+        echo_suite(12),
     )
     _run(con)
     [once] = ledger_facts(con).to_dict("records")

@@ -7,7 +7,7 @@ import pytest
 
 from routeboard.catalog import models as catalog
 from routeboard.decide.scenario import Scenario, save_scenario
-from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.domain import GraderSpec
 from routeboard.errors import Refused, ReviewError
 from routeboard.imports import sample
 from routeboard.imports.logs import import_log
@@ -20,17 +20,12 @@ from routeboard.review.queue import ItemKey
 from routeboard.run import estimate
 from routeboard.team import access
 from routeboard.team.access import Actor
+from tests.conftest import echo_suite
 
 VIEWER = Actor("vic@example.com", "Vic", "viewer", "oidc")
 REVIEWER = Actor("rae@example.com", "Rae", "reviewer", "oidc")
 ANALYST = Actor("ben@example.com", "Ben", "analyst", "oidc")
-SUITE = Suite(
-    name="echo",
-    category="echo",
-    grader=GraderSpec("exact"),
-    bar=0.9,
-    tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(3)),
-)
+SUITE = echo_suite(3)
 CSV = b"task_id,model,output,correct\nt1,acme/x,1,true\n"
 
 

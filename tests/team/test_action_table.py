@@ -31,6 +31,7 @@ from routeboard.store.connection import connect
 from routeboard.team import access, audit
 from routeboard.team.access import ACTIONS, ROLES, WORDS, Actor
 from routeboard.team.maintenance import compact_store
+from tests.conftest import echo_suite
 from tests.fakes import FakeProvider, install_fake
 from tests.ui.conftest import APP, TIMEOUT_S
 from ui.auth import PAGES
@@ -51,13 +52,7 @@ cookie_secret = "not-a-real-cookie-secret-only-for-tests"
 default_role = "viewer"
 users = {{ {", ".join(f'"{email}" = "{role}"' for role, email in PEOPLE.items())} }}
 """
-ECHO = Suite(
-    name="echo",
-    category="echo",
-    grader=GraderSpec("exact"),
-    bar=0.5,
-    tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(3)),
-)
+ECHO = echo_suite(3, bar=0.5)
 EMAILS = Suite(
     name="emails",
     category="internal email",
