@@ -23,7 +23,7 @@ from routeboard.run.resolve import refuse_unavailable, refuse_ungradable, resolv
 from routeboard.run.route import RouteSetup
 from routeboard.run.runner import Runner
 from routeboard.store import runs as run_store
-from routeboard.store.connection import Source, held, serialized, transaction
+from routeboard.store.connection import Source, held, serialized
 from routeboard.store.suites import load_stored_suite, write_suite
 from routeboard.team import audit
 from routeboard.team.access import Actor, budget_of, require, require_budget
@@ -86,18 +86,17 @@ def _plan_run(con, request: RunRequest, run_id: str | None, actor: Actor | None)
     if route is not None:
         settings["route"] = route.to_settings()
     # prices are snapshotted per run so old results keep their cost; judges' entries sit beside the models'
-    with transaction(con) as cur:
+    prices = price_snapshot([*judges.values(), *models])
+    detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
+
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
+        # gated: on the shared store a new run row can lose its commit to another process updating a run's status
+        # (DuckLake rewrites an updated row), and is then written again from the start
         _store_new_suites(cur, new_suites, actor)
-        run_store.create_run(
-            cur,
-            run_id,
-            settings,
-            price_snapshot([*judges.values(), *models]),
-            request.budget_usd,
-            launched_by=actor.user_id,
-        )
-        detail = {**_what(settings), "budget_usd": request.budget_usd, "planned_usd": planned_usd}
+        run_store.create_run(cur, run_id, settings, prices, request.budget_usd, launched_by=actor.user_id)
         audit.record(cur, actor, "launch_run", run_id, detail)
+
+    serialized(con, write)
     return run_id, request, jobs, judges, route
 
 

@@ -72,6 +72,33 @@ def test_two_processes_opening_a_fresh_store_apply_each_migration_once(lake_env)
     )
 
 
+def test_runs_started_by_two_processes_at_once_are_all_stored_though_each_updates_runs_meanwhile(lake_env):
+    """Starting a run inserts its row while the other process ends its own (an update, which DuckLake writes as a
+    delete and an insert): the insert's commit can lose, and is written again rather than failing the run."""
+    from routeboard.catalog.models import add_model
+    from routeboard.library import save_suite
+    from tests.conftest import echo_suite
+
+    con = routeboard.connect()
+    save_suite(con, echo_suite(4))
+    add_model(con, "fake/model", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)
+    con.close()
+    code = """
+from routeboard.run.request import RunRequest
+from routeboard.run.start import start_run
+from tests.fakes import FakeProvider, install_fake
+install_fake(FakeProvider())
+done = [start_run(con, RunRequest(suites=("echo",), models=("fake/model",), limit=1)).run().done for _ in range(RUNS)]
+print(json.dumps(done))
+"""
+    runs = 6
+    outputs = in_processes(code.replace("RUNS", str(runs)), lake_env)
+    assert outputs == [[1] * runs] * 2  # every run started, and each ended with its one trial
+    con = routeboard.connect()
+    statuses = con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall()
+    assert statuses == [("completed", 2 * runs)]
+
+
 def test_a_run_its_facts_and_reviews_work_on_the_shared_store_and_its_files_land_in_the_folder(lake_env, tmp_path):
     con = routeboard.connect()
     run_id = reviewed_run(con, tasks=8)
