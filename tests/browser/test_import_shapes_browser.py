@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 CONTENT_MS = 120_000  # a page's first content (the app shares 2 cores with whatever else runs)
 LABELS = ("Correct Answer", "Incorrect Answer", "Refusal")
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # no script run under way
 
 
 def open_page(page: Page, url: str, title: str) -> None:
@@ -104,9 +105,14 @@ def test_routellms_wide_files_go_in_with_a_category_per_file(app_url, page, tmp_
 
 def upload_on_suites(page: Page, url: str, paths: list[Path]) -> None:
     open_page(page, url, "Suites")
-    uploader = page.locator(key_class("suites_upload"))
-    if not uploader.is_visible():  # the upload box is folded once suites exist
-        page.get_by_text("Upload a task file", exact=True).click()
+    # the upload box is folded once suites exist: read whether it is open from the expander itself once the page
+    # is drawn (the uploader inside an open box can still be drawing on a busy machine; a click would fold it)
+    box = page.locator('[data-testid="stExpander"]', has_text="Upload a task file").locator("details")
+    expect(box).to_be_attached(timeout=CONTENT_MS)
+    page.locator(IDLE).wait_for(timeout=CONTENT_MS)
+    if box.get_attribute("open") is None:
+        box.locator("summary").click()
+    expect(page.locator(key_class("suites_upload"))).to_be_visible(timeout=CONTENT_MS)
     drop(page, "suites_upload", paths)
 
 
