@@ -44,7 +44,7 @@ stop = STOPS[
         "settled, or once it cannot become its job's route (each job once its route is known).",
     )
 ]
-DEFAULTS = "default assumptions"
+DEFAULT_SCENARIO = "default assumptions"
 scenario, round_tasks = None, 25
 if stop != "none":
     rounds_column, scenario_column = st.columns(2)
@@ -52,11 +52,11 @@ if stop != "none":
 if stop == "route":
     picked = scenario_column.selectbox(
         "Scenario the route is judged under",
-        [DEFAULTS, *list_scenarios(con)],
+        [DEFAULT_SCENARIO, *list_scenarios(con)],
         key="run_scenario",
         help="Failure cost and review decide which model costs least per accepted task (What-if saves scenarios).",
     )
-    scenario = None if picked == DEFAULTS else picked
+    scenario = None if picked == DEFAULT_SCENARIO else picked
 SUITE_JUDGE = "each suite's own judge"
 judge = st.selectbox(
     "Judge model (suites graded by an LLM judge)",

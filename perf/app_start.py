@@ -84,8 +84,9 @@ def cpu_seconds(pid: int) -> float:
 
 # Every chart on the page drawn: a chart library (Vega; Plotly on the Frontier) loads on the first page that shows
 # its chart and draws after the script ends, so without this a page's chart would be paid for on the next page.
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-    .every(c => c.querySelector('canvas, svg'))
+# While its library loads, Streamlit draws a skeleton in the chart's place (no stPlotlyChart element yet).
+CHARTS_DRAWN = """() => !document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'))
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 
 

@@ -369,7 +369,9 @@ def _plotly_bundle() -> str | None:
 
 
 # Loads the bundle the way Streamlit's own chart does (a module import beside its index module, so the browser's
-# module map holds it once), a second and a half after the page is drawn and only when the browser is idle.
+# module map holds it once) after a quiet spell: QUIET_MS with no click, key or scroll, then when the browser is
+# idle. Parsing it takes ~1 s of the browser's time; a fixed delay landed that on whichever page a person clicked
+# through to next (perf/app_start.py: Run 1.18 s), a quiet spell lands it while they read.
 _WARM = """<script>
 (() => {
   if (window.routeboardPlotlyWarm) return;
@@ -377,19 +379,32 @@ _WARM = """<script>
   const scripts = [...document.querySelectorAll("script[type=module][src]")];
   const index = scripts.find((s) => /\\/static\\/js\\/index\\./.test(s.src));
   if (!index) return;
-  const load = () => import(new URL("./BUNDLE", index.src).href).catch(() => {});
+  const href = new URL("./BUNDLE", index.src).href;  // no modulepreload: its compile landed on the next click
   const idle = window.requestIdleCallback || ((f) => setTimeout(f, 0));
-  setTimeout(() => idle(load, {timeout: 5000}), 1500);
+  const events = ["pointerdown", "keydown", "wheel", "touchstart"];
+  let timer;
+  const load = () => {
+    for (const e of events) document.removeEventListener(e, arm, true);
+    import(href).catch(() => {});
+  };
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle(load, {timeout: 5000}), QUIET_MS);
+  };
+  for (const e of events) document.addEventListener(e, arm, true);
+  arm();
 })();
 </script>"""
+QUIET_MS = 2500  # a person reading the page they opened; clicking through pages keeps postponing it
 
 
 def warm_plotly() -> None:
-    """Have the browser load Plotly's chart bundle once the first page is drawn and it is idle: the Frontier's chart
-    then draws at once, and no page visited after it waits on ~1 s of the browser's time."""
+    """Have the browser load Plotly's chart bundle once the first page is drawn and the person has paused (no click
+    or key for QUIET_MS): the Frontier's chart then draws at once, and no page clicked through to meanwhile waits on
+    the ~1 s of the browser's time it takes."""
     import streamlit as st
 
     bundle = _plotly_bundle()
     if bundle:
         with st.container(key="plotly_warm", height=1, border=False):
-            st.html(_WARM.replace("BUNDLE", bundle), unsafe_allow_javascript=True)
+            st.html(_WARM.replace("BUNDLE", bundle).replace("QUIET_MS", str(QUIET_MS)), unsafe_allow_javascript=True)

@@ -146,6 +146,10 @@ def test_a_leader_reads_the_board_shares_the_report_and_an_analyst_compares_two_
     expect(page.get_by_role("heading", name="Routing board")).to_be_visible(timeout=ms(CONTENT_S))
     read_the_board(page, screenshots)
     found += read_page(page, "Overview")
+    # while the leader reads, the browser loads the Frontier's chart library (ui/charts.py warm_plotly)
+    page.wait_for_function(
+        "performance.getEntriesByType('resource').some((e) => e.name.includes('PlotlyChart'))", timeout=ms(CONTENT_S)
+    )
     defaults = [metric_value(page, label) for label in REPORT_FIGURES]
 
     # What-if: a much higher cost of an error that escapes; the address carries it.
