@@ -8,7 +8,7 @@ from routeboard.browse import OUTCOMES, refusal_shares, shows_outputs, task_deta
 from routeboard.decide.routes import decide
 from routeboard.exports import neutralised, to_csv
 from routeboard.present import cpat_text, percent
-from routeboard.review.queue import reads_blinded
+from routeboard.review.reviewers import reads_blinded
 from routeboard.store.facts import result_filters
 from routeboard.store.runs import run_totals
 from ui import address

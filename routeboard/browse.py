@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from routeboard.domain import REFUSAL
-from routeboard.review.queue import reads_blinded
+from routeboard.review.reviewers import reads_blinded
 from routeboard.store import browse as store
 from routeboard.store.browse import trial_count
 from routeboard.team.roles import Actor, allowed, require, resolve

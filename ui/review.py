@@ -9,7 +9,8 @@ import time
 import streamlit as st
 
 from routeboard.errors import Refused, RouteboardError
-from routeboard.review.queue import REJECT_REASONS, ReviewItem, left_text, record_review
+from routeboard.review.queue import REJECT_REASONS, ReviewItem, left_text
+from routeboard.review.record import record_review
 from routeboard.team import access
 from ui.auth import actor, sees_content
 from ui.state import show_error

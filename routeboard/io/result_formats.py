@@ -21,11 +21,9 @@ from routeboard.io.result_mapping import (
     MappingEdits,
     ResultMapping,
     cell_text,
-    edited,
-    label_counts,
     mapping_problems,
-    propose,
 )
+from routeboard.io.result_proposal import edited, label_counts, propose
 from routeboard.io.result_rows import CONVERTERS, ResultRow
 from routeboard.io.tables import Table, read_table, table_format
 from routeboard.io.text import decode

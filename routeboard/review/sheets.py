@@ -13,16 +13,9 @@ import duckdb
 from routeboard.errors import Problems, ReviewError
 from routeboard.io.records import read_csv
 from routeboard.io.text import decode, file_bytes
-from routeboard.review.queue import (
-    CLAIM_MINUTES,
-    REJECT_REASONS,
-    asked_of,
-    checked_review,
-    item_key,
-    prompt_text,
-    reviewer_for,
-    save_reviews,
-)
+from routeboard.review.queue import CLAIM_MINUTES, REJECT_REASONS, asked_of, item_key, prompt_text
+from routeboard.review.record import checked_review, save_reviews
+from routeboard.review.reviewers import reviewer_for
 from routeboard.store import reviews as store
 from routeboard.team.access import Actor, require
 

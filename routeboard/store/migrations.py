@@ -310,7 +310,7 @@ def m009_speed_calibration(con):
 
 @migration
 def m010_human_review(con):
-    # People's verdicts on outputs (routeboard/review/queue.py): the first review of a trial decides it, a second one
+    # People's verdicts on outputs (routeboard/review/record.py): the first review of a trial decides it, a second one
     # (overlap) only measures agreement; claims keep two reviewers from being handed the same item at once.
     con.execute("""
         CREATE TABLE reviews (

@@ -1,6 +1,7 @@
 """People's reviews of outputs in the database: the items a suite offers, who holds which (claims), and the
 reviews themselves. The first review of a trial decides it (or labels it, for an llm_judge suite), in the same
-transaction that stores the review, so a crash never leaves a review without its effect (routeboard/review/queue.py)."""
+transaction that stores the review, so a crash never leaves a review without its effect
+(routeboard/review/record.py)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 import routeboard
-from routeboard.review.queue import next_item, record_review
+from routeboard.review.queue import next_item
+from routeboard.review.record import record_review
 from routeboard.store.reviews import review_salt
 from routeboard.team.access import Actor
 from tests.conftest import run_cli

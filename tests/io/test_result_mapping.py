@@ -8,12 +8,10 @@ from routeboard.io.result_mapping import (
     FROM_FILE,
     MappingEdits,
     ResultMapping,
-    edited,
     edits_from_flags,
-    label_counts,
     mapping_from_text,
-    propose,
 )
+from routeboard.io.result_proposal import edited, label_counts, propose
 from routeboard.io.tables import read_table
 
 PAPER_HEADER = "question_id,model_name,setup,temp,question,gold_answer,model_answer,label\n"

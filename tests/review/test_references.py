@@ -12,7 +12,8 @@ from routeboard.cli.references import register_promote
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import InvalidInput, ReviewError
 from routeboard.library import save_suite
-from routeboard.review.queue import ItemKey, record_review
+from routeboard.review.queue import ItemKey
+from routeboard.review.record import record_review
 from routeboard.review.references import promote_references
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run

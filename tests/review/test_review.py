@@ -12,7 +12,8 @@ from routeboard.catalog.models import add_model
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.errors import Refused, ReviewError
 from routeboard.library import save_suite
-from routeboard.review.queue import REJECT_REASONS, ItemKey, next_item, queue_status, record_review, reviewable_suites
+from routeboard.review.queue import REJECT_REASONS, ItemKey, next_item, queue_status, reviewable_suites
+from routeboard.review.record import record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.team.access import Actor

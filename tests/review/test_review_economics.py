@@ -11,7 +11,8 @@ from routeboard.decide.ledger import MEASURED_MIN_REVIEWS, apply_scenario, ledge
 from routeboard.decide.scenario import Scenario, scenario_from_dict
 from routeboard.errors import InvalidInput
 from routeboard.present import minutes_basis
-from routeboard.review.queue import ItemKey, next_item, record_review
+from routeboard.review.queue import ItemKey, next_item
+from routeboard.review.record import record_review
 from tests.decide.test_judge_reliability import judged_run  # noqa: F401 (a fixture: an llm_judge run of 400 tasks)
 from tests.review.test_review import reviewed_run
 

@@ -107,7 +107,8 @@ def test_a_review_moves_the_data_version_so_cached_pages_refresh(ran, con):
 def test_a_human_graded_suite_counts_what_people_decided(con):
     from routeboard.decide.ledger import ledger
     from routeboard.decide.scenario import Scenario
-    from routeboard.review.queue import ItemKey, record_review
+    from routeboard.review.queue import ItemKey
+    from routeboard.review.record import record_review
 
     install_fake(FakeProvider())
     add_model(con, "fake/a", input_price_per_mtok_usd=1.0, output_price_per_mtok_usd=2.0)

@@ -24,7 +24,8 @@ from routeboard.errors import RouteboardError
 from routeboard.imports.results import import_results
 from routeboard.library import save_suite, show_suite, update_suite_settings
 from routeboard.providers.base import GenerationSettings
-from routeboard.review.queue import next_item, record_review
+from routeboard.review.queue import next_item
+from routeboard.review.record import record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.connection import connect

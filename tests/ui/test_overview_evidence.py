@@ -6,7 +6,8 @@ import re
 
 from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
-from routeboard.review.queue import item_key, record_review
+from routeboard.review.queue import item_key
+from routeboard.review.record import record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.store.reviews import suite_items

@@ -8,7 +8,8 @@ import pytest
 from routeboard.domain import GraderSpec, Suite, Task
 from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
-from routeboard.review.queue import next_item, queue_status, record_review, reviewable_suites
+from routeboard.review.queue import next_item, queue_status, reviewable_suites
+from routeboard.review.record import record_review
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from tests.ui.conftest import CHEAP, PRICEY, open_page, table

@@ -115,7 +115,8 @@ def test_a_bad_constraint_in_the_json_view_names_the_field(app, seeded):
 def test_whatif_shows_measured_review_minutes_beside_the_assumed_and_can_keep_the_assumed(app, app_con, models, fake):
     from routeboard.library import save_suite
     from routeboard.providers.base import GenerationSettings
-    from routeboard.review.queue import item_key, record_review
+    from routeboard.review.queue import item_key
+    from routeboard.review.record import record_review
     from routeboard.run.request import RunRequest
     from routeboard.run.start import start_run
     from routeboard.store.reviews import suite_items
