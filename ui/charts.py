@@ -279,7 +279,7 @@ TORNADO_SPEC = {
 
 def tornado_data(table: pd.DataFrame) -> pd.DataFrame:
     """What moves a route's cpat most, for TORNADO_SPEC: each input at its low and high value (largest swing
-    first), drawn as a bar from the route's cpat now; inputs and values in a person's words (present.py)."""
+    first), drawn as a bar from the route's cpat now; inputs and values in a person's words (routeboard/present)."""
     base = table.attrs.get("base_cpat_usd", 0.0)
     ends = [
         pd.DataFrame(

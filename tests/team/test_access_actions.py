@@ -17,6 +17,7 @@ from routeboard.review import labels, references
 from routeboard.review import queue as review
 from routeboard.review import sheets as review_sheet
 from routeboard.review.queue import ItemKey
+from routeboard.review.record import record_review
 from routeboard.run import estimate
 from routeboard.team import access
 from routeboard.team.access import Actor
@@ -55,7 +56,7 @@ ACTIONS = {
     "import_results": lambda con, a, tmp: import_results(con, "results.csv", CSV, actor=a),
     "import_log": lambda con, a, tmp: import_log(con, "log.jsonl", b"{}\n", actor=a),
     "save_scenario": lambda con, a, tmp: save_scenario(con, Scenario(name="cheap"), actor=a),
-    "record_review": lambda con, a, tmp: review.record_review(con, KEY, "Vic", "accepted", actor=a),
+    "record_review": lambda con, a, tmp: record_review(con, KEY, "Vic", "accepted", actor=a),
     "next_item": lambda con, a, tmp: review.next_item(con, "echo@1", "Vic", actor=a),
     "import_reviews": lambda con, a, tmp: review_sheet.import_reviews(con, _file(tmp, "r.csv", "x"), "Vic", actor=a),
     "export_queue": lambda con, a, tmp: review_sheet.export_queue(con, "echo@1", "Vic", actor=a),
