@@ -151,13 +151,8 @@ def test_present_imports_the_standard_library_only():
     for module in Path(present.__file__).parent.glob("*.py"):  # the package's own modules, and what they import
         tree = ast.parse(module.read_text())
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {
-            n.module
-            for n in ast.walk(tree)
-            if isinstance(n, ast.ImportFrom)
-            and n.module != "routeboard.present.formats"
-            and not (n.module or "").startswith("routeboard.present")
-        }
+        found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        imported |= {name for name in found if not name.startswith("routeboard.present.")}
     assert {name.split(".")[0] for name in imported} <= set(sys.stdlib_module_names) | {"__future__"}
 
 
