@@ -50,14 +50,15 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
     )
 
 
-def echo_suite(tasks: int, bar: float = 0.9, name: str = "echo", **fields) -> Suite:
-    """The suite runner, store and access tests share: task ``t{i}`` says "say: {i}" and expects "{i}", graded
-    exactly, so the fake provider's echo gets every task right (``fields``: any other Suite field)."""
+def echo_suite(tasks: int, bar: float = 0.9, name: str = "echo", digits: int = 1, **fields) -> Suite:
+    """The suite runner, store, access and page tests share: task ``t{i}`` (``digits`` wide) says "say: {i}" and
+    expects "{i}", graded exactly, so the fake provider's echo gets every task right (``fields``: any other Suite
+    field)."""
     return Suite(
         name=name,
         category=name,
         grader=GraderSpec("exact"),
         bar=bar,
-        tasks=tuple(Task(id=f"t{i}", input=f"say: {i}", expected=str(i)) for i in range(tasks)),
+        tasks=tuple(Task(id=f"t{i:0{digits}d}", input=f"say: {i}", expected=str(i)) for i in range(tasks)),
         **fields,
     )

@@ -12,12 +12,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from routeboard.catalog.models import add_model
-from routeboard.domain import GraderSpec, Suite, Task
+from routeboard.domain import Suite
 from routeboard.library import save_suite
 from routeboard.providers.base import GenerationSettings
 from routeboard.run.request import RunRequest
 from routeboard.run.start import start_run
 from routeboard.settings import db_path
+from tests.conftest import echo_suite as shared_echo_suite
 from tests.fakes import FakeProvider, install_fake
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -49,14 +50,8 @@ class PerModelFake(FakeProvider):
 
 
 def echo_suite() -> Suite:
-    """A suite whose prompt ends with the answer, so the fake knows it."""
-    return Suite(
-        name=SUITE,
-        category=SUITE,
-        grader=GraderSpec("exact"),
-        bar=BAR,
-        tasks=tuple(Task(id=f"t{i:02d}", input=f"say: {i}", expected=str(i)) for i in range(TASKS)),
-    )
+    """The pages' suite: its prompt ends with the answer, so the fake knows it."""
+    return shared_echo_suite(TASKS, bar=BAR, name=SUITE, digits=2)
 
 
 @pytest.fixture(autouse=True)
